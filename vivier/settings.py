@@ -1,0 +1,57 @@
+"""Settings from the environment or a `.env` file (pydantic-settings).
+
+This module imports nothing from the project: every package may depend on it. Secrets (Neo4j password,
+pseudonymisation key, API bootstrap key, webhook secret) are read here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # Neo4j. Leave NEO4J_URI unset to use the embedded server that `vivier db start` runs.
+    neo4j_uri: str | None = Field(default=None, alias="NEO4J_URI")
+    neo4j_user: str = Field(default="neo4j", alias="NEO4J_USER")
+    neo4j_password: SecretStr = Field(default=SecretStr(""), alias="NEO4J_PASSWORD")
+    neo4j_database: str = Field(default="neo4j", alias="NEO4J_DATABASE")
+    embedded_bolt_port: int = Field(default=7687, alias="VIVIER_BOLT_PORT")
+    embedded_heap: str = Field(default="2g", alias="VIVIER_NEO4J_HEAP")
+    embedded_pagecache: str = Field(default="2g", alias="VIVIER_NEO4J_PAGECACHE")
+
+    # Where Vivier keeps its runtime state: Neo4j store, models, logs, rejects, reports.
+    data_dir: Path = Field(default=REPO_ROOT / "var", alias="VIVIER_DATA_DIR")
+
+    # Keyed HMAC for candidate pseudonyms. The default is for local demos only; set it in production.
+    pseudonym_key: SecretStr = Field(default=SecretStr("vivier-local-demo-key"), alias="VIVIER_PSEUDONYM_KEY")
+    # Signs webhook deliveries (HMAC-SHA256).
+    webhook_secret: SecretStr = Field(default=SecretStr("vivier-local-webhook-secret"), alias="VIVIER_WEBHOOK_SECRET")
+
+    @property
+    def embedded_uri(self) -> str:
+        return f"bolt://127.0.0.1:{self.embedded_bolt_port}"
+
+    @property
+    def effective_uri(self) -> str:
+        return self.neo4j_uri or self.embedded_uri
+
+    @property
+    def uses_embedded(self) -> bool:
+        return self.neo4j_uri is None
+
+    def auth(self) -> tuple[str, str] | None:
+        password = self.neo4j_password.get_secret_value()
+        return (self.neo4j_user, password) if password else None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
