@@ -17,7 +17,7 @@ test: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy ontology graph gnn api loaders vivier
+	$(BIN)/mypy ontology graph gnn api loaders simulator vivier
 
 setup: $(VENV)/.installed $(NEO4J_JAR)
 

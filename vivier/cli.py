@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import typer
 
+from api.cli import serve
+from gnn.cli import evaluate, train
 from graph.cli import db_app, schema
+from loaders.cli import app as load_app
+from ontology.cli import app as ontology_app
+from simulator.cli import simulate
 from vivier.demo import demo
 
 app = typer.Typer(
@@ -15,6 +20,12 @@ app = typer.Typer(
 )
 app.add_typer(db_app, name="db")
 app.command("schema")(schema)
+app.add_typer(ontology_app, name="ontology")
+app.add_typer(load_app, name="load")
+app.command("simulate")(simulate)
+app.command("train")(train)
+app.command("evaluate")(evaluate)
+app.command("serve")(serve)
 app.command("demo")(demo)
 
 
