@@ -1,0 +1,110 @@
+"""Statutory eligibility of a candidate for a public-sector post (pure functions, no database).
+
+The rules, simplified from the Code général de la fonction publique and explained in `docs/simulation.md`:
+
+* **Titulaire posts** are open to fonctionnaires only (a contractuel or a private-sector profile would need a
+  concours first). The post's catégorie must be the candidate's catégorie: moving up a catégorie takes a concours
+  or a promotion interne, not an application. Within the same versant the move is a *mutation*; into another
+  versant it is a *détachement*, which is open between corps / cadres d'emplois of the same catégorie.
+  When the post names a cadre d'emplois, a candidate of another cadre d'emplois comes by détachement (same
+  catégorie); when it names a grade, a candidate of the same cadre d'emplois must hold that grade (a different
+  grade means an avancement first), while a candidate of another cadre d'emplois comes by détachement.
+* **Contractuel posts** are open to everyone who has the diploma level of the catégorie: A needs a licence
+  (bac+3, level 6), B the baccalauréat (level 4), C nothing. A fonctionnaire's own catégorie counts as that level.
+* **Titulaire-ou-contractuel posts** accept whoever passes either rule.
+
+Diploma levels follow the French nomenclature of 2019: 3 CAP/BEP, 4 bac, 5 bac+2, 6 licence, 7 master, 8 doctorat;
+0 means no diploma.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Status = Literal["titulaire", "contractuel", "prive"]
+Contract = Literal["titulaire", "contractuel", "titulaire_ou_contractuel"]
+
+CATEGORIES = ("C", "B", "A")
+# Diploma level (nomenclature 2019) a contractuel needs for each catégorie.
+MIN_DIPLOMA_LEVEL = {"A": 6, "B": 4, "C": 0}
+VERSANTS = ("FPE", "FPT", "FPH")
+CONTRACTS = ("titulaire", "contractuel", "titulaire_ou_contractuel")
+
+
+@dataclass(frozen=True)
+class StatutoryProfile:
+    """What a candidate's status allows: `status` is titulaire (fonctionnaire), contractuel or prive."""
+
+    status: Status
+    diploma_level: int = 0
+    versant: str | None = None
+    categorie: str | None = None
+    cadre_emplois: str | None = None
+    grade: str | None = None
+
+
+@dataclass(frozen=True)
+class StatutoryRequirement:
+    """What a post requires; None means the offer does not say."""
+
+    contract: Contract
+    versant: str | None = None
+    categorie: str | None = None
+    cadre_emplois: str | None = None
+    grade: str | None = None
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    eligible: bool
+    reasons: list[str] = field(default_factory=list)
+    route: str | None = None  # mutation, détachement, contrat
+
+
+def _titulaire_route(candidate: StatutoryProfile, offer: StatutoryRequirement) -> tuple[str | None, list[str]]:
+    """The statutory route onto a titulaire post, or None with the reasons why there is none."""
+    if candidate.status != "titulaire":
+        return None, ["poste réservé aux fonctionnaires titulaires (concours requis)"]
+    if offer.categorie and candidate.categorie != offer.categorie:
+        return None, [f"catégorie {candidate.categorie or '?'} ≠ catégorie {offer.categorie} du poste"]
+    same_versant = offer.versant is None or candidate.versant == offer.versant
+    same_cadre = offer.cadre_emplois is None or candidate.cadre_emplois == offer.cadre_emplois
+    if offer.cadre_emplois and same_cadre and offer.grade and candidate.grade != offer.grade:
+        return None, [f"grade {candidate.grade or '?'} ≠ grade {offer.grade} requis (avancement de grade préalable)"]
+    if same_versant and same_cadre:
+        return "mutation", [f"mutation ({candidate.versant}, catégorie {candidate.categorie})"]
+    return "détachement", [f"détachement catégorie {candidate.categorie} ({candidate.versant} → {offer.versant})"]
+
+
+def _contract_route(candidate: StatutoryProfile, offer: StatutoryRequirement) -> tuple[str | None, list[str]]:
+    required = MIN_DIPLOMA_LEVEL.get(offer.categorie or "C", 0)
+    level = candidate.diploma_level
+    if candidate.status == "titulaire" and candidate.categorie in CATEGORIES:
+        # A fonctionnaire's catégorie vouches for the level it was recruited at.
+        level = max(level, MIN_DIPLOMA_LEVEL[candidate.categorie])
+    if level >= required:
+        return "contrat", [f"niveau de diplôme {level} ≥ {required} (catégorie {offer.categorie or 'non précisée'})"]
+    return None, [f"niveau de diplôme {level} < {required} requis pour la catégorie {offer.categorie}"]
+
+
+def check_eligibility(candidate: StatutoryProfile, offer: StatutoryRequirement) -> Eligibility:
+    """Whether `candidate` may be appointed on `offer`, with the route and the reasons (in French)."""
+    if offer.contract not in CONTRACTS:
+        raise ValueError(f"unknown contract {offer.contract!r}; expected one of {CONTRACTS}")
+    reasons: list[str] = []
+    if offer.contract in ("titulaire", "titulaire_ou_contractuel"):
+        route, why = _titulaire_route(candidate, offer)
+        if route:
+            return Eligibility(True, why, route)
+        reasons += why
+    if offer.contract in ("contractuel", "titulaire_ou_contractuel"):
+        route, why = _contract_route(candidate, offer)
+        if route:
+            return Eligibility(True, why, route)
+        reasons += why
+    return Eligibility(False, reasons, None)
+
+
+def is_eligible(candidate: StatutoryProfile, offer: StatutoryRequirement) -> bool:
+    return check_eligibility(candidate, offer).eligible
