@@ -1,0 +1,183 @@
+"""Explanations and career paths, read from the graph: skills shared and missing, routes through the real ROME
+mobility transitions, similar past hires, and the skills to acquire along a route.
+
+Occupations come from several repertories (RMFP, ROME fiches and appellations, ESCO); mobility is known between ROME
+fiches only, so every occupation is first brought to its ROME fiches (itself, its broader fiche, or through the
+crosswalks' EXACT_MATCH / CLOSE_MATCH).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from neo4j import Driver
+
+Row = dict[str, Any]
+MAX_ROUTE_STEPS = 4  # longer chains of transitions stop being a plausible career route
+
+# An occupation of any repertory → the ROME fiches mobility is known between.
+_FICHES_OF = (
+    "CALL (occ) { "
+    "  MATCH (occ) WHERE occ:RomeFiche RETURN occ AS fiche "
+    "  UNION MATCH (occ)-[:BROADER]->(fiche:RomeFiche) RETURN fiche "
+    "  UNION MATCH (occ)-[:EXACT_MATCH|CLOSE_MATCH]-(x:Concept)-[:BROADER*0..1]->(fiche:RomeFiche) RETURN fiche } "
+)
+
+
+def offer_skills(driver: Driver, offer_id: str, database: str | None = None) -> list[Row]:
+    """Skills the offer requires; when the offer names none, those of its best-ranked occupation."""
+    records, _, _ = driver.execute_query(
+        "MATCH (o:Offer {offer_id: $offer_id}) "
+        "CALL (o) { MATCH (o)-[r:REQUIRES_SKILL]->(s:Skill) "
+        "  RETURN s.uri AS uri, s.label AS label, coalesce(r.essential, false) AS essential "
+        "  UNION MATCH (o)-[oo:OF_OCCUPATION]->(occ) WHERE NOT EXISTS { (o)-[:REQUIRES_SKILL]->(:Skill) } "
+        "  WITH occ ORDER BY oo.rank LIMIT 1 MATCH (occ)-[r:REQUIRES_SKILL]->(s:Skill) "
+        "  RETURN s.uri AS uri, s.label AS label, coalesce(r.essential, false) AS essential } "
+        "RETURN uri, label, max(essential) AS essential ORDER BY essential DESC, label",
+        offer_id=offer_id, database_=database,
+    )  # fmt: skip
+    return [dict(r) for r in records]
+
+
+def candidate_skill_sets(driver: Driver, candidate_ids: Sequence[str], database: str | None = None) -> dict[str, set]:
+    records, _, _ = driver.execute_query(
+        "UNWIND $ids AS id MATCH (c:Candidate {candidate_id: id}) OPTIONAL MATCH (c)-[:HAS_SKILL]->(s:Skill) "
+        "RETURN id, collect(s.uri) AS skills",
+        ids=list(candidate_ids), database_=database,
+    )  # fmt: skip
+    return {r["id"]: set(r["skills"]) for r in records}
+
+
+def skills_gap(required: list[Row], held: set[str]) -> tuple[list[Row], list[Row]]:
+    """(shared, missing), essential skills first: the order the recruiter reads them in."""
+    shared = [s for s in required if s["uri"] in held]
+    missing = [s for s in required if s["uri"] not in held]
+    return shared, missing
+
+
+def latest_occupations(driver: Driver, candidate_ids: Sequence[str], database: str | None = None) -> dict[str, Row]:
+    """Each candidate's most recent career step (order 0 is the latest, then the latest start)."""
+    records, _, _ = driver.execute_query(
+        "UNWIND $ids AS id MATCH (c:Candidate {candidate_id: id})-[h:HELD]->(occ) "
+        "WITH id, occ, h ORDER BY coalesce(h.order, 0), h.start DESC "
+        "WITH id, head(collect({uri: occ.uri, label: occ.label})) AS latest RETURN id, latest",
+        ids=list(candidate_ids), database_=database,
+    )  # fmt: skip
+    return {r["id"]: r["latest"] for r in records}
+
+
+def offer_occupation(driver: Driver, offer_id: str, database: str | None = None) -> Row | None:
+    records, _, _ = driver.execute_query(
+        "MATCH (o:Offer {offer_id: $offer_id})-[r:OF_OCCUPATION]->(occ) "
+        "RETURN occ.uri AS uri, occ.label AS label ORDER BY r.rank LIMIT 1",
+        offer_id=offer_id, database_=database,
+    )  # fmt: skip
+    return dict(records[0]) if records else None
+
+
+def career_paths(
+    driver: Driver, from_uri: str, to_uri: str, k: int = 3, held_skills: set[str] | None = None,
+    database: str | None = None,
+) -> list[Row]:  # fmt: skip
+    """The k most plausible routes between two occupations through real ROME transitions.
+
+    Plausibility: fewer steps first, then fewer 'evolution' transitions than 'proche' (close) ones. Each step lists
+    the essential skills of the next fiche that the previous one did not require (and the candidate lacks).
+    """
+    k = max(1, min(int(k), 10))  # SHORTEST takes a literal, not a parameter: an int we bounded ourselves
+    records, _, _ = driver.execute_query(
+        "MATCH (occ:Concept {uri: $from_uri}) " + _FICHES_OF + "WITH collect(DISTINCT fiche) AS sources "
+        "MATCH (occ:Concept {uri: $to_uri}) " + _FICHES_OF + "WITH sources, collect(DISTINCT fiche) AS targets "
+        "UNWIND sources AS a UNWIND targets AS b "
+        "CALL (a, b) { WITH a, b WHERE a = b RETURN [a] AS fiches, [] AS kinds "
+        f"  UNION MATCH p = SHORTEST {k} (a)-[:MOBILITY]->{{1,{MAX_ROUTE_STEPS}}}(b) WHERE a <> b "
+        "  RETURN nodes(p) AS fiches, [r IN relationships(p) | r.kind] AS kinds } "
+        "WITH fiches, kinds, size(kinds) AS steps, size([x IN kinds WHERE x = 'evolution']) AS evolutions "
+        "ORDER BY steps, evolutions LIMIT $k "
+        "RETURN [f IN fiches | {uri: f.uri, code: f.code, label: f.label}] AS fiches, kinds",
+        from_uri=from_uri, to_uri=to_uri, k=k, database_=database,
+    )  # fmt: skip
+    pairs = {(r["fiches"][i]["uri"], r["fiches"][i + 1]["uri"]) for r in records for i in range(len(r["kinds"]))}
+    new_skills = _skills_to_acquire(driver, sorted(pairs), held_skills or set(), database)
+    routes = []
+    for r in records:
+        steps = [
+            {"from": r["fiches"][i], "to": r["fiches"][i + 1], "kind": r["kinds"][i],
+             "skills_to_acquire": new_skills.get((r["fiches"][i]["uri"], r["fiches"][i + 1]["uri"]), [])}
+            for i in range(len(r["kinds"]))
+        ]  # fmt: skip
+        routes.append({"fiches": r["fiches"], "steps": steps, "length": len(steps)})
+    return routes
+
+
+def _skills_to_acquire(
+    driver: Driver, pairs: list[tuple[str, str]], held: set[str], database: str | None, per_step: int = 10
+) -> dict[tuple[str, str], list[Row]]:
+    """For each transition, the next fiche's essential skills that the previous fiche did not already require."""
+    if not pairs:
+        return {}
+    records, _, _ = driver.execute_query(
+        "UNWIND $pairs AS pair MATCH (a:Concept {uri: pair[0]}), (b:Concept {uri: pair[1]}) "
+        "OPTIONAL MATCH (b)-[r:REQUIRES_SKILL]->(s:Skill) "
+        "WHERE coalesce(r.essential, true) AND NOT EXISTS { (a)-[:REQUIRES_SKILL]->(s) } AND NOT s.uri IN $held "
+        "WITH pair, s ORDER BY s.label "
+        "RETURN pair, [x IN collect(s) | {uri: x.uri, label: x.label}][..$n] AS skills",
+        pairs=[list(p) for p in pairs], held=sorted(held), n=per_step, database_=database,
+    )  # fmt: skip
+    return {(r["pair"][0], r["pair"][1]): r["skills"] for r in records}
+
+
+def next_occupations(driver: Driver, occupation_uri: str, k: int = 10, database: str | None = None) -> list[Row]:
+    """Occupations one real transition away, 'proche' before 'evolution': the graph's own next steps."""
+    records, _, _ = driver.execute_query(
+        "MATCH (occ:Concept {uri: $uri}) " + _FICHES_OF + "MATCH (fiche)-[m:MOBILITY]->(next:RomeFiche) "
+        "WITH next, min(CASE m.kind WHEN 'proche' THEN 0 ELSE 1 END) AS rank "
+        "RETURN next.uri AS uri, next.code AS code, next.label AS label, "
+        "CASE rank WHEN 0 THEN 'proche' ELSE 'evolution' END AS kind ORDER BY rank, label LIMIT $k",
+        uri=occupation_uri, k=k, database_=database,
+    )  # fmt: skip
+    return [dict(r) for r in records]
+
+
+def concept_labels(driver: Driver, uris: Sequence[str], database: str | None = None) -> dict[str, Row]:
+    records, _, _ = driver.execute_query(
+        "UNWIND $uris AS uri MATCH (c:Concept {uri: uri}) RETURN uri, c.label AS label, c.code AS code",
+        uris=list(uris), database_=database,
+    )  # fmt: skip
+    return {r["uri"]: {"uri": r["uri"], "label": r["label"], "code": r["code"]} for r in records}
+
+
+def past_hires(driver: Driver, offer_id: str, limit: int = 200, database: str | None = None) -> list[Row]:
+    """Hires on offers of the same occupation: by this employer, or by a similar one (same kind of employer).
+
+    Each hire comes with the hired candidate's skills, so that the caller can pick those closest to a candidate.
+    """
+    records, _, _ = driver.execute_query(
+        "MATCH (o:Offer {offer_id: $offer_id})-[:POSTED_BY]->(e:Employer) "
+        "MATCH (o)-[:OF_OCCUPATION]->(occ)<-[:OF_OCCUPATION]-(past:Offer)<-[a:APPLIED {stage: 'hired'}]-(h:Candidate) "
+        "WHERE past <> o MATCH (past)-[:POSTED_BY]->(pe:Employer) "
+        "WITH DISTINCT e, past, pe, a, h WHERE pe = e OR pe.kind = e.kind "
+        "WITH e, past, pe, a, h ORDER BY (pe = e) DESC, a.updated_at DESC LIMIT $limit "
+        "OPTIONAL MATCH (h)-[:HAS_SKILL]->(s:Skill) "
+        "RETURN h.candidate_id AS candidate_id, past.offer_id AS offer_id, past.title AS title, "
+        "pe.employer_id AS employer_id, pe = e AS same_employer, toString(a.updated_at) AS hired_at, "
+        "collect(s.uri) AS skills",
+        offer_id=offer_id, limit=limit, database_=database,
+    )  # fmt: skip
+    return [dict(r) for r in records]
+
+
+def similar_hires(hires: list[Row], skills: set[str], candidate_id: str, per_group: int = 3) -> dict[str, list[Row]]:
+    """The past hires closest to a candidate (Jaccard on skills), by this employer and by similar employers."""
+    groups: dict[str, list[Row]] = {"same_employer": [], "similar_employers": []}
+    for hire in hires:
+        if hire["candidate_id"] == candidate_id:
+            continue
+        theirs = set(hire["skills"])
+        union = theirs | skills
+        similarity = len(theirs & skills) / len(union) if union else 0.0
+        entry = {k: hire[k] for k in ("candidate_id", "offer_id", "title", "employer_id", "hired_at")}
+        entry["skill_similarity"] = round(similarity, 3)
+        groups["same_employer" if hire["same_employer"] else "similar_employers"].append(entry)
+    return {g: sorted(rows, key=lambda r: -r["skill_similarity"])[:per_group] for g, rows in groups.items()}

@@ -1,0 +1,336 @@
+"""Read-side and serving Cypher for the API: offers and candidates as the API shows them, ownership checks,
+statutory data for eligibility, suggestions and feedback, webhooks, recommendation logs, GDPR export and erase.
+
+Ontology and recruitment data are written by `graph.writes`; this module only writes what serving produces
+(suggestions, feedback, logs, webhooks) and erases what GDPR requires.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from neo4j import Driver
+
+ERASED = "erased"  # replaces a candidate pseudonym in logs after a GDPR erase
+Row = dict[str, Any]
+
+
+# --- offers and candidates ------------------------------------------------------------------------------
+def offer(driver: Driver, offer_id: str, database: str | None = None) -> Row | None:
+    """The offer's own properties, its employer and its occupations (best rank first); None when absent."""
+    records, _, _ = driver.execute_query(
+        "MATCH (o:Offer {offer_id: $offer_id}) "
+        "OPTIONAL MATCH (o)-[:POSTED_BY]->(e:Employer) "
+        "CALL (o) { OPTIONAL MATCH (o)-[r:OF_OCCUPATION]->(occ:Occupation) WITH r, occ ORDER BY r.rank "
+        "  RETURN collect(CASE WHEN occ IS NULL THEN NULL ELSE {uri: occ.uri, label: occ.label} END) AS occupations } "
+        "RETURN o {.*, embedding: null} AS offer, e.employer_id AS employer_id, occupations",
+        offer_id=offer_id, database_=database,
+    )  # fmt: skip
+    if not records:
+        return None
+    row = {k: v for k, v in records[0]["offer"].items() if k != "embedding"}
+    row["employer_id"] = records[0]["employer_id"]
+    row["occupations"] = records[0]["occupations"]
+    return _plain(row)
+
+
+def offer_employers(driver: Driver, offer_ids: Sequence[str], database: str | None = None) -> dict[str, str | None]:
+    """offer_id → employer_id for the offers that exist (absent offers are absent from the result)."""
+    records, _, _ = driver.execute_query(
+        "UNWIND $ids AS id MATCH (o:Offer {offer_id: id}) OPTIONAL MATCH (o)-[:POSTED_BY]->(e:Employer) "
+        "RETURN id, e.employer_id AS employer_id",
+        ids=list(offer_ids), database_=database,
+    )  # fmt: skip
+    return {r["id"]: r["employer_id"] for r in records}
+
+
+def employer_exists(driver: Driver, employer_id: str, database: str | None = None) -> bool:
+    records, _, _ = driver.execute_query(
+        "MATCH (e:Employer {employer_id: $id}) RETURN count(e) AS n", id=employer_id, database_=database
+    )
+    return bool(records[0]["n"])
+
+
+def candidate(driver: Driver, candidate_id: str, database: str | None = None) -> Row | None:
+    """The pseudonymous profile: skills, career steps, grades, département. No personal data is held."""
+    records, _, _ = driver.execute_query(
+        "MATCH (c:Candidate {candidate_id: $id}) "
+        "CALL (c) { OPTIONAL MATCH (c)-[h:HAS_SKILL]->(s:Skill) "
+        "  RETURN collect(CASE WHEN s IS NULL THEN NULL ELSE {uri: s.uri, label: s.label} END) AS skills } "
+        "CALL (c) { OPTIONAL MATCH (c)-[h:HELD]->(occ) WITH h, occ ORDER BY h.order, h.start "
+        "  RETURN collect(CASE WHEN occ IS NULL THEN NULL ELSE {uri: occ.uri, label: occ.label, "
+        "    start: toString(h.start), end: toString(h.end), order: h.order} END) AS career } "
+        "CALL (c) { OPTIONAL MATCH (c)-[:HOLDS_GRADE]->(g:Grade) "
+        "  RETURN collect(CASE WHEN g IS NULL THEN NULL ELSE {uri: g.uri, label: g.label} END) AS grades } "
+        "OPTIONAL MATCH (c)-[:LIVES_IN]->(d:Departement) "
+        "RETURN c {.*, embedding: null} AS candidate, skills, career, grades, d.code AS departement",
+        id=candidate_id, database_=database,
+    )  # fmt: skip
+    if not records:
+        return None
+    r = records[0]
+    row = {k: v for k, v in r["candidate"].items() if k != "embedding"}
+    row.update(skills=r["skills"], career=r["career"], grades=r["grades"], departement=r["departement"])
+    return _plain(row)
+
+
+def existing_candidates(driver: Driver, candidate_ids: Sequence[str], database: str | None = None) -> set[str]:
+    records, _, _ = driver.execute_query(
+        "UNWIND $ids AS id MATCH (c:Candidate {candidate_id: id}) RETURN c.candidate_id AS id",
+        ids=list(candidate_ids), database_=database,
+    )  # fmt: skip
+    return {r["id"] for r in records}
+
+
+def candidate_visible_to(driver: Driver, candidate_id: str, employer_id: str, database: str | None = None) -> bool:
+    """A recruiter sees a candidate who applied to, or was suggested for, one of its employer's offers."""
+    records, _, _ = driver.execute_query(
+        "MATCH (c:Candidate {candidate_id: $cid}) "
+        "RETURN EXISTS { (c)-[:APPLIED]->(:Offer)-[:POSTED_BY]->(:Employer {employer_id: $eid}) } "
+        "    OR EXISTS { (c)<-[:SUGGESTS]-(:Suggestion)-[:FOR_OFFER]->(:Offer)-[:POSTED_BY]->"
+        "               (:Employer {employer_id: $eid}) } AS visible",
+        cid=candidate_id, eid=employer_id, database_=database,
+    )  # fmt: skip
+    return bool(records and records[0]["visible"])
+
+
+def employer_offer_ids(driver: Driver, employer_id: str, database: str | None = None) -> list[str]:
+    records, _, _ = driver.execute_query(
+        "MATCH (o:Offer)-[:POSTED_BY]->(:Employer {employer_id: $eid}) RETURN o.offer_id AS id ORDER BY id",
+        eid=employer_id, database_=database,
+    )  # fmt: skip
+    return [r["id"] for r in records]
+
+
+# --- statutory data for eligibility ------------------------------------------------------------------------
+def eligibility_data(
+    driver: Driver, offer_id: str, candidate_ids: Sequence[str], database: str | None = None
+) -> tuple[Row, dict[str, Row]]:
+    """What the offer requires (versant, catégorie, cadre d'emplois, grade, contract) and each candidate's status."""
+    offer_rows, _, _ = driver.execute_query(
+        "MATCH (o:Offer {offer_id: $offer_id}) "
+        "OPTIONAL MATCH (o)-[:REQUIRES_GRADE]->(g:Grade) OPTIONAL MATCH (o)-[:REQUIRES_GRADE]->(ce:CadreEmplois) "
+        "RETURN o.versant AS versant, o.categorie AS categorie, o.contract AS contract, "
+        "collect(DISTINCT g.uri) AS grades, collect(DISTINCT ce.uri) AS cadres",
+        offer_id=offer_id, database_=database,
+    )  # fmt: skip
+    candidate_rows, _, _ = driver.execute_query(
+        "UNWIND $ids AS id MATCH (c:Candidate {candidate_id: id}) "
+        "OPTIONAL MATCH (c)-[:HOLDS_GRADE]->(g:Grade) OPTIONAL MATCH (g)-[:GRADE_OF]->(ce:CadreEmplois) "
+        "OPTIONAL MATCH (ce)-[:IN_CATEGORIE]->(cat:Categorie) OPTIONAL MATCH (ce)-[:IN_VERSANT]->(v:Versant) "
+        "RETURN id, c.titulaire AS titulaire, c.education_level AS education_level, "
+        "c.versant AS versant, c.categorie AS categorie, "
+        "collect(DISTINCT g.uri) AS grades, collect(DISTINCT ce.uri) AS cadres, "
+        "collect(DISTINCT coalesce(cat.code, cat.label)) AS categories, "
+        "collect(DISTINCT coalesce(v.code, v.label)) AS versants",
+        ids=list(candidate_ids), database_=database,
+    )  # fmt: skip
+    requirement = dict(offer_rows[0]) if offer_rows else {}
+    return requirement, {r["id"]: dict(r) for r in candidate_rows}
+
+
+# --- suggestions and feedback ------------------------------------------------------------------------------
+def suggestion_id(kind: str, offer_id: str, candidate_id: str) -> str:
+    return hashlib.sha256(f"{kind}|{offer_id}|{candidate_id}".encode()).hexdigest()[:20]
+
+
+def store_suggestions(driver: Driver, rows: Sequence[Row], database: str | None = None) -> list[str]:
+    """MERGE suggestions (kind, offer_id, candidate_id, score, rank, model_version); feedback already given stays."""
+    batch = [dict(r, suggestion_id=suggestion_id(r["kind"], r["offer_id"], r["candidate_id"])) for r in rows]
+    driver.execute_query(
+        "UNWIND $rows AS row "
+        "MATCH (o:Offer {offer_id: row.offer_id}) MATCH (c:Candidate {candidate_id: row.candidate_id}) "
+        "MERGE (s:Suggestion {suggestion_id: row.suggestion_id}) "
+        "ON CREATE SET s.status = 'open', s.created_at = datetime(), s.delivered = false "
+        "SET s.kind = row.kind, s.score = row.score, s.rank = row.rank, s.model_version = row.model_version, "
+        "    s.updated_at = datetime() "
+        "MERGE (s)-[:SUGGESTS]->(c) MERGE (s)-[:FOR_OFFER]->(o)",
+        rows=batch, database_=database,
+    )  # fmt: skip
+    return [r["suggestion_id"] for r in batch]
+
+
+_SUGGESTION_RETURN = (
+    "RETURN s.suggestion_id AS suggestion_id, s.kind AS kind, o.offer_id AS offer_id, c.candidate_id AS candidate_id, "
+    "e.employer_id AS employer_id, s.score AS score, s.rank AS rank, s.model_version AS model_version, "
+    "s.status AS status, s.feedback_reason AS feedback_reason, s.delivered AS delivered, "
+    "toString(s.created_at) AS created_at"
+)
+
+
+def suggestions(
+    driver: Driver,
+    employer_id: str | None = None,
+    offer_id: str | None = None,
+    candidate_id: str | None = None,
+    kind: str | None = None,
+    limit: int = 100,
+    database: str | None = None,
+) -> list[Row]:
+    records, _, _ = driver.execute_query(
+        "MATCH (s:Suggestion)-[:FOR_OFFER]->(o:Offer), (s)-[:SUGGESTS]->(c:Candidate) "
+        "WHERE ($oid IS NULL OR o.offer_id = $oid) AND ($cid IS NULL OR c.candidate_id = $cid) "
+        "  AND ($kind IS NULL OR s.kind = $kind) "
+        "OPTIONAL MATCH (o)-[:POSTED_BY]->(e:Employer) "
+        "WITH s, o, c, e WHERE $eid IS NULL OR e.employer_id = $eid "
+        + _SUGGESTION_RETURN + " ORDER BY o.offer_id, s.kind, s.rank LIMIT $limit",
+        eid=employer_id, oid=offer_id, cid=candidate_id, kind=kind, limit=limit, database_=database,
+    )  # fmt: skip
+    return [dict(r) for r in records]
+
+
+def suggestion(driver: Driver, suggestion_id: str, database: str | None = None) -> Row | None:
+    records, _, _ = driver.execute_query(
+        "MATCH (s:Suggestion {suggestion_id: $sid})-[:FOR_OFFER]->(o:Offer) MATCH (s)-[:SUGGESTS]->(c:Candidate) "
+        "OPTIONAL MATCH (o)-[:POSTED_BY]->(e:Employer) " + _SUGGESTION_RETURN,
+        sid=suggestion_id, database_=database,
+    )  # fmt: skip
+    return dict(records[0]) if records else None
+
+
+def record_feedback(
+    driver: Driver, suggestion_id: str, decision: str, reason: str | None, actor: str, database: str | None = None
+) -> bool:
+    """A recruiter kept or dismissed a suggestion: training signal for the next `vivier train`, never a verdict."""
+    records, _, _ = driver.execute_query(
+        "MATCH (s:Suggestion {suggestion_id: $sid}) "
+        "SET s.status = $decision, s.feedback_reason = $reason, s.feedback_by = $actor, s.feedback_at = datetime() "
+        "RETURN count(s) AS n",
+        sid=suggestion_id, decision=decision, reason=reason, actor=actor, database_=database,
+    )  # fmt: skip
+    return bool(records[0]["n"])
+
+
+def mark_delivered(driver: Driver, suggestion_ids: Sequence[str], database: str | None = None) -> None:
+    driver.execute_query(
+        "UNWIND $ids AS id MATCH (s:Suggestion {suggestion_id: id}) "
+        "SET s.delivered = true, s.delivered_at = datetime()",
+        ids=list(suggestion_ids), database_=database,
+    )  # fmt: skip
+
+
+# --- webhooks ---------------------------------------------------------------------------------------------
+def register_webhook(driver: Driver, url: str, topic: str, employer_id: str | None, database: str | None = None) -> str:
+    webhook_id = uuid.uuid4().hex[:16]
+    driver.execute_query(
+        "CREATE (w:Webhook {webhook_id: $wid, url: $url, topic: $topic, created_at: datetime(), active: true}) "
+        "WITH w OPTIONAL MATCH (e:Employer {employer_id: $eid}) "
+        "FOREACH (_ IN CASE WHEN e IS NULL THEN [] ELSE [1] END | MERGE (w)-[:OWNED_BY]->(e))",
+        wid=webhook_id, url=url, topic=topic, eid=employer_id, database_=database,
+    )  # fmt: skip
+    return webhook_id
+
+
+def webhooks(
+    driver: Driver, employer_id: str | None = None, topic: str | None = None, database: str | None = None
+) -> list[Row]:
+    """Active webhooks; with an employer, only that employer's; with a topic, only that topic's."""
+    records, _, _ = driver.execute_query(
+        "MATCH (w:Webhook) WHERE w.active AND ($topic IS NULL OR w.topic = $topic) "
+        "OPTIONAL MATCH (w)-[:OWNED_BY]->(e:Employer) "
+        "WITH w, e WHERE $eid IS NULL OR e.employer_id = $eid "
+        "RETURN w.webhook_id AS webhook_id, w.url AS url, w.topic AS topic, e.employer_id AS employer_id "
+        "ORDER BY webhook_id",
+        eid=employer_id, topic=topic, database_=database,
+    )  # fmt: skip
+    return [dict(r) for r in records]
+
+
+def delete_webhook(driver: Driver, webhook_id: str, database: str | None = None) -> None:
+    driver.execute_query("MATCH (w:Webhook {webhook_id: $wid}) DETACH DELETE w", wid=webhook_id, database_=database)
+
+
+# --- recommendation logs (AI Act traceability) ------------------------------------------------------------
+def record_recommendation(driver: Driver, entry: Row, database: str | None = None) -> str:
+    """Log one served recommendation: caller, time, subject, model version, ranked ids and scores."""
+    log_id = uuid.uuid4().hex
+    driver.execute_query(
+        "CREATE (l:RecommendationLog {log_id: $log_id, served_at: datetime(), endpoint: $e.endpoint, "
+        "caller_key_id: $e.caller_key_id, caller_role: $e.caller_role, employer_id: $e.employer_id, "
+        "offer_id: $e.offer_id, candidate_id: $e.candidate_id, occupation_uri: $e.occupation_uri, "
+        "model_version: $e.model_version, ranked_ids: $e.ranked_ids, scores: $e.scores, "
+        "parameters: $e.parameters})",
+        log_id=log_id, e=entry, database_=database,
+    )  # fmt: skip
+    return log_id
+
+
+def recommendation_logs(
+    driver: Driver,
+    offer_id: str | None = None,
+    candidate_id: str | None = None,
+    employer_id: str | None = None,
+    limit: int = 100,
+    database: str | None = None,
+) -> list[Row]:
+    records, _, _ = driver.execute_query(
+        "MATCH (l:RecommendationLog) "
+        "WHERE ($oid IS NULL OR l.offer_id = $oid) AND ($eid IS NULL OR l.employer_id = $eid) "
+        "  AND ($cid IS NULL OR l.candidate_id = $cid OR $cid IN l.ranked_ids) "
+        "RETURN l {.*, served_at: toString(l.served_at)} AS log ORDER BY l.served_at DESC LIMIT $limit",
+        oid=offer_id, cid=candidate_id, eid=employer_id, limit=limit, database_=database,
+    )  # fmt: skip
+    return [dict(r["log"]) for r in records]
+
+
+# --- GDPR ------------------------------------------------------------------------------------------------
+def export_candidate(driver: Driver, candidate_id: str, database: str | None = None) -> Row | None:
+    """Everything held about a candidate: the node, every relationship, suggestions and log entries."""
+    records, _, _ = driver.execute_query(
+        "MATCH (c:Candidate {candidate_id: $cid}) "
+        "CALL (c) { OPTIONAL MATCH (c)-[r]-(n) WHERE NOT n:Suggestion "
+        "  RETURN collect(CASE WHEN r IS NULL THEN NULL ELSE {type: type(r), properties: properties(r), "
+        "    direction: CASE WHEN startNode(r) = c THEN 'out' ELSE 'in' END, other_labels: labels(n), "
+        "    other_key: coalesce(n.uri, n.offer_id, n.code, n.employer_id)} END) AS relationships } "
+        "CALL (c) { OPTIONAL MATCH (s:Suggestion)-[:SUGGESTS]->(c) OPTIONAL MATCH (s)-[:FOR_OFFER]->(o:Offer) "
+        "  RETURN collect(CASE WHEN s IS NULL THEN NULL ELSE s {.*, offer_id: o.offer_id, "
+        "    created_at: toString(s.created_at), updated_at: toString(s.updated_at), "
+        "    feedback_at: toString(s.feedback_at), delivered_at: toString(s.delivered_at)} END) AS suggestions } "
+        "CALL (c) { OPTIONAL MATCH (l:RecommendationLog) WHERE l.candidate_id = c.candidate_id "
+        "    OR c.candidate_id IN l.ranked_ids "
+        "  RETURN collect(CASE WHEN l IS NULL THEN NULL ELSE l {.*, served_at: toString(l.served_at)} END) AS logs } "
+        "RETURN properties(c) AS candidate, relationships, suggestions, logs",
+        cid=candidate_id, database_=database,
+    )  # fmt: skip
+    if not records:
+        return None
+    r = records[0]
+    return _plain(
+        {"candidate": dict(r["candidate"]), "relationships": r["relationships"],
+         "suggestions": r["suggestions"], "recommendation_logs": r["logs"]}
+    )  # fmt: skip
+
+
+def erase_candidate(driver: Driver, candidate_id: str, database: str | None = None) -> Row | None:
+    """Erase a candidate: suggestions, the node with its relationships and embedding, and its pseudonym in logs.
+
+    One transaction, so an erase is never half done. Log entries keep the model version, time and scores
+    (the traceability of what was served) but no longer say whom they were about.
+    """
+    records, _, _ = driver.execute_query(
+        "MATCH (c:Candidate {candidate_id: $cid}) "
+        "CALL (c) { OPTIONAL MATCH (s:Suggestion)-[:SUGGESTS]->(c) DETACH DELETE s RETURN count(s) AS suggestions } "
+        "CALL (c) { OPTIONAL MATCH (l:RecommendationLog) WHERE l.candidate_id = $cid OR $cid IN l.ranked_ids "
+        "  SET l.candidate_id = CASE WHEN l.candidate_id = $cid THEN $erased ELSE l.candidate_id END, "
+        "      l.ranked_ids = [x IN l.ranked_ids | CASE WHEN x = $cid THEN $erased ELSE x END], "
+        "      l.erasures = coalesce(l.erasures, 0) + 1 "
+        "  RETURN count(l) AS logs } "
+        "CALL (c) { OPTIONAL MATCH (c)-[r]-() RETURN count(r) AS relationships } "
+        "DETACH DELETE c RETURN suggestions, logs, relationships",
+        cid=candidate_id, erased=ERASED, database_=database,
+    )  # fmt: skip
+    return dict(records[0]) if records else None
+
+
+def _plain(value: Any) -> Any:
+    """Neo4j temporal and spatial values as strings, so that a row serialises to JSON as it is."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
