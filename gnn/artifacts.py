@@ -1,0 +1,160 @@
+"""Versioned model artifacts under `settings.data_dir/models/<version>/` and the `ModelVersion` node.
+
+A version directory holds: `config.json` (training configuration, feature vocabularies, relation types, input
+dimensions, training-data hash), `model.pt` (weights), `states.pt` (hidden states of every node, for inductive
+embedding of new nodes), `embeddings.pt` (candidate and offer embeddings with their ids), `career.pt` (the
+career head's fiche embeddings) and `metrics.json`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from neo4j import Driver
+
+from gnn.export import GraphExport
+from gnn.features import FeatureSpec
+from gnn.model import EdgeType, LinkGNN
+from graph.db import database
+from vivier.settings import get_settings
+
+WRITE_BATCH = 2_000
+
+
+@dataclass
+class ModelVersion:
+    version: str
+    path: Path
+    data_hash: str
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Artifacts:
+    version: str
+    path: Path
+    config: dict[str, Any]
+    spec: FeatureSpec
+    relations: list[EdgeType]
+    model: LinkGNN
+    states: list[dict[str, torch.Tensor]]
+    embeddings: dict[str, torch.Tensor]
+    ids: dict[str, list[str]]
+    career: dict[str, Any]
+
+
+def models_dir() -> Path:
+    return get_settings().data_dir / "models"
+
+
+def new_version() -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    version, n = stamp, 1
+    while (models_dir() / version).exists():
+        n += 1
+        version = f"{stamp}-{n}"
+    return version
+
+
+def data_hash(export: GraphExport) -> str:
+    """SHA-256 of everything the model is trained on: features, relations and applications."""
+    digest = hashlib.sha256()
+    for node_type in sorted(export.data.node_types):
+        digest.update(export.data[node_type].x.numpy().tobytes())
+    for edge_type in sorted(export.data.edge_types):
+        digest.update(export.data[edge_type].edge_index.numpy().tobytes())
+    apps = export.applications
+    for array in (apps.candidate, apps.offer, apps.stage):
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()
+
+
+def save(
+    version: str,
+    config: dict[str, Any],
+    spec: FeatureSpec,
+    model: LinkGNN,
+    states: list[dict[str, torch.Tensor]],
+    embeddings: dict[str, torch.Tensor],
+    ids: dict[str, list[str]],
+    career: dict[str, Any],
+    metrics: dict[str, Any],
+) -> Path:
+    path = models_dir() / version
+    path.mkdir(parents=True, exist_ok=False)
+    (path / "config.json").write_text(json.dumps({**config, "spec": spec.to_json()}, indent=1, default=str))
+    torch.save(model.state_dict(), path / "model.pt")
+    torch.save(states, path / "states.pt")
+    torch.save({"embeddings": embeddings, "ids": ids}, path / "embeddings.pt")
+    torch.save(career, path / "career.pt")
+    (path / "metrics.json").write_text(json.dumps(metrics, indent=1, default=str))
+    return path
+
+
+def load(version: str) -> Artifacts:
+    path = models_dir() / version
+    if not (path / "config.json").exists():
+        raise FileNotFoundError(f"model version {version!r} not found under {models_dir()}")
+    config = json.loads((path / "config.json").read_text())
+    relations = [tuple(et) for et in config["relations"]]
+    model = LinkGNN(
+        {t: int(d) for t, d in config["in_dims"].items()}, relations,
+        hidden=config["train"]["hidden"], out=config["train"]["out"], layers=config["train"]["layers"],
+        dropout=config["train"]["dropout"],
+    )  # fmt: skip
+    model.load_state_dict(torch.load(path / "model.pt"))
+    model.eval()
+    stored = torch.load(path / "embeddings.pt")
+    return Artifacts(
+        version=version,
+        path=path,
+        config=config,
+        spec=FeatureSpec.from_json(config["spec"]),
+        relations=relations,
+        model=model,
+        states=torch.load(path / "states.pt"),
+        embeddings=stored["embeddings"],
+        ids=stored["ids"],
+        career=torch.load(path / "career.pt"),
+    )
+
+
+def latest_version(driver: Driver) -> str:
+    records, _, _ = driver.execute_query(
+        "MATCH (m:ModelVersion) RETURN m.version AS version ORDER BY m.created_at DESC, m.version DESC LIMIT 1",
+        database_=database(),
+    )
+    if records:
+        return str(records[0]["version"])
+    stored = sorted(p.name for p in models_dir().glob("*") if (p / "config.json").exists())
+    if not stored:
+        raise FileNotFoundError(f"no trained model: run `vivier train` first (looked in Neo4j and {models_dir()})")
+    return stored[-1]
+
+
+def register(driver: Driver, model_version: ModelVersion, dimension: int) -> None:
+    driver.execute_query(
+        "MERGE (m:ModelVersion {version: $version}) "
+        "SET m.created_at = datetime(), m.data_hash = $hash, m.path = $path, m.embedding_dim = $dim, "
+        "m.metrics = $metrics",
+        version=model_version.version, hash=model_version.data_hash, path=str(model_version.path),
+        dim=dimension, metrics=json.dumps(model_version.metrics, default=str), database_=database(),
+    )  # fmt: skip
+
+
+def write_embeddings(driver: Driver, label: str, vectors: torch.Tensor, version: str) -> None:
+    """`embedding` and `embedding_version` on every node of `label` by its gid, in batches."""
+    rows = [{"gid": i, "embedding": v} for i, v in enumerate(vectors.tolist())]
+    for lo in range(0, len(rows), WRITE_BATCH):
+        driver.execute_query(
+            f"UNWIND $rows AS row MATCH (n:{label} {{gid: row.gid}}) "
+            "SET n.embedding = row.embedding, n.embedding_version = $version",
+            rows=rows[lo : lo + WRITE_BATCH], version=version, database_=database(),
+        )  # fmt: skip

@@ -1,0 +1,145 @@
+"""Statutory eligibility of every candidate for a set of offers, as a boolean matrix, by the rules of
+`ontology.eligibility` applied once per distinct (profile, requirement) pair rather than once per pair."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from neo4j import Driver
+
+from gnn.export import GraphExport
+from graph.db import database
+from ontology.eligibility import StatutoryProfile, StatutoryRequirement, is_eligible
+
+# Loaders store education as years after the baccalauréat; the rules use the 2019 diploma levels.
+YEARS_AFTER_BAC_TO_LEVEL = {-1: 3, 0: 4, 1: 4, 2: 5, 3: 6, 4: 6, 5: 7, 6: 7, 7: 7, 8: 8}
+
+
+def diploma_level(years_after_bac: Any) -> int:
+    if years_after_bac is None:
+        return 0
+    years = int(years_after_bac)
+    return YEARS_AFTER_BAC_TO_LEVEL.get(years, 8 if years > 8 else 0)
+
+
+def _grade_links(export: GraphExport, edge_type: tuple[str, str, str]) -> tuple[dict[int, str], dict[int, str]]:
+    """Per source gid: the grade uri and the cadre d'emplois uri it points to (directly or through GRADE_OF)."""
+    labels = export.attributes["grade"]["labels"]
+    uris = export.ids["grade"]
+    cadre_of = dict(export.data["grade", "grade_of", "grade"].edge_index.t().tolist())
+    grade: dict[int, str] = {}
+    cadre: dict[int, str] = {}
+    for source, target in export.data[edge_type].edge_index.t().tolist():
+        if "CadreEmplois" in (labels[target] or []):
+            cadre[source] = str(uris[target])
+        else:
+            grade[source] = str(uris[target])
+            if target in cadre_of:
+                cadre.setdefault(source, str(uris[cadre_of[target]]))
+    return grade, cadre
+
+
+def candidate_profiles(export: GraphExport) -> list[StatutoryProfile]:
+    attrs = export.attributes["candidate"]
+    grade, cadre = _grade_links(export, ("candidate", "holds_grade", "grade"))
+    return [
+        StatutoryProfile(
+            status="titulaire" if attrs["titulaire"][i] else "contractuel",
+            diploma_level=diploma_level(attrs["education_level"][i]),
+            versant=attrs["versant"][i],
+            categorie=attrs["categorie"][i],
+            cadre_emplois=cadre.get(i),
+            grade=grade.get(i),
+        )
+        for i in range(len(attrs["versant"]))
+    ]
+
+
+def offer_requirements(export: GraphExport) -> list[StatutoryRequirement]:
+    attrs = export.attributes["offer"]
+    grade, cadre = _grade_links(export, ("offer", "requires_grade", "grade"))
+    contracts = ("titulaire", "contractuel", "titulaire_ou_contractuel")
+    return [
+        StatutoryRequirement(
+            contract=attrs["contract"][i] if attrs["contract"][i] in contracts else "titulaire_ou_contractuel",
+            versant=attrs["versant"][i],
+            categorie=attrs["categorie"][i],
+            cadre_emplois=cadre.get(i),
+            grade=grade.get(i),
+        )
+        for i in range(len(attrs["versant"]))
+    ]
+
+
+def eligibility_matrix(
+    profiles: list[StatutoryProfile], requirements: list[StatutoryRequirement], offers: np.ndarray
+) -> torch.Tensor:
+    """[len(offers), len(profiles)] booleans: may candidate j be appointed on offer offers[i]."""
+    distinct = sorted(set(profiles), key=repr)
+    profile_index = {p: i for i, p in enumerate(distinct)}
+    columns = torch.tensor([profile_index[p] for p in profiles], dtype=torch.long)
+    rows = []
+    cache: dict[StatutoryRequirement, torch.Tensor] = {}
+    for offer in offers.tolist():
+        requirement = requirements[offer]
+        if requirement not in cache:
+            allowed = torch.tensor([is_eligible(p, requirement) for p in distinct], dtype=torch.bool)
+            cache[requirement] = allowed[columns]
+        rows.append(cache[requirement])
+    return torch.stack(rows) if rows else torch.zeros((0, len(profiles)), dtype=torch.bool)
+
+
+_GRADE_AND_CADRE = (
+    "OPTIONAL MATCH (n)-[:{rel}]->(g) WHERE g:Grade OR g:CadreEmplois "
+    "OPTIONAL MATCH (g)-[:GRADE_OF]->(ce:CadreEmplois) "
+    "WITH n, head(collect(CASE WHEN g:CadreEmplois THEN null ELSE g.uri END)) AS grade, "
+    "head(collect(CASE WHEN g:CadreEmplois THEN g.uri ELSE ce.uri END)) AS cadre "
+)
+
+
+def candidate_profiles_from_neo4j(
+    driver: Driver, candidate_ids: list[str] | None = None
+) -> dict[str, StatutoryProfile]:
+    """Statutory profiles of the given candidates (all when None), read straight from Neo4j."""
+    records, _, _ = driver.execute_query(
+        "MATCH (n:Candidate) WHERE $ids IS NULL OR n.candidate_id IN $ids "
+        + _GRADE_AND_CADRE.format(rel="HOLDS_GRADE")
+        + "RETURN n.candidate_id AS id, n.titulaire AS titulaire, n.education_level AS education, "
+        "n.versant AS versant, n.categorie AS categorie, grade, cadre",
+        ids=candidate_ids,
+        database_=database(),
+    )
+    return {
+        r["id"]: StatutoryProfile(
+            status="titulaire" if r["titulaire"] else "contractuel",
+            diploma_level=diploma_level(r["education"]),
+            versant=r["versant"],
+            categorie=r["categorie"],
+            cadre_emplois=r["cadre"],
+            grade=r["grade"],
+        )
+        for r in records
+    }
+
+
+def offer_requirement_from_neo4j(driver: Driver, offer_id: str) -> StatutoryRequirement:
+    records, _, _ = driver.execute_query(
+        "MATCH (n:Offer {offer_id: $id}) "
+        + _GRADE_AND_CADRE.format(rel="REQUIRES_GRADE")
+        + "RETURN n.contract AS contract, n.versant AS versant, n.categorie AS categorie, grade, cadre",
+        id=offer_id,
+        database_=database(),
+    )
+    if not records:
+        raise KeyError(f"no offer with offer_id = {offer_id!r} in Neo4j")
+    r = records[0]
+    contracts = ("titulaire", "contractuel", "titulaire_ou_contractuel")
+    return StatutoryRequirement(
+        contract=r["contract"] if r["contract"] in contracts else "titulaire_ou_contractuel",
+        versant=r["versant"],
+        categorie=r["categorie"],
+        cadre_emplois=r["cadre"],
+        grade=r["grade"],
+    )

@@ -1,0 +1,152 @@
+"""Node features: French text vectors (spaCy `fr_core_news_md`, 300-d mean of word vectors), one-hot statutory
+and categorical attributes, and scaled numeric ones.
+
+The vocabularies of the one-hot columns are learnt once, at training, and stored with the model (`FeatureSpec`)
+so that a stored version turns a new node into exactly the same columns.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import torch
+
+TEXT_DIM = 300
+
+# Per node type: properties read as text, as categories (one-hot) and as numbers (log1p then scaled).
+TEXT_PROPS: dict[str, tuple[str, ...]] = {
+    "candidate": ("cv_text",),
+    "offer": ("title", "description"),
+    "employer": (),
+    "occupation": ("label",),
+    "skill": ("label",),
+    "grade": ("label",),
+    "departement": (),
+}
+CATEGORICAL_PROPS: dict[str, tuple[str, ...]] = {
+    "candidate": ("versant", "categorie", "titulaire", "education_level", "contract"),
+    "offer": ("versant", "categorie", "contract", "working_time", "filiere"),
+    "employer": ("kind",),
+    "occupation": ("labels",),
+    "skill": ("kind",),
+    "grade": ("labels", "categorie", "versant"),
+    "departement": ("code",),
+}
+NUMERIC_PROPS: dict[str, tuple[str, ...]] = {
+    "candidate": ("years_experience",),
+    "offer": (),
+    "employer": ("size",),
+    "occupation": (),
+    "skill": (),
+    "grade": (),
+    "departement": (),
+}
+# Statutory attributes kept as integer codes for the eligibility filter.
+STATUTORY = ("versant", "categorie", "titulaire", "education_level", "contract", "labels")
+IGNORED_LABELS = {"Concept", "Occupation"}
+
+
+@dataclass
+class FeatureSpec:
+    vocab: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # type → property → values
+    numeric_scale: dict[str, dict[str, float]] = field(default_factory=dict)  # type → property → max log1p
+
+    def to_json(self) -> dict[str, Any]:
+        return {"vocab": self.vocab, "numeric_scale": self.numeric_scale}
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> FeatureSpec:
+        return cls(vocab=value["vocab"], numeric_scale=value["numeric_scale"])
+
+    def dim(self, node_type: str) -> int:
+        text = TEXT_DIM if TEXT_PROPS[node_type] else 0
+        one_hot = sum(len(values) + 1 for values in self.vocab[node_type].values())
+        return text + one_hot + len(self.numeric_scale[node_type]) + 1  # +1: a constant column
+
+
+@lru_cache(maxsize=1)
+def _nlp() -> Any:
+    import spacy
+
+    # Only the tokenizer and the static vectors are needed for doc.vector: every trained component is excluded.
+    return spacy.load("fr_core_news_md", exclude=["tok2vec", "morphologizer", "parser", "attribute_ruler",
+                                                 "lemmatizer", "ner", "senter"])  # fmt: skip
+
+
+def text_vectors(texts: list[str]) -> np.ndarray:
+    """Mean spaCy word vectors, L2-normalised; empty texts give zeros."""
+    out = np.zeros((len(texts), TEXT_DIM), dtype=np.float32)
+    for i, doc in enumerate(_nlp().pipe(texts, batch_size=256)):
+        vector = doc.vector
+        norm = float(np.linalg.norm(vector))
+        if norm > 0:
+            out[i] = vector / norm
+    return out
+
+
+def _category(props: dict[str, Any], name: str) -> list[str]:
+    value = props.get(name)
+    if name == "labels":
+        return sorted(str(v) for v in (value or []) if v not in IGNORED_LABELS)
+    if value is None or value == "":
+        return []
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return [str(value)]
+
+
+def fit_spec(props: dict[str, list[dict[str, Any]]]) -> FeatureSpec:
+    spec = FeatureSpec()
+    for node_type, rows in props.items():
+        spec.vocab[node_type] = {
+            name: sorted({v for row in rows for v in _category(row, name)}) for name in CATEGORICAL_PROPS[node_type]
+        }
+        spec.numeric_scale[node_type] = {
+            name: max([math.log1p(max(float(row.get(name) or 0), 0.0)) for row in rows] + [1.0])
+            for name in NUMERIC_PROPS[node_type]
+        }
+    return spec
+
+
+def encode(node_type: str, rows: list[dict[str, Any]], spec: FeatureSpec) -> torch.Tensor:
+    """One node type's rows → a feature matrix whose columns are fixed by `spec`."""
+    blocks: list[np.ndarray] = []
+    if TEXT_PROPS[node_type]:
+        texts = [" ".join(str(row.get(p) or "") for p in TEXT_PROPS[node_type]).strip() for row in rows]
+        blocks.append(text_vectors(texts))
+    for name, values in spec.vocab[node_type].items():
+        index = {v: i for i, v in enumerate(values)}
+        block = np.zeros((len(rows), len(values) + 1), dtype=np.float32)  # last column: unknown value
+        for i, row in enumerate(rows):
+            for value in _category(row, name):
+                block[i, index.get(value, len(values))] = 1.0
+        blocks.append(block)
+    for name, scale in spec.numeric_scale[node_type].items():
+        column = [math.log1p(max(float(row.get(name) or 0), 0.0)) / scale for row in rows]
+        blocks.append(np.array(column, dtype=np.float32).reshape(-1, 1))
+    blocks.append(np.ones((len(rows), 1), dtype=np.float32))
+    return torch.from_numpy(np.concatenate(blocks, axis=1))
+
+
+def statutory_attributes(rows: list[dict[str, Any]]) -> dict[str, np.ndarray]:
+    """The statutory properties the eligibility rules read, as object arrays by gid (None when unknown)."""
+    attributes: dict[str, np.ndarray] = {}
+    for name in STATUTORY:
+        column = np.empty(len(rows), dtype=object)
+        for i, row in enumerate(rows):
+            column[i] = row.get(name)  # element by element: lists (labels) must stay objects
+        attributes[name] = column
+    return attributes
+
+
+def node_features(
+    props: dict[str, list[dict[str, Any]]], spec: FeatureSpec | None
+) -> tuple[FeatureSpec, dict[str, torch.Tensor], dict[str, dict[str, np.ndarray]]]:
+    spec = spec or fit_spec(props)
+    features = {node_type: encode(node_type, rows, spec) for node_type, rows in props.items()}
+    attributes = {node_type: statutory_attributes(props[node_type]) for node_type in ("candidate", "offer", "grade")}
+    return spec, features, attributes

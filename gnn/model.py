@@ -1,0 +1,119 @@
+"""The heterogeneous GNN: per-type input projections, `HeteroConv` of SAGE layers with residual connections,
+and cosine scoring between candidate and offer embeddings (so that a vector index can serve top-k).
+
+With `layers=0` the same module is the content-only two-tower baseline (no message passing).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import cast
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torch_geometric.nn import HeteroConv, SAGEConv
+
+EdgeType = tuple[str, str, str]
+
+
+class LinkGNN(nn.Module):
+    def __init__(
+        self,
+        in_dims: dict[str, int],
+        edge_types: list[EdgeType],
+        heads: tuple[str, str] = ("candidate", "offer"),
+        hidden: int = 128,
+        out: int = 64,
+        layers: int = 2,
+        dropout: float = 0.2,
+    ) -> None:
+        super().__init__()
+        self.heads = heads
+        self.dropout = dropout
+        self.proj = nn.ModuleDict({t: nn.Linear(d, hidden) for t, d in in_dims.items()})
+        self.convs = nn.ModuleList(
+            HeteroConv({et: SAGEConv((hidden, hidden), hidden) for et in edge_types}, aggr="mean")
+            for _ in range(layers)
+        )
+        self.norms = nn.ModuleList(nn.ModuleDict({t: nn.LayerNorm(hidden) for t in in_dims}) for _ in range(layers))
+        self.out = nn.ModuleDict({t: nn.Linear(hidden, out) for t in heads})
+        self.log_scale = nn.Parameter(torch.tensor(math.log(10.0)))
+
+    def states(self, x_dict: dict[str, Tensor], edge_index_dict: dict[EdgeType, Tensor]) -> list[dict[str, Tensor]]:
+        """Hidden states before each layer and after the last one (cached for inductive embedding)."""
+        h = {t: F.relu(self.proj[t](x)) for t, x in x_dict.items()}
+        states = [h]
+        for conv, norms in zip(self.convs, self.norms, strict=True):
+            h = self._layer(cast(HeteroConv, conv), cast(nn.ModuleDict, norms), h, edge_index_dict)
+            states.append(h)
+        return states
+
+    def _layer(
+        self, conv: HeteroConv, norms: nn.ModuleDict, h: dict[str, Tensor], edge_index_dict: dict[EdgeType, Tensor]
+    ) -> dict[str, Tensor]:
+        dropped = {t: F.dropout(v, self.dropout, self.training) for t, v in h.items()}
+        messages = conv(dropped, edge_index_dict)
+        # Residual: a node without neighbours of any kind keeps its own projection.
+        return {t: norms[t](v + F.relu(messages[t])) if t in messages else v for t, v in h.items()}
+
+    def embed(self, h: dict[str, Tensor]) -> dict[str, Tensor]:
+        return {t: F.normalize(self.out[t](h[t]), dim=-1) for t in self.heads}
+
+    def forward(self, x_dict: dict[str, Tensor], edge_index_dict: dict[EdgeType, Tensor]) -> dict[str, Tensor]:
+        return self.embed(self.states(x_dict, edge_index_dict)[-1])
+
+    def score(self, left: Tensor, right: Tensor) -> Tensor:
+        """Scaled cosine of matched rows (both already normalised)."""
+        return self.log_scale.exp() * (left * right).sum(-1)
+
+    def embed_one(
+        self,
+        node_type: str,
+        x: Tensor,
+        neighbours: dict[EdgeType, Tensor],
+        states: list[dict[str, Tensor]],
+        relations: list[EdgeType],
+    ) -> Tensor:
+        """Inductive embedding of one new node of `node_type` from its features `x` and its in-neighbours
+        (edge type → gids of source nodes), using the cached hidden states of the rest of the graph.
+
+        Exact for the new node: its neighbours' states are those the full graph gave them (the new node's own
+        influence on them is the usual inductive approximation)."""
+        h = F.relu(self.proj[node_type](x.reshape(1, -1)))
+        into = [et for et in relations if et[2] == node_type]
+        for layer, (conv, norms) in enumerate(zip(self.convs, self.norms, strict=True)):
+            x_dict: dict[str, Tensor] = {node_type: h}
+            edge_index_dict: dict[EdgeType, Tensor] = {}
+            for et in into:
+                src = neighbours.get(et, torch.empty(0, dtype=torch.long))
+                name = f"{et[0]}@{et[1]}" if et[0] != node_type else f"{et[0]}@{et[1]}@self"
+                x_dict[name] = states[layer][et[0]][src]
+                edge_index_dict[(name, et[1], node_type)] = torch.stack(
+                    [torch.arange(len(src)), torch.zeros(len(src), dtype=torch.long)]
+                )
+            messages = _local_conv(cast(HeteroConv, conv), x_dict, edge_index_dict, into, node_type)
+            h = cast(nn.ModuleDict, norms)[node_type](h + F.relu(messages))
+        return self.embed({node_type: h})[node_type][0] if node_type in self.heads else h[0]
+
+
+def _local_conv(
+    conv: HeteroConv,
+    x_dict: dict[str, Tensor],
+    edge_index_dict: dict[EdgeType, Tensor],
+    into: list[EdgeType],
+    node_type: str,
+) -> Tensor:
+    """HeteroConv's mean over relation types, for one destination node whose sources were renamed locally."""
+    outputs = []
+    for et in into:
+        name = f"{et[0]}@{et[1]}" if et[0] != node_type else f"{et[0]}@{et[1]}@self"
+        layer = conv.convs["__".join(et)]
+        outputs.append(layer((x_dict[name], x_dict[node_type]), edge_index_dict[(name, et[1], node_type)]))
+    return torch.stack(outputs).mean(0)
+
+
+def sampled_softmax_loss(positive: Tensor, negative: Tensor) -> Tensor:
+    """Cross-entropy of each positive score against its row of negative scores ([P] and [P, K])."""
+    logits = torch.cat([positive.unsqueeze(1), negative], dim=1)
+    return F.cross_entropy(logits, torch.zeros(len(positive), dtype=torch.long))

@@ -1,0 +1,180 @@
+"""Serving a stored model version: top-k candidates for an offer and offers for a candidate, pair scores,
+career next steps, and inductive embedding of new offers and candidates (no retraining).
+
+Top-k uses an in-memory matrix of the stored embeddings (one matrix product, well under a millisecond per
+thousand candidates); the same embeddings are also in Neo4j (`embedding`, vector indexes) for Cypher users.
+Scores are cosines in [-1, 1].
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+from neo4j import Driver
+
+from gnn import artifacts
+from gnn.eligibility import candidate_profiles_from_neo4j, offer_requirement_from_neo4j
+from gnn.export import node_neighbourhood
+from gnn.features import encode
+from graph.db import database
+from ontology.eligibility import StatutoryProfile, is_eligible
+
+# When filtering by eligibility, look this many times deeper than k before giving up on filling the list.
+ELIGIBLE_DEPTH = 50
+
+
+@dataclass
+class _Side:
+    """One side of the bipartite matching (candidates or offers): ids and their embedding matrix."""
+
+    ids: list[str]
+    matrix: torch.Tensor
+    index: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.index = {key: i for i, key in enumerate(self.ids) if key}
+
+    def vector(self, key: str) -> torch.Tensor | None:
+        i = self.index.get(key)
+        return None if i is None else self.matrix[i]
+
+    def put(self, key: str, vector: torch.Tensor) -> None:
+        if key in self.index:
+            self.matrix[self.index[key]] = vector
+            return
+        self.index[key] = len(self.ids)
+        self.ids.append(key)
+        self.matrix = torch.cat([self.matrix, vector.reshape(1, -1)])
+
+    def top(self, query: torch.Tensor, k: int, exclude_empty: bool = True) -> list[tuple[str, float]]:
+        scores = self.matrix @ query
+        if exclude_empty:
+            scores[[i for i, key in enumerate(self.ids) if not key]] = -torch.inf
+        values, order = torch.topk(scores, min(k, len(self.ids)))
+        return [(self.ids[i], float(v)) for i, v in zip(order.tolist(), values.tolist(), strict=True) if v > -1e9]
+
+
+class Recommender:
+    """A loaded model version. `load` reads the artifacts once; every call afterwards is in memory except
+    eligibility filtering and inductive embedding, which read the node's facts from Neo4j."""
+
+    def __init__(self, stored: artifacts.Artifacts) -> None:
+        self.version = stored.version
+        self._stored = stored
+        self._candidates = _Side(list(stored.ids["candidate"]), stored.embeddings["candidate"].clone())
+        self._offers = _Side(list(stored.ids["offer"]), stored.embeddings["offer"].clone())
+        career = stored.career
+        self._fiches: list[str] = list(career.get("fiches", []))
+        self._fiche_index = {uri: i for i, uri in enumerate(self._fiches)}
+        self._career_source: torch.Tensor = career.get("source", torch.zeros(0, 1))
+        self._career_target: torch.Tensor = career.get("target", torch.zeros(0, 1))
+        self._profiles: dict[str, StatutoryProfile] | None = None
+
+    @classmethod
+    def load(cls, driver: Driver, version: str | None = None) -> Recommender:
+        """The given version, or the latest one registered in Neo4j (or stored on disk)."""
+        return cls(artifacts.load(version or artifacts.latest_version(driver)))
+
+    # --- candidate ↔ offer -------------------------------------------------------------------------------
+    def recommend_candidates(
+        self, driver: Driver, offer_id: str, k: int = 10, eligible_only: bool = False
+    ) -> list[tuple[str, float]]:
+        query = self._offer_vector(driver, offer_id)
+        if not eligible_only:
+            return self._candidates.top(query, k)
+        requirement = offer_requirement_from_neo4j(driver, offer_id)
+        profiles = self._candidate_profiles(driver)
+        depth = min(len(self._candidates.ids), max(k * ELIGIBLE_DEPTH, 1000))
+        ranked = self._candidates.top(query, depth)
+        verdicts: dict[StatutoryProfile, bool] = {}
+        kept = []
+        for candidate_id, score in ranked:
+            profile = profiles.get(candidate_id)
+            if profile is None:
+                continue
+            if profile not in verdicts:
+                verdicts[profile] = is_eligible(profile, requirement)
+            if verdicts[profile]:
+                kept.append((candidate_id, score))
+                if len(kept) == k:
+                    break
+        return kept
+
+    def recommend_offers(self, driver: Driver, candidate_id: str, k: int = 10) -> list[tuple[str, float]]:
+        return self._offers.top(self._candidate_vector(driver, candidate_id), k)
+
+    def score_pair(self, driver: Driver, candidate_id: str, offer_id: str) -> float:
+        return float(self._candidate_vector(driver, candidate_id) @ self._offer_vector(driver, offer_id))
+
+    # --- career head ---------------------------------------------------------------------------------------
+    def next_steps(self, driver: Driver, occupation_uri: str, k: int = 10) -> list[tuple[str, float]]:
+        """ROME fiches (uris) a holder of `occupation_uri` most plausibly moves to next. Any occupation is
+        first brought to its ROME fiche (itself, or through BROADER / EXACT_MATCH / CLOSE_MATCH links)."""
+        fiche = occupation_uri if occupation_uri in self._fiche_index else self._to_fiche(driver, occupation_uri)
+        if fiche is None:
+            return []
+        source = self._career_source[self._fiche_index[fiche]]
+        scores = torch.sigmoid(self._career_target @ source)
+        scores[self._fiche_index[fiche]] = -1.0
+        values, order = torch.topk(scores, min(k, len(self._fiches) - 1))
+        return [(self._fiches[i], float(v)) for i, v in zip(order.tolist(), values.tolist(), strict=True)]
+
+    def _to_fiche(self, driver: Driver, occupation_uri: str) -> str | None:
+        records, _, _ = driver.execute_query(
+            "MATCH (o:Concept {uri: $uri})-[:BROADER|EXACT_MATCH|CLOSE_MATCH*1..2]-(f:RomeFiche) "
+            "RETURN DISTINCT f.uri AS uri LIMIT 20",
+            uri=occupation_uri,
+            database_=database(),
+        )
+        return next((r["uri"] for r in records if r["uri"] in self._fiche_index), None)
+
+    # --- inductive cold start ------------------------------------------------------------------------------
+    def embed_new_offer(self, driver: Driver, offer_id: str) -> None:
+        self._offers.put(offer_id, self._embed_and_write(driver, "offer", "Offer", "offer_id", offer_id))
+
+    def embed_new_candidate(self, driver: Driver, candidate_id: str) -> None:
+        vector = self._embed_and_write(driver, "candidate", "Candidate", "candidate_id", candidate_id)
+        self._candidates.put(candidate_id, vector)
+        if self._profiles is not None:
+            self._profiles.update(candidate_profiles_from_neo4j(driver, [candidate_id]))
+
+    def embed(self, driver: Driver, node_type: str, key_value: str) -> torch.Tensor:
+        """The embedding a new node gets from its features and ontology links, with the stored weights."""
+        props, neighbours = node_neighbourhood(driver, node_type, key_value)
+        known = {t: v.shape[0] for t, v in self._stored.states[0].items()}
+        # Nodes created after training have no cached state: they are left out of the neighbourhood.
+        neighbours = {et: gids[gids < known[et[0]]] for et, gids in neighbours.items()}
+        x = encode(node_type, [props], self._stored.spec)[0]
+        with torch.no_grad():
+            return self._stored.model.embed_one(node_type, x, neighbours, self._stored.states, self._stored.relations)
+
+    def _embed_and_write(self, driver: Driver, node_type: str, label: str, key: str, value: str) -> torch.Tensor:
+        vector = self.embed(driver, node_type, value)
+        driver.execute_query(
+            f"MATCH (n:{label} {{{key}: $value}}) SET n.embedding = $embedding, n.embedding_version = $version",
+            value=value, embedding=vector.tolist(), version=self.version, database_=database(),
+        )  # fmt: skip
+        return vector
+
+    # --- lookups -------------------------------------------------------------------------------------------
+    def _offer_vector(self, driver: Driver, offer_id: str) -> torch.Tensor:
+        vector = self._offers.vector(offer_id)
+        if vector is None:
+            self.embed_new_offer(driver, offer_id)
+            vector = self._offers.vector(offer_id)
+        assert vector is not None
+        return vector
+
+    def _candidate_vector(self, driver: Driver, candidate_id: str) -> torch.Tensor:
+        vector = self._candidates.vector(candidate_id)
+        if vector is None:
+            self.embed_new_candidate(driver, candidate_id)
+            vector = self._candidates.vector(candidate_id)
+        assert vector is not None
+        return vector
+
+    def _candidate_profiles(self, driver: Driver) -> dict[str, StatutoryProfile]:
+        if self._profiles is None:
+            self._profiles = candidate_profiles_from_neo4j(driver)
+        return self._profiles

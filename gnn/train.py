@@ -1,0 +1,243 @@
+"""Training: temporal split of the offers, full-batch training with sampled-softmax over random, statutory
+and hard negatives, early stopping on validation Recall@10, and the helpers evaluation and serving share.
+
+Leakage rules: applications of validation and test offers never pass messages; in each training epoch a
+random share of the training offers is *supervised*, and their own applications are removed from the
+message-passing graph too, so the model learns to score offers it sees without applications — exactly the
+situation of a test offer.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+from rich.progress import Progress
+
+from gnn.eligibility import candidate_profiles, eligibility_matrix, offer_requirements
+from gnn.export import APPLIED_EDGE, SELECTED_EDGE, GraphExport, reverse
+from gnn.metrics import query_metrics, ranks
+from gnn.model import EdgeType, LinkGNN, sampled_softmax_loss
+
+
+@dataclass
+class TrainConfig:
+    hidden: int = 128
+    out: int = 64
+    layers: int = 2
+    dropout: float = 0.2
+    lr: float = 3e-3
+    weight_decay: float = 1e-5
+    epochs: int = 300
+    eval_every: int = 5
+    patience: int = 6  # evaluations without improvement before stopping
+    random_negatives: int = 64
+    eligible_negatives: int = 32
+    hard_negatives: int = 8
+    supervision_fraction: float = 0.3
+    val_fraction: float = 0.15
+    test_fraction: float = 0.15
+    seed: int = 7
+
+
+@dataclass
+class Split:
+    """Offer gids (each with at least one positive application), ordered in time: train < val < test."""
+
+    train: np.ndarray
+    val: np.ndarray
+    test: np.ndarray
+    cutoff_val: float
+    cutoff_test: float
+
+
+@dataclass
+class FitResult:
+    model: LinkGNN
+    history: list[dict[str, float]] = field(default_factory=list)
+    best_epoch: int = 0
+
+
+def seed_everything(seed: int) -> None:
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+
+
+def temporal_split(export: GraphExport, config: TrainConfig) -> Split:
+    apps = export.applications
+    evaluated = np.unique(apps.offer[apps.positive])
+    dates = export.offer_published[evaluated]
+    dates = np.where(np.isnan(dates), -np.inf, dates)
+    order = evaluated[np.lexsort((evaluated, dates))]  # by publication date, gid breaking ties
+    n_test = max(1, round(len(order) * config.test_fraction))
+    n_val = max(1, round(len(order) * config.val_fraction))
+    train, val, test = order[: -n_test - n_val], order[-n_test - n_val : -n_test], order[-n_test:]
+    published = export.offer_published
+    return Split(train, val, test, float(published[val[0]]), float(published[test[0]]))
+
+
+def message_graph(export: GraphExport, visible_offers: np.ndarray) -> dict[EdgeType, torch.Tensor]:
+    """The ontology and profile relations plus the applications of the visible offers (gids)."""
+    graph = {et: export.data[et].edge_index for et in export.data.edge_types}
+    apps = export.applications
+    mask = np.isin(apps.offer, visible_offers)
+    for edge_type, keep in ((SELECTED_EDGE, mask & apps.positive), (APPLIED_EDGE, mask & ~apps.positive)):
+        edge_index = torch.from_numpy(np.stack([apps.candidate[keep], apps.offer[keep]])).long()
+        graph[edge_type] = edge_index
+        graph[reverse(edge_type)] = edge_index.flip(0)
+    return graph
+
+
+def edge_types(export: GraphExport) -> list[EdgeType]:
+    base = list(export.data.edge_types)
+    return [*base, SELECTED_EDGE, reverse(SELECTED_EDGE), APPLIED_EDGE, reverse(APPLIED_EDGE)]
+
+
+def build_model(export: GraphExport, config: TrainConfig, layers: int | None = None) -> LinkGNN:
+    in_dims = {t: export.data[t].x.shape[1] for t in export.data.node_types}
+    return LinkGNN(
+        in_dims, edge_types(export), hidden=config.hidden, out=config.out,
+        layers=config.layers if layers is None else layers, dropout=config.dropout,
+    )  # fmt: skip
+
+
+class NegativeSampler:
+    """Per positive (candidate, offer): random candidates, statutorily eligible ones, and hard ones (the
+    offer's own applicants who were not selected)."""
+
+    def __init__(self, export: GraphExport, offers: np.ndarray, config: TrainConfig) -> None:
+        self.config = config
+        self.n_candidates = export.data["candidate"].num_nodes
+        apps = export.applications
+        profiles = candidate_profiles(export)
+        eligible = eligibility_matrix(profiles, offer_requirements(export), offers)
+        self.eligible_lists = {int(o): torch.nonzero(row).flatten() for o, row in zip(offers, eligible, strict=True)}
+        hard: dict[int, list[int]] = {int(o): [] for o in offers}
+        for c, o, pos in zip(apps.candidate, apps.offer, apps.positive, strict=True):
+            if not pos and int(o) in hard:
+                hard[int(o)].append(int(c))
+        self.hard_lists = {o: torch.tensor(v, dtype=torch.long) for o, v in hard.items()}
+
+    def sample(self, offers: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        c = self.config
+        blocks = [torch.randint(self.n_candidates, (len(offers), c.random_negatives), generator=generator)]
+        for lists, k in ((self.eligible_lists, c.eligible_negatives), (self.hard_lists, c.hard_negatives)):
+            block = torch.randint(self.n_candidates, (len(offers), k), generator=generator)
+            for i, o in enumerate(offers.tolist()):
+                pool = lists.get(o)
+                if pool is not None and len(pool):
+                    block[i] = pool[torch.randint(len(pool), (k,), generator=generator)]
+            blocks.append(block)
+        return torch.cat(blocks, dim=1)
+
+
+def positive_pairs(export: GraphExport, offers: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    apps = export.applications
+    keep = apps.positive & np.isin(apps.offer, offers)
+    return torch.from_numpy(apps.candidate[keep]).long(), torch.from_numpy(apps.offer[keep]).long()
+
+
+def fit(
+    export: GraphExport, split: Split, config: TrainConfig, layers: int | None = None, progress: bool = True
+) -> FitResult:
+    """Train on the split's training offers; early stopping on validation Recall@10."""
+    seed_everything(config.seed)
+    generator = torch.Generator().manual_seed(config.seed)
+    model = build_model(export, config, layers)
+    optimiser = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    sampler = NegativeSampler(export, split.train, config)
+    x_dict = {t: export.data[t].x for t in export.data.node_types}
+    val_graph = message_graph(export, split.train)
+    val_eligible = eligibility_matrix(candidate_profiles(export), offer_requirements(export), split.val)
+    result = FitResult(model)
+    best, best_state, stale = -1.0, copy.deepcopy(model.state_dict()), 0
+    with Progress(disable=not progress, transient=True) as bar:
+        task = bar.add_task("Training", total=config.epochs)
+        for epoch in range(1, config.epochs + 1):
+            loss = _epoch(model, optimiser, export, split, sampler, x_dict, generator, config)
+            bar.advance(task)
+            if epoch % config.eval_every:
+                continue
+            recall = validation_recall(model, export, split.val, val_graph, val_eligible)
+            result.history.append({"epoch": epoch, "loss": loss, "val_recall@10": recall})
+            bar.update(task, description=f"Training (loss {loss:.3f}, val R@10 {recall:.3f})")
+            if recall > best:
+                best, best_state, stale, result.best_epoch = recall, copy.deepcopy(model.state_dict()), 0, epoch
+            else:
+                stale += 1
+                if stale >= config.patience:
+                    break
+    model.load_state_dict(best_state)
+    model.eval()
+    return result
+
+
+def _epoch(
+    model: LinkGNN,
+    optimiser: torch.optim.Optimizer,
+    export: GraphExport,
+    split: Split,
+    sampler: NegativeSampler,
+    x_dict: dict[str, torch.Tensor],
+    generator: torch.Generator,
+    config: TrainConfig,
+) -> float:
+    model.train()
+    shuffled = split.train[torch.randperm(len(split.train), generator=generator).numpy()]
+    n_supervised = max(1, int(len(shuffled) * config.supervision_fraction))
+    supervised, context = shuffled[:n_supervised], shuffled[n_supervised:]
+    candidates, offers = positive_pairs(export, supervised)
+    embeddings = model(x_dict, message_graph(export, context))
+    negatives = sampler.sample(offers, generator)
+    offer_emb = embeddings["offer"][offers]
+    positive = model.score(embeddings["candidate"][candidates], offer_emb)
+    negative = model.score(embeddings["candidate"][negatives], offer_emb.unsqueeze(1))
+    loss = sampled_softmax_loss(positive, negative)
+    optimiser.zero_grad()
+    loss.backward()
+    optimiser.step()
+    return float(loss)
+
+
+@torch.no_grad()
+def embeddings(model: LinkGNN, export: GraphExport, graph: dict[EdgeType, torch.Tensor]) -> dict[str, torch.Tensor]:
+    model.eval()
+    return model({t: export.data[t].x for t in export.data.node_types}, graph)
+
+
+def validation_recall(
+    model: LinkGNN,
+    export: GraphExport,
+    offers: np.ndarray,
+    graph: dict[EdgeType, torch.Tensor],
+    eligible: torch.Tensor,
+) -> float:
+    emb = embeddings(model, export, graph)
+    scores = (emb["offer"][torch.from_numpy(offers)] @ emb["candidate"].T).numpy()
+    per_query = rank_offers(export, offers, scores, eligible)
+    return float(np.mean([q["recall@10"] for q in per_query])) if per_query else 0.0
+
+
+def rank_offers(
+    export: GraphExport, offers: np.ndarray, scores: np.ndarray, eligible: torch.Tensor | None = None
+) -> list[dict[str, float]]:
+    """Per offer: metrics of its selected candidates ranked among all eligible candidates (and themselves)."""
+    if eligible is None:
+        eligible = eligibility_matrix(candidate_profiles(export), offer_requirements(export), offers)
+    apps = export.applications
+    rng = np.random.default_rng(0)
+    out = []
+    for i, offer in enumerate(offers.tolist()):
+        positives = np.unique(apps.candidate[apps.positive & (apps.offer == offer)])
+        pool = eligible[i].numpy().copy()
+        pool[positives] = True
+        index = np.nonzero(pool)[0]
+        local = np.searchsorted(index, positives)
+        out.append(query_metrics(ranks(scores[i][index], local, rng), len(index)))
+    return out
+
+
+def config_dict(config: TrainConfig) -> dict[str, object]:
+    return asdict(config)
