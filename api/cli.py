@@ -1,10 +1,83 @@
-"""`vivier serve`: the FastAPI service (issue 7)."""
+"""`vivier serve` (the FastAPI service, issue 7) and `vivier api-key …` (create, list, revoke keys).
+
+Mount the keys with `app.add_typer(api_key_app, name="api-key")` in `vivier/cli.py`.
+"""
 
 from __future__ import annotations
 
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from graph.access import AccessError, create_api_key, list_api_keys, revoke_api_key
+from graph.db import connect
+from vivier.settings import get_settings
+
+console = Console()
+api_key_app = typer.Typer(help="API keys of the query API (stored hashed; shown once).", no_args_is_help=True)
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the API (not yet implemented)."""
-    raise typer.Exit(1)
+def serve(
+    host: str = typer.Option("127.0.0.1", help="interface to listen on (loopback by default)"),
+    port: int = typer.Option(8000, help="TCP port"),
+    workers: int = typer.Option(1, help="uvicorn worker processes"),
+) -> None:
+    """Serve the query API (OpenAPI at /docs). Needs Neo4j; the model is loaded on first use."""
+    import uvicorn
+
+    from api.app import create_app
+
+    if workers > 1:
+        uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+    else:
+        uvicorn.run(create_app(get_settings()), host=host, port=port, log_level="info")
+
+
+@api_key_app.command("create")
+def create(
+    role: str = typer.Option(..., help="recruiter, hr_expert or admin"),
+    employer_id: str | None = typer.Option(None, help="the employer a recruiter key is bound to"),
+    label: str = typer.Option("", help="who or what uses the key"),
+) -> None:
+    """Create a key and print it once: only its SHA-256 hash is kept."""
+    driver = connect()
+    try:
+        caller, key = create_api_key(driver, role, employer_id, label, get_settings().neo4j_database)
+    except AccessError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from error
+    finally:
+        driver.close()
+    console.print(f"key_id {caller.key_id} ({caller.role}{', ' + employer_id if employer_id else ''})")
+    typer.echo(key)
+
+
+@api_key_app.command("list")
+def list_keys() -> None:
+    """Every key's id, role, employer and state (never the key)."""
+    driver = connect()
+    try:
+        rows = list_api_keys(driver, get_settings().neo4j_database)
+    finally:
+        driver.close()
+    columns = ("key_id", "role", "employer_id", "label", "created_at", "revoked")
+    table = Table(title="API keys")
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("" if row[c] is None else str(row[c]) for c in columns))
+    console.print(table)
+
+
+@api_key_app.command("revoke")
+def revoke(key_id: str) -> None:
+    """Revoke a key (effective within seconds on running servers)."""
+    driver = connect()
+    try:
+        found = revoke_api_key(driver, key_id, get_settings().neo4j_database)
+    finally:
+        driver.close()
+    if not found:
+        console.print(f"[red]no API key {key_id!r}[/red]")
+        raise typer.Exit(1)
+    console.print(f"revoked {key_id}")

@@ -334,3 +334,26 @@ def _plain(value: Any) -> Any:
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)
+
+
+# --- applications ------------------------------------------------------------------------------------------
+_APPLICATION_RETURN = (
+    "RETURN a.application_id AS application_id, o.offer_id AS offer_id, c.candidate_id AS candidate_id, "
+    "a.stage AS stage, toString(a.applied_at) AS applied_at, toString(a.updated_at) AS updated_at, a.reason AS reason"
+)
+
+
+def application(driver: Driver, application_id: str, database: str | None = None) -> Row | None:
+    records, _, _ = driver.execute_query(
+        "MATCH (c:Candidate)-[a:APPLIED {application_id: $aid}]->(o:Offer) " + _APPLICATION_RETURN,
+        aid=application_id, database_=database,
+    )  # fmt: skip
+    return dict(records[0]) if records else None
+
+
+def offer_applications(driver: Driver, offer_id: str, database: str | None = None) -> list[Row]:
+    records, _, _ = driver.execute_query(
+        "MATCH (c:Candidate)-[a:APPLIED]->(o:Offer {offer_id: $oid}) " + _APPLICATION_RETURN + " ORDER BY applied_at",
+        oid=offer_id, database_=database,
+    )  # fmt: skip
+    return [dict(r) for r in records]

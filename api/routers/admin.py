@@ -1,0 +1,39 @@
+"""Administration: API keys (stored hashed) and reloading the model after `vivier train`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Response
+
+from api.deps import Admin, State
+from api.schemas import ApiKeyCreated, ApiKeyIn
+from graph.access import AccessError, create_api_key, list_api_keys, revoke_api_key
+
+router = APIRouter(prefix="/v1/admin", tags=["admin"])
+
+
+@router.post("/api-keys", status_code=201, response_model=ApiKeyCreated, summary="Create an API key")
+def create_key(body: ApiKeyIn, state: State, caller: Admin) -> ApiKeyCreated:
+    try:
+        created, key = create_api_key(state.driver, body.role, body.employer_id, body.label, state.database)
+    except AccessError as error:
+        raise HTTPException(422, str(error)) from error
+    return ApiKeyCreated(key_id=created.key_id, role=created.role, employer_id=created.employer_id, api_key=key)
+
+
+@router.get("/api-keys", summary="List API keys (never the keys themselves)")
+def list_keys(state: State, caller: Admin) -> list[dict]:
+    return list_api_keys(state.driver, state.database)
+
+
+@router.delete("/api-keys/{key_id}", status_code=204, summary="Revoke an API key")
+def revoke_key(key_id: str, state: State, caller: Admin) -> Response:
+    if not revoke_api_key(state.driver, key_id, state.database):
+        raise HTTPException(404, f"API key {key_id!r} not found")
+    state.forget_key(key_id)
+    return Response(status_code=204)
+
+
+@router.post("/model/reload", summary="Serve the latest trained model")
+def reload_model(state: State, caller: Admin) -> dict:
+    state.reload_recommender()
+    return {"model_version": state.recommender().version}

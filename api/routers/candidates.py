@@ -1,0 +1,96 @@
+"""Candidates: upload a CV (PDF, DOCX, JSON Resume), read the pseudonymous profile, rank offers for them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile
+
+from api import service
+from api.deps import Model, RecruiterOrAdmin, State, check_candidate_access, check_offer_access
+from api.schemas import CandidateCreated, OfferMatch, OffersForCandidate, Suggestion
+from graph import queries
+
+router = APIRouter(prefix="/v1/candidates", tags=["candidates"])
+MAX_CV_BYTES = 10 * 1024 * 1024
+CV_SUFFIXES = (".pdf", ".docx", ".json", ".txt")
+
+
+@router.post("", status_code=201, response_model=CandidateCreated, summary="Upload a CV (PDF, DOCX, JSON Resume)")
+def upload_cv(
+    state: State, caller: RecruiterOrAdmin, model: Model,
+    file: Annotated[UploadFile, File(description="the CV: .pdf, .docx, .json (JSON Resume) or .txt")],
+    offer_id: Annotated[str | None, Form(description="records an application to this offer (required for a recruiter)")]
+    = None,
+) -> CandidateCreated:  # fmt: skip
+    """The CV goes through the loaders' parser: names, e-mails, phones, addresses and birth dates are removed
+    before anything reaches the graph. The offers that fit the candidate are stored as **suggestions**."""
+    from graph.writes import write_applications, write_candidates
+    from loaders.cv import parse_cv
+
+    from loaders.records import ApplicationRecord, RecordError
+
+    filename = file.filename or "cv"
+    if not filename.lower().endswith(CV_SUFFIXES):
+        raise HTTPException(422, f"file {filename!r}: expected one of {', '.join(CV_SUFFIXES)}")
+    if caller.role == "recruiter" and not offer_id:
+        raise HTTPException(422, "offer_id is required: a recruiter uploads the CV of an application to its offer")
+    if offer_id:
+        check_offer_access(state, caller, offer_id)
+    data = file.file.read(MAX_CV_BYTES + 1)
+    if len(data) > MAX_CV_BYTES:
+        raise HTTPException(413, f"file {filename!r} is larger than {MAX_CV_BYTES // (1024 * 1024)} MiB")
+    try:
+        record = parse_cv(data, filename)
+    except RecordError as error:
+        raise HTTPException(422, f"file {filename!r}, field {error.field}: {error.reason}") from error
+    write_candidates(state.driver, [record])
+    application_id = None
+    if offer_id:
+        application_id = f"api-{uuid.uuid4().hex[:12]}"
+        today = date.today().isoformat()
+        write_applications(state.driver, [ApplicationRecord(application_id, offer_id, record.candidate_id,
+                                                            "received", today, today)])  # fmt: skip
+    model.embed_new_candidate(state.driver, record.candidate_id)
+    pushed = service.push_for_candidate(state, model, record.candidate_id)
+    if caller.role == "recruiter":
+        pushed = []  # the job board's suggestions are not the recruiter's to read
+    return CandidateCreated(
+        candidate_id=record.candidate_id, application_id=application_id, suggestions=[Suggestion(**s) for s in pushed]
+    )
+
+
+@router.get("/{candidate_id}", summary="The pseudonymous profile: skills, career steps, grades")
+def get_candidate(candidate_id: str, state: State, caller: RecruiterOrAdmin) -> dict:
+    check_candidate_access(state, caller, candidate_id)
+    return queries.candidate(state.driver, candidate_id, state.database) or {}
+
+
+@router.get("/{candidate_id}/offers", response_model=OffersForCandidate, summary="Top-k offers for a candidate")
+def offers_for_candidate(
+    candidate_id: str, state: State, caller: RecruiterOrAdmin, model: Model,
+    k: Annotated[int, Query(ge=1, le=100)] = 10,
+    explain: Annotated[bool, Query(description="add the explanation of each offer")] = True,
+) -> OffersForCandidate:  # fmt: skip
+    """Offers that fit the candidate (a recruiter sees only its own employer's). Suggestions only; logged."""
+    check_candidate_access(state, caller, candidate_id)
+    ask = k if caller.role != "recruiter" else max(k * 20, 200)
+    ranked = [(str(o), float(s)) for o, s in model.recommend_offers(state.driver, candidate_id, ask)]
+    employers = queries.offer_employers(state.driver, [o for o, _ in ranked], state.database)
+    if caller.role == "recruiter":
+        ranked = [(o, s) for o, s in ranked if employers.get(o) == caller.employer_id]
+    ranked = ranked[:k]
+    log_id = service.log_served(state, caller, "offers_for_candidate", model.version, ranked,
+                                candidate_id=candidate_id, parameters=f"k={k}")  # fmt: skip
+    matches = []
+    for i, (offer_id, score) in enumerate(ranked, start=1):
+        verdict = service.eligibilities(state, offer_id, [candidate_id])[candidate_id]
+        reason = service.explanations(state, offer_id, [candidate_id], model.version)[candidate_id] if explain else None
+        offer = queries.offer(state.driver, offer_id, state.database) or {}
+        matches.append(
+            OfferMatch(rank=i, offer_id=offer_id, title=offer.get("title"), score=score,
+                       employer_id=employers.get(offer_id), eligibility=verdict, explanation=reason)
+        )  # fmt: skip
+    return OffersForCandidate(candidate_id=candidate_id, model_version=model.version, log_id=log_id, offers=matches)

@@ -1,0 +1,86 @@
+"""Career next steps (for a candidate or an occupation) and career paths between two occupations."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+
+from api import service
+from api.deps import CurrentCaller, Model, RecruiterOrAdmin, State, check_candidate_access
+from api.schemas import CareerPaths, ConceptRef, NextStep, NextSteps
+from api.state import AppState, Recommender
+from graph import explain
+from graph.access import Caller
+
+router = APIRouter(prefix="/v1", tags=["careers"])
+K = Annotated[int, Query(ge=1, le=50)]
+
+
+def _next_steps(
+    state: AppState, caller: Caller, model: Recommender, occupation_uri: str, k: int, candidate_id: str | None
+) -> NextSteps:
+    """The model's next occupations, completed by the real transitions of the mobility graph, each with the
+    skills to acquire (those the candidate lacks, when there is a candidate)."""
+    occupation = explain.concept_labels(state.driver, [occupation_uri], state.database).get(occupation_uri)
+    if occupation is None:
+        raise HTTPException(404, f"occupation {occupation_uri!r} not found")
+    scored = [(str(u), float(s)) for u, s in model.next_steps(state.driver, occupation_uri, k)]
+    transitions = {row["uri"]: row for row in explain.next_occupations(state.driver, occupation_uri, k, state.database)}
+    uris = [u for u, _ in scored] + [u for u in transitions if u not in dict(scored)]
+    labels = explain.concept_labels(state.driver, uris, state.database)
+    held: set[str] = set()
+    if candidate_id:
+        held = explain.candidate_skill_sets(state.driver, [candidate_id], state.database).get(candidate_id, set())
+    steps = []
+    for uri in uris[:k]:
+        route = explain.career_paths(state.driver, occupation_uri, uri, k=1, held_skills=held, database=state.database)
+        to_acquire = [s for step in route[0]["steps"] for s in step["skills_to_acquire"]] if route else []
+        steps.append(NextStep(
+            uri=uri, label=labels.get(uri, {}).get("label"), code=labels.get(uri, {}).get("code"),
+            score=dict(scored).get(uri), transition=transitions.get(uri, {}).get("kind"),
+            skills_to_acquire=[ConceptRef(**s) for s in to_acquire][:10],
+        ))  # fmt: skip
+    log_id = service.log_served(state, caller, "next_steps", model.version, scored, candidate_id=candidate_id,
+                                occupation_uri=occupation_uri, parameters=f"k={k}")  # fmt: skip
+    return NextSteps(occupation=ConceptRef(**occupation), candidate_id=candidate_id, model_version=model.version,
+                     log_id=log_id, steps=steps)  # fmt: skip
+
+
+@router.get("/occupations/next-steps", response_model=NextSteps, summary="Next career steps from an occupation")
+def occupation_next_steps(
+    state: State, caller: CurrentCaller, model: Model,
+    uri: Annotated[str, Query(description="occupation concept URI")], k: K = 10,
+) -> NextSteps:  # fmt: skip
+    return _next_steps(state, caller, model, uri, k, None)
+
+
+@router.get("/candidates/{candidate_id}/next-steps", response_model=NextSteps, summary="A candidate's next steps")
+def candidate_next_steps(
+    candidate_id: str, state: State, caller: RecruiterOrAdmin, model: Model, k: K = 10
+) -> NextSteps:
+    """From the candidate's latest occupation; skills to acquire exclude those the candidate already has."""
+    check_candidate_access(state, caller, candidate_id)
+    latest = explain.latest_occupations(state.driver, [candidate_id], state.database).get(candidate_id)
+    if latest is None:
+        raise HTTPException(404, f"candidate {candidate_id!r} has no career step to start from")
+    return _next_steps(state, caller, model, latest["uri"], k, candidate_id)
+
+
+@router.get("/careers/paths", response_model=CareerPaths, summary="Career paths between two occupations")
+def career_paths(
+    state: State, caller: CurrentCaller,
+    from_uri: Annotated[str, Query(description="starting occupation URI")],
+    to_uri: Annotated[str, Query(description="target occupation URI")],
+    k: Annotated[int, Query(ge=1, le=10)] = 3,
+) -> CareerPaths:  # fmt: skip
+    """The most plausible routes through real ROME mobility transitions (fewest steps, 'proche' before
+    'evolution'), with the skills to acquire at each step."""
+    labels = explain.concept_labels(state.driver, [from_uri, to_uri], state.database)
+    for uri in (from_uri, to_uri):
+        if uri not in labels:
+            raise HTTPException(404, f"occupation {uri!r} not found")
+    routes = explain.career_paths(state.driver, from_uri, to_uri, k=k, database=state.database)
+    return CareerPaths.model_validate(
+        {"from_occupation": labels[from_uri], "to_occupation": labels[to_uri], "routes": routes}
+    )

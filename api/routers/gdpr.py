@@ -1,0 +1,49 @@
+"""GDPR: export everything held about a candidate, erase a candidate; and the recommendation log (AI Act)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+
+from api.deps import Admin, RecruiterOrAdmin, State, check_offer_access
+from graph import queries
+
+router = APIRouter(prefix="/v1", tags=["gdpr and traceability"])
+
+
+@router.get("/gdpr/candidates/{candidate_id}", summary="Export everything held about a candidate")
+def export_candidate(candidate_id: str, state: State, caller: Admin) -> dict:
+    """The node, every relationship (skills, career steps, grades, applications), suggestions and the
+    recommendation-log entries that name the candidate."""
+    exported = queries.export_candidate(state.driver, candidate_id, state.database)
+    if exported is None:
+        raise HTTPException(404, f"candidate {candidate_id!r} not found")
+    return exported
+
+
+@router.delete("/gdpr/candidates/{candidate_id}", summary="Erase a candidate")
+def erase_candidate(candidate_id: str, state: State, caller: Admin) -> dict:
+    """Deletes the node with its relationships and embedding, its suggestions, and replaces its pseudonym in the
+    recommendation log by `erased` (time, model version and scores stay, for traceability)."""
+    erased = queries.erase_candidate(state.driver, candidate_id, state.database)
+    if erased is None:
+        raise HTTPException(404, f"candidate {candidate_id!r} not found")
+    forget = getattr(state.model_if_loaded(), "forget_candidate", None)
+    if callable(forget):
+        forget(candidate_id)  # the in-memory embedding matrix must not keep serving the erased candidate
+    return {"candidate_id": candidate_id, "erased": True, **erased}
+
+
+@router.get("/logs", summary="Recommendations served (AI Act traceability)")
+def recommendation_logs(
+    state: State, caller: RecruiterOrAdmin, offer_id: str | None = None, candidate_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[dict]:  # fmt: skip
+    """An admin reads every entry; a recruiter the entries about its employer's offers."""
+    if caller.role == "recruiter":
+        if offer_id is None:
+            raise HTTPException(422, "offer_id is required for a recruiter")
+        check_offer_access(state, caller, offer_id)
+    return queries.recommendation_logs(state.driver, offer_id=offer_id, candidate_id=candidate_id, limit=limit,
+                                       database=state.database)  # fmt: skip

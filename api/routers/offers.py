@@ -1,0 +1,121 @@
+"""Offers: create and update (through the loaders' own parser), read, and rank candidates for them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+
+from api import service
+from api.deps import Model, RecruiterOrAdmin, State, check_employer_access, check_offer_access
+from api.schemas import CandidateMatch, CandidatesForOffer, OfferCreated, OfferIn, PairScore, Suggestion
+from graph import queries
+
+router = APIRouter(prefix="/v1/offers", tags=["offers"])
+K = Annotated[int, Query(ge=1, le=100, description="how many to return")]
+
+
+def _write_offer(state: State, body: OfferIn, employer_id: str) -> None:
+    from graph.writes import write_offers
+
+    from loaders.offers import parse_offer
+    from loaders.records import RecordError
+
+    try:
+        record = parse_offer(body.model_dump(exclude_none=True) | {"employer_id": employer_id}, source="api")
+    except RecordError as error:
+        raise HTTPException(422, f"offer {body.offer_id!r}, field {error.field}: {error.reason}") from error
+    write_offers(state.driver, [record])
+
+
+def _owning_employer(state: State, caller: RecruiterOrAdmin, body: OfferIn) -> str:
+    employer_id = body.employer_id or caller.employer_id
+    if not employer_id:
+        raise HTTPException(422, "employer_id is required (an admin key is bound to no employer)")
+    check_employer_access(caller, employer_id)
+    if not queries.employer_exists(state.driver, employer_id, state.database):
+        raise HTTPException(422, f"employer_id {employer_id!r} is not a known employer")
+    return employer_id
+
+
+@router.post("", status_code=201, response_model=OfferCreated, summary="Create an offer and push its top candidates")
+def create_offer(body: OfferIn, state: State, caller: RecruiterOrAdmin, model: Model) -> OfferCreated:
+    """Parses the offer like a file would be, writes it, embeds it with the current model, stores its top
+    candidates as **suggestions** for the employer and delivers them to the employer's webhooks."""
+    employer_id = _owning_employer(state, caller, body)
+    if queries.offer_employers(state.driver, [body.offer_id], state.database):
+        raise HTTPException(409, f"offer {body.offer_id!r} already exists; PUT /v1/offers/{body.offer_id} updates it")
+    _write_offer(state, body, employer_id)
+    model.embed_new_offer(state.driver, body.offer_id)
+    pushed = service.push_for_offer(state, model, body.offer_id, employer_id)
+    return OfferCreated(offer_id=body.offer_id, employer_id=employer_id, suggestions=[Suggestion(**s) for s in pushed])
+
+
+@router.put("/{offer_id}", response_model=OfferCreated, summary="Update an offer (re-parsed, re-embedded)")
+def update_offer(offer_id: str, body: OfferIn, state: State, caller: RecruiterOrAdmin, model: Model) -> OfferCreated:
+    if body.offer_id != offer_id:
+        raise HTTPException(422, f"body offer_id {body.offer_id!r} differs from the path's {offer_id!r}")
+    check_offer_access(state, caller, offer_id)
+    employer_id = _owning_employer(state, caller, body)
+    _write_offer(state, body, employer_id)
+    model.embed_new_offer(state.driver, offer_id)
+    pushed = service.push_for_offer(state, model, offer_id, employer_id)
+    return OfferCreated(offer_id=offer_id, employer_id=employer_id, suggestions=[Suggestion(**s) for s in pushed])
+
+
+@router.get("", summary="The caller's employer's offers (all offers for an admin)")
+def list_offers(state: State, caller: RecruiterOrAdmin, employer_id: str | None = None) -> list[str]:
+    employer_id = caller.employer_id or employer_id
+    if employer_id is None:
+        raise HTTPException(422, "employer_id is required for an admin")
+    check_employer_access(caller, employer_id)
+    return queries.employer_offer_ids(state.driver, employer_id, state.database)
+
+
+@router.get("/{offer_id}", summary="One offer with its occupations")
+def get_offer(offer_id: str, state: State, caller: RecruiterOrAdmin) -> dict:
+    check_offer_access(state, caller, offer_id)
+    return queries.offer(state.driver, offer_id, state.database) or {}
+
+
+@router.get("/{offer_id}/candidates", response_model=CandidatesForOffer, summary="Top-k candidates for an offer")
+def candidates_for_offer(
+    offer_id: str, state: State, caller: RecruiterOrAdmin, model: Model, k: K = 10,
+    eligible_only: Annotated[bool, Query(description="only candidates statutorily eligible")] = False,
+    explain: Annotated[bool, Query(description="add the explanation of each candidate")] = True,
+) -> CandidatesForOffer:  # fmt: skip
+    """Ranked **suggestions** with score, statutory eligibility and explanation. An ineligible candidate is shown
+    with the reasons, not removed (unless `eligible_only`); the recruiter decides. The call is logged."""
+    check_offer_access(state, caller, offer_id)
+    ranked, verdicts = service.rank_candidates(state, model, offer_id, k, eligible_only)
+    reasons = service.explanations(state, offer_id, [c for c, _ in ranked], model.version) if explain else {}
+    log_id = service.log_served(
+        state, caller, "candidates_for_offer", model.version, ranked, offer_id=offer_id,
+        parameters=f"k={k};eligible_only={eligible_only}",
+    )  # fmt: skip
+    matches = [
+        CandidateMatch(rank=i, candidate_id=c, score=s, eligibility=verdicts[c], explanation=reasons.get(c))
+        for i, (c, s) in enumerate(ranked, start=1)
+    ]
+    return CandidatesForOffer(offer_id=offer_id, model_version=model.version, log_id=log_id, candidates=matches)
+
+
+@router.get("/{offer_id}/candidates/{candidate_id}", response_model=PairScore, summary="Score one pair, explained")
+def score_pair(offer_id: str, candidate_id: str, state: State, caller: RecruiterOrAdmin, model: Model) -> PairScore:
+    check_offer_access(state, caller, offer_id)
+    if not queries.existing_candidates(state.driver, [candidate_id], state.database):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"candidate {candidate_id!r} not found")
+    score = float(model.score_pair(state.driver, candidate_id, offer_id))
+    verdict = service.eligibilities(state, offer_id, [candidate_id])[candidate_id]
+    reason = service.explanations(state, offer_id, [candidate_id], model.version)[candidate_id]
+    log_id = service.log_served(
+        state,
+        caller,
+        "score_pair",
+        model.version,
+        [(candidate_id, score)],
+        offer_id=offer_id,
+        candidate_id=candidate_id,
+    )
+    return PairScore(offer_id=offer_id, candidate_id=candidate_id, score=score, model_version=model.version,
+                     log_id=log_id, eligibility=verdict, explanation=reason)  # fmt: skip

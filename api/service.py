@@ -1,0 +1,157 @@
+"""What the endpoints do beyond HTTP: eligibility, explanations, logging every recommendation served, and
+storing and pushing suggestions. Routers stay thin; this module holds the domain logic of serving."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from api.push import Delivery
+from api.schemas import Eligibility, Explanation
+from api.state import AppState, Recommender
+from gnn.eligibility import diploma_level
+from graph import explain, queries
+from graph.access import Caller
+from ontology.eligibility import StatutoryProfile, StatutoryRequirement, check_eligibility
+
+PUSH_TOP_K = 10  # suggestions stored and pushed when an offer or a CV arrives
+
+
+def statutory_profile(row: dict[str, Any]) -> StatutoryProfile:
+    # Same reading of the candidate as the model's eligibility filter (gnn.eligibility), so both agree.
+    return StatutoryProfile(
+        status="titulaire" if row.get("titulaire") else "contractuel",
+        diploma_level=diploma_level(row.get("education_level")),
+        versant=row.get("versant") or next(iter(row.get("versants") or []), None),
+        categorie=row.get("categorie") or next(iter(row.get("categories") or []), None),
+        cadre_emplois=next(iter(row.get("cadres") or []), None),
+        grade=next(iter(row.get("grades") or []), None),
+    )
+
+
+def eligibilities(state: AppState, offer_id: str, candidate_ids: Sequence[str]) -> dict[str, Eligibility]:
+    requirement_row, candidates = queries.eligibility_data(state.driver, offer_id, candidate_ids, state.database)
+    requirement = StatutoryRequirement(
+        contract=requirement_row.get("contract") or "titulaire_ou_contractuel",
+        versant=requirement_row.get("versant"),
+        categorie=requirement_row.get("categorie"),
+        cadre_emplois=next(iter(requirement_row.get("cadres") or []), None),
+        grade=next(iter(requirement_row.get("grades") or []), None),
+    )
+    result = {}
+    for candidate_id in candidates:
+        verdict = check_eligibility(statutory_profile(candidates[candidate_id]), requirement)
+        result[candidate_id] = Eligibility(eligible=verdict.eligible, route=verdict.route, reasons=verdict.reasons)
+    return result
+
+
+def explanations(
+    state: AppState, offer_id: str, candidate_ids: Sequence[str], model_version: str
+) -> dict[str, Explanation]:
+    """Per candidate: skills shared and missing, career route to the offer's occupation, similar past hires."""
+    driver, db = state.driver, state.database
+    required = explain.offer_skills(driver, offer_id, db)
+    skills = explain.candidate_skill_sets(driver, candidate_ids, db)
+    latest = explain.latest_occupations(driver, candidate_ids, db)
+    target = explain.offer_occupation(driver, offer_id, db)
+    hires = explain.past_hires(driver, offer_id, database=db)
+    routes: dict[str, Any] = {}
+    if target:
+        for uri in {occ["uri"] for occ in latest.values()}:
+            found = explain.career_paths(driver, uri, target["uri"], k=1, database=db)
+            routes[uri] = found[0] if found else None
+    result = {}
+    for candidate_id in candidate_ids:
+        held = skills.get(candidate_id, set())
+        shared, missing = explain.skills_gap(required, held)
+        occupation = latest.get(candidate_id)
+        similar = explain.similar_hires(hires, held, candidate_id)
+        result[candidate_id] = Explanation.model_validate(
+            {"skills_shared": shared, "skills_missing": missing, "candidate_occupation": occupation,
+             "offer_occupation": target, "career_route": routes.get(occupation["uri"]) if occupation else None,
+             "similar_hires_same_employer": similar["same_employer"],
+             "similar_hires_similar_employers": similar["similar_employers"], "model_version": model_version}
+        )  # fmt: skip
+    return result
+
+
+def log_served(
+    state: AppState, caller: Caller, endpoint: str, model_version: str, ranked: Sequence[tuple[str, float]],
+    offer_id: str | None = None, candidate_id: str | None = None, occupation_uri: str | None = None,
+    parameters: str = "",
+) -> str:  # fmt: skip
+    """Every recommendation served is logged (AI Act traceability): who, when, about what, which model, result."""
+    entry = {
+        "endpoint": endpoint, "caller_key_id": caller.key_id, "caller_role": caller.role,
+        "employer_id": caller.employer_id, "offer_id": offer_id, "candidate_id": candidate_id,
+        "occupation_uri": occupation_uri, "model_version": model_version,
+        "ranked_ids": [i for i, _ in ranked], "scores": [float(s) for _, s in ranked], "parameters": parameters,
+    }  # fmt: skip
+    return queries.record_recommendation(state.driver, entry, state.database)
+
+
+def rank_candidates(
+    state: AppState, model: Recommender, offer_id: str, k: int, eligible_only: bool
+) -> tuple[list[tuple[str, float]], dict[str, Eligibility]]:
+    """The model's top candidates with their eligibility; with `eligible_only`, the statutory check filters too."""
+    ask = k * 3 if eligible_only else k
+    ranked = [(str(c), float(s)) for c, s in model.recommend_candidates(state.driver, offer_id, ask, eligible_only)]
+    verdicts = eligibilities(state, offer_id, [c for c, _ in ranked])
+    # A candidate erased since the model was trained is still in its matrix: never serve it again.
+    ranked = [(c, s) for c, s in ranked if c in verdicts]
+    if eligible_only:
+        ranked = [(c, s) for c, s in ranked if verdicts[c].eligible]
+    return ranked[:k], verdicts
+
+
+def push_for_offer(state: AppState, model: Recommender, offer_id: str, employer_id: str | None) -> list[dict]:
+    """A new offer: store its top candidates as suggestions for the employer and deliver them to its webhooks;
+    store the same pairs as 'this offer fits you' suggestions for the job board's webhooks."""
+    ranked, _ = rank_candidates(state, model, offer_id, PUSH_TOP_K, eligible_only=False)
+    rows = [
+        {"kind": kind, "offer_id": offer_id, "candidate_id": c, "score": s, "rank": i, "model_version": model.version}
+        for kind in ("candidate_for_offer", "offer_for_candidate")
+        for i, (c, s) in enumerate(ranked, start=1)
+    ]  # fmt: skip
+    queries.store_suggestions(state.driver, rows, state.database)
+    stored = queries.suggestions(state.driver, offer_id=offer_id, database=state.database)
+    for_employer = [s for s in stored if s["kind"] == "candidate_for_offer"]
+    if employer_id:
+        _deliver(state, "candidates_for_offer", employer_id, {"offer_id": offer_id, "suggestions": for_employer})
+    for_board = [s for s in stored if s["kind"] == "offer_for_candidate"]
+    _deliver(state, "offers_for_candidate", None, {"offer_id": offer_id, "suggestions": for_board})
+    return for_employer
+
+
+def push_for_candidate(state: AppState, model: Recommender, candidate_id: str) -> list[dict]:
+    """A new CV: store the offers that fit the candidate and deliver them to the job board's webhooks."""
+    ranked = [(str(o), float(s)) for o, s in model.recommend_offers(state.driver, candidate_id, PUSH_TOP_K)]
+    known = queries.offer_employers(state.driver, [o for o, _ in ranked], state.database)
+    ranked = [(o, s) for o, s in ranked if o in known]
+    rows = [
+        {"kind": "offer_for_candidate", "offer_id": o, "candidate_id": candidate_id, "score": s, "rank": i,
+         "model_version": model.version}
+        for i, (o, s) in enumerate(ranked, start=1)
+    ]  # fmt: skip
+    queries.store_suggestions(state.driver, rows, state.database)
+    stored = queries.suggestions(
+        state.driver, candidate_id=candidate_id, kind="offer_for_candidate", database=state.database
+    )
+    _deliver(state, "offers_for_candidate", None, {"candidate_id": candidate_id, "suggestions": stored})
+    return stored
+
+
+def _deliver(state: AppState, topic: str, employer_id: str | None, payload: dict[str, Any]) -> None:
+    if not payload["suggestions"]:
+        return
+    ids = [s["suggestion_id"] for s in payload["suggestions"]]
+    for hook in queries.webhooks(state.driver, employer_id=employer_id, topic=topic, database=state.database):
+        if employer_id is None and hook["employer_id"] is not None:
+            continue  # the job board's topic goes to unbound (admin-registered) webhooks only
+
+        def delivered(ids: list[str] = ids) -> None:
+            queries.mark_delivered(state.driver, ids, state.database)
+
+        state.dispatcher.submit(
+            Delivery(url=hook["url"], event=topic, payload={"event": topic, **payload}, on_success=delivered)
+        )

@@ -1,0 +1,95 @@
+"""What the app holds while it runs: the Neo4j driver, the recommender (loaded on first use), the webhook
+dispatcher and a short-lived cache of authenticated keys."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from neo4j import Driver
+
+from api.push import WebhookDispatcher
+from graph.access import Caller, authenticate
+
+AUTH_CACHE_SECONDS = 10.0  # a revoked key stops working within this delay on other workers
+
+
+class Recommender(Protocol):
+    """What `gnn.serving.Recommender` offers the API (ids with float scores)."""
+
+    version: str
+
+    def recommend_candidates(
+        self, driver: Driver, offer_id: str, k: int, eligible_only: bool
+    ) -> list[tuple[str, float]]: ...
+
+    def recommend_offers(self, driver: Driver, candidate_id: str, k: int) -> list[tuple[str, float]]: ...
+
+    def score_pair(self, driver: Driver, candidate_id: str, offer_id: str) -> float: ...
+
+    def next_steps(self, driver: Driver, occupation_uri: str, k: int) -> list[tuple[str, float]]: ...
+
+    def embed_new_offer(self, driver: Driver, offer_id: str) -> Any: ...
+
+    def embed_new_candidate(self, driver: Driver, candidate_id: str) -> Any: ...
+
+
+class ModelUnavailable(RuntimeError):
+    """No trained model yet: the recommendation endpoints answer 503 until `vivier train` has run."""
+
+
+def load_default_recommender(driver: Driver) -> Recommender:
+    from gnn.serving import Recommender as GnnRecommender  # the gnn layer sits below the api: import it late
+
+    return GnnRecommender.load(driver)
+
+
+class AppState:
+    def __init__(
+        self,
+        driver: Driver,
+        database: str,
+        dispatcher: WebhookDispatcher,
+        recommender_loader: Callable[[Driver], Recommender] = load_default_recommender,
+    ) -> None:
+        self.driver = driver
+        self.database = database
+        self.dispatcher = dispatcher
+        self._loader = recommender_loader
+        self._recommender: Recommender | None = None
+        self._lock = threading.Lock()
+        self._auth_cache: dict[str, tuple[Caller, float]] = {}
+
+    def recommender(self) -> Recommender:
+        if self._recommender is None:
+            with self._lock:
+                if self._recommender is None:
+                    try:
+                        self._recommender = self._loader(self.driver)
+                    except (LookupError, FileNotFoundError, ImportError) as error:
+                        raise ModelUnavailable(f"no trained model to serve ({error}); run `vivier train`") from error
+        return self._recommender
+
+    def reload_recommender(self) -> None:
+        with self._lock:
+            self._recommender = None
+
+    def model_if_loaded(self) -> Recommender | None:
+        return self._recommender
+
+    def authenticate(self, key: str) -> Caller | None:
+        cached = self._auth_cache.get(key)
+        now = time.monotonic()
+        if cached and cached[1] > now:
+            return cached[0]
+        caller = authenticate(self.driver, key, self.database)
+        if caller is None:
+            self._auth_cache.pop(key, None)
+        else:
+            self._auth_cache[key] = (caller, now + AUTH_CACHE_SECONDS)
+        return caller
+
+    def forget_key(self, key_id: str) -> None:
+        self._auth_cache = {k: v for k, v in self._auth_cache.items() if v[0].key_id != key_id}
