@@ -1,0 +1,270 @@
+"""CVs: JSON Resume, PDF, DOCX and plain text, to pseudonymised `CandidateRecord`s. `parse_cv` needs no
+database: the API calls it on uploads."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from loaders.pseudonym import candidate_id, scrub
+from loaders.records import CandidateRecord, ExperienceRecord, RecordError, SkillMention
+from loaders.statutory import statutory_facts
+from loaders.values import parse_date
+
+if TYPE_CHECKING:
+    from loaders.nlp import TextAnalyzer
+
+CV_SUFFIXES = (".json", ".pdf", ".docx", ".txt", ".text", ".md")
+DATE_RANGE = re.compile(
+    r"(?P<start>(?:\d{1,2}/)?\d{4})\s*(?:-|–|—|à|au|to)\s*(?P<end>(?:\d{1,2}/)?\d{4}|aujourd'hui|ce jour|"
+    r"pr[ée]sent|en cours|actuel(?:lement)?)\s*[:,\-–—]?\s*(?P<position>[^\n]{3,120})",
+    re.IGNORECASE,
+)
+NAME_LINE = re.compile(r"^[A-ZÉÈÀ][\w'’\-]+(?:\s+[A-ZÉÈÀ][\w'’\-]+){1,3}$")
+
+
+def parse_cv(
+    data: bytes, filename: str, source: str = "upload", analyzer: TextAnalyzer | None = None
+) -> CandidateRecord:
+    """One CV file's bytes to a pseudonymised candidate. `source` scopes the pseudonym: applications that refer
+    to the same `candidate_ref` from the same source get the same id. Raises RecordError on unreadable input."""
+    from loaders.nlp import default_analyzer
+
+    analyzer = analyzer or default_analyzer()
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".json":
+        resume = _json(data)
+        text, names, positions, declared, postal = _resume_parts(resume)
+        ref = _resume_ref(resume, filename)
+    else:
+        text = _text_of(data, suffix)
+        names, positions, declared, postal = _heading_names(text), _dated_positions(text), "", None
+        ref = Path(filename).stem
+    if not text.strip():
+        raise RecordError("text", "the CV has no readable text (a scanned PDF needs OCR first)")
+    names += _ner_persons(text)
+    cv_text = scrub(text, names)
+    record = CandidateRecord(candidate_id=candidate_id(source, ref), source=source, cv_text=cv_text)
+    _understand(record, text, positions, declared, postal, names, analyzer)
+    return record
+
+
+def candidate_ref_of(data: bytes, filename: str) -> str:
+    """The exporter's reference of a CV (JSON Resume `meta.candidate_ref`, else the file name without extension)."""
+    if Path(filename).suffix.lower() == ".json":
+        try:
+            return _resume_ref(_json(data), filename)
+        except RecordError:
+            pass
+    return Path(filename).stem
+
+
+def _json(data: bytes) -> dict[str, Any]:
+    try:
+        resume = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as error:
+        raise RecordError("file", f"not UTF-8 ({error.reason} at byte {error.start})") from None
+    except json.JSONDecodeError as error:
+        raise RecordError("file", f"invalid JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
+    if not isinstance(resume, dict):
+        raise RecordError("file", f"a JSON Resume is an object, got {type(resume).__name__}")
+    return resume
+
+
+def _resume_ref(resume: dict[str, Any], filename: str) -> str:
+    meta = resume.get("meta")
+    ref = meta.get("candidate_ref") if isinstance(meta, dict) else None
+    if ref is not None and not isinstance(ref, str | int):
+        raise RecordError("meta.candidate_ref", f"expected text, got {type(ref).__name__}")
+    return str(ref) if ref not in (None, "") else Path(filename).stem
+
+
+def _resume_parts(resume: dict[str, Any]) -> tuple[str, list[str], list[dict[str, Any]], str, str | None]:
+    """Text to understand, the person's names, work steps, declared skills and postal code of a JSON Resume."""
+    basics = _obj(resume, "basics")
+    location = _obj(basics, "location")
+    names = [basics["name"]] if isinstance(basics.get("name"), str) else []
+    work = _list(resume, "work")
+    parts = [str(basics.get("label") or ""), str(basics.get("summary") or "")]
+    for number, step in enumerate(work):
+        if not isinstance(step, dict):
+            raise RecordError(f"work[{number}]", f"expected an object, got {type(step).__name__}")
+        highlights = step.get("highlights") or []
+        if not isinstance(highlights, list):
+            raise RecordError(f"work[{number}].highlights", "expected a list")
+        parts += [str(step.get("position") or ""), str(step.get("name") or ""), str(step.get("summary") or "")]
+        parts += [str(h) for h in highlights]
+    for study in _list(resume, "education"):
+        if isinstance(study, dict):
+            parts.append(" ".join(str(study.get(k) or "") for k in ("studyType", "area", "institution")))
+    declared = []
+    for skill in _list(resume, "skills"):
+        if isinstance(skill, dict):
+            found = skill.get("keywords")
+            keywords: list[Any] = found if isinstance(found, list) else []
+            declared.append(", ".join([str(skill.get("name") or ""), *map(str, keywords)]))
+    text = "\n".join(p for p in parts if p.strip())
+    postal = str(location.get("postalCode") or "") or None
+    return text, names, [w for w in work if isinstance(w, dict)], "\n".join(declared), postal
+
+
+def _obj(parent: dict[str, Any], key: str) -> dict[str, Any]:
+    value = parent.get(key) or {}
+    if not isinstance(value, dict):
+        raise RecordError(key, f"expected an object, got {type(value).__name__}")
+    return value
+
+
+def _list(parent: dict[str, Any], key: str) -> list[Any]:
+    value = parent.get(key) or []
+    if not isinstance(value, list):
+        raise RecordError(key, f"expected a list, got {type(value).__name__}")
+    return value
+
+
+def _text_of(data: bytes, suffix: str) -> str:
+    if suffix == ".pdf":
+        return _pdf_text(data)
+    if suffix == ".docx":
+        return _docx_text(data)
+    if suffix in (".txt", ".text", ".md"):
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return data.decode("cp1252", errors="replace")  # old Windows exports; every byte maps in cp1252
+    raise RecordError("file", f"unsupported CV format {suffix!r} (expected {', '.join(CV_SUFFIXES)})")
+
+
+def _pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        return "\n".join(page.extract_text() or "" for page in reader.pages)
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError) as error:
+        raise RecordError("file", f"corrupt or unreadable PDF: {error}") from None
+
+
+def _docx_text(data: bytes) -> str:
+    from zipfile import BadZipFile
+
+    import docx
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (BadZipFile, KeyError, ValueError, OSError) as error:
+        raise RecordError("file", f"corrupt or unreadable DOCX: {error}") from None
+    except Exception as error:  # python-docx raises its own PackageNotFoundError and lxml errors
+        raise RecordError("file", f"corrupt or unreadable DOCX: {type(error).__name__}: {error}") from None
+    lines = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        lines += [" | ".join(cell.text for cell in row.cells) for row in table.rows]
+    return "\n".join(lines)
+
+
+def _heading_names(text: str) -> list[str]:
+    """A CV usually opens with the person's name: the first short line made of capitalised words."""
+    for line in text.splitlines()[:5]:
+        line = line.strip()
+        if line and NAME_LINE.match(line) and not re.search(r"\d|curriculum|cv\b", line, re.IGNORECASE):
+            return [line]
+    return []
+
+
+def _ner_persons(text: str) -> list[str]:
+    from loaders.nlp import ner_pipeline
+
+    doc = ner_pipeline()(text[:20000])
+    return [ent.text for ent in doc.ents if ent.label_ == "PER" and len(ent.text) > 2]
+
+
+def _dated_positions(text: str) -> list[dict[str, Any]]:
+    """Career steps of a free-text CV: lines such as "2015 - 2020 : Gestionnaire RH, Mairie de X"."""
+    steps = []
+    for match in DATE_RANGE.finditer(text):
+        end = match.group("end")
+        steps.append(
+            {
+                "position": match.group("position").strip(),
+                "startDate": _year(match.group("start")),
+                "endDate": _year(end) if end[0].isdigit() else None,
+            }
+        )
+    return steps
+
+
+def _year(value: str) -> str:
+    if "/" in value:
+        month, year = value.split("/")
+        return f"{year}-{int(month):02d}"
+    return value
+
+
+def _understand(
+    record: CandidateRecord,
+    text: str,
+    positions: list[dict[str, Any]],
+    declared: str,
+    postal: str | None,
+    names: list[str],
+    analyzer: TextAnalyzer,
+) -> None:
+    from loaders.values import departement_from_postal_code
+
+    analysis, declared_analysis = list(analyzer.analyse([record.cv_text, scrub(declared, names)]))
+    facts = statutory_facts(text)  # the original text: the postal code is gone from cv_text
+    grade_facts = analysis.facts
+    record.skills = analysis.skills
+    known = {m.uri for m in record.skills}
+    record.skills += [
+        SkillMention(m.uri, m.text, m.start, m.end, m.confidence, "declared")
+        for m in declared_analysis.skills
+        if m.uri not in known
+    ]
+    record.versant = grade_facts.versant or facts.versant
+    record.categorie = grade_facts.categorie or facts.categorie
+    record.titulaire = {"titulaire": True, "contractuel": False}.get(facts.contract or "")
+    record.education_level = facts.education_level
+    record.grade_uri, record.echelon = grade_facts.grade_uri, facts.echelon
+    record.departement = (departement_from_postal_code(postal) if postal else None) or facts.departement
+    record.experiences = _experiences(positions, names, analyzer)
+    record.years_experience = facts.years_experience or _years_from(record.experiences)
+
+
+def _experiences(positions: list[dict[str, Any]], names: list[str], analyzer: TextAnalyzer) -> list[ExperienceRecord]:
+    steps = []
+    for number, step in enumerate(positions):
+        position = step.get("position")
+        if not isinstance(position, str) or not position.strip():
+            continue
+        start = parse_date(step.get("startDate"), f"work[{number}].startDate")
+        end = parse_date(step.get("endDate"), f"work[{number}].endDate")
+        summary = " ".join([str(step.get("summary") or ""), *map(str, step.get("highlights") or [])])
+        steps.append((start or "", ExperienceRecord(scrub(position, names), 0, start, end), summary))
+    steps.sort(key=lambda s: s[0], reverse=True)  # order 0 = the most recent step
+    experiences = [e for _, e, _ in steps]
+    if experiences:
+        classified = analyzer.occupations.classify([s for _, _, s in steps], [e.position for e in experiences])
+        for order, (experience, occupations) in enumerate(zip(experiences, classified, strict=True)):
+            experience.order = order
+            experience.occupations = occupations
+    return experiences
+
+
+def _years_from(experiences: list[ExperienceRecord]) -> float | None:
+    total = 0.0
+    for e in experiences:
+        if e.start:
+            end = _as_date(e.end) if e.end else date.today()
+            total += max(0, (end - _as_date(e.start)).days) / 365.25
+    return round(total, 1) if total else None
+
+
+def _as_date(value: str) -> date:
+    """yyyy, yyyy-mm or yyyy-mm-dd (JSON Resume allows all three) as a date."""
+    return date.fromisoformat((value + "-01-01")[:10] if len(value) == 4 else (value + "-01")[:10])

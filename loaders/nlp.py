@@ -1,0 +1,233 @@
+"""French text understanding with spaCy: one pipeline (`fr_core_news_md` tokenizer + a norm component) and
+one cached `PhraseMatcher` over the ontology's skill labels and the grade nomenclature, run with `nlp.pipe`.
+
+Why not the full lemmatiser: on the 652 real offers, `fr_core_news_md` with tok2vec, morphologizer and
+lemmatizer runs at ~50 offers/s on one core; the tokenizer alone at ~1,000. Skill labels are short noun
+phrases whose variants are mostly accents, case, plurals and articles ("Gestion des contrats publics" /
+"gestion de contrat public"), so the matcher works on a *norm* that folds accents and case, drops plural
+endings and maps articles/prepositions to one token. Paraphrases are caught by a vector-similarity fallback
+(the model's word vectors) against the skills of the offer's top occupations."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+import spacy
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+from spacy.util import filter_spans
+
+from loaders.occupations import OccupationClassifier
+from loaders.records import OccupationScore, SkillMention, TextAnalysis
+from loaders.statutory import statutory_facts
+from loaders.values import fold
+
+if TYPE_CHECKING:
+    from ontology.catalogue import Catalogue
+
+MODEL = "fr_core_news_md"
+GLUE_WORDS = {"de", "des", "du", "d", "la", "le", "les", "l", "un", "une", "au", "aux", "en", "a", "et", "ou", "pour"}
+SIMILARITY_THRESHOLD = 0.86  # cosine of mean word vectors; below it the pairs read as different skills
+MIN_SEGMENT_WORDS, MAX_SEGMENT_WORDS = 3, 12  # whole sentences average out to "similar to everything"
+_norm_cache: dict[str, str] = {}
+
+
+def norm_word(lower: str) -> str:
+    """The matching form of one lower-case token: accents folded, plural dropped, glue words merged."""
+    cached = _norm_cache.get(lower)
+    if cached is not None:
+        return cached
+    word = fold(lower).strip("'’")
+    if word in GLUE_WORDS:
+        norm = "_"
+    elif len(word) > 3 and word.endswith("aux"):
+        norm = word[:-3] + "al"
+    elif len(word) > 3 and word[-1] in "sx" and not word.endswith("ss"):
+        norm = word[:-1]
+    else:
+        norm = word
+    _norm_cache[lower] = norm
+    return norm
+
+
+@Language.component("vivier_norm")
+def vivier_norm(doc: Doc) -> Doc:
+    for token in doc:
+        token.norm_ = norm_word(token.lower_)
+    return doc
+
+
+@lru_cache(maxsize=1)
+def pipeline() -> Language:
+    """The shared pipeline: tokenizer, then the norm component; statistical components excluded (see above)."""
+    nlp = spacy.load(MODEL, exclude=["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "ner"])
+    nlp.add_pipe("vivier_norm")
+    return nlp
+
+
+@lru_cache(maxsize=1)
+def ner_pipeline() -> Language:
+    """Only for CVs: the statistical NER finds person names to remove (speed matters less there)."""
+    return spacy.load(MODEL, exclude=["parser", "lemmatizer", "morphologizer", "attribute_ruler"])
+
+
+@dataclass(frozen=True)
+class Pattern:
+    uri: str
+    kind: str  # skill, grade, cadre
+    confidence: float
+
+
+class TextAnalyzer:
+    """Skills, occupations (top-3 RMFP and ROME) and statutory facts of French texts, linked to the catalogue."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self.nlp = pipeline()
+        self.matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
+        self.patterns: dict[int, Pattern] = {}
+        self._add_patterns()
+        self.occupations = OccupationClassifier(catalogue)
+        self._skill_vectors, self._skill_uris = self._vectors_of_skills()
+
+    def _labels(self) -> Iterator[tuple[str, str, str, float]]:
+        for uri, skill in self.catalogue.skills.items():
+            yield uri, "skill", skill.label, 1.0
+            for alt in skill.alt_labels:
+                yield uri, "skill", alt, 0.9
+        for uri, grade in self.catalogue.grades.items():
+            yield uri, "grade", grade.label, 1.0
+            if grade.cadre_uri and grade.cadre_label:
+                yield grade.cadre_uri, "cadre", grade.cadre_label, 1.0
+
+    def _add_patterns(self) -> None:
+        seen: set[tuple[str, str]] = set()
+        entries: list[tuple[str, str, str, float]] = []
+        for uri, kind, label, confidence in self._labels():
+            seen_key = (uri, fold(label))
+            if seen_key in seen or len(label) < 3 or len(label) > 120:
+                continue
+            seen.add(seen_key)
+            entries.append((uri, kind, label, confidence))
+        docs = self.nlp.pipe((label for _, _, label, _ in entries), batch_size=1000)
+        for (uri, kind, _, confidence), doc in zip(entries, docs, strict=True):
+            if all(t.norm_ == "_" for t in doc):
+                continue
+            # One-word labels ("Accueil", "Anglais") are ambiguous in running text: lower confidence.
+            words = sum(1 for t in doc if t.norm_ != "_" and not t.is_punct)
+            key = f"{kind}|{uri}|{confidence}"
+            match_id = self.nlp.vocab.strings.add(key)
+            self.patterns[match_id] = Pattern(uri, kind, round(confidence * (0.7 if words == 1 else 1.0), 3))
+            self.matcher.add(key, [doc])
+
+    def _vectors_of_skills(self) -> tuple[np.ndarray, list[str]]:
+        uris = list(self.catalogue.skills)
+        vectors = np.stack([self._mean_vector(self.catalogue.skills[u].label) for u in uris]) if uris else np.zeros(0)
+        return vectors, uris
+
+    def _mean_vector(self, text: str) -> np.ndarray:
+        vectors = self.nlp.vocab.vectors
+        rows = [
+            vectors[key]
+            for w in re.findall(r"\w+", text.lower())
+            if len(w) > 2 and (key := self.nlp.vocab.strings.add(w)) in vectors
+        ]
+        if not rows:
+            return np.zeros(vectors.shape[1], dtype=np.float32)
+        mean = np.mean(rows, axis=0)
+        norm = float(np.linalg.norm(mean))
+        return mean / norm if norm else mean
+
+    def analyse(
+        self, texts: Iterable[str], titles: Iterable[str] | None = None, n_process: int = 1
+    ) -> Iterator[TextAnalysis]:
+        """One `TextAnalysis` per text, in order. `titles` (offer titles, CV positions) weigh in occupations."""
+        texts = list(texts)
+        title_list = list(titles) if titles is not None else [""] * len(texts)
+        docs = self.nlp.pipe(texts, batch_size=64, n_process=n_process)
+        occupations = self.occupations.classify(texts, title_list)
+        for text, doc, occs in zip(texts, docs, occupations, strict=True):
+            yield self._analysis(text, doc, occs)
+
+    def _analysis(self, text: str, doc: Doc, occupations: list[OccupationScore]) -> TextAnalysis:
+        analysis = TextAnalysis(occupations=occupations, facts=statutory_facts(text))
+        spans = []
+        for match_id, start, end in self.matcher(doc):
+            span = doc[start:end]
+            span.label_ = str(match_id)
+            spans.append(span)
+        best: dict[str, SkillMention] = {}
+        grade_hits: list[Pattern] = []
+        for span in filter_spans(spans):
+            pattern = self.patterns[int(span.label_)]
+            if pattern.kind != "skill":
+                grade_hits.append(pattern)
+                continue
+            mention = SkillMention(
+                pattern.uri, span.text, span.start_char, span.end_char, pattern.confidence, "matcher"
+            )
+            if pattern.uri not in best or best[pattern.uri].confidence < mention.confidence:
+                best[pattern.uri] = mention
+        for mention in self._similar_skills(text, occupations, set(best)):
+            best[mention.uri] = mention
+        analysis.skills = sorted(best.values(), key=lambda m: m.start)
+        self._grade_facts(analysis, grade_hits)
+        return analysis
+
+    def _similar_skills(self, text: str, occupations: list[OccupationScore], found: set[str]) -> list[SkillMention]:
+        """Paraphrase fallback: text segments (lines, bullet points) against the skills of the top occupations."""
+        candidates = [u for o in occupations for u in self._skills_of(o.uri) if u not in found]
+        if not candidates:
+            return []
+        index = {u: i for i, u in enumerate(self._skill_uris)}
+        rows = [index[u] for u in dict.fromkeys(candidates) if u in index]
+        if not rows:
+            return []
+        matrix = self._skill_vectors[rows]
+        mentions: dict[str, SkillMention] = {}
+        for segment in re.finditer(r"[^\n.;•]+", text):
+            if not MIN_SEGMENT_WORDS <= len(segment.group().split()) <= MAX_SEGMENT_WORDS:
+                continue
+            scores = matrix @ self._mean_vector(segment.group())
+            best = int(np.argmax(scores))
+            score = float(scores[best])
+            uri = self._skill_uris[rows[best]]
+            if score >= SIMILARITY_THRESHOLD and (uri not in mentions or mentions[uri].confidence < score):
+                start, end = segment.span()
+                mentions[uri] = SkillMention(
+                    uri, segment.group().strip(), start, end, round(score * 0.8, 3), "similarity"
+                )
+        return list(mentions.values())
+
+    def _skills_of(self, occupation_uri: str) -> list[str]:
+        occupation = self.catalogue.occupations.get(occupation_uri)
+        if occupation is None:
+            return []
+        return [*occupation.essential_skills, *occupation.optional_skills]
+
+    def _grade_facts(self, analysis: TextAnalysis, hits: list[Pattern]) -> None:
+        facts = analysis.facts
+        for hit in hits:
+            if hit.kind == "grade" and facts.grade_uri is None:
+                grade = self.catalogue.grades[hit.uri]
+                facts.grade_uri = hit.uri
+                facts.cadre_uri = facts.cadre_uri or grade.cadre_uri
+                facts.categorie = facts.categorie or grade.categorie
+                facts.filiere = facts.filiere or grade.filiere
+                facts.versant = facts.versant or grade.versant
+            elif hit.kind == "cadre" and facts.cadre_uri is None:
+                facts.cadre_uri = hit.uri
+
+
+@lru_cache(maxsize=1)
+def default_analyzer() -> TextAnalyzer:
+    """The analyzer over the ontology catalogue, built once per process (patterns and TF-IDF are cached here)."""
+    from ontology.catalogue import load_catalogue
+
+    return TextAnalyzer(load_catalogue())

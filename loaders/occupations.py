@@ -1,0 +1,139 @@
+"""Occupation of an offer or a CV experience: top-3 RMFP emplois-référence and top-3 ROME fiches, scored by
+TF-IDF cosine between the text and each occupation's document (labels and appellations, then skills)."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from loaders.records import OccupationScore
+from loaders.values import fold
+
+if TYPE_CHECKING:
+    from ontology.catalogue import Catalogue
+
+SCHEMES = ("RMFP", "ROME")
+TOP_K = 3
+TITLE_WEIGHT = 0.5  # share of the score given to the title alone against occupation labels
+
+
+def analyse_words(text: str) -> list[str]:
+    words = re.findall(r"[a-z0-9]+", fold(text))
+    return [_stem(w) for w in words if len(w) > 2 and w not in _STOP]
+
+
+def _stem(word: str) -> str:
+    if word.endswith("aux"):
+        return word[:-3] + "al"
+    for suffix in ("ices", "ice", "eurs", "eur", "euses", "euse", "trices", "trice", "es", "s", "e"):
+        if len(word) - len(suffix) >= 4 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+_STOP = {
+    "les",
+    "des",
+    "une",
+    "pour",
+    "dans",
+    "par",
+    "sur",
+    "avec",
+    "aux",
+    "est",
+    "sont",
+    "qui",
+    "que",
+    "vous",
+    "votre",
+    "nous",
+    "son",
+    "ses",
+    "leur",
+    "leurs",
+    "plus",
+    "tout",
+    "tous",
+    "cette",
+    "ces",
+    "etre",
+    "avoir",
+    "ainsi",
+    "elle",
+    "ils",
+    "sera",
+    "serez",
+    "dont",
+    "mais",
+    "non",
+    "pas",
+    "entre",
+    "sous",
+    "lors",
+    "afin",
+    "chez",
+    "h/f",
+    "f/h",
+}
+
+
+class OccupationClassifier:
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.by_scheme: dict[str, tuple[list[str], list[str]]] = {}  # scheme → (uris, codes)
+        self.label_owner: dict[str, np.ndarray] = {}  # scheme → occupation index of each label row
+        self.label_matrix: dict[str, object] = {}
+        self.doc_matrix: dict[str, object] = {}
+        self.vectorizer = TfidfVectorizer(analyzer=analyse_words, sublinear_tf=True, min_df=1)
+        corpus_labels: dict[str, list[str]] = {}
+        corpus_docs: dict[str, list[str]] = {}
+        for scheme in SCHEMES:
+            concepts = [o for o in catalogue.occupations.values() if o.scheme == scheme]
+            self.by_scheme[scheme] = ([o.uri for o in concepts], [o.code for o in concepts])
+            # One row per label (a ROME fiche has dozens of appellations): a title is compared with each of them
+            # and an occupation scores its best label, so that long appellation lists do not dilute the match.
+            rows = [(i, label) for i, o in enumerate(concepts) for label in dict.fromkeys([o.label, *o.alt_labels])]
+            self.label_owner[scheme] = np.array([i for i, _ in rows])
+            corpus_labels[scheme] = [label for _, label in rows]
+            corpus_docs[scheme] = [
+                " ".join([o.label, *o.alt_labels, o.family or "", *_skill_labels(catalogue, o)]) for o in concepts
+            ]
+        self.vectorizer.fit([d for s in SCHEMES for d in corpus_docs[s]])
+        for scheme in SCHEMES:
+            self.label_matrix[scheme] = self.vectorizer.transform(corpus_labels[scheme])
+            self.doc_matrix[scheme] = self.vectorizer.transform(corpus_docs[scheme])
+
+    def classify(self, texts: list[str], titles: list[str]) -> list[list[OccupationScore]]:
+        if not texts:
+            return []
+        title_vectors = self.vectorizer.transform(titles)
+        text_vectors = self.vectorizer.transform([f"{t} {t} {x}" for t, x in zip(titles, texts, strict=True)])
+        results: list[list[OccupationScore]] = [[] for _ in texts]
+        for scheme in SCHEMES:
+            uris, codes = self.by_scheme[scheme]
+            if not uris:
+                continue
+            by_label = (title_vectors @ self.label_matrix[scheme].T).toarray()  # type: ignore[attr-defined]
+            best_label = np.zeros((len(texts), len(uris)))
+            np.maximum.at(best_label.T, self.label_owner[scheme], by_label.T)
+            scores = TITLE_WEIGHT * best_label
+            scores += (1 - TITLE_WEIGHT) * (text_vectors @ self.doc_matrix[scheme].T).toarray()  # type: ignore[attr-defined]
+            top = np.argsort(-scores, axis=1)[:, :TOP_K]
+            for row, columns in enumerate(top):
+                for rank, column in enumerate(columns, start=1):
+                    score = round(float(scores[row, column]), 4)
+                    if score > 0:
+                        results[row].append(OccupationScore(uris[column], scheme, codes[column], score, rank))
+        return results
+
+
+def _skill_labels(catalogue: Catalogue, occupation: object) -> list[str]:
+    labels = []
+    for uri in [*occupation.essential_skills, *occupation.optional_skills]:  # type: ignore[attr-defined]
+        skill = catalogue.skills.get(uri)
+        if skill is not None:
+            labels.append(skill.label)
+    return labels

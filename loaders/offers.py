@@ -1,0 +1,389 @@
+"""Offers from docs/formats.md files (JSON array or CSV), schema.org `JobPosting` JSON-LD and the two real
+Place de l'Emploi Public exports, validated into `OfferRecord`s and understood in French (`loaders.nlp`)."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from loaders.records import EmployerRecord, OfferRecord, RecordError
+from loaders.tabular import read_rows
+from loaders.values import (
+    CATEGORIES,
+    CONTRACTS,
+    EMPLOYER_KINDS,
+    VERSANTS,
+    WORKING_TIMES,
+    departement_from_postal_code,
+    optional_text,
+    parse_date,
+    parse_departement,
+    required_text,
+    slug,
+)
+
+if TYPE_CHECKING:
+    from loaders.nlp import TextAnalyzer
+    from ontology.catalogue import Catalogue
+
+OFFER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "offer_id": ("id", "reference", "ref", "id_offre", "reference_offre", "offre_id"),
+    "title": ("intitule", "titre", "libelle", "poste", "intitule_du_poste"),
+    "employer_id": ("employeur", "id_employeur", "employer", "employeur_id"),
+    "description": ("texte", "descriptif", "description_du_poste", "missions"),
+    "departement": ("dept", "dep", "code_departement", "departement_code", "department"),
+    "published_at": ("date_publication", "publie_le", "date", "date_de_publication", "created_at"),
+    "closes_at": ("date_limite", "date_cloture", "date_fin", "closing_date"),
+    "contract": ("contrat", "type_contrat", "statut"),
+    "working_time": ("temps_de_travail", "temps_travail", "quotite"),
+    "rome_appellation": ("code_ogr", "ogr", "appellation_rome"),
+    "rmfp_code": ("code_rmfp", "rmfp"),
+    "cadre_emplois": ("cadre", "cadre_d_emplois", "corps"),
+    "grade": ("code_grade", "grade_neg", "code_grade_neg"),
+    "categorie": ("cat",),
+}
+CONTRACT_ALIASES = {c: c for c in CONTRACTS} | {
+    "titulaires": "titulaire",
+    "fonctionnaire": "titulaire",
+    "contractuels": "contractuel",
+    "cdd": "contractuel",
+    "titulaire_contractuel": "titulaire_ou_contractuel",
+    "titulaire_et_ou_contractuel": "titulaire_ou_contractuel",
+}
+WORKING_TIME_ALIASES = {w: w for w in WORKING_TIMES} | {
+    "full_time": "temps_complet",
+    "part_time": "temps_partiel",
+    "temps_non_complet": "temps_partiel",
+}
+PEP_PLACEHOLDER_EMPLOYER = EmployerRecord("pep:non-precise", "Employeur non précisé (Place de l'Emploi Public)")
+
+
+@dataclass
+class RawOffer:
+    """One offer as read from a file, before validation: where it came from and its fields in formats.md terms."""
+
+    ref: str  # "line 12" / "record 3"
+    fields: dict[str, Any]
+    employer: EmployerRecord | None = None  # when the file names the employer itself (PEP, JSON-LD)
+    contract_required: bool = True
+
+
+def validate_offer(
+    fields: dict[str, Any], source: str, catalogue: Catalogue | None = None, *, contract_required: bool = True
+) -> OfferRecord:
+    """Check and normalise one offer (docs/formats.md fields); a RecordError names the faulty field."""
+    record = OfferRecord(
+        offer_id=required_text(fields, "offer_id"),
+        title=required_text(fields, "title"),
+        description=required_text(fields, "description"),
+        employer_id=required_text(fields, "employer_id"),
+        departement=parse_departement(fields.get("departement"), required=contract_required),
+        published_at=parse_date(fields.get("published_at"), "published_at", required=True) or "",
+        closes_at=parse_date(fields.get("closes_at"), "closes_at"),
+        contract=_choice(fields, "contract", CONTRACT_ALIASES, contract_required),
+        working_time=_choice(fields, "working_time", WORKING_TIME_ALIASES, False),
+        versant=_code(fields, "versant", VERSANTS),
+        categorie=_code(fields, "categorie", CATEGORIES),
+        filiere=optional_text(fields, "filiere"),
+        commune=optional_text(fields, "commune"),
+        cadre_emplois=optional_text(fields, "cadre_emplois"),
+        grade=optional_text(fields, "grade"),
+        rome_appellation=optional_text(fields, "rome_appellation"),
+        rmfp_code=optional_text(fields, "rmfp_code"),
+        source=source,
+    )
+    if record.closes_at and record.closes_at < record.published_at:
+        raise RecordError("closes_at", f"closes before it is published ({record.closes_at} < {record.published_at})")
+    if catalogue is not None:
+        _check_codes(record, catalogue)
+    return record
+
+
+def _choice(fields: dict[str, Any], name: str, aliases: dict[str, str], required: bool) -> str | None:
+    value = fields.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise RecordError(name, "missing")
+        return None
+    if not isinstance(value, str):
+        raise RecordError(name, f"expected text, got {type(value).__name__}")
+    key = slug(value)
+    if key not in aliases:
+        raise RecordError(name, f"unknown value {value!r} (expected one of {', '.join(sorted(set(aliases.values())))})")
+    return aliases[key]
+
+
+def _code(fields: dict[str, Any], name: str, allowed: tuple[str, ...]) -> str | None:
+    value = optional_text(fields, name)
+    if value is None:
+        return None
+    if value.upper() not in allowed:
+        raise RecordError(name, f"unknown code {value!r} (expected one of {', '.join(allowed)})")
+    return value.upper()
+
+
+def _check_codes(record: OfferRecord, catalogue: Catalogue) -> None:
+    from ontology import uris
+
+    if record.grade and uris.grade(record.grade) not in catalogue.grades:
+        raise RecordError("grade", f"unknown NEG grade code {record.grade!r}")
+    if record.cadre_emplois and uris.cadre_emplois(record.cadre_emplois) not in _cadre_uris(catalogue):
+        raise RecordError("cadre_emplois", f"unknown cadre d'emplois code {record.cadre_emplois!r}")
+    if record.rome_appellation and record.rome_appellation not in catalogue.appellation_to_fiche:
+        raise RecordError("rome_appellation", f"unknown ROME appellation (OGR) code {record.rome_appellation!r}")
+    if record.rmfp_code and uris.rmfp_emploi(record.rmfp_code) not in catalogue.occupations:
+        raise RecordError("rmfp_code", f"unknown RMFP emploi-référence code {record.rmfp_code!r}")
+
+
+_cadres: dict[int, set[str]] = {}
+
+
+def _cadre_uris(catalogue: Catalogue) -> set[str]:
+    if id(catalogue) not in _cadres:
+        _cadres[id(catalogue)] = {g.cadre_uri for g in catalogue.grades.values()}
+    return _cadres[id(catalogue)]
+
+
+def enrich_offers(records: list[OfferRecord], analyzer: TextAnalyzer, n_process: int = 1) -> None:
+    """Skills, occupations and statutory facts from the text; facts the publisher stated win over the text's."""
+    from ontology import uris
+
+    texts = [f"{r.title}\n{r.description}" for r in records]
+    for record, analysis in zip(records, analyzer.analyse(texts, [r.title for r in records], n_process), strict=True):
+        facts = analysis.facts
+        record.skills = analysis.skills
+        record.occupations = analysis.occupations
+        record.versant = record.versant or facts.versant
+        record.categorie = record.categorie or facts.categorie
+        record.filiere = record.filiere or facts.filiere
+        record.contract = record.contract or facts.contract
+        record.departement = record.departement or facts.departement
+        record.commune = record.commune or facts.commune
+        record.education_level = facts.education_level
+        record.years_experience = facts.years_experience
+        stated = [uris.grade(record.grade)] if record.grade else []
+        stated += [uris.cadre_emplois(record.cadre_emplois)] if record.cadre_emplois else []
+        record.required_grade_uris = stated or [u for u in (facts.grade_uri, facts.cadre_uri) if u][:1]
+
+
+def parse_offer(fields: dict[str, Any], source: str = "api") -> OfferRecord:
+    """One offer (docs/formats.md fields, or a schema.org JobPosting) to a validated, understood record.
+    Needs no database: the API calls it when a recruiter creates an offer. Raises RecordError on bad input."""
+    from loaders.nlp import default_analyzer
+
+    analyzer = default_analyzer()
+    employer = None
+    if _is_job_posting(fields):
+        fields, employer = job_posting_fields(fields)
+    record = validate_offer(fields, source, analyzer.catalogue)
+    if employer is not None:
+        record.employer_name = employer.name
+    enrich_offers([record], analyzer)
+    return record
+
+
+# --- Readers: a file to raw offers --------------------------------------------------------------------------
+def read_offer_file(path: Path) -> tuple[list[RawOffer], list[tuple[str, str, str]]]:
+    """Raw offers of one file and the problems met reading it (ref, field, reason)."""
+    if path.suffix.lower() in (".json", ".jsonld"):
+        return _read_json(path)
+    return _read_csv(path)
+
+
+def _read_json(path: Path) -> tuple[list[RawOffer], list[tuple[str, str, str]]]:
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError as error:
+        return [], [("file", "encoding", f"not UTF-8 ({error.reason} at byte {error.start})")]
+    except json.JSONDecodeError as error:
+        return [], [("file", "json", f"invalid JSON: {error.msg} at line {error.lineno} column {error.colno}")]
+    items = _json_items(data)
+    if items is None:
+        return [], [("file", "json", "expected an array of offers, a JobPosting or an @graph of JobPostings")]
+    raws, problems = [], []
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            problems.append((f"record {number}", "record", f"expected an object, got {type(item).__name__}"))
+        elif _is_job_posting(item):
+            fields, employer = job_posting_fields(item)
+            raws.append(RawOffer(f"record {number}", fields, employer, contract_required=False))
+        else:
+            raws.append(RawOffer(f"record {number}", item))
+    return raws, problems
+
+
+def _json_items(data: Any) -> list[Any] | None:
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict):
+        for key in ("@graph", "offers", "itemListElement"):
+            if isinstance(data.get(key), list):
+                return [i.get("item", i) if isinstance(i, dict) and "item" in i else i for i in data[key]]
+        if _is_job_posting(data):
+            return [data]
+    return None
+
+
+def _is_job_posting(item: dict[str, Any]) -> bool:
+    kind = item.get("@type")
+    return kind == "JobPosting" or (isinstance(kind, list) and "JobPosting" in kind)
+
+
+def job_posting_fields(item: dict[str, Any]) -> tuple[dict[str, Any], EmployerRecord | None]:
+    """schema.org JobPosting → formats.md fields (and the hiring organisation as an employer)."""
+    found = item.get("hiringOrganization")
+    organisation: dict[str, Any] = found if isinstance(found, dict) else {}
+    name = organisation.get("name") if isinstance(organisation.get("name"), str) else None
+    employer_ref = _identifier(organisation.get("identifier")) or organisation.get("sameAs") or name
+    employer = EmployerRecord(f"jsonld:{slug(str(employer_ref))}", name or str(employer_ref)) if employer_ref else None
+    address = _address(item.get("jobLocation"))
+    postal = str(address.get("postalCode") or "")
+    employment = item.get("employmentType")
+    kinds = {slug(k) for k in ([employment] if isinstance(employment, str) else employment or []) if isinstance(k, str)}
+    fields: dict[str, Any] = {
+        "offer_id": _identifier(item.get("identifier")) or item.get("url"),
+        "title": item.get("title"),
+        "description": _plain(item.get("description")),
+        "employer_id": employer.employer_id if employer else None,
+        "departement": departement_from_postal_code(postal) or address.get("addressRegion"),
+        "commune": address.get("addressLocality"),
+        "published_at": item.get("datePosted"),
+        "closes_at": item.get("validThrough"),
+        "working_time": "temps_partiel" if "part_time" in kinds else "temps_complet" if "full_time" in kinds else None,
+        "contract": "contractuel" if kinds & {"contractor", "temporary"} else None,
+    }
+    category = item.get("occupationalCategory")
+    if isinstance(category, str) and re.fullmatch(r"\d{4,6}", category.strip()):
+        fields["rome_appellation"] = category.strip()
+    return fields, employer
+
+
+def _identifier(value: Any) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("value") or value.get("@id")
+    return str(value) if isinstance(value, str | int) and str(value).strip() else None
+
+
+def _address(location: Any) -> dict[str, Any]:
+    if isinstance(location, list):
+        location = location[0] if location else {}
+    if not isinstance(location, dict):
+        return {}
+    address = location.get("address", location)
+    return address if isinstance(address, dict) else {}
+
+
+def _plain(text: Any) -> Any:
+    """HTML descriptions (JobPosting allows them) to text."""
+    if not isinstance(text, str):
+        return text
+    text = re.sub(r"<\s*(br|/p|/li|/h\d)\s*/?>", "\n", text, flags=re.IGNORECASE)
+    return html.unescape(re.sub(r"<[^>]+>", " ", text)).strip()
+
+
+def _read_csv(path: Path) -> tuple[list[RawOffer], list[tuple[str, str, str]]]:
+    rows, bad, _ = read_rows(path, OFFER_COLUMNS)
+    problems = [(f"line {b.line}", b.field, b.reason) for b in bad]
+    raws: list[RawOffer] = []
+    for row in rows:
+        values = row.values
+        if "par_ref_offre" in values:
+            raws.append(RawOffer(f"line {row.line}", _pep_2020_fields(values), PEP_PLACEHOLDER_EMPLOYER, False))
+        elif "offer_offerid" in values or "offerid" in values:
+            fields, employer = _pep_full_fields(values)
+            raws.append(RawOffer(f"line {row.line}", fields, employer, contract_required=False))
+        else:
+            raws.append(RawOffer(f"line {row.line}", dict(values)))
+    return raws, problems
+
+
+def _pep_2020_fields(values: dict[str, str]) -> dict[str, Any]:
+    """`pep_offers_2020_2021.csv`: the title is `libelle_metier_ogr`, line breaks are literal `\\n`."""
+    title = values.get("libelle_metier_ogr") or _title_from_url(values.get("par_url_offre") or "")
+    return {
+        "offer_id": values.get("par_ref_offre"),
+        "title": title,
+        "description": (values.get("description") or "").replace("\\n", "\n"),
+        "employer_id": PEP_PLACEHOLDER_EMPLOYER.employer_id,
+        "departement": values.get("dep_libelle"),
+        "published_at": values.get("off_date_creation"),
+        "rome_appellation": values.get("rome_appellation") or values.get("code_ogr") or None,
+    }
+
+
+def _title_from_url(url: str) -> str | None:
+    """Some rows lack the title column; the offer URL carries it as a slug ("…/technicien-gestion-hf-reference-…")."""
+    match = re.search(r"/offre-emploi/(.+?)(?:-reference-.*)?$", url)
+    if not match or re.fullmatch(r"[\d-]+", match.group(1)):
+        return None
+    return match.group(1).replace("-", " ").capitalize()
+
+
+PEP_VERSANTS = {
+    "fonction_publique_territoriale": "FPT",
+    "fonction_publique_de_l_etat": "FPE",
+    "fonction_publique_hospitaliere": "FPH",
+}
+
+
+def _pep_full_fields(values: dict[str, str]) -> tuple[dict[str, Any], EmployerRecord]:
+    """The full PEP export (56 columns, `;`): missions and profile are two columns, the employer is named."""
+    name = (values.get("offer_customfieldstranslation_longtext2") or "").strip()
+    if not name or len(name) > 120:  # that column sometimes holds a service presentation instead of a name
+        name = (values.get("origin_entity") or "").strip() or "Employeur non précisé"
+    entity = slug(values.get("origin_entity") or "")
+    kind = next((k for alias, k in EMPLOYER_KINDS.items() if entity.startswith(alias)), None)
+    kind = kind or ("etat" if entity.startswith(("ministere", "rectorat", "prefecture")) else None)
+    departement = values.get("location_department_department")
+    employer = EmployerRecord(f"pep:{slug(name)}", name, kind=kind)
+    with_versant = slug(values.get("origin_entity_with2") or values.get("jobdescription_salaryrange") or "")
+    contract = slug(values.get("jobdescription_contract") or "")
+    fields = {
+        "offer_id": values.get("offer_reference") or values.get("offerid"),
+        "title": values.get("jobdescriptiontranslation_jobtitle")
+        or values.get("offer_customfieldstranslation_longtext1"),
+        "description": "\n\n".join(
+            v
+            for k in (
+                "jobdescriptiontranslation_description1",
+                "jobdescriptiontranslation_description2",
+                "jobdescription_customfieldstranslation_longtext2",
+                "applicantcriteria_educationlevel",
+            )
+            if (v := (values.get(k) or "").strip())
+        ),
+        "employer_id": employer.employer_id,
+        "departement": departement,
+        "commune": (values.get("location_customfieldstranslation_shorttext1") or "").title() or None,
+        "published_at": (values.get("firstpublicationdate") or values.get("origin_beginningdate") or "")[:10],
+        "closes_at": (values.get("schedulingdata_defaultpublicationenddate") or "")[:10] or None,
+        "categorie": values.get("jobdescription_customfields_customcodetablevalue1") or None,
+        "versant": PEP_VERSANTS.get(with_versant),
+        "contract": "titulaire_ou_contractuel"
+        if "titulaires" in contract and "contractuels" in contract
+        else "contractuel"
+        if "contractuels" in contract
+        else None,
+        "working_time": {"temps_complet": "temps_complet", "temps_non_complet": "temps_partiel"}.get(
+            slug(values.get("offercustomblock1_customfields_customcodetablevalue3") or "")
+        ),
+    }
+    if fields["departement"]:
+        employer.departement = parse_departement(fields["departement"])
+    return fields, employer
+
+
+def iter_offer_files(path: Path) -> Iterator[Path]:
+    if path.is_dir():
+        yield from sorted(p for p in path.iterdir() if p.suffix.lower() in (".json", ".jsonld", ".csv"))
+    else:
+        yield path
+
+
+def offer_fields_of(raws: Iterable[RawOffer]) -> list[dict[str, Any]]:
+    return [r.fields for r in raws]

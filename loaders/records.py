@@ -1,0 +1,137 @@
+"""Validated records: what the loaders hand to `graph.writes`. Plain dataclasses, no Neo4j, no spaCy."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+class RecordError(ValueError):
+    """A record that cannot be loaded; `field` names the culprit so that the rejects file can say so."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class SkillMention:
+    uri: str
+    text: str  # the span of the source text that names the skill
+    start: int  # character offsets in the analysed text
+    end: int
+    confidence: float
+    source: str  # "matcher" (label or alt label), "similarity" (vector fallback) or "declared" (CV skills list)
+
+
+@dataclass(frozen=True)
+class OccupationScore:
+    uri: str
+    scheme: str  # RMFP or ROME
+    code: str
+    score: float
+    rank: int  # 1..3 within its scheme
+
+
+@dataclass
+class StatutoryFacts:
+    versant: str | None = None  # FPT, FPE, FPH
+    categorie: str | None = None  # A, B, C
+    filiere: str | None = None
+    cadre_uri: str | None = None
+    grade_uri: str | None = None
+    echelon: int | None = None
+    contract: str | None = None  # titulaire, contractuel, titulaire_ou_contractuel
+    education_level: int | None = None  # years after the baccalauréat: 0 = bac, -1 = below (CAP/BEP), 2, 3, 5, 8
+    years_experience: float | None = None
+    departement: str | None = None
+    commune: str | None = None
+
+
+@dataclass
+class TextAnalysis:
+    skills: list[SkillMention] = field(default_factory=list)
+    occupations: list[OccupationScore] = field(default_factory=list)
+    facts: StatutoryFacts = field(default_factory=StatutoryFacts)
+
+
+@dataclass
+class EmployerRecord:
+    employer_id: str
+    name: str
+    kind: str | None = None  # commune, epci, departement, region, etat, hopital
+    siret: str | None = None
+    departement: str | None = None
+    size: int | None = None
+
+
+@dataclass
+class OfferRecord:
+    offer_id: str
+    title: str
+    description: str
+    employer_id: str
+    departement: str | None
+    published_at: str
+    contract: str | None
+    source: str
+    commune: str | None = None
+    closes_at: str | None = None
+    versant: str | None = None
+    categorie: str | None = None
+    filiere: str | None = None
+    cadre_emplois: str | None = None  # code of the cadre d'emplois / corps
+    grade: str | None = None  # NEG code
+    working_time: str | None = None
+    rome_appellation: str | None = None  # OGR code given by the publisher
+    rmfp_code: str | None = None
+    education_level: int | None = None
+    years_experience: float | None = None
+    employer_name: str | None = None  # when the offer names its employer without an id (PEP exports, JSON-LD)
+    skills: list[SkillMention] = field(default_factory=list)
+    occupations: list[OccupationScore] = field(default_factory=list)
+    required_grade_uris: list[str] = field(default_factory=list)  # Grade or CadreEmplois concepts
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class ExperienceRecord:
+    position: str
+    order: int  # 0 = the most recent step
+    start: str | None = None
+    end: str | None = None
+    occupations: list[OccupationScore] = field(default_factory=list)
+
+
+@dataclass
+class CandidateRecord:
+    candidate_id: str  # keyed HMAC of source:candidate_ref, never a name
+    source: str
+    cv_text: str  # pseudonymised: names, e-mails, phones, addresses and birth dates removed
+    versant: str | None = None
+    categorie: str | None = None
+    titulaire: bool | None = None
+    education_level: int | None = None
+    years_experience: float | None = None
+    departement: str | None = None
+    grade_uri: str | None = None
+    echelon: int | None = None
+    skills: list[SkillMention] = field(default_factory=list)
+    experiences: list[ExperienceRecord] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class ApplicationRecord:
+    application_id: str
+    offer_id: str
+    candidate_id: str
+    stage: str
+    applied_at: str
+    updated_at: str | None = None
+    reason: str | None = None
