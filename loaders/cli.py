@@ -1,7 +1,111 @@
-"""`vivier load …`: offers, CVs and recruitment histories into Neo4j (issue 4)."""
+"""`vivier load …`: offers, CVs and recruitment histories into Neo4j (issue 4), with a progress bar and a
+summary table. The database work is in `graph.writes` (imported in the commands: this is the shell)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from graph.writes import LoadSummary
 
 app = typer.Typer(help="Load offers, CVs and recruitment histories.", no_args_is_help=True)
+console = Console()
+
+
+def _progress() -> Progress:
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    return Progress(*columns, console=console)
+
+
+def _show(summary: LoadSummary) -> None:
+    table = Table(title="Loaded")
+    for column in ("kind", "loaded", "rejected", "nodes + relationships written"):
+        table.add_column(column, justify="left" if column == "kind" else "right")
+    for kind, counts in summary.kinds.items():
+        table.add_row(kind, str(counts.loaded), str(counts.rejected), str(counts.written))
+    console.print(table)
+    if any(c.rejected for c in summary.kinds.values()):
+        console.print(f"Rejects (JSON lines: source, record, field, reason): [bold]{summary.rejects_path}[/]")
+
+
+def _run(action: str, path: list[Path], source: str | None) -> None:
+    from graph.cli import ensure_database
+    from graph.db import connect
+    from graph.schema import apply_schema
+    from graph.writes import load_cvs, load_dataset, load_history, load_offers
+
+    ensure_database()
+    driver = connect()
+    try:
+        apply_schema(driver)
+        with _progress() as progress:
+            if action == "offers":
+                summary = load_offers(driver, path[0], progress=progress)
+                for extra in path[1:]:
+                    load_offers(driver, extra, progress=progress, summary=summary)
+            elif action == "cvs":
+                summary = load_cvs(driver, path, source or "cvs", progress=progress)
+            elif action == "history":
+                summary = load_history(driver, path[0], source or "cvs", progress=progress)
+            else:
+                summary = load_dataset(driver, path[0], source, progress=progress)
+    finally:
+        driver.close()
+    _show(summary)
+
+
+@app.command("offers")
+def offers(path: Annotated[list[Path], typer.Argument(exists=True, help="offer files or folders")]) -> None:
+    """Offers: formats.md JSON/CSV, schema.org JobPosting JSON-LD, Place de l'Emploi Public exports."""
+    _run("offers", path, None)
+
+
+@app.command("cvs")
+def cvs(
+    path: Annotated[list[Path], typer.Argument(exists=True, help="CV files or folders (JSON Resume, PDF, DOCX, txt)")],
+    source: Annotated[str, typer.Option(help="scope of the candidate pseudonyms; applications use the same")] = "cvs",
+) -> None:
+    """CVs, pseudonymised (no name, e-mail, phone, address or birth date reaches Neo4j)."""
+    _run("cvs", path, source)
+
+
+@app.command("history")
+def history(
+    path: Annotated[Path, typer.Argument(exists=True, help="applications.csv, employers.csv, or a folder with them")],
+    source: Annotated[str, typer.Option(help="the source the CVs were loaded with")] = "cvs",
+) -> None:
+    """A recruitment history: employers and applications as an employer exports them."""
+    _run("history", [path], source)
+
+
+@app.command("dataset")
+def dataset(
+    path: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="a docs/formats.md folder")],
+    source: Annotated[str | None, typer.Option(help="pseudonym scope (default: the folder's name)")] = None,
+) -> None:
+    """A whole dataset folder: employers, offers, CVs, applications, in that order."""
+    _run("dataset", [path], source)
+
+
+@app.command("measure")
+def measure() -> None:
+    """Measure text understanding on the 652 real offers; writes docs/ingestion-figures.md."""
+    from loaders.measure import figures_markdown, measure, write_figures
+
+    with console.status("Understanding the 652 real offers…"):
+        figures = measure()
+    table = Table(title="Text understanding on real offers")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for line in figures_markdown(figures).splitlines():
+        if line.startswith("| ") and not line.startswith("| measure"):
+            name, value = line.strip("| ").split(" | ")
+            table.add_row(name, value)
+    console.print(table)
+    console.print(f"Written to {write_figures(figures)}")

@@ -46,8 +46,9 @@ def parse_cv(
         ref = Path(filename).stem
     if not text.strip():
         raise RecordError("text", "the CV has no readable text (a scanned PDF needs OCR first)")
-    names += _ner_persons(text)
-    cv_text = scrub(text, names)
+    persons = _ner_persons(text)
+    cv_text = scrub(text, names, persons)
+    names = [*names, *persons]
     record = CandidateRecord(candidate_id=candidate_id(source, ref), source=source, cv_text=cv_text)
     _understand(record, text, positions, declared, postal, names, analyzer)
     return record
@@ -180,7 +181,8 @@ def _ner_persons(text: str) -> list[str]:
     from loaders.nlp import ner_pipeline
 
     doc = ner_pipeline()(text[:20000])
-    return [ent.text for ent in doc.ents if ent.label_ == "PER" and len(ent.text) > 2]
+    # One-word PER entities are mostly capitalised job titles ("Infirmière"); a person has a first and last name.
+    return [e.text for e in doc.ents if e.label_ == "PER" and len(e) >= 2 and all(t.text[:1].isupper() for t in e)]
 
 
 def _dated_positions(text: str) -> list[dict[str, Any]]:

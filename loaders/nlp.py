@@ -33,6 +33,19 @@ if TYPE_CHECKING:
 
 MODEL = "fr_core_news_md"
 GLUE_WORDS = {"de", "des", "du", "d", "la", "le", "les", "l", "un", "une", "au", "aux", "en", "a", "et", "ou", "pour"}
+# Grade labels write "2eme classe", texts "2e classe" or "deuxième classe".
+ORDINALS = {
+    "1er": "1e",
+    "1ere": "1e",
+    "premiere": "1e",
+    "premier": "1e",
+    "2eme": "2e",
+    "deuxieme": "2e",
+    "2nde": "2e",
+    "3eme": "3e",
+    "troisieme": "3e",
+}
+FEMININE = (("trice", "teur"), ("euse", "eur"), ("ienne", "ien"), ("iere", "ier"), ("ale", "al"))
 SIMILARITY_THRESHOLD = 0.86  # cosine of mean word vectors; below it the pairs read as different skills
 MIN_SEGMENT_WORDS, MAX_SEGMENT_WORDS = 3, 12  # whole sentences average out to "similar to everything"
 _norm_cache: dict[str, str] = {}
@@ -44,14 +57,22 @@ def norm_word(lower: str) -> str:
     if cached is not None:
         return cached
     word = fold(lower).strip("'’")
-    if word in GLUE_WORDS:
+    if word in ORDINALS:
+        norm = ORDINALS[word]
+    elif word in GLUE_WORDS:
         norm = "_"
+    elif len(word) > 4 and word.endswith("ez"):  # offers say "vous gérez", skill labels "gérer"
+        norm = word[:-2] + "er"
     elif len(word) > 3 and word.endswith("aux"):
         norm = word[:-3] + "al"
     elif len(word) > 3 and word[-1] in "sx" and not word.endswith("ss"):
         norm = word[:-1]
     else:
         norm = word
+    for feminine, masculine in FEMININE:  # grade and job labels are masculine, CVs often feminine
+        if len(norm) > len(feminine) + 2 and norm.endswith(feminine):
+            norm = norm[: -len(feminine)] + masculine
+            break
     _norm_cache[lower] = norm
     return norm
 
@@ -102,7 +123,7 @@ class TextAnalyzer:
             for alt in skill.alt_labels:
                 yield uri, "skill", alt, 0.9
         for uri, grade in self.catalogue.grades.items():
-            yield uri, "grade", grade.label, 1.0
+            yield uri, "grade", re.sub(r"\s*\([^)]*\)", "", grade.label), 1.0
             if grade.cadre_uri and grade.cadre_label:
                 yield grade.cadre_uri, "cadre", grade.cadre_label, 1.0
 

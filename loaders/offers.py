@@ -20,6 +20,7 @@ from loaders.values import (
     VERSANTS,
     WORKING_TIMES,
     departement_from_postal_code,
+    departement_from_text,
     optional_text,
     parse_date,
     parse_departement,
@@ -178,9 +179,10 @@ def parse_offer(fields: dict[str, Any], source: str = "api") -> OfferRecord:
 
     analyzer = default_analyzer()
     employer = None
-    if _is_job_posting(fields):
+    strict = not _is_job_posting(fields)  # JSON-LD rarely states the contract: the text tells it
+    if not strict:
         fields, employer = job_posting_fields(fields)
-    record = validate_offer(fields, source, analyzer.catalogue)
+    record = validate_offer(fields, source, analyzer.catalogue, contract_required=strict)
     if employer is not None:
         record.employer_name = employer.name
     enrich_offers([record], analyzer)
@@ -374,7 +376,7 @@ def _pep_full_fields(values: dict[str, str]) -> tuple[dict[str, Any], EmployerRe
         ),
     }
     if fields["departement"]:
-        employer.departement = parse_departement(fields["departement"])
+        employer.departement = departement_from_text(str(fields["departement"]))
     return fields, employer
 
 

@@ -37,9 +37,10 @@ def candidate_id(source: str, candidate_ref: str) -> str:
     return hmac.new(key, f"{source}:{candidate_ref}".encode(), hashlib.sha256).hexdigest()
 
 
-def scrub(text: str, names: Iterable[str] = ()) -> str:
-    """Remove personal data from free text. `names` are the person's known names (JSON Resume basics, NER
-    persons, the CV's heading line); each of their words is removed wherever it appears."""
+def scrub(text: str, names: Iterable[str] = (), phrases: Iterable[str] = ()) -> str:
+    """Remove personal data from free text. `names` are the person's known names (JSON Resume basics, the CV's
+    heading line): each of their words is removed wherever it appears. `phrases` (persons found by NER, less
+    certain) are removed as whole phrases only."""
     text = EMAIL.sub("[email]", text)
     text = URL.sub("[lien]", text)
     text = BIRTH.sub("[date de naissance]", text)
@@ -48,6 +49,8 @@ def scrub(text: str, names: Iterable[str] = ()) -> str:
     text = POSTAL_CITY.sub("[adresse]", text)
     text = LABELLED_NAME.sub("\n[nom]", text)
     text = AGE.sub("[âge]", text)
+    for phrase in sorted(set(phrases), key=len, reverse=True):
+        text = re.sub(rf"(?<![\w]){re.escape(phrase)}(?![\w])", "[nom]", text)
     for word in _name_words(names):
         text = re.sub(rf"(?<![\w]){re.escape(word)}(?![\w])", "[nom]", text, flags=re.IGNORECASE)
     return text

@@ -52,7 +52,7 @@ EXPERIENCE = (
     ),
 )
 ECHELON = re.compile(r"(\d{1,2})\s*(?:e|eme|er)?\s*echelon|echelon\s*:?\s*(\d{1,2})\b")
-POSTAL = re.compile(r"\b(\d{5})\s+([a-z][a-z'\- ]{1,40}?)(?=\s*(?:cedex|$|[,;\n(]))")
+POSTAL = re.compile(r"\b(\d{5})\s+([a-z][a-z'\- ]{1,40}?)(?=\s*(?:cedex\b|[,.;\n(]|$))")
 IN_BRACKETS = re.compile(r"\((\d{2,3}|2[ab])\)")
 
 

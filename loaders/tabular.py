@@ -96,8 +96,9 @@ def _records(texts: list[str], delimiter: str, width: int, bad: list[BadRow]) ->
             consumed = reader.line_num
             if not values or all(not v.strip() for v in values):
                 continue
-            if len(values) != width:
-                reason = f"{len(values)} fields instead of {width} (broken quoting or delimiter)"
+            if len(values) != width or _swallows_records(texts[first:last], delimiter, width):
+                reason = f"{len(values)} fields instead of {width}" if len(values) != width else "unterminated quote"
+                reason += " (broken quoting or delimiter)"
                 bad.append(BadRow(first, "record", reason))
                 restart = first  # resume on the line after the bad record's first line
                 break
@@ -105,3 +106,12 @@ def _records(texts: list[str], delimiter: str, width: int, bad: list[BadRow]) ->
         if restart is None:
             return
         start = restart
+
+
+def _swallows_records(continuation: list[str], delimiter: str, width: int) -> bool:
+    """A quoted field spanning lines that each read as a whole record is an unterminated quote, not a text."""
+    for line in continuation:
+        values = next(csv.reader([line], delimiter=delimiter), [])
+        if len(values) == width and values[0].strip() and '"' not in values[0]:
+            return True
+    return False

@@ -255,7 +255,7 @@ def departement_from_text(value: str) -> str | None:
         return "0" + text
     if re.fullmatch(r"\d{5}", text):
         return departement_from_postal_code(text)
-    in_brackets = re.search(r"\((\d{2,3}|2[AB])\)", text)
+    in_brackets = re.search(r"\(\s*(\d{2,3}|2[AB])\s*\)", text)
     if in_brackets and in_brackets.group(1) in DEPARTEMENTS:
         return in_brackets.group(1)
     return _NAME_TO_CODE.get(slug(value))
