@@ -2,14 +2,71 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
 
 
-def train() -> None:
-    """Train the GNN and write embeddings back into Neo4j (not yet implemented)."""
-    raise typer.Exit(1)
+def train(
+    epochs: Annotated[int, typer.Option(help="maximum epochs (early stopping on validation Recall@10)")] = 300,
+    seed: Annotated[int, typer.Option(help="fixes the split of each epoch, the negatives and the weights")] = 7,
+    threads: Annotated[int, typer.Option(help="torch threads (1 is fastest on a shared 2-core machine)")] = 1,
+) -> None:
+    """Train the GNN on the graph in Neo4j, store a new model version and write the embeddings back."""
+    from gnn.pipeline import train_model
+    from gnn.train import TrainConfig
+    from graph.cli import ensure_database
+    from graph.db import connect
+
+    ensure_database()
+    driver = connect()
+    try:
+        version = train_model(driver, TrainConfig(epochs=epochs, seed=seed, threads=threads))
+    except ValueError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        driver.close()
+    table = Table(title=f"Model {version.version}")
+    table.add_column("what")
+    table.add_column("value")
+    table.add_row("stored in", str(version.path))
+    table.add_row("training data sha256", version.data_hash[:16] + "…")
+    table.add_row("best epoch", str(version.metrics["best_epoch"]))
+    best = max((h["val_recall@10"] for h in version.metrics["history"]), default=float("nan"))
+    table.add_row("validation Recall@10", f"{best:.3f}")
+    table.add_row("training seconds", f"{version.metrics.get('seconds', float('nan')):.1f}")
+    for name, result in version.metrics["career"].items():
+        table.add_row(f"career: {name}", f"Hits@10 {result['hits@10']:.3f}, MRR {result['mrr']:.3f}")
+    console.print(table)
 
 
-def evaluate() -> None:
-    """Evaluate the GNN against baselines (not yet implemented)."""
-    raise typer.Exit(1)
+def evaluate(
+    version: Annotated[str | None, typer.Option(help="model version (default: the latest)")] = None,
+    truth: Annotated[
+        Path | None, typer.Option(help="simulated dataset folder: adds its latent utility as the upper bound")
+    ] = None,
+    docs: Annotated[bool, typer.Option("--docs", help="also copy the report and plots into docs/")] = False,
+) -> None:
+    """Evaluate a stored model against baselines on the temporal test; writes a Markdown report with plots."""
+    from gnn.evaluate import evaluate_model
+    from gnn.truth import simulator_utility
+    from graph.cli import ensure_database
+    from graph.db import connect
+
+    ensure_database()
+    driver = connect()
+    try:
+        scorer = simulator_utility(truth) if truth else None
+        report = evaluate_model(driver, version, truth=scorer, to_docs=docs)
+    except FileNotFoundError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        driver.close()
+    console.print(f"Report written to {report}")

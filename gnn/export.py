@@ -84,6 +84,7 @@ class GraphExport:
     offer_published: np.ndarray  # epoch days by offer gid (NaN when unknown)
     feature_spec: FeatureSpec
     attributes: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)  # statutory codes by type
+    texts: dict[str, list[str]] = field(default_factory=dict)  # candidate CV and offer text by gid (baselines)
 
 
 def assign_gids(driver: Driver) -> dict[str, int]:
@@ -141,7 +142,11 @@ def export_graph(driver: Driver, spec: FeatureSpec | None = None, progress: bool
         applications = _read_applications(driver, counts["candidate"])
         bar.advance(task)
     published = np.array([_days(p.get("published_at")) for p in props["offer"]], dtype=np.float64)
-    return GraphExport(data, ids, applications, published, spec, attributes)
+    texts = {
+        "candidate": [str(p.get("cv_text") or "") for p in props["candidate"]],
+        "offer": [f"{p.get('title') or ''} {p.get('description') or ''}".strip() for p in props["offer"]],
+    }
+    return GraphExport(data, ids, applications, published, spec, attributes, texts)
 
 
 def _read_nodes(

@@ -148,5 +148,7 @@ def node_features(
 ) -> tuple[FeatureSpec, dict[str, torch.Tensor], dict[str, dict[str, np.ndarray]]]:
     spec = spec or fit_spec(props)
     features = {node_type: encode(node_type, rows, spec) for node_type, rows in props.items()}
-    attributes = {node_type: statutory_attributes(props[node_type]) for node_type in ("candidate", "offer", "grade")}
+    attributes = {
+        node_type: statutory_attributes(props[node_type]) for node_type in ("candidate", "offer", "grade", "occupation")
+    }
     return spec, features, attributes

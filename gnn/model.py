@@ -22,7 +22,7 @@ class LinkGNN(nn.Module):
         self,
         in_dims: dict[str, int],
         edge_types: list[EdgeType],
-        heads: tuple[str, str] = ("candidate", "offer"),
+        heads: tuple[str, ...] = ("candidate", "offer"),
         hidden: int = 128,
         out: int = 64,
         layers: int = 2,
@@ -94,7 +94,7 @@ class LinkGNN(nn.Module):
                 )
             messages = _local_conv(cast(HeteroConv, conv), x_dict, edge_index_dict, into, node_type)
             h = cast(nn.ModuleDict, norms)[node_type](h + F.relu(messages))
-        return self.embed({node_type: h})[node_type][0] if node_type in self.heads else h[0]
+        return F.normalize(self.out[node_type](h), dim=-1)[0] if node_type in self.heads else h[0]
 
 
 def _local_conv(
@@ -108,7 +108,7 @@ def _local_conv(
     outputs = []
     for et in into:
         name = f"{et[0]}@{et[1]}" if et[0] != node_type else f"{et[0]}@{et[1]}@self"
-        layer = conv.convs["__".join(et)]
+        layer = conv.convs[et]
         outputs.append(layer((x_dict[name], x_dict[node_type]), edge_index_dict[(name, et[1], node_type)]))
     return torch.stack(outputs).mean(0)
 

@@ -40,6 +40,7 @@ class TrainConfig:
     val_fraction: float = 0.15
     test_fraction: float = 0.15
     seed: int = 7
+    threads: int = 1  # on a shared 2-core machine one thread is many times faster than two fighting for a core
 
 
 @dataclass
@@ -51,6 +52,8 @@ class Split:
     test: np.ndarray
     cutoff_val: float
     cutoff_test: float
+    history_val: np.ndarray  # every offer published before the validation offers: their applications are known
+    history_test: np.ndarray  # the same before the test offers
 
 
 @dataclass
@@ -74,8 +77,12 @@ def temporal_split(export: GraphExport, config: TrainConfig) -> Split:
     n_test = max(1, round(len(order) * config.test_fraction))
     n_val = max(1, round(len(order) * config.val_fraction))
     train, val, test = order[: -n_test - n_val], order[-n_test - n_val : -n_test], order[-n_test:]
-    published = export.offer_published
-    return Split(train, val, test, float(published[val[0]]), float(published[test[0]]))
+    published = np.where(np.isnan(export.offer_published), -np.inf, export.offer_published)
+    cutoff_val, cutoff_test = float(published[val[0]]), float(published[test[0]])
+    everything = np.arange(len(published))
+    history_val = np.setdiff1d(everything[published <= cutoff_val], np.concatenate([val, test]))
+    history_test = np.setdiff1d(everything[published <= cutoff_test], test)
+    return Split(train, val, test, cutoff_val, cutoff_test, history_val, history_test)
 
 
 def message_graph(export: GraphExport, visible_offers: np.ndarray) -> dict[EdgeType, torch.Tensor]:
@@ -144,12 +151,13 @@ def fit(
 ) -> FitResult:
     """Train on the split's training offers; early stopping on validation Recall@10."""
     seed_everything(config.seed)
+    torch.set_num_threads(config.threads)
     generator = torch.Generator().manual_seed(config.seed)
     model = build_model(export, config, layers)
     optimiser = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     sampler = NegativeSampler(export, split.train, config)
     x_dict = {t: export.data[t].x for t in export.data.node_types}
-    val_graph = message_graph(export, split.train)
+    val_graph = message_graph(export, split.history_val)
     val_eligible = eligibility_matrix(candidate_profiles(export), offer_requirements(export), split.val)
     result = FitResult(model)
     best, best_state, stale = -1.0, copy.deepcopy(model.state_dict()), 0
@@ -187,7 +195,8 @@ def _epoch(
     model.train()
     shuffled = split.train[torch.randperm(len(split.train), generator=generator).numpy()]
     n_supervised = max(1, int(len(shuffled) * config.supervision_fraction))
-    supervised, context = shuffled[:n_supervised], shuffled[n_supervised:]
+    supervised = shuffled[:n_supervised]
+    context = np.setdiff1d(split.history_val, supervised)
     candidates, offers = positive_pairs(export, supervised)
     embeddings = model(x_dict, message_graph(export, context))
     negatives = sampler.sample(offers, generator)
@@ -198,7 +207,7 @@ def _epoch(
     optimiser.zero_grad()
     loss.backward()
     optimiser.step()
-    return float(loss)
+    return float(loss.detach())
 
 
 @torch.no_grad()

@@ -118,6 +118,19 @@ STEPS: tuple[SchemaStep, ...] = (
             "CREATE INDEX recommendation_log_time IF NOT EXISTS FOR (n:RecommendationLog) ON (n.served_at)",
         ),
     ),
+    SchemaStep(
+        5,
+        "GNN: gid lookups of every exported node kind, vector indexes of the 64-d candidate and offer embeddings",
+        (
+            "CREATE INDEX concept_gid IF NOT EXISTS FOR (n:Concept) ON (n.gid)",
+            "CREATE INDEX employer_gid IF NOT EXISTS FOR (n:Employer) ON (n.gid)",
+            "CREATE INDEX departement_gid IF NOT EXISTS FOR (n:Departement) ON (n.gid)",
+            "CREATE VECTOR INDEX candidate_embedding IF NOT EXISTS FOR (n:Candidate) ON (n.embedding) "
+            "OPTIONS {indexConfig: {`vector.dimensions`: 64, `vector.similarity_function`: 'cosine'}}",
+            "CREATE VECTOR INDEX offer_embedding IF NOT EXISTS FOR (n:Offer) ON (n.embedding) "
+            "OPTIONS {indexConfig: {`vector.dimensions`: 64, `vector.similarity_function`: 'cosine'}}",
+        ),
+    ),
 )
 
 LATEST_VERSION = STEPS[-1].version

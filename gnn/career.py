@@ -1,0 +1,163 @@
+"""The career head: occupation → occupation next steps, learnt on the real ROME mobility transitions.
+
+A separate small GNN over the ontology (occupations and skills, BROADER / EXACT_MATCH / REQUIRES_SKILL links
+and the training mobility edges) gives each ROME fiche a source and a target embedding; the score of a move
+A → B is their dot product. 20 % of the transitions are held out (fixed seed) and ranked against every other
+fiche, filtered of the source's known targets, with common neighbours, Adamic-Adar and skill overlap as
+baselines in the same harness.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from gnn.export import GraphExport, reverse
+from gnn.metrics import ranks
+from gnn.model import EdgeType, LinkGNN, sampled_softmax_loss
+
+MOBILITY: EdgeType = ("occupation", "mobility", "occupation")
+ONTOLOGY_RELATIONS: tuple[EdgeType, ...] = (
+    ("occupation", "requires_skill", "skill"),
+    ("occupation", "broader", "occupation"),
+    ("occupation", "match", "occupation"),
+)
+
+
+@dataclass
+class CareerConfig:
+    hidden: int = 64
+    out: int = 64
+    epochs: int = 200
+    lr: float = 5e-3
+    negatives: int = 64
+    held_out: float = 0.2
+    seed: int = 7
+
+
+class CareerModel(nn.Module):
+    def __init__(self, in_dims: dict[str, int], relations: list[EdgeType], config: CareerConfig) -> None:
+        super().__init__()
+        self.gnn = LinkGNN(in_dims, relations, heads=("occupation",), hidden=config.hidden, out=config.out)
+        self.target = nn.Linear(config.out, config.out, bias=False)
+
+    def forward(self, x_dict: dict[str, Tensor], graph: dict[EdgeType, Tensor]) -> tuple[Tensor, Tensor]:
+        z = self.gnn(x_dict, graph)["occupation"]
+        return z, self.target(z)
+
+
+def fiches(export: GraphExport) -> np.ndarray:
+    labels = export.attributes["occupation"]["labels"]
+    return np.array([i for i, ls in enumerate(labels) if ls and "RomeFiche" in ls], dtype=np.int64)
+
+
+def split_mobility(export: GraphExport, config: CareerConfig) -> tuple[Tensor, Tensor]:
+    """(train, held-out) mobility edges, a fixed-seed 80/20 split."""
+    edges = export.data[MOBILITY].edge_index
+    order = torch.randperm(edges.shape[1], generator=torch.Generator().manual_seed(config.seed))
+    n_held = round(edges.shape[1] * config.held_out)
+    return edges[:, order[n_held:]], edges[:, order[:n_held]]
+
+
+def career_graph(export: GraphExport, train_edges: Tensor) -> dict[EdgeType, Tensor]:
+    graph = {}
+    for et in ONTOLOGY_RELATIONS:
+        graph[et] = export.data[et].edge_index
+        graph[reverse(et)] = graph[et].flip(0)
+    graph[MOBILITY] = train_edges
+    graph[reverse(MOBILITY)] = train_edges.flip(0)
+    return graph
+
+
+def train_career(export: GraphExport, train_edges: Tensor, config: CareerConfig) -> tuple[Tensor, Tensor]:
+    """Source and target embeddings of every occupation (rows by gid), trained on `train_edges`."""
+    torch.manual_seed(config.seed)
+    generator = torch.Generator().manual_seed(config.seed)
+    graph = career_graph(export, train_edges)
+    x_dict = {t: export.data[t].x for t in ("occupation", "skill")}
+    model = CareerModel({t: x.shape[1] for t, x in x_dict.items()}, list(graph), config)
+    optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
+    pool = torch.from_numpy(fiches(export))
+    if train_edges.shape[1] == 0 or len(pool) == 0:
+        model.eval()
+        with torch.no_grad():
+            return model(x_dict, graph)
+    for _ in range(config.epochs):
+        model.train()
+        source, target = model(x_dict, graph)
+        s, t = train_edges
+        negatives = pool[torch.randint(len(pool), (len(s), config.negatives), generator=generator)]
+        positive = (source[s] * target[t]).sum(-1)
+        negative = (source[s].unsqueeze(1) * target[negatives]).sum(-1)
+        loss = sampled_softmax_loss(positive, negative)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+    model.eval()
+    with torch.no_grad():
+        return model(x_dict, graph)
+
+
+def rank_held_out(
+    score_rows: Callable[[int], np.ndarray], pool: np.ndarray, train_edges: Tensor, held: Tensor
+) -> dict[str, float]:
+    """Hits@10 and MRR of each held-out A → B among all fiches, excluding A and A's other known targets."""
+    known: dict[int, set[int]] = {}
+    for a, b in torch.cat([train_edges, held], dim=1).t().tolist():
+        known.setdefault(a, set()).add(b)
+    rng = np.random.default_rng(0)
+    hits, reciprocal = [], []
+    for a, b in held.t().tolist():
+        scores = score_rows(a)
+        keep = np.array([p == b or (p != a and p not in known[a]) for p in pool.tolist()])
+        candidates = pool[keep]
+        rank = ranks(scores[keep], np.array([int(np.searchsorted(candidates, b))]), rng)[0]
+        hits.append(float(rank <= 10))
+        reciprocal.append(1.0 / float(rank))
+    return {"hits@10": float(np.mean(hits)), "mrr": float(np.mean(reciprocal)), "n": float(len(hits))}
+
+
+def baseline_scorers(
+    export: GraphExport, train_edges: Tensor, pool: np.ndarray
+) -> dict[str, Callable[[int], np.ndarray]]:
+    """Common neighbours and Adamic-Adar on the undirected training mobility graph; skill Jaccard."""
+    graph = nx.Graph()
+    graph.add_nodes_from(pool.tolist())
+    graph.add_edges_from(train_edges.t().tolist())
+    skills: dict[int, set[int]] = {}
+    for o, s in export.data["occupation", "requires_skill", "skill"].edge_index.t().tolist():
+        skills.setdefault(o, set()).add(s)
+
+    def common(a: int) -> np.ndarray:
+        return np.array([len(list(nx.common_neighbors(graph, a, p))) if p != a else 0 for p in pool.tolist()], float)
+
+    def adamic(a: int) -> np.ndarray:
+        pairs = [(a, p) for p in pool.tolist() if p != a]
+        values = {v: s for _, v, s in nx.adamic_adar_index(graph, pairs)}
+        return np.array([values.get(p, 0.0) for p in pool.tolist()])
+
+    def jaccard(a: int) -> np.ndarray:
+        mine = skills.get(a, set())
+        return np.array([len(mine & skills.get(p, set())) / (len(mine | skills.get(p, set())) or 1) for p in pool])
+
+    return {"common neighbours": common, "Adamic-Adar": adamic, "skill overlap (Jaccard)": jaccard}
+
+
+def evaluate_career(export: GraphExport, config: CareerConfig) -> tuple[dict[str, dict[str, float]], Tensor, Tensor]:
+    """Metrics of the career head and its baselines on the held-out transitions, and the head's embeddings."""
+    train_edges, held = split_mobility(export, config)
+    source, target = train_career(export, train_edges, config)
+    pool = fiches(export)
+    target_pool = target[torch.from_numpy(pool)]
+
+    def head(a: int) -> np.ndarray:
+        return (target_pool @ source[a]).numpy()
+
+    scorers = {"GNN career head": head, **baseline_scorers(export, train_edges, pool)}
+    results = {name: rank_held_out(fn, pool, train_edges, held) for name, fn in scorers.items()}
+    return results, source, target

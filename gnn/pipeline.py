@@ -1,0 +1,80 @@
+"""`train_model`: export, train, store a version, write the embeddings back into Neo4j."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+
+import numpy as np
+import torch
+from neo4j import Driver
+from rich.console import Console
+
+from gnn import artifacts
+from gnn.artifacts import ModelVersion
+from gnn.career import CareerConfig, evaluate_career, fiches
+from gnn.export import GraphExport, export_graph
+from gnn.model import LinkGNN
+from gnn.train import TrainConfig, edge_types, fit, message_graph, temporal_split
+from graph.schema import apply_schema
+
+console = Console()
+
+
+def train_model(
+    driver: Driver,
+    config: TrainConfig | None = None,
+    career_config: CareerConfig | None = None,
+    progress: bool = True,
+) -> ModelVersion:
+    """Train on the graph in Neo4j and store a new version; returns it (its metrics include validation)."""
+    started = time.perf_counter()
+    config = config or TrainConfig()
+    career_config = career_config or CareerConfig(seed=config.seed)
+    apply_schema(driver)  # the vector indexes of step 5
+    export = export_graph(driver, progress=progress)
+    if not export.applications.positive.any():
+        raise ValueError("no application at a positive stage (shortlisted or later) in Neo4j: nothing to learn from")
+    split = temporal_split(export, config)
+    result = fit(export, split, config, progress=progress)
+    states, embeddings = final_states(result.model, export)
+    career_metrics, source, target = evaluate_career(export, career_config)
+    pool = torch.from_numpy(fiches(export))
+    career = {
+        "fiches": [str(export.ids["occupation"][i]) for i in pool.tolist()],
+        "source": source[pool],
+        "target": target[pool],
+    }
+    version = artifacts.new_version()
+    metrics = {
+        "best_epoch": result.best_epoch,
+        "history": result.history,
+        "split": {"train": len(split.train), "val": len(split.val), "test": len(split.test)},
+        "career": career_metrics,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    stored_config = {
+        "train": asdict(config),
+        "career": asdict(career_config),
+        "relations": [list(et) for et in edge_types(export)],
+        "in_dims": {t: int(export.data[t].x.shape[1]) for t in export.data.node_types},
+        "data_hash": artifacts.data_hash(export),
+    }
+    ids = {t: [str(v) for v in export.ids[t]] for t in ("candidate", "offer")}
+    path = artifacts.save(
+        version, stored_config, export.feature_spec, result.model, states[:-1], embeddings, ids, career, metrics
+    )
+    model_version = ModelVersion(version, path, stored_config["data_hash"], metrics)  # type: ignore[arg-type]
+    artifacts.write_embeddings(driver, "Candidate", embeddings["candidate"], version)
+    artifacts.write_embeddings(driver, "Offer", embeddings["offer"], version)
+    artifacts.register(driver, model_version, config.out)
+    return model_version
+
+
+@torch.no_grad()
+def final_states(model: LinkGNN, export: GraphExport) -> tuple[list[dict[str, torch.Tensor]], dict[str, torch.Tensor]]:
+    """Hidden states and embeddings with every known application passing messages (serving time)."""
+    model.eval()
+    graph = message_graph(export, np.arange(export.data["offer"].num_nodes))
+    states = model.states({t: export.data[t].x for t in export.data.node_types}, graph)
+    return states, model.embed(states[-1])
