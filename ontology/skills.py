@@ -141,15 +141,15 @@ def _cluster(members: list[SkillLabel], keys: list[str]) -> SkillCluster:
 
 
 def normalise_casing(values: Iterable[str]) -> dict[str, str]:
-    """Map each casing variant ("Ressources Humaines") to the variant most used ("Ressources humaines" if tied,
-    the one with fewer capitals)."""
+    """Map each casing variant ("Ressources Humaines", "Ressources humaines") to one spelling: the one with the
+    fewest capitals (French sentence case), then the most used."""
     counts = Counter(values)
     by_fold: dict[str, list[str]] = defaultdict(list)
     for value in counts:
         by_fold[fold(value)].append(value)
     canonical = {}
     for variants in by_fold.values():
-        best = max(variants, key=lambda v: (counts[v], -sum(ch.isupper() for ch in v)))
+        best = max(variants, key=lambda v: (-sum(ch.isupper() for ch in v), counts[v]))
         canonical.update({v: best for v in variants})
     return canonical
 

@@ -1,0 +1,178 @@
+"""Curation of the ontology, end to end: a change is validated by SHACL on the RDF graph, then persisted to the
+Turtle, recorded in the audit log (JSONL and `:AuditEntry` node) and applied to Neo4j. Also the read side the
+CLI and the API need: search, a concept with its neighbours, URI resolution, releases and diffs.
+
+    from graph.curation import apply_change, search_concepts, concept_with_neighbours
+    entry = apply_change(AddLabel(uri, "Agent d'accueil"), actor="hr:marie", driver=driver)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from neo4j import Driver
+from rdflib import Graph
+
+from graph.ontology_store import ONTOLOGY_RELATIONSHIPS, load_ontology, sync_concepts
+from graph.schema import CONCEPT, REPLACED_BY
+from ontology.curation import AppliedChange, CurationChange, MergeConcepts, apply_to_graph
+from ontology.diff import OntologyDiff, diff_graphs
+from ontology.repository import BuildSummary, OntologyRepository
+from ontology.skills import fold
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    audit_id: str
+    actor: str
+    at: str
+    op: str
+    change: dict[str, Any]
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+def apply_change(
+    change: CurationChange,
+    actor: str,
+    driver: Driver,
+    repository: OntologyRepository | None = None,
+    database: str | None = None,
+) -> AuditEntry:
+    """Validate and apply one change to the RDF graph, the Turtle file, the audit log and Neo4j.
+
+    Raises ontology.validate.OntologyValidationError (with its report) or ontology.curation.CurationError when
+    the change is refused; then nothing was written anywhere."""
+    if not actor.strip():
+        raise ValueError("a curation change needs an actor (who made it)")
+    repository = repository or OntologyRepository()
+    graph = repository.graph()
+    applied = apply_to_graph(graph, change)
+    repository.save(graph)
+    sync_concepts(driver, graph, applied.affected, database)
+    if isinstance(change, MergeConcepts):
+        redirect_instance_links(driver, change.source, change.target, database)
+    record = applied.audit_record(actor)
+    repository.append_audit(record)
+    write_audit_node(driver, applied, actor, database)
+    return AuditEntry(applied.audit_id, actor, applied.at, change.op, record["change"], applied.before, applied.after)
+
+
+def write_audit_node(driver: Driver, applied: AppliedChange, actor: str, database: str | None = None) -> None:
+    record = applied.audit_record(actor)
+    driver.execute_query(
+        "MERGE (a:AuditEntry {audit_id: $id}) SET a.actor = $actor, a.at = datetime($at), a.op = $op, "
+        "a.change = $change, a.before = $before, a.after = $after, a.concepts = $concepts",
+        id=applied.audit_id, actor=actor, at=applied.at, op=applied.change.op,
+        change=json.dumps(record["change"], ensure_ascii=False), before=json.dumps(applied.before, ensure_ascii=False),
+        after=json.dumps(applied.after, ensure_ascii=False), concepts=sorted(applied.before), database_=database,
+    )  # fmt: skip
+
+
+def redirect_instance_links(driver: Driver, source: str, target: str, database: str | None = None) -> int:
+    """After a merge, links from recruitment data (offers, candidates) to the old concept move to the new one."""
+    records, _, _ = driver.execute_query(
+        f"MATCH (old:{CONCEPT} {{uri: $source}}), (new:{CONCEPT} {{uri: $target}}) "
+        f"MATCH (x)-[r]->(old) WHERE NOT x:{CONCEPT} "
+        "CALL apoc.refactor.to(r, new) YIELD output RETURN count(output) AS moved",
+        source=source, target=target, database_=database,
+    )  # fmt: skip
+    return int(records[0]["moved"]) if records else 0
+
+
+# --- reading ------------------------------------------------------------------------------------------------
+def search_concepts(driver: Driver, text: str, limit: int = 20, database: str | None = None) -> list[dict[str, Any]]:
+    """Concepts whose label, alternative label or code matches `text` (accent- and case-insensitive), best first:
+    exact code or label, then labels starting with the text, then containing it."""
+    folded = fold(text)
+    if not folded:
+        return []
+    records, _, _ = driver.execute_query(
+        f"MATCH (n:{CONCEPT}) WHERE n.label_folded CONTAINS $q OR n.alt_folded CONTAINS $q OR toLower(n.code) = $q "
+        "WITH n, CASE WHEN toLower(n.code) = $q OR n.label_folded = $q THEN 0 "
+        "WHEN n.label_folded STARTS WITH $q THEN 1 WHEN n.label_folded CONTAINS $q THEN 2 ELSE 3 END AS rank "
+        "RETURN n.uri AS uri, n.label AS label, n.code AS code, [l IN labels(n) WHERE l <> $concept] AS kinds, "
+        "coalesce(n.deprecated, false) AS deprecated, rank "
+        "ORDER BY rank, coalesce(n.deprecated, false), size(n.label), n.label LIMIT $limit",
+        q=folded, concept=CONCEPT, limit=limit, database_=database,
+    )  # fmt: skip
+    return [dict(r) for r in records]
+
+
+def concept_with_neighbours(driver: Driver, uri: str, limit: int = 200, database: str | None = None) -> dict[str, Any]:
+    """A concept's properties and its ontology relationships in both directions (up to `limit` of each)."""
+    records, _, _ = driver.execute_query(
+        f"MATCH (n:{CONCEPT} {{uri: $uri}}) "
+        f"CALL (n) {{ MATCH (n)-[r]->(m:{CONCEPT}) WHERE type(r) IN $types "
+        "  RETURN collect({type: type(r), uri: m.uri, label: m.label, props: properties(r)})[..$limit] AS outgoing } "
+        f"CALL (n) {{ MATCH (n)<-[r]-(m:{CONCEPT}) WHERE type(r) IN $types "
+        "  RETURN collect({type: type(r), uri: m.uri, label: m.label, props: properties(r)})[..$limit] AS incoming } "
+        "RETURN properties(n) AS properties, labels(n) AS labels, outgoing, incoming",
+        uri=uri, types=ONTOLOGY_RELATIONSHIPS, limit=limit, database_=database,
+    )  # fmt: skip
+    if not records:
+        raise KeyError(f"no concept {uri} in Neo4j")
+    record = records[0]
+    return {"uri": uri, "labels": record["labels"], "properties": record["properties"],
+            "outgoing": record["outgoing"], "incoming": record["incoming"]}  # fmt: skip
+
+
+def resolve_uri(driver: Driver, uri: str, database: str | None = None) -> str:
+    """The live concept for a URI: follows REPLACED_BY from merged or replaced concepts."""
+    records, _, _ = driver.execute_query(
+        f"MATCH (n:{CONCEPT} {{uri: $uri}}) OPTIONAL MATCH p = (n)-[:{REPLACED_BY}*1..10]->(m) "
+        "WITH n, m, p ORDER BY length(p) DESC RETURN coalesce(m.uri, n.uri) AS uri LIMIT 1",
+        uri=uri, database_=database,
+    )  # fmt: skip
+    if not records:
+        raise KeyError(f"no concept {uri} in Neo4j")
+    return str(records[0]["uri"])
+
+
+def audit_log(driver: Driver, limit: int = 50, database: str | None = None) -> list[dict[str, Any]]:
+    records, _, _ = driver.execute_query(
+        "MATCH (a:AuditEntry) RETURN a.audit_id AS audit_id, a.actor AS actor, toString(a.at) AS at, a.op AS op, "
+        "a.change AS change ORDER BY a.at DESC LIMIT $limit",
+        limit=limit, database_=database,
+    )  # fmt: skip
+    return [dict(r) for r in records]
+
+
+# --- releases -----------------------------------------------------------------------------------------------
+def release(
+    driver: Driver, version: str, note: str = "", repository: OntologyRepository | None = None,
+    database: str | None = None,
+) -> str:  # fmt: skip
+    """Freeze the current ontology as a versioned Turtle file and an `:OntologyRelease` node."""
+    repository = repository or OntologyRepository()
+    path = repository.release(version)
+    driver.execute_query(
+        "MERGE (r:OntologyRelease {version: $version}) SET r.released_at = datetime(), r.note = $note, "
+        "r.file = $file, r.triples = $triples",
+        version=version, note=note, file=str(path), triples=len(repository.graph()), database_=database,
+    )  # fmt: skip
+    return str(path)
+
+
+def diff_releases(v1: str, v2: str, repository: OntologyRepository | None = None) -> OntologyDiff:
+    """Concepts and relations added / removed / changed between two releases ('current' = the working graph)."""
+    repository = repository or OntologyRepository()
+
+    def graph_of(version: str) -> Graph:
+        return repository.graph() if version == "current" else repository.release_graph(version)
+
+    return diff_graphs(graph_of(v1), graph_of(v2))
+
+
+def build_and_load(
+    driver: Driver, repository: OntologyRepository | None = None, database: str | None = None, rebuild: bool = False
+) -> dict[str, Any]:
+    """What `vivier demo` calls: build (and validate) the ontology if there is none yet, then load it into Neo4j
+    unless Neo4j already holds it. Idempotent; a few seconds when everything is already there."""
+    repository = repository or OntologyRepository()
+    built: BuildSummary | None = repository.build() if rebuild or not repository.exists() else None
+    summary = load_ontology(driver, repository.graph(), database)
+    return {"built": built is not None, "build": built, "loaded": summary.loaded, "load_seconds": summary.seconds,
+            "counts": summary.counts}  # fmt: skip

@@ -1,0 +1,223 @@
+"""The ontology in Neo4j: load the RDF graph (idempotent, batched), keep concepts in sync after curation, and the
+read queries that curation and the API need (search, show with neighbours, URI resolution, counts).
+
+Mapping (see ontology/vocab.py): each typed concept becomes a node `:Concept:<Class>` (plus `:Occupation` for
+occupation-like ones) keyed by `uri`; SKOS / vocabulary object properties become the relationship types of
+graph/schema.py; reified `v:Mobility` resources become `MOBILITY` relationships between ROME fiches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from neo4j import Driver
+from rdflib import RDF, Graph, Literal, URIRef
+from rich.progress import Progress
+
+from graph.schema import CONCEPT, MOBILITY, NODE_KEYS, OCCUPATION, RELATIONSHIP_TYPES
+from ontology.skills import fold
+from ontology.vocab import CLASSES, MOBILITY_CLASS, MULTI_VALUED, PROPERTIES, RELATIONS, V
+
+BATCH = 5000
+MARKER_CODE = "VIVIER"  # the :Repertory node that records which ontology build is loaded
+ONTOLOGY_RELATIONSHIPS = sorted({rel for rel, _ in RELATIONS.values()} | {MOBILITY})
+CLASS_BY_URI = {str(V[name]): name for name in CLASSES}
+assert all(label in NODE_KEYS or label == OCCUPATION for labels in CLASSES.values() for label in labels)
+assert all(rel in RELATIONSHIP_TYPES for rel in ONTOLOGY_RELATIONSHIPS)
+
+
+@dataclass
+class Rows:
+    """Node and relationship rows ready for UNWIND, grouped by node labels and by relationship type."""
+
+    nodes: dict[tuple[str, ...], list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    relationships: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+
+
+def concept_class(graph: Graph, subject: URIRef) -> str | None:
+    for cls in graph.objects(subject, RDF.type):
+        name = CLASS_BY_URI.get(str(cls))
+        if name:
+            return name
+    return None
+
+
+def node_properties(graph: Graph, subject: URIRef) -> dict[str, Any]:
+    props: dict[str, Any] = {"uri": str(subject), "alt_labels": [], "source_ids": [], "deprecated": False}
+    sources: list[str] = []
+    external: list[str] = []
+    for predicate, obj in graph.predicate_objects(subject):
+        name = PROPERTIES.get(str(predicate))
+        if name and isinstance(obj, Literal):
+            value = obj.toPython()
+            if name == "source":
+                sources.append(str(value))
+            elif name in MULTI_VALUED:
+                props[name].append(str(value))
+            elif name == "indices":
+                props[name] = [int(i) for i in str(value).split(",") if i]
+            else:
+                props[name] = value
+        elif str(predicate) in RELATIONS and isinstance(obj, URIRef) and concept_class(graph, obj) is None:
+            external.append(str(obj))  # e.g. skos:exactMatch to the official ESCO URI
+    props["alt_labels"].sort()
+    props["source_ids"].sort()
+    props["source"] = " | ".join(sorted(sources))
+    props["external_matches"] = sorted(external)
+    props["label_folded"] = fold(str(props.get("label", "")))
+    props["alt_folded"] = " | ".join(fold(a) for a in props["alt_labels"])
+    return props
+
+
+def rows_from_graph(graph: Graph, subjects: Iterable[URIRef] | None = None) -> Rows:
+    """Rows for the given subjects (default: every concept and mobility of the graph)."""
+    rows = Rows()
+    if subjects is None:
+        subjects = {s for s in graph.subjects(RDF.type, None) if isinstance(s, URIRef)}
+    for subject in subjects:
+        if (subject, RDF.type, MOBILITY_CLASS) in graph:
+            rows.relationships[MOBILITY].append(mobility_row(graph, subject))
+            continue
+        cls = concept_class(graph, subject)
+        if cls is None:
+            continue
+        rows.nodes[(CONCEPT, *CLASSES[cls])].append(node_properties(graph, subject))
+        for predicate, obj in graph.predicate_objects(subject):
+            mapped = RELATIONS.get(str(predicate))
+            if mapped and isinstance(obj, URIRef) and concept_class(graph, obj) is not None:
+                rel_type, fixed = mapped
+                rows.relationships[rel_type].append({"from": str(subject), "to": str(obj), "props": dict(fixed)})
+    return rows
+
+
+def mobility_row(graph: Graph, subject: URIRef) -> dict[str, Any]:
+    def one(predicate: URIRef) -> str | None:
+        value = graph.value(subject, predicate)
+        return str(value) if value is not None else None
+
+    props = {
+        "mobility_id": str(subject), "kind": one(V.mobilityKind),
+        "source_appellation": _code(one(V.fromAppellation)), "target_appellation": _code(one(V.toAppellation)),
+    }  # fmt: skip
+    return {"from": one(V.fromFiche), "to": one(V.toFiche), "props": props}
+
+
+def _code(uri: str | None) -> str | None:
+    return uri.rsplit("/", 1)[-1] if uri else None
+
+
+def _batches(rows: list[dict[str, Any]], size: int = BATCH) -> Iterator[list[dict[str, Any]]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def write_rows(driver: Driver, rows: Rows, database: str | None = None, progress: Progress | None = None) -> None:
+    """MERGE nodes on `uri` and relationships on their end points (and `mobility_id`): loading twice is a no-op."""
+    total = sum(len(r) for r in rows.nodes.values()) + sum(len(r) for r in rows.relationships.values())
+    task = progress.add_task("Loading the ontology into Neo4j", total=total) if progress else None
+    for labels, node_rows in rows.nodes.items():
+        query = f"UNWIND $rows AS row MERGE (n:{CONCEPT} {{uri: row.uri}}) SET n:{':'.join(labels[1:])}, n += row"
+        for batch in _batches(node_rows):
+            driver.execute_query(query, rows=batch, database_=database)
+            if progress and task is not None:
+                progress.advance(task, len(batch))
+    for rel_type, rel_rows in rows.relationships.items():
+        key = "{mobility_id: row.props.mobility_id}" if rel_type == MOBILITY else ""
+        query = (
+            f"UNWIND $rows AS row MATCH (a:{CONCEPT} {{uri: row.from}}) MATCH (b:{CONCEPT} {{uri: row.to}}) "
+            f"MERGE (a)-[r:{rel_type} {key}]->(b) SET r += row.props"
+        )
+        for batch in _batches(rel_rows):
+            driver.execute_query(query, rows=batch, database_=database)
+            if progress and task is not None:
+                progress.advance(task, len(batch))
+
+
+def graph_hash(graph: Graph) -> str:
+    """An order-independent digest of the graph, to tell whether Neo4j holds this very build."""
+    digest = 0
+    for triple in graph:
+        digest ^= int.from_bytes(hashlib.blake2b(" ".join(t.n3() for t in triple).encode(), digest_size=8).digest())
+    return f"{digest:016x}-{len(graph)}"
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    loaded: bool  # False when Neo4j already held this build
+    seconds: float
+    counts: dict[str, int]
+
+
+def loaded_hash(driver: Driver, database: str | None = None) -> str | None:
+    records, _, _ = driver.execute_query(
+        "MATCH (r:Repertory {code: $code}) RETURN r.graph_hash AS hash", code=MARKER_CODE, database_=database
+    )
+    return records[0]["hash"] if records else None
+
+
+def load_ontology(driver: Driver, graph: Graph, database: str | None = None, force: bool = False) -> LoadSummary:
+    """Load the whole graph unless Neo4j already holds it (same hash); records the hash and the counts."""
+    start, digest = time.perf_counter(), graph_hash(graph)
+    if not force and loaded_hash(driver, database) == digest:
+        return LoadSummary(False, time.perf_counter() - start, ontology_counts(driver, database))
+    with Progress(transient=True) as progress:
+        write_rows(driver, rows_from_graph(graph), database, progress)
+        write_repertories(driver, graph, database)
+    counts = ontology_counts(driver, database)
+    driver.execute_query(
+        "MERGE (r:Repertory {code: $code}) SET r.label = 'Vivier knowledge base', r.graph_hash = $hash, "
+        "r.loaded_at = datetime(), r.triples = $triples",
+        code=MARKER_CODE, hash=digest, triples=len(graph), database_=database,
+    )  # fmt: skip
+    return LoadSummary(True, time.perf_counter() - start, counts)
+
+
+def write_repertories(driver: Driver, graph: Graph, database: str | None = None) -> None:
+    from rdflib import SKOS
+
+    rows = [
+        {"code": str(graph.value(s, SKOS.notation)), "uri": str(s), "label": str(graph.value(s, SKOS.prefLabel))}
+        for s in graph.subjects(RDF.type, SKOS.ConceptScheme)
+    ]
+    driver.execute_query(
+        "UNWIND $rows AS row MERGE (r:Repertory {code: row.code}) SET r.uri = row.uri, r.label = row.label",
+        rows=rows, database_=database,
+    )  # fmt: skip
+
+
+def ontology_counts(driver: Driver, database: str | None = None) -> dict[str, int]:
+    """Nodes per ontology label and relationships per ontology type (what the README table reports)."""
+    counts: dict[str, int] = {}
+    for label in (CONCEPT, *sorted({lab for labels in CLASSES.values() for lab in labels})):
+        records, _, _ = driver.execute_query(f"MATCH (n:{label}) RETURN count(n) AS n", database_=database)
+        counts[label] = records[0]["n"]
+    for rel in ONTOLOGY_RELATIONSHIPS:
+        records, _, _ = driver.execute_query(
+            f"MATCH (:{CONCEPT})-[r:{rel}]->(:{CONCEPT}) RETURN count(r) AS n", database_=database
+        )
+        counts[rel] = records[0]["n"]
+    return counts
+
+
+def sync_concepts(driver: Driver, graph: Graph, subjects: Iterable[URIRef], database: str | None = None) -> None:
+    """Make Neo4j match the graph for these subjects: properties replaced, outgoing ontology relationships
+    rebuilt. Subjects absent from the graph lose their ontology relationships but keep their node (and URI)."""
+    subjects = list(subjects)
+    uris = [str(s) for s in subjects]
+    driver.execute_query(
+        f"UNWIND $uris AS uri MATCH (n:{CONCEPT} {{uri: uri}})-[r]->(:{CONCEPT}) "
+        "WHERE type(r) IN $types DELETE r",
+        uris=uris, types=ONTOLOGY_RELATIONSHIPS, database_=database,
+    )  # fmt: skip
+    rows = rows_from_graph(graph, subjects)
+    for node_rows in rows.nodes.values():
+        for row in node_rows:  # `=` (not `+=`) on a copy: removed labels and properties must disappear
+            driver.execute_query(
+                f"MATCH (n:{CONCEPT} {{uri: $uri}}) SET n = $row", uri=row["uri"], row=row, database_=database
+            )
+    write_rows(driver, rows, database)

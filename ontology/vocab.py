@@ -1,0 +1,104 @@
+"""Vivier's RDF vocabulary (SKOS-based) and the mapping of its classes and properties to Neo4j.
+
+Every concept is a `skos:Concept` of one of the classes below, in the concept scheme of its repertory, with a
+`skos:prefLabel`, optional `skos:altLabel`s, a `skos:notation` where the repertory gives a code and its provenance
+in `dct:source`. The vocabulary itself is in `vocab.ttl`; the SHACL shapes in `shapes.ttl`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rdflib import DCTERMS, OWL, SKOS, Graph, Namespace
+
+from ontology.uris import BASE
+from ontology.uris import VOCAB as VOCAB_IRI
+
+V = Namespace(VOCAB_IRI)
+VID = Namespace(BASE)
+HERE = Path(__file__).parent
+VOCAB_FILE = HERE / "vocab.ttl"
+SHAPES_FILE = HERE / "shapes.ttl"
+
+# RDF class (local name) -> Neo4j labels, the first being the class's own (graph/schema.py).
+CLASSES: dict[str, tuple[str, ...]] = {
+    "DomaineFonctionnel": ("DomaineFonctionnel",),
+    "FamilleMetiers": ("FamilleMetiers",),
+    "EmploiReference": ("EmploiReference", "Occupation"),
+    "RomeGrandDomaine": ("RomeGrandDomaine",),
+    "RomeDomaine": ("RomeDomaine",),
+    "RomeFiche": ("RomeFiche", "Occupation"),
+    "RomeAppellation": ("RomeAppellation", "Occupation"),
+    "EscoOccupation": ("EscoOccupation", "Occupation"),
+    "IscoGroup": ("IscoGroup",),
+    "Skill": ("Skill",),
+    "Versant": ("Versant",),
+    "Categorie": ("Categorie",),
+    "Filiere": ("Filiere",),
+    "CadreEmplois": ("CadreEmplois",),
+    "Grade": ("Grade",),
+    "Fap": ("Fap",),
+    "Pcs": ("Pcs",),
+}
+
+# RDF object property -> (Neo4j relationship type, fixed relationship properties).
+RELATIONS: dict[str, tuple[str, dict[str, object]]] = {
+    str(SKOS.broader): ("BROADER", {}),
+    str(SKOS.related): ("RELATED", {}),
+    str(SKOS.exactMatch): ("EXACT_MATCH", {}),
+    str(SKOS.closeMatch): ("CLOSE_MATCH", {}),
+    str(DCTERMS.isReplacedBy): ("REPLACED_BY", {}),
+    str(V.essentialSkill): ("REQUIRES_SKILL", {"essential": True}),
+    str(V.optionalSkill): ("REQUIRES_SKILL", {"essential": False}),
+    str(V.gradeOf): ("GRADE_OF", {}),
+    str(V.filiere): ("IN_FILIERE", {}),
+    str(V.categorie): ("IN_CATEGORIE", {}),
+    str(V.versant): ("IN_VERSANT", {}),
+}
+
+# RDF datatype property -> Neo4j node property; `multi` ones become lists.
+PROPERTIES: dict[str, str] = {
+    str(SKOS.prefLabel): "label",
+    str(SKOS.altLabel): "alt_labels",
+    str(SKOS.notation): "code",
+    str(SKOS.definition): "definition",
+    str(DCTERMS.source): "source",
+    str(V.skillKind): "kind",
+    str(V.sourceIdentifier): "source_ids",
+    str(V.indices): "indices",
+    str(OWL.deprecated): "deprecated",
+    str(V.scheme): "scheme",
+}
+MULTI_VALUED = {"alt_labels", "source_ids", "source"}
+
+# Mobility transitions are reified (vivier:Mobility) because one ROME pair may come with appellation detail.
+MOBILITY_CLASS = V.Mobility
+
+SKILL_KINDS = ("connaissance", "savoir_faire", "savoir_etre", "rome_savoir", "rome_savoir_faire", "esco")
+
+
+def new_graph() -> Graph:
+    graph = Graph()
+    graph.bind("v", V)
+    graph.bind("skos", SKOS)
+    graph.bind("dct", DCTERMS)
+    graph.bind("owl", OWL)
+    return graph
+
+
+def vocabulary() -> Graph:
+    graph = new_graph()
+    graph.parse(VOCAB_FILE, format="turtle")
+    return graph
+
+
+def shapes() -> Graph:
+    graph = Graph()
+    graph.parse(SHAPES_FILE, format="turtle")
+    return graph
+
+
+def class_of(local_name: str) -> object:
+    if local_name not in CLASSES:
+        raise KeyError(f"unknown ontology class {local_name!r}")
+    return V[local_name]
