@@ -17,7 +17,6 @@ K = Annotated[int, Query(ge=1, le=100, description="how many to return")]
 
 def _write_offer(state: State, body: OfferIn, employer_id: str) -> None:
     from graph.writes import write_offers
-
     from loaders.offers import parse_offer
     from loaders.records import RecordError
 
@@ -65,10 +64,11 @@ def update_offer(offer_id: str, body: OfferIn, state: State, caller: RecruiterOr
 
 @router.get("", summary="The caller's employer's offers (all offers for an admin)")
 def list_offers(state: State, caller: RecruiterOrAdmin, employer_id: str | None = None) -> list[str]:
-    employer_id = caller.employer_id or employer_id
+    if employer_id is not None:
+        check_employer_access(caller, employer_id)
+    employer_id = employer_id or caller.employer_id
     if employer_id is None:
         raise HTTPException(422, "employer_id is required for an admin")
-    check_employer_access(caller, employer_id)
     return queries.employer_offer_ids(state.driver, employer_id, state.database)
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response
 
-from api.deps import RecruiterOrAdmin, State, check_employer_access
+from api.deps import RecruiterOrAdmin, State, check_employer_access, check_offer_access
 from api.schemas import FeedbackIn, Suggestion, Webhook, WebhookIn
 from graph import queries
 
@@ -21,6 +21,8 @@ def list_suggestions(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[Suggestion]:  # fmt: skip
     """A recruiter sees its employer's `candidate_for_offer` suggestions; an admin sees all. Suggestions only."""
+    if offer_id is not None:
+        check_offer_access(state, caller, offer_id)
     if caller.role == "recruiter":
         if kind == "offer_for_candidate":
             raise HTTPException(403, "offer_for_candidate suggestions go to the job board, not to recruiters")
