@@ -1,0 +1,130 @@
+"""Ingestion into the real Neo4j: a whole dataset, idempotent reloads, interrupted loads, personal data."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from neo4j import Driver
+from test_ingestion_support import graph_fingerprint, tiny_docx, tiny_pdf, write_ontology_stubs
+
+from graph.writes import load_cvs, load_dataset, write_offers
+from loaders.nlp import default_analyzer
+from loaders.offers import enrich_offers, read_offer_file, validate_offer
+from loaders.rejects import RejectLog
+
+DATASET = Path(__file__).parent / "data" / "ingestion" / "dataset"
+
+
+@pytest.fixture(scope="module")
+def stubs(driver: Driver) -> None:
+    write_ontology_stubs(driver)
+
+
+@pytest.fixture
+def db(clean_data: Driver, stubs: None) -> Iterator[Driver]:
+    write_ontology_stubs(clean_data)  # cheap MERGE: survives other modules' wipes
+    yield clean_data
+
+
+def count(driver: Driver, query: str, **params: object) -> int:
+    return int(driver.execute_query(query, params).records[0][0])
+
+
+def test_dataset_loads_end_to_end(db: Driver, tmp_path: Path) -> None:
+    summary = load_dataset(db, DATASET, rejects=RejectLog(tmp_path / "rejects.jsonl"))
+    assert {k: (v.loaded, v.rejected) for k, v in summary.kinds.items()} == {
+        "employer": (3, 0), "offer": (3, 0), "cv": (3, 0), "application": (4, 0)
+    }  # fmt: skip
+    assert count(db, "MATCH (:Offer {offer_id: 'O-001'})-[:POSTED_BY]->(:Employer {employer_id: 'E001'}) RETURN count(*)") == 1
+    assert count(db, "MATCH (:Offer {offer_id: 'O-001'})-[:LOCATED_IN]->(:Departement {code: '69'}) RETURN count(*)") == 1
+    ranks = db.execute_query(
+        "MATCH (:Offer {offer_id: 'O-001'})-[r:OF_OCCUPATION]->(o) RETURN r.scheme AS s, collect(r.rank) AS ranks"
+    ).records
+    assert {r["s"]: sorted(r["ranks"]) for r in ranks} == {"RMFP": [1, 2, 3], "ROME": [1, 2, 3]}
+    assert count(db, "MATCH (:Offer {offer_id: 'O-001'})-[:REQUIRES_SKILL]->(:Skill) RETURN count(*)") >= 3
+    assert count(db, "MATCH (:Offer {offer_id: 'O-001'})-[:REQUIRES_GRADE]->(:CadreEmplois) RETURN count(*)") == 1
+    assert count(db, "MATCH (:Offer {offer_id: 'O-002'})-[:REQUIRES_GRADE]->(:Grade {uri: $u}) RETURN count(*)",
+                 u="https://id.vivier.fr/grade/1033") == 1  # fmt: skip
+    candidate = db.execute_query("MATCH (c:Candidate)-[:APPLIED {application_id: 'A001'}]->() RETURN c").records[0]["c"]
+    assert candidate["titulaire"] is True and candidate["categorie"] == "B" and candidate["education_level"] == 5
+    cid = candidate["candidate_id"]
+    for pattern in ("(c)-[:HAS_SKILL]->(:Skill)", "(c)-[:HELD]->(:Occupation)", "(c)-[:HOLDS_GRADE {echelon: 6}]->(:Grade)",
+                    "(c)-[:LIVES_IN]->(:Departement {code: '69'})"):  # fmt: skip
+        assert count(db, f"MATCH (c:Candidate {{candidate_id: $cid}}) MATCH {pattern} RETURN count(*)", cid=cid) >= 1
+    stages = db.execute_query("MATCH ()-[a:APPLIED]->() RETURN a.application_id AS id, a.stage AS stage").records
+    assert {r["id"]: r["stage"] for r in stages} == {
+        "A001": "interviewed", "A002": "rejected", "A003": "hired", "A004": "withdrawn"
+    }  # fmt: skip
+
+
+def test_reloading_changes_nothing(db: Driver, tmp_path: Path) -> None:
+    load_dataset(db, DATASET, rejects=RejectLog(tmp_path / "r1.jsonl"))
+    first = graph_fingerprint(db)
+    summary = load_dataset(db, DATASET, rejects=RejectLog(tmp_path / "r2.jsonl"))
+    assert graph_fingerprint(db) == first
+    assert summary.kinds["offer"].loaded == 3
+
+
+def test_interrupted_load_rerun_equals_uninterrupted(db: Driver, tmp_path: Path) -> None:
+    analyzer = default_analyzer()
+    raws, _ = read_offer_file(Path(__file__).parent.parent / "data" / "sources" / "pep-offers" / "pep_offers_2020_2021.csv")
+    records = [validate_offer(r.fields, "pep", analyzer.catalogue, contract_required=False) for r in raws[:12]]
+    enrich_offers(records, analyzer)
+    load_dataset(db, DATASET, rejects=RejectLog(tmp_path / "r.jsonl"))  # employers, for POSTED_BY
+    for record in records:
+        record.employer_id = "E001"
+    write_offers(db, records, batch_size=4)
+    expected = graph_fingerprint(db)
+
+    db.execute_query("MATCH (o:Offer) WHERE o.source = 'pep' DETACH DELETE o")
+    broken = [*records]
+    good_title = broken[6].title
+    broken[6].title = {"not": "a property value"}  # type: ignore[assignment]  # Neo4j refuses maps: batch 2 fails
+    with pytest.raises(Exception, match="(?i)map|property"):
+        write_offers(db, broken, batch_size=4)
+    loaded = {r["id"] for r in db.execute_query("MATCH (o:Offer {source: 'pep'}) RETURN o.offer_id AS id").records}
+    assert loaded == {r.offer_id for r in records[:4]}  # batch 1 committed, batch 2 rolled back whole, 3 never ran
+    broken[6].title = good_title
+    write_offers(db, broken, batch_size=4)  # the re-run
+    assert graph_fingerprint(db) == expected
+
+
+PERSONAL = [
+    "Gwendoline", "Trouvadec", "gwendoline.trouvadec@exemple.fr", "06 12 34 56 78", "0612345678", "Capucines",
+    "14/07/1986", "Castagnède", "Aurélien", "a.castagnede@mail.example", "+33 7 98 76 54 32", "Jean Jaurès",
+    "Maëlys", "Kerbrat", "02 98 11 22 33", "maelys.kerbrat@exemple.bzh", "chemin du Moulin", "3 mars 1990",
+    "Ferdinand", "Quillivic", "f.quillivic@poste.example", "01 44 55 66 77", "rue de la Glacière", "1979",
+    "Solenn", "Le Goarnic", "solenn.legoarnic@exemple.fr", "07.11.22.33.44", "boulevard Voltaire", "25/12/1975",
+]  # fmt: skip
+
+
+def test_personal_data_never_reaches_neo4j(db: Driver, tmp_path: Path) -> None:
+    folder = tmp_path / "cvs"
+    shutil.copytree(DATASET / "cvs", folder)
+    (folder / "cand-004.docx").write_bytes(tiny_docx([
+        "Ferdinand Quillivic", "Né le 08/11/1979 à Morlaix", "27 rue de la Glacière, 75013 Paris",
+        "Téléphone : 01 44 55 66 77 — f.quillivic@poste.example",
+        "Attaché territorial, titulaire, catégorie A. 12 ans d'expérience en ressources humaines.",
+        "2016 - 2024 : Responsable des ressources humaines, Ville de Paris",
+    ]))  # fmt: skip
+    (folder / "cand-005.pdf").write_bytes(tiny_pdf([
+        "Solenn Le Goarnic", "Date de naissance : 25/12/1975", "8 boulevard Voltaire 75011 Paris",
+        "Tel 07.11.22.33.44 solenn.legoarnic@exemple.fr",
+        "Adjoint administratif, contractuelle. Accueil du public et gestion du courrier.",
+    ]))  # fmt: skip
+    summary = load_cvs(db, [folder], "privacy", rejects=RejectLog(tmp_path / "r.jsonl"))
+    assert summary.kinds["cv"].loaded == 5
+    values = db.execute_query(
+        "MATCH (n) WHERE NOT n:Concept RETURN [k IN keys(n) | toString(n[k])] AS v "
+        "UNION ALL MATCH ()-[r]->() RETURN [k IN keys(r) | toString(r[k])] AS v"
+    ).records
+    text = "\n".join(str(v) for r in values for v in r["v"]).lower()
+    assert "accueil du public" in text.lower()  # the scan does see the CV texts
+    digits = "".join(c for c in text if c.isdigit())
+    for personal in PERSONAL:
+        assert personal.lower() not in text, personal
+        if sum(c.isdigit() for c in personal) >= 8:
+            assert "".join(c for c in personal if c.isdigit()) not in digits, personal

@@ -1,0 +1,83 @@
+"""Helpers for the ingestion tests: tiny real PDF and DOCX files, ontology stubs, a graph fingerprint."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from neo4j import Driver
+
+
+def tiny_pdf(lines: list[str]) -> bytes:
+    """A valid one-page PDF with the given ASCII lines (Helvetica), written by hand with a correct xref."""
+    text = " ".join(f"({line.replace('(', '[').replace(')', ']')}) '" for line in lines)
+    stream = f"BT /F1 11 Tf 50 780 Td 14 TL {text} ET".encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+def tiny_docx(paragraphs: list[str]) -> bytes:
+    import docx
+
+    document = docx.Document()
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def write_ontology_stubs(driver: Driver) -> None:
+    """The catalogue's skills, RMFP/ROME occupations, grades and cadres as bare concept nodes (uri, label), so
+    that links can be made without building the whole ontology (issue 3's loader does the real thing)."""
+    from ontology.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    groups: dict[str, list[dict[str, Any]]] = {
+        "Skill": [{"uri": s.uri, "label": s.label} for s in catalogue.skills.values()],
+        "EmploiReference": [{"uri": o.uri, "label": o.label} for o in catalogue.occupations_of("RMFP")],
+        "RomeFiche": [{"uri": o.uri, "label": o.label} for o in catalogue.occupations_of("ROME")],
+        "Grade": [{"uri": g.uri, "label": g.label} for g in catalogue.grades.values()],
+        "CadreEmplois": list({g.cadre_uri: {"uri": g.cadre_uri, "label": g.cadre_label} for g in catalogue.grades.values()}.values()),
+    }
+    for label, rows in groups.items():
+        extra = ":Occupation" if label in ("EmploiReference", "RomeFiche") else ""
+        for start in range(0, len(rows), 5000):
+            driver.execute_query(
+                f"UNWIND $rows AS row MERGE (c:Concept {{uri: row.uri}}) SET c:{label}{extra}, c.label = row.label",
+                rows=rows[start : start + 5000],
+            )
+
+
+def graph_fingerprint(driver: Driver) -> tuple[list[str], list[str]]:
+    """Every recruitment node and relationship with all its properties, sorted: equal fingerprints, equal graphs."""
+    nodes, _, _ = driver.execute_query(
+        "MATCH (n) WHERE NOT n:Concept AND NOT n:SchemaMigration "
+        "RETURN labels(n) AS labels, properties(n) AS props"
+    )
+    rels, _, _ = driver.execute_query(
+        "MATCH (a)-[r]->(b) WHERE NOT (a:Concept AND b:Concept) "
+        "RETURN type(r) AS type, coalesce(a.offer_id, a.candidate_id, a.employer_id, a.uri, a.code) AS a, "
+        "coalesce(b.offer_id, b.candidate_id, b.employer_id, b.uri, b.code) AS b, properties(r) AS props"
+    )
+    return (
+        sorted(f"{sorted(r['labels'])}{sorted(r['props'].items())}" for r in nodes),
+        sorted(f"{r['type']}{r['a']}{r['b']}{sorted(r['props'].items())}" for r in rels),
+    )
