@@ -1,7 +1,296 @@
-"""`vivier ontology …`: build, validate, load, search and curate the knowledge base (issue 3)."""
+"""`vivier ontology …`: build, validate, load, search and curate the knowledge base (issue 3).
+
+Concepts are named by URI or by a short reference: `rome:K1401`, `ogr:10200`, `rmfp:FPACH001`, `grade:0001`,
+`cadre:1`, `esco:<uuid>`. Commands that touch Neo4j import the graph layer lazily: this module is the package's
+command-line shell (assembled by `vivier.cli`), not library code.
+"""
 
 from __future__ import annotations
 
+import getpass
+import json
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from ontology import uris
 
 app = typer.Typer(help="Build, validate, load and curate the ontology.", no_args_is_help=True)
+console = Console()
+
+SHORT_REFERENCES = {
+    "rome": uris.rome_fiche, "ogr": uris.rome_appellation, "rmfp": uris.rmfp_emploi, "grade": uris.grade,
+    "cadre": uris.cadre_emplois, "esco": uris.esco_occupation, "isco": uris.isco_group,
+}  # fmt: skip
+ActorOption = Annotated[str, typer.Option(help="Who makes the change (recorded in the audit log).")]
+
+
+def concept_uri(reference: str) -> str:
+    if reference.startswith(("http://", "https://")):
+        return reference
+    scheme, _, code = reference.partition(":")
+    if scheme.lower() not in SHORT_REFERENCES or not code:
+        raise typer.BadParameter(f"{reference!r}: give a URI or one of {', '.join(SHORT_REFERENCES)}:<code>")
+    return SHORT_REFERENCES[scheme.lower()](code)
+
+
+def _driver() -> Any:
+    from graph.db import connect
+
+    driver = connect()
+    driver.verify_connectivity()
+    return driver
+
+
+def _print_counts(counts: dict[str, int], title: str) -> None:
+    table = Table(title=title)
+    table.add_column("label / relationship")
+    table.add_column("count", justify="right")
+    for name, count in counts.items():
+        table.add_row(name, f"{count:,}")
+    console.print(table)
+
+
+@app.command()
+def build(validate: Annotated[bool, typer.Option(help="Validate with SHACL before saving.")] = True) -> None:
+    """Build the ontology from data/sources/, validate it and save it as the current Turtle."""
+    from ontology.repository import OntologyRepository
+    from ontology.validate import OntologyValidationError
+
+    repository = OntologyRepository()
+    try:
+        summary = repository.build(validate=validate)
+    except OntologyValidationError as error:
+        console.print(error.report.table())
+        raise typer.Exit(1) from None
+    _print_counts(summary.stats, "Knowledge base (from the sources)")
+    console.print(
+        f"{summary.triples:,} triples, {summary.concepts:,} concepts; built in {summary.seconds_build:.1f} s, "
+        f"SHACL in {summary.seconds_validate:.1f} s → {repository.current_file}"
+    )
+    for reason, count in summary.skipped.items():
+        console.print(f"[yellow]left out[/]: {count} × {reason}")
+
+
+@app.command("validate")
+def validate_command(
+    file: Annotated[Path | None, typer.Option(help="A Turtle file instead of the current graph.")] = None,
+) -> None:
+    """Validate the current ontology (or a Turtle file) with SHACL; exit status 1 with a report if it fails."""
+    from ontology.repository import OntologyRepository
+    from ontology.validate import validate_graph
+    from ontology.vocab import new_graph
+
+    if file is not None:
+        graph = new_graph()
+        graph.parse(file, format="turtle")
+    else:
+        graph = OntologyRepository().graph()
+    report = validate_graph(graph)
+    if not report.conforms:
+        console.print(report.table())
+        raise typer.Exit(1)
+    console.print(str(report))
+
+
+@app.command()
+def load(
+    force: Annotated[bool, typer.Option(help="Reload even if Neo4j already holds this graph.")] = False,
+    file: Annotated[Path | None, typer.Option(help="Validate and load this Turtle file instead.")] = None,
+) -> None:
+    """Load the current ontology into Neo4j (idempotent; builds it first if needed)."""
+    from graph.ontology_store import load_ontology
+    from ontology.repository import OntologyRepository
+    from ontology.validate import OntologyValidationError, require_valid
+    from ontology.vocab import new_graph
+
+    if file is not None:
+        graph = new_graph()
+        graph.parse(file, format="turtle")
+        try:
+            require_valid(graph)
+        except OntologyValidationError as error:
+            console.print(error.report.table())
+            console.print("[red]nothing loaded[/]")
+            raise typer.Exit(1) from None
+    else:
+        graph = OntologyRepository().graph()
+    driver = _driver()
+    try:
+        summary = load_ontology(driver, graph, force=force)
+    finally:
+        driver.close()
+    _print_counts(summary.counts, "Ontology in Neo4j")
+    state = "loaded" if summary.loaded else "already loaded"
+    console.print(f"{state} in {summary.seconds:.1f} s")
+
+
+@app.command()
+def search(text: str, limit: Annotated[int, typer.Option(min=1, max=500)] = 20) -> None:
+    """Search concepts by label, alternative label or code (accent- and case-insensitive)."""
+    from graph.curation import search_concepts
+
+    driver = _driver()
+    try:
+        rows = search_concepts(driver, text, limit)
+    finally:
+        driver.close()
+    table = Table(title=f"Concepts matching {text!r}")
+    for column in ("label", "kind", "code", "uri"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        label = row["label"] + (" [deprecated]" if row["deprecated"] else "")
+        table.add_row(label, ", ".join(row["kinds"]), row["code"] or "", row["uri"])
+    console.print(table)
+
+
+@app.command()
+def show(reference: str, limit: Annotated[int, typer.Option(min=1)] = 30) -> None:
+    """Show a concept with its properties and neighbours."""
+    from graph.curation import concept_with_neighbours, resolve_uri
+
+    driver = _driver()
+    try:
+        uri = concept_uri(reference)
+        live = resolve_uri(driver, uri)
+        concept = concept_with_neighbours(driver, live, limit)
+    finally:
+        driver.close()
+    if live != uri:
+        console.print(f"[yellow]{uri} was replaced by {live}[/]")
+    props = concept["properties"]
+    console.print(f"[bold]{props.get('label')}[/] ({', '.join(concept['labels'])}) {live}")
+    for key in sorted(props):
+        if key not in ("label", "uri", "label_folded", "alt_folded") and props[key] not in (None, [], ""):
+            console.print(f"  {key}: {props[key]}")
+    table = Table(title="Neighbours")
+    for column in ("direction", "relationship", "label", "uri"):
+        table.add_column(column, overflow="fold")
+    for direction in ("outgoing", "incoming"):
+        for rel in concept[direction][:limit]:
+            extra = {k: v for k, v in rel["props"].items() if k != "mobility_id"}
+            table.add_row(direction, rel["type"] + (f" {extra}" if extra else ""), rel["label"] or "", rel["uri"])
+    console.print(table)
+
+
+def _apply(change: Any, actor: str) -> None:
+    from graph.curation import apply_change
+    from ontology.curation import CurationError
+    from ontology.validate import OntologyValidationError
+
+    driver = _driver()
+    try:
+        entry = apply_change(change, actor or getpass.getuser(), driver)
+    except OntologyValidationError as error:
+        console.print(error.report.table())
+        console.print("[red]change refused: nothing was applied[/]")
+        raise typer.Exit(1) from None
+    except CurationError as error:
+        console.print(f"[red]change refused:[/] {error}")
+        raise typer.Exit(1) from None
+    finally:
+        driver.close()
+    console.print(f"applied {entry.op} (audit {entry.audit_id}, by {entry.actor} at {entry.at})")
+    console.print_json(json.dumps({"before": entry.before, "after": entry.after}, ensure_ascii=False))
+
+
+@app.command()
+def label(
+    reference: str,
+    text: str,
+    action: Annotated[str, typer.Option(help="add (alternative label), remove, or set (preferred label)")] = "add",
+    actor: ActorOption = "",
+) -> None:
+    """Add, remove or change a concept's label."""
+    from ontology.curation import AddLabel, ChangeLabel, RemoveLabel
+
+    changes = {"add": AddLabel, "remove": RemoveLabel, "set": ChangeLabel}
+    if action not in changes:
+        raise typer.BadParameter(f"action must be one of {', '.join(changes)}")
+    _apply(changes[action](concept_uri(reference), text), actor)
+
+
+@app.command()
+def relate(
+    subject: str,
+    relation: Annotated[str, typer.Argument(help="broader, related, exact_match, close_match or requires_skill")],
+    obj: Annotated[str, typer.Argument(metavar="OBJECT")],
+    remove: Annotated[bool, typer.Option(help="Remove the relation instead of adding it.")] = False,
+    optional: Annotated[bool, typer.Option(help="For requires_skill: an optional (not essential) skill.")] = False,
+    actor: ActorOption = "",
+) -> None:
+    """Add (or remove) a relation between two concepts."""
+    from ontology.curation import AddRelation, RemoveRelation
+
+    s, o = concept_uri(subject), concept_uri(obj)
+    change = RemoveRelation(s, relation, o) if remove else AddRelation(s, relation, o, essential=not optional)  # type: ignore[arg-type]
+    _apply(change, actor)
+
+
+@app.command()
+def merge(source: str, target: str, actor: ActorOption = "") -> None:
+    """Merge SOURCE into TARGET: references move, labels are kept, SOURCE redirects to TARGET."""
+    from ontology.curation import MergeConcepts
+
+    _apply(MergeConcepts(concept_uri(source), concept_uri(target)), actor)
+
+
+@app.command()
+def deprecate(
+    reference: str,
+    replaced_by: Annotated[str | None, typer.Option(help="The successor concept, if any.")] = None,
+    actor: ActorOption = "",
+) -> None:
+    """Deprecate a concept (optionally pointing to its successor)."""
+    from ontology.curation import DeprecateConcept
+
+    _apply(DeprecateConcept(concept_uri(reference), concept_uri(replaced_by) if replaced_by else None), actor)
+
+
+@app.command("release")
+def release_command(version: str, note: Annotated[str, typer.Option()] = "") -> None:
+    """Freeze the current ontology as release VERSION (Turtle file + OntologyRelease node)."""
+    from graph.curation import release
+
+    driver = _driver()
+    try:
+        path = release(driver, version, note)
+    finally:
+        driver.close()
+    console.print(f"release {version} → {path}")
+
+
+@app.command()
+def diff(v1: str, v2: Annotated[str, typer.Argument(help="A release, or 'current'.")] = "current") -> None:
+    """Concepts and relations added / removed / changed between two releases."""
+    from graph.curation import diff_releases
+
+    result = diff_releases(v1, v2)
+    _print_counts(result.counts(), f"Differences {v1} → {v2}")
+    for title, items in (("added", result.added_concepts), ("removed", result.removed_concepts),
+                         ("changed", result.changed_concepts)):  # fmt: skip
+        for item in items[:50]:
+            console.print(f"{title} concept: {item}")
+    for title, rels in (("+", result.added_relations), ("-", result.removed_relations)):
+        for s, rel, o in rels[:50]:
+            console.print(f"{title} {s} -[{rel}]-> {o}")
+
+
+@app.command()
+def export(
+    path: Path,
+    version: Annotated[str | None, typer.Option(help="Export a release instead of the current graph.")] = None,
+) -> None:
+    """Export the ontology as Turtle."""
+    from ontology.repository import OntologyRepository
+
+    start = time.perf_counter()
+    repository = OntologyRepository()
+    graph = repository.release_graph(version) if version else repository.graph()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(graph.serialize(format="turtle", encoding="utf-8"))
+    console.print(f"{len(graph):,} triples → {path} ({time.perf_counter() - start:.1f} s)")
