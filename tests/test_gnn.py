@@ -1,0 +1,219 @@
+"""The GNN on a small synthetic graph in the real Neo4j: export, training that learns, cold start, stored
+versions that reproduce their predictions, the serving interface, and the metric functions by hand."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+import torch
+from neo4j import Driver
+
+from gnn.artifacts import ModelVersion
+from gnn.career import rank_held_out
+from gnn.eligibility import candidate_profiles, eligibility_matrix, offer_requirements
+from gnn.export import GraphExport, export_graph
+from gnn.metrics import bootstrap, query_metrics, ranks
+from gnn.pipeline import final_states, train_model
+from gnn.serving import Recommender
+from gnn.synthetic import write_synthetic_graph
+from gnn.train import TrainConfig, edge_types, fit, temporal_split, validation_recall
+from ontology.eligibility import is_eligible
+from vivier.settings import get_settings
+
+CONFIG = TrainConfig(epochs=40, eval_every=5, patience=4, hidden=32, out=64, random_negatives=32)
+
+
+@dataclass
+class Trained:
+    driver: Driver
+    version: ModelVersion
+    export: GraphExport
+
+
+@pytest.fixture(scope="module")
+def trained(driver: Driver, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trained]:
+    previous = os.environ.get("VIVIER_DATA_DIR")
+    os.environ["VIVIER_DATA_DIR"] = str(tmp_path_factory.mktemp("gnn-data"))
+    get_settings.cache_clear()
+    driver.execute_query("MATCH (n) WHERE NOT n:SchemaMigration DETACH DELETE n")
+    write_synthetic_graph(driver, candidates=150, offers=60, seed=1)
+    version = train_model(driver, CONFIG, progress=False)
+    yield Trained(driver, version, export_graph(driver, progress=False))
+    if previous is None:
+        os.environ.pop("VIVIER_DATA_DIR", None)
+    else:
+        os.environ["VIVIER_DATA_DIR"] = previous
+    get_settings.cache_clear()
+
+
+# --- metrics, by hand ---------------------------------------------------------------------------------------
+def test_ranks_and_query_metrics_by_hand() -> None:
+    scores = np.array([0.9, 0.1, 0.5, 0.7, 0.3])
+    positive_ranks = ranks(scores, np.array([2, 4]))  # 0.5 is 3rd, 0.3 is 4th
+    assert positive_ranks.tolist() == [3, 4]
+    m = query_metrics(positive_ranks, pool_size=5)
+    assert m["recall@10"] == 1.0
+    assert m["mrr"] == pytest.approx(1 / 3)
+    ideal = 1 + 1 / math.log2(3)
+    assert m["ndcg@10"] == pytest.approx((1 / math.log2(4) + 1 / math.log2(5)) / ideal)
+    # Negatives 0.9, 0.7 above both positives, 0.1 below both: AUC = 1/3.
+    assert m["auc"] == pytest.approx(1 / 3)
+
+
+def test_ties_are_broken_at_random_not_in_favour() -> None:
+    constant = np.zeros(1000)
+    r = ranks(constant, np.arange(10))
+    assert 200 < r.mean() < 800  # a constant scorer ranks like a random one
+
+
+def test_bootstrap_interval_contains_mean() -> None:
+    estimate = bootstrap(np.array([0.0, 1.0] * 50))
+    assert estimate.mean == 0.5
+    assert estimate.low < 0.5 < estimate.high
+
+
+def test_career_ranking_by_hand() -> None:
+    pool = np.array([0, 1, 2, 3])
+    train = torch.tensor([[0], [1]])
+    held = torch.tensor([[0], [3]])
+    result = rank_held_out(lambda a: np.array([0.0, 9.0, 1.0, 2.0]), pool, train, held)
+    # Fiche 1 (a known target) and 0 (the source) are filtered: 3 ranks first among {2, 3}.
+    assert result["hits@10"] == 1.0
+    assert result["mrr"] == 1.0
+
+
+# --- export ---------------------------------------------------------------------------------------------------
+def test_export_shapes_and_contiguous_gids(trained: Trained) -> None:
+    data, ids = trained.export.data, trained.export.ids
+    assert data["candidate"].num_nodes == 150
+    assert data["offer"].num_nodes == 60
+    assert sorted(ids["offer"]) == [f"O{i:05d}" for i in range(60)]
+    records, _, _ = trained.driver.execute_query("MATCH (o:Offer) RETURN o.offer_id AS id, o.gid AS gid")
+    assert sorted(r["gid"] for r in records) == list(range(60))
+    assert all(ids["offer"][r["gid"]] == r["id"] for r in records)
+    for edge_type in data.edge_types:
+        src, _, dst = edge_type
+        edge_index = data[edge_type].edge_index
+        assert edge_index.shape[0] == 2
+        if edge_index.numel():
+            assert int(edge_index[0].max()) < data[src].num_nodes
+            assert int(edge_index[1].max()) < data[dst].num_nodes
+    assert data["candidate", "has_skill", "skill"].edge_index.shape[1] > 0
+    assert data["skill", "rev_has_skill", "candidate"].edge_index.shape[1] > 0
+    assert trained.export.applications.positive.sum() == 60 * 3
+
+
+def test_new_nodes_are_appended_without_moving_gids(trained: Trained) -> None:
+    driver = trained.driver
+    driver.execute_query("MERGE (:Skill:Concept {uri: 'urn:skill:new', label: 'compétence nouvelle'})")
+    again = export_graph(driver, progress=False)
+    assert again.ids["skill"][: len(trained.export.ids["skill"])].tolist() == trained.export.ids["skill"].tolist()
+    assert again.ids["skill"][-1] == "urn:skill:new"
+    driver.execute_query("MATCH (s:Skill {uri: 'urn:skill:new'}) DETACH DELETE s")
+
+
+def test_eligibility_matrix_agrees_with_the_rules(trained: Trained) -> None:
+    export = trained.export
+    profiles, requirements = candidate_profiles(export), offer_requirements(export)
+    offers = np.arange(5)
+    matrix = eligibility_matrix(profiles, requirements, offers)
+    for i, o in enumerate(offers.tolist()):
+        for j in range(0, len(profiles), 17):
+            assert bool(matrix[i, j]) == is_eligible(profiles[j], requirements[o])
+
+
+# --- training -------------------------------------------------------------------------------------------------
+def test_training_learns_and_beats_random(trained: Trained) -> None:
+    history = trained.version.metrics["history"]
+    assert history[-1]["loss"] < history[0]["loss"] or min(h["loss"] for h in history) < history[0]["loss"]
+    best = max(h["val_recall@10"] for h in history)
+    # 150 candidates, 3 selected per offer: random Recall@10 is about 10 / 150.
+    assert best > 3 * 10 / 150
+
+
+def test_content_only_model_trains_too(trained: Trained) -> None:
+    export = trained.export
+    split = temporal_split(export, CONFIG)
+    result = fit(export, split, TrainConfig(**{**vars(CONFIG), "epochs": 10}), layers=0, progress=False)
+    assert len(result.model.convs) == 0
+    assert result.history
+
+
+# --- stored versions and serving ------------------------------------------------------------------------------
+def test_stored_version_reproduces_its_predictions(trained: Trained) -> None:
+    recommender = Recommender.load(trained.driver, trained.version.version)
+    assert recommender.version == trained.version.version
+    stored = recommender._stored
+    _, recomputed = final_states(stored.model, export_graph(trained.driver, spec=stored.spec, progress=False))
+    assert torch.allclose(recomputed["candidate"], stored.embeddings["candidate"], atol=1e-5)
+    again = Recommender.load(trained.driver)  # latest = the same version
+    assert again.recommend_candidates(trained.driver, "O00050", k=5) == recommender.recommend_candidates(
+        trained.driver, "O00050", k=5
+    )
+
+
+def test_serving_interface(trained: Trained) -> None:
+    driver = trained.driver
+    recommender = Recommender.load(driver)
+    top = recommender.recommend_candidates(driver, "O00055", k=10)
+    assert len(top) == 10
+    assert [s for _, s in top] == sorted((s for _, s in top), reverse=True)
+    assert all(-1.0 <= s <= 1.0 for _, s in top)
+    eligible = recommender.recommend_candidates(driver, "O00055", k=5, eligible_only=True)
+    assert len(eligible) == 5  # synthetic candidates are all eligible for contractuel C posts
+    offers = recommender.recommend_offers(driver, "C00007", k=3)
+    assert len(offers) == 3
+    pair = recommender.score_pair(driver, top[0][0], "O00055")
+    assert pair == pytest.approx(top[0][1], abs=1e-5)
+    steps = recommender.next_steps(driver, "urn:rome:F003", k=3)
+    assert len(steps) == 3
+    assert "urn:rome:F003" not in [uri for uri, _ in steps]
+    records, _, _ = driver.execute_query("MATCH (c:Candidate) WHERE c.embedding IS NOT NULL RETURN count(c) AS n")
+    assert records[0]["n"] == 150
+
+
+def test_cold_start_matches_the_full_graph_and_embeds_new_offers(trained: Trained) -> None:
+    driver = trained.driver
+    recommender = Recommender.load(driver)
+    # An offer known at training time: the one-node inductive path gives the full-graph embedding.
+    stored = recommender._stored.embeddings["offer"][int(np.nonzero(trained.export.ids["offer"] == "O00010")[0][0])]
+    assert torch.allclose(recommender.embed(driver, "offer", "O00010"), stored, atol=1e-5)
+    # A brand-new offer, linked like the others, gets an embedding without retraining.
+    driver.execute_query(
+        "MATCH (e:Employer {employer_id: 'E1'}), (f:RomeFiche {uri: 'urn:rome:F002'}), (d:Departement {code: '02'}) "
+        "CREATE (o:Offer {offer_id: 'NEW-1', title: 'Poste de métier 2', description: 'agent', versant: 'FPT', "
+        "categorie: 'C', contract: 'contractuel', published_at: date('2030-01-01')}) "
+        "CREATE (o)-[:POSTED_BY]->(e), (o)-[:OF_OCCUPATION {rank: 1, score: 1.0}]->(f), (o)-[:LOCATED_IN]->(d)"
+    )
+    top = recommender.recommend_candidates(driver, "NEW-1", k=5)
+    assert len(top) == 5
+    records, _, _ = driver.execute_query(
+        "MATCH (o:Offer {offer_id: 'NEW-1'}) RETURN size(o.embedding) AS dim, o.embedding_version AS v"
+    )
+    assert records[0]["dim"] == CONFIG.out
+    assert records[0]["v"] == recommender.version
+    driver.execute_query("MATCH (o:Offer {offer_id: 'NEW-1'}) DETACH DELETE o")
+
+
+def test_relation_types_cover_the_issue(trained: Trained) -> None:
+    relations = {rel for _, rel, _ in edge_types(trained.export)}
+    for rel in ("has_skill", "requires_skill", "held", "mobility", "of_occupation", "posted_by", "applied"):
+        assert rel in relations and f"rev_{rel}" in relations
+
+
+def test_validation_recall_of_stored_model(trained: Trained) -> None:
+    recommender = Recommender.load(trained.driver)
+    export = trained.export
+    split = temporal_split(export, CONFIG)
+    from gnn.train import message_graph
+
+    eligible = eligibility_matrix(candidate_profiles(export), offer_requirements(export), split.val)
+    recall = validation_recall(
+        recommender._stored.model, export, split.val, message_graph(export, split.history_val), eligible
+    )
+    assert recall == pytest.approx(max(h["val_recall@10"] for h in trained.version.metrics["history"]), abs=1e-6)
