@@ -15,12 +15,23 @@ from typing import Any
 from neo4j import Driver
 from rdflib import Graph
 
-from graph.ontology_store import ONTOLOGY_RELATIONSHIPS, load_ontology, sync_concepts
+from graph.ontology_store import (
+    ONTOLOGY_RELATIONSHIPS,
+    LoadSummary,
+    file_stamp,
+    load_ontology,
+    loaded_marker,
+    ontology_counts,
+    set_marker,
+    sync_concepts,
+    updated_hash,
+)
 from graph.schema import CONCEPT, REPLACED_BY
 from ontology.curation import AppliedChange, CurationChange, MergeConcepts, apply_to_graph
 from ontology.diff import OntologyDiff, diff_graphs
 from ontology.repository import BuildSummary, OntologyRepository
 from ontology.skills import fold
+from ontology.validate import require_valid
 
 
 @dataclass(frozen=True)
@@ -49,9 +60,14 @@ def apply_change(
         raise ValueError("a curation change needs an actor (who made it)")
     repository = repository or OntologyRepository()
     graph = repository.graph()
+    marker = loaded_marker(driver, database)
     applied = apply_to_graph(graph, change)
     repository.save(graph)
     sync_concepts(driver, graph, applied.affected, database)
+    if marker.get("file") == str(repository.current_file) and marker.get("graph_hash"):
+        # Neo4j held this very file before the change and holds it after: keep `build_and_load` a no-op.
+        set_marker(driver, updated_hash(marker["graph_hash"], applied.added, applied.removed),
+                   repository.current_file, database)  # fmt: skip
     if isinstance(change, MergeConcepts):
         redirect_instance_links(driver, change.source, change.target, database)
     record = applied.audit_record(actor)
@@ -140,6 +156,14 @@ def audit_log(driver: Driver, limit: int = 50, database: str | None = None) -> l
     return [dict(r) for r in records]
 
 
+def import_graph(driver: Driver, graph: Graph, database: str | None = None) -> LoadSummary:
+    """Validate a graph of extra concepts (a Turtle file) with SHACL and load it only if it conforms.
+
+    Raises OntologyValidationError with the report; then nothing was loaded."""
+    require_valid(graph)
+    return load_ontology(driver, graph, database, force=True, mark=False)
+
+
 # --- releases -----------------------------------------------------------------------------------------------
 def release(
     driver: Driver, version: str, note: str = "", repository: OntologyRepository | None = None,
@@ -167,12 +191,23 @@ def diff_releases(v1: str, v2: str, repository: OntologyRepository | None = None
 
 
 def build_and_load(
-    driver: Driver, repository: OntologyRepository | None = None, database: str | None = None, rebuild: bool = False
+    driver: Driver,
+    repository: OntologyRepository | None = None,
+    database: str | None = None,
+    rebuild: bool = False,
+    counts: bool = True,
 ) -> dict[str, Any]:
     """What `vivier demo` calls: build (and validate) the ontology if there is none yet, then load it into Neo4j
     unless Neo4j already holds it. Idempotent; a few seconds when everything is already there."""
     repository = repository or OntologyRepository()
     built: BuildSummary | None = repository.build() if rebuild or not repository.exists() else None
-    summary = load_ontology(driver, repository.graph(), database)
+    marker = loaded_marker(driver, database)
+    if marker.get("file") == str(repository.current_file) and marker.get("file_stamp") == file_stamp(
+        repository.current_file
+    ):
+        # Neo4j holds this very file: no need to even parse it.
+        summary = LoadSummary(False, 0.0, ontology_counts(driver, database) if counts else {})
+    else:
+        summary = load_ontology(driver, repository.graph(), database, mark_file=repository.current_file)
     return {"built": built is not None, "build": built, "loaded": summary.loaded, "load_seconds": summary.seconds,
             "counts": summary.counts}  # fmt: skip

@@ -13,6 +13,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from neo4j import Driver
@@ -138,12 +139,31 @@ def write_rows(driver: Driver, rows: Rows, database: str | None = None, progress
                 progress.advance(task, len(batch))
 
 
+def triple_digest(triple: tuple[Any, Any, Any]) -> int:
+    return int.from_bytes(hashlib.blake2b(" ".join(t.n3() for t in triple).encode(), digest_size=8).digest())
+
+
 def graph_hash(graph: Graph) -> str:
-    """An order-independent digest of the graph, to tell whether Neo4j holds this very build."""
+    """An order-independent digest of the graph (XOR of triple digests, so a change updates it incrementally),
+    to tell whether Neo4j holds this very graph."""
     digest = 0
     for triple in graph:
-        digest ^= int.from_bytes(hashlib.blake2b(" ".join(t.n3() for t in triple).encode(), digest_size=8).digest())
+        digest ^= triple_digest(triple)
     return f"{digest:016x}-{len(graph)}"
+
+
+def updated_hash(old: str, added: Iterable[Any], removed: Iterable[Any]) -> str:
+    digest, count = int(old.split("-")[0], 16), int(old.split("-")[1])
+    for triple in added:
+        digest, count = digest ^ triple_digest(triple), count + 1
+    for triple in removed:
+        digest, count = digest ^ triple_digest(triple), count - 1
+    return f"{digest:016x}-{count}"
+
+
+def file_stamp(path: Path) -> str:
+    stat = path.stat()
+    return f"{stat.st_mtime_ns}-{stat.st_size}"
 
 
 @dataclass(frozen=True)
@@ -153,28 +173,42 @@ class LoadSummary:
     counts: dict[str, int]
 
 
-def loaded_hash(driver: Driver, database: str | None = None) -> str | None:
+def loaded_marker(driver: Driver, database: str | None = None) -> dict[str, Any]:
+    """What Neo4j says it holds: graph_hash, file, file_stamp (empty when no ontology was loaded)."""
     records, _, _ = driver.execute_query(
-        "MATCH (r:Repertory {code: $code}) RETURN r.graph_hash AS hash", code=MARKER_CODE, database_=database
-    )
-    return records[0]["hash"] if records else None
+        "MATCH (r:Repertory {code: $code}) RETURN r.graph_hash AS graph_hash, r.file AS file, "
+        "r.file_stamp AS file_stamp",
+        code=MARKER_CODE, database_=database,
+    )  # fmt: skip
+    return dict(records[0]) if records else {}
 
 
-def load_ontology(driver: Driver, graph: Graph, database: str | None = None, force: bool = False) -> LoadSummary:
-    """Load the whole graph unless Neo4j already holds it (same hash); records the hash and the counts."""
+def set_marker(driver: Driver, digest: str, file: Path | None, database: str | None = None) -> None:
+    driver.execute_query(
+        "MERGE (r:Repertory {code: $code}) SET r.label = 'Vivier knowledge base', r.graph_hash = $hash, "
+        "r.loaded_at = datetime(), r.file = $file, r.file_stamp = $stamp",
+        code=MARKER_CODE, hash=digest, file=str(file) if file else None,
+        stamp=file_stamp(file) if file and file.exists() else None, database_=database,
+    )  # fmt: skip
+
+
+def load_ontology(
+    driver: Driver, graph: Graph, database: str | None = None, force: bool = False, mark_file: Path | None = None,
+    mark: bool = True,
+) -> LoadSummary:  # fmt: skip
+    """Load the whole graph unless Neo4j already holds it (same hash). With `mark`, records the graph's hash
+    (and the file it came from) as the ontology Neo4j holds; an import of extra concepts passes mark=False."""
     start, digest = time.perf_counter(), graph_hash(graph)
-    if not force and loaded_hash(driver, database) == digest:
+    if not force and mark and loaded_marker(driver, database).get("graph_hash") == digest:
+        if mark_file is not None:
+            set_marker(driver, digest, mark_file, database)
         return LoadSummary(False, time.perf_counter() - start, ontology_counts(driver, database))
     with Progress(transient=True) as progress:
         write_rows(driver, rows_from_graph(graph), database, progress)
         write_repertories(driver, graph, database)
-    counts = ontology_counts(driver, database)
-    driver.execute_query(
-        "MERGE (r:Repertory {code: $code}) SET r.label = 'Vivier knowledge base', r.graph_hash = $hash, "
-        "r.loaded_at = datetime(), r.triples = $triples",
-        code=MARKER_CODE, hash=digest, triples=len(graph), database_=database,
-    )  # fmt: skip
-    return LoadSummary(True, time.perf_counter() - start, counts)
+    if mark:
+        set_marker(driver, digest, mark_file, database)
+    return LoadSummary(True, time.perf_counter() - start, ontology_counts(driver, database))
 
 
 def write_repertories(driver: Driver, graph: Graph, database: str | None = None) -> None:

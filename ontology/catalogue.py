@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,7 +146,7 @@ def load_catalogue() -> Catalogue:
 
     catalogue = build_catalogue()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")  # concurrent builders (tests, CLI) must not share a temp file
     with tmp.open("wb") as handle:
         pickle.dump((fingerprint, catalogue), handle, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(path)

@@ -103,30 +103,35 @@ def load(
     file: Annotated[Path | None, typer.Option(help="Validate and load this Turtle file instead.")] = None,
 ) -> None:
     """Load the current ontology into Neo4j (idempotent; builds it first if needed)."""
+    from graph.curation import build_and_load, import_graph
     from graph.ontology_store import load_ontology
     from ontology.repository import OntologyRepository
-    from ontology.validate import OntologyValidationError, require_valid
+    from ontology.validate import OntologyValidationError
     from ontology.vocab import new_graph
 
-    if file is not None:
-        graph = new_graph()
-        graph.parse(file, format="turtle")
-        try:
-            require_valid(graph)
-        except OntologyValidationError as error:
-            console.print(error.report.table())
-            console.print("[red]nothing loaded[/]")
-            raise typer.Exit(1) from None
-    else:
-        graph = OntologyRepository().graph()
     driver = _driver()
     try:
-        summary = load_ontology(driver, graph, force=force)
+        if file is not None:
+            graph = new_graph()
+            graph.parse(file, format="turtle")
+            try:
+                summary = import_graph(driver, graph)
+            except OntologyValidationError as error:
+                console.print(error.report.table())
+                console.print("[red]nothing loaded[/]")
+                raise typer.Exit(1) from None
+            loaded, seconds, counts = summary.loaded, summary.seconds, summary.counts
+        elif force:
+            repository = OntologyRepository()
+            summary = load_ontology(driver, repository.graph(), force=True, mark_file=repository.current_file)
+            loaded, seconds, counts = summary.loaded, summary.seconds, summary.counts
+        else:
+            result = build_and_load(driver)
+            loaded, seconds, counts = result["loaded"], result["load_seconds"], result["counts"]
     finally:
         driver.close()
-    _print_counts(summary.counts, "Ontology in Neo4j")
-    state = "loaded" if summary.loaded else "already loaded"
-    console.print(f"{state} in {summary.seconds:.1f} s")
+    _print_counts(counts, "Ontology in Neo4j")
+    console.print(f"{'loaded' if loaded else 'already loaded'} in {seconds:.1f} s")
 
 
 @app.command()

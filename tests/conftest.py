@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from neo4j import Driver
@@ -73,3 +74,32 @@ def clean_data(driver: Driver) -> Driver:
     """A database whose recruitment data is wiped; the ontology, if loaded, stays."""
     wipe(driver, keep_labels=ONTOLOGY_LABELS)
     return driver
+
+
+# --- the ontology (issue 3) --------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def ontology_repository() -> Any:
+    """The current ontology on disk (`<data_dir>/ontology/ontology.ttl`, built from data/sources/ if missing);
+    parsed once per session and shared (read-only: curation tests work on a copy)."""
+    from ontology.repository import OntologyRepository
+
+    return OntologyRepository()
+
+
+@pytest.fixture(scope="session")
+def ontology_db(driver: Driver, ontology_repository: Any) -> Driver:
+    """The full ontology loaded in Neo4j, once per session (a marker node records which file is loaded)."""
+    from graph.curation import build_and_load
+
+    build_and_load(driver, ontology_repository, counts=False)
+    return driver
+
+
+@pytest.fixture
+def ontology(ontology_db: Driver, ontology_repository: Any) -> Driver:
+    """Like `ontology_db`, and reloads the ontology if an earlier test wiped it (`empty_db`); a marker check
+    when it is there."""
+    from graph.curation import build_and_load
+
+    build_and_load(ontology_db, ontology_repository, counts=False)
+    return ontology_db
