@@ -78,7 +78,8 @@ def load_tiny_graph(driver: Driver) -> None:
     driver.execute_query("MATCH (n) WHERE NOT n:SchemaMigration DETACH DELETE n")
     rows = _graph_rows()
     driver.execute_query(
-        "UNWIND $skills AS s CREATE (:Concept:Skill {uri: s, label: 'Savoir ' + s, kind: 'savoir'})",
+        "UNWIND $skills AS s CREATE (:Concept:Skill {uri: s, label: 'Savoir ' + s, label_folded: 'savoir ' + s, "
+        "kind: 'savoir'})",
         skills=[uris.skill(s) for s in SKILLS],
     )
     driver.execute_query(
@@ -347,6 +348,32 @@ def test_feedback_on_a_suggestion_is_recorded(api: dict[str, Any]) -> None:
     assert bad.status_code == 422
 
 
+def test_uploading_a_cv_pseudonymises_it_and_records_the_application(api: dict[str, Any]) -> None:
+    resume = {
+        "basics": {"name": "Camille Durand", "email": "camille.durand@example.org", "phone": "06 12 34 56 78",
+                   "summary": "Gestionnaire paie et carrière, fonctionnaire territoriale de catégorie B."},
+        "work": [{"name": "Mairie de Lyon", "position": "Gestionnaire des ressources humaines",
+                  "startDate": "2019-01-01", "summary": "Paie, carrières, absences des agents."}],
+        "skills": [{"name": "Gestion de la paie"}],
+        "meta": {"candidate_ref": "upload-camille"},
+    }  # fmt: skip
+    files = {"file": ("camille.json", json.dumps(resume).encode(), "application/json")}
+    refused = call(api, "recA", "POST", "/v1/candidates", files=files)
+    assert refused.status_code == 422 and "offer_id" in refused.json()["detail"]
+    uploaded = call(api, "recA", "POST", "/v1/candidates", files=files, data={"offer_id": "off-EA-00"})
+    assert uploaded.status_code == 201, uploaded.text
+    candidate_id = uploaded.json()["candidate_id"]
+    assert uploaded.json()["application_id"] and uploaded.json()["suggestions"] == []
+    stored = json.dumps(call(api, "admin", "GET", f"/v1/gdpr/candidates/{candidate_id}").json(), ensure_ascii=False)
+    assert "Camille" not in stored and "camille.durand" not in stored and "06 12 34" not in stored
+    profile = call(api, "recA", "GET", f"/v1/candidates/{candidate_id}")
+    assert profile.status_code == 200, profile.text
+    ranked = call(api, "recA", "GET", "/v1/offers/off-EA-00/candidates/" + candidate_id)
+    assert ranked.status_code == 200, ranked.text
+    board = call(api, "admin", "POST", "/v1/candidates", files={"file": ("cv.exe", b"MZ", "application/octet-stream")})
+    assert board.status_code == 422 and "cv.exe" in board.json()["detail"]
+
+
 def test_applications_and_outcomes(api: dict[str, Any]) -> None:
     created = call(api, "recA", "POST", "/v1/applications",
                    json={"offer_id": "off-EA-00", "candidate_id": "cand-05", "applied_at": "2026-01-10"})  # fmt: skip
@@ -413,6 +440,8 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None, tuple[str, ...]]] = [
     ("POST", "/v1/admin/model/reload", None, ("admin",)),
     ("GET", "/v1/ontology/concepts?q=paie", None, ("hr_expert", "admin")),
     ("GET", "/v1/ontology/concept?uri=x", None, ("hr_expert", "admin")),
+    ("POST", "/v1/ontology/changes", {"op": "add_label", "uri": "x", "label": "y"}, ("hr_expert", "admin")),
+    ("GET", "/v1/ontology/audit", None, ("hr_expert", "admin")),
     ("GET", "/v1/careers/paths?from_uri=a&to_uri=b", None, ("recruiter", "hr_expert", "admin")),
     ("GET", "/v1/occupations/next-steps?uri=a", None, ("recruiter", "hr_expert", "admin")),
 ]  # fmt: skip
@@ -511,6 +540,20 @@ def test_neo4j_unreachable_answers_503_with_retry_after(tmp_path: Path) -> None:
         assert client.get("/ready").status_code == 503
         assert client.get("/health").status_code == 200
         assert time.monotonic() - started < 20
+
+
+def test_ontology_endpoints_for_hr_experts(api: dict[str, Any]) -> None:
+    found = call(api, "hr", "GET", "/v1/ontology/concepts", params={"q": "savoir", "limit": 5})
+    assert found.status_code == 200, found.text
+    assert len(found.json()) == 5
+    uri = found.json()[0]["uri"]
+    concept = call(api, "hr", "GET", "/v1/ontology/concept", params={"uri": uri})
+    assert concept.status_code == 200, concept.text
+    assert {r["type"] for r in concept.json()["incoming"]} == {"REQUIRES_SKILL"}
+    assert call(api, "hr", "GET", "/v1/ontology/concept", params={"uri": "urn:nothing"}).status_code == 404
+    refused = call(api, "hr", "POST", "/v1/ontology/changes", json={"op": "rename_everything", "uri": uri})
+    assert refused.status_code == 422 and "rename_everything" in refused.json()["detail"]
+    assert call(api, "hr", "GET", "/v1/ontology/audit").status_code == 200
 
 
 def test_health_and_readiness(api: dict[str, Any]) -> None:

@@ -10,14 +10,13 @@ from fastapi import APIRouter, HTTPException
 from api.deps import RecruiterOrAdmin, State, check_offer_access
 from api.schemas import Application, ApplicationIn, ApplicationUpdate
 from graph import queries
+from graph.writes import write_applications
+from loaders.records import ApplicationRecord
 
 router = APIRouter(prefix="/v1", tags=["applications"])
 
 
 def _write(state: State, row: dict) -> None:
-    from graph.writes import write_applications
-
-    from loaders.records import ApplicationRecord
 
     write_applications(state.driver, [ApplicationRecord(**row)])
 

@@ -12,6 +12,9 @@ from api import service
 from api.deps import Model, RecruiterOrAdmin, State, check_candidate_access, check_offer_access
 from api.schemas import CandidateCreated, OfferMatch, OffersForCandidate, Suggestion
 from graph import queries
+from graph.writes import write_applications, write_candidates
+from loaders.cvs import parse_cv
+from loaders.records import ApplicationRecord, RecordError
 
 router = APIRouter(prefix="/v1/candidates", tags=["candidates"])
 MAX_CV_BYTES = 10 * 1024 * 1024
@@ -27,10 +30,6 @@ def upload_cv(
 ) -> CandidateCreated:  # fmt: skip
     """The CV goes through the loaders' parser: names, e-mails, phones, addresses and birth dates are removed
     before anything reaches the graph. The offers that fit the candidate are stored as **suggestions**."""
-    from graph.writes import write_applications, write_candidates
-    from loaders.cv import parse_cv
-
-    from loaders.records import ApplicationRecord, RecordError
 
     filename = file.filename or "cv"
     if not filename.lower().endswith(CV_SUFFIXES):

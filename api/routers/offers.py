@@ -10,16 +10,15 @@ from api import service
 from api.deps import Model, RecruiterOrAdmin, State, check_employer_access, check_offer_access
 from api.schemas import CandidateMatch, CandidatesForOffer, OfferCreated, OfferIn, PairScore, Suggestion
 from graph import queries
+from graph.writes import write_offers
+from loaders.offers import parse_offer
+from loaders.records import RecordError
 
 router = APIRouter(prefix="/v1/offers", tags=["offers"])
 K = Annotated[int, Query(ge=1, le=100, description="how many to return")]
 
 
 def _write_offer(state: State, body: OfferIn, employer_id: str) -> None:
-    from graph.writes import write_offers
-    from loaders.offers import parse_offer
-    from loaders.records import RecordError
-
     try:
         record = parse_offer(body.model_dump(exclude_none=True) | {"employer_id": employer_id}, source="api")
     except RecordError as error:

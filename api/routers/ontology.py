@@ -1,30 +1,58 @@
 """Ontology curation for HR experts: search concepts, read one with its neighbours, apply typed changes
-(audited, versioned by the ontology layer)."""
+(validated by SHACL, persisted, audited and synchronised to Neo4j by `graph.curation`), read the audit log."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Body, HTTPException, Query
 
 from api.deps import Curator, State
+from graph.curation import apply_change, audit_log, concept_with_neighbours, search_concepts
+from ontology.curation import CurationError, change_from_dict
+from ontology.validate import OntologyValidationError
 
 router = APIRouter(prefix="/v1/ontology", tags=["ontology"])
 
-
-@router.get("/concepts", summary="Search concepts by label")
-def search(state: State, caller: Curator, q: Annotated[str, Query(min_length=2)],
-           limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[dict[str, Any]]:  # fmt: skip
-    from graph.curation import search_concepts
-
-    return list(search_concepts(state.driver, q, limit=limit))
+CHANGE_EXAMPLE = {"op": "add_label", "uri": "https://id.vivier.fr/rome/fiche/K1401", "label": "Agent d'accueil"}
 
 
-@router.get("/concept", summary="One concept with its neighbours")
+@router.get("/concepts", summary="Search concepts by label or code (accents and case ignored)")
+def search(
+    state: State, caller: Curator, q: Annotated[str, Query(min_length=2)],
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[dict[str, Any]]:  # fmt: skip
+    return search_concepts(state.driver, q, limit=limit, database=state.database)
+
+
+@router.get("/concept", summary="One concept with its ontology neighbours")
 def concept(state: State, caller: Curator, uri: Annotated[str, Query(description="concept URI")]) -> dict[str, Any]:
-    from graph.curation import concept_with_neighbours
+    try:
+        return concept_with_neighbours(state.driver, uri, database=state.database)
+    except KeyError as error:
+        raise HTTPException(404, f"concept {uri!r} not found") from error
 
-    found = concept_with_neighbours(state.driver, uri)
-    if not found:
-        raise HTTPException(404, f"concept {uri!r} not found")
-    return dict(found)
+
+@router.post("/changes", status_code=201, summary="Apply one curation change")
+def apply(
+    state: State, caller: Curator,
+    change: Annotated[dict[str, Any], Body(description="`op` (add_label, remove_label, change_label, add_relation, "
+                                           "remove_relation, merge, deprecate) and its fields",
+                                           examples=[CHANGE_EXAMPLE])],
+) -> dict[str, Any]:  # fmt: skip
+    """The change is validated (SHACL) before anything is written; a refused change writes nothing (422)."""
+    try:
+        typed = change_from_dict(change)
+        entry = apply_change(typed, actor=f"{caller.role}:{caller.key_id}", driver=state.driver,
+                             database=state.database)  # fmt: skip
+    except OntologyValidationError as error:
+        raise HTTPException(422, f"change refused by the SHACL shapes: {error}") from error
+    except (CurationError, ValueError) as error:
+        raise HTTPException(422, f"change refused: {error}") from error
+    return asdict(entry)
+
+
+@router.get("/audit", summary="The latest curation changes (who, when, what)")
+def audit(state: State, caller: Curator, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[dict[str, Any]]:
+    return audit_log(state.driver, limit=limit, database=state.database)
