@@ -37,7 +37,7 @@ from simulator.process import WEIGHTS, World, recruitment_history, signals, util
 from simulator.repertory import CATEGORIES, EDGE_KINDS, VERSANTS, Repertory, compile_repertory
 from simulator.text import Writer, candidate_ref, cv_record, employer_id, employer_names, offer_id, offer_record, siret
 
-MATRIX_LIMIT = 50_000_000  # offers × candidates up to which truth/utility_matrix.npy holds every pair
+MATRIX_LIMIT = 10_000_000  # offers × candidates up to which truth/utility_matrix.npy holds every pair
 
 
 @dataclass(frozen=True)
@@ -155,9 +155,7 @@ def _write_candidates(out: Path, writer: Writer, c: Candidates, progress: Progre
     ):
         for i in range(len(c)):
             cv, steps = cv_record(writer, c, i)
-            (out / "cvs" / f"{candidate_ref(i)}.json").write_text(
-                json.dumps(cv, ensure_ascii=False, indent=1), encoding="utf-8"
-            )
+            (out / "cvs" / f"{candidate_ref(i)}.json").write_text(json.dumps(cv, ensure_ascii=False), encoding="utf-8")
             people.writerow(_candidate_truth(rep, c, i))
             for k, step in enumerate(steps):
                 careers.writerow([*step, _transition(c, i, k)])

@@ -131,6 +131,7 @@ DIPLOMA_BY_CATEGORIE = {  # levels (nomenclature 2019) and their probabilities
 }
 STUDY_YEARS = {0: 16.5, 3: 18.0, 4: 19.0, 5: 21.0, 6: 22.0, 7: 24.0, 8: 27.0}
 VERSANT_SHARE_SANTE = np.array([0.10, 0.25, 0.65])
+CATEGORIE_PRIOR = np.array([1.0, 0.6, 1.8])  # A, B, C
 
 
 def _choose_rows(p: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -154,7 +155,9 @@ def _grades(rep: Repertory, c: Candidates, rng: np.random.Generator) -> None:
     last = c.last[tit]
     p = np.where((rep.bucket[last] == 2)[:, None], VERSANT_SHARE_SANTE, VERSANT_SHARE)
     c.versant[tit] = _choose_rows(p, rng)
-    c.categorie[tit] = _choose_rows(rep.categorie_p[last], rng)
+    # Agents are more often C than posts are advertised (DGAFP: about 35 % A, 20 % B, 45 % C), hence the prior.
+    prior = rep.categorie_p[last] * CATEGORIE_PRIOR
+    c.categorie[tit] = _choose_rows(prior / prior.sum(axis=1, keepdims=True), rng)
     for v, cat, b in sorted(
         {(int(x), int(y), int(z)) for x, y, z in zip(c.versant[tit], c.categorie[tit], rep.bucket[last], strict=True)}
     ):
@@ -175,12 +178,17 @@ def _grades(rep: Repertory, c: Candidates, rng: np.random.Generator) -> None:
     in_grade = years - c.grade_rank[tit] * period
     n_echelons = np.array([rep.cadres[k].echelons(r) for k, r in zip(c.cadre[tit], c.grade_rank[tit], strict=True)])
     c.echelon[tit] = np.clip(1 + (in_grade * 12 / 24).astype(int), 1, n_echelons)
-    c.diploma[tit] = [_diploma(CATEGORIES[k], rng) for k in c.categorie[tit]]
+    c.diploma[tit] = _diplomas(c.categorie[tit], rng)
 
 
-def _diploma(categorie: str, rng: np.random.Generator) -> int:
-    levels, p = DIPLOMA_BY_CATEGORIE[categorie]
-    return int(rng.choice(levels, p=p))
+def _diplomas(categorie: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A diploma level per person, drawn from the levels usual for their catégorie (index into CATEGORIES)."""
+    levels = np.zeros(len(categorie), dtype=np.int8)
+    for k, name in enumerate(CATEGORIES):
+        rows = np.flatnonzero(categorie == k)
+        values, p = DIPLOMA_BY_CATEGORIE[name]
+        levels[rows] = rng.choice(values, size=len(rows), p=p)
+    return levels
 
 
 def make_candidates(rep: Repertory, n: int, rng: np.random.Generator) -> Candidates:
@@ -194,7 +202,7 @@ def make_candidates(rep: Repertory, n: int, rng: np.random.Generator) -> Candida
         start_occ[rows] = _start_occupations(rep, s, len(rows), rng)
     # The diploma fits the level of the first occupation; titulaires get theirs from their catégorie below.
     first_cat = _choose_rows(rep.categorie_p[start_occ], rng)
-    diploma = np.array([_diploma(CATEGORIES[k], rng) for k in first_cat], dtype=np.int8)
+    diploma = _diplomas(first_cat, rng)
     study = np.array([STUDY_YEARS[int(d)] for d in diploma]) + rng.uniform(0, 2.5, size=n)
     career_start = birth + ((study + 0.5) * 365.25).astype(np.int64).astype("timedelta64[D]")
     career_start = np.minimum(career_start, SNAPSHOT - np.timedelta64(200, "D"))

@@ -56,6 +56,7 @@ class World:
         self._grade_code = np.array(
             [self.rep.cadres[k].grades[r].code if k >= 0 else "" for k, r in zip(c.cadre, c.grade_rank, strict=True)]
         )
+        self._distance = np.vstack([self.rep.distance, np.full((1, self.rep.n_occupations), 9, dtype=np.int8)])
         self._hired_until = np.full(len(c), np.datetime64("1900-01-01"), dtype="datetime64[D]")
 
 
@@ -100,8 +101,7 @@ def signals(w: World, o: int, cand: np.ndarray) -> dict[str, np.ndarray]:
         masks[rep.skill_occ[skill]] |= np.uint64(1 << bit)
     held = np.bitwise_or.reduce(masks[w._career[cand]], axis=1)
     coverage = np.bitwise_count(held) / max(len(required), 1)
-    distance = np.vstack([rep.distance, np.full((1, rep.n_occupations), 9, dtype=np.int8)])
-    hops = distance[w._career[cand], off.occupation[o]].min(axis=1).astype(np.float64)
+    hops = w._distance[w._career[cand], off.occupation[o]].min(axis=1).astype(np.float64)
     employer = off.employer[o]
     return {
         "coverage": coverage,
@@ -122,11 +122,16 @@ def _applicants(w: World, o: int, n_apps: int, rng: np.random.Generator) -> np.n
     rep, off = w.rep, w.offers
     for hops in range(NEAR_HOPS, 10):  # small populations: widen the circle until it holds enough candidates
         near = np.union1d(np.flatnonzero(rep.distance[:, off.occupation[o]] <= hops), [off.occupation[o]])
-        pool = np.concatenate([w._by_last[w._last_ptr[k] : w._last_ptr[k + 1]] for k in near])
-        if len(pool) >= 3 * n_apps:
+        starts = w._last_ptr[near]
+        lengths = w._last_ptr[near + 1] - starts
+        total = int(lengths.sum())
+        if total >= 3 * n_apps:
             break
-    if len(pool) > POOL_CAP:
-        pool = rng.choice(pool, size=POOL_CAP, replace=False)
+    # Candidates sorted by current occupation: the pool is a union of ranges, sampled without materialising it.
+    positions = rng.choice(total, size=POOL_CAP, replace=False) if total > POOL_CAP else np.arange(total)
+    ends = np.cumsum(lengths)
+    which = np.searchsorted(ends, positions, side="right")
+    pool = np.sort(w._by_last[starts[which] + positions - (ends[which] - lengths[which])])
     pool = pool[w._hired_until[pool] < off.published[o]]
     n_random = rng.binomial(n_apps, RANDOM_APPLICANT_SHARE)
     parts = signals(w, o, pool)

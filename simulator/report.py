@@ -32,8 +32,25 @@ def _read(folder: Path) -> dict[str, pd.DataFrame]:
         "applications": pd.read_csv(folder / "applications.csv", usecols=keep, dtype=str),
         "candidates": pd.read_csv(folder / "truth" / "candidates.csv", dtype=str, keep_default_na=False),
         "careers": pd.read_csv(folder / "truth" / "careers.csv", usecols=["candidate_ref", "transition"], dtype=str),
-        "utilities": pd.read_csv(folder / "truth" / "utilities.csv", usecols=["eligible", "utility", "geo"]),
+        "utilities": pd.read_csv(folder / "truth" / "utilities.csv"),
     }
+
+
+def hit_rates(apps: pd.DataFrame, utilities: pd.DataFrame) -> tuple[float, float]:
+    """Share of filled offers whose hire ranks first among the eligible, active applicants: by the content-only
+    signals (skills, path, place, experience: what a model without history can know) and by the latent utility."""
+    from simulator.process import WEIGHTS
+
+    frame = utilities.assign(stage=apps.stage.to_numpy())
+    frame = frame[(frame.eligible == 1) & (frame.stage != "withdrawn")]
+    frame = frame[frame.offer_id.isin(frame.loc[frame.stage == "hired", "offer_id"])]
+    content = sum(WEIGHTS[k] * frame[k] for k in ("coverage", "path", "geo", "experience"))
+    frame = frame.assign(content=content)
+    rates = []
+    for column in ("content", "utility"):
+        best = frame.loc[frame.groupby("offer_id")[column].idxmax()]
+        rates.append(round(float((best.stage == "hired").mean()), 3))
+    return rates[0], rates[1]
 
 
 def distributions(folder: Path) -> dict[str, float | str]:
@@ -45,7 +62,7 @@ def distributions(folder: Path) -> dict[str, float | str]:
     closed = offers.loc[pd.to_datetime(offers.closes_at) < pd.Timestamp("2025-05-01"), "offer_id"]
     titulaires = cands[cands.status == "titulaire"]
     utilities = d["utilities"]
-    return {
+    figures: dict[str, float | str] = {
         "employers": len(d["employers"]),
         "employer kinds": _shares(d["employers"]["kind"]),
         "candidates": len(cands),
@@ -67,6 +84,10 @@ def distributions(folder: Path) -> dict[str, float | str]:
         "eligible share of applicants": round(float(utilities.eligible.mean()), 3),
         "applicants in the offer's région": round(float((utilities.geo > 0).mean()), 3),
     }
+    figures["hire ranked first by content-only signals"], figures["hire ranked first by latent utility"] = hit_rates(
+        apps, utilities
+    )
+    return figures
 
 
 def plot(folder: Path) -> list[Path]:

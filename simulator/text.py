@@ -15,7 +15,7 @@ import numpy as np
 
 from simulator import geo, names
 from simulator.offers import CONTRACTS_ARRAY, Offers
-from simulator.population import EMPLOYER_KINDS, KIND_VERSANT, STATUSES, Candidates, Employers
+from simulator.population import EMPLOYER_KINDS, KIND_VERSANT, SNAPSHOT, STATUSES, Candidates, Employers
 from simulator.repertory import BUCKETS, CATEGORIES, VERSANTS, Repertory, fold
 
 VERSANT_LABEL = {
@@ -102,6 +102,7 @@ class Writer:
             by_versant[v].append(i)
             by_place.setdefault((v, int(self.employers.departement[i])), []).append(i)
         self._by_versant, self._by_place = by_versant, by_place
+        self._know_how: dict[int, list[str]] = {}
 
     def public_employer(self, rng: random.Random, versant: str, home: int) -> int:
         local = self._by_place.get((versant, home))
@@ -110,6 +111,12 @@ class Writer:
 
     def skill_labels(self, skills: np.ndarray, kinds: tuple[str, ...] = ()) -> list[str]:
         return [self.rep.skill_labels[s] for s in skills if not kinds or self.rep.skill_kinds[s] in kinds]
+
+    def know_how(self, occ: int) -> list[str]:
+        """The savoir-faire labels of an occupation (cached: every CV step asks for them)."""
+        if occ not in self._know_how:
+            self._know_how[occ] = self.skill_labels(self.rep.skills_of(occ), ("savoir_faire", "rome_savoir_faire"))
+        return self._know_how[occ]
 
 
 def _cadre_phrase(rep: Repertory, cadre: int) -> str:
@@ -215,7 +222,8 @@ def offer_record(w: Writer, o: int, offers: Offers) -> dict[str, Any]:
         "working_time": "temps_complet" if offers.full_time[o] else "temps_partiel",
     }
     if cadre >= 0:
-        record["filiere"] = rep.cadres[cadre].filiere
+        if rep.cadres[cadre].filiere:
+            record["filiere"] = rep.cadres[cadre].filiere
         record["cadre_emplois"] = rep.cadres[cadre].code
         if offers.grade_rank[o] >= 0:
             record["grade"] = rep.cadres[cadre].grades[int(offers.grade_rank[o])].code
@@ -323,7 +331,7 @@ def cv_record(w: Writer, c: Candidates, i: int) -> tuple[dict[str, Any], list[tu
         current = k == n - 1 and bool(c.employed[i])
         if not current:
             entry["endDate"] = end
-        own = w.skill_labels(rep.skills_of(occ_index), ("savoir_faire", "rome_savoir_faire"))
+        own = w.know_how(occ_index)
         entry["highlights"] = rng.sample(own, min(len(own), rng.randint(2, 4)))
         if status == "titulaire" and public and k == int(c.promotion_step[i]) and c.previous_cadre[i] >= 0:
             entry["summary"] = f"Promotion interne : {_cadre_phrase(rep, int(c.cadre[i]))}."
@@ -331,8 +339,8 @@ def cv_record(w: Writer, c: Candidates, i: int) -> tuple[dict[str, Any], list[tu
             entry["summary"] = _status_sentence(w, c, i, rng)
         work.append(entry)
         truth.append((candidate_ref(i), k, occ.scheme, occ.code, start, "" if current else end, employer_key))
-    years = int(c.experience_years()[i])
-    last = rep.occupations[int(c.last[i])].label.lower()
+    years = int((SNAPSHOT - c.step_start[i, 0]).astype(int) / 365.25)
+    last = rep.occupations[int(c.career[i, n - 1])].label.lower()
     span = f"{years} ans" if years > 1 else "moins de deux ans"
     sentences = [
         _status_sentence(w, c, i, rng),
