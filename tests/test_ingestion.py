@@ -38,8 +38,13 @@ def test_dataset_loads_end_to_end(db: Driver, tmp_path: Path) -> None:
     assert {k: (v.loaded, v.rejected) for k, v in summary.kinds.items()} == {
         "employer": (3, 0), "offer": (3, 0), "cv": (3, 0), "application": (4, 0)
     }  # fmt: skip
-    assert count(db, "MATCH (:Offer {offer_id: 'O-001'})-[:POSTED_BY]->(:Employer {employer_id: 'E001'}) RETURN count(*)") == 1
-    assert count(db, "MATCH (:Offer {offer_id: 'O-001'})-[:LOCATED_IN]->(:Departement {code: '69'}) RETURN count(*)") == 1
+    assert (
+        count(db, "MATCH (:Offer {offer_id: 'O-001'})-[:POSTED_BY]->(:Employer {employer_id: 'E001'}) RETURN count(*)")
+        == 1
+    )
+    assert (
+        count(db, "MATCH (:Offer {offer_id: 'O-001'})-[:LOCATED_IN]->(:Departement {code: '69'}) RETURN count(*)") == 1
+    )
     ranks = db.execute_query(
         "MATCH (:Offer {offer_id: 'O-001'})-[r:OF_OCCUPATION]->(o) RETURN r.scheme AS s, collect(r.rank) AS ranks"
     ).records
@@ -51,7 +56,8 @@ def test_dataset_loads_end_to_end(db: Driver, tmp_path: Path) -> None:
     candidate = db.execute_query("MATCH (c:Candidate)-[:APPLIED {application_id: 'A001'}]->() RETURN c").records[0]["c"]
     assert candidate["titulaire"] is True and candidate["categorie"] == "B" and candidate["education_level"] == 5
     cid = candidate["candidate_id"]
-    for pattern in ("(c)-[:HAS_SKILL]->(:Skill)", "(c)-[:HELD]->(:Occupation)", "(c)-[:HOLDS_GRADE {echelon: 6}]->(:Grade)",
+    for pattern in ("(c)-[:HAS_SKILL]->(:Skill)", "(c)-[:HELD]->(:Occupation)",
+                    "(c)-[:HOLDS_GRADE {echelon: 6}]->(:Grade)",
                     "(c)-[:LIVES_IN]->(:Departement {code: '69'})"):  # fmt: skip
         assert count(db, f"MATCH (c:Candidate {{candidate_id: $cid}}) MATCH {pattern} RETURN count(*)", cid=cid) >= 1
     stages = db.execute_query("MATCH ()-[a:APPLIED]->() RETURN a.application_id AS id, a.stage AS stage").records
@@ -70,7 +76,9 @@ def test_reloading_changes_nothing(db: Driver, tmp_path: Path) -> None:
 
 def test_interrupted_load_rerun_equals_uninterrupted(db: Driver, tmp_path: Path) -> None:
     analyzer = default_analyzer()
-    raws, _ = read_offer_file(Path(__file__).parent.parent / "data" / "sources" / "pep-offers" / "pep_offers_2020_2021.csv")
+    raws, _ = read_offer_file(
+        Path(__file__).parent.parent / "data" / "sources" / "pep-offers" / "pep_offers_2020_2021.csv"
+    )
     records = [validate_offer(r.fields, "pep", analyzer.catalogue, contract_required=False) for r in raws[:12]]
     enrich_offers(records, analyzer)
     load_dataset(db, DATASET, rejects=RejectLog(tmp_path / "r.jsonl"))  # employers, for POSTED_BY
@@ -83,7 +91,7 @@ def test_interrupted_load_rerun_equals_uninterrupted(db: Driver, tmp_path: Path)
     broken = [*records]
     good_title = broken[6].title
     broken[6].title = {"not": "a property value"}  # type: ignore[assignment]  # Neo4j refuses maps: batch 2 fails
-    with pytest.raises(Exception, match="(?i)map|property"):
+    with pytest.raises(Exception, match=r"(?i)map|property"):
         write_offers(db, broken, batch_size=4)
     loaded = {r["id"] for r in db.execute_query("MATCH (o:Offer {source: 'pep'}) RETURN o.offer_id AS id").records}
     assert loaded == {r.offer_id for r in records[:4]}  # batch 1 committed, batch 2 rolled back whole, 3 never ran

@@ -15,7 +15,8 @@ def tiny_pdf(lines: list[str]) -> bytes:
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ]
@@ -55,7 +56,9 @@ def write_ontology_stubs(driver: Driver) -> None:
         "EmploiReference": [{"uri": o.uri, "label": o.label} for o in catalogue.occupations_of("RMFP")],
         "RomeFiche": [{"uri": o.uri, "label": o.label} for o in catalogue.occupations_of("ROME")],
         "Grade": [{"uri": g.uri, "label": g.label} for g in catalogue.grades.values()],
-        "CadreEmplois": list({g.cadre_uri: {"uri": g.cadre_uri, "label": g.cadre_label} for g in catalogue.grades.values()}.values()),
+        "CadreEmplois": list(
+            {g.cadre_uri: {"uri": g.cadre_uri, "label": g.cadre_label} for g in catalogue.grades.values()}.values()
+        ),
     }
     for label, rows in groups.items():
         extra = ":Occupation" if label in ("EmploiReference", "RomeFiche") else ""
@@ -69,8 +72,7 @@ def write_ontology_stubs(driver: Driver) -> None:
 def graph_fingerprint(driver: Driver) -> tuple[list[str], list[str]]:
     """Every recruitment node and relationship with all its properties, sorted: equal fingerprints, equal graphs."""
     nodes, _, _ = driver.execute_query(
-        "MATCH (n) WHERE NOT n:Concept AND NOT n:SchemaMigration "
-        "RETURN labels(n) AS labels, properties(n) AS props"
+        "MATCH (n) WHERE NOT n:Concept AND NOT n:SchemaMigration RETURN labels(n) AS labels, properties(n) AS props"
     )
     rels, _, _ = driver.execute_query(
         "MATCH (a)-[r]->(b) WHERE NOT (a:Concept AND b:Concept) "

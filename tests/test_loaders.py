@@ -37,7 +37,8 @@ def test_parse_offer_links_skills_occupations_and_grade() -> None:
 
 def test_parse_offer_reads_schema_org_job_posting() -> None:
     offer = parse_offer(
-        {"@context": "https://schema.org", "@type": "JobPosting", "identifier": {"@type": "PropertyValue", "value": "JP-9"},
+        {"@context": "https://schema.org", "@type": "JobPosting",
+         "identifier": {"@type": "PropertyValue", "value": "JP-9"},
          "title": "Infirmier", "description": "<p>Soins infirmiers</p><ul><li>Travail en équipe</li></ul>",
          "datePosted": "2024-05-02T10:00:00+02:00", "employmentType": ["FULL_TIME"],
          "hiringOrganization": {"@type": "Organization", "name": "CHU de Nantes"},
