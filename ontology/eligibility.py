@@ -106,5 +106,15 @@ def check_eligibility(candidate: StatutoryProfile, offer: StatutoryRequirement) 
     return Eligibility(False, reasons, None)
 
 
+def diploma_level_from_bac_plus(years: int | None) -> int:
+    """The 2019 nomenclature level of a diploma given as years after the baccalauréat (-1 = CAP/BEP, 0 = bac,
+    2 = BTS/DUT, 3 = licence, 5 = master, 8 = doctorat: the scale `loaders.statutory.education_level` uses)."""
+    if years is None:
+        return 0
+    if years < 0:
+        return 3
+    return {0: 4, 1: 5, 2: 5, 3: 6, 4: 6}.get(years, 7 if years < 8 else 8)
+
+
 def is_eligible(candidate: StatutoryProfile, offer: StatutoryRequirement) -> bool:
     return check_eligibility(candidate, offer).eligible

@@ -112,6 +112,12 @@ class Writer:
     def skill_labels(self, skills: np.ndarray, kinds: tuple[str, ...] = ()) -> list[str]:
         return [self.rep.skill_labels[s] for s in skills if not kinds or self.rep.skill_kinds[s] in kinds]
 
+    def position(self, occ: int, rng: random.Random) -> str:
+        """A job title for a career step: the emploi-référence, or one of the ROME fiche's real appellations."""
+        o = self.rep.occupations[occ]
+        ogrs = self.rep.appellations.get(o.code) if o.scheme == "ROME" else None
+        return self.rep.appellation_labels.get(rng.choice(ogrs), o.label) if ogrs else o.label
+
     def know_how(self, occ: int) -> list[str]:
         """The savoir-faire labels of an occupation (cached: every CV step asks for them)."""
         if occ not in self._know_how:
@@ -120,10 +126,22 @@ class Writer:
 
 
 def _cadre_phrase(rep: Repertory, cadre: int) -> str:
-    label = rep.cadres[cadre].label
-    if fold(label).startswith("ministere"):  # the NEG groups the État corps by ministry
-        return f"corps du {label.lower()}"
-    return f"cadre d'emplois des {label.lower()}"
+    """FPT speaks of cadres d'emplois, FPE and FPH of corps (the NEG groups the État corps by ministry)."""
+    c = rep.cadres[cadre]
+    label = clean(c.label).lower()
+    if fold(label).startswith("ministere"):
+        return f"corps du {label}"
+    return f"cadre d'emplois des {label}" if c.versant == "FPT" else f"corps des {label}"
+
+
+def clean(label: str) -> str:
+    """Grade and cadre labels as the NEG writes them, minus its footnote marks."""
+    return " ".join(label.replace("(*)", "").split())
+
+
+def de(word: str) -> str:
+    """'de' with the elision French needs before a vowel or a mute h."""
+    return f"d'{word}" if fold(word[:1]) in "aeiouyh" else f"de {word}"
 
 
 def french(text: str) -> str:
@@ -173,7 +191,7 @@ def _conditions(w: Writer, o: int, offers: Offers, rng: random.Random) -> list[s
     }[contract]
     out = [lines]
     if offers.grade_rank[o] >= 0 and cadre >= 0:
-        out.append(f"Grade : {rep.cadres[cadre].grades[int(offers.grade_rank[o])].label}.")
+        out.append(f"Grade : {clean(rep.cadres[cadre].grades[int(offers.grade_rank[o])].label)}.")
     out.append("Temps complet." if offers.full_time[o] else rng.choice(("Temps partiel (80 %).", "Temps non complet.")))
     out.append(
         rng.choice(("Rémunération statutaire, RIFSEEP, CNAS.", "Rémunération selon grille + régime indemnitaire."))
@@ -260,13 +278,13 @@ def _status_sentence(w: Writer, c: Candidates, i: int, rng: random.Random) -> st
     rep, status = w.rep, STATUSES[int(c.status[i])]
     if status == "titulaire":
         cadre = rep.cadres[int(c.cadre[i])]
-        grade, versant = cadre.grades[int(c.grade_rank[i])].label, VERSANT_LABEL[VERSANTS[int(c.versant[i])]]
+        grade, versant = clean(cadre.grades[int(c.grade_rank[i])].label), VERSANT_LABEL[VERSANTS[int(c.versant[i])]]
         cat, ech = CATEGORIES[int(c.categorie[i])], int(c.echelon[i])
         return rng.choice(
             (
                 f"Fonctionnaire titulaire de la {versant}, catégorie {cat}, {_cadre_phrase(rep, int(c.cadre[i]))}, "
-                f"grade de {grade.lower()}, {ech}e échelon.",
-                f"Titulaire du grade de {grade} ({cadre.label}), {ech}e échelon — catégorie {cat}, {versant}.",
+                f"grade {de(grade.lower())}, {ech}e échelon.",
+                f"Titulaire du grade {de(grade)} ({clean(cadre.label)}), {ech}e échelon — catégorie {cat}, {versant}.",
                 f"Agent titulaire ({VERSANTS[int(c.versant[i])]}) : {grade}, échelon {ech}, catégorie {cat}.",
             )
         )
@@ -327,7 +345,7 @@ def cv_record(w: Writer, c: Candidates, i: int) -> tuple[dict[str, Any], list[tu
         else:
             employer = f"{rng.choice(COMPANY_FORMS)} {rng.choice(names.SURNAMES)} {rng.choice(COMPANY_WORDS)}"
             employer_key = ""
-        entry: dict[str, Any] = {"name": employer, "position": occ.label, "startDate": start}
+        entry: dict[str, Any] = {"name": employer, "position": w.position(occ_index, rng), "startDate": start}
         current = k == n - 1 and bool(c.employed[i])
         if not current:
             entry["endDate"] = end
@@ -340,7 +358,7 @@ def cv_record(w: Writer, c: Candidates, i: int) -> tuple[dict[str, Any], list[tu
         work.append(entry)
         truth.append((candidate_ref(i), k, occ.scheme, occ.code, start, "" if current else end, employer_key))
     years = int((SNAPSHOT - c.step_start[i, 0]).astype(int) / 365.25)
-    last = rep.occupations[int(c.career[i, n - 1])].label.lower()
+    last = work[-1]["position"].lower()
     span = f"{years} ans" if years > 1 else "moins de deux ans"
     sentences = [
         _status_sentence(w, c, i, rng),

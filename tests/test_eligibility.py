@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from ontology.eligibility import StatutoryProfile, StatutoryRequirement, check_eligibility, is_eligible
+from ontology.eligibility import (
+    StatutoryProfile,
+    StatutoryRequirement,
+    check_eligibility,
+    diploma_level_from_bac_plus,
+    is_eligible,
+)
 
 REDACTEUR_FPT = StatutoryProfile("titulaire", 4, "FPT", "B", "REDAC", "G-RED-P2")
 SECRETAIRE_FPE = StatutoryProfile("titulaire", 4, "FPE", "B", "SACDD", "G-SA-N")
@@ -70,3 +76,8 @@ def test_titulaire_ou_contractuel_accepts_either_route() -> None:
 def test_unknown_contract_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="unknown contract"):
         check_eligibility(PRIVE_BAC, StatutoryRequirement("cdi"))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("years", "level"), [(None, 0), (-1, 3), (0, 4), (2, 5), (3, 6), (5, 7), (8, 8)])
+def test_diploma_level_from_years_after_the_bac(years: int | None, level: int) -> None:
+    assert diploma_level_from_bac_plus(years) == level
