@@ -183,7 +183,8 @@ def _read_edges(driver: Driver, pattern: str, source_count: int) -> torch.Tensor
         )
         sources.extend(r["a"] for r in records)
         targets.extend(r["b"] for r in records)
-    return torch.tensor([sources, targets], dtype=torch.long).reshape(2, -1)
+    edge_index = torch.tensor([sources, targets], dtype=torch.long).reshape(2, -1)
+    return torch.unique(edge_index, dim=1)  # a repeated link (a job held twice) is one edge for message passing
 
 
 def _read_applications(driver: Driver, candidate_count: int) -> Applications:
@@ -240,7 +241,7 @@ def node_neighbourhood(
             value=key_value,
             database_=database(),
         )
-        neighbours[reverse(edge_type)] = torch.tensor([r["gid"] for r in rows], dtype=torch.long)
+        neighbours[reverse(edge_type)] = torch.tensor(sorted({r["gid"] for r in rows}), dtype=torch.long)
     side, other = ("a", "b") if node_type == "candidate" else ("b", "a")
     if node_type in ("candidate", "offer"):
         rows, _, _ = driver.execute_query(
@@ -252,5 +253,6 @@ def node_neighbourhood(
         )
         for edge_type, wanted in ((SELECTED_EDGE, True), (APPLIED_EDGE, False)):
             into = edge_type if node_type == "offer" else reverse(edge_type)
-            neighbours[into] = torch.tensor([r["gid"] for r in rows if r["positive"] is wanted], dtype=torch.long)
+            gids = sorted({r["gid"] for r in rows if r["positive"] is wanted})
+            neighbours[into] = torch.tensor(gids, dtype=torch.long)
     return dict(records[0]["props"]), neighbours

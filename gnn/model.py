@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from torch_geometric.nn import HeteroConv, SAGEConv
+from torch_geometric.utils import to_torch_csr_tensor
 
 EdgeType = tuple[str, str, str]
 
@@ -42,6 +43,7 @@ class LinkGNN(nn.Module):
 
     def states(self, x_dict: dict[str, Tensor], edge_index_dict: dict[EdgeType, Tensor]) -> list[dict[str, Tensor]]:
         """Hidden states before each layer and after the last one (cached for inductive embedding)."""
+        edge_index_dict = adjacency(edge_index_dict, {t: x.shape[0] for t, x in x_dict.items()})
         h = {t: F.relu(self.proj[t](x)) for t, x in x_dict.items()}
         states = [h]
         for conv, norms in zip(self.convs, self.norms, strict=True):
@@ -95,6 +97,20 @@ class LinkGNN(nn.Module):
             messages = _local_conv(cast(HeteroConv, conv), x_dict, edge_index_dict, into, node_type)
             h = cast(nn.ModuleDict, norms)[node_type](h + F.relu(messages))
         return F.normalize(self.out[node_type](h), dim=-1)[0] if node_type in self.heads else h[0]
+
+
+def adjacency(edge_index_dict: dict[EdgeType, Tensor], sizes: dict[str, int]) -> dict[EdgeType, Tensor]:
+    """Edge indices → transposed sparse CSR adjacencies, so that SAGE aggregates with one sparse product
+    instead of materialising a message per edge (the memory that full-batch training at scale cannot spend).
+    Edges must be free of duplicates (the export and `message_graph` ensure it): CSR would merge them."""
+    out = {}
+    for edge_type, edge_index in edge_index_dict.items():
+        src, _, dst = edge_type
+        if edge_index.layout != torch.strided:
+            out[edge_type] = edge_index
+            continue
+        out[edge_type] = to_torch_csr_tensor(edge_index.flip(0), size=(sizes[dst], sizes[src]))
+    return out
 
 
 def _local_conv(

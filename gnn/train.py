@@ -91,7 +91,7 @@ def message_graph(export: GraphExport, visible_offers: np.ndarray) -> dict[EdgeT
     apps = export.applications
     mask = np.isin(apps.offer, visible_offers)
     for edge_type, keep in ((SELECTED_EDGE, mask & apps.positive), (APPLIED_EDGE, mask & ~apps.positive)):
-        edge_index = torch.from_numpy(np.stack([apps.candidate[keep], apps.offer[keep]])).long()
+        edge_index = torch.unique(torch.from_numpy(np.stack([apps.candidate[keep], apps.offer[keep]])).long(), dim=1)
         graph[edge_type] = edge_index
         graph[reverse(edge_type)] = edge_index.flip(0)
     return graph
