@@ -54,7 +54,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         dispatcher.start()
+        state.log_writer.start()
         yield
+        state.log_writer.stop()
         dispatcher.stop()
         if owns_driver:
             the_driver.close()

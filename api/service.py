@@ -3,7 +3,9 @@ storing and pushing suggestions. Routers stay thin; this module holds the domain
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from api.push import Delivery
@@ -81,13 +83,15 @@ def log_served(
     parameters: str = "",
 ) -> str:  # fmt: skip
     """Every recommendation served is logged (AI Act traceability): who, when, about what, which model, result."""
-    entry = {
-        "endpoint": endpoint, "caller_key_id": caller.key_id, "caller_role": caller.role,
-        "employer_id": caller.employer_id, "offer_id": offer_id, "candidate_id": candidate_id,
-        "occupation_uri": occupation_uri, "model_version": model_version,
-        "ranked_ids": [i for i, _ in ranked], "scores": [float(s) for _, s in ranked], "parameters": parameters,
-    }  # fmt: skip
-    return queries.record_recommendation(state.driver, entry, state.database)
+    log_id = uuid.uuid4().hex
+    state.log_writer.submit({
+        "log_id": log_id, "served_at": datetime.now(UTC).isoformat(), "endpoint": endpoint,
+        "caller_key_id": caller.key_id, "caller_role": caller.role, "employer_id": caller.employer_id,
+        "offer_id": offer_id, "candidate_id": candidate_id, "occupation_uri": occupation_uri,
+        "model_version": model_version, "ranked_ids": [i for i, _ in ranked], "scores": [float(s) for _, s in ranked],
+        "parameters": parameters,
+    })  # fmt: skip
+    return log_id
 
 
 def rank_candidates(

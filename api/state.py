@@ -11,7 +11,9 @@ from typing import Any, Protocol
 from neo4j import Driver
 
 from api.push import WebhookDispatcher
+from api.traceability import LogWriter
 from graph.access import Caller, authenticate
+from graph.queries import record_recommendations
 
 AUTH_CACHE_SECONDS = 10.0  # a revoked key stops working within this delay on other workers
 
@@ -57,6 +59,7 @@ class AppState:
         self.driver = driver
         self.database = database
         self.dispatcher = dispatcher
+        self.log_writer = LogWriter(lambda entries: record_recommendations(driver, entries, database))
         self._loader = recommender_loader
         self._recommender: Recommender | None = None
         self._lock = threading.Lock()

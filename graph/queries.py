@@ -110,26 +110,28 @@ def eligibility_data(
     driver: Driver, offer_id: str, candidate_ids: Sequence[str], database: str | None = None
 ) -> tuple[Row, dict[str, Row]]:
     """What the offer requires (versant, catégorie, cadre d'emplois, grade, contract) and each candidate's status."""
-    offer_rows, _, _ = driver.execute_query(
+    # One round trip: this runs on every ranking served.
+    records, _, _ = driver.execute_query(
         "MATCH (o:Offer {offer_id: $offer_id}) "
-        "OPTIONAL MATCH (o)-[:REQUIRES_GRADE]->(g:Grade) OPTIONAL MATCH (o)-[:REQUIRES_GRADE]->(ce:CadreEmplois) "
-        "RETURN o.versant AS versant, o.categorie AS categorie, o.contract AS contract, "
-        "collect(DISTINCT g.uri) AS grades, collect(DISTINCT ce.uri) AS cadres",
-        offer_id=offer_id, database_=database,
+        "CALL (o) { OPTIONAL MATCH (o)-[:REQUIRES_GRADE]->(g:Grade) "
+        "  OPTIONAL MATCH (o)-[:REQUIRES_GRADE]->(ce:CadreEmplois) "
+        "  RETURN collect(DISTINCT g.uri) AS grades, collect(DISTINCT ce.uri) AS cadres } "
+        "CALL () { UNWIND $ids AS id MATCH (c:Candidate {candidate_id: id}) "
+        "  CALL (c) { OPTIONAL MATCH (c)-[:HOLDS_GRADE]->(g:Grade) OPTIONAL MATCH (g)-[:GRADE_OF]->(ce:CadreEmplois) "
+        "    OPTIONAL MATCH (ce)-[:IN_CATEGORIE]->(cat:Categorie) OPTIONAL MATCH (ce)-[:IN_VERSANT]->(v:Versant) "
+        "    RETURN collect(DISTINCT g.uri) AS grades, collect(DISTINCT ce.uri) AS cadres, "
+        "      collect(DISTINCT coalesce(cat.code, cat.label)) AS categories, "
+        "      collect(DISTINCT coalesce(v.code, v.label)) AS versants } "
+        "  RETURN collect({id: id, titulaire: c.titulaire, education_level: c.education_level, versant: c.versant, "
+        "    categorie: c.categorie, grades: grades, cadres: cadres, categories: categories, versants: versants}) "
+        "    AS candidates } "
+        "RETURN o.versant AS versant, o.categorie AS categorie, o.contract AS contract, grades, cadres, candidates",
+        offer_id=offer_id, ids=list(candidate_ids), database_=database,
     )  # fmt: skip
-    candidate_rows, _, _ = driver.execute_query(
-        "UNWIND $ids AS id MATCH (c:Candidate {candidate_id: id}) "
-        "OPTIONAL MATCH (c)-[:HOLDS_GRADE]->(g:Grade) OPTIONAL MATCH (g)-[:GRADE_OF]->(ce:CadreEmplois) "
-        "OPTIONAL MATCH (ce)-[:IN_CATEGORIE]->(cat:Categorie) OPTIONAL MATCH (ce)-[:IN_VERSANT]->(v:Versant) "
-        "RETURN id, c.titulaire AS titulaire, c.education_level AS education_level, "
-        "c.versant AS versant, c.categorie AS categorie, "
-        "collect(DISTINCT g.uri) AS grades, collect(DISTINCT ce.uri) AS cadres, "
-        "collect(DISTINCT coalesce(cat.code, cat.label)) AS categories, "
-        "collect(DISTINCT coalesce(v.code, v.label)) AS versants",
-        ids=list(candidate_ids), database_=database,
-    )  # fmt: skip
-    requirement = dict(offer_rows[0]) if offer_rows else {}
-    return requirement, {r["id"]: dict(r) for r in candidate_rows}
+    if not records:
+        return {}, {}
+    requirement = {k: records[0][k] for k in ("versant", "categorie", "contract", "grades", "cadres")}
+    return requirement, {row["id"]: row for row in records[0]["candidates"]}
 
 
 # --- suggestions and feedback ------------------------------------------------------------------------------
@@ -244,18 +246,17 @@ def delete_webhook(driver: Driver, webhook_id: str, database: str | None = None)
 
 
 # --- recommendation logs (AI Act traceability) ------------------------------------------------------------
-def record_recommendation(driver: Driver, entry: Row, database: str | None = None) -> str:
-    """Log one served recommendation: caller, time, subject, model version, ranked ids and scores."""
-    log_id = uuid.uuid4().hex
+def record_recommendations(driver: Driver, entries: Sequence[Row], database: str | None = None) -> None:
+    """Log served recommendations (one batch, one transaction): caller, time, subject, model version, ranked ids
+    and scores. Each entry brings its own `log_id` and `served_at` (ISO), fixed when the answer was served."""
     driver.execute_query(
-        "CREATE (l:RecommendationLog {log_id: $log_id, served_at: datetime(), endpoint: $e.endpoint, "
-        "caller_key_id: $e.caller_key_id, caller_role: $e.caller_role, employer_id: $e.employer_id, "
-        "offer_id: $e.offer_id, candidate_id: $e.candidate_id, occupation_uri: $e.occupation_uri, "
-        "model_version: $e.model_version, ranked_ids: $e.ranked_ids, scores: $e.scores, "
-        "parameters: $e.parameters})",
-        log_id=log_id, e=entry, database_=database,
+        "UNWIND $entries AS e CREATE (l:RecommendationLog {log_id: e.log_id, served_at: datetime(e.served_at), "
+        "endpoint: e.endpoint, caller_key_id: e.caller_key_id, caller_role: e.caller_role, "
+        "employer_id: e.employer_id, offer_id: e.offer_id, candidate_id: e.candidate_id, "
+        "occupation_uri: e.occupation_uri, model_version: e.model_version, ranked_ids: e.ranked_ids, "
+        "scores: e.scores, parameters: e.parameters})",
+        entries=list(entries), database_=database,
     )  # fmt: skip
-    return log_id
 
 
 def recommendation_logs(
@@ -323,6 +324,17 @@ def erase_candidate(driver: Driver, candidate_id: str, database: str | None = No
         cid=candidate_id, erased=ERASED, database_=database,
     )  # fmt: skip
     return dict(records[0]) if records else None
+
+
+def scrub_logs(driver: Driver, candidate_id: str, database: str | None = None) -> int:
+    """Replace a candidate's pseudonym by `erased` in log entries written after its erase began."""
+    records, _, _ = driver.execute_query(
+        "MATCH (l:RecommendationLog) WHERE l.candidate_id = $cid OR $cid IN l.ranked_ids "
+        "SET l.candidate_id = CASE WHEN l.candidate_id = $cid THEN $erased ELSE l.candidate_id END, "
+        "    l.ranked_ids = [x IN l.ranked_ids | CASE WHEN x = $cid THEN $erased ELSE x END] RETURN count(l) AS n",
+        cid=candidate_id, erased=ERASED, database_=database,
+    )  # fmt: skip
+    return int(records[0]["n"])
 
 
 def _plain(value: Any) -> Any:

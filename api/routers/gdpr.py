@@ -16,6 +16,7 @@ router = APIRouter(prefix="/v1", tags=["gdpr and traceability"])
 def export_candidate(candidate_id: str, state: State, caller: Admin) -> dict:
     """The node, every relationship (skills, career steps, grades, applications), suggestions and the
     recommendation-log entries that name the candidate."""
+    state.log_writer.flush()
     exported = queries.export_candidate(state.driver, candidate_id, state.database)
     if exported is None:
         raise HTTPException(404, f"candidate {candidate_id!r} not found")
@@ -26,9 +27,12 @@ def export_candidate(candidate_id: str, state: State, caller: Admin) -> dict:
 def erase_candidate(candidate_id: str, state: State, caller: Admin) -> dict:
     """Deletes the node with its relationships and embedding, its suggestions, and replaces its pseudonym in the
     recommendation log by `erased` (time, model version and scores stay, for traceability)."""
+    state.log_writer.flush()
     erased = queries.erase_candidate(state.driver, candidate_id, state.database)
     if erased is None:
         raise HTTPException(404, f"candidate {candidate_id!r} not found")
+    state.log_writer.flush()  # entries served while the erase ran
+    erased["logs"] += queries.scrub_logs(state.driver, candidate_id, state.database)
     forget = getattr(state.model_if_loaded(), "forget_candidate", None)
     if callable(forget):
         forget(candidate_id)  # the in-memory embedding matrix must not keep serving the erased candidate
@@ -45,5 +49,6 @@ def recommendation_logs(
         if offer_id is None:
             raise HTTPException(422, "offer_id is required for a recruiter")
         check_offer_access(state, caller, offer_id)
+    state.log_writer.flush()
     return queries.recommendation_logs(state.driver, offer_id=offer_id, candidate_id=candidate_id, limit=limit,
                                        database=state.database)  # fmt: skip

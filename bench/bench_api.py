@@ -1,0 +1,313 @@
+"""Load test of the query API: top-10 candidates for an offer, at demo scale and at 100,000 candidates.
+
+Runs everything on loopback in a private sandbox: its own embedded Neo4j (temporary store, free port), a synthetic
+recruitment graph shaped like the simulator's (real-looking ROME fiches, skills, employers, offers, applications),
+the real GNN trained on it by `gnn.pipeline.train_model` (a few epochs: latency does not depend on model quality),
+and the API served by uvicorn in a child process. A bounded number of requests (a few concurrent httpx clients)
+measure p50 / p99 / throughput, printed beside the raw top-k query measured in the same run on the same offers:
+the in-memory matrix product that serves the API (`Recommender.recommend_candidates`) and, when the vector index
+exists, Neo4j's vector index.
+
+    .venv/bin/python bench/bench_api.py                # demo scale (5,000) then 100,000 candidates
+    .venv/bin/python bench/bench_api.py --scales 5000  # one scale
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+from neo4j import Driver
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from graph.access import create_api_key  # noqa: E402
+from graph.db import connect  # noqa: E402
+from graph.schema import apply_schema  # noqa: E402
+from graph.server import EmbeddedServer, free_port  # noqa: E402
+from ontology import uris  # noqa: E402
+from vivier.settings import get_settings  # noqa: E402
+
+console = Console()
+FICHES = [f"K{1400 + i}" for i in range(10)] + [f"M{1500 + i}" for i in range(10)]
+SKILLS = [f"bench-skill-{i}" for i in range(60)]
+BATCH = 5_000
+
+
+def _fiche_skills(fiche_index: int) -> list[str]:
+    return [uris.skill(SKILLS[(3 * fiche_index + j) % len(SKILLS)]) for j in range(5)]
+
+
+def load_ontology_and_employers(driver: Driver, employers: int) -> None:
+    driver.execute_query(
+        "UNWIND $skills AS s MERGE (k:Concept:Skill {uri: s}) SET k.label = s, k.kind = 'savoir'",
+        skills=[uris.skill(s) for s in SKILLS],
+    )
+    fiches = [{"uri": uris.rome_fiche(f), "code": f, "skills": _fiche_skills(i)} for i, f in enumerate(FICHES)]
+    driver.execute_query(
+        "UNWIND $fiches AS f MERGE (n:Concept:Occupation:RomeFiche {uri: f.uri}) SET n.code = f.code, n.label = f.code "
+        "WITH n, f UNWIND f.skills AS s MATCH (k:Skill {uri: s}) MERGE (n)-[:REQUIRES_SKILL {essential: true}]->(k)",
+        fiches=fiches,
+    )
+    moves = [[uris.rome_fiche(FICHES[i]), uris.rome_fiche(FICHES[(i + d) % len(FICHES)]), kind]
+             for i in range(len(FICHES)) for d, kind in ((1, "proche"), (3, "evolution"))]  # fmt: skip
+    driver.execute_query(
+        "UNWIND $m AS m MATCH (a:RomeFiche {uri: m[0]}), (b:RomeFiche {uri: m[1]}) "
+        "MERGE (a)-[:MOBILITY {kind: m[2]}]->(b)",
+        m=moves,
+    )
+    driver.execute_query("UNWIND range(1, 95) AS d MERGE (:Departement {code: right('0' + toString(d), 2)})")
+    driver.execute_query(
+        "UNWIND range(0, $n - 1) AS i MATCH (d:Departement {code: right('0' + toString(1 + i % 95), 2)}) "
+        "MERGE (e:Employer {employer_id: 'E' + toString(i)}) SET e.kind = ['commune', 'hopital', 'etat'][i % 3] "
+        "MERGE (e)-[:LOCATED_IN]->(d)",
+        n=employers,
+    )
+
+
+def load_candidates(driver: Driver, first: int, last: int, progress: Progress) -> None:
+    rng = random.Random(first)
+    task = progress.add_task(f"Candidates {first:,}–{last - 1:,}", total=last - first)
+    for lo in range(first, last, BATCH):
+        rows = []
+        for i in range(lo, min(lo + BATCH, last)):
+            f = rng.randrange(len(FICHES))
+            skills = [*_fiche_skills(f)[:3], uris.skill(rng.choice(SKILLS))]
+            rows.append({"id": f"bench-c{i}", "fiche": uris.rome_fiche(FICHES[f]), "skills": skills,
+                         "titulaire": i % 3 != 0, "categorie": "ABC"[i % 3], "dep": f"{1 + i % 95:02d}"})  # fmt: skip
+        driver.execute_query(
+            "UNWIND $rows AS r MATCH (f:RomeFiche {uri: r.fiche}), (d:Departement {code: r.dep}) "
+            "CREATE (c:Candidate {candidate_id: r.id, titulaire: r.titulaire, versant: 'FPT', categorie: r.categorie, "
+            "  education_level: 3, source: 'bench'}) "
+            "CREATE (c)-[:HELD {order: 0, start: date('2020-01-01')}]->(f) CREATE (c)-[:LIVES_IN]->(d) "
+            "WITH c, r UNWIND r.skills AS s MATCH (k:Skill {uri: s}) MERGE (c)-[:HAS_SKILL]->(k)",
+            rows=rows,
+        )
+        progress.advance(task, len(rows))
+
+
+def load_offers_and_applications(driver: Driver, offers: int, employers: int, candidates: int) -> list[str]:
+    rng = random.Random(11)
+    rows = []
+    for j in range(offers):
+        f = j % len(FICHES)
+        rows.append({"id": f"bench-o{j}", "employer": f"E{j % employers}", "fiche": uris.rome_fiche(FICHES[f]),
+                     "skills": _fiche_skills(f)[:4], "published": f"2025-{1 + j * 12 // offers:02d}-{1 + j % 28:02d}",
+                     "categorie": "ABC"[j % 3], "dep": f"{1 + j % 95:02d}",
+                     "applicants": [f"bench-c{rng.randrange(candidates)}" for _ in range(8)]})  # fmt: skip
+    driver.execute_query(
+        "UNWIND $rows AS r MATCH (e:Employer {employer_id: r.employer}), (f:RomeFiche {uri: r.fiche}), "
+        "(d:Departement {code: r.dep}) "
+        "CREATE (o:Offer {offer_id: r.id, title: 'Poste ' + f.code, description: 'Offre de la fiche ' + f.code, "
+        "  published_at: date(r.published), contract: 'titulaire_ou_contractuel', versant: 'FPT', "
+        "  categorie: r.categorie, source: 'bench'}) "
+        "CREATE (o)-[:POSTED_BY]->(e) CREATE (o)-[:OF_OCCUPATION {rank: 1, score: 1.0}]->(f) "
+        "CREATE (o)-[:LOCATED_IN]->(d) "
+        "WITH o, r, f UNWIND r.skills AS s MATCH (k:Skill {uri: s}) "
+        "CREATE (o)-[:REQUIRES_SKILL {essential: true}]->(k) "
+        "WITH DISTINCT o, r, f UNWIND range(0, size(r.applicants) - 1) AS n "
+        "MATCH (c:Candidate {candidate_id: r.applicants[n]}) OPTIONAL MATCH (c)-[:HELD]->(held) "
+        "MERGE (c)-[a:APPLIED {application_id: r.id + '-' + toString(n)}]->(o) "
+        "SET a.stage = CASE WHEN held = f THEN 'hired' ELSE 'rejected' END, a.applied_at = o.published_at, "
+        "  a.updated_at = o.published_at",
+        rows=rows,
+    )
+    return [r["id"] for r in rows]
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+
+
+def time_calls(call: Callable[[str], object], offer_ids: list[str], repeat: int) -> list[float]:
+    samples = []
+    for i in range(repeat):
+        start = time.perf_counter()
+        call(offer_ids[i % len(offer_ids)])
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def load_api(base: str, key: str, offer_ids: list[str], requests: int, clients: int, explain: bool) -> dict:
+    """`requests` GETs shared by `clients` threads, each with its own keep-alive connection."""
+    latencies: list[float] = []
+    errors: list[int] = []
+    lock = threading.Lock()
+
+    def worker(n: int, seed: int) -> None:
+        rng = random.Random(seed)
+        mine: list[float] = []
+        with httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=30) as client:
+            for _ in range(n):
+                offer = rng.choice(offer_ids)
+                start = time.perf_counter()
+                response = client.get(f"/v1/offers/{offer}/candidates", params={"k": 10, "explain": explain})
+                mine.append((time.perf_counter() - start) * 1000)
+                if response.status_code != 200:
+                    errors.append(response.status_code)
+        with lock:
+            latencies.extend(mine)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(requests // clients, s)) for s in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    p50, p99 = percentiles(latencies)
+    return {"p50": p50, "p99": p99, "rps": len(latencies) / elapsed, "n": len(latencies), "errors": len(errors)}
+
+
+def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host", "127.0.0.1",
+         "--port", str(port), "--log-level", "warning", "--no-access-log"],
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the API server exited: {server.stderr.read().decode() if server.stderr else ''}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    server.terminate()
+    raise RuntimeError("the API server did not answer /health within 120 s")
+
+
+def vector_index_query(driver: Driver) -> Callable[[str], object] | None:
+    indexes = driver.execute_query(
+        "SHOW VECTOR INDEXES YIELD name, labelsOrTypes WHERE 'Candidate' IN labelsOrTypes RETURN name"
+    ).records
+    if not indexes:
+        return None
+    name = indexes[0]["name"]
+
+    def query(offer_id: str) -> object:
+        return driver.execute_query(
+            "MATCH (o:Offer {offer_id: $id}) CALL db.index.vector.queryNodes($index, 10, o.embedding) "
+            "YIELD node, score RETURN node.candidate_id AS id, score",
+            id=offer_id, index=name,
+        ).records  # fmt: skip
+
+    return query
+
+
+def run_scale(driver: Driver, base: str, keys: dict[str, str], offer_ids: list[str], args: argparse.Namespace) -> dict:
+    from gnn.serving import Recommender
+
+    httpx.post(f"{base}/v1/admin/model/reload", headers={"X-API-Key": keys["admin"]}, timeout=120).raise_for_status()
+    model = Recommender.load(driver)
+    sample = offer_ids[: args.offers_sampled]
+    for offer_id in sample[:20]:  # warm both sides (JIT, caches, connection pools)
+        model.recommend_candidates(driver, offer_id, 10, False)
+    raw = time_calls(lambda o: model.recommend_candidates(driver, o, 10, False), sample, args.raw_calls)
+    results = {"raw matrix top-10 (in process)": {"p50": percentiles(raw)[0], "p99": percentiles(raw)[1]}}
+    vector = vector_index_query(driver)
+    if vector is not None:
+        timed = time_calls(vector, sample, args.raw_calls)
+        results["raw Neo4j vector index top-10"] = {"p50": percentiles(timed)[0], "p99": percentiles(timed)[1]}
+    load_api(base, keys["admin"], sample, 40, 2, False)  # warm-up, not measured
+    results["API top-10, no explanation"] = load_api(base, keys["admin"], sample, args.requests, args.clients, False)
+    results["API top-10, with explanations"] = load_api(
+        base, keys["admin"], sample, max(args.requests // 4, args.clients), args.clients, True
+    )
+    results["_version"] = model.version
+    return results
+
+
+def report(scale: int, results: dict) -> None:
+    raw = results["raw matrix top-10 (in process)"]["p50"]
+    table = Table(title=f"Top-10 candidates for an offer — {scale:,} candidates (model {results['_version']})")
+    for column in ("path", "requests", "p50 ms", "p99 ms", "req/s", "p50 / raw p50", "errors"):
+        table.add_column(column, justify="right" if column != "path" else "left")
+    for name, r in results.items():
+        if name.startswith("_"):
+            continue
+        rate = f"{r['rps']:.0f}" if "rps" in r else ""
+        table.add_row(name, str(r.get("n", "")), f"{r['p50']:.2f}", f"{r['p99']:.2f}", rate,
+                      f"{r['p50'] / raw:.1f}×", str(r.get("errors", "")))  # fmt: skip
+    console.print(table)
+    api = results["API top-10, no explanation"]
+    console.print(f"target p99 ≤ 50 ms: {'met' if api['p99'] <= 50 else 'NOT met'} ({api['p99']:.1f} ms); "
+                  f"overhead vs raw matrix p50: {api['p50'] / raw:.1f}×")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scales", type=int, nargs="+", default=[5_000, 100_000])
+    parser.add_argument("--offers", type=int, default=500)
+    parser.add_argument("--employers", type=int, default=150)
+    parser.add_argument("--requests", type=int, default=800, help="measured API requests per scale (bounded)")
+    parser.add_argument("--clients", type=int, default=4, help="concurrent HTTP clients")
+    parser.add_argument("--raw-calls", type=int, default=800)
+    parser.add_argument("--offers-sampled", type=int, default=200)
+    parser.add_argument("--epochs", type=int, default=10)
+    args = parser.parse_args()
+
+    from gnn.career import CareerConfig
+    from gnn.pipeline import train_model
+    from gnn.train import TrainConfig
+
+    with tempfile.TemporaryDirectory(prefix="vivier-bench-") as sandbox:
+        root = Path(sandbox)
+        bolt = free_port()
+        neo4j = EmbeddedServer(home=root / "neo4j", port=bolt, heap="2g", pagecache="1g")
+        with console.status("Starting a private Neo4j…"):
+            neo4j.start()
+        env = dict(os.environ, NEO4J_URI=neo4j.uri, VIVIER_DATA_DIR=str(root / "data"))
+        os.environ.update(NEO4J_URI=neo4j.uri, VIVIER_DATA_DIR=str(root / "data"))
+        get_settings.cache_clear()
+        driver = connect(neo4j.uri)
+        server: subprocess.Popen[bytes] | None = None
+        try:
+            apply_schema(driver)
+            load_ontology_and_employers(driver, args.employers)
+            loaded, offer_ids, keys = 0, [], {}
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            for scale in sorted(args.scales):
+                with Progress(console=console, transient=True) as progress:
+                    load_candidates(driver, loaded, scale, progress)
+                loaded = scale
+                if not offer_ids:
+                    offer_ids = load_offers_and_applications(driver, args.offers, args.employers, scale)
+                config = TrainConfig(hidden=32, out=64,  # 64: the dimension of the vector indexes
+                                     epochs=args.epochs, eval_every=5, random_negatives=16,
+                                     eligible_negatives=8, hard_negatives=4)  # fmt: skip
+                with console.status(f"Training the GNN on {scale:,} candidates ({args.epochs} epochs)…"):
+                    train_model(driver, config, CareerConfig(hidden=16, out=16, epochs=args.epochs), progress=False)
+                if server is None:
+                    keys = {"admin": create_api_key(driver, "admin", label="bench")[1]}
+                    server = start_server(env, port)
+                with console.status(f"Loading the API at {scale:,} candidates…"):
+                    results = run_scale(driver, base, keys, offer_ids, args)
+                report(scale, results)
+        finally:
+            if server is not None:
+                server.terminate()
+                server.wait(30)
+            driver.close()
+            neo4j.stop()
+
+
+if __name__ == "__main__":
+    main()
