@@ -11,17 +11,12 @@ from neo4j import Driver
 
 from gnn.export import GraphExport
 from graph.db import database
-from ontology.eligibility import StatutoryProfile, StatutoryRequirement, is_eligible
-
-# Loaders store education as years after the baccalauréat; the rules use the 2019 diploma levels.
-YEARS_AFTER_BAC_TO_LEVEL = {-1: 3, 0: 4, 1: 4, 2: 5, 3: 6, 4: 6, 5: 7, 6: 7, 7: 7, 8: 8}
+from ontology.eligibility import StatutoryProfile, StatutoryRequirement, diploma_level_from_bac_plus, is_eligible
 
 
 def diploma_level(years_after_bac: Any) -> int:
-    if years_after_bac is None:
-        return 0
-    years = int(years_after_bac)
-    return YEARS_AFTER_BAC_TO_LEVEL.get(years, 8 if years > 8 else 0)
+    """Loaders store education as years after the baccalauréat; the rules use the 2019 diploma levels."""
+    return diploma_level_from_bac_plus(None if years_after_bac is None else int(years_after_bac))
 
 
 def _grade_links(export: GraphExport, edge_type: tuple[str, str, str]) -> tuple[dict[int, str], dict[int, str]]:

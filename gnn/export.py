@@ -59,6 +59,9 @@ SOURCE_LABEL = {
 # Applications are exported separately: which of them pass messages depends on the split.
 APPLIED_EDGE = ("candidate", "applied", "offer")
 SELECTED_EDGE = ("candidate", "selected", "offer")
+# Derived from the applications: the employers that selected a candidate, so that a new offer reaches, in two
+# hops, the kind of candidates its employer tends to select.
+SELECTED_BY_EDGE = ("candidate", "selected_by", "employer")
 
 
 def reverse(edge_type: tuple[str, str, str]) -> tuple[str, str, str]:
@@ -255,4 +258,13 @@ def node_neighbourhood(
             into = edge_type if node_type == "offer" else reverse(edge_type)
             gids = sorted({r["gid"] for r in rows if r["positive"] is wanted})
             neighbours[into] = torch.tensor(gids, dtype=torch.long)
+    if node_type == "candidate":
+        rows, _, _ = driver.execute_query(
+            "MATCH (a:Candidate {candidate_id: $value})-[r:APPLIED]->(:Offer)-[:POSTED_BY]->(e:Employer) "
+            "WHERE r.stage IN $positive AND e.gid IS NOT NULL RETURN DISTINCT e.gid AS gid",
+            value=key_value,
+            positive=list(POSITIVE_STAGES),
+            database_=database(),
+        )
+        neighbours[reverse(SELECTED_BY_EDGE)] = torch.tensor(sorted(r["gid"] for r in rows), dtype=torch.long)
     return dict(records[0]["props"]), neighbours

@@ -32,7 +32,10 @@ class LinkGNN(nn.Module):
         super().__init__()
         self.heads = heads
         self.dropout = dropout
-        self.proj = nn.ModuleDict({t: nn.Linear(d, hidden) for t, d in in_dims.items()})
+        # How many neighbours of each kind a node has (log-scaled) joins its features: mean aggregation alone
+        # cannot tell a candidate selected ten times from one selected once.
+        self.into = {t: [et for et in edge_types if et[2] == t] for t in in_dims}
+        self.proj = nn.ModuleDict({t: nn.Linear(d + len(self.into[t]), hidden) for t, d in in_dims.items()})
         self.convs = nn.ModuleList(
             HeteroConv({et: SAGEConv((hidden, hidden), hidden) for et in edge_types}, aggr="mean")
             for _ in range(layers)
@@ -44,12 +47,19 @@ class LinkGNN(nn.Module):
     def states(self, x_dict: dict[str, Tensor], edge_index_dict: dict[EdgeType, Tensor]) -> list[dict[str, Tensor]]:
         """Hidden states before each layer and after the last one (cached for inductive embedding)."""
         edge_index_dict = adjacency(edge_index_dict, {t: x.shape[0] for t, x in x_dict.items()})
-        h = {t: F.relu(self.proj[t](x)) for t, x in x_dict.items()}
+        h = {t: F.relu(self.proj[t](self._with_degrees(t, x, edge_index_dict))) for t, x in x_dict.items()}
         states = [h]
         for conv, norms in zip(self.convs, self.norms, strict=True):
             h = self._layer(cast(HeteroConv, conv), cast(nn.ModuleDict, norms), h, edge_index_dict)
             states.append(h)
         return states
+
+    def _with_degrees(self, node_type: str, x: Tensor, adjacencies: dict[EdgeType, Tensor]) -> Tensor:
+        columns = [
+            adjacencies[et].crow_indices().diff().float() if et in adjacencies else torch.zeros(x.shape[0])
+            for et in self.into[node_type]
+        ]
+        return torch.cat([x, torch.log1p(torch.stack(columns, dim=1)) if columns else x[:, :0]], dim=1)
 
     def _layer(
         self, conv: HeteroConv, norms: nn.ModuleDict, h: dict[str, Tensor], edge_index_dict: dict[EdgeType, Tensor]
@@ -82,7 +92,8 @@ class LinkGNN(nn.Module):
 
         Exact for the new node: its neighbours' states are those the full graph gave them (the new node's own
         influence on them is the usual inductive approximation)."""
-        h = F.relu(self.proj[node_type](x.reshape(1, -1)))
+        degrees = torch.tensor([float(len(neighbours.get(et, []))) for et in self.into[node_type]])
+        h = F.relu(self.proj[node_type](torch.cat([x, torch.log1p(degrees)]).reshape(1, -1)))
         into = [et for et in relations if et[2] == node_type]
         for layer, (conv, norms) in enumerate(zip(self.convs, self.norms, strict=True)):
             x_dict: dict[str, Tensor] = {node_type: h}

@@ -17,9 +17,11 @@ import torch
 from rich.progress import Progress
 
 from gnn.eligibility import candidate_profiles, eligibility_matrix, offer_requirements
-from gnn.export import APPLIED_EDGE, SELECTED_EDGE, GraphExport, reverse
+from gnn.export import APPLIED_EDGE, SELECTED_BY_EDGE, SELECTED_EDGE, GraphExport, reverse
 from gnn.metrics import query_metrics, ranks
 from gnn.model import EdgeType, LinkGNN, sampled_softmax_loss
+
+POSTED_EDGE = ("offer", "posted_by", "employer")
 
 
 @dataclass
@@ -94,12 +96,20 @@ def message_graph(export: GraphExport, visible_offers: np.ndarray) -> dict[EdgeT
         edge_index = torch.unique(torch.from_numpy(np.stack([apps.candidate[keep], apps.offer[keep]])).long(), dim=1)
         graph[edge_type] = edge_index
         graph[reverse(edge_type)] = edge_index.flip(0)
+    posted = export.data[POSTED_EDGE].edge_index
+    employer_of = torch.full((export.data["offer"].num_nodes,), -1, dtype=torch.long)
+    employer_of[posted[0]] = posted[1]
+    selected = graph[SELECTED_EDGE]
+    pairs = torch.stack([selected[0], employer_of[selected[1]]])
+    by_employer = torch.unique(pairs[:, pairs[1] >= 0], dim=1)
+    graph[SELECTED_BY_EDGE], graph[reverse(SELECTED_BY_EDGE)] = by_employer, by_employer.flip(0)
     return graph
 
 
 def edge_types(export: GraphExport) -> list[EdgeType]:
     base = list(export.data.edge_types)
-    return [*base, SELECTED_EDGE, reverse(SELECTED_EDGE), APPLIED_EDGE, reverse(APPLIED_EDGE)]
+    derived = (SELECTED_EDGE, APPLIED_EDGE, SELECTED_BY_EDGE)
+    return [*base, *(et for edge_type in derived for et in (edge_type, reverse(edge_type)))]
 
 
 def build_model(export: GraphExport, config: TrainConfig, layers: int | None = None) -> LinkGNN:
