@@ -20,7 +20,7 @@ from loaders.records import ApplicationRecord, CandidateRecord, EmployerRecord, 
 from loaders.rejects import RejectLog
 from vivier.settings import get_settings
 
-BATCH_SIZE = 500
+BATCH_SIZE = 1000  # ~17 relationships per offer: ~18k writes per transaction, well inside a 1 GB heap
 ESSENTIAL_CONFIDENCE = 0.9  # a multi-word label matched verbatim: the offer states the skill, not a near word
 
 T = TypeVar("T")

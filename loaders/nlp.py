@@ -116,6 +116,7 @@ class TextAnalyzer:
         self._add_patterns()
         self.occupations = OccupationClassifier(catalogue)
         self._skill_vectors, self._skill_uris = self._vectors_of_skills()
+        self._skill_index = {uri: row for row, uri in enumerate(self._skill_uris)}
 
     def _labels(self) -> Iterator[tuple[str, str, str, float]]:
         for uri, skill in self.catalogue.skills.items():
@@ -206,8 +207,7 @@ class TextAnalyzer:
         candidates = [u for o in occupations for u in self._skills_of(o.uri) if u not in found]
         if not candidates:
             return []
-        index = {u: i for i, u in enumerate(self._skill_uris)}
-        rows = [index[u] for u in dict.fromkeys(candidates) if u in index]
+        rows = [self._skill_index[u] for u in dict.fromkeys(candidates) if u in self._skill_index]
         if not rows:
             return []
         matrix = self._skill_vectors[rows]
