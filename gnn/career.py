@@ -112,8 +112,11 @@ def rank_held_out(
         known.setdefault(a, set()).add(b)
     rng = np.random.default_rng(0)
     hits, reciprocal = [], []
+    cache: dict[int, np.ndarray] = {}
     for a, b in held.t().tolist():
-        scores = score_rows(a)
+        if a not in cache:
+            cache[a] = score_rows(a)
+        scores = cache[a]
         keep = np.array([p == b or (p != a and p not in known[a]) for p in pool.tolist()])
         candidates = pool[keep]
         rank = ranks(scores[keep], np.array([int(np.searchsorted(candidates, b))]), rng)[0]

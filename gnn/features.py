@@ -8,6 +8,7 @@ so that a stored version turns a new node into exactly the same columns.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -31,7 +32,7 @@ CATEGORICAL_PROPS: dict[str, tuple[str, ...]] = {
     "candidate": ("versant", "categorie", "titulaire", "education_level", "contract"),
     "offer": ("versant", "categorie", "contract", "working_time", "filiere"),
     "employer": ("kind",),
-    "occupation": ("labels",),
+    "occupation": ("labels", "rome_domaine", "rome_grand_domaine"),
     "skill": ("kind",),
     "grade": ("labels", "categorie", "versant"),
     "departement": ("code",),
@@ -48,6 +49,8 @@ NUMERIC_PROPS: dict[str, tuple[str, ...]] = {
 # Statutory attributes kept as integer codes for the eligibility filter.
 STATUTORY = ("versant", "categorie", "titulaire", "education_level", "contract", "labels")
 IGNORED_LABELS = {"Concept", "Occupation"}
+ROME_CODE = re.compile(r"^[A-N]\d{4}$")
+ROME_PREFIX = {"rome_domaine": 3, "rome_grand_domaine": 1}
 
 
 @dataclass
@@ -89,6 +92,10 @@ def text_vectors(texts: list[str]) -> np.ndarray:
 
 
 def _category(props: dict[str, Any], name: str) -> list[str]:
+    if name in ROME_PREFIX:
+        # A ROME code (K1401) names its domaine (K14) and grand domaine (K): most mobility stays inside them.
+        code = str(props.get("code") or "")
+        return [code[: ROME_PREFIX[name]]] if ROME_CODE.match(code) else []
     value = props.get(name)
     if name == "labels":
         return sorted(str(v) for v in (value or []) if v not in IGNORED_LABELS)
