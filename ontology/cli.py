@@ -299,3 +299,37 @@ def export(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(graph.serialize(format="turtle", encoding="utf-8"))
     console.print(f"{len(graph):,} triples → {path} ({time.perf_counter() - start:.1f} s)")
+
+
+@app.command("dedup-report")
+def dedup_report_command(examples: Annotated[int, typer.Option(min=1, max=100)] = 10) -> None:
+    """How skill de-duplication went: counts, examples, pairs on both sides of the similarity threshold."""
+    from ontology.report import dedup_report
+    from ontology.skills import SIMILARITY_THRESHOLD
+
+    report = dedup_report(examples=examples)
+    _print_counts(
+        {"skill labels (before)": report.labels, **{f"  from {k}": v for k, v in report.labels_by_repertory.items()},
+         "skill concepts (after)": report.concepts, "concepts merging ≥ 2 labels": report.merged_concepts,
+         "labels in those concepts": report.labels_in_merged,
+         **{f"  merged {k}": v for k, v in report.merges_by_repertories.items()}},
+        "Skill de-duplication",
+    )  # fmt: skip
+    for title, rows in (("across repertories", report.examples_across), ("within a repertory", report.examples_within)):
+        table = Table(title=f"Merged {title} (examples)")
+        table.add_column("concept label")
+        table.add_column("merged labels", overflow="fold")
+        for label, alts in rows:
+            table.add_row(label, " | ".join(alts) or "(same label, several source records)")
+        console.print(table)
+    near = (
+        (f"similarity ≥ {SIMILARITY_THRESHOLD}: merged", report.merged_pairs_near_threshold),
+        (f"similarity < {SIMILARITY_THRESHOLD}: kept apart", report.kept_apart_near_threshold),
+    )
+    for title, pairs in near:
+        table = Table(title=f"Pairs near the threshold, {title}")
+        for column in ("label", "label", "cosine"):
+            table.add_column(column, overflow="fold")
+        for a, b, score in pairs:
+            table.add_row(a, b, f"{score:.3f}")
+        console.print(table)
