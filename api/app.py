@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from neo4j import Driver, GraphDatabase
 
 from api.errors import install_error_handlers
@@ -64,6 +65,15 @@ def create_app(
     app = FastAPI(title="Vivier API", version="1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.vivier = state
     install_error_handlers(app)
+
+    @app.middleware("http")
+    async def server_timing(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        # The time spent in the app, so that a client can tell it from network and queueing time.
+        started = time.perf_counter()
+        response = await call_next(request)
+        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
+        return response
+
     for module in (health, offers, candidates, applications, careers, suggestions, ontology, gdpr, admin):
         app.include_router(module.router)
     return app

@@ -59,9 +59,7 @@ def explanations(
     hires = explain.past_hires(driver, offer_id, database=db)
     routes: dict[str, Any] = {}
     if target:
-        for uri in {occ["uri"] for occ in latest.values()}:
-            found = explain.career_paths(driver, uri, target["uri"], k=1, database=db)
-            routes[uri] = found[0] if found else None
+        routes = explain.routes_to(driver, sorted({occ["uri"] for occ in latest.values()}), target["uri"], db)
     result = {}
     for candidate_id in candidate_ids:
         held = skills.get(candidate_id, set())

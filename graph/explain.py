@@ -100,15 +100,39 @@ def career_paths(
     )  # fmt: skip
     pairs = {(r["fiches"][i]["uri"], r["fiches"][i + 1]["uri"]) for r in records for i in range(len(r["kinds"]))}
     new_skills = _skills_to_acquire(driver, sorted(pairs), held_skills or set(), database)
-    routes = []
-    for r in records:
-        steps = [
-            {"from": r["fiches"][i], "to": r["fiches"][i + 1], "kind": r["kinds"][i],
-             "skills_to_acquire": new_skills.get((r["fiches"][i]["uri"], r["fiches"][i + 1]["uri"]), [])}
-            for i in range(len(r["kinds"]))
-        ]  # fmt: skip
-        routes.append({"fiches": r["fiches"], "steps": steps, "length": len(steps)})
-    return routes
+    return [_route(r["fiches"], r["kinds"], new_skills) for r in records]
+
+
+def routes_to(driver: Driver, from_uris: Sequence[str], to_uri: str, database: str | None = None) -> dict[str, Row]:
+    """For each starting occupation, its single most plausible route to `to_uri` (one query for all of them)."""
+    if not from_uris:
+        return {}
+    records, _, _ = driver.execute_query(
+        "MATCH (occ:Concept {uri: $to_uri}) " + _FICHES_OF + "WITH collect(DISTINCT fiche) AS targets "
+        "UNWIND $from_uris AS from_uri MATCH (occ:Concept {uri: from_uri}) " + _FICHES_OF +
+        "WITH from_uri, targets, collect(DISTINCT fiche) AS sources "
+        "UNWIND sources AS a UNWIND targets AS b "
+        "CALL (a, b) { WITH a, b WHERE a = b RETURN [a] AS fiches, [] AS kinds "
+        f"  UNION MATCH p = SHORTEST 1 (a)-[:MOBILITY]->{{1,{MAX_ROUTE_STEPS}}}(b) WHERE a <> b "
+        "  RETURN nodes(p) AS fiches, [r IN relationships(p) | r.kind] AS kinds } "
+        "WITH from_uri, fiches, kinds ORDER BY size(kinds), size([x IN kinds WHERE x = 'evolution']) "
+        "WITH from_uri, head(collect({fiches: [f IN fiches | {uri: f.uri, code: f.code, label: f.label}], "
+        "  kinds: kinds})) AS best RETURN from_uri, best",
+        from_uris=list(from_uris), to_uri=to_uri, database_=database,
+    )  # fmt: skip
+    best = {r["from_uri"]: r["best"] for r in records}
+    pairs = {(b["fiches"][i]["uri"], b["fiches"][i + 1]["uri"]) for b in best.values() for i in range(len(b["kinds"]))}
+    new_skills = _skills_to_acquire(driver, sorted(pairs), set(), database)
+    return {uri: _route(b["fiches"], b["kinds"], new_skills) for uri, b in best.items()}
+
+
+def _route(fiches: list[Row], kinds: list[str], new_skills: dict[tuple[str, str], list[Row]]) -> Row:
+    steps = [
+        {"from": fiches[i], "to": fiches[i + 1], "kind": kinds[i],
+         "skills_to_acquire": new_skills.get((fiches[i]["uri"], fiches[i + 1]["uri"]), [])}
+        for i in range(len(kinds))
+    ]  # fmt: skip
+    return {"fiches": fiches, "steps": steps, "length": len(steps)}
 
 
 def _skills_to_acquire(
