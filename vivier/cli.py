@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import serve
+from api.cli import api_key_app, serve
 from gnn.cli import evaluate, train
 from graph.cli import db_app, schema
 from loaders.cli import app as load_app
@@ -26,6 +26,7 @@ app.command("simulate")(simulate)
 app.command("train")(train)
 app.command("evaluate")(evaluate)
 app.command("serve")(serve)
+app.add_typer(api_key_app, name="api-key")
 app.command("demo")(demo)
 
 

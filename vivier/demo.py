@@ -1,36 +1,218 @@
-"""`vivier demo`: the main job, end to end, on a fresh machine."""
+"""`vivier demo`: the main job, end to end, on a fresh machine.
+
+1. start the embedded Neo4j when NEO4J_URI is unset, apply the schema;
+2. build the ontology from the real repertories, validate it with SHACL and load it;
+3. simulate a recruitment history (employers, CVs, offers, applications) and load it through the real loaders;
+4. train the GNN and evaluate it against the baselines on a temporal split (Markdown report with plots);
+5. load the 652 real Place de l'Emploi Public offers and serve the API: ranked, explained candidates for a few real
+   offers are fetched over HTTP from the running API and printed; then the API keeps serving until Ctrl-C.
+
+Every step is idempotent: a second run reuses the ontology, the data and the model when nothing changed.
+"""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import httpx
+import typer
+import uvicorn
+from neo4j import Driver
 from rich.console import Console
 from rich.table import Table
 
 from graph.cli import ensure_database
 from graph.db import connect
 from graph.schema import LATEST_VERSION, apply_schema
-from vivier.settings import get_settings
+from loaders.offers import PEP_PLACEHOLDER_EMPLOYER
+from vivier.settings import REPO_ROOT, get_settings
 
 console = Console()
+T = TypeVar("T")
+REAL_OFFERS = REPO_ROOT / "data" / "sources" / "pep-offers" / "pep_offers_2020_2021.csv"
+# Real offers shown at the end: the first real offer whose title names each of these families.
+SHOWCASE_FAMILIES = ("comptab", "ressources humaines", "informatique")
 
 
-def demo() -> None:
-    """Start the database if needed, apply the schema, and run the whole pipeline on demo data."""
+def _step(title: str, work: Callable[[], T]) -> T:
+    console.rule(f"[bold]{title}")
+    started = time.perf_counter()
+    result = work()
+    console.print(f"[dim]{title}: {time.perf_counter() - started:.1f} s[/dim]")
+    return result
+
+
+def demo(
+    scale: Annotated[str, typer.Option(help="simulation scale: tiny, demo, large or a number of candidates")] = "demo",
+    seed: Annotated[int, typer.Option(help="simulation and training seed")] = 7,
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="keep serving the API at the end")] = True,
+    port: Annotated[int, typer.Option(help="API port (loopback)")] = 8000,
+) -> None:
+    """Run the whole pipeline on simulated history and real offers, then serve the API."""
     settings = get_settings()
-    uri = ensure_database()
+    uri = _step("Neo4j", ensure_database)
     driver = connect()
     try:
         applied = apply_schema(driver, settings.neo4j_database)
-        records, _, _ = driver.execute_query(
-            "CALL dbms.components() YIELD name, versions, edition "
-            "RETURN name, versions[0] AS version, edition, apoc.version() AS apoc, gds.version() AS gds",
-            database_=settings.neo4j_database,
-        )
+        console.print(f"Neo4j at {uri}; schema version {LATEST_VERSION} (applied now: {applied or 'none'}).")
+        _step("Ontology: build, SHACL validation, load", lambda: _ontology(driver))
+        dataset = settings.data_dir / "datasets" / f"{scale}-seed{seed}"
+        _step(f"Simulated history ({scale}, seed {seed})", lambda: _simulate(dataset, scale, seed))
+        _step("Ingestion through the loaders", lambda: _load(driver, dataset))
+        _step("GNN training", lambda: _train(driver, seed))
+        _step("Evaluation against baselines", lambda: _evaluate(driver, dataset))
+        _step("Real Place de l'Emploi Public offers", lambda: _load_real_offers(driver))
+        with _api_server(port) as base_url:
+            key = _admin_key(driver)
+            offers = _showcase_offers(driver)
+            _step("Ranked candidates for real offers, from the API", lambda: _show_candidates(base_url, key, offers))
+            console.print(
+                f"\nThe API is at {base_url} (OpenAPI: {base_url}/docs). An admin key for this demo:\n{key}\n"
+                "Vivier suggests; a recruiter decides."
+            )
+            if serve:
+                console.print("Serving until Ctrl-C…")
+                _wait_forever()
     finally:
         driver.close()
-    table = Table(title=f"Neo4j at {uri}")
-    for column in ("name", "version", "edition", "apoc", "gds"):
-        table.add_column(column)
-    for record in records:
-        table.add_row(*(str(record[c]) for c in ("name", "version", "edition", "apoc", "gds")))
+
+
+def _ontology(driver: Driver) -> None:
+    from graph.curation import build_and_load
+
+    summary = build_and_load(driver)
+    counts = summary.get("counts", {})
+    table = Table(title="Knowledge base in Neo4j")
+    table.add_column("concepts")
+    table.add_column("count", justify="right")
+    for name, count in counts.items():
+        table.add_row(str(name), f"{count:,}")
     console.print(table)
-    console.print(f"Schema version {LATEST_VERSION} (steps applied now: {applied or 'none'}).")
+
+
+def _simulate(dataset: Path, scale: str, seed: int) -> None:
+    from simulator.dataset import simulate_dataset
+
+    marker = dataset / "applications.csv"
+    if marker.exists():  # same scale and seed give byte-identical files: no need to write them again
+        console.print(f"Reusing {dataset}")
+        return
+    summary = simulate_dataset(dataset, scale, seed)
+    console.print(
+        f"{summary.employers:,} employers, {summary.candidates:,} candidates, {summary.offers:,} offers, "
+        f"{summary.applications:,} applications ({summary.hires:,} hires) in {dataset}"
+    )
+
+
+def _print_load(summary: Any, title: str) -> None:
+    table = Table(title=title)
+    for column in ("kind", "loaded", "rejected", "written"):
+        table.add_column(column, justify="right" if column != "kind" else "left")
+    for kind, counts in summary.kinds.items():
+        table.add_row(kind, f"{counts.loaded:,}", f"{counts.rejected:,}", f"{counts.written:,}")
+    console.print(table)
+    console.print(f"Rejects (if any): {summary.rejects_path}")
+
+
+def _load(driver: Driver, dataset: Path) -> None:
+    from graph.writes import load_dataset
+
+    _print_load(load_dataset(driver, dataset), f"Loaded {dataset.name}")
+
+
+def _train(driver: Driver, seed: int) -> None:
+    from gnn.cli import train
+
+    train(seed=seed)
+
+
+def _evaluate(driver: Driver, dataset: Path) -> None:
+    from gnn.evaluate import evaluate_model
+    from gnn.truth import simulator_utility
+
+    report = evaluate_model(driver, truth=simulator_utility(dataset))
+    console.print(f"Report: {report}")
+
+
+def _load_real_offers(driver: Driver) -> None:
+    from graph.writes import load_offers
+
+    _print_load(load_offers(driver, REAL_OFFERS), "Real offers (Place de l'Emploi Public, 2020-2021)")
+
+
+@contextmanager
+def _api_server(port: int) -> Iterator[str]:
+    from api.app import create_app
+
+    config = uvicorn.Config(create_app(get_settings()), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="vivier-api", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if not server.started:
+        raise RuntimeError(f"the API did not start on 127.0.0.1:{port} (is the port taken?)")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+def _admin_key(driver: Driver) -> str:
+    from graph.access import create_api_key
+
+    _, key = create_api_key(driver, "admin", None, "vivier demo", get_settings().neo4j_database)
+    return key
+
+
+def _showcase_offers(driver: Driver) -> list[str]:
+    records, _, _ = driver.execute_query(
+        "UNWIND $families AS family "
+        "CALL (family) { MATCH (o:Offer)-[:POSTED_BY]->(:Employer {employer_id: $pep}) "
+        "  WHERE toLower(o.title) CONTAINS family RETURN o.offer_id AS offer_id ORDER BY offer_id LIMIT 1 } "
+        "RETURN offer_id",
+        families=list(SHOWCASE_FAMILIES), pep=PEP_PLACEHOLDER_EMPLOYER.employer_id,
+        database_=get_settings().neo4j_database,
+    )  # fmt: skip
+    return [r["offer_id"] for r in records]
+
+
+def _show_candidates(base_url: str, key: str, offer_ids: list[str]) -> None:
+    headers = {"Authorization": f"Bearer {key}"}
+    with httpx.Client(base_url=base_url, headers=headers, timeout=120) as client:
+        for offer_id in offer_ids:
+            offer = client.get(f"/offers/{offer_id}").raise_for_status().json()
+            ranked = client.get(f"/offers/{offer_id}/candidates", params={"k": 5}).raise_for_status().json()
+            console.print(_candidates_table(offer, ranked))
+
+
+def _candidates_table(offer: dict[str, Any], ranked: dict[str, Any]) -> Table:
+    table = Table(title=f"{offer.get('title')} — offer {offer.get('offer_id')} (model {ranked['model_version']})")
+    for column in ("rank", "candidate", "score", "eligible", "shared skills", "missing (essential first)", "route"):
+        table.add_column(column)
+    for match in ranked["candidates"]:
+        explanation = match.get("explanation") or {}
+        shared = ", ".join(str(s["label"]) for s in explanation.get("skills_shared", [])[:3])
+        missing = ", ".join(str(s["label"]) for s in explanation.get("skills_missing", [])[:3])
+        route_found = explanation.get("career_route") or {}
+        route = " → ".join(str(f.get("label") or f.get("uri")) for f in route_found.get("fiches", []))
+        table.add_row(
+            str(match["rank"]), match["candidate_id"][:12], f"{match['score']:.3f}",
+            "yes" if match["eligibility"]["eligible"] else "no", shared, missing, route,
+        )  # fmt: skip
+    return table
+
+
+def _wait_forever() -> None:
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        console.print("Stopped.")
