@@ -9,6 +9,7 @@ CLI and the API need: search, a concept with its neighbours, URI resolution, rel
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,9 +30,11 @@ from graph.ontology_store import (
 from graph.schema import CONCEPT, REPLACED_BY
 from ontology.curation import AppliedChange, CurationChange, MergeConcepts, apply_to_graph
 from ontology.diff import OntologyDiff, diff_graphs
-from ontology.repository import BuildSummary, OntologyRepository
+from ontology.repository import BuildSummary, OntologyRepository, default_repository
 from ontology.skills import fold
 from ontology.validate import require_valid
+
+CURATION_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -58,16 +61,17 @@ def apply_change(
     the change is refused; then nothing was written anywhere."""
     if not actor.strip():
         raise ValueError("a curation change needs an actor (who made it)")
-    repository = repository or OntologyRepository()
-    graph = repository.graph()
-    marker = loaded_marker(driver, database)
-    applied = apply_to_graph(graph, change)
-    repository.save(graph)
-    sync_concepts(driver, graph, applied.affected, database)
-    if marker.get("file") == str(repository.current_file) and marker.get("graph_hash"):
-        # Neo4j held this very file before the change and holds it after: keep `build_and_load` a no-op.
-        set_marker(driver, updated_hash(marker["graph_hash"], applied.added, applied.removed),
-                   repository.current_file, database)  # fmt: skip
+    repository = repository or default_repository()
+    with CURATION_LOCK:  # one change at a time per process: they mutate the same in-memory graph
+        graph = repository.graph()
+        marker = loaded_marker(driver, database)
+        applied = apply_to_graph(graph, change)
+        repository.save(graph)
+        sync_concepts(driver, graph, applied.affected, database)
+        if marker.get("file") == str(repository.current_file) and marker.get("graph_hash"):
+            # Neo4j held this very file before the change and holds it after: keep `build_and_load` a no-op.
+            digest = updated_hash(marker["graph_hash"], applied.added, applied.removed)
+            set_marker(driver, digest, repository.current_file, database)
     if isinstance(change, MergeConcepts):
         redirect_instance_links(driver, change.source, change.target, database)
     record = applied.audit_record(actor)
@@ -170,7 +174,7 @@ def release(
     database: str | None = None,
 ) -> str:  # fmt: skip
     """Freeze the current ontology as a versioned Turtle file and an `:OntologyRelease` node."""
-    repository = repository or OntologyRepository()
+    repository = repository or default_repository()
     path = repository.release(version)
     driver.execute_query(
         "MERGE (r:OntologyRelease {version: $version}) SET r.released_at = datetime(), r.note = $note, "
@@ -182,7 +186,7 @@ def release(
 
 def diff_releases(v1: str, v2: str, repository: OntologyRepository | None = None) -> OntologyDiff:
     """Concepts and relations added / removed / changed between two releases ('current' = the working graph)."""
-    repository = repository or OntologyRepository()
+    repository = repository or default_repository()
 
     def graph_of(version: str) -> Graph:
         return repository.graph() if version == "current" else repository.release_graph(version)
@@ -199,7 +203,7 @@ def build_and_load(
 ) -> dict[str, Any]:
     """What `vivier demo` calls: build (and validate) the ontology if there is none yet, then load it into Neo4j
     unless Neo4j already holds it. Idempotent; a few seconds when everything is already there."""
-    repository = repository or OntologyRepository()
+    repository = repository or default_repository()
     built: BuildSummary | None = repository.build() if rebuild or not repository.exists() else None
     marker = loaded_marker(driver, database)
     if marker.get("file") == str(repository.current_file) and marker.get("file_stamp") == file_stamp(

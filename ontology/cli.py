@@ -58,10 +58,10 @@ def _print_counts(counts: dict[str, int], title: str) -> None:
 @app.command()
 def build(validate: Annotated[bool, typer.Option(help="Validate with SHACL before saving.")] = True) -> None:
     """Build the ontology from data/sources/, validate it and save it as the current Turtle."""
-    from ontology.repository import OntologyRepository
+    from ontology.repository import default_repository
     from ontology.validate import OntologyValidationError
 
-    repository = OntologyRepository()
+    repository = default_repository()
     try:
         summary = repository.build(validate=validate)
     except OntologyValidationError as error:
@@ -81,7 +81,7 @@ def validate_command(
     file: Annotated[Path | None, typer.Option(help="A Turtle file instead of the current graph.")] = None,
 ) -> None:
     """Validate the current ontology (or a Turtle file) with SHACL; exit status 1 with a report if it fails."""
-    from ontology.repository import OntologyRepository
+    from ontology.repository import default_repository
     from ontology.validate import validate_graph
     from ontology.vocab import new_graph
 
@@ -89,7 +89,7 @@ def validate_command(
         graph = new_graph()
         graph.parse(file, format="turtle")
     else:
-        graph = OntologyRepository().graph()
+        graph = default_repository().graph()
     report = validate_graph(graph)
     if not report.conforms:
         console.print(report.table())
@@ -105,7 +105,7 @@ def load(
     """Load the current ontology into Neo4j (idempotent; builds it first if needed)."""
     from graph.curation import build_and_load, import_graph
     from graph.ontology_store import load_ontology
-    from ontology.repository import OntologyRepository
+    from ontology.repository import default_repository
     from ontology.validate import OntologyValidationError
     from ontology.vocab import new_graph
 
@@ -122,7 +122,7 @@ def load(
                 raise typer.Exit(1) from None
             loaded, seconds, counts = summary.loaded, summary.seconds, summary.counts
         elif force:
-            repository = OntologyRepository()
+            repository = default_repository()
             summary = load_ontology(driver, repository.graph(), force=True, mark_file=repository.current_file)
             loaded, seconds, counts = summary.loaded, summary.seconds, summary.counts
         else:
@@ -291,10 +291,10 @@ def export(
     version: Annotated[str | None, typer.Option(help="Export a release instead of the current graph.")] = None,
 ) -> None:
     """Export the ontology as Turtle."""
-    from ontology.repository import OntologyRepository
+    from ontology.repository import default_repository
 
     start = time.perf_counter()
-    repository = OntologyRepository()
+    repository = default_repository()
     graph = repository.release_graph(version) if version else repository.graph()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(graph.serialize(format="turtle", encoding="utf-8"))

@@ -11,6 +11,7 @@ CLI while the API runs, …).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -138,6 +139,17 @@ class OntologyRepository:
         if not self.audit_file.exists():
             return []
         return [json.loads(line) for line in self.audit_file.read_text(encoding="utf-8").splitlines() if line]
+
+
+@functools.cache
+def _repository_at(root: Path) -> OntologyRepository:
+    return OntologyRepository(root)
+
+
+def default_repository() -> OntologyRepository:
+    """The repository under the configured data_dir, one instance per process: its parsed graph (13–25 s to read)
+    is reused by every call (API requests, CLI commands) until the file changes on disk."""
+    return _repository_at(get_settings().data_dir / "ontology")
 
 
 def isomorphic(a: Graph, b: Graph) -> bool:

@@ -81,9 +81,9 @@ def clean_data(driver: Driver) -> Driver:
 def ontology_repository() -> Any:
     """The current ontology on disk (`<data_dir>/ontology/ontology.ttl`, built from data/sources/ if missing);
     parsed once per session and shared (read-only: curation tests work on a copy)."""
-    from ontology.repository import OntologyRepository
+    from ontology.repository import default_repository
 
-    return OntologyRepository()
+    return default_repository()
 
 
 @pytest.fixture(scope="session")
