@@ -8,6 +8,7 @@ load gives. Links to ontology concepts use `MATCH`: a concept that is not in the
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -326,8 +327,8 @@ def load_offers(
             seen.add(record.offer_id)
             records.append(record)
     task = progress.add_task("offers: understanding", total=len(records)) if progress else None
-    for chunk in batches(records, 200):
-        enrich_offers(list(chunk), analyzer)
+    for chunk in batches(records, 1000):
+        enrich_offers(list(chunk), analyzer, n_process=min(2, os.cpu_count() or 1))
         if progress is not None and task is not None:
             progress.advance(task, len(chunk))
     write_employers(driver, list(employers.values()))

@@ -4,6 +4,7 @@ skills per offer, share of offers with no skill, facts found, and throughput. Wr
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ class Figures:
     with_education: float
     with_experience: float
     offers_per_second: float
+    offers_per_second_2: float
+    load_average: float
 
 
 def measure(path: Path = PEP_OFFERS) -> Figures:
@@ -43,6 +46,9 @@ def measure(path: Path = PEP_OFFERS) -> Figures:
             records.append(validate_offer(raw.fields, path.name, analyzer.catalogue, contract_required=False))
         except RecordError:
             continue
+    started = time.perf_counter()
+    enrich_offers(records, analyzer, n_process=2)
+    elapsed_2 = time.perf_counter() - started
     started = time.perf_counter()
     enrich_offers(records, analyzer)
     elapsed = time.perf_counter() - started
@@ -65,6 +71,8 @@ def measure(path: Path = PEP_OFFERS) -> Figures:
         with_education=sum(r.education_level is not None for r in records) / n,
         with_experience=sum(r.years_experience is not None for r in records) / n,
         offers_per_second=n / elapsed,
+        offers_per_second_2=n / elapsed_2,
+        load_average=os.getloadavg()[0],
     )
 
 
@@ -90,6 +98,8 @@ def figures_markdown(f: Figures) -> str:
             f"| education level found | {f.with_education:.1%} |",
             f"| years of experience found | {f.with_experience:.1%} |",
             f"| throughput, one process (offers/s) | {f.offers_per_second:.0f} |",
+            f"| throughput, two processes (offers/s) | {f.offers_per_second_2:.0f} |",
+            f"| machine load average during the run (1 min; {os.cpu_count()} cores) | {f.load_average:.1f} |",
             "",
         ]
     )

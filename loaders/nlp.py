@@ -166,13 +166,11 @@ class TextAnalyzer:
         norm = float(np.linalg.norm(mean))
         return mean / norm if norm else mean
 
-    def analyse(
-        self, texts: Iterable[str], titles: Iterable[str] | None = None, n_process: int = 1
-    ) -> Iterator[TextAnalysis]:
+    def analyse(self, texts: Iterable[str], titles: Iterable[str] | None = None) -> Iterator[TextAnalysis]:
         """One `TextAnalysis` per text, in order. `titles` (offer titles, CV positions) weigh in occupations."""
         texts = list(texts)
         title_list = list(titles) if titles is not None else [""] * len(texts)
-        docs = self.nlp.pipe(texts, batch_size=64, n_process=n_process)
+        docs = self.nlp.pipe(texts, batch_size=64)
         occupations = self.occupations.classify(texts, title_list)
         for text, doc, occs in zip(texts, docs, occupations, strict=True):
             yield self._analysis(text, doc, occs)

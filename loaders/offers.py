@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import html
 import json
+import math
+import multiprocessing
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from loaders.records import EmployerRecord, OfferRecord, RecordError
+from loaders.records import EmployerRecord, OfferRecord, RecordError, TextAnalysis
 from loaders.tabular import read_rows
 from loaders.values import (
     CATEGORIES,
@@ -61,6 +63,7 @@ WORKING_TIME_ALIASES = {w: w for w in WORKING_TIMES} | {
     "part_time": "temps_partiel",
     "temps_non_complet": "temps_partiel",
 }
+MIN_TEXTS_PER_PROCESS = 100  # below this, forking costs more than it saves
 PEP_PLACEHOLDER_EMPLOYER = EmployerRecord("pep:non-precise", "Employeur non précisé (Place de l'Emploi Public)")
 
 
@@ -155,7 +158,8 @@ def enrich_offers(records: list[OfferRecord], analyzer: TextAnalyzer, n_process:
     from ontology import uris
 
     texts = [f"{r.title}\n{r.description}" for r in records]
-    for record, analysis in zip(records, analyzer.analyse(texts, [r.title for r in records], n_process), strict=True):
+    analyses = analyse_in_processes(analyzer, texts, [r.title for r in records], n_process)
+    for record, analysis in zip(records, analyses, strict=True):
         facts = analysis.facts
         record.skills = analysis.skills
         record.occupations = analysis.occupations
@@ -170,6 +174,30 @@ def enrich_offers(records: list[OfferRecord], analyzer: TextAnalyzer, n_process:
         stated = [uris.grade(record.grade)] if record.grade else []
         stated += [uris.cadre_emplois(record.cadre_emplois)] if record.cadre_emplois else []
         record.required_grade_uris = stated or [u for u in (facts.grade_uri, facts.cadre_uri) if u][:1]
+
+
+_forked_analyzer: TextAnalyzer | None = None
+
+
+def analyse_in_processes(
+    analyzer: TextAnalyzer, texts: list[str], titles: list[str], n_process: int
+) -> list[TextAnalysis]:
+    """Split the texts over `n_process` forked workers, which inherit the built analyzer (matcher, TF-IDF, vectors)
+    instead of rebuilding it: spaCy's own `n_process` would reload the model and only parallelise tokenising."""
+    if n_process <= 1 or len(texts) < 2 * MIN_TEXTS_PER_PROCESS:
+        return list(analyzer.analyse(texts, titles))
+    global _forked_analyzer
+    _forked_analyzer = analyzer
+    size = math.ceil(len(texts) / n_process)
+    chunks = [(texts[i : i + size], titles[i : i + size]) for i in range(0, len(texts), size)]
+    with multiprocessing.get_context("fork").Pool(n_process) as pool:
+        parts = pool.map(_analyse_chunk, chunks)
+    return [analysis for part in parts for analysis in part]
+
+
+def _analyse_chunk(chunk: tuple[list[str], list[str]]) -> list[TextAnalysis]:
+    assert _forked_analyzer is not None
+    return list(_forked_analyzer.analyse(*chunk))
 
 
 def parse_offer(fields: dict[str, Any], source: str = "api") -> OfferRecord:

@@ -51,6 +51,7 @@ EXPERIENCE = (
         r"(?:d'au moins|de plus de|d'environ|minimum de|de|d')\s*" + _N + r"\s*(?:ans|annees?)"
     ),
 )
+RANGE = re.compile(_N + r"\s*(?:a|-|–)\s*" + _N + r"\s*(?:ans|annees)")
 ECHELON = re.compile(r"(\d{1,2})\s*(?:e|eme|er)?\s*echelon|echelon\s*:?\s*(\d{1,2})\b")
 POSTAL = re.compile(r"\b(\d{5})\s+([a-z][a-z'\- ]{1,40}?)(?=\s*(?:cedex\b|[,.;\n(]|$))")
 IN_BRACKETS = re.compile(r"\((\d{2,3}|2[ab])\)")
@@ -87,6 +88,8 @@ def education_level(folded: str) -> int | None:
 
 
 def years_of_experience(folded: str) -> float | None:
+    """Years of experience asked or stated; of a range ("3 à 5 ans d'expérience") the lower bound."""
+    folded = RANGE.sub(r"\1 ans", folded)
     values: list[float] = []
     for pattern in EXPERIENCE:
         for match in pattern.finditer(folded):
