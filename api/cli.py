@@ -81,3 +81,7 @@ def revoke(key_id: str) -> None:
         console.print(f"[red]no API key {key_id!r}[/red]")
         raise typer.Exit(1)
     console.print(f"revoked {key_id}")
+
+
+if __name__ == "__main__":  # `python -m api.cli create --role admin` until `vivier api-key` is mounted
+    api_key_app()

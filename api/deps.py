@@ -64,10 +64,9 @@ Model = Annotated[Recommender, Depends(get_recommender)]
 
 def check_offer_access(state: AppState, caller: Caller, offer_id: str) -> str | None:
     """The offer's employer; 404 when the offer is unknown, 403 when a recruiter's employer does not own it."""
-    employers = queries.offer_employers(state.driver, [offer_id], state.database)
-    if offer_id not in employers:
+    exists, employer_id = state.offer_employer(offer_id)
+    if not exists:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"offer {offer_id!r} not found")
-    employer_id = employers[offer_id]
     if caller.role == "recruiter" and employer_id != caller.employer_id:
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"offer {offer_id!r} belongs to another employer")
     return employer_id

@@ -13,9 +13,10 @@ from neo4j import Driver
 from api.push import WebhookDispatcher
 from api.traceability import LogWriter
 from graph.access import Caller, authenticate
-from graph.queries import record_recommendations
+from graph.queries import offer_employers, record_recommendations
 
 AUTH_CACHE_SECONDS = 10.0  # a revoked key stops working within this delay on other workers
+OFFER_CACHE_SECONDS = 60.0  # an offer's employer never changes; the cache only saves a round trip per ranking
 
 
 class Recommender(Protocol):
@@ -64,6 +65,7 @@ class AppState:
         self._recommender: Recommender | None = None
         self._lock = threading.Lock()
         self._auth_cache: dict[str, tuple[Caller, float]] = {}
+        self._offer_cache: dict[str, tuple[str | None, float]] = {}
 
     def recommender(self) -> Recommender:
         if self._recommender is None:
@@ -93,6 +95,20 @@ class AppState:
         else:
             self._auth_cache[key] = (caller, now + AUTH_CACHE_SECONDS)
         return caller
+
+    def offer_employer(self, offer_id: str) -> tuple[bool, str | None]:
+        """(exists, employer_id) of an offer; known offers are remembered for a minute, unknown ones never."""
+        cached = self._offer_cache.get(offer_id)
+        now = time.monotonic()
+        if cached and cached[1] > now:
+            return True, cached[0]
+        employers = offer_employers(self.driver, [offer_id], self.database)
+        if offer_id not in employers:
+            return False, None
+        if len(self._offer_cache) > 100_000:
+            self._offer_cache.clear()
+        self._offer_cache[offer_id] = (employers[offer_id], now + OFFER_CACHE_SECONDS)
+        return True, employers[offer_id]
 
     def forget_key(self, key_id: str) -> None:
         self._auth_cache = {k: v for k, v in self._auth_cache.items() if v[0].key_id != key_id}

@@ -431,6 +431,7 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None, tuple[str, ...]]] = [
     ("GET", "/v1/suggestions?offer_id=off-EA-00", None, REC),
     ("POST", "/v1/suggestions/SUGGESTION/feedback", {"decision": "kept"}, REC),
     ("POST", "/v1/webhooks", {"url": "http://127.0.0.1:9/x", "employer_id": "EA"}, REC),
+    ("DELETE", "/v1/webhooks/WEBHOOK", None, REC),
     ("GET", "/v1/logs?offer_id=off-EA-00", None, REC),
     ("GET", "/v1/gdpr/candidates/cand-ea", None, ("admin",)),
     ("DELETE", "/v1/gdpr/candidates/cand-does-not-exist", None, ("admin",)),
@@ -454,9 +455,13 @@ def _route_id(route: tuple[str, str, Any, Any]) -> str:
 
 def _resolve(api: dict[str, Any], path: str) -> str:
     """Routes on a suggestion need one of employer EA's: store it (MERGE, so idempotent)."""
+    from graph import queries
+
+    if "WEBHOOK" in path:
+        hook = queries.register_webhook(api["driver"], "http://127.0.0.1:9/ea", "candidates_for_offer", "EA")
+        return path.replace("WEBHOOK", hook)
     if "SUGGESTION" not in path:
         return path
-    from graph import queries
 
     row = {"kind": "candidate_for_offer", "offer_id": "off-EA-00", "candidate_id": "cand-00", "score": 0.5,
            "rank": 1, "model_version": api["version"]}  # fmt: skip
@@ -503,6 +508,16 @@ def test_a_recruiter_of_employer_b_gets_403_on_employer_a_data(api: dict[str, An
     method, path, body, _ = route
     response = call(api, "recB", method, _resolve(api, path), json=body)
     assert response.status_code == 403, response.text
+
+
+def test_listings_show_a_recruiter_only_its_own_employer_data(api: dict[str, Any]) -> None:
+    _resolve(api, "/v1/webhooks/WEBHOOK")  # employer EA has a webhook
+    _resolve(api, "/v1/suggestions/SUGGESTION/feedback")  # and a suggestion
+    for path in ("/v1/webhooks", "/v1/suggestions"):
+        rows = call(api, "recB", "GET", path).json()
+        assert all(row["employer_id"] == "EB" for row in rows), path
+        assert any(row["employer_id"] == "EA" for row in call(api, "recA", "GET", path).json()), path
+    assert call(api, "recB", "GET", "/v1/offers").json() == [f"off-EB-{j:02d}" for j in (1, 4, 7, 10)]
 
 
 def test_revoked_key_stops_working(api: dict[str, Any]) -> None:
