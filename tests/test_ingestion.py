@@ -136,3 +136,14 @@ def test_personal_data_never_reaches_neo4j(db: Driver, tmp_path: Path) -> None:
         assert personal.lower() not in text, personal
         if sum(c.isdigit() for c in personal) >= 8:
             assert "".join(c for c in personal if c.isdigit()) not in digits, personal
+
+
+def test_vivier_load_dataset_command(db: Driver) -> None:
+    from typer.testing import CliRunner
+
+    from vivier.cli import app
+
+    result = CliRunner().invoke(app, ["load", "dataset", str(DATASET)])
+    assert result.exit_code == 0, result.output
+    assert "offer" in result.output and "application" in result.output
+    assert count(db, "MATCH ()-[a:APPLIED]->() RETURN count(a)") == 4

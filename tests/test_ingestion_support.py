@@ -51,6 +51,9 @@ def write_ontology_stubs(driver: Driver) -> None:
     from ontology.catalogue import load_catalogue
 
     catalogue = load_catalogue()
+    present = driver.execute_query("MATCH (c:Skill) RETURN count(c) AS n").records[0]["n"]
+    if present >= len(catalogue.skills):
+        return  # the stubs (or the real ontology) are there
     groups: dict[str, list[dict[str, Any]]] = {
         "Skill": [{"uri": s.uri, "label": s.label} for s in catalogue.skills.values()],
         "EmploiReference": [{"uri": o.uri, "label": o.label} for o in catalogue.occupations_of("RMFP")],
