@@ -110,5 +110,8 @@ class AppState:
         self._offer_cache[offer_id] = (employers[offer_id], now + OFFER_CACHE_SECONDS)
         return True, employers[offer_id]
 
+    def forget_offer(self, offer_id: str) -> None:
+        self._offer_cache.pop(offer_id, None)
+
     def forget_key(self, key_id: str) -> None:
         self._auth_cache = {k: v for k, v in self._auth_cache.items() if v[0].key_id != key_id}

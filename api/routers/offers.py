@@ -56,6 +56,7 @@ def update_offer(offer_id: str, body: OfferIn, state: State, caller: RecruiterOr
     check_offer_access(state, caller, offer_id)
     employer_id = _owning_employer(state, caller, body)
     _write_offer(state, body, employer_id)
+    state.forget_offer(offer_id)
     model.embed_new_offer(state.driver, offer_id)
     pushed = service.push_for_offer(state, model, offer_id, employer_id)
     return OfferCreated(offer_id=offer_id, employer_id=employer_id, suggestions=[Suggestion(**s) for s in pushed])
