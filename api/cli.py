@@ -6,10 +6,12 @@ Mount the keys with `app.add_typer(api_key_app, name="api-key")` in `vivier/cli.
 from __future__ import annotations
 
 import typer
+from neo4j import Driver
 from rich.console import Console
 from rich.table import Table
 
-from graph.access import AccessError, create_api_key, list_api_keys, revoke_api_key
+from graph import queries
+from graph.access import AccessError, Caller, create_api_key, list_api_keys, revoke_api_key
 from graph.db import connect
 from vivier.settings import get_settings
 
@@ -31,6 +33,43 @@ def serve(
         uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
     else:
         uvicorn.run(create_app(get_settings()), host=host, port=port, log_level="info")
+
+
+def print_top_candidates(driver: Driver, offer_ids: list[str], k: int = 5, out: Console | None = None) -> None:
+    """Ranked candidates for offers as tables (the demo's last step), through the same code as the API: same
+    eligibility, same explanations, and each ranking logged as served to the `cli` caller."""
+    from api import service
+    from api.push import WebhookDispatcher
+    from api.state import AppState
+
+    out = out or console
+    settings = get_settings()
+    state = AppState(driver, settings.neo4j_database, WebhookDispatcher(settings.webhook_secret.get_secret_value()))
+    model = state.recommender()
+    caller = Caller(key_id="cli", role="admin", employer_id=None, label="vivier command line")
+    for offer_id in offer_ids:
+        found = queries.offer(driver, offer_id, settings.neo4j_database)
+        if found is None:
+            out.print(f"[red]offer {offer_id!r} not found[/red]")
+            continue
+        ranked, verdicts = service.rank_candidates(state, model, offer_id, k, eligible_only=False)
+        reasons = service.explanations(state, offer_id, [c for c, _ in ranked], model.version)
+        service.log_served(state, caller, "cli_candidates_for_offer", model.version, ranked, offer_id=offer_id)
+        table = Table(title=f"{found.get('title')} ({offer_id}) — model {model.version}; suggestions only")
+        for column in ("#", "candidate", "score", "eligibility", "skills shared", "essential missing", "route"):
+            table.add_column(column)
+        for rank, (candidate_id, score) in enumerate(ranked, start=1):
+            why, verdict = reasons[candidate_id], verdicts[candidate_id]
+            route = why.career_route
+            table.add_row(
+                str(rank), candidate_id, f"{score:.3f}",
+                f"{verdict.route or 'non'}" if verdict.eligible else "non éligible",
+                ", ".join(s.label or s.uri for s in why.skills_shared[:3]),
+                str(sum(1 for s in why.skills_missing if s.essential)),
+                "—" if route is None else f"{route.length} étape(s)",
+            )  # fmt: skip
+        out.print(table)
+    state.log_writer.stop()
 
 
 @api_key_app.command("create")

@@ -571,6 +571,20 @@ def test_ontology_endpoints_for_hr_experts(api: dict[str, Any]) -> None:
     assert call(api, "hr", "GET", "/v1/ontology/audit").status_code == 200
 
 
+def test_ranked_candidates_print_as_a_table_for_the_demo(api: dict[str, Any]) -> None:
+    from rich.console import Console
+
+    from api.cli import print_top_candidates
+
+    out = Console(record=True, width=200)
+    print_top_candidates(api["driver"], ["off-EA-00", "no-such-offer"], k=3, out=out)
+    text = out.export_text()
+    assert "off-EA-00" in text and api["version"] in text and "suggestions only" in text
+    assert text.count("cand-") >= 3 and "no-such-offer" in text
+    logged = call(api, "admin", "GET", "/v1/logs", params={"offer_id": "off-EA-00"}).json()
+    assert any(entry["caller_key_id"] == "cli" for entry in logged)
+
+
 def test_health_and_readiness(api: dict[str, Any]) -> None:
     assert api["client"].get("/health").json() == {"status": "ok"}
     ready = api["client"].get("/ready")
