@@ -7,7 +7,7 @@ does not allow the operation. Ownership is checked after existence, so a missing
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import APIKeyHeader
@@ -15,6 +15,14 @@ from fastapi.security import APIKeyHeader
 from api.state import AppState, Recommender
 from graph import queries
 from graph.access import Caller
+
+# Documented on every protected router, so that the OpenAPI schema lists the errors a client must handle.
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "missing, unknown or revoked API key"},
+    403: {"description": "the key's role or employer does not allow this"},
+    404: {"description": "the offer, candidate, occupation or suggestion does not exist"},
+    503: {"description": "Neo4j unreachable or no trained model; see the Retry-After header"},
+}
 
 api_key_header = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="An API key created by `vivier api-key create` (viv_…)."

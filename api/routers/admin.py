@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Response
 
-from api.deps import Admin, State
+from api.deps import ERRORS, Admin, State
 from api.schemas import ApiKeyCreated, ApiKeyIn
 from graph.access import AccessError, create_api_key, list_api_keys, revoke_api_key
 
-router = APIRouter(prefix="/v1/admin", tags=["admin"])
+router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=ERRORS)
 
 
 @router.post("/api-keys", status_code=201, response_model=ApiKeyCreated, summary="Create an API key")

@@ -7,13 +7,13 @@ from datetime import date
 
 from fastapi import APIRouter, HTTPException
 
-from api.deps import RecruiterOrAdmin, State, check_offer_access
+from api.deps import ERRORS, RecruiterOrAdmin, State, check_offer_access
 from api.schemas import Application, ApplicationIn, ApplicationUpdate
 from graph import queries
 from graph.writes import write_applications
 from loaders.records import ApplicationRecord
 
-router = APIRouter(prefix="/v1", tags=["applications"])
+router = APIRouter(prefix="/v1", tags=["applications"], responses=ERRORS)
 
 
 def _write(state: State, row: dict) -> None:

@@ -9,14 +9,14 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile
 
 from api import service
-from api.deps import Model, RecruiterOrAdmin, State, check_candidate_access, check_offer_access
+from api.deps import ERRORS, Model, RecruiterOrAdmin, State, check_candidate_access, check_offer_access
 from api.schemas import CandidateCreated, OfferMatch, OffersForCandidate, Suggestion
 from graph import queries
 from graph.writes import write_applications, write_candidates
 from loaders.cvs import parse_cv
 from loaders.records import ApplicationRecord, RecordError
 
-router = APIRouter(prefix="/v1/candidates", tags=["candidates"])
+router = APIRouter(prefix="/v1/candidates", tags=["candidates"], responses=ERRORS)
 MAX_CV_BYTES = 10 * 1024 * 1024
 CV_SUFFIXES = (".pdf", ".docx", ".json", ".txt")
 

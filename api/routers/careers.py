@@ -7,13 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 
 from api import service
-from api.deps import CurrentCaller, Model, RecruiterOrAdmin, State, check_candidate_access
+from api.deps import ERRORS, CurrentCaller, Model, RecruiterOrAdmin, State, check_candidate_access
 from api.schemas import CareerPaths, ConceptRef, NextStep, NextSteps
 from api.state import AppState, Recommender
 from graph import explain
 from graph.access import Caller
 
-router = APIRouter(prefix="/v1", tags=["careers"])
+router = APIRouter(prefix="/v1", tags=["careers"], responses=ERRORS)
 K = Annotated[int, Query(ge=1, le=50)]
 
 

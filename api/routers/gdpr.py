@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 
-from api.deps import Admin, RecruiterOrAdmin, State, check_offer_access
+from api.deps import ERRORS, Admin, RecruiterOrAdmin, State, check_offer_access
 from graph import queries
 
-router = APIRouter(prefix="/v1", tags=["gdpr and traceability"])
+router = APIRouter(prefix="/v1", tags=["gdpr and traceability"], responses=ERRORS)
 
 
 @router.get("/gdpr/candidates/{candidate_id}", summary="Export everything held about a candidate")

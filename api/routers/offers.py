@@ -7,14 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, status
 
 from api import service
-from api.deps import Model, RecruiterOrAdmin, State, check_employer_access, check_offer_access
+from api.deps import ERRORS, Model, RecruiterOrAdmin, State, check_employer_access, check_offer_access
 from api.schemas import CandidateMatch, CandidatesForOffer, OfferCreated, OfferIn, PairScore, Suggestion
 from graph import queries
 from graph.writes import write_offers
 from loaders.offers import parse_offer
 from loaders.records import RecordError
 
-router = APIRouter(prefix="/v1/offers", tags=["offers"])
+router = APIRouter(prefix="/v1/offers", tags=["offers"], responses=ERRORS)
 K = Annotated[int, Query(ge=1, le=100, description="how many to return")]
 
 

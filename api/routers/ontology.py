@@ -8,12 +8,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Query
 
-from api.deps import Curator, State
+from api.deps import ERRORS, Curator, State
 from graph.curation import apply_change, audit_log, concept_with_neighbours, search_concepts
 from ontology.curation import CurationError, change_from_dict
 from ontology.validate import OntologyValidationError
 
-router = APIRouter(prefix="/v1/ontology", tags=["ontology"])
+router = APIRouter(prefix="/v1/ontology", tags=["ontology"], responses=ERRORS)
 
 CHANGE_EXAMPLE = {"op": "add_label", "uri": "https://id.vivier.fr/rome/fiche/K1401", "label": "Agent d'accueil"}
 

@@ -6,11 +6,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response
 
-from api.deps import RecruiterOrAdmin, State, check_employer_access, check_offer_access
+from api.deps import ERRORS, RecruiterOrAdmin, State, check_employer_access, check_offer_access
 from api.schemas import FeedbackIn, Suggestion, Webhook, WebhookIn
 from graph import queries
 
-router = APIRouter(prefix="/v1", tags=["suggestions"])
+router = APIRouter(prefix="/v1", tags=["suggestions"], responses=ERRORS)
 
 
 @router.get("/suggestions", response_model=list[Suggestion], summary="Suggestions pushed to the caller's employer")
