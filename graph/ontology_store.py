@@ -48,12 +48,19 @@ def concept_class(graph: Graph, subject: URIRef) -> str | None:
     return None
 
 
-def node_properties(graph: Graph, subject: URIRef) -> dict[str, Any]:
+def class_index(graph: Graph) -> dict[Any, str]:
+    """Every typed concept's class, in one pass (a full load would otherwise look types up ~500k times)."""
+    return {s: CLASS_BY_URI[str(o)] for s, o in graph.subject_objects(RDF.type) if str(o) in CLASS_BY_URI}
+
+
+def concept_rows(graph: Graph, subject: URIRef, classes: dict[Any, str]) -> tuple[dict[str, Any], list[tuple]]:
+    """A concept's node properties and its (relationship type, fixed properties, target) list, in one pass."""
     props: dict[str, Any] = {"uri": str(subject), "alt_labels": [], "source_ids": [], "deprecated": False}
     sources: list[str] = []
     external: list[str] = []
+    relations: list[tuple] = []
     for predicate, obj in graph.predicate_objects(subject):
-        name = PROPERTIES.get(str(predicate))
+        name, mapped = PROPERTIES.get(str(predicate)), RELATIONS.get(str(predicate))
         if name and isinstance(obj, Literal):
             value = obj.toPython()
             if name == "source":
@@ -64,35 +71,57 @@ def node_properties(graph: Graph, subject: URIRef) -> dict[str, Any]:
                 props[name] = [int(i) for i in str(value).split(",") if i]
             else:
                 props[name] = value
-        elif str(predicate) in RELATIONS and isinstance(obj, URIRef) and concept_class(graph, obj) is None:
-            external.append(str(obj))  # e.g. skos:exactMatch to the official ESCO URI
+        elif mapped and isinstance(obj, URIRef):
+            if obj in classes:
+                relations.append((mapped[0], mapped[1], str(obj)))
+            else:
+                external.append(str(obj))  # e.g. skos:exactMatch to the official ESCO URI
     props["alt_labels"].sort()
     props["source_ids"].sort()
     props["source"] = " | ".join(sorted(sources))
     props["external_matches"] = sorted(external)
     props["label_folded"] = fold(str(props.get("label", "")))
     props["alt_folded"] = " | ".join(fold(a) for a in props["alt_labels"])
-    return props
+    return props, relations
+
+
+def node_properties(graph: Graph, subject: URIRef) -> dict[str, Any]:
+    return concept_rows(graph, subject, _LazyClasses(graph))[0]
+
+
+class _LazyClasses(dict):
+    """`obj in classes` for a few subjects (curation sync) without indexing the whole graph."""
+
+    def __init__(self, graph: Graph) -> None:
+        super().__init__()
+        self.graph = graph
+
+    def __contains__(self, item: object) -> bool:
+        return isinstance(item, URIRef) and concept_class(self.graph, item) is not None
 
 
 def rows_from_graph(graph: Graph, subjects: Iterable[URIRef] | None = None) -> Rows:
-    """Rows for the given subjects (default: every concept and mobility of the graph)."""
+    """Rows for the given subjects (default: every concept and mobility of the graph). A ROME fiche brings its
+    outgoing mobilities along, since they are stored on reified `v:Mobility` resources."""
     rows = Rows()
     if subjects is None:
-        subjects = {s for s in graph.subjects(RDF.type, None) if isinstance(s, URIRef)}
-    for subject in subjects:
+        classes: dict[Any, str] = class_index(graph)
+        subjects = [*classes, *(m for m in graph.subjects(RDF.type, MOBILITY_CLASS) if isinstance(m, URIRef))]
+    else:
+        classes = _LazyClasses(graph)
+        subjects = list(subjects)
+        subjects += [m for s in list(subjects) for m in graph.subjects(V.fromFiche, s) if isinstance(m, URIRef)]
+    for subject in dict.fromkeys(subjects):
         if (subject, RDF.type, MOBILITY_CLASS) in graph:
             rows.relationships[MOBILITY].append(mobility_row(graph, subject))
             continue
-        cls = concept_class(graph, subject)
+        cls = classes[subject] if not isinstance(classes, _LazyClasses) else concept_class(graph, subject)
         if cls is None:
             continue
-        rows.nodes[(CONCEPT, *CLASSES[cls])].append(node_properties(graph, subject))
-        for predicate, obj in graph.predicate_objects(subject):
-            mapped = RELATIONS.get(str(predicate))
-            if mapped and isinstance(obj, URIRef) and concept_class(graph, obj) is not None:
-                rel_type, fixed = mapped
-                rows.relationships[rel_type].append({"from": str(subject), "to": str(obj), "props": dict(fixed)})
+        props, relations = concept_rows(graph, subject, classes)
+        rows.nodes[(CONCEPT, *CLASSES[cls])].append(props)
+        for rel_type, fixed, target in relations:
+            rows.relationships[rel_type].append({"from": str(subject), "to": target, "props": dict(fixed)})
     return rows
 
 
@@ -249,9 +278,9 @@ def sync_concepts(driver: Driver, graph: Graph, subjects: Iterable[URIRef], data
         uris=uris, types=ONTOLOGY_RELATIONSHIPS, database_=database,
     )  # fmt: skip
     rows = rows_from_graph(graph, subjects)
-    for node_rows in rows.nodes.values():
-        for row in node_rows:  # `=` (not `+=`) on a copy: removed labels and properties must disappear
+    for node_rows in rows.nodes.values():  # `=` (not `+=`): removed properties must disappear
+        for batch in _batches(node_rows):
             driver.execute_query(
-                f"MATCH (n:{CONCEPT} {{uri: $uri}}) SET n = $row", uri=row["uri"], row=row, database_=database
+                f"UNWIND $rows AS row MATCH (n:{CONCEPT} {{uri: row.uri}}) SET n = row", rows=batch, database_=database
             )
     write_rows(driver, rows, database)

@@ -100,6 +100,7 @@ def test_labels_end_to_end(mini: tuple[Driver, OntologyRepository]) -> None:
 
     apply_change(RemoveLabel(FICHE, "Chargée de mission politiques publiques"), "hr:bob", driver, repository)
     assert "Chargée de mission politiques publiques" not in node(driver, FICHE)["alt_labels"]
+    assert {("MOBILITY", FICHE2, None), ("BROADER", DOMAINE, None)} <= relations(driver, FICHE)  # re-synced whole
 
     audit = repository.audit_entries()
     assert [e["change"]["op"] for e in audit] == ["add_label", "change_label", "remove_label"]
