@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 from neo4j import Driver
@@ -39,6 +40,84 @@ class Recommender(Protocol):
     def embed_new_candidate(self, driver: Driver, candidate_id: str) -> Any: ...
 
 
+class _ReadWriteLock:
+    """Many readers or one writer: rankings run side by side, embedding a new node waits for them."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writing = False
+
+    @contextmanager
+    def read(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._writing)
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._writing and self._readers == 0)
+            self._writing = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writing = False
+                self._cond.notify_all()
+
+
+class GuardedRecommender:
+    """The model shared by the server's threads. Embedding a new offer or candidate grows the in-memory matrices,
+    which a concurrent top-k must not see half done: embeds take the write side of a lock, rankings the read side.
+    (A ranking that meets an offer unknown to the model embeds it under the read side: rare, offers created
+    through this API are embedded first.)"""
+
+    def __init__(self, inner: Recommender) -> None:
+        self.inner = inner
+        self.version = inner.version
+        self._lock = _ReadWriteLock()
+
+    def recommend_candidates(
+        self, driver: Driver, offer_id: str, k: int, eligible_only: bool
+    ) -> list[tuple[str, float]]:
+        with self._lock.read():
+            return self.inner.recommend_candidates(driver, offer_id, k, eligible_only)
+
+    def recommend_offers(self, driver: Driver, candidate_id: str, k: int) -> list[tuple[str, float]]:
+        with self._lock.read():
+            return self.inner.recommend_offers(driver, candidate_id, k)
+
+    def score_pair(self, driver: Driver, candidate_id: str, offer_id: str) -> float:
+        with self._lock.read():
+            return self.inner.score_pair(driver, candidate_id, offer_id)
+
+    def next_steps(self, driver: Driver, occupation_uri: str, k: int) -> list[tuple[str, float]]:
+        with self._lock.read():
+            return self.inner.next_steps(driver, occupation_uri, k)
+
+    def embed_new_offer(self, driver: Driver, offer_id: str) -> Any:
+        with self._lock.write():
+            return self.inner.embed_new_offer(driver, offer_id)
+
+    def embed_new_candidate(self, driver: Driver, candidate_id: str) -> Any:
+        with self._lock.write():
+            return self.inner.embed_new_candidate(driver, candidate_id)
+
+    def forget_candidate(self, candidate_id: str) -> None:
+        """After a GDPR erase: drop the embedding from memory when the model can (rankings filter it anyway)."""
+        forget = getattr(self.inner, "forget_candidate", None)
+        if callable(forget):
+            with self._lock.write():
+                forget(candidate_id)
+
+
 class ModelUnavailable(RuntimeError):
     """No trained model yet: the recommendation endpoints answer 503 until `vivier train` has run."""
 
@@ -62,17 +141,17 @@ class AppState:
         self.dispatcher = dispatcher
         self.log_writer = LogWriter(lambda entries: record_recommendations(driver, entries, database))
         self._loader = recommender_loader
-        self._recommender: Recommender | None = None
+        self._recommender: GuardedRecommender | None = None
         self._lock = threading.Lock()
         self._auth_cache: dict[str, tuple[Caller, float]] = {}
         self._offer_cache: dict[str, tuple[str | None, float]] = {}
 
-    def recommender(self) -> Recommender:
+    def recommender(self) -> GuardedRecommender:
         if self._recommender is None:
             with self._lock:
                 if self._recommender is None:
                     try:
-                        self._recommender = self._loader(self.driver)
+                        self._recommender = GuardedRecommender(self._loader(self.driver))
                     except (LookupError, FileNotFoundError, ImportError) as error:
                         raise ModelUnavailable(f"no trained model to serve ({error}); run `vivier train`") from error
         return self._recommender
@@ -81,7 +160,7 @@ class AppState:
         with self._lock:
             self._recommender = None
 
-    def model_if_loaded(self) -> Recommender | None:
+    def model_if_loaded(self) -> GuardedRecommender | None:
         return self._recommender
 
     def authenticate(self, key: str) -> Caller | None:

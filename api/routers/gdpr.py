@@ -33,9 +33,9 @@ def erase_candidate(candidate_id: str, state: State, caller: Admin) -> dict:
         raise HTTPException(404, f"candidate {candidate_id!r} not found")
     state.log_writer.flush()  # entries served while the erase ran
     erased["logs"] += queries.scrub_logs(state.driver, candidate_id, state.database)
-    forget = getattr(state.model_if_loaded(), "forget_candidate", None)
-    if callable(forget):
-        forget(candidate_id)  # the in-memory embedding matrix must not keep serving the erased candidate
+    model = state.model_if_loaded()
+    if model is not None:
+        model.forget_candidate(candidate_id)  # the in-memory embedding matrix must not keep the erased candidate
     return {"candidate_id": candidate_id, "erased": True, **erased}
 
 
