@@ -11,38 +11,22 @@ from typing import Any
 from api.push import Delivery
 from api.schemas import Eligibility, Explanation
 from api.state import AppState, Recommender
-from gnn.eligibility import diploma_level
+from gnn.eligibility import candidate_profiles_from_neo4j, offer_requirement_from_neo4j
 from graph import explain, queries
 from graph.access import Caller
-from ontology.eligibility import StatutoryProfile, StatutoryRequirement, check_eligibility
+from ontology.eligibility import check_eligibility
 
 PUSH_TOP_K = 10  # suggestions stored and pushed when an offer or a CV arrives
 
 
-def statutory_profile(row: dict[str, Any]) -> StatutoryProfile:
-    # Same reading of the candidate as the model's eligibility filter (gnn.eligibility), so both agree.
-    return StatutoryProfile(
-        status="titulaire" if row.get("titulaire") else "contractuel",
-        diploma_level=diploma_level(row.get("education_level")),
-        versant=row.get("versant") or next(iter(row.get("versants") or []), None),
-        categorie=row.get("categorie") or next(iter(row.get("categories") or []), None),
-        cadre_emplois=next(iter(row.get("cadres") or []), None),
-        grade=next(iter(row.get("grades") or []), None),
-    )
-
-
 def eligibilities(state: AppState, offer_id: str, candidate_ids: Sequence[str]) -> dict[str, Eligibility]:
-    requirement_row, candidates = queries.eligibility_data(state.driver, offer_id, candidate_ids, state.database)
-    requirement = StatutoryRequirement(
-        contract=requirement_row.get("contract") or "titulaire_ou_contractuel",
-        versant=requirement_row.get("versant"),
-        categorie=requirement_row.get("categorie"),
-        cadre_emplois=next(iter(requirement_row.get("cadres") or []), None),
-        grade=next(iter(requirement_row.get("grades") or []), None),
-    )
+    """Statutory eligibility with its reasons, for the candidates still in the graph (an erased one is absent).
+    The facts are read by `gnn.eligibility`, as the model's own `eligible_only` filter reads them, so both agree."""
+    requirement = offer_requirement_from_neo4j(state.driver, offer_id)
+    profiles = candidate_profiles_from_neo4j(state.driver, list(candidate_ids))
     result = {}
-    for candidate_id in candidates:
-        verdict = check_eligibility(statutory_profile(candidates[candidate_id]), requirement)
+    for candidate_id, profile in profiles.items():
+        verdict = check_eligibility(profile, requirement)
         result[candidate_id] = Eligibility(eligible=verdict.eligible, route=verdict.route, reasons=verdict.reasons)
     return result
 

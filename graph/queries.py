@@ -105,35 +105,6 @@ def employer_offer_ids(driver: Driver, employer_id: str, database: str | None = 
     return [r["id"] for r in records]
 
 
-# --- statutory data for eligibility ------------------------------------------------------------------------
-def eligibility_data(
-    driver: Driver, offer_id: str, candidate_ids: Sequence[str], database: str | None = None
-) -> tuple[Row, dict[str, Row]]:
-    """What the offer requires (versant, catégorie, cadre d'emplois, grade, contract) and each candidate's status."""
-    # One round trip: this runs on every ranking served.
-    records, _, _ = driver.execute_query(
-        "MATCH (o:Offer {offer_id: $offer_id}) "
-        "CALL (o) { OPTIONAL MATCH (o)-[:REQUIRES_GRADE]->(g:Grade) "
-        "  OPTIONAL MATCH (o)-[:REQUIRES_GRADE]->(ce:CadreEmplois) "
-        "  RETURN collect(DISTINCT g.uri) AS grades, collect(DISTINCT ce.uri) AS cadres } "
-        "CALL () { UNWIND $ids AS id MATCH (c:Candidate {candidate_id: id}) "
-        "  CALL (c) { OPTIONAL MATCH (c)-[:HOLDS_GRADE]->(g:Grade) OPTIONAL MATCH (g)-[:GRADE_OF]->(ce:CadreEmplois) "
-        "    OPTIONAL MATCH (ce)-[:IN_CATEGORIE]->(cat:Categorie) OPTIONAL MATCH (ce)-[:IN_VERSANT]->(v:Versant) "
-        "    RETURN collect(DISTINCT g.uri) AS grades, collect(DISTINCT ce.uri) AS cadres, "
-        "      collect(DISTINCT coalesce(cat.code, cat.label)) AS categories, "
-        "      collect(DISTINCT coalesce(v.code, v.label)) AS versants } "
-        "  RETURN collect({id: id, titulaire: c.titulaire, education_level: c.education_level, versant: c.versant, "
-        "    categorie: c.categorie, grades: grades, cadres: cadres, categories: categories, versants: versants}) "
-        "    AS candidates } "
-        "RETURN o.versant AS versant, o.categorie AS categorie, o.contract AS contract, grades, cadres, candidates",
-        offer_id=offer_id, ids=list(candidate_ids), database_=database,
-    )  # fmt: skip
-    if not records:
-        return {}, {}
-    requirement = {k: records[0][k] for k in ("versant", "categorie", "contract", "grades", "cadres")}
-    return requirement, {row["id"]: row for row in records[0]["candidates"]}
-
-
 # --- suggestions and feedback ------------------------------------------------------------------------------
 def suggestion_id(kind: str, offer_id: str, candidate_id: str) -> str:
     return hashlib.sha256(f"{kind}|{offer_id}|{candidate_id}".encode()).hexdigest()[:20]
