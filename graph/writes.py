@@ -87,7 +87,7 @@ CALL (c, row) {
 CALL (c, row) {
   UNWIND row.held AS h MATCH (occ:Concept {uri: h.uri})
   CREATE (c)-[:HELD {start: h.start, end: h.end, order: h.order, position: h.position, scheme: h.scheme,
-                     score: h.score}]->(occ)
+                     score: h.score, employer_kind: h.employer_kind}]->(occ)
 }
 CALL (c, row) {
   WITH c, row WHERE row.grade_uri IS NOT NULL
@@ -242,6 +242,7 @@ def _candidate_row(r: CandidateRecord) -> dict[str, Any]:
             "end": e.end,
             "order": e.order,
             "position": e.position,
+            "employer_kind": e.employer_kind,
         }
         for e in r.experiences
         for o in e.occupations

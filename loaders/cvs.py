@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from loaders.pseudonym import candidate_id, scrub
 from loaders.records import CandidateRecord, ExperienceRecord, RecordError, SkillMention
 from loaders.statutory import statutory_facts
-from loaders.values import parse_date
+from loaders.values import employer_kind_of, parse_date
 
 if TYPE_CHECKING:
     from loaders.nlp import TextAnalyzer
@@ -247,7 +247,9 @@ def _experiences(positions: list[dict[str, Any]], names: list[str], analyzer: Te
         start = parse_date(step.get("startDate"), f"work[{number}].startDate")
         end = parse_date(step.get("endDate"), f"work[{number}].endDate")
         summary = " ".join([str(step.get("summary") or ""), *map(str, step.get("highlights") or [])])
-        steps.append((start or "", ExperienceRecord(scrub(position, names), 0, start, end), summary))
+        employer = str(step.get("name") or position)  # free-text CVs: "Infirmière, CHU de Brest"
+        experience = ExperienceRecord(scrub(position, names), 0, start, end, employer_kind_of(employer))
+        steps.append((start or "", experience, summary))
     steps.sort(key=lambda s: s[0], reverse=True)  # order 0 = the most recent step
     experiences = [e for _, e, _ in steps]
     if experiences:

@@ -32,6 +32,35 @@ AGE = re.compile(r"\b\d{2}\s+ans\b(?=\s*(?:[,;\n)]|$))", re.IGNORECASE)
 LABELLED_NAME = re.compile(r"(?:^|\n)\s*(?:nom(?:\s+et\s+pr[ée]nom)?|pr[ée]nom|name)\s*:\s*[^\n]+", re.IGNORECASE)
 
 
+# Name particles are also French words ("Le Gall", "Da Silva"): removed with the whole name, never on their own.
+PARTICLES = {
+    "le",
+    "la",
+    "les",
+    "de",
+    "du",
+    "des",
+    "da",
+    "di",
+    "do",
+    "dos",
+    "van",
+    "von",
+    "der",
+    "den",
+    "el",
+    "al",
+    "ben",
+    "bin",
+    "mac",
+    "mc",
+    "st",
+    "ste",
+    "saint",
+    "sainte",
+}
+
+
 def candidate_id(source: str, candidate_ref: str) -> str:
     key = get_settings().pseudonym_key.get_secret_value().encode()
     return hmac.new(key, f"{source}:{candidate_ref}".encode(), hashlib.sha256).hexdigest()
@@ -49,7 +78,7 @@ def scrub(text: str, names: Iterable[str] = (), phrases: Iterable[str] = ()) -> 
     text = POSTAL_CITY.sub("[adresse]", text)
     text = LABELLED_NAME.sub("\n[nom]", text)
     text = AGE.sub("[âge]", text)
-    for phrase in sorted(set(phrases), key=len, reverse=True):
+    for phrase in sorted({*phrases, *(n for n in names if n)}, key=len, reverse=True):
         text = re.sub(rf"(?<![\w]){re.escape(phrase)}(?![\w])", "[nom]", text)
     for word in _name_words(names):
         text = re.sub(rf"(?<![\w]){re.escape(word)}(?![\w])", "[nom]", text, flags=re.IGNORECASE)
@@ -61,7 +90,7 @@ def _name_words(names: Iterable[str]) -> list[str]:
     for name in names:
         for word in re.split(r"[\s,]+", name or ""):
             word = word.strip(".-'’()")
-            if len(word) >= 2 and not word.isdigit():
+            if len(word) >= 2 and not word.isdigit() and word.lower() not in PARTICLES:
                 words.add(word)
                 words.update(part for part in word.split("-") if len(part) >= 2)
     return sorted(words, key=len, reverse=True)  # longest first so that "Jean-Pierre" goes before "Jean"

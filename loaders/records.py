@@ -103,6 +103,7 @@ class ExperienceRecord:
     order: int  # 0 = the most recent step
     start: str | None = None
     end: str | None = None
+    employer_kind: str | None = None  # commune, epci, departement, region, etat, hopital (from the employer's name)
     occupations: list[OccupationScore] = field(default_factory=list)
 
 

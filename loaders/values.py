@@ -316,3 +316,25 @@ def optional_text(row: Mapping[str, object], field_name: str) -> str | None:
     if not isinstance(value, str):
         raise RecordError(field_name, f"expected text, got {type(value).__name__}")
     return value.strip()
+
+
+# The kind of a public employer from its name, first match wins ("Centre hospitalier", "Mairie de …").
+EMPLOYER_NAME_KINDS = (
+    ("hopital", re.compile(r"\b(?:chu|chr|ch|hopita|hospitali|ehpad|centre hospitalier|ap-hp|aphp|clinique)")),
+    ("region", re.compile(r"\b(?:region|conseil regional)\b")),
+    ("departement", re.compile(r"\b(?:conseil departemental|departement d|departement de|sdis)\b")),
+    ("epci", re.compile(r"\b(?:communaute|metropole|agglomeration|syndicat|sivom|sivu|epci|intercommunal)")),
+    ("commune", re.compile(r"\b(?:mairie|ville|commune|ccas|centre communal)\b")),
+    (
+        "etat",
+        re.compile(
+            r"\b(?:ministere|prefecture|rectorat|direction departementale|direction regionale|"
+            r"dreal|dgfip|academie|tresor|douane|police|gendarmerie|armee|universite|etat)\b"
+        ),
+    ),
+)
+
+
+def employer_kind_of(name: str) -> str | None:
+    folded = fold(name)
+    return next((kind for kind, pattern in EMPLOYER_NAME_KINDS if pattern.search(folded)), None)

@@ -85,6 +85,7 @@ def test_json_resume_cv_is_pseudonymised_and_understood() -> None:
     assert (cv.titulaire, cv.categorie, cv.versant, cv.echelon, cv.departement) == (True, "B", "FPT", 6, "69")
     assert cv.grade_uri is not None and cv.education_level == 5
     assert [e.order for e in cv.experiences] == [0, 1] and cv.experiences[0].start == "2018-09-01"
+    assert [e.employer_kind for e in cv.experiences] == ["commune", "departement"]
     assert any(s.source == "declared" for s in cv.skills) and any(s.source == "matcher" for s in cv.skills)
 
 
@@ -141,3 +142,9 @@ def test_values() -> None:
     assert parse_date("2021-03", "d") == "2021-03"
     with pytest.raises(RecordError):
         parse_departement("99")
+
+
+def test_scrub_keeps_words_that_are_name_particles() -> None:
+    text = scrub("Yann Le Gall\nLe poste de gestionnaire de la paie", ["Yann Le Gall"])
+    assert "Gall" not in text and "Yann" not in text
+    assert "Le poste de gestionnaire de la paie" in text
