@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -40,15 +41,40 @@ class CareerConfig:
     seed: int = 7
 
 
+PAIR_FEATURES = ("log common neighbours", "Adamic-Adar", "log directed 2-paths", "reverse transition")
+
+
 class CareerModel(nn.Module):
+    """Embedding score plus a learnt weighting of structural pair features (the GNN alone does not count
+    common neighbours, which is what makes Adamic-Adar strong on mobility graphs)."""
+
     def __init__(self, in_dims: dict[str, int], relations: list[EdgeType], config: CareerConfig) -> None:
         super().__init__()
         self.gnn = LinkGNN(in_dims, relations, heads=("occupation",), hidden=config.hidden, out=config.out)
         self.target = nn.Linear(config.out, config.out, bias=False)
+        self.pair = nn.Linear(len(PAIR_FEATURES), 1)
 
     def forward(self, x_dict: dict[str, Tensor], graph: dict[EdgeType, Tensor]) -> tuple[Tensor, Tensor]:
         z = self.gnn(x_dict, graph)["occupation"]
         return z, self.target(z)
+
+
+def pair_features(train_edges: Tensor, pool: np.ndarray) -> Tensor:
+    """[fiche, fiche, feature] from the training transitions only (never from the held-out ones)."""
+    n = len(pool)
+    index = torch.from_numpy(np.searchsorted(pool, train_edges.numpy()))
+    directed = torch.zeros(n, n)
+    directed[index[0], index[1]] = 1.0
+    undirected = ((directed + directed.T) > 0).float()
+    degree = undirected.sum(1)
+    inverse_log = torch.where(degree > 1, 1.0 / torch.log(degree.clamp(min=2)), torch.zeros_like(degree))
+    common = undirected @ undirected
+    adamic = (undirected * inverse_log) @ undirected
+    paths = directed @ directed
+    features = torch.stack([torch.log1p(common), adamic, torch.log1p(paths), directed.T], dim=2)
+    eye = torch.eye(n, dtype=torch.bool)
+    features[eye] = 0.0
+    return features
 
 
 def fiches(export: GraphExport) -> np.ndarray:
@@ -74,33 +100,39 @@ def career_graph(export: GraphExport, train_edges: Tensor) -> dict[EdgeType, Ten
     return graph
 
 
-def train_career(export: GraphExport, train_edges: Tensor, config: CareerConfig) -> tuple[Tensor, Tensor]:
-    """Source and target embeddings of every occupation (rows by gid), trained on `train_edges`."""
+def train_career(
+    export: GraphExport, train_edges: Tensor, config: CareerConfig
+) -> tuple[Tensor, Tensor, Tensor, nn.Linear]:
+    """Source and target embeddings of every occupation (rows by gid), the pair features of the ROME fiches and
+    their learnt weighting, trained on `train_edges`."""
     torch.manual_seed(config.seed)
     generator = torch.Generator().manual_seed(config.seed)
     graph = career_graph(export, train_edges)
     x_dict = {t: export.data[t].x for t in ("occupation", "skill")}
     model = CareerModel({t: x.shape[1] for t, x in x_dict.items()}, list(graph), config)
     optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
-    pool = torch.from_numpy(fiches(export))
-    if train_edges.shape[1] == 0 or len(pool) == 0:
-        model.eval()
-        with torch.no_grad():
-            return model(x_dict, graph)
-    for _ in range(config.epochs):
+    pool_array = fiches(export)
+    pool = torch.from_numpy(pool_array)
+    features = pair_features(train_edges, pool_array)
+    s, t = train_edges
+    s_local, t_local = (torch.from_numpy(np.searchsorted(pool_array, v.numpy())) for v in (s, t))
+    for _ in range(config.epochs if train_edges.shape[1] and len(pool) else 0):
         model.train()
         source, target = model(x_dict, graph)
-        s, t = train_edges
-        negatives = pool[torch.randint(len(pool), (len(s), config.negatives), generator=generator)]
-        positive = (source[s] * target[t]).sum(-1)
-        negative = (source[s].unsqueeze(1) * target[negatives]).sum(-1)
+        negative_local = torch.randint(len(pool), (len(s), config.negatives), generator=generator)
+        negatives = pool[negative_local]
+        positive = (source[s] * target[t]).sum(-1) + model.pair(features[s_local, t_local]).squeeze(-1)
+        negative = (source[s].unsqueeze(1) * target[negatives]).sum(-1) + model.pair(
+            features[s_local.unsqueeze(1), negative_local]
+        ).squeeze(-1)
         loss = sampled_softmax_loss(positive, negative)
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
     model.eval()
     with torch.no_grad():
-        return model(x_dict, graph)
+        source, target = model(x_dict, graph)
+    return source, target, features, model.pair
 
 
 def rank_held_out(
@@ -151,16 +183,32 @@ def baseline_scorers(
     return {"common neighbours": common, "Adamic-Adar": adamic, "skill overlap (Jaccard)": jaccard}
 
 
-def evaluate_career(export: GraphExport, config: CareerConfig) -> tuple[dict[str, dict[str, float]], Tensor, Tensor]:
-    """Metrics of the career head and its baselines on the held-out transitions, and the head's embeddings."""
+def evaluate_career(export: GraphExport, config: CareerConfig) -> tuple[dict[str, dict[str, float]], dict[str, Any]]:
+    """Metrics of the career head and its baselines on the held-out transitions, and the head to serve
+    (`fiches` gids, `source` / `target` rows, `pair_features`, `pair_weight`, `pair_bias`)."""
     train_edges, held = split_mobility(export, config)
-    source, target = train_career(export, train_edges, config)
+    source, target, features, pair = train_career(export, train_edges, config)
     pool = fiches(export)
-    target_pool = target[torch.from_numpy(pool)]
+    rows = torch.from_numpy(pool)
+    head_state = {
+        "fiches": pool,
+        "source": source[rows],
+        "target": target[rows],
+        "pair_features": features,
+        "pair_weight": pair.weight.detach().reshape(-1),
+        "pair_bias": pair.bias.detach().reshape(()),
+    }
 
     def head(a: int) -> np.ndarray:
-        return (target_pool @ source[a]).numpy()
+        return career_scores(head_state, int(np.searchsorted(pool, a))).numpy()
 
     scorers = {"GNN career head": head, **baseline_scorers(export, train_edges, pool)}
     results = {name: rank_held_out(fn, pool, train_edges, held) for name, fn in scorers.items()}
-    return results, source, target
+    return results, head_state
+
+
+def career_scores(head: dict[str, Any], row: int) -> Tensor:
+    """Logits of every fiche as the next step from fiche `row` (rows of the head's tensors)."""
+    with torch.no_grad():
+        pair = head["pair_features"][row] @ head["pair_weight"] + head["pair_bias"]
+        return head["target"] @ head["source"][row] + pair

@@ -12,7 +12,7 @@ from rich.console import Console
 
 from gnn import artifacts
 from gnn.artifacts import ModelVersion
-from gnn.career import CareerConfig, evaluate_career, fiches
+from gnn.career import CareerConfig, evaluate_career
 from gnn.export import GraphExport, export_graph
 from gnn.model import LinkGNN
 from gnn.train import TrainConfig, edge_types, fit, message_graph, temporal_split
@@ -38,13 +38,8 @@ def train_model(
     split = temporal_split(export, config)
     result = fit(export, split, config, progress=progress)
     states, embeddings = final_states(result.model, export)
-    career_metrics, source, target = evaluate_career(export, career_config)
-    pool = torch.from_numpy(fiches(export))
-    career = {
-        "fiches": [str(export.ids["occupation"][i]) for i in pool.tolist()],
-        "source": source[pool],
-        "target": target[pool],
-    }
+    career_metrics, head = evaluate_career(export, career_config)
+    career = {**head, "fiches": [str(export.ids["occupation"][i]) for i in head["fiches"].tolist()]}
     version = artifacts.new_version()
     metrics = {
         "best_epoch": result.best_epoch,

@@ -14,6 +14,7 @@ import torch
 from neo4j import Driver
 
 from gnn import artifacts
+from gnn.career import career_scores
 from gnn.eligibility import candidate_profiles_from_neo4j, offer_requirement_from_neo4j
 from gnn.export import node_neighbourhood
 from gnn.features import encode
@@ -67,8 +68,7 @@ class Recommender:
         career = stored.career
         self._fiches: list[str] = list(career.get("fiches", []))
         self._fiche_index = {uri: i for i, uri in enumerate(self._fiches)}
-        self._career_source: torch.Tensor = career.get("source", torch.zeros(0, 1))
-        self._career_target: torch.Tensor = career.get("target", torch.zeros(0, 1))
+        self._career = career
         self._profiles: dict[str, StatutoryProfile] | None = None
 
     @classmethod
@@ -114,9 +114,9 @@ class Recommender:
         fiche = occupation_uri if occupation_uri in self._fiche_index else self._to_fiche(driver, occupation_uri)
         if fiche is None:
             return []
-        source = self._career_source[self._fiche_index[fiche]]
-        scores = torch.sigmoid(self._career_target @ source)
-        scores[self._fiche_index[fiche]] = -1.0
+        row = self._fiche_index[fiche]
+        scores = torch.sigmoid(career_scores(self._career, row))
+        scores[row] = -1.0
         values, order = torch.topk(scores, min(k, len(self._fiches) - 1))
         return [(self._fiches[i], float(v)) for i, v in zip(order.tolist(), values.tolist(), strict=True)]
 
