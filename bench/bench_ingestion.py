@@ -58,7 +58,7 @@ STUB_LABELS = {
 }
 
 
-def understood_offers() -> tuple[list[OfferRecord], float]:
+def understood_offers() -> tuple[list[OfferRecord], float, float]:
     analyzer = default_analyzer()  # built (and cached) before timing: a server builds it once
     raws, _ = read_offer_file(PEP_OFFERS)
     records = []
@@ -68,8 +68,11 @@ def understood_offers() -> tuple[list[OfferRecord], float]:
         except RecordError:
             continue
     started = time.perf_counter()
+    enrich_offers(records, analyzer, n_process=2)
+    two = len(records) / (time.perf_counter() - started)
+    started = time.perf_counter()
     enrich_offers(records, analyzer)
-    return records, len(records) / (time.perf_counter() - started)
+    return records, len(records) / (time.perf_counter() - started), two
 
 
 def ensure_concepts(driver: Driver, records: list[OfferRecord]) -> None:
@@ -140,7 +143,7 @@ def main() -> None:
     args = parser.parse_args()
     console = Console()
     with console.status("Understanding the real offers…"):
-        records, offers_per_second = understood_offers()
+        records, offers_per_second, two_processes = understood_offers()
     ensure_database()
     driver = connect()
     try:
@@ -157,6 +160,7 @@ def main() -> None:
     for column in ("measure", "value", "target / baseline"):
         table.add_column(column, justify="left" if column == "measure" else "right")
     table.add_row("text understanding (offers/s, 1 process)", f"{offers_per_second:,.0f}", "≥ 200")
+    table.add_row("text understanding (offers/s, 2 forked processes)", f"{two_processes:,.0f}", "≥ 200")
     table.add_row(f"graph writes, write_offers ({written:,} nodes+rels)", f"{written / ours:,.0f} /s", "≥ 20,000 /s")
     table.add_row("plain UNWIND … CREATE, same rows", f"{created / baseline:,.0f} /s", f"({created:,} nodes+rels)")
     table.add_row("write_offers / baseline throughput", f"{(written / ours) / (created / baseline):.2f}", "")

@@ -8,7 +8,6 @@ load gives. Links to ontology concepts use `MATCH`: a concept that is not in the
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -289,8 +288,10 @@ def load_offers(
     progress: Progress | None = None,
     known_employers: set[str] | None = None,
     summary: LoadSummary | None = None,
+    n_process: int = 1,
 ) -> LoadSummary:
-    """Offers of a file or folder (formats.md JSON/CSV, JobPosting JSON-LD, PEP exports) into Neo4j."""
+    """Offers of a file or folder (formats.md JSON/CSV, JobPosting JSON-LD, PEP exports) into Neo4j. `n_process`
+    > 1 understands the texts in forked workers (faster only where cores are free: see `vivier load measure`)."""
     from loaders.nlp import default_analyzer
     from loaders.offers import enrich_offers, iter_offer_files, read_offer_file, validate_offer
 
@@ -329,7 +330,7 @@ def load_offers(
             records.append(record)
     task = progress.add_task("offers: understanding", total=len(records)) if progress else None
     for chunk in batches(records, 1000):
-        enrich_offers(list(chunk), analyzer, n_process=min(2, os.cpu_count() or 1))
+        enrich_offers(list(chunk), analyzer, n_process)
         if progress is not None and task is not None:
             progress.advance(task, len(chunk))
     write_employers(driver, list(employers.values()))
