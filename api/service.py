@@ -11,21 +11,34 @@ from typing import Any
 from api.push import Delivery
 from api.schemas import Eligibility, Explanation
 from api.state import AppState, Recommender
-from gnn.eligibility import candidate_profiles_from_neo4j, offer_requirement_from_neo4j
+from gnn.eligibility import diploma_level
 from graph import explain, queries
 from graph.access import Caller
-from ontology.eligibility import check_eligibility
+from ontology.eligibility import StatutoryProfile, StatutoryRequirement, check_eligibility
 
 PUSH_TOP_K = 10  # suggestions stored and pushed when an offer or a CV arrives
 
 
+CONTRACTS = ("titulaire", "contractuel", "titulaire_ou_contractuel")
+
+
 def eligibilities(state: AppState, offer_id: str, candidate_ids: Sequence[str]) -> dict[str, Eligibility]:
     """Statutory eligibility with its reasons, for the candidates still in the graph (an erased one is absent).
-    The facts are read by `gnn.eligibility`, as the model's own `eligible_only` filter reads them, so both agree."""
-    requirement = offer_requirement_from_neo4j(state.driver, offer_id)
-    profiles = candidate_profiles_from_neo4j(state.driver, list(candidate_ids))
+    The facts are read as the model's own `eligible_only` filter reads them (gnn.eligibility), so both agree."""
+    offer, candidates = queries.statutory_facts(state.driver, offer_id, candidate_ids, state.database)
+    if offer is None:
+        return {}
+    requirement = StatutoryRequirement(
+        contract=offer["contract"] if offer["contract"] in CONTRACTS else "titulaire_ou_contractuel",
+        versant=offer["versant"], categorie=offer["categorie"], cadre_emplois=offer["cadre"], grade=offer["grade"],
+    )  # fmt: skip
     result = {}
-    for candidate_id, profile in profiles.items():
+    for candidate_id, row in candidates.items():
+        profile = StatutoryProfile(
+            status="titulaire" if row["titulaire"] else "contractuel",
+            diploma_level=diploma_level(row["education_level"]),
+            versant=row["versant"], categorie=row["categorie"], cadre_emplois=row["cadre"], grade=row["grade"],
+        )  # fmt: skip
         verdict = check_eligibility(profile, requirement)
         result[candidate_id] = Eligibility(eligible=verdict.eligible, route=verdict.route, reasons=verdict.reasons)
     return result

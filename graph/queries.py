@@ -105,6 +105,36 @@ def employer_offer_ids(driver: Driver, employer_id: str, database: str | None = 
     return [r["id"] for r in records]
 
 
+# --- statutory facts for eligibility ----------------------------------------------------------------------
+# A Grade or CadreEmplois linked directly, the cadre reached through GRADE_OF: the same reading as gnn.eligibility.
+_GRADE_AND_CADRE = (
+    "OPTIONAL MATCH (n)-[:{rel}]->(g) WHERE g:Grade OR g:CadreEmplois "
+    "OPTIONAL MATCH (g)-[:GRADE_OF]->(ce:CadreEmplois) "
+    "WITH {keep}, head(collect(CASE WHEN g:CadreEmplois THEN null ELSE g.uri END)) AS grade, "
+    "head(collect(CASE WHEN g:CadreEmplois THEN g.uri ELSE ce.uri END)) AS cadre "
+)
+
+
+def statutory_facts(
+    driver: Driver, offer_id: str, candidate_ids: Sequence[str], database: str | None = None
+) -> tuple[Row | None, dict[str, Row]]:
+    """The offer's requirement (contract, versant, catégorie, grade, cadre) and each candidate's status, in one
+    round trip (it runs on every ranking served) looking candidates up by key. None when the offer is absent."""
+    records, _, _ = driver.execute_query(
+        "MATCH (n:Offer {offer_id: $offer_id}) " + _GRADE_AND_CADRE.format(rel="REQUIRES_GRADE", keep="n") +
+        "WITH {contract: n.contract, versant: n.versant, categorie: n.categorie, grade: grade, cadre: cadre} AS offer "
+        "CALL () { UNWIND $ids AS id MATCH (n:Candidate {candidate_id: id}) "
+        + _GRADE_AND_CADRE.format(rel="HOLDS_GRADE", keep="id, n") +
+        "  RETURN collect({id: id, titulaire: n.titulaire, education_level: n.education_level, versant: n.versant, "
+        "    categorie: n.categorie, grade: grade, cadre: cadre}) AS candidates } "
+        "RETURN offer, candidates",
+        offer_id=offer_id, ids=list(candidate_ids), database_=database,
+    )  # fmt: skip
+    if not records:
+        return None, {}
+    return dict(records[0]["offer"]), {row["id"]: dict(row) for row in records[0]["candidates"]}
+
+
 # --- suggestions and feedback ------------------------------------------------------------------------------
 def suggestion_id(kind: str, offer_id: str, candidate_id: str) -> str:
     return hashlib.sha256(f"{kind}|{offer_id}|{candidate_id}".encode()).hexdigest()[:20]
