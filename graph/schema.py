@@ -131,6 +131,15 @@ STEPS: tuple[SchemaStep, ...] = (
             "OPTIONS {indexConfig: {`vector.dimensions`: 64, `vector.similarity_function`: 'cosine'}}",
         ),
     ),
+    SchemaStep(
+        6,
+        "API: recommendation-log lookups by offer and candidate (audit, GDPR), suggestions by status",
+        (
+            "CREATE INDEX recommendation_log_offer IF NOT EXISTS FOR (n:RecommendationLog) ON (n.offer_id)",
+            "CREATE INDEX recommendation_log_candidate IF NOT EXISTS FOR (n:RecommendationLog) ON (n.candidate_id)",
+            "CREATE INDEX suggestion_status IF NOT EXISTS FOR (n:Suggestion) ON (n.status)",
+        ),
+    ),
 )
 
 LATEST_VERSION = STEPS[-1].version
