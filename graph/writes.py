@@ -271,14 +271,13 @@ class KindSummary:
 class LoadSummary:
     rejects_path: str
     kinds: dict[str, KindSummary]
-    notes: list[str]
 
     def kind(self, name: str) -> KindSummary:
         return self.kinds.setdefault(name, KindSummary())
 
 
 def new_summary(rejects: RejectLog) -> LoadSummary:
-    return LoadSummary(str(rejects.path), {}, [])
+    return LoadSummary(str(rejects.path), {})
 
 
 def load_offers(

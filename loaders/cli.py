@@ -3,11 +3,13 @@ summary table. The database work is in `graph.writes` (imported in the commands:
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -35,6 +37,8 @@ def _show(summary: LoadSummary) -> None:
 
 
 def _run(action: str, path: list[Path], source: str | None) -> None:
+    # Warnings such as "decoded as cp1252" are shown above the progress bar.
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", handlers=[RichHandler(console=console)])
     from graph.cli import ensure_database
     from graph.db import connect
     from graph.schema import apply_schema

@@ -4,11 +4,14 @@ broken quoting. Yields the good rows with their line numbers and reports the bad
 from __future__ import annotations
 
 import csv
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from loaders.values import slug
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ def sniff_delimiter(header: str) -> str:
 def read_rows(path: Path, aliases: dict[str, tuple[str, ...]]) -> tuple[list[Row], list[BadRow], str]:
     """Rows keyed by canonical column names (`aliases`: canonical → accepted header spellings, folded)."""
     texts, bad_lines, encoding = decode_lines(path.read_bytes())
+    if encoding == "cp1252":
+        log.warning("%s is not UTF-8: decoded as cp1252 (Windows) throughout", path)
     while texts and not texts[0].strip():
         texts.pop(0)
     if not texts:
