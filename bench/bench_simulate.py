@@ -44,8 +44,10 @@ def measure(scale: str, workdir: Path) -> dict:
     done = subprocess.run(
         [sys.executable, __file__, "--child", scale, str(out)], check=True, capture_output=True, text=True
     )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    print(json.dumps(result), flush=True)  # before the clean-up: deleting a million CVs takes minutes
     shutil.rmtree(out, ignore_errors=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return result
 
 
 def main(scales: list[str]) -> None:
