@@ -98,18 +98,28 @@ def dataset(
 
 
 @app.command("measure")
-def measure() -> None:
+def measure(
+    cvs: Annotated[
+        Path | None,
+        typer.Option(exists=True, file_okay=False, help="also a `vivier simulate` folder's CVs vs its truth"),
+    ] = None,
+    limit: Annotated[int, typer.Option(help="CVs measured at most")] = 300,
+) -> None:
     """Measure text understanding on the 652 real offers; writes docs/ingestion-figures.md."""
-    from loaders.measure import figures_markdown, measure, write_figures
+    from loaders.measure import cv_figures_markdown, figures_markdown, measure, measure_cvs, write_figures
 
     with console.status("Understanding the 652 real offers…"):
         figures = measure()
+    markdown = figures_markdown(figures)
+    if cvs is not None:
+        with console.status(f"Reading {limit} CVs of {cvs}…"):
+            markdown += cv_figures_markdown(measure_cvs(cvs, limit), cvs)
     table = Table(title="Text understanding on real offers")
     table.add_column("measure")
     table.add_column("value", justify="right")
-    for line in figures_markdown(figures).splitlines():
+    for line in markdown.splitlines():
         if line.startswith("| ") and not line.startswith("| measure"):
             name, value = line.strip("| ").split(" | ")
             table.add_row(name, value)
     console.print(table)
-    console.print(f"Written to {write_figures(figures)}")
+    console.print(f"Written to {write_figures(markdown)}")

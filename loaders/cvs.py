@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from loaders.pseudonym import candidate_id, scrub
 from loaders.records import CandidateRecord, ExperienceRecord, RecordError, SkillMention
-from loaders.statutory import statutory_facts
-from loaders.values import employer_kind_of, parse_date
+from loaders.statutory import PRIVATE_SECTOR, statutory_facts
+from loaders.values import employer_kind_of, fold, parse_date
 
 if TYPE_CHECKING:
     from loaders.nlp import TextAnalyzer
@@ -231,6 +231,8 @@ def _understand(
     record.versant = grade_facts.versant or facts.versant
     record.categorie = grade_facts.categorie or facts.categorie
     record.titulaire = {"titulaire": True, "contractuel": False}.get(facts.contract or "")
+    if record.titulaire is None and PRIVATE_SECTOR.search(fold(text)):
+        record.titulaire = False  # a private-sector employee is not a titulaire
     record.education_level = facts.education_level
     record.grade_uri, record.echelon = grade_facts.grade_uri, facts.echelon
     record.departement = (departement_from_postal_code(postal) if postal else None) or facts.departement

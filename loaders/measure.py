@@ -105,6 +105,103 @@ def figures_markdown(f: Figures) -> str:
     )
 
 
-def write_figures(f: Figures, path: Path = FIGURES) -> Path:
-    path.write_text(figures_markdown(f), encoding="utf-8")
+def write_figures(markdown: str, path: Path = FIGURES) -> Path:
+    path.write_text(markdown, encoding="utf-8")
     return path
+
+
+# --- CVs of a simulated dataset, against the simulator's truth ------------------------------------------------
+@dataclass
+class CvFigures:
+    cvs: int
+    status: float  # titulaire / contractuel right
+    versant: float
+    categorie: float
+    grade: float  # exact NEG grade (titulaires)
+    echelon: float
+    departement: float
+    steps: int
+    step_top1: float  # career step → occupation of the truth's scheme, top-1
+    step_top3: float
+    seconds_per_cv: float
+
+
+def measure_cvs(folder: Path, limit: int = 300) -> CvFigures:
+    """Parse up to `limit` CVs of a `vivier simulate` folder and compare with its `truth/` (which the loaders
+    never read: only this measurement does)."""
+    import csv
+
+    from loaders.cvs import candidate_ref_of, parse_cv
+    from ontology import uris
+
+    analyzer = default_analyzer()
+    truth = {r["candidate_ref"]: r for r in csv.DictReader((folder / "truth" / "candidates.csv").open())}
+    careers: dict[str, list[dict[str, str]]] = {}
+    for row in csv.DictReader((folder / "truth" / "careers.csv").open()):
+        careers.setdefault(row["candidate_ref"], []).append(row)
+    files = sorted((folder / "cvs").iterdir())[:limit]
+    hits = {k: [0, 0] for k in ("status", "versant", "categorie", "grade", "echelon", "departement", "top1", "top3")}
+    started = time.perf_counter()
+    for file in files:
+        data = file.read_bytes()
+        ref = candidate_ref_of(data, file.name)
+        cv, expected = parse_cv(data, file.name, "measure", analyzer), truth[ref]
+        titulaire = expected["status"] == "titulaire"
+        _score(hits, "status", cv.titulaire, titulaire)
+        if titulaire:
+            _score(hits, "versant", cv.versant, expected["versant"])
+            _score(hits, "categorie", cv.categorie, expected["categorie"])
+            _score(hits, "grade", cv.grade_uri, uris.grade(expected["grade"]) if expected["grade"] else None)
+            _score(hits, "echelon", cv.echelon, int(expected["echelon"]) if expected["echelon"] else None)
+        _score(hits, "departement", cv.departement, expected["departement"])
+        by_start = {e.start: e for e in cv.experiences}
+        for step in careers.get(ref, []):
+            found = by_start.get(step["start"])
+            codes = [o.code for o in found.occupations if o.scheme == step["scheme"]] if found else []
+            _score(hits, "top1", codes[0] if codes else None, step["code"])
+            _score(hits, "top3", step["code"] if step["code"] in codes else None, step["code"])
+    elapsed = time.perf_counter() - started
+    rate = {k: h / max(1, n) for k, (h, n) in hits.items()}
+    return CvFigures(
+        len(files),
+        rate["status"],
+        rate["versant"],
+        rate["categorie"],
+        rate["grade"],
+        rate["echelon"],
+        rate["departement"],
+        hits["top1"][1],
+        rate["top1"],
+        rate["top3"],
+        elapsed / max(1, len(files)),
+    )
+
+
+def _score(hits: dict[str, list[int]], key: str, found: object, expected: object) -> None:
+    if expected in (None, ""):
+        return
+    hits[key][1] += 1
+    hits[key][0] += found == expected
+
+
+def cv_figures_markdown(f: CvFigures, folder: Path) -> str:
+    return "\n".join(
+        [
+            "",
+            "## CVs of a simulated dataset",
+            "",
+            f"Produced by `vivier load measure --cvs {folder}`: {f.cvs} JSON Resume CVs written by `vivier simulate`,",
+            "compared with the simulator's `truth/` (read by this measurement only, never by the loaders).",
+            "",
+            "| measure | value |",
+            "|---|---|",
+            f"| titulaire / contractuel right | {f.status:.1%} |",
+            f"| versant / catégorie right (titulaires) | {f.versant:.1%} / {f.categorie:.1%} |",
+            f"| exact NEG grade / échelon right (titulaires) | {f.grade:.1%} / {f.echelon:.1%} |",
+            f"| département right | {f.departement:.1%} |",
+            f"| career steps → occupation of the truth's scheme, top-1 / top-3 ({f.steps} steps) | "
+            f"{f.step_top1:.1%} / {f.step_top3:.1%} |",
+            f"| seconds per CV (one process) | {f.seconds_per_cv:.3f} |",
+            "",
+        ]
+    )

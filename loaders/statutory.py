@@ -17,8 +17,10 @@ VERSANT_PATTERNS = (
 CATEGORIE = re.compile(r"\bcat(?:egorie|\.)?\s*:?\s*([abc])\b(?![\w'])")
 CONTRACT = {
     "titulaire": re.compile(r"\b(?:titulaires?|fonctionnaires?|mutation|detachement|voie statutaire|stagiaire)\b"),
-    "contractuel": re.compile(r"\b(?:contractuels?|cdd|cdi|contrat a duree|vacataires?|non[- ]titulaires?)\b"),
+    "contractuel": re.compile(r"\b(?:contractuels?|cdd|cdi|contrat a duree|vacataires?)\b"),
 }
+NON_TITULAIRE = re.compile(r"\bnon[- ]titulaires?\b")
+PRIVATE_SECTOR = re.compile(r"secteur prive|entreprise privee|entreprises? du prive|salarie(?:\(e\)|e)? du prive")
 # Education: years after the baccalauréat (-1 below it), the scale the French "niveaux" express.
 EDUCATION = (
     (8, re.compile(r"\bdoctorat|\bphd\b|\bbac\s*\+\s*8|\bniveau\s*8\b")),
@@ -76,6 +78,7 @@ def statutory_facts(text: str) -> StatutoryFacts:
 
 
 def contract_of(folded: str) -> str | None:
+    folded = NON_TITULAIRE.sub(" contractuel ", folded)  # "non titulaire" is not "titulaire"
     found = [kind for kind, pattern in CONTRACT.items() if pattern.search(folded)]
     if len(found) == 2:
         return "titulaire_ou_contractuel"
