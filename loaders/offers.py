@@ -8,7 +8,7 @@ import json
 import math
 import multiprocessing
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -413,7 +413,3 @@ def iter_offer_files(path: Path) -> Iterator[Path]:
         yield from sorted(p for p in path.iterdir() if p.suffix.lower() in (".json", ".jsonld", ".csv"))
     else:
         yield path
-
-
-def offer_fields_of(raws: Iterable[RawOffer]) -> list[dict[str, Any]]:
-    return [r.fields for r in raws]
