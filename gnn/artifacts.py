@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -94,6 +95,8 @@ def save(
     torch.save(states, path / "states.pt")
     torch.save({"embeddings": embeddings, "ids": ids}, path / "embeddings.pt")
     torch.save(career, path / "career.pt")
+    with (path / "text_model.pkl").open("wb") as handle:
+        pickle.dump(spec.text_model, handle)
     (path / "metrics.json").write_text(json.dumps(metrics, indent=1, default=str))
     return path
 
@@ -107,7 +110,7 @@ def load(version: str) -> Artifacts:
     model = LinkGNN(
         {t: int(d) for t, d in config["in_dims"].items()}, relations,
         hidden=config["train"]["hidden"], out=config["train"]["out"], layers=config["train"]["layers"],
-        dropout=config["train"]["dropout"],
+        dropout=config["train"]["dropout"], wide=config["train"].get("wide", 0),
     )  # fmt: skip
     model.load_state_dict(torch.load(path / "model.pt"))
     model.eval()
@@ -116,7 +119,7 @@ def load(version: str) -> Artifacts:
         version=version,
         path=path,
         config=config,
-        spec=FeatureSpec.from_json(config["spec"]),
+        spec=_spec(path, config),
         relations=relations,
         model=model,
         states=torch.load(path / "states.pt"),
@@ -124,6 +127,13 @@ def load(version: str) -> Artifacts:
         ids=stored["ids"],
         career=torch.load(path / "career.pt"),
     )
+
+
+def _spec(path: Path, config: dict[str, Any]) -> FeatureSpec:
+    spec = FeatureSpec.from_json(config["spec"])
+    with (path / "text_model.pkl").open("rb") as handle:
+        spec.text_model = pickle.load(handle)  # our own artifact, written by `save` above
+    return spec
 
 
 def latest_version(driver: Driver) -> str:

@@ -131,7 +131,7 @@ def inductive_recall(
     model = stored.model
     x_dict = {t: export.data[t].x for t in export.data.node_types}
     states = model.states(x_dict, graph)
-    candidates = model.embed(states[-1])["candidate"]
+    candidates = model.embed(states[-1], x_dict)["candidate"]
     into = [et for et in stored.relations if et[2] == "offer"]
     rows = []
     for offer in split.test.tolist():

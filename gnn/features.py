@@ -53,10 +53,15 @@ ROME_CODE = re.compile(r"^[A-N]\d{4}$")
 ROME_PREFIX = {"rome_domaine": 3, "rome_grand_domaine": 1}
 
 
+SHARED_TEXT_DIM = 64  # TF-IDF → SVD space shared by CVs and offers; the last columns of their features
+SHARED_TEXT_TYPES = ("candidate", "offer")
+
+
 @dataclass
 class FeatureSpec:
     vocab: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # type → property → values
     numeric_scale: dict[str, dict[str, float]] = field(default_factory=dict)  # type → property → max log1p
+    text_model: Any = None  # fitted TfidfVectorizer + TruncatedSVD pipeline (pickled with the model)
 
     def to_json(self) -> dict[str, Any]:
         return {"vocab": self.vocab, "numeric_scale": self.numeric_scale}
@@ -68,7 +73,8 @@ class FeatureSpec:
     def dim(self, node_type: str) -> int:
         text = TEXT_DIM if TEXT_PROPS[node_type] else 0
         one_hot = sum(len(values) + 1 for values in self.vocab[node_type].values())
-        return text + one_hot + len(self.numeric_scale[node_type]) + 1  # +1: a constant column
+        shared = SHARED_TEXT_DIM if node_type in SHARED_TEXT_TYPES else 0
+        return text + one_hot + len(self.numeric_scale[node_type]) + 1 + shared  # +1: a constant column
 
 
 @lru_cache(maxsize=1)
@@ -106,8 +112,37 @@ def _category(props: dict[str, Any], name: str) -> list[str]:
     return [str(value)]
 
 
+def _texts(node_type: str, rows: list[dict[str, Any]]) -> list[str]:
+    return [" ".join(str(row.get(p) or "") for p in TEXT_PROPS[node_type]).strip() for row in rows]
+
+
+def fit_text_model(props: dict[str, list[dict[str, Any]]]) -> Any:
+    """TF-IDF (words and bigrams) then SVD, fitted on CVs and offers together so that both land in one space:
+    mean word vectors of long texts are too alike to tell occupations apart, specific words are not."""
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import make_pipeline
+
+    texts = [t for node_type in SHARED_TEXT_TYPES for t in _texts(node_type, props[node_type]) if t]
+    n_components = max(1, min(SHARED_TEXT_DIM, len(texts) - 1))
+    model = make_pipeline(
+        TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=50_000, sublinear_tf=True),
+        TruncatedSVD(n_components=n_components, random_state=0),
+    )
+    return model.fit(texts) if len(texts) > 2 else None
+
+
+def shared_text(texts: list[str], spec: FeatureSpec) -> np.ndarray:
+    out = np.zeros((len(texts), SHARED_TEXT_DIM), dtype=np.float32)
+    if spec.text_model is not None and texts:
+        values = spec.text_model.transform(texts).astype(np.float32)
+        norms = np.linalg.norm(values, axis=1, keepdims=True)
+        out[:, : values.shape[1]] = values / np.maximum(norms, 1e-9)
+    return out
+
+
 def fit_spec(props: dict[str, list[dict[str, Any]]]) -> FeatureSpec:
-    spec = FeatureSpec()
+    spec = FeatureSpec(text_model=fit_text_model(props))
     for node_type, rows in props.items():
         spec.vocab[node_type] = {
             name: sorted({v for row in rows for v in _category(row, name)}) for name in CATEGORICAL_PROPS[node_type]
@@ -123,8 +158,7 @@ def encode(node_type: str, rows: list[dict[str, Any]], spec: FeatureSpec) -> tor
     """One node type's rows → a feature matrix whose columns are fixed by `spec`."""
     blocks: list[np.ndarray] = []
     if TEXT_PROPS[node_type]:
-        texts = [" ".join(str(row.get(p) or "") for p in TEXT_PROPS[node_type]).strip() for row in rows]
-        blocks.append(text_vectors(texts))
+        blocks.append(text_vectors(_texts(node_type, rows)))
     for name, values in spec.vocab[node_type].items():
         index = {v: i for i, v in enumerate(values)}
         block = np.zeros((len(rows), len(values) + 1), dtype=np.float32)  # last column: unknown value
@@ -136,6 +170,8 @@ def encode(node_type: str, rows: list[dict[str, Any]], spec: FeatureSpec) -> tor
         column = [math.log1p(max(float(row.get(name) or 0), 0.0)) / scale for row in rows]
         blocks.append(np.array(column, dtype=np.float32).reshape(-1, 1))
     blocks.append(np.ones((len(rows), 1), dtype=np.float32))
+    if node_type in SHARED_TEXT_TYPES:
+        blocks.append(shared_text(_texts(node_type, rows), spec))  # last: the model reads them by position
     return torch.from_numpy(np.concatenate(blocks, axis=1))
 
 

@@ -7,6 +7,7 @@ With `layers=0` the same module is the content-only two-tower baseline (no messa
 from __future__ import annotations
 
 import math
+import warnings
 from typing import cast
 
 import torch
@@ -28,6 +29,7 @@ class LinkGNN(nn.Module):
         out: int = 64,
         layers: int = 2,
         dropout: float = 0.2,
+        wide: int = 0,
     ) -> None:
         super().__init__()
         self.heads = heads
@@ -43,6 +45,11 @@ class LinkGNN(nn.Module):
         self.norms = nn.ModuleList(nn.ModuleDict({t: nn.LayerNorm(hidden) for t in in_dims}) for _ in range(layers))
         self.out = nn.ModuleDict({t: nn.Linear(hidden, out) for t in heads})
         self.log_scale = nn.Parameter(torch.tensor(math.log(10.0)))
+        # Wide part: the last `wide` feature columns of each head type (a text space shared by both sides) are
+        # appended to the learnt embedding with a learnt weight, so the cosine is a learnt mix of the GNN's
+        # similarity and the text similarity; the GNN learns what text does not say.
+        self.wide = wide
+        self.log_wide = nn.Parameter(torch.tensor(0.0))
 
     def states(self, x_dict: dict[str, Tensor], edge_index_dict: dict[EdgeType, Tensor]) -> list[dict[str, Tensor]]:
         """Hidden states before each layer and after the last one (cached for inductive embedding)."""
@@ -69,11 +76,18 @@ class LinkGNN(nn.Module):
         # Residual: a node without neighbours of any kind keeps its own projection.
         return {t: norms[t](v + F.relu(messages[t])) if t in messages else v for t, v in h.items()}
 
-    def embed(self, h: dict[str, Tensor]) -> dict[str, Tensor]:
-        return {t: F.normalize(self.out[t](h[t]), dim=-1) for t in self.heads}
+    def embed(self, h: dict[str, Tensor], x_dict: dict[str, Tensor]) -> dict[str, Tensor]:
+        return {t: self._head(t, h[t], x_dict[t]) for t in self.heads}
+
+    def _head(self, node_type: str, h: Tensor, x: Tensor) -> Tensor:
+        deep = F.normalize(self.out[node_type](h), dim=-1)
+        if not self.wide:
+            return deep
+        wide = self.log_wide.exp() * x[:, -self.wide :]
+        return F.normalize(torch.cat([deep, wide], dim=-1), dim=-1)
 
     def forward(self, x_dict: dict[str, Tensor], edge_index_dict: dict[EdgeType, Tensor]) -> dict[str, Tensor]:
-        return self.embed(self.states(x_dict, edge_index_dict)[-1])
+        return self.embed(self.states(x_dict, edge_index_dict)[-1], x_dict)
 
     def score(self, left: Tensor, right: Tensor) -> Tensor:
         """Scaled cosine of matched rows (both already normalised)."""
@@ -107,7 +121,7 @@ class LinkGNN(nn.Module):
                 )
             messages = _local_conv(cast(HeteroConv, conv), x_dict, edge_index_dict, into, node_type)
             h = cast(nn.ModuleDict, norms)[node_type](h + F.relu(messages))
-        return F.normalize(self.out[node_type](h), dim=-1)[0] if node_type in self.heads else h[0]
+        return self._head(node_type, h, x.reshape(1, -1))[0] if node_type in self.heads else h[0]
 
 
 def adjacency(edge_index_dict: dict[EdgeType, Tensor], sizes: dict[str, int]) -> dict[EdgeType, Tensor]:
@@ -120,7 +134,9 @@ def adjacency(edge_index_dict: dict[EdgeType, Tensor], sizes: dict[str, int]) ->
         if edge_index.layout != torch.strided:
             out[edge_type] = edge_index
             continue
-        out[edge_type] = to_torch_csr_tensor(edge_index.flip(0), size=(sizes[dst], sizes[src]))
+        with warnings.catch_warnings():  # "CSR support is in beta" and "invariant checks disabled", every call
+            warnings.simplefilter("ignore", UserWarning)
+            out[edge_type] = to_torch_csr_tensor(edge_index.flip(0), size=(sizes[dst], sizes[src]))
     return out
 
 

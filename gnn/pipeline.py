@@ -62,7 +62,7 @@ def train_model(
     model_version = ModelVersion(version, path, stored_config["data_hash"], metrics)  # type: ignore[arg-type]
     artifacts.write_embeddings(driver, "Candidate", embeddings["candidate"], version)
     artifacts.write_embeddings(driver, "Offer", embeddings["offer"], version)
-    artifacts.register(driver, model_version, config.out)
+    artifacts.register(driver, model_version, config.out + config.wide)
     return model_version
 
 
@@ -71,5 +71,6 @@ def final_states(model: LinkGNN, export: GraphExport) -> tuple[list[dict[str, to
     """Hidden states and embeddings with every known application passing messages (serving time)."""
     model.eval()
     graph = message_graph(export, np.arange(export.data["offer"].num_nodes))
-    states = model.states({t: export.data[t].x for t in export.data.node_types}, graph)
-    return states, model.embed(states[-1])
+    x_dict = {t: export.data[t].x for t in export.data.node_types}
+    states = model.states(x_dict, graph)
+    return states, model.embed(states[-1], x_dict)

@@ -18,6 +18,7 @@ from rich.progress import Progress
 
 from gnn.eligibility import candidate_profiles, eligibility_matrix, offer_requirements
 from gnn.export import APPLIED_EDGE, SELECTED_BY_EDGE, SELECTED_EDGE, GraphExport, reverse
+from gnn.features import SHARED_TEXT_DIM
 from gnn.metrics import query_metrics, ranks
 from gnn.model import EdgeType, LinkGNN, sampled_softmax_loss
 
@@ -30,7 +31,7 @@ class TrainConfig:
     out: int = 64
     layers: int = 2
     dropout: float = 0.2
-    lr: float = 3e-3
+    lr: float = 5e-3
     weight_decay: float = 1e-5
     epochs: int = 300
     eval_every: int = 5
@@ -42,6 +43,7 @@ class TrainConfig:
     val_fraction: float = 0.15
     test_fraction: float = 0.15
     seed: int = 7
+    wide: int = SHARED_TEXT_DIM  # text dimensions appended to the embedding (0: the GNN's own only)
     threads: int = 1  # on a shared 2-core machine one thread is many times faster than two fighting for a core
 
 
@@ -116,7 +118,7 @@ def build_model(export: GraphExport, config: TrainConfig, layers: int | None = N
     in_dims = {t: export.data[t].x.shape[1] for t in export.data.node_types}
     return LinkGNN(
         in_dims, edge_types(export), hidden=config.hidden, out=config.out,
-        layers=config.layers if layers is None else layers, dropout=config.dropout,
+        layers=config.layers if layers is None else layers, dropout=config.dropout, wide=config.wide,
     )  # fmt: skip
 
 

@@ -195,7 +195,7 @@ def test_cold_start_matches_the_full_graph_and_embeds_new_offers(trained: Traine
     records, _, _ = driver.execute_query(
         "MATCH (o:Offer {offer_id: 'NEW-1'}) RETURN size(o.embedding) AS dim, o.embedding_version AS v"
     )
-    assert records[0]["dim"] == CONFIG.out
+    assert records[0]["dim"] == CONFIG.out + CONFIG.wide
     assert records[0]["v"] == recommender.version
     driver.execute_query("MATCH (o:Offer {offer_id: 'NEW-1'}) DETACH DELETE o")
 
