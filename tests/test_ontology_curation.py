@@ -146,6 +146,8 @@ def test_refused_changes_leave_everything_untouched(mini: tuple[Driver, Ontology
     with pytest.raises(OntologyValidationError, match="missing-label"):
         apply_change(RemoveLabel(FICHE, "Conception et pilotage de la politique des pouvoirs publics"), "hr:a",
                      driver, repository)  # fmt: skip
+    with pytest.raises(OntologyValidationError, match="a grade is under grades only"):  # across classes
+        apply_change(AddRelation(NS + "grade-1", "broader", FICHE), "hr:alice", driver, repository)
     with pytest.raises(CurationError, match="unknown concept"):
         apply_change(AddRelation(FICHE, "related", NS + "nowhere"), "hr:alice", driver, repository)
     with pytest.raises(CurationError, match="cannot merge"):
