@@ -290,7 +290,9 @@ def describe(graph: Graph, uri: URIRef) -> dict[str, Any]:
     """A concept's own statements as JSON: property name (Neo4j's) -> sorted values."""
     names = {**PROPERTIES, **{str(p): name for name, p in RELATION_PREDICATES.items()}}
     names.update({str(V.essentialSkill): "essential_skill", str(V.optionalSkill): "optional_skill",
-                  str(DCTERMS.isReplacedBy): "replaced_by", str(RDF.type): "type"})  # fmt: skip
+                  str(DCTERMS.isReplacedBy): "replaced_by", str(RDF.type): "type", str(SKOS.inScheme): "in_scheme",
+                  str(V.gradeOf): "grade_of", str(V.categorie): "categorie", str(V.versant): "versant",
+                  str(V.filiere): "filiere"})  # fmt: skip
     out: dict[str, list[str]] = {}
     for predicate, obj in graph.predicate_objects(uri):
         name = names.get(str(predicate), str(predicate))
