@@ -33,7 +33,9 @@ def count(driver: Driver, query: str, **params: object) -> int:
     return int(driver.execute_query(query, params).records[0][0])
 
 
-def test_dataset_loads_end_to_end(db: Driver, tmp_path: Path) -> None:
+def test_dataset_loads_end_to_end(ontology: Driver, clean_data: Driver, tmp_path: Path) -> None:
+    """Against the real ontology (issue 3's loader), so that the links reach its nodes, not stubs."""
+    db = clean_data
     summary = load_dataset(db, DATASET, rejects=RejectLog(tmp_path / "rejects.jsonl"))
     assert {k: (v.loaded, v.rejected) for k, v in summary.kinds.items()} == {
         "employer": (3, 0), "offer": (3, 0), "cv": (3, 0), "application": (4, 0)
@@ -60,6 +62,9 @@ def test_dataset_loads_end_to_end(db: Driver, tmp_path: Path) -> None:
                     "(c)-[:HOLDS_GRADE {echelon: 6}]->(:Grade)",
                     "(c)-[:LIVES_IN]->(:Departement {code: '69'})"):  # fmt: skip
         assert count(db, f"MATCH (c:Candidate {{candidate_id: $cid}}) MATCH {pattern} RETURN count(*)", cid=cid) >= 1
+    real = "MATCH (:Offer {offer_id: 'O-002'})-[:REQUIRES_GRADE]->(:Grade)-[:GRADE_OF]->(:CadreEmplois) RETURN count(*)"
+    assert count(db, real) == 1
+    assert count(db, "MATCH (:Offer)-[:OF_OCCUPATION]->(:RomeFiche)-[:BROADER]->(:RomeDomaine) RETURN count(*)") >= 9
     stages = db.execute_query("MATCH ()-[a:APPLIED]->() RETURN a.application_id AS id, a.stage AS stage").records
     assert {r["id"]: r["stage"] for r in stages} == {
         "A001": "interviewed", "A002": "rejected", "A003": "hired", "A004": "withdrawn"
