@@ -275,3 +275,12 @@ def test_cli_report_writes_table_and_plots(tiny: SimulationSummary) -> None:
     assert (tiny.out / "report" / "utility.png").exists()
     missing = CliRunner().invoke(app, ["simulate", "--report", str(tiny.out / "nowhere")])
     assert missing.exit_code == 1 and "missing" in missing.output
+
+
+def test_cli_simulate_writes_a_dataset(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["simulate", "--scale", "40", "--seed", "2", "--out", str(tmp_path / "d")])
+    assert result.exit_code == 0, result.output
+    assert "applications" in result.output
+    assert (tmp_path / "d" / "applications.csv").exists() and len(list((tmp_path / "d" / "cvs").iterdir())) == 40
+    bad = CliRunner().invoke(app, ["simulate", "--scale", "huge", "--out", str(tmp_path / "x")])
+    assert bad.exit_code == 2 and "unknown scale" in bad.output
