@@ -7,6 +7,9 @@ import csv
 import hashlib
 import itertools
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -235,14 +238,23 @@ def test_history_matters_employers_hire_alike(medium: SimulationSummary) -> None
     assert np.mean(hired_sim) > np.mean(others_sim) + 0.3
 
 
-def test_same_seed_same_bytes(tmp_path: Path, tiny: SimulationSummary, catalogue: Catalogue) -> None:
-    def digest(folder: Path) -> str:
-        h = hashlib.sha256()
-        for path in sorted(p for p in folder.rglob("*") if p.is_file() and "report" not in p.parts):
-            h.update(path.relative_to(folder).as_posix().encode())
-            h.update(path.read_bytes())
-        return h.hexdigest()
+def digest(folder: Path) -> str:
+    h = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "report" not in p.parts):
+        h.update(path.relative_to(folder).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
 
+
+def test_same_seed_same_bytes_in_another_process(tmp_path: Path, tiny: SimulationSummary) -> None:
+    """No dependence on Python's per-process string hashing (set order) or on anything else of the process."""
+    env = {**os.environ, "PYTHONHASHSEED": "123"}
+    command = [sys.executable, "-m", "vivier.cli", "simulate", "--scale", "tiny", "--seed", "7", "--out"]
+    subprocess.run([*command, str(tmp_path / "p")], check=True, env=env, capture_output=True)
+    assert digest(tmp_path / "p") == digest(tiny.out)
+
+
+def test_same_seed_same_bytes(tmp_path: Path, tiny: SimulationSummary, catalogue: Catalogue) -> None:
     again = simulate_dataset(tmp_path / "again", "tiny", seed=7, catalogue=catalogue, quiet=True)
     other = simulate_dataset(tmp_path / "other", "tiny", seed=8, catalogue=catalogue, quiet=True)
     assert digest(again.out) == digest(tiny.out)
