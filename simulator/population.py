@@ -75,10 +75,30 @@ class Candidates:
         return (SNAPSHOT - self.step_start[:, 0]).astype(np.float64) / 365.25
 
 
+def _one_per_territory(kind: np.ndarray, departement: np.ndarray, rng: np.random.Generator) -> None:
+    """France has one conseil départemental per département and one conseil régional per région: extra ones
+    become communes, the others get distinct territories (a région sits in its most populous département)."""
+    for k, territories in (
+        (EMPLOYER_KINDS.index("departement"), np.arange(len(geo.CODES))),
+        (EMPLOYER_KINDS.index("region"), np.array([_capital(r) for r in range(len(geo.REGIONS))])),
+    ):
+        rows = np.flatnonzero(kind == k)
+        kind[rows[len(territories) :]] = EMPLOYER_KINDS.index("commune")
+        rows = rows[: len(territories)]
+        weights = geo.WEIGHTS[territories] / geo.WEIGHTS[territories].sum()
+        departement[rows] = rng.choice(territories, size=len(rows), replace=False, p=weights)
+
+
+def _capital(region: int) -> int:
+    members = np.flatnonzero(np.equal(geo.REGION_OF, region))
+    return int(members[np.argmax(geo.POPULATION[members])])
+
+
 def make_employers(n: int, rng: np.random.Generator) -> Employers:
     kind = rng.choice(len(EMPLOYER_KINDS), size=n, p=KIND_SHARE)
     kind[: min(n, len(EMPLOYER_KINDS))] = np.arange(min(n, len(EMPLOYER_KINDS)))  # every kind present, even tiny
     departement = rng.choice(len(geo.CODES), size=n, p=geo.WEIGHTS)
+    _one_per_territory(kind, departement, rng)
     medians = np.array([m for m, _ in KIND_SIZE])[kind]
     spreads = np.array([s for _, s in KIND_SIZE])[kind]
     size = np.maximum(3, np.round(medians * np.exp(spreads * rng.standard_normal(n)))).astype(np.int64)
