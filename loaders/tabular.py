@@ -74,6 +74,9 @@ def read_rows(path: Path, aliases: dict[str, tuple[str, ...]]) -> tuple[list[Row
         if broken:
             bad.append(BadRow(first, "encoding", f"line {min(broken)} is not UTF-8 (looks like cp1252)"))
             continue
+        if any("\x00" in value for value in values):
+            bad.append(BadRow(first, "encoding", "NUL byte in the record (binary data?)"))
+            continue
         rows.append(Row(first, {col: value for col, value in zip(columns, values, strict=True) if col}))
     return rows, bad, encoding
 
@@ -95,7 +98,11 @@ def _records(texts: list[str], delimiter: str, width: int, bad: list[BadRow]) ->
         reader = csv.reader(iter(texts[start:]), delimiter=delimiter)
         consumed = 0
         restart = None
-        for values in reader:
+        for values in _guarded(reader):
+            if isinstance(values, str):  # the csv module gave up on this record: resume on the next line
+                bad.append(BadRow(start + consumed + 1, "record", values))
+                restart = start + consumed + 1
+                break
             first = start + consumed + 1  # 1-based physical line
             last = start + reader.line_num
             consumed = reader.line_num
@@ -111,6 +118,18 @@ def _records(texts: list[str], delimiter: str, width: int, bad: list[BadRow]) ->
         if restart is None:
             return
         start = restart
+
+
+def _guarded(reader: Iterator[list[str]]) -> Iterator[list[str] | str]:
+    """The reader's rows; on a csv.Error (a runaway quoted field over the size limit, …) its message, once."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield f"unreadable CSV record: {error}"
+            return
 
 
 def _swallows_records(continuation: list[str], delimiter: str, width: int) -> bool:

@@ -1,4 +1,4 @@
-"""Bad input of 30 kinds: each goes to the rejects file with its field, and every valid record of the same file
+"""Bad input of 36 kinds: each goes to the rejects file with its field, and every valid record of the same file
 still reaches Neo4j."""
 
 from __future__ import annotations
@@ -87,6 +87,11 @@ CASES = [
          {"offers.csv": OFFER_CSV.encode() + "B,Ingénieur,E001,Développer,69,2024-03-01,titulaire\n".encode("cp1252")}),
     Case("offers CSV extra delimiter", "offer", "record",
          {"offers.csv": OFFER_CSV + "B,Titre,E001,desc,en,trop,69,2024-03-01,titulaire\n"}),
+    Case("offers CSV NUL byte", "offer", "encoding",
+         {"offers.csv": OFFER_CSV.encode() + b"B,Titre\x00,E001,desc,69,2024-03-01,titulaire\n"}),
+    Case("offers CSV runaway quote over the field size limit", "offer", "record",
+         {"offers.csv": OFFER_CSV_HEADER + 'B,"Titre,E001,x\n' + ("y" * 200 + "\n") * 800
+          + OFFER_CSV.split("\n", 1)[1]}),
     Case("offers CSV missing cell", "offer", "description",
          {"offers.csv": OFFER_CSV + "B,Titre,E001,,69,2024-03-01,titulaire\n"}),
     Case("application unknown stage", "application", "stage", apps("B1,OK1,c1,2024-03-20,en attente,,")),
