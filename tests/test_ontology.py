@@ -150,9 +150,11 @@ def test_broken_input_is_reported_and_nothing_is_loaded(kind: str, driver: Drive
 
 
 def test_focused_validation_sees_a_cycle_through_the_focus() -> None:
-    graph, concept, _ = _broken("broader cycle")
-    report = validate_graph(graph, focus=[URIRef(concept)])
-    assert [i.rule for i in report.issues] == ["broader-cycle"]
+    graph, concept, _ = _broken("broader cycle")  # grand domaine -> fiche -> domaine -> grand domaine
+    report = validate_graph(graph, focus=[T["fiche-K1401"]])  # the fiche's own statements are all fine
+    assert [(i.focus, i.rule) for i in report.issues] == [(str(T["fiche-K1401"]), "broader-cycle")]
+    rules = {i.rule for i in validate_graph(graph, focus=[URIRef(concept)]).issues}
+    assert rules == {"broader-cycle", "hierarchy"}  # and a grand domaine is a top concept
 
 
 def test_build_passes_shacl_on_every_class(ontology_repository: OntologyRepository) -> None:
