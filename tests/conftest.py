@@ -17,10 +17,17 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
-from graph.db import connect
-from graph.schema import apply_schema
-from graph.server import EmbeddedServer, free_port
-from vivier.settings import get_settings
+from vivier.settings import REPO_ROOT, get_settings
+
+# Tests keep their state (ontology build cache, rejects, models, audit log) apart from the user's `var/`:
+# a run never writes into the demo's data, and the ontology built by a first run is reused by the next.
+os.environ.setdefault("VIVIER_DATA_DIR", str(REPO_ROOT / "var" / "test-data"))
+get_settings.cache_clear()
+
+from graph.db import connect  # noqa: E402  (after the data directory is set)
+from graph.ontology_store import loaded_marker  # noqa: E402
+from graph.schema import apply_schema  # noqa: E402
+from graph.server import EmbeddedServer, free_port  # noqa: E402
 
 # Labels that survive `clean_data`: the ontology and the schema bookkeeping.
 ONTOLOGY_LABELS = ("Concept", "Repertory", "OntologyRelease", "AuditEntry", "SchemaMigration")
@@ -89,17 +96,22 @@ def ontology_repository() -> Any:
 @pytest.fixture(scope="session")
 def ontology_db(driver: Driver, ontology_repository: Any) -> Driver:
     """The full ontology loaded in Neo4j, once per session (a marker node records which file is loaded)."""
-    from graph.curation import build_and_load
-
-    build_and_load(driver, ontology_repository, counts=False)
-    return driver
+    return _load_ontology(driver, ontology_repository)
 
 
 @pytest.fixture
 def ontology(ontology_db: Driver, ontology_repository: Any) -> Driver:
     """Like `ontology_db`, and reloads the ontology if an earlier test wiped it (`empty_db`); a marker check
     when it is there."""
+    return _load_ontology(ontology_db, ontology_repository)
+
+
+def _load_ontology(driver: Driver, repository: Any) -> Driver:
+    """Load the ontology unless Neo4j holds it. Without the marker, an earlier test wiped the database and may
+    have left synthetic concepts behind: start from an empty database so the counts are the repertories' own."""
     from graph.curation import build_and_load
 
-    build_and_load(ontology_db, ontology_repository, counts=False)
-    return ontology_db
+    if not loaded_marker(driver):
+        wipe(driver, keep_labels=("SchemaMigration",))
+    build_and_load(driver, repository, counts=False)
+    return driver
