@@ -64,6 +64,21 @@ SELECTED_EDGE = ("candidate", "selected", "offer")
 SELECTED_BY_EDGE = ("candidate", "selected_by", "employer")
 
 
+GEO_DIM = 128  # one column per département gid (gids beyond are left out): a location space both sides share
+GEO_EDGES = {
+    "candidate": ("candidate", "lives_in", "departement"),
+    "offer": ("offer", "located_in", "departement"),
+}
+
+
+def geo_columns(nodes: torch.Tensor, departements: torch.Tensor, count: int) -> torch.Tensor:
+    """One-hot département of each node (last feature columns of candidates and offers), L2-normalised."""
+    block = torch.zeros(count, GEO_DIM)
+    keep = departements < GEO_DIM
+    block[nodes[keep], departements[keep]] = 1.0
+    return torch.nn.functional.normalize(block, dim=1)
+
+
 def reverse(edge_type: tuple[str, str, str]) -> tuple[str, str, str]:
     src, rel, dst = edge_type
     return dst, f"rev_{rel}", src
@@ -144,6 +159,11 @@ def export_graph(driver: Driver, spec: FeatureSpec | None = None, progress: bool
             bar.advance(task)
         applications = _read_applications(driver, counts["candidate"])
         bar.advance(task)
+    for node_type, edge_type in GEO_EDGES.items():
+        edge_index = data[edge_type].edge_index
+        data[node_type].x = torch.cat(
+            [data[node_type].x, geo_columns(edge_index[0], edge_index[1], counts[node_type])], 1
+        )
     published = np.array([_days(p.get("published_at")) for p in props["offer"]], dtype=np.float64)
     texts = {
         "candidate": [str(p.get("cv_text") or "") for p in props["candidate"]],

@@ -49,7 +49,7 @@ class LinkGNN(nn.Module):
         # appended to the learnt embedding with a learnt weight, so the cosine is a learnt mix of the GNN's
         # similarity and the text similarity; the GNN learns what text does not say.
         self.wide = wide
-        self.log_wide = nn.Parameter(torch.tensor(0.0))
+        self.log_wide = nn.Parameter(torch.zeros(wide))  # one weight per column: text and location weigh apart
 
     def states(self, x_dict: dict[str, Tensor], edge_index_dict: dict[EdgeType, Tensor]) -> list[dict[str, Tensor]]:
         """Hidden states before each layer and after the last one (cached for inductive embedding)."""

@@ -16,7 +16,7 @@ from neo4j import Driver
 from gnn import artifacts
 from gnn.career import career_scores
 from gnn.eligibility import candidate_profiles_from_neo4j, offer_requirement_from_neo4j
-from gnn.export import node_neighbourhood
+from gnn.export import GEO_EDGES, geo_columns, node_neighbourhood, reverse
 from gnn.features import encode
 from graph.db import database
 from ontology.eligibility import StatutoryProfile, is_eligible
@@ -145,7 +145,11 @@ class Recommender:
         known = {t: v.shape[0] for t, v in self._stored.states[0].items()}
         # Nodes created after training have no cached state: they are left out of the neighbourhood.
         neighbours = {et: gids[gids < known[et[0]]] for et, gids in neighbours.items()}
-        x = encode(node_type, [props], self._stored.spec)[0]
+        x = encode(node_type, [props], self._stored.spec)
+        if node_type in GEO_EDGES:
+            departements = neighbours.get(reverse(GEO_EDGES[node_type]), torch.empty(0, dtype=torch.long))
+            x = torch.cat([x, geo_columns(torch.zeros_like(departements), departements, 1)], dim=1)
+        x = x[0]
         with torch.no_grad():
             return self._stored.model.embed_one(node_type, x, neighbours, self._stored.states, self._stored.relations)
 

@@ -17,7 +17,7 @@ import torch
 from rich.progress import Progress
 
 from gnn.eligibility import candidate_profiles, eligibility_matrix, offer_requirements
-from gnn.export import APPLIED_EDGE, SELECTED_BY_EDGE, SELECTED_EDGE, GraphExport, reverse
+from gnn.export import APPLIED_EDGE, GEO_DIM, SELECTED_BY_EDGE, SELECTED_EDGE, GraphExport, reverse
 from gnn.features import SHARED_TEXT_DIM
 from gnn.metrics import query_metrics, ranks
 from gnn.model import EdgeType, LinkGNN, sampled_softmax_loss
@@ -40,10 +40,11 @@ class TrainConfig:
     eligible_negatives: int = 32
     hard_negatives: int = 8
     supervision_fraction: float = 0.5
+    max_pairs: int = 20_000  # supervised pairs per objective and epoch (message passing stays full-batch)
     val_fraction: float = 0.15
     test_fraction: float = 0.15
     seed: int = 7
-    wide: int = SHARED_TEXT_DIM  # text dimensions appended to the embedding (0: the GNN's own only)
+    wide: int = SHARED_TEXT_DIM + GEO_DIM  # text dimensions appended to the embedding (0: the GNN's own only)
     threads: int = 1  # on a shared 2-core machine one thread is many times faster than two fighting for a core
 
 
@@ -224,6 +225,9 @@ def _epoch(
         candidates, offers = positive_pairs(export, supervised, selected_only)
         if len(offers) == 0:
             continue
+        if len(offers) > config.max_pairs:  # the loss's [pairs × negatives × dim] gather is the memory bound
+            keep = torch.randperm(len(offers), generator=generator)[: config.max_pairs]
+            candidates, offers = candidates[keep], offers[keep]
         negatives = sampler.sample(offers, generator, hard=hard)
         offer_emb = embeddings["offer"][offers]
         positive = model.score(embeddings["candidate"][candidates], offer_emb)

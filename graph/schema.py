@@ -120,15 +120,15 @@ STEPS: tuple[SchemaStep, ...] = (
     ),
     SchemaStep(
         5,
-        "GNN: gid lookups of every exported node kind, vector indexes of the 128-d candidate and offer embeddings",
+        "GNN: gid lookups of every exported node kind, vector indexes of the 256-d candidate and offer embeddings",
         (
             "CREATE INDEX concept_gid IF NOT EXISTS FOR (n:Concept) ON (n.gid)",
             "CREATE INDEX employer_gid IF NOT EXISTS FOR (n:Employer) ON (n.gid)",
             "CREATE INDEX departement_gid IF NOT EXISTS FOR (n:Departement) ON (n.gid)",
             "CREATE VECTOR INDEX candidate_embedding IF NOT EXISTS FOR (n:Candidate) ON (n.embedding) "
-            "OPTIONS {indexConfig: {`vector.dimensions`: 128, `vector.similarity_function`: 'cosine'}}",
+            "OPTIONS {indexConfig: {`vector.dimensions`: 256, `vector.similarity_function`: 'cosine'}}",
             "CREATE VECTOR INDEX offer_embedding IF NOT EXISTS FOR (n:Offer) ON (n.embedding) "
-            "OPTIONS {indexConfig: {`vector.dimensions`: 128, `vector.similarity_function`: 'cosine'}}",
+            "OPTIONS {indexConfig: {`vector.dimensions`: 256, `vector.similarity_function`: 'cosine'}}",
         ),
     ),
     SchemaStep(
