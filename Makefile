@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 NEO4J_JAR := neo4j-embedded/target/vivier-neo4j-embedded-1.0.0.jar
+PACKAGES  := ontology graph gnn api loaders simulator vivier
 
 .PHONY: demo test lint setup db-stop clean
 
@@ -15,9 +16,9 @@ test: setup
 	$(BIN)/python -m pytest
 
 lint: setup
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/mypy ontology graph gnn api loaders simulator vivier
+	$(BIN)/ruff check $(PACKAGES) tests bench
+	$(BIN)/ruff format --check $(PACKAGES) tests bench
+	$(BIN)/mypy $(PACKAGES)
 
 setup: $(VENV)/.installed $(NEO4J_JAR)
 
