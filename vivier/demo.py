@@ -7,7 +7,8 @@
 5. load the 652 real Place de l'Emploi Public offers and serve the API: ranked, explained candidates for a few real
    offers are fetched over HTTP from the running API and printed; then the API keeps serving until Ctrl-C.
 
-Every step is idempotent: a second run reuses the ontology, the data and the model when nothing changed.
+Every step is idempotent: a second run reuses the built ontology and the simulated files, reloading them changes
+nothing in Neo4j, and a new model version is trained on the same data (a few minutes).
 """
 
 from __future__ import annotations
@@ -185,11 +186,11 @@ def _showcase_offers(driver: Driver) -> list[str]:
 
 
 def _show_candidates(base_url: str, key: str, offer_ids: list[str]) -> None:
-    headers = {"Authorization": f"Bearer {key}"}
+    headers = {"X-API-Key": key}
     with httpx.Client(base_url=base_url, headers=headers, timeout=120) as client:
         for offer_id in offer_ids:
-            offer = client.get(f"/offers/{offer_id}").raise_for_status().json()
-            ranked = client.get(f"/offers/{offer_id}/candidates", params={"k": 5}).raise_for_status().json()
+            offer = client.get(f"/v1/offers/{offer_id}").raise_for_status().json()
+            ranked = client.get(f"/v1/offers/{offer_id}/candidates", params={"k": 5}).raise_for_status().json()
             console.print(_candidates_table(offer, ranked))
 
 
