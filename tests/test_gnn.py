@@ -19,7 +19,7 @@ from gnn.eligibility import candidate_profiles, eligibility_matrix, offer_requir
 from gnn.export import GraphExport, export_graph
 from gnn.metrics import bootstrap, query_metrics, ranks
 from gnn.pipeline import final_states, train_model
-from gnn.serving import Recommender
+from gnn.serving import Recommender, _Side
 from gnn.synthetic import write_synthetic_graph
 from gnn.train import TrainConfig, edge_types, fit, temporal_split, validation_recall
 from ontology.eligibility import is_eligible
@@ -198,6 +198,13 @@ def test_cold_start_matches_the_full_graph_and_embeds_new_offers(trained: Traine
     assert records[0]["dim"] == CONFIG.out + CONFIG.wide
     assert records[0]["v"] == recommender.version
     driver.execute_query("MATCH (o:Offer {offer_id: 'NEW-1'}) DETACH DELETE o")
+
+
+def test_top_skips_holes_left_by_deleted_nodes() -> None:
+    side = _Side(["a", "", "c"], torch.tensor([[1.0], [9.0], [0.5]]))
+    assert [key for key, _ in side.top(torch.tensor([1.0]), 3)] == ["a", "c"]
+    side.put("d", torch.tensor([2.0]))
+    assert [key for key, _ in side.top(torch.tensor([1.0]), 2)] == ["d", "a"]
 
 
 def test_relation_types_cover_the_issue(trained: Trained) -> None:
