@@ -20,7 +20,7 @@ from neo4j import Driver
 from rdflib import RDF, Graph, Literal, URIRef
 from rich.progress import Progress
 
-from graph.schema import CONCEPT, MOBILITY, NODE_KEYS, OCCUPATION, RELATIONSHIP_TYPES
+from graph.schema import CONCEPT, MOBILITY, NODE_KEYS, OCCUPATION, RELATIONSHIP_TYPES, apply_schema
 from ontology.skills import fold
 from ontology.vocab import CLASSES, MOBILITY_CLASS, MULTI_VALUED, PROPERTIES, RELATIONS, V
 
@@ -228,6 +228,7 @@ def load_ontology(
     """Load the whole graph unless Neo4j already holds it (same hash). With `mark`, records the graph's hash
     (and the file it came from) as the ontology Neo4j holds; an import of extra concepts passes mark=False."""
     start, digest = time.perf_counter(), graph_hash(graph)
+    apply_schema(driver, database)  # constraints before data: MERGE on uri without its index would crawl
     if not force and mark and loaded_marker(driver, database).get("graph_hash") == digest:
         if mark_file is not None:
             set_marker(driver, digest, mark_file, database)
