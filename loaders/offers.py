@@ -24,6 +24,7 @@ from loaders.values import (
     departement_from_postal_code,
     departement_from_text,
     optional_text,
+    parse_choice,
     parse_date,
     parse_departement,
     required_text,
@@ -89,8 +90,8 @@ def validate_offer(
         departement=parse_departement(fields.get("departement"), required=contract_required),
         published_at=parse_date(fields.get("published_at"), "published_at", required=True) or "",
         closes_at=parse_date(fields.get("closes_at"), "closes_at"),
-        contract=_choice(fields, "contract", CONTRACT_ALIASES, contract_required),
-        working_time=_choice(fields, "working_time", WORKING_TIME_ALIASES, False),
+        contract=parse_choice(fields.get("contract"), "contract", CONTRACT_ALIASES, contract_required),
+        working_time=parse_choice(fields.get("working_time"), "working_time", WORKING_TIME_ALIASES),
         versant=_code(fields, "versant", VERSANTS),
         categorie=_code(fields, "categorie", CATEGORIES),
         filiere=optional_text(fields, "filiere"),
@@ -106,20 +107,6 @@ def validate_offer(
     if catalogue is not None:
         _check_codes(record, catalogue)
     return record
-
-
-def _choice(fields: dict[str, Any], name: str, aliases: dict[str, str], required: bool) -> str | None:
-    value = fields.get(name)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise RecordError(name, "missing")
-        return None
-    if not isinstance(value, str):
-        raise RecordError(name, f"expected text, got {type(value).__name__}")
-    key = slug(value)
-    if key not in aliases:
-        raise RecordError(name, f"unknown value {value!r} (expected one of {', '.join(sorted(set(aliases.values())))})")
-    return aliases[key]
 
 
 def _code(fields: dict[str, Any], name: str, allowed: tuple[str, ...]) -> str | None:
