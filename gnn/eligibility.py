@@ -11,6 +11,7 @@ from neo4j import Driver
 
 from gnn.export import GraphExport
 from graph.db import database
+from graph.queries import GRADE_AND_CADRE
 from ontology.eligibility import StatutoryProfile, StatutoryRequirement, diploma_level_from_bac_plus, is_eligible
 
 
@@ -86,21 +87,13 @@ def eligibility_matrix(
     return torch.stack(rows) if rows else torch.zeros((0, len(profiles)), dtype=torch.bool)
 
 
-_GRADE_AND_CADRE = (
-    "OPTIONAL MATCH (n)-[:{rel}]->(g) WHERE g:Grade OR g:CadreEmplois "
-    "OPTIONAL MATCH (g)-[:GRADE_OF]->(ce:CadreEmplois) "
-    "WITH n, head(collect(CASE WHEN g:CadreEmplois THEN null ELSE g.uri END)) AS grade, "
-    "head(collect(CASE WHEN g:CadreEmplois THEN g.uri ELSE ce.uri END)) AS cadre "
-)
-
-
 def candidate_profiles_from_neo4j(
     driver: Driver, candidate_ids: list[str] | None = None
 ) -> dict[str, StatutoryProfile]:
     """Statutory profiles of the given candidates (all when None), read straight from Neo4j."""
     records, _, _ = driver.execute_query(
         "MATCH (n:Candidate) WHERE $ids IS NULL OR n.candidate_id IN $ids "
-        + _GRADE_AND_CADRE.format(rel="HOLDS_GRADE")
+        + GRADE_AND_CADRE.format(rel="HOLDS_GRADE", keep="n")
         + "RETURN n.candidate_id AS id, n.titulaire AS titulaire, n.education_level AS education, "
         "n.versant AS versant, n.categorie AS categorie, grade, cadre",
         ids=candidate_ids,
@@ -122,7 +115,7 @@ def candidate_profiles_from_neo4j(
 def offer_requirement_from_neo4j(driver: Driver, offer_id: str) -> StatutoryRequirement:
     records, _, _ = driver.execute_query(
         "MATCH (n:Offer {offer_id: $id}) "
-        + _GRADE_AND_CADRE.format(rel="REQUIRES_GRADE")
+        + GRADE_AND_CADRE.format(rel="REQUIRES_GRADE", keep="n")
         + "RETURN n.contract AS contract, n.versant AS versant, n.categorie AS categorie, grade, cadre",
         id=offer_id,
         database_=database(),

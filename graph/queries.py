@@ -106,8 +106,8 @@ def employer_offer_ids(driver: Driver, employer_id: str, database: str | None = 
 
 
 # --- statutory facts for eligibility ----------------------------------------------------------------------
-# A Grade or CadreEmplois linked directly, the cadre reached through GRADE_OF: the same reading as gnn.eligibility.
-_GRADE_AND_CADRE = (
+# A Grade or CadreEmplois linked directly, the cadre reached through GRADE_OF (gnn.eligibility reads it too).
+GRADE_AND_CADRE = (
     "OPTIONAL MATCH (n)-[:{rel}]->(g) WHERE g:Grade OR g:CadreEmplois "
     "OPTIONAL MATCH (g)-[:GRADE_OF]->(ce:CadreEmplois) "
     "WITH {keep}, head(collect(CASE WHEN g:CadreEmplois THEN null ELSE g.uri END)) AS grade, "
@@ -121,10 +121,10 @@ def statutory_facts(
     """The offer's requirement (contract, versant, catégorie, grade, cadre) and each candidate's status, in one
     round trip (it runs on every ranking served) looking candidates up by key. None when the offer is absent."""
     records, _, _ = driver.execute_query(
-        "MATCH (n:Offer {offer_id: $offer_id}) " + _GRADE_AND_CADRE.format(rel="REQUIRES_GRADE", keep="n") +
+        "MATCH (n:Offer {offer_id: $offer_id}) " + GRADE_AND_CADRE.format(rel="REQUIRES_GRADE", keep="n") +
         "WITH {contract: n.contract, versant: n.versant, categorie: n.categorie, grade: grade, cadre: cadre} AS offer "
         "CALL () { UNWIND $ids AS id MATCH (n:Candidate {candidate_id: id}) "
-        + _GRADE_AND_CADRE.format(rel="HOLDS_GRADE", keep="id, n") +
+        + GRADE_AND_CADRE.format(rel="HOLDS_GRADE", keep="id, n") +
         "  RETURN collect({id: id, titulaire: n.titulaire, education_level: n.education_level, versant: n.versant, "
         "    categorie: n.categorie, grade: grade, cadre: cadre}) AS candidates } "
         "RETURN offer, candidates",
