@@ -53,7 +53,9 @@ class _Side:
         self.matrix = torch.cat([self.matrix, vector.reshape(1, -1)])  # a new key is no hole: `holes` stays
 
     def top(self, query: torch.Tensor, k: int, exclude_empty: bool = True) -> list[tuple[str, float]]:
-        scores = self.matrix @ query
+        # NumPy's BLAS matrix-vector product is 3× faster than torch's CPU `mv` here (2.4 vs 8 ms at 100,000 × 256,
+        # bench/bench_api.py), and the arrays share memory, so nothing is copied.
+        scores = torch.from_numpy(self.matrix.numpy() @ query.numpy())
         if exclude_empty and len(self.holes):
             scores[self.holes] = -torch.inf
         values, order = torch.topk(scores, min(k, len(self.ids)))
