@@ -8,9 +8,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from api.deps import PendingCaller, confirm_key
 from api.push import Delivery
 from api.schemas import Eligibility, Explanation
 from api.state import AppState, Recommender
+from api.timing import step
 from gnn.eligibility import diploma_level
 from graph import explain, queries
 from graph.access import Caller
@@ -22,10 +24,18 @@ PUSH_TOP_K = 10  # suggestions stored and pushed when an offer or a CV arrives
 CONTRACTS = ("titulaire", "contractuel", "titulaire_ou_contractuel")
 
 
-def eligibilities(state: AppState, offer_id: str, candidate_ids: Sequence[str]) -> dict[str, Eligibility]:
+def eligibilities(
+    state: AppState, offer_id: str, candidate_ids: Sequence[str], pending: PendingCaller | None = None
+) -> dict[str, Eligibility]:
     """Statutory eligibility with its reasons, for the candidates still in the graph (an erased one is absent).
-    The facts are read as the model's own `eligible_only` filter reads them (gnn.eligibility), so both agree."""
-    offer, candidates = queries.statutory_facts(state.driver, offer_id, candidate_ids, state.database)
+    The facts are read as the model's own `eligible_only` filter reads them (gnn.eligibility), so both agree.
+    With a `pending` caller, the same query confirms its key is not revoked (401 otherwise)."""
+    key_id = pending.caller.key_id if pending is not None and pending.key is not None else None
+    offer, candidates, key_active = queries.statutory_facts(
+        state.driver, offer_id, candidate_ids, state.database, key_id=key_id
+    )
+    if pending is not None:
+        confirm_key(state, pending, key_active)
     if offer is None:
         return {}
     requirement = StatutoryRequirement(
@@ -90,12 +100,20 @@ def log_served(
 
 
 def rank_candidates(
-    state: AppState, model: Recommender, offer_id: str, k: int, eligible_only: bool
+    state: AppState,
+    model: Recommender,
+    offer_id: str,
+    k: int,
+    eligible_only: bool,
+    pending: PendingCaller | None = None,
 ) -> tuple[list[tuple[str, float]], dict[str, Eligibility]]:
-    """The model's top candidates with their eligibility; with `eligible_only`, the statutory check filters too."""
+    """The model's top candidates with their eligibility; with `eligible_only`, the statutory check filters too.
+    A `pending` caller's key is confirmed by the statutory-facts query before anything is returned."""  # fmt: skip
     ask = k * 3 if eligible_only else k
-    ranked = [(str(c), float(s)) for c, s in model.recommend_candidates(state.driver, offer_id, ask, eligible_only)]
-    verdicts = eligibilities(state, offer_id, [c for c, _ in ranked])
+    with step("topk"):
+        ranked = [(str(c), float(s)) for c, s in model.recommend_candidates(state.driver, offer_id, ask, eligible_only)]
+    with step("facts"):
+        verdicts = eligibilities(state, offer_id, [c for c, _ in ranked], pending)
     # A candidate erased since the model was trained is still in its matrix: never serve it again.
     ranked = [(c, s) for c, s in ranked if c in verdicts]
     if eligible_only:

@@ -1,5 +1,10 @@
 """What the app holds while it runs: the Neo4j driver, the recommender (loaded on first use), the webhook
-dispatcher and a short-lived cache of authenticated keys."""
+dispatcher, and caches of authenticated keys and of offers' employers.
+
+Revocation takes effect at once in every process: a cached key is only trusted after a per-request check that
+it is still active (one keyed read of its `ApiKey` node, or the same check folded into the ranking's own query),
+so the cache saves the full lookup (hash, role, employer) but never outlives a revoke.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +19,11 @@ from neo4j import Driver
 from api.push import WebhookDispatcher
 from api.traceability import LogWriter
 from graph.access import Caller, authenticate
-from graph.queries import offer_employers, record_recommendations
+from graph.queries import all_offer_employers, key_is_active, offer_employers, record_recommendations
 
-AUTH_CACHE_SECONDS = 10.0  # a revoked key stops working within this delay on other workers
-OFFER_CACHE_SECONDS = 60.0  # an offer's employer never changes; the cache only saves a round trip per ranking
+CACHE_SIZE = 100_000  # keys or offers remembered per process; beyond it the cache starts again
+# An offer's employer never changes; the delay only bounds how long a deleted offer still passes the check.
+OFFER_CACHE_SECONDS = 600.0
 
 
 class Recommender(Protocol):
@@ -143,8 +149,10 @@ class AppState:
         self._loader = recommender_loader
         self._recommender: GuardedRecommender | None = None
         self._lock = threading.Lock()
-        self._auth_cache: dict[str, tuple[Caller, float]] = {}
+        self._auth_cache: dict[str, Caller] = {}
         self._offer_cache: dict[str, tuple[str | None, float]] = {}
+        self._offers_preloaded = False
+        self._offers_lock = threading.Lock()
 
     def recommender(self) -> GuardedRecommender:
         if self._recommender is None:
@@ -163,20 +171,36 @@ class AppState:
     def model_if_loaded(self) -> GuardedRecommender | None:
         return self._recommender
 
+    def cached_caller(self, key: str) -> Caller | None:
+        """The caller of a key authenticated before, not yet confirmed for this request (see `confirm`)."""
+        return self._auth_cache.get(key)
+
     def authenticate(self, key: str) -> Caller | None:
+        """The caller a key belongs to, None when unknown or revoked: a cached key costs one keyed read of its
+        `ApiKey` node, an unknown one the full lookup."""
         cached = self._auth_cache.get(key)
-        now = time.monotonic()
-        if cached and cached[1] > now:
-            return cached[0]
+        if cached is not None:
+            active = key_is_active(self.driver, cached.key_id, self.database)
+            return cached if self.confirm(key, active) else None
         caller = authenticate(self.driver, key, self.database)
-        if caller is None:
-            self._auth_cache.pop(key, None)
-        else:
-            self._auth_cache[key] = (caller, now + AUTH_CACHE_SECONDS)
+        if caller is not None:
+            if len(self._auth_cache) >= CACHE_SIZE:
+                self._auth_cache.clear()
+            self._auth_cache[key] = caller
         return caller
 
+    def confirm(self, key: str, active: bool) -> bool:
+        """Record the outcome of a revocation check of a cached key (`active` from Neo4j); False when revoked."""
+        if not active:
+            self._auth_cache.pop(key, None)
+        return active
+
     def offer_employer(self, offer_id: str) -> tuple[bool, str | None]:
-        """(exists, employer_id) of an offer; known offers are remembered for a minute, unknown ones never."""
+        """(exists, employer_id) of an offer. All offers' employers are read once, on first use, so a ranking
+        usually pays no round trip for its ownership check; offers met later are read one by one. Known offers
+        are remembered, unknown ones never."""
+        if not self._offers_preloaded:
+            self._preload_offers()
         cached = self._offer_cache.get(offer_id)
         now = time.monotonic()
         if cached and cached[1] > now:
@@ -184,13 +208,22 @@ class AppState:
         employers = offer_employers(self.driver, [offer_id], self.database)
         if offer_id not in employers:
             return False, None
-        if len(self._offer_cache) > 100_000:
+        if len(self._offer_cache) >= CACHE_SIZE:
             self._offer_cache.clear()
         self._offer_cache[offer_id] = (employers[offer_id], now + OFFER_CACHE_SECONDS)
         return True, employers[offer_id]
+
+    def _preload_offers(self) -> None:
+        with self._offers_lock:
+            if self._offers_preloaded:
+                return
+            expires = time.monotonic() + OFFER_CACHE_SECONDS
+            employers = all_offer_employers(self.driver, CACHE_SIZE, self.database)
+            self._offer_cache.update({offer_id: (employer, expires) for offer_id, employer in employers.items()})
+            self._offers_preloaded = True
 
     def forget_offer(self, offer_id: str) -> None:
         self._offer_cache.pop(offer_id, None)
 
     def forget_key(self, key_id: str) -> None:
-        self._auth_cache = {k: v for k, v in self._auth_cache.items() if v[0].key_id != key_id}
+        self._auth_cache = {k: v for k, v in self._auth_cache.items() if v.key_id != key_id}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from neo4j import Driver
 
@@ -43,6 +43,16 @@ def offer_employers(driver: Driver, offer_ids: Sequence[str], database: str | No
         "UNWIND $ids AS id MATCH (o:Offer {offer_id: id}) OPTIONAL MATCH (o)-[:POSTED_BY]->(e:Employer) "
         "RETURN id, e.employer_id AS employer_id",
         ids=list(offer_ids), database_=database,
+    )  # fmt: skip
+    return {r["id"]: r["employer_id"] for r in records}
+
+
+def all_offer_employers(driver: Driver, limit: int, database: str | None = None) -> dict[str, str | None]:
+    """offer_id → employer_id for up to `limit` offers, newest first: the API's ownership cache, filled once."""
+    records, _, _ = driver.execute_query(
+        "MATCH (o:Offer) WITH o ORDER BY o.published_at DESC LIMIT $limit "
+        "OPTIONAL MATCH (o)-[:POSTED_BY]->(e:Employer) RETURN o.offer_id AS id, e.employer_id AS employer_id",
+        limit=limit, database_=database,
     )  # fmt: skip
     return {r["id"]: r["employer_id"] for r in records}
 
@@ -115,24 +125,46 @@ GRADE_AND_CADRE = (
 )
 
 
+class StatutoryFacts(NamedTuple):
+    offer: Row | None  # None when the offer is absent
+    candidates: dict[str, Row]  # candidate_id → facts, for the candidates still in the graph
+    key_active: bool  # the API key named by `key_id` exists and is not revoked (False when none was named)
+
+
 def statutory_facts(
-    driver: Driver, offer_id: str, candidate_ids: Sequence[str], database: str | None = None
-) -> tuple[Row | None, dict[str, Row]]:
+    driver: Driver, offer_id: str, candidate_ids: Sequence[str], database: str | None = None, key_id: str | None = None
+) -> StatutoryFacts:
     """The offer's requirement (contract, versant, catégorie, grade, cadre) and each candidate's status, in one
-    round trip (it runs on every ranking served) looking candidates up by key. None when the offer is absent."""
+    round trip (it runs on every ranking served) looking candidates up by key. With `key_id`, the same round trip
+    says whether that API key is still active: a ranking checks revocation without a query of its own."""
     records, _, _ = driver.execute_query(
-        "MATCH (n:Offer {offer_id: $offer_id}) " + GRADE_AND_CADRE.format(rel="REQUIRES_GRADE", keep="n") +
-        "WITH {contract: n.contract, versant: n.versant, categorie: n.categorie, grade: grade, cadre: cadre} AS offer "
+        "CALL () { OPTIONAL MATCH (k:ApiKey {key_id: $key_id}) "
+        "  RETURN k IS NOT NULL AND NOT coalesce(k.revoked, false) AS key_active } "
+        "OPTIONAL MATCH (n:Offer {offer_id: $offer_id}) "
+        + GRADE_AND_CADRE.format(rel="REQUIRES_GRADE", keep="key_active, n") +
+        "WITH key_active, CASE WHEN n IS NULL THEN null ELSE {contract: n.contract, versant: n.versant, "
+        "  categorie: n.categorie, grade: grade, cadre: cadre} END AS offer "
         "CALL () { UNWIND $ids AS id MATCH (n:Candidate {candidate_id: id}) "
         + GRADE_AND_CADRE.format(rel="HOLDS_GRADE", keep="id, n") +
         "  RETURN collect({id: id, titulaire: n.titulaire, education_level: n.education_level, versant: n.versant, "
         "    categorie: n.categorie, grade: grade, cadre: cadre}) AS candidates } "
-        "RETURN offer, candidates",
-        offer_id=offer_id, ids=list(candidate_ids), database_=database,
+        "RETURN key_active, offer, candidates",
+        offer_id=offer_id, ids=list(candidate_ids), key_id=key_id, database_=database,
     )  # fmt: skip
-    if not records:
-        return None, {}
-    return dict(records[0]["offer"]), {row["id"]: dict(row) for row in records[0]["candidates"]}
+    row = records[0]
+    if row["offer"] is None:
+        return StatutoryFacts(None, {}, row["key_active"])
+    candidates = {c["id"]: dict(c) for c in row["candidates"]}
+    return StatutoryFacts(dict(row["offer"]), candidates, row["key_active"])
+
+
+def key_is_active(driver: Driver, key_id: str, database: str | None = None) -> bool:
+    """Whether an API key still exists unrevoked: one keyed read, to confirm a key the API has cached."""
+    records, _, _ = driver.execute_query(
+        "OPTIONAL MATCH (k:ApiKey {key_id: $key_id}) RETURN k IS NOT NULL AND NOT coalesce(k.revoked, false) AS ok",
+        key_id=key_id, database_=database,
+    )  # fmt: skip
+    return bool(records[0]["ok"])
 
 
 # --- suggestions and feedback ------------------------------------------------------------------------------

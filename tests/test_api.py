@@ -200,7 +200,8 @@ def api(driver: Driver, tmp_path_factory: pytest.TempPathFactory) -> Iterator[di
         "recA": create_api_key(driver, "recruiter", "EA", "recruiter of EA")[1],
         "recB": create_api_key(driver, "recruiter", "EB", "recruiter of EB")[1],
     }
-    app = create_app(get_settings(), driver=driver)
+    # Webhooks go to a receiver on 127.0.0.1: allowed here only (VIVIER_WEBHOOK_ALLOW_PRIVATE, off by default).
+    app = create_app(get_settings().model_copy(update={"webhook_allow_private": True}), driver=driver)
     app.state.vivier.dispatcher.base_delay = 0.05  # the back-off schedule, shortened for the test
     with TestClient(app) as client:
         yield {"client": client, "keys": keys, "version": version.version, "app": app, "driver": driver}

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     pseudonym_key: SecretStr = Field(default=SecretStr("vivier-local-demo-key"), alias="VIVIER_PSEUDONYM_KEY")
     # Signs webhook deliveries (HMAC-SHA256).
     webhook_secret: SecretStr = Field(default=SecretStr("vivier-local-webhook-secret"), alias="VIVIER_WEBHOOK_SECRET")
+    # Webhooks may point at loopback or private addresses (tests, a receiver on the same network). Off: a webhook
+    # URL could otherwise make the server call internal services (server-side request forgery).
+    webhook_allow_private: bool = Field(default=False, alias="VIVIER_WEBHOOK_ALLOW_PRIVATE")
 
     @property
     def embedded_uri(self) -> str:

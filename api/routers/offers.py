@@ -7,8 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, status
 
 from api import service
-from api.deps import ERRORS, Model, RecruiterOrAdmin, State, check_employer_access, check_offer_access
+from api.deps import (
+    ERRORS,
+    Model,
+    RankingRecruiterOrAdmin,
+    RecruiterOrAdmin,
+    State,
+    check_employer_access,
+    check_offer_access,
+    confirm_key,
+)
 from api.schemas import CandidateMatch, CandidatesForOffer, OfferCreated, OfferIn, PairScore, Suggestion
+from api.timing import step
 from graph import queries
 from graph.writes import write_offers
 from loaders.offers import parse_offer
@@ -80,15 +90,23 @@ def get_offer(offer_id: str, state: State, caller: RecruiterOrAdmin) -> dict:
 
 @router.get("/{offer_id}/candidates", response_model=CandidatesForOffer, summary="Top-k candidates for an offer")
 def candidates_for_offer(
-    offer_id: str, state: State, caller: RecruiterOrAdmin, model: Model, k: K = 10,
+    offer_id: str, state: State, pending: RankingRecruiterOrAdmin, model: Model, k: K = 10,
     eligible_only: Annotated[bool, Query(description="only candidates statutorily eligible")] = False,
     explain: Annotated[bool, Query(description="add the explanation of each candidate")] = True,
 ) -> CandidatesForOffer:  # fmt: skip
     """Ranked **suggestions** with score, statutory eligibility and explanation. An ineligible candidate is shown
     with the reasons, not removed (unless `eligible_only`); the recruiter decides. The call is logged."""
-    check_offer_access(state, caller, offer_id)
-    ranked, verdicts = service.rank_candidates(state, model, offer_id, k, eligible_only)
-    reasons = service.explanations(state, offer_id, [c for c, _ in ranked], model.version) if explain else {}
+    # The hot path: the key's revocation check rides on the statutory-facts query (one round trip in all).
+    caller = pending.caller
+    with step("access"):
+        try:
+            check_offer_access(state, caller, offer_id)
+        except HTTPException:
+            confirm_key(state, pending)  # a revoked key gets 401, not a 404 or 403 that tells it about offers
+            raise
+    ranked, verdicts = service.rank_candidates(state, model, offer_id, k, eligible_only, pending)
+    with step("explain"):
+        reasons = service.explanations(state, offer_id, [c for c, _ in ranked], model.version) if explain else {}
     log_id = service.log_served(
         state, caller, "candidates_for_offer", model.version, ranked, offer_id=offer_id,
         parameters=f"k={k};eligible_only={eligible_only}",

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Response
 
 from api.deps import ERRORS, RecruiterOrAdmin, State, check_employer_access, check_offer_access
+from api.push import UnsafeWebhook, resolve_webhook
 from api.schemas import FeedbackIn, Suggestion, Webhook, WebhookIn
 from graph import queries
 
@@ -46,7 +47,9 @@ def give_feedback(suggestion_id: str, body: FeedbackIn, state: State, caller: Re
 @router.post("/webhooks", status_code=201, response_model=Webhook, summary="Register a webhook for pushed suggestions")
 def register_webhook(body: WebhookIn, state: State, caller: RecruiterOrAdmin) -> Webhook:
     """Deliveries are JSON POSTs signed with `X-Vivier-Signature: sha256=<HMAC-SHA256 of the body>` and retried
-    with exponential back-off. `candidates_for_offer` goes to an employer; `offers_for_candidate` to the job board."""
+    with exponential back-off. `candidates_for_offer` goes to an employer; `offers_for_candidate` to the job board.
+    The URL must be http(s) and its host must resolve to public addresses only (checked again at each delivery);
+    otherwise 422."""
     employer_id = caller.employer_id if caller.role == "recruiter" else body.employer_id
     if caller.role == "recruiter":
         if body.employer_id not in (None, caller.employer_id):
@@ -57,6 +60,10 @@ def register_webhook(body: WebhookIn, state: State, caller: RecruiterOrAdmin) ->
         raise HTTPException(422, "employer_id is required for candidates_for_offer")
     if employer_id and not queries.employer_exists(state.driver, employer_id, state.database):
         raise HTTPException(422, f"employer_id {employer_id!r} is not a known employer")
+    try:
+        resolve_webhook(str(body.url), state.dispatcher.allow_private)
+    except UnsafeWebhook as error:
+        raise HTTPException(422, f"field url: {error}") from error
     webhook_id = queries.register_webhook(state.driver, str(body.url), body.topic, employer_id, state.database)
     return Webhook(webhook_id=webhook_id, url=str(body.url), topic=body.topic, employer_id=employer_id)
 
