@@ -3,9 +3,11 @@ FastAPI app served in-process, webhooks delivered to a real HTTP receiver on 127
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import random
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -17,8 +19,9 @@ import pytest
 from fastapi.testclient import TestClient
 from neo4j import Driver
 
+from api import push
 from api.app import create_app
-from api.push import SIGNATURE_HEADER, verify
+from api.push import SIGNATURE_HEADER, Delivery, WebhookDispatcher, resolve_webhook, verify
 from graph.access import create_api_key
 from graph.server import free_port
 from ontology import uris
@@ -531,6 +534,84 @@ def test_revoked_key_stops_working(api: dict[str, Any]) -> None:
     assert api["client"].get("/v1/offers", headers=headers).status_code == 200
     assert call(api, "admin", "DELETE", f"/v1/admin/api-keys/{key_id}").status_code == 204
     assert api["client"].get("/v1/offers", headers=headers).status_code == 401
+
+
+def test_revocation_in_one_process_takes_effect_at_once_in_another(api: dict[str, Any]) -> None:
+    """Two apps with their own state (two server processes) over the same Neo4j: a key revoked through one is
+    refused by the other on its very next request, on the ranking hot path as on any other route."""
+    from graph.access import revoke_api_key
+
+    keys = [create_api_key(api["driver"], "recruiter", "EB", f"revocation {i}") for i in range(3)]
+    other = create_app(get_settings().model_copy(update={"webhook_allow_private": True}), driver=api["driver"])
+    ranking = ("/v1/offers/off-EB-01/candidates", {"k": 3, "explain": False})
+    with TestClient(other) as client:
+        for _, key in keys:  # each key is now in the other process's cache
+            for path, params in (ranking, ("/v1/offers", {})):
+                assert client.get(path, params=params, headers={"X-API-Key": key}).status_code == 200
+        for caller, _ in keys[:2]:
+            assert call(api, "admin", "DELETE", f"/v1/admin/api-keys/{caller.key_id}").status_code == 204
+        revoke_api_key(api["driver"], keys[2][0].key_id)  # as `vivier api-key revoke` does, from a third process
+        assert client.get(ranking[0], params=ranking[1], headers={"X-API-Key": keys[0][1]}).status_code == 401
+        assert client.get("/v1/offers", headers={"X-API-Key": keys[1][1]}).status_code == 401
+        # a revoked key learns nothing about other employers' offers: 401, not the 403 it got before
+        assert client.get("/v1/offers/off-EA-00/candidates", headers={"X-API-Key": keys[2][1]}).status_code == 401
+        assert all(key not in other.state.vivier._auth_cache for _, key in keys)
+
+
+# --- webhooks and server-side request forgery -------------------------------------------------------------------
+REFUSED_WEBHOOKS = ["http://127.0.0.1/hook", "http://10.0.0.1/hook", "http://169.254.169.254/latest/meta-data",
+                    "http://[::1]/hook", "http://localhost:8080/hook", "http://[::ffff:127.0.0.1]/hook",
+                    "http://0.0.0.0/hook", "http://192.168.1.10/hook"]  # fmt: skip
+
+
+def test_webhooks_to_internal_addresses_are_refused_at_registration(api: dict[str, Any]) -> None:
+    strict = create_app(get_settings().model_copy(update={"webhook_allow_private": False}), driver=api["driver"])
+    headers = {"X-API-Key": api["keys"]["recA"]}
+    with TestClient(strict) as client:
+        assert strict.state.vivier.dispatcher.allow_private is False
+        for url in REFUSED_WEBHOOKS:
+            response = client.post("/v1/webhooks", json={"url": url}, headers=headers)
+            assert response.status_code == 422, f"{url}: {response.status_code} {response.text}"
+            assert "internal address" in response.json()["detail"], url
+        ftp = client.post("/v1/webhooks", json={"url": "ftp://93.184.216.34/hook"}, headers=headers)
+        assert ftp.status_code == 422 and "url" in str(ftp.json()["detail"])
+        public = client.post("/v1/webhooks", json={"url": "https://93.184.216.34/hook"}, headers=headers)
+        assert public.status_code == 201, public.text  # registration resolves only: no network needed
+        client.delete(f"/v1/webhooks/{public.json()['webhook_id']}", headers=headers)
+    assert resolve_webhook("http://127.0.0.1:9/hook", allow_private=True).address.is_loopback  # the tests' setting
+
+
+def test_a_delivery_to_an_address_that_became_internal_fails_without_connecting(
+    api: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding: the name resolved to a public address when registered, to loopback when delivered."""
+    receiver = Receiver(failures=0)
+    port = receiver.server.server_address[1]
+    answers = {"now": "93.184.216.34"}
+
+    def rebinding_dns(host: str, *args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
+        assert host == "hooks.example.org"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answers["now"], port))]
+
+    monkeypatch.setattr(push.socket, "getaddrinfo", rebinding_dns)
+    url = f"http://hooks.example.org:{port}/hook"
+    try:
+        assert resolve_webhook(url).address == ipaddress.ip_address("93.184.216.34")  # accepted when registered
+        answers["now"] = "127.0.0.1"
+        dispatcher = WebhookDispatcher("secret", max_attempts=3, base_delay=0.01)
+        dispatcher.submit(Delivery(url=url, event="candidates_for_offer", payload={"offer_id": "x"}))
+        assert dispatcher.join(10)
+        delivery = dispatcher.history[-1]
+        assert not delivery.delivered and "refused, not connected" in (delivery.last_error or "")
+        assert receiver.attempts == 0  # no connection was made
+        dispatcher.allow_private = True  # the same delivery where private receivers are allowed (the tests')
+        dispatcher.submit(Delivery(url=url, event="candidates_for_offer", payload={"offer_id": "x"}))
+        assert dispatcher.join(10) and dispatcher.history[-1].delivered
+        headers, _ = receiver.received[-1]
+        assert headers["Host"] == f"hooks.example.org:{port}"  # sent to the checked address, under its own name
+        dispatcher.stop()
+    finally:
+        receiver.close()
 
 
 # --- errors --------------------------------------------------------------------------------------------------
