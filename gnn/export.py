@@ -86,7 +86,8 @@ def reverse(edge_type: tuple[str, str, str]) -> tuple[str, str, str]:
 
 @dataclass
 class Applications:
-    """Every application as parallel arrays: candidate gid, offer gid, stage, application time (epoch days)."""
+    """Every application as parallel arrays: candidate gid, offer gid, furthest stage reached (code in STAGES) and
+    whether that stage is positive (shortlisted or later)."""
 
     candidate: np.ndarray
     offer: np.ndarray
@@ -217,7 +218,7 @@ def _read_applications(driver: Driver, candidate_count: int) -> Applications:
     for lo in range(0, max(candidate_count, 1), BATCH):
         records, _, _ = driver.execute_query(
             "MATCH (a:Candidate)-[r:APPLIED]->(b:Offer) WHERE a.gid >= $lo AND a.gid < $hi "
-            "RETURN a.gid AS a, b.gid AS b, r.stage AS stage ORDER BY r.application_id",
+            "RETURN a.gid AS a, b.gid AS b, coalesce(r.reached, r.stage) AS stage ORDER BY r.application_id",
             lo=lo,
             hi=lo + BATCH,
             database_=database(),
@@ -269,7 +270,7 @@ def node_neighbourhood(
     if node_type in ("candidate", "offer"):
         rows, _, _ = driver.execute_query(
             f"MATCH (a:Candidate)-[r:APPLIED]->(b:Offer) WHERE {side}.{key} = $value AND {other}.gid IS NOT NULL "
-            f"RETURN {other}.gid AS gid, r.stage IN $positive AS positive",
+            f"RETURN {other}.gid AS gid, coalesce(r.reached, r.stage) IN $positive AS positive",
             value=key_value,
             positive=list(POSITIVE_STAGES),
             database_=database(),
@@ -281,7 +282,7 @@ def node_neighbourhood(
     if node_type == "candidate":
         rows, _, _ = driver.execute_query(
             "MATCH (a:Candidate {candidate_id: $value})-[r:APPLIED]->(:Offer)-[:POSTED_BY]->(e:Employer) "
-            "WHERE r.stage IN $positive AND e.gid IS NOT NULL RETURN DISTINCT e.gid AS gid",
+            "WHERE coalesce(r.reached, r.stage) IN $positive AND e.gid IS NOT NULL RETURN DISTINCT e.gid AS gid",
             value=key_value,
             positive=list(POSITIVE_STAGES),
             database_=database(),

@@ -154,7 +154,13 @@ def write_applications(
             "candidate_id": r.candidate_id,
             "offer_id": r.offer_id,
             "application_id": r.application_id,
-            "props": {"stage": r.stage, "applied_at": r.applied_at, "updated_at": r.updated_at, "reason": r.reason},
+            "props": {
+                "stage": r.stage,
+                "reached": r.reached or r.stage,
+                "applied_at": r.applied_at,
+                "updated_at": r.updated_at,
+                "reason": r.reason,
+            },
         }
         for r in records
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -136,3 +137,26 @@ class ApplicationRecord:
     applied_at: str
     updated_at: str | None = None
     reason: str | None = None
+    reached: str | None = None  # furthest stage reached; derived from stage and reason when not given
+
+    def __post_init__(self) -> None:
+        if self.reached is None:
+            self.reached = furthest_stage(self.stage, self.reason)
+
+
+# Employers often export only an application's final status: "rejected" hides that the candidate was shortlisted
+# or interviewed first. Their usual reasons say it; the furthest stage reached is what a model learns from.
+REACHED_BY_REASON: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"d[ée]clin[ée].*(proposition|offre)|declined (the|an)? ?offer", re.IGNORECASE), "offered"),
+    (re.compile(r"apr[èe]s (l['’]|un |les )?entretiens?|after (the |an )?interviews?", re.IGNORECASE), "interviewed"),
+    (re.compile(r"apr[èe]s (la )?pr[ée]s[ée]lection|after (the )?shortlist", re.IGNORECASE), "shortlisted"),
+)
+
+
+def furthest_stage(stage: str, reason: str | None) -> str:
+    """The furthest stage an application reached: its stage, or the one its rejection or withdrawal reason names."""
+    if stage in ("rejected", "withdrawn") and reason:
+        for pattern, reached in REACHED_BY_REASON:
+            if pattern.search(reason):
+                return reached
+    return stage

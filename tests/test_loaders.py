@@ -130,6 +130,25 @@ def test_csv_variants_semicolon_bom_cp1252_and_french_headers(tmp_path: Path) ->
     assert not problems and employers[0][1].name == "Mairie de Sées"
 
 
+def test_furthest_stage_reached_is_read_from_the_rejection_reason(tmp_path: Path) -> None:
+    path = tmp_path / "applications.csv"
+    path.write_text(
+        "application_id,offer_id,candidate_ref,applied_at,stage,reason\n"
+        "A1,O1,c1,2024-03-01,rejected,non retenu après entretien\n"
+        "A2,O1,c2,2024-03-01,rejeté,Non retenu après présélection\n"
+        "A3,O1,c3,2024-03-01,withdrawn,a décliné la proposition d'embauche\n"
+        "A4,O1,c4,2024-03-01,rejected,profil ne correspondant pas au poste\n"
+        "A5,O1,c5,2024-03-01,withdrawn,candidature retirée par le candidat\n"
+        "A6,O1,c6,2024-03-01,hired,\n",
+        encoding="utf-8",
+    )
+    applications, problems = read_applications(path, "s")
+    assert not problems
+    reached = [record.reached for _, record in applications]
+    assert reached == ["interviewed", "shortlisted", "offered", "rejected", "withdrawn", "hired"]
+    assert [record.stage for _, record in applications][:3] == ["rejected", "rejected", "withdrawn"]  # kept as given
+
+
 def test_broken_quoting_loses_only_the_broken_record(tmp_path: Path) -> None:
     path = tmp_path / "e.csv"
     path.write_text('employer_id,name\nE1,"Mairie A\nE2,Mairie B\nE3,"Mairie ""C"""\n', encoding="utf-8")
