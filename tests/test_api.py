@@ -579,6 +579,8 @@ def test_webhooks_to_internal_addresses_are_refused_at_registration(api: dict[st
         assert public.status_code == 201, public.text  # registration resolves only: no network needed
         client.delete(f"/v1/webhooks/{public.json()['webhook_id']}", headers=headers)
     assert resolve_webhook("http://127.0.0.1:9/hook", allow_private=True).address.is_loopback  # the tests' setting
+    assert Settings(VIVIER_WEBHOOK_ALLOW_PRIVATE="true").webhook_allow_private
+    assert not Settings.model_fields["webhook_allow_private"].default  # off unless asked for
 
 
 def test_a_delivery_to_an_address_that_became_internal_fails_without_connecting(
@@ -589,8 +591,11 @@ def test_a_delivery_to_an_address_that_became_internal_fails_without_connecting(
     port = receiver.server.server_address[1]
     answers = {"now": "93.184.216.34"}
 
+    real_dns = socket.getaddrinfo
+
     def rebinding_dns(host: str, *args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
-        assert host == "hooks.example.org"
+        if host != "hooks.example.org":
+            return real_dns(host, *args, **kwargs)  # the rest of the process resolves as usual
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answers["now"], port))]
 
     monkeypatch.setattr(push.socket, "getaddrinfo", rebinding_dns)
