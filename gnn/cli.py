@@ -55,7 +55,7 @@ def evaluate(
 ) -> None:
     """Evaluate a stored model against baselines on the temporal test; writes a Markdown report with plots."""
     from gnn.evaluate import evaluate_model
-    from gnn.truth import simulator_utility
+    from gnn.truth import simulator_process, simulator_utility
     from graph.cli import ensure_database
     from graph.db import connect
 
@@ -63,7 +63,8 @@ def evaluate(
     driver = connect()
     try:
         scorer = simulator_utility(truth) if truth else None
-        report = evaluate_model(driver, version, truth=scorer, to_docs=docs)
+        oracle = simulator_process(truth) if truth and (truth / "truth" / "application_matrix.npy").exists() else None
+        report = evaluate_model(driver, version, truth=scorer, to_docs=docs, oracle=oracle)
     except FileNotFoundError as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from None

@@ -23,10 +23,25 @@ def _column(path: Path, name: str) -> list[str]:
 
 
 def simulator_utility(folder: Path, source: str | None = None) -> Callable[[GraphExport, np.ndarray], np.ndarray]:
-    matrix_path = folder / "truth" / "utility_matrix.npy"
-    if not matrix_path.exists():
-        raise FileNotFoundError(f"{matrix_path} not found: the upper bound needs a simulated dataset's truth/ folder")
-    matrix = np.load(matrix_path)
+    """Who the simulated employers select: the latent utility alone (ignores who applies)."""
+    return _scorer(folder, _matrix(folder, "utility_matrix.npy"), source)
+
+
+def simulator_process(folder: Path, source: str | None = None) -> Callable[[GraphExport, np.ndarray], np.ndarray]:
+    """The simulator's own process as an oracle: the wish to apply plus the utility, both noise-free (the best a
+    model could hope for, short of the random draws)."""
+    matrix = _matrix(folder, "application_matrix.npy") + _matrix(folder, "utility_matrix.npy")
+    return _scorer(folder, matrix, source)
+
+
+def _matrix(folder: Path, name: str) -> np.ndarray:
+    path = folder / "truth" / name
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: simulate the dataset again (`vivier simulate`) to get it")
+    return np.load(path)
+
+
+def _scorer(folder: Path, matrix: np.ndarray, source: str | None) -> Callable[[GraphExport, np.ndarray], np.ndarray]:
     offer_rows = {o: i for i, o in enumerate(_column(folder / "truth" / "offers.csv", "offer_id"))}
     scope = source or folder.name
     refs = _column(folder / "truth" / "candidates.csv", "candidate_ref")

@@ -33,7 +33,7 @@ from simulator.population import (
     make_candidates,
     make_employers,
 )
-from simulator.process import WEIGHTS, World, recruitment_history, signals, utility
+from simulator.process import WEIGHTS, World, application_score, eligible, recruitment_history, signals, utility
 from simulator.repertory import CATEGORIES, EDGE_KINDS, VERSANTS, Repertory, compile_repertory
 from simulator.text import Writer, candidate_ref, cv_record, employer_id, employer_names, offer_id, offer_record, siret
 
@@ -209,8 +209,13 @@ def _write_matrix(out: Path, world: World) -> bool:
     if n_c * n_o > MATRIX_LIMIT:
         return False
     everyone = np.arange(n_c)
-    matrix = np.vstack([utility(signals(world, o, everyone)).astype(np.float32) for o in range(n_o)])
-    np.save(out / "truth" / "utility_matrix.npy", matrix)
+    utilities, wishes = [], []
+    for o in range(n_o):
+        parts = signals(world, o, everyone)
+        utilities.append(utility(parts).astype(np.float32))
+        wishes.append(application_score(parts, eligible(world, o, everyone)).astype(np.float32))
+    np.save(out / "truth" / "utility_matrix.npy", np.vstack(utilities))
+    np.save(out / "truth" / "application_matrix.npy", np.vstack(wishes))
     return True
 
 

@@ -118,6 +118,12 @@ def utility(parts: dict[str, np.ndarray]) -> np.ndarray:
     return sum(WEIGHTS[k] * v for k, v in parts.items())  # type: ignore[return-value]
 
 
+def application_score(parts: dict[str, np.ndarray], elig: np.ndarray) -> np.ndarray:
+    """How much a candidate wants to apply: candidates look at the post (skills, path, place) and partly know their
+    statutory chances, not the employer. Applicants are drawn by this score plus Gumbel noise."""
+    return 3.0 * parts["geo"] + 1.0 * parts["path"] + 0.8 * parts["coverage"] - 0.9 * ~elig
+
+
 def _applicants(w: World, o: int, n_apps: int, rng: np.random.Generator) -> np.ndarray:
     rep, off = w.rep, w.offers
     for hops in range(NEAR_HOPS, 10):  # small populations: widen the circle until it holds enough candidates
@@ -134,9 +140,7 @@ def _applicants(w: World, o: int, n_apps: int, rng: np.random.Generator) -> np.n
     pool = np.sort(w._by_last[starts[which] + positions - (ends[which] - lengths[which])])
     pool = pool[w._hired_until[pool] < off.published[o]]
     n_random = rng.binomial(n_apps, RANDOM_APPLICANT_SHARE)
-    parts = signals(w, o, pool)
-    # Candidates look at the post (skills, path, place) and partly know their statutory chances, not the employer.
-    score = 3.0 * parts["geo"] + 1.0 * parts["path"] + 0.8 * parts["coverage"] - 0.9 * ~eligible(w, o, pool)
+    score = application_score(signals(w, o, pool), eligible(w, o, pool))
     gumbel = -np.log(-np.log(rng.random(len(pool))))
     chosen = pool[np.argsort(-(score + gumbel))[: n_apps - n_random]]
     anyone = rng.choice(len(w.candidates), size=min(len(w.candidates), n_random))
