@@ -3,7 +3,8 @@
 A version directory holds: `config.json` (training configuration, feature vocabularies, relation types, input
 dimensions, training-data hash), `model.pt` (weights), `states.pt` (hidden states of every node, for inductive
 embedding of new nodes), `embeddings.pt` (candidate and offer embeddings with their ids), `career.pt` (the
-career head's fiche embeddings) and `metrics.json`.
+career head's fiche embeddings), `reranker.pkl` (the re-ranker with the pair facts and application history it
+reads at serving time; absent from versions trained before it existed) and `metrics.json`.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class Artifacts:
     embeddings: dict[str, torch.Tensor]
     ids: dict[str, list[str]]
     career: dict[str, Any]
+    reranking: dict[str, Any] | None = None  # {"reranker": Reranker, "facts": PairFacts, "history": History}
 
 
 def models_dir() -> Path:
@@ -87,6 +89,7 @@ def save(
     ids: dict[str, list[str]],
     career: dict[str, Any],
     metrics: dict[str, Any],
+    reranking: dict[str, Any] | None = None,
 ) -> Path:
     path = models_dir() / version
     path.mkdir(parents=True, exist_ok=False)
@@ -97,6 +100,9 @@ def save(
     torch.save(career, path / "career.pt")
     with (path / "text_model.pkl").open("wb") as handle:
         pickle.dump(spec.text_model, handle)
+    if reranking is not None:
+        with (path / "reranker.pkl").open("wb") as handle:
+            pickle.dump(reranking, handle)
     (path / "metrics.json").write_text(json.dumps(metrics, indent=1, default=str))
     return path
 
@@ -126,7 +132,15 @@ def load(version: str) -> Artifacts:
         embeddings=stored["embeddings"],
         ids=stored["ids"],
         career=torch.load(path / "career.pt"),
+        reranking=_pickled(path / "reranker.pkl"),
     )
+
+
+def _pickled(path: Path) -> Any:
+    if not path.exists():
+        return None
+    with path.open("rb") as handle:
+        return pickle.load(handle)  # our own artifact, written by `save` above
 
 
 def _spec(path: Path, config: dict[str, Any]) -> FeatureSpec:

@@ -37,6 +37,8 @@ EDGE_TYPES: dict[tuple[str, str, str], str] = {
     ("offer", "requires_skill", "skill"): "(a:Offer)-[:REQUIRES_SKILL]->(b:Skill)",
     ("occupation", "requires_skill", "skill"): "(a:Occupation)-[:REQUIRES_SKILL]->(b:Skill)",
     ("candidate", "held", "occupation"): "(a:Candidate)-[:HELD]->(b:Occupation)",
+    # The current job (career step 0): who applies where depends on it more than on the whole career.
+    ("candidate", "holds_now", "occupation"): "(a:Candidate)-[h:HELD]->(b:Occupation) WHERE coalesce(h.order, 0) = 0",
     ("occupation", "mobility", "occupation"): "(a:RomeFiche)-[:MOBILITY]->(b:RomeFiche)",
     ("occupation", "broader", "occupation"): "(a:Occupation)-[:BROADER]->(b:Occupation)",
     ("occupation", "match", "occupation"): "(a:Occupation)-[:EXACT_MATCH|CLOSE_MATCH]->(b:Occupation)",
@@ -148,6 +150,7 @@ def export_graph(driver: Driver, spec: FeatureSpec | None = None, progress: bool
             ids[node_type], props[node_type] = _read_nodes(driver, node_type, pattern, key, counts[node_type])
             bar.advance(task, counts[node_type])
     spec, features, attributes = node_features(props, spec)
+    attributes["occupation"]["family"] = _families(driver, counts["occupation"])
     for node_type, x in features.items():
         data[node_type].x = x
         data[node_type].num_nodes = x.shape[0]
@@ -190,6 +193,20 @@ def _read_nodes(
             ids[r["gid"]] = r["props"].get(key) or ""
             props[r["gid"]] = dict(r["props"])
     return ids, props
+
+
+def _families(driver: Driver, count: int) -> np.ndarray:
+    """The RMFP family (FamilleMetiers uri) of each occupation gid, None for others: a move within a family is
+    one career step, which the exported relations (no family nodes) cannot say."""
+    families = np.full(count, None, dtype=object)
+    records, _, _ = driver.execute_query(
+        "MATCH (o:Occupation)-[:BROADER]->(f:FamilleMetiers) WHERE o.gid IS NOT NULL RETURN o.gid AS gid, f.uri AS uri",
+        database_=database(),
+    )
+    for r in records:
+        if r["gid"] < count:
+            families[r["gid"]] = r["uri"]
+    return families
 
 
 def _read_edges(driver: Driver, pattern: str, source_count: int) -> torch.Tensor:

@@ -194,4 +194,6 @@ def node_features(
     attributes = {
         node_type: statutory_attributes(props[node_type]) for node_type in ("candidate", "offer", "grade", "occupation")
     }
+    for name in NUMERIC_PROPS["candidate"]:  # raw values for the re-ranker's pair facts
+        attributes["candidate"][name] = np.array([float(r.get(name) or 0) for r in props["candidate"]], dtype=float)
     return spec, features, attributes

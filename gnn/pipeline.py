@@ -13,9 +13,21 @@ from rich.console import Console
 from gnn import artifacts
 from gnn.artifacts import ModelVersion
 from gnn.career import CareerConfig, evaluate_career
+from gnn.eligibility import candidate_profiles, eligibility_matrix, offer_requirements
 from gnn.export import GraphExport, export_graph
 from gnn.model import LinkGNN
-from gnn.train import TrainConfig, edge_types, fit, message_graph, temporal_split
+from gnn.rerank import History, PairFacts, RerankConfig, evaluation_pools, fit_reranker, rerank_scores
+from gnn.train import (
+    FitResult,
+    Split,
+    TrainConfig,
+    edge_types,
+    embeddings,
+    fit,
+    message_graph,
+    rank_offers,
+    temporal_split,
+)
 from graph.schema import apply_schema
 
 console = Console()
@@ -37,7 +49,8 @@ def train_model(
         raise ValueError("no application at a positive stage (shortlisted or later) in Neo4j: nothing to learn from")
     split = temporal_split(export, config)
     result = fit(export, split, config, progress=progress)
-    states, embeddings = final_states(result.model, export)
+    reranking, rerank_metrics = train_reranker(export, split, result, RerankConfig(seed=config.seed))
+    states, final = final_states(result.model, export)
     career_metrics, head = evaluate_career(export, career_config)
     career = {**head, "fiches": [str(export.ids["occupation"][i]) for i in head["fiches"].tolist()]}
     version = artifacts.new_version()
@@ -46,6 +59,7 @@ def train_model(
         "history": result.history,
         "split": {"train": len(split.train), "val": len(split.val), "test": len(split.test)},
         "career": career_metrics,
+        "reranker": rerank_metrics,
         "seconds": round(time.perf_counter() - started, 1),
     }
     stored_config = {
@@ -57,11 +71,12 @@ def train_model(
     }
     ids = {t: [str(v) for v in export.ids[t]] for t in ("candidate", "offer")}
     path = artifacts.save(
-        version, stored_config, export.feature_spec, result.model, states[:-1], embeddings, ids, career, metrics
-    )
+        version, stored_config, export.feature_spec, result.model, states[:-1], final, ids, career, metrics,
+        reranking,
+    )  # fmt: skip
     model_version = ModelVersion(version, path, stored_config["data_hash"], metrics)  # type: ignore[arg-type]
-    artifacts.write_embeddings(driver, "Candidate", embeddings["candidate"], version)
-    artifacts.write_embeddings(driver, "Offer", embeddings["offer"], version)
+    artifacts.write_embeddings(driver, "Candidate", final["candidate"], version)
+    artifacts.write_embeddings(driver, "Offer", final["offer"], version)
     artifacts.register(driver, model_version, config.out + config.wide)
     return model_version
 
@@ -74,3 +89,26 @@ def final_states(model: LinkGNN, export: GraphExport) -> tuple[list[dict[str, to
     x_dict = {t: export.data[t].x for t in export.data.node_types}
     states = model.states(x_dict, graph)
     return states, model.embed(states[-1], x_dict)
+
+
+def train_reranker(
+    export: GraphExport, split: Split, result: FitResult, config: RerankConfig
+) -> tuple[dict[str, object], dict[str, float]]:
+    """Fit the re-ranker on the training offers (GNN scores with each fold's applications hidden), measure it on
+    the validation offers, and return what serving needs: the re-ranker, the pair facts, every application."""
+    facts = PairFacts.from_export(export)
+    profiles, requirements = candidate_profiles(export), offer_requirements(export)
+
+    def embed(visible: np.ndarray) -> dict[str, torch.Tensor]:
+        return embeddings(result.model, export, message_graph(export, visible))
+
+    train_eligible = eligibility_matrix(profiles, requirements, split.train)
+    reranker = fit_reranker(export, facts, split.train, split.history_val, train_eligible, embed, config)
+    val_eligible = eligibility_matrix(profiles, requirements, split.val)
+    history = History.known(export, facts, split.history_val)
+    pools = evaluation_pools(export, split.val, val_eligible)
+    scores = rerank_scores(reranker, facts, history, split.val, pools, embed(split.history_val))
+    per_query = rank_offers(export, split.val, scores, val_eligible)
+    metrics = {m: float(np.mean([q[m] for q in per_query])) for m in ("recall@10", "recall@50")}
+    everything = History.known(export, facts, np.arange(export.data["offer"].num_nodes))
+    return {"reranker": reranker, "facts": facts, "history": everything}, metrics

@@ -3,13 +3,16 @@ career next steps, and inductive embedding of new offers and candidates (no retr
 
 Top-k uses an in-memory matrix of the stored embeddings (one matrix product, well under a millisecond per
 thousand candidates); the same embeddings are also in Neo4j (`embedding`, vector indexes) for Cypher users.
-Scores are cosines in [-1, 1].
+When the version has a re-ranker (gnn/rerank.py), candidates for an offer are the GNN's top `RERANK_DEPTH` by
+cosine, re-ordered by the re-ranker; their score is then its estimated chance of reaching *shortlisted* or later
+(0–1). Every other score is a cosine in [-1, 1].
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 from neo4j import Driver
 
@@ -18,11 +21,15 @@ from gnn.career import career_scores
 from gnn.eligibility import candidate_profiles_from_neo4j, offer_requirement_from_neo4j
 from gnn.export import GEO_EDGES, geo_columns, node_neighbourhood, reverse
 from gnn.features import encode
+from gnn.rerank import OfferFacts, add_candidate, facts_of_new_offer, offer_facts, pair_features
 from graph.db import database
 from ontology.eligibility import StatutoryProfile, is_eligible
 
 # When filtering by eligibility, look this many times deeper than k before giving up on filling the list.
 ELIGIBLE_DEPTH = 50
+# The GNN's top candidates that the re-ranker re-orders: deep enough to hold the re-ranker's own top ten (at demo
+# scale the GNN's Recall@50 is below its Recall@300), small enough to stay within a few milliseconds.
+RERANK_DEPTH = 300
 
 
 @dataclass
@@ -76,6 +83,8 @@ class Recommender:
         self._fiche_index = {uri: i for i, uri in enumerate(self._fiches)}
         self._career = career
         self._profiles: dict[str, StatutoryProfile] | None = None
+        self._reranking = stored.reranking
+        self._new_offer_facts: dict[str, OfferFacts] = {}
 
     @classmethod
     def load(cls, driver: Driver, version: str | None = None) -> Recommender:
@@ -87,12 +96,23 @@ class Recommender:
         self, driver: Driver, offer_id: str, k: int = 10, eligible_only: bool = False
     ) -> list[tuple[str, float]]:
         query = self._offer_vector(driver, offer_id)
+        if self._reranking is not None:
+            depth = max(RERANK_DEPTH, k * 3) * (ELIGIBLE_DEPTH // 10 if eligible_only else 1)
+            ranked = self._candidates.top(query, depth)
+            if eligible_only:
+                ranked = self._eligible(driver, offer_id, ranked, len(ranked))
+            return self._rerank(driver, offer_id, query, ranked)[:k]
         if not eligible_only:
             return self._candidates.top(query, k)
+        depth = min(len(self._candidates.ids), max(k * ELIGIBLE_DEPTH, 1000))
+        return self._eligible(driver, offer_id, self._candidates.top(query, depth), k)
+
+    def _eligible(
+        self, driver: Driver, offer_id: str, ranked: list[tuple[str, float]], k: int
+    ) -> list[tuple[str, float]]:
+        """The first `k` of `ranked` who are statutorily eligible for the offer."""
         requirement = offer_requirement_from_neo4j(driver, offer_id)
         profiles = self._candidate_profiles(driver)
-        depth = min(len(self._candidates.ids), max(k * ELIGIBLE_DEPTH, 1000))
-        ranked = self._candidates.top(query, depth)
         verdicts: dict[StatutoryProfile, bool] = {}
         kept = []
         for candidate_id, score in ranked:
@@ -107,11 +127,40 @@ class Recommender:
                     break
         return kept
 
+    def _rerank(
+        self, driver: Driver, offer_id: str, query: torch.Tensor, ranked: list[tuple[str, float]]
+    ) -> list[tuple[str, float]]:
+        assert self._reranking is not None
+        facts, history = self._reranking["facts"], self._reranking["history"]
+        rows = np.array([self._candidates.index[c] for c, _ in ranked], dtype=np.int64)
+        if not len(rows):
+            return []
+        x = pair_features(facts, history, self._offer_facts(driver, offer_id), rows, query, self._candidates.matrix)
+        chance = 1.0 / (1.0 + np.exp(-self._reranking["reranker"].score(x)))
+        order = np.argsort(-chance, kind="stable")
+        return [(ranked[i][0], float(chance[i])) for i in order.tolist()]
+
+    def _offer_facts(self, driver: Driver, offer_id: str) -> OfferFacts:
+        assert self._reranking is not None
+        facts = self._reranking["facts"]
+        row = self._offers.index.get(offer_id)
+        if row is not None and row < len(facts.offer_occupations):
+            return offer_facts(facts, row)
+        if offer_id not in self._new_offer_facts:
+            props, neighbours = node_neighbourhood(driver, "offer", offer_id)
+            self._new_offer_facts[offer_id] = facts_of_new_offer(facts, props, neighbours)
+        return self._new_offer_facts[offer_id]
+
     def recommend_offers(self, driver: Driver, candidate_id: str, k: int = 10) -> list[tuple[str, float]]:
         return self._offers.top(self._candidate_vector(driver, candidate_id), k)
 
     def score_pair(self, driver: Driver, candidate_id: str, offer_id: str) -> float:
-        return float(self._candidate_vector(driver, candidate_id) @ self._offer_vector(driver, offer_id))
+        """The score `recommend_candidates` gives this pair (the re-ranker's chance, or the cosine)."""
+        candidate, query = self._candidate_vector(driver, candidate_id), self._offer_vector(driver, offer_id)
+        cosine = float(candidate @ query)
+        if self._reranking is None:
+            return cosine
+        return self._rerank(driver, offer_id, query, [(candidate_id, cosine)])[0][1]
 
     # --- career head ---------------------------------------------------------------------------------------
     def next_steps(self, driver: Driver, occupation_uri: str, k: int = 10) -> list[tuple[str, float]]:
@@ -141,7 +190,11 @@ class Recommender:
 
     def embed_new_candidate(self, driver: Driver, candidate_id: str) -> None:
         vector = self._embed_and_write(driver, "candidate", "Candidate", "candidate_id", candidate_id)
+        new = candidate_id not in self._candidates.index
         self._candidates.put(candidate_id, vector)
+        if new and self._reranking is not None:  # its facts row is the next one, as its matrix row
+            props, neighbours = node_neighbourhood(driver, "candidate", candidate_id)
+            add_candidate(self._reranking["facts"], props, neighbours)
         if self._profiles is not None:
             self._profiles.update(candidate_profiles_from_neo4j(driver, [candidate_id]))
 

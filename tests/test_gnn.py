@@ -19,6 +19,7 @@ from gnn.eligibility import candidate_profiles, eligibility_matrix, offer_requir
 from gnn.export import GraphExport, export_graph
 from gnn.metrics import bootstrap, query_metrics, ranks
 from gnn.pipeline import final_states, train_model
+from gnn.rerank import FEATURES, History, PairFacts, offer_facts, pair_features
 from gnn.serving import Recommender, _Side
 from gnn.synthetic import write_synthetic_graph
 from gnn.train import TrainConfig, edge_types, fit, temporal_split, validation_recall
@@ -163,7 +164,7 @@ def test_serving_interface(trained: Trained) -> None:
     top = recommender.recommend_candidates(driver, "O00055", k=10)
     assert len(top) == 10
     assert [s for _, s in top] == sorted((s for _, s in top), reverse=True)
-    assert all(-1.0 <= s <= 1.0 for _, s in top)
+    assert all(0.0 <= s <= 1.0 for _, s in top)  # the re-ranker's chance of being shortlisted
     eligible = recommender.recommend_candidates(driver, "O00055", k=5, eligible_only=True)
     assert len(eligible) == 5  # synthetic candidates are all eligible for contractuel C posts
     offers = recommender.recommend_offers(driver, "C00007", k=3)
@@ -226,3 +227,69 @@ def test_validation_recall_of_stored_model(trained: Trained) -> None:
     history = trained.version.metrics["history"]
     best = next(h for h in history if h["epoch"] == trained.version.metrics["best_epoch"])
     assert recall["recall@10"] == pytest.approx(best["val_recall@10"], abs=1e-6)
+
+
+# --- re-ranker ----------------------------------------------------------------------------------------------
+def test_pair_facts_by_hand(trained: Trained) -> None:
+    export = trained.export
+    facts = PairFacts.from_export(export)
+    offer = int(np.nonzero(export.ids["offer"] == "O00010")[0][0])
+    target = facts.offer_occupations[offer]
+    holders = np.unique(facts.held[:, target].nonzero()[0])
+    hops, current = facts.career_hops(target)
+    assert len(holders) and (hops[holders] == 0).all()  # holding the offer's occupation: no step to make
+    assert (current >= hops).all()  # the current job is one of the occupations held
+    everyone = np.arange(facts.held.shape[0])
+    emb = {"offer": torch.zeros(0), "candidate": torch.zeros(len(everyone), 4)}
+    history = History.known(export, facts, np.arange(export.data["offer"].num_nodes))
+    x = pair_features(facts, history, offer_facts(facts, offer), everyone, torch.zeros(4), emb["candidate"])
+    column = {name: x[:, i] for i, name in enumerate(FEATURES)}
+    home = facts.candidate_departement == facts.offer_departement[offer]
+    assert (column["same_departement"] == home).all()
+    assert (column["same_region"] >= column["same_departement"]).all()
+    assert ((column["skill_coverage"] >= 0) & (column["skill_coverage"] <= 1)).all()
+    # History counts only offers published before this one: never this offer's own applications.
+    apps = export.applications
+    own = np.isin(everyone, apps.candidate[apps.offer == offer])
+    before = history.published < facts.offer_published[offer]
+    assert (column["past_applications"] == np.bincount(history.candidate[before], minlength=len(everyone))).all()
+    assert own.any()
+
+
+def test_stored_reranker_serves_and_reproduces_the_evaluation_order(trained: Trained) -> None:
+    driver = trained.driver
+    recommender = Recommender.load(driver)
+    stored = recommender._stored
+    assert stored.reranking is not None and "reranker" in trained.version.metrics
+    top = recommender.recommend_candidates(driver, "O00050", k=5)
+    # The same pairs scored one by one give the same scores (score_pair and the ranking agree).
+    for candidate_id, score in top:
+        assert recommender.score_pair(driver, candidate_id, "O00050") == pytest.approx(score, abs=1e-9)
+    facts, reranker = stored.reranking["facts"], stored.reranking["reranker"]
+    offer = int(np.nonzero(trained.export.ids["offer"] == "O00050")[0][0])
+    rows = np.array([recommender._candidates.index[c] for c, _ in top])
+    x = pair_features(
+        facts, stored.reranking["history"], offer_facts(facts, offer), rows,
+        stored.embeddings["offer"][offer], stored.embeddings["candidate"],
+    )  # fmt: skip
+    assert np.allclose(1 / (1 + np.exp(-reranker.score(x))), [s for _, s in top])
+
+
+def test_new_candidate_gets_reranker_facts(trained: Trained) -> None:
+    driver = trained.driver
+    recommender = Recommender.load(driver)
+    facts = recommender._stored.reranking["facts"]
+    before = facts.held.shape[0]
+    driver.execute_query(
+        "MATCH (f:RomeFiche {uri: 'urn:rome:F002'}), (d:Departement {code: '02'}) "
+        "CREATE (c:Candidate {candidate_id: 'NEW-C', cv_text: 'agent', years_experience: 4, titulaire: false, "
+        "education_level: 2}) CREATE (c)-[:HELD {order: 0}]->(f), (c)-[:LIVES_IN]->(d)"
+    )
+    try:
+        recommender.embed_new_candidate(driver, "NEW-C")
+        assert facts.held.shape[0] == facts.holds_now.shape[0] == before + 1
+        assert facts.years_experience[-1] == 4.0 and facts.candidate_departement[-1] >= 0
+        assert facts.held[before].nnz == 1
+        assert 0.0 <= recommender.score_pair(driver, "NEW-C", "O00050") <= 1.0
+    finally:
+        driver.execute_query("MATCH (c:Candidate {candidate_id: 'NEW-C'}) DETACH DELETE c")

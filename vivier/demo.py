@@ -99,8 +99,10 @@ def _ontology(driver: Driver) -> None:
 def _simulate(dataset: Path, scale: str, seed: int) -> None:
     from simulator.dataset import simulate_dataset
 
-    marker = dataset / "applications.csv"
-    if marker.exists():  # same scale and seed give byte-identical files: no need to write them again
+    # Same scale and seed give byte-identical files: no need to write them again (the application matrix is
+    # the newest truth file: a dataset without it comes from an older simulator).
+    marker = dataset / "truth" / "application_matrix.npy"
+    if marker.exists() and (dataset / "applications.csv").exists():
         console.print(f"Reusing {dataset}")
         return
     summary = simulate_dataset(dataset, scale, seed)
@@ -134,9 +136,9 @@ def _train(driver: Driver, seed: int) -> None:
 
 def _evaluate(driver: Driver, dataset: Path) -> None:
     from gnn.evaluate import evaluate_model
-    from gnn.truth import simulator_utility
+    from gnn.truth import simulator_process, simulator_utility
 
-    report = evaluate_model(driver, truth=simulator_utility(dataset))
+    report = evaluate_model(driver, truth=simulator_utility(dataset), oracle=simulator_process(dataset))
     console.print(f"Report: {report}")
 
 

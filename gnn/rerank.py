@@ -1,0 +1,416 @@
+"""The re-ranker: a gradient-boosted model over explicit (candidate, offer) pair facts and the GNN's cosine.
+
+The GNN's dot product cannot express conjunctions ("lives in the offer's département *and* holds a
+neighbouring occupation *and* covers its skills"), and the simulated history — like a real one — selects on
+exactly such conjunctions: who applies depends on place and career path, who is selected among them on skill
+coverage, experience and the employer's taste. The re-ranker learns them from the training offers' outcomes.
+
+Every fact is one a recruiter could check, so each score comes with the facts that made it (explanations, AI
+Act). History facts only count applications to offers published *before* the offer being scored, and the GNN
+cosine of a training pair is computed with that offer's own applications hidden (two folds), as at test time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from scipy import sparse
+from scipy.sparse.csgraph import dijkstra
+from sklearn.ensemble import HistGradientBoostingClassifier
+
+from gnn.export import GraphExport
+from ontology.geography import REGION_OF_DEPARTEMENT
+
+FEATURES = (
+    "gnn_cosine",  # the GNN's score
+    "skill_coverage",  # share of the offer's skills the candidate holds
+    "skill_coverage_idf",  # the same, each skill weighted by its rarity among candidates
+    "career_skill_coverage",  # share of the offer's skills that an occupation the candidate held requires
+    "career_hops",  # steps from the nearest occupation held to the offer's, in the career graph (9: none)
+    "current_hops",  # the same from the current job only
+    "same_departement",
+    "same_region",
+    "years_experience",
+    "past_applications",  # before the offer's publication
+    "past_selections",
+    "employer_past_applications",  # to this offer's employer
+    "employer_past_selections",
+    "employer_affinity",  # GNN cosine with the mean of the candidates this employer selected before
+    "employer_same_education",  # share of those candidates with the candidate's education level
+)
+NO_PATH = 9
+
+
+@dataclass
+class PairFacts:
+    """What the re-ranker reads of every candidate and offer, as arrays and sparse matrices indexed by gid."""
+
+    candidate_skills: sparse.csr_matrix  # candidates × skills, 0/1
+    offer_skills: sparse.csr_matrix  # offers × skills, 0/1 (an offer without skills borrows its occupation's)
+    skill_idf: np.ndarray
+    held: sparse.csr_matrix  # candidates × occupations, 0/1
+    holds_now: sparse.csr_matrix  # candidates × occupations, 0/1: the current job
+    occupation_skills: sparse.csc_matrix  # occupations × skills, 0/1 (columns sliced per offer)
+    offer_occupations: list[np.ndarray]  # per offer gid: its occupation gids
+    career_graph: sparse.csr_matrix  # reversed career moves (occupations, then RMFP families), weighted by steps
+    candidate_departement: np.ndarray  # gid, -1 when unknown
+    region_of_departement: np.ndarray  # département gid → région number (-1 unknown)
+    offer_departement: np.ndarray
+    offer_employer: np.ndarray
+    years_experience: np.ndarray
+    education: np.ndarray  # years after the baccalauréat (-1 unknown)
+    offer_published: np.ndarray  # epoch days (NaN: unknown, treated as oldest)
+
+    @classmethod
+    def from_export(cls, export: GraphExport) -> PairFacts:
+        from gnn.baselines import candidate_skills, offer_skills
+
+        data = export.data
+        n_c, n_o, n_occ = (data[t].num_nodes for t in ("candidate", "offer", "occupation"))
+        cand = candidate_skills(export)
+        document_frequency = np.asarray(cand.sum(axis=0)).ravel()
+        idf = np.log((n_c + 1.0) / (document_frequency + 1.0)) + 1.0
+        held = data["candidate", "held", "occupation"].edge_index.numpy()
+        of = data["offer", "of_occupation", "occupation"].edge_index.numpy()
+        return cls(
+            candidate_skills=cand,
+            offer_skills=offer_skills(export),
+            skill_idf=idf,
+            held=_binary(held, (n_c, n_occ)),
+            holds_now=_binary(data["candidate", "holds_now", "occupation"].edge_index.numpy(), (n_c, n_occ)),
+            occupation_skills=_binary(
+                data["occupation", "requires_skill", "skill"].edge_index.numpy(), (n_occ, data["skill"].num_nodes)
+            ).tocsc(),
+            offer_occupations=_lists(of, n_o),
+            career_graph=_career_graph(export),
+            candidate_departement=_single(data["candidate", "lives_in", "departement"].edge_index.numpy(), n_c),
+            region_of_departement=_regions(export.ids["departement"]),
+            offer_departement=_single(data["offer", "located_in", "departement"].edge_index.numpy(), n_o),
+            offer_employer=_single(data["offer", "posted_by", "employer"].edge_index.numpy(), n_o),
+            years_experience=np.asarray(export.attributes["candidate"].get("years_experience", np.zeros(n_c)), float),
+            education=np.array([_number(v) for v in export.attributes["candidate"]["education_level"]]),
+            offer_published=np.where(np.isnan(export.offer_published), -np.inf, export.offer_published),
+        )
+
+    def career_hops(self, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per candidate: the fewest career steps from any occupation held, and from the current job, to one of
+        `targets` (NO_PATH when none within reach)."""
+        n_c, n_occ = self.held.shape
+        if not len(targets):
+            return np.full(n_c, NO_PATH, dtype=np.float32), np.full(n_c, NO_PATH, dtype=np.float32)
+        steps = dijkstra(self.career_graph, indices=targets, limit=NO_PATH - 1)
+        steps = np.atleast_2d(steps).min(axis=0)[:n_occ]
+        steps = np.where(np.isinf(steps), NO_PATH, steps)
+        return _row_min(self.held, steps, NO_PATH), _row_min(self.holds_now, steps, NO_PATH)
+
+
+def _career_graph(export: GraphExport) -> sparse.csr_matrix:
+    """Career moves as a weighted graph, *reversed* so that distances from an offer's occupation are the steps
+    towards it: ROME mobilities (one step, in their direction), crosswalk matches (one step both ways) and a
+    move within an RMFP family (occupation → family → occupation, half a step each)."""
+    data = export.data
+    n_occ = data["occupation"].num_nodes
+    mobility = data["occupation", "mobility", "occupation"].edge_index.numpy()
+    match = data["occupation", "match", "occupation"].edge_index.numpy()
+    families = export.attributes["occupation"].get("family", np.full(n_occ, None, dtype=object))
+    names = sorted({f for f in families if f is not None})
+    member = np.array([i for i, f in enumerate(families) if f is not None], dtype=np.int64)
+    family = n_occ + np.array([names.index(families[i]) for i in member], dtype=np.int64)
+    src = np.concatenate([mobility[0], match[0], match[1], member, family])
+    dst = np.concatenate([mobility[1], match[1], match[0], family, member])
+    weight = np.concatenate([np.ones(mobility.shape[1] + 2 * match.shape[1]), np.full(2 * len(member), 0.5)])
+    size = n_occ + len(names)
+    graph = sparse.coo_matrix((weight, (src, dst)), shape=(size, size)).tocsr()
+    graph.sum_duplicates()
+    graph.data = np.minimum(graph.data, 1.0)  # a repeated link is still one step
+    return graph.T.tocsr()
+
+
+@dataclass
+class History:
+    """Applications as parallel arrays with the publication date of their offer, for 'before' counts."""
+
+    candidate: np.ndarray
+    offer: np.ndarray
+    positive: np.ndarray
+    published: np.ndarray
+
+    @classmethod
+    def known(cls, export: GraphExport, facts: PairFacts, offers: np.ndarray) -> History:
+        apps = export.applications
+        keep = np.isin(apps.offer, offers)
+        return cls(apps.candidate[keep], apps.offer[keep], apps.positive[keep], facts.offer_published[apps.offer[keep]])
+
+
+@dataclass
+class OfferFacts:
+    """One offer's side of the pair facts (from the export by gid, or from Neo4j for an offer created since)."""
+
+    skills: np.ndarray  # skill gids
+    occupations: np.ndarray  # occupation gids
+    departement: int  # gid, -1 when unknown
+    employer: int  # gid, -1 when unknown
+    published: float  # epoch days
+
+
+def offer_facts(facts: PairFacts, offer: int) -> OfferFacts:
+    return OfferFacts(
+        skills=facts.offer_skills[offer].indices, occupations=facts.offer_occupations[offer],
+        departement=int(facts.offer_departement[offer]), employer=int(facts.offer_employer[offer]),
+        published=float(facts.offer_published[offer]),
+    )  # fmt: skip
+
+
+def pair_features(
+    facts: PairFacts,
+    history: History,
+    offer: OfferFacts,
+    candidates: np.ndarray,
+    offer_vector: torch.Tensor,
+    candidate_matrix: torch.Tensor,
+) -> np.ndarray:
+    """[len(candidates) × len(FEATURES)] facts of (candidate, offer) pairs, in the order of FEATURES."""
+    n_c = facts.held.shape[0]
+    shared = facts.candidate_skills[candidates][:, offer.skills]
+    coverage = np.asarray(shared.sum(axis=1)).ravel() / max(len(offer.skills), 1)
+    idf = facts.skill_idf[offer.skills]
+    coverage_idf = np.asarray(shared @ idf).ravel() / (float(idf.sum()) or 1.0)
+    before = history.published < offer.published
+    at_employer = before & (facts.offer_employer[history.offer] == offer.employer) & (offer.employer >= 0)
+    selected_here = history.candidate[at_employer & history.positive]
+    career_skills = (facts.held[candidates] @ facts.occupation_skills[:, offer.skills]) > 0
+    regions = facts.region_of_departement
+    offer_region = regions[offer.departement] if offer.departement >= 0 else -1
+    home = facts.candidate_departement[candidates]
+    career_hops, current_hops = facts.career_hops(offer.occupations)
+    columns = {
+        "gnn_cosine": (candidate_matrix[torch.from_numpy(candidates)] @ offer_vector).numpy(),
+        "skill_coverage": coverage,
+        "skill_coverage_idf": coverage_idf,
+        "career_skill_coverage": np.asarray(career_skills.sum(axis=1)).ravel() / max(len(offer.skills), 1),
+        "career_hops": career_hops[candidates],
+        "current_hops": current_hops[candidates],
+        "same_departement": (home == offer.departement) & (offer.departement >= 0),
+        "same_region": (np.where(home >= 0, regions[home], -2) == offer_region) & (offer_region >= 0),
+        "years_experience": facts.years_experience[candidates],
+        "past_applications": np.bincount(history.candidate[before], minlength=n_c)[candidates],
+        "past_selections": np.bincount(history.candidate[before & history.positive], minlength=n_c)[candidates],
+        "employer_past_applications": np.bincount(history.candidate[at_employer], minlength=n_c)[candidates],
+        "employer_past_selections": np.bincount(selected_here, minlength=n_c)[candidates],
+        "employer_affinity": _affinity(selected_here, candidates, candidate_matrix),
+        "employer_same_education": _share_alike(facts.education, selected_here, candidates),
+    }
+    return np.stack([np.asarray(columns[name], dtype=np.float32) for name in FEATURES], axis=1)
+
+
+def _share_alike(values: np.ndarray, selected: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Share of the `selected` candidates whose value equals each candidate's (0 when none were selected)."""
+    if not len(selected):
+        return np.zeros(len(candidates), dtype=np.float32)
+    kinds, counts = np.unique(values[selected], return_counts=True)
+    share = dict(zip(kinds.tolist(), (counts / len(selected)).tolist(), strict=True))
+    return np.array([share.get(v, 0.0) for v in values[candidates].tolist()], dtype=np.float32)
+
+
+def _affinity(selected: np.ndarray, candidates: np.ndarray, matrix: torch.Tensor) -> np.ndarray:
+    """Cosine of each candidate with the mean embedding of the candidates the employer selected before."""
+    if not len(selected):
+        return np.zeros(len(candidates), dtype=np.float32)
+    centre = torch.nn.functional.normalize(matrix[torch.from_numpy(np.unique(selected))].mean(0), dim=0)
+    return (matrix[torch.from_numpy(candidates)] @ centre).numpy()
+
+
+def _regions(codes: np.ndarray) -> np.ndarray:
+    regions = sorted(set(REGION_OF_DEPARTEMENT.values()))
+    return np.array([regions.index(REGION_OF_DEPARTEMENT[c]) if c in REGION_OF_DEPARTEMENT else -1 for c in codes])
+
+
+def _number(value: object) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return -1.0
+
+
+def _binary(edge_index: np.ndarray, shape: tuple[int, int]) -> sparse.csr_matrix:
+    matrix = sparse.csr_matrix((np.ones(edge_index.shape[1]), (edge_index[0], edge_index[1])), shape=shape)
+    matrix.data[:] = 1.0
+    return matrix
+
+
+def _lists(edge_index: np.ndarray, rows: int) -> list[np.ndarray]:
+    order = np.argsort(edge_index[0], kind="stable")
+    bounds = np.searchsorted(edge_index[0][order], np.arange(rows + 1))
+    return [edge_index[1][order][bounds[i] : bounds[i + 1]] for i in range(rows)]
+
+
+def _single(edge_index: np.ndarray, rows: int) -> np.ndarray:
+    """The (last) target of each source, -1 for none: a candidate lives in one département."""
+    out = np.full(rows, -1, dtype=np.int64)
+    out[edge_index[0]] = edge_index[1]
+    return out
+
+
+def _row_min(matrix: sparse.csr_matrix, values: np.ndarray, empty: float) -> np.ndarray:
+    """Per row of a 0/1 sparse matrix: the minimum of `values` over its columns (`empty` for an empty row)."""
+    out = np.full(matrix.shape[0], empty, dtype=np.float32)
+    has = np.diff(matrix.indptr) > 0
+    picked = values[matrix.indices]
+    out[has] = np.minimum.reduceat(picked, matrix.indptr[:-1][has]) if len(picked) else empty
+    return out
+
+
+# --- training ------------------------------------------------------------------------------------------------
+Embedder = Callable[[np.ndarray], dict[str, torch.Tensor]]  # visible offers → GNN embeddings by node type
+
+
+@dataclass
+class RerankConfig:
+    folds: int = 2  # training offers are scored with their own applications hidden, one fold at a time
+    negatives: int = 300  # eligible non-applicants sampled per training offer (weighted back to the full pool)
+    max_iter: int = 300
+    learning_rate: float = 0.05
+    max_leaf_nodes: int = 15
+    seed: int = 7
+    features: tuple[str, ...] = FEATURES  # a subset for ablations (e.g. without the GNN's cosine)
+
+
+class Reranker:
+    """A fitted re-ranker: `score` returns, per pair, the log-odds of reaching *shortlisted* or later."""
+
+    def __init__(self, model: HistGradientBoostingClassifier, features: tuple[str, ...] = FEATURES) -> None:
+        self.model = model
+        self.features = features
+        self.columns = [FEATURES.index(name) for name in features]
+
+    def score(self, features: np.ndarray) -> np.ndarray:
+        """Log-odds per row of a [pairs × FEATURES] matrix."""
+        return np.asarray(self.model.decision_function(features[:, self.columns]), dtype=np.float64)
+
+
+def offer_rows(
+    facts: PairFacts,
+    history: History,
+    export: GraphExport,
+    offer: int,
+    eligible: np.ndarray,
+    emb: dict[str, torch.Tensor],
+    negatives: int,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Training rows of one offer: every applicant, plus a weighted sample of eligible non-applicants."""
+    apps = export.applications
+    mine = apps.offer == offer
+    applicants, first = np.unique(apps.candidate[mine], return_index=True)
+    labels = apps.positive[mine][first]
+    others = np.setdiff1d(np.flatnonzero(eligible), applicants)
+    sampled = rng.choice(others, size=min(negatives, len(others)), replace=False) if len(others) else others
+    candidates = np.concatenate([applicants, sampled])
+    weights = np.concatenate([np.ones(len(applicants)), np.full(len(sampled), len(others) / max(len(sampled), 1))])
+    x = pair_features(facts, history, offer_facts(facts, offer), candidates, emb["offer"][offer], emb["candidate"])
+    return x, np.concatenate([labels, np.zeros(len(sampled), dtype=bool)]), weights
+
+
+def fit_reranker(
+    export: GraphExport,
+    facts: PairFacts,
+    train_offers: np.ndarray,
+    known_offers: np.ndarray,
+    eligible: torch.Tensor,
+    embed: Embedder,
+    config: RerankConfig,
+) -> Reranker:
+    """Fit on `train_offers` (rows of `eligible` in the same order); applications of `known_offers` are the
+    history. Each fold's offers are scored by GNN embeddings computed without their own applications."""
+    rng = np.random.default_rng(config.seed)
+    history = History.known(export, facts, known_offers)
+    fold_of = rng.permutation(len(train_offers)) % config.folds
+    xs, ys, ws = [], [], []
+    for fold in range(config.folds):
+        emb = embed(np.setdiff1d(known_offers, train_offers[fold_of == fold]))
+        for i in np.flatnonzero(fold_of == fold):
+            x, y, w = offer_rows(
+                facts, history, export, int(train_offers[i]), eligible[i].numpy(), emb, config.negatives, rng
+            )
+            xs.append(x), ys.append(y), ws.append(w)
+    model = HistGradientBoostingClassifier(
+        max_iter=config.max_iter, learning_rate=config.learning_rate, max_leaf_nodes=config.max_leaf_nodes,
+        early_stopping=True, validation_fraction=0.15, n_iter_no_change=20, random_state=config.seed,
+    )  # fmt: skip
+    columns = [FEATURES.index(name) for name in config.features]
+    model.fit(np.concatenate(xs)[:, columns], np.concatenate(ys), sample_weight=np.concatenate(ws))
+    return Reranker(model, config.features)
+
+
+def rerank_scores(
+    reranker: Reranker,
+    facts: PairFacts,
+    history: History,
+    offers: np.ndarray,
+    pools: torch.Tensor,
+    emb: dict[str, torch.Tensor],
+) -> np.ndarray:
+    """[offers × candidates] re-ranker scores over each offer's pool (True in `pools`), -inf elsewhere."""
+    out = np.full((len(offers), emb["candidate"].shape[0]), -np.inf)
+    for i, offer in enumerate(offers.tolist()):
+        candidates = np.flatnonzero(pools[i].numpy())
+        x = pair_features(facts, history, offer_facts(facts, offer), candidates, emb["offer"][offer], emb["candidate"])
+        out[i, candidates] = reranker.score(x)
+    return out
+
+
+def evaluation_pools(export: GraphExport, offers: np.ndarray, eligible: torch.Tensor) -> torch.Tensor:
+    """The pools `gnn.train.rank_offers` ranks: eligible candidates plus each offer's selected ones."""
+    pools = eligible.clone()
+    apps = export.applications
+    for i, offer in enumerate(offers.tolist()):
+        pools[i, torch.from_numpy(apps.candidate[apps.positive & (apps.offer == offer)]).long()] = True
+    return pools
+
+
+# --- serving -------------------------------------------------------------------------------------------------
+def facts_of_new_offer(
+    facts: PairFacts, props: dict[str, object], neighbours: dict[tuple[str, str, str], torch.Tensor]
+) -> OfferFacts:
+    """An offer created after training, from `gnn.export.node_neighbourhood` (gids of its neighbours)."""
+    from gnn.export import _days
+
+    def gids(relation: str, source: str) -> np.ndarray:
+        return neighbours.get((source, f"rev_{relation}", "offer"), torch.empty(0, dtype=torch.long)).numpy()
+
+    occupations = gids("of_occupation", "occupation")
+    skills = gids("requires_skill", "skill")
+    if not len(skills) and len(occupations):  # as the export does: an offer without skills borrows its occupation's
+        skills = np.unique(facts.occupation_skills.tocsr()[occupations].indices)
+    departement, employer = gids("located_in", "departement"), gids("posted_by", "employer")
+    return OfferFacts(
+        skills=skills, occupations=occupations,
+        departement=int(departement[0]) if len(departement) else -1,
+        employer=int(employer[0]) if len(employer) else -1,
+        published=_days(props.get("published_at")),
+    )  # fmt: skip
+
+
+def add_candidate(
+    facts: PairFacts, props: dict[str, object], neighbours: dict[tuple[str, str, str], torch.Tensor]
+) -> None:
+    """Append a candidate created after training (its row is the next one, as in the serving matrix)."""
+
+    def row(relation: str, target: str, width: int) -> sparse.csr_matrix:
+        gids = neighbours.get((target, f"rev_{relation}", "candidate"), torch.empty(0, dtype=torch.long)).numpy()
+        gids = gids[gids < width]
+        return sparse.csr_matrix((np.ones(len(gids)), (np.zeros(len(gids), dtype=np.int64), gids)), shape=(1, width))
+
+    facts.candidate_skills = sparse.vstack(
+        [facts.candidate_skills, row("has_skill", "skill", facts.candidate_skills.shape[1])], format="csr"
+    )
+    n_occ = facts.held.shape[1]
+    facts.held = sparse.vstack([facts.held, row("held", "occupation", n_occ)], format="csr")
+    facts.holds_now = sparse.vstack([facts.holds_now, row("holds_now", "occupation", n_occ)], format="csr")
+    home = row("lives_in", "departement", len(facts.region_of_departement)).indices
+    facts.candidate_departement = np.append(facts.candidate_departement, home[0] if len(home) else -1)
+    facts.years_experience = np.append(facts.years_experience, max(_number(props.get("years_experience")), 0.0))
+    facts.education = np.append(facts.education, _number(props.get("education_level")))
