@@ -10,6 +10,11 @@ exists, Neo4j's vector index.
 
     .venv/bin/python bench/bench_api.py                # demo scale (5,000) then 100,000 candidates
     .venv/bin/python bench/bench_api.py --scales 5000  # one scale
+    .venv/bin/python bench/bench_api.py --scales 100000 --random-model  # no training: profile the serving path
+
+`--random-model` serves random unit embeddings (256-d, every candidate and offer of the graph) through the same
+`gnn.serving.Recommender` and API instead of a trained model: latency depends on the matrix's shape, not on what
+was learnt, and the run skips minutes of training.
 """
 
 from __future__ import annotations
@@ -195,12 +200,42 @@ def load_api(base: str, key: str, offer_ids: list[str], requests: int, clients: 
             "steps": {name: percentiles(ms)[0] for name, ms in steps.items()}}  # fmt: skip
 
 
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning", "--no-access-log"],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
+def random_recommender(driver: Driver, dimension: int = 256) -> Any:
+    """`gnn.serving.Recommender` over random unit vectors for the graph's candidates and offers (`--random-model`)."""
+    from types import SimpleNamespace
+
+    import torch
+
+    from gnn.serving import Recommender
+
+    ids = {
+        side: [r["id"] for r in driver.execute_query(f"MATCH (n:{label}) RETURN n.{key} AS id ORDER BY id").records]
+        for side, label, key in (("candidate", "Candidate", "candidate_id"), ("offer", "Offer", "offer_id"))
+    }
+    generator = torch.Generator().manual_seed(0)
+    vectors = {side: torch.nn.functional.normalize(torch.randn(len(ids[side]), dimension, generator=generator), dim=1)
+               for side in ids}  # fmt: skip
+    stored = SimpleNamespace(version="random-embeddings", ids=ids, embeddings=vectors, career={}, reranking=None)
+    return Recommender(stored)  # type: ignore[arg-type]
+
+
+def serve_random_model(port: int) -> None:
+    """The API server of `--random-model` (a child process, like uvicorn's for a trained model)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = get_settings()
+    app = create_app(settings, driver=connect(settings.effective_uri), recommender_loader=random_recommender)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def start_server(env: dict[str, str], port: int, random_model: bool = False) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host", "127.0.0.1",
+               "--port", str(port), "--log-level", "warning", "--no-access-log"]  # fmt: skip
+    if random_model:
+        command = [sys.executable, str(Path(__file__).resolve()), "--serve-random-model", str(port)]
+    server = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -238,7 +273,7 @@ def run_scale(
     from gnn.serving import Recommender
 
     httpx.post(f"{base}/v1/admin/model/reload", headers={"X-API-Key": keys["admin"]}, timeout=120).raise_for_status()
-    model = Recommender.load(driver)
+    model = random_recommender(driver) if args.random_model else Recommender.load(driver)
     sample = offer_ids[: args.offers_sampled]
     for offer_id in sample[:20]:  # warm both sides (JIT, caches, connection pools)
         model.recommend_candidates(driver, offer_id, 10, False)
@@ -249,7 +284,7 @@ def run_scale(
     with threadpool_limits(1):  # as the server runs it (api.app sets one BLAS thread)
         raw = time_calls(lambda o: model.recommend_candidates(driver, o, 10, False), sample, args.raw_calls)
     results["raw matrix top-10, 1 BLAS thread"] = {"p50": percentiles(raw)[0], "p99": percentiles(raw)[1]}
-    vector = vector_index_query(driver)
+    vector = None if args.random_model else vector_index_query(driver)
     if vector is not None:
         timed = time_calls(vector, sample, args.raw_calls)
         results["raw Neo4j vector index top-10"] = {"p50": percentiles(timed)[0], "p99": percentiles(timed)[1]}
@@ -302,7 +337,12 @@ def main() -> None:
     parser.add_argument("--raw-calls", type=int, default=800)
     parser.add_argument("--offers-sampled", type=int, default=200)
     parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--random-model", action="store_true", help="no training: random 256-d embeddings")
+    parser.add_argument("--serve-random-model", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve_random_model:
+        serve_random_model(args.serve_random_model)
+        return
 
     from gnn.career import CareerConfig
     from gnn.pipeline import train_model
@@ -334,11 +374,12 @@ def main() -> None:
                 config = TrainConfig(hidden=32, out=64,  # 64: the dimension of the vector indexes
                                      epochs=args.epochs, eval_every=5, random_negatives=16,
                                      eligible_negatives=8, hard_negatives=4)  # fmt: skip
-                with console.status(f"Training the GNN on {scale:,} candidates ({args.epochs} epochs)…"):
-                    train_model(driver, config, CareerConfig(hidden=16, out=16, epochs=args.epochs), progress=False)
+                if not args.random_model:
+                    with console.status(f"Training the GNN on {scale:,} candidates ({args.epochs} epochs)…"):
+                        train_model(driver, config, CareerConfig(hidden=16, out=16, epochs=args.epochs), progress=False)
                 if server is None:
                     keys = {"admin": create_api_key(driver, "admin", label="bench")[1]}
-                    server = start_server(env, port)
+                    server = start_server(env, port, args.random_model)
                 with console.status(f"Loading the API at {scale:,} candidates…"):
                     results = run_scale(driver, base, keys, offer_ids, args)
                 report(scale, results)
