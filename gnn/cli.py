@@ -39,7 +39,9 @@ def train(
     table.add_row("training data sha256", version.data_hash[:16] + "…")
     table.add_row("best epoch", str(version.metrics["best_epoch"]))
     best = max((h["val_recall@10"] for h in version.metrics["history"]), default=float("nan"))
-    table.add_row("validation Recall@10", f"{best:.3f}")
+    table.add_row("validation Recall@10, GNN alone", f"{best:.3f}")
+    if "reranker" in version.metrics:
+        table.add_row("validation Recall@10, GNN + re-ranker", f"{version.metrics['reranker']['recall@10']:.3f}")
     table.add_row("training seconds", f"{version.metrics.get('seconds', float('nan')):.1f}")
     for name, result in version.metrics["career"].items():
         table.add_row(f"career: {name}", f"Hits@10 {result['hits@10']:.3f}, MRR {result['mrr']:.3f}")

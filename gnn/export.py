@@ -43,6 +43,11 @@ EDGE_TYPES: dict[tuple[str, str, str], str] = {
     ("occupation", "broader", "occupation"): "(a:Occupation)-[:BROADER]->(b:Occupation)",
     ("occupation", "match", "occupation"): "(a:Occupation)-[:EXACT_MATCH|CLOSE_MATCH]->(b:Occupation)",
     ("offer", "of_occupation", "occupation"): "(a:Offer)-[:OF_OCCUPATION]->(b:Occupation)",
+    # The best match per repertory (rank 1): the two others are alternatives, too far apart to say where a
+    # career leads.
+    ("offer", "of_main_occupation", "occupation"): (
+        "(a:Offer)-[r:OF_OCCUPATION]->(b:Occupation) WHERE coalesce(r.rank, 1) = 1"
+    ),
     ("offer", "posted_by", "employer"): "(a:Offer)-[:POSTED_BY]->(b:Employer)",
     ("offer", "located_in", "departement"): "(a:Offer)-[:LOCATED_IN]->(b:Departement)",
     ("employer", "located_in", "departement"): "(a:Employer)-[:LOCATED_IN]->(b:Departement)",

@@ -54,7 +54,7 @@ class PairFacts:
     held: sparse.csr_matrix  # candidates × occupations, 0/1
     holds_now: sparse.csr_matrix  # candidates × occupations, 0/1: the current job
     occupation_skills: sparse.csc_matrix  # occupations × skills, 0/1 (columns sliced per offer)
-    offer_occupations: list[np.ndarray]  # per offer gid: its occupation gids
+    offer_occupations: list[np.ndarray]  # per offer gid: its main occupation gids (best RMFP, best ROME)
     career_graph: sparse.csr_matrix  # reversed career moves (occupations, then RMFP families), weighted by steps
     candidate_departement: np.ndarray  # gid, -1 when unknown
     region_of_departement: np.ndarray  # département gid → région number (-1 unknown)
@@ -74,7 +74,7 @@ class PairFacts:
         document_frequency = np.asarray(cand.sum(axis=0)).ravel()
         idf = np.log((n_c + 1.0) / (document_frequency + 1.0)) + 1.0
         held = data["candidate", "held", "occupation"].edge_index.numpy()
-        of = data["offer", "of_occupation", "occupation"].edge_index.numpy()
+        of = data["offer", "of_main_occupation", "occupation"].edge_index.numpy()
         return cls(
             candidate_skills=cand,
             offer_skills=offer_skills(export),
@@ -115,6 +115,10 @@ def _career_graph(export: GraphExport) -> sparse.csr_matrix:
     n_occ = data["occupation"].num_nodes
     mobility = data["occupation", "mobility", "occupation"].edge_index.numpy()
     match = data["occupation", "match", "occupation"].edge_index.numpy()
+    # Careers move between RMFP emplois-référence and ROME fiches; ESCO matches would add shortcuts no career takes.
+    career = np.array([bool({"EmploiReference", "RomeFiche"} & set(labels or ())) for labels in
+                       export.attributes["occupation"]["labels"]])  # fmt: skip
+    match = match[:, career[match[0]] & career[match[1]]]
     families = export.attributes["occupation"].get("family", np.full(n_occ, None, dtype=object))
     names = sorted({f for f in families if f is not None})
     member = np.array([i for i, f in enumerate(families) if f is not None], dtype=np.int64)
@@ -381,7 +385,7 @@ def facts_of_new_offer(
     def gids(relation: str, source: str) -> np.ndarray:
         return neighbours.get((source, f"rev_{relation}", "offer"), torch.empty(0, dtype=torch.long)).numpy()
 
-    occupations = gids("of_occupation", "occupation")
+    occupations = gids("of_main_occupation", "occupation")
     skills = gids("requires_skill", "skill")
     if not len(skills) and len(occupations):  # as the export does: an offer without skills borrows its occupation's
         skills = np.unique(facts.occupation_skills.tocsr()[occupations].indices)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from loaders.records import EmployerRecord, OfferRecord, RecordError, TextAnalysis
+from loaders.records import EmployerRecord, OccupationScore, OfferRecord, RecordError, TextAnalysis
 from loaders.tabular import read_rows
 from loaders.values import (
     CATEGORIES,
@@ -149,7 +149,7 @@ def enrich_offers(records: list[OfferRecord], analyzer: TextAnalyzer, n_process:
     for record, analysis in zip(records, analyses, strict=True):
         facts = analysis.facts
         record.skills = analysis.skills
-        record.occupations = analysis.occupations
+        record.occupations = with_stated_occupations(analysis.occupations, record, analyzer.catalogue)
         record.versant = record.versant or facts.versant
         record.categorie = record.categorie or facts.categorie
         record.filiere = record.filiere or facts.filiere
@@ -161,6 +161,28 @@ def enrich_offers(records: list[OfferRecord], analyzer: TextAnalyzer, n_process:
         stated = [uris.grade(record.grade)] if record.grade else []
         stated += [uris.cadre_emplois(record.cadre_emplois)] if record.cadre_emplois else []
         record.required_grade_uris = stated or [u for u in (facts.grade_uri, facts.cadre_uri) if u][:1]
+
+
+def with_stated_occupations(
+    found: list[OccupationScore], record: OfferRecord, catalogue: Catalogue
+) -> list[OccupationScore]:
+    """The publisher's RMFP code or ROME appellation, when given, is the offer's first occupation in its repertory
+    (score 1); the text's best other matches follow, three per repertory as before."""
+    from ontology import uris
+
+    stated: dict[str, OccupationScore] = {}
+    if record.rmfp_code:
+        stated["RMFP"] = OccupationScore(uris.rmfp_emploi(record.rmfp_code), "RMFP", record.rmfp_code, 1.0, 1)
+    fiche = catalogue.appellation_to_fiche.get(record.rome_appellation or "")
+    if fiche:
+        stated["ROME"] = OccupationScore(uris.rome_fiche(fiche), "ROME", fiche, 1.0, 1)
+    out: list[OccupationScore] = []
+    for scheme in dict.fromkeys(o.scheme for o in [*stated.values(), *found]):
+        first = [stated[scheme]] if scheme in stated else []
+        others = [o for o in found if o.scheme == scheme and all(o.uri != f.uri for f in first)]
+        ranked = (first + others)[:3]
+        out += [OccupationScore(o.uri, o.scheme, o.code, o.score, rank) for rank, o in enumerate(ranked, start=1)]
+    return out
 
 
 _forked_analyzer: TextAnalyzer | None = None

@@ -167,3 +167,27 @@ def test_scrub_keeps_words_that_are_name_particles() -> None:
     text = scrub("Yann Le Gall\nLe poste de gestionnaire de la paie", ["Yann Le Gall"])
     assert "Gall" not in text and "Yann" not in text
     assert "Le poste de gestionnaire de la paie" in text
+
+
+def test_stated_occupation_codes_come_first() -> None:
+    from types import SimpleNamespace
+
+    from loaders.offers import with_stated_occupations
+    from loaders.records import OccupationScore, OfferRecord
+    from ontology import uris
+
+    found = [
+        OccupationScore(uris.rmfp_emploi("FPX002"), "RMFP", "FPX002", 0.6, 1),
+        OccupationScore(uris.rmfp_emploi("FPX001"), "RMFP", "FPX001", 0.4, 2),
+        OccupationScore(uris.rmfp_emploi("FPX003"), "RMFP", "FPX003", 0.3, 3),
+        OccupationScore(uris.rome_fiche("K1201"), "ROME", "K1201", 0.5, 1),
+    ]
+    record = OfferRecord("o", "t", "d", "e", None, "2024-01-01", None, "s", rmfp_code="FPX001", rome_appellation="123")
+    catalogue = SimpleNamespace(appellation_to_fiche={"123": "M1607"})
+    out = with_stated_occupations(found, record, catalogue)  # type: ignore[arg-type]
+    rmfp = [(o.code, o.rank, o.score) for o in out if o.scheme == "RMFP"]
+    rome = [(o.code, o.rank, o.score) for o in out if o.scheme == "ROME"]
+    assert rmfp == [("FPX001", 1, 1.0), ("FPX002", 2, 0.6), ("FPX003", 3, 0.3)]  # stated first, no duplicate
+    assert rome == [("M1607", 1, 1.0), ("K1201", 2, 0.5)]
+    record.rmfp_code = record.rome_appellation = None
+    assert with_stated_occupations(found, record, catalogue) == found  # nothing stated: the text's matches
