@@ -109,6 +109,7 @@ def reranked_scorers(
     """The stored re-ranker on the test offers and, as an ablation, one refitted without the GNN's cosine."""
     if stored.reranking is None:
         return {}
+    reranker = stored.reranking["reranker"]
     facts = PairFacts.from_export(export)
     history = History.known(export, facts, split.history_test)
     pools = evaluation_pools(export, split.test, eligible)
@@ -123,9 +124,7 @@ def reranked_scorers(
         return rerank_scores(ablated, facts, history, split.test, pools, embed(split.history_test))
 
     return {
-        VIVIER: lambda: rerank_scores(
-            stored.reranking["reranker"], facts, history, split.test, pools, embed(split.history_test)
-        ),
+        VIVIER: lambda: rerank_scores(reranker, facts, history, split.test, pools, embed(split.history_test)),
         ABLATION: without_gnn,
     }
 

@@ -339,7 +339,9 @@ def fit_reranker(
             x, y, w = offer_rows(
                 facts, history, export, int(train_offers[i]), eligible[i].numpy(), emb, config.negatives, rng
             )
-            xs.append(x), ys.append(y), ws.append(w)
+            xs.append(x)
+            ys.append(y)
+            ws.append(w)
     model = HistGradientBoostingClassifier(
         max_iter=config.max_iter, learning_rate=config.learning_rate, max_leaf_nodes=config.max_leaf_nodes,
         early_stopping=True, validation_fraction=0.15, n_iter_no_change=20, random_state=config.seed,
