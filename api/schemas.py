@@ -68,7 +68,7 @@ class Explanation(BaseModel):
 class CandidateMatch(BaseModel):
     rank: int
     candidate_id: str
-    score: float
+    score: float = Field(description="the re-ranker's chance (0–1) that the candidate reaches shortlisted or later")
     eligibility: Eligibility
     explanation: Explanation | None = None
 
