@@ -1,9 +1,12 @@
-"""The re-ranker: a gradient-boosted model over explicit (candidate, offer) pair facts and the GNN's cosine.
+"""The re-ranker: a logistic regression (or gradient-boosted trees) over explicit (candidate, offer) pair facts and
+the GNN's cosine.
 
-The GNN's dot product cannot express conjunctions ("lives in the offer's département *and* holds a
-neighbouring occupation *and* covers its skills"), and the simulated history — like a real one — selects on
-exactly such conjunctions: who applies depends on place and career path, who is selected among them on skill
-coverage, experience and the employer's taste. The re-ranker learns them from the training offers' outcomes.
+The GNN's dot product compares two embeddings; facts of the *pair* ("lives in the offer's département", "two
+career steps from the offer's occupation", "covers 60 % of its skills") reach it only as far as the embeddings
+happen to encode them. The simulated history — like a real one — turns on exactly such facts: who applies depends
+on place and career path, who is selected among the applicants on skill coverage, experience and the employer's
+taste. A shortlist needs both, so the log-odds of being shortlisted is close to a sum of such terms, which a
+logistic regression learns from the training offers' outcomes.
 
 Every fact is one a recruiter could check, so each score comes with the facts that made it (explanations, AI
 Act). History facts only count applications to offers published *before* the offer being scored, and the GNN
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -278,6 +282,14 @@ class RerankConfig:
     max_iter: int = 300
     learning_rate: float = 0.05
     max_leaf_nodes: int = 15
+    min_samples_leaf: int = 20
+    l2_regularization: float = 0.0
+    early_stopping: bool = True
+    # "linear": a logistic regression on scaled facts and their shapes (closeness, log counts) — on the demo data it
+    # beat the trees on validation and test (Recall@10 0.21 vs 0.15–0.20) and its terms explain a score; "trees":
+    # gradient-boosted trees (the fields above).
+    kind: str = "linear"
+    c: float = 1.0  # inverse regularisation of the linear kind
     seed: int = 7
     features: tuple[str, ...] = FEATURES  # a subset for ablations (e.g. without the GNN's cosine)
 
@@ -342,13 +354,32 @@ def fit_reranker(
             xs.append(x)
             ys.append(y)
             ws.append(w)
-    model = HistGradientBoostingClassifier(
-        max_iter=config.max_iter, learning_rate=config.learning_rate, max_leaf_nodes=config.max_leaf_nodes,
-        early_stopping=True, validation_fraction=0.15, n_iter_no_change=20, random_state=config.seed,
-    )  # fmt: skip
+    model = _estimator(config)
     columns = [FEATURES.index(name) for name in config.features]
-    model.fit(np.concatenate(xs)[:, columns], np.concatenate(ys), sample_weight=np.concatenate(ws))
+    weight = "logisticregression__sample_weight" if config.kind == "linear" else "sample_weight"
+    model.fit(np.concatenate(xs)[:, columns], np.concatenate(ys), **{weight: np.concatenate(ws)})
     return Reranker(model, config.features)
+
+
+def _estimator(config: RerankConfig) -> Any:
+    if config.kind == "linear":
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+        return make_pipeline(
+            FunctionTransformer(_linear_terms), StandardScaler(), LogisticRegression(C=config.c, max_iter=2000)
+        )
+    return HistGradientBoostingClassifier(
+        max_iter=config.max_iter, learning_rate=config.learning_rate, max_leaf_nodes=config.max_leaf_nodes,
+        min_samples_leaf=config.min_samples_leaf, l2_regularization=config.l2_regularization,
+        early_stopping=config.early_stopping, validation_fraction=0.15, n_iter_no_change=20, random_state=config.seed,
+    )  # fmt: skip
+
+
+def _linear_terms(x: np.ndarray) -> np.ndarray:
+    """Facts plus the shapes a linear model cannot make itself: closeness 1 / (1 + steps), log counts."""
+    return np.concatenate([x, 1.0 / (1.0 + x), np.log1p(np.maximum(x, 0.0))], axis=1)
 
 
 def rerank_scores(
