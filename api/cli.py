@@ -53,7 +53,7 @@ def print_top_candidates(driver: Driver, offer_ids: list[str], k: int = 5, out: 
             out.print(f"[red]offer {offer_id!r} not found[/red]")
             continue
         ranked, verdicts = service.rank_candidates(state, model, offer_id, k, eligible_only=False)
-        reasons = service.explanations(state, offer_id, [c for c, _ in ranked], model.version)
+        reasons = service.explanations(state, offer_id, [c for c, _ in ranked], model.version, model)
         service.log_served(state, caller, "cli_candidates_for_offer", model.version, ranked, offer_id=offer_id)
         table = Table(title=f"{found.get('title')} ({offer_id}) — model {model.version}; suggestions only")
         for column in ("#", "candidate", "score", "eligibility", "skills shared", "essential missing", "route"):

@@ -52,6 +52,12 @@ class PastHire(BaseModel):
     skill_similarity: float
 
 
+class ScoreFactor(BaseModel):
+    fact: str = Field(description="a pair fact the re-ranker reads (docs/model.md, re-ranker)")
+    value: float
+    contribution: float = Field(description="its share of the score's log-odds against an average pair")
+
+
 class Explanation(BaseModel):
     skills_shared: list[SkillRef] = Field(description="skills the offer needs that the candidate has, essential first")
     skills_missing: list[SkillRef] = Field(
@@ -62,6 +68,9 @@ class Explanation(BaseModel):
     career_route: CareerRoute | None = Field(None, description="through real ROME mobility transitions")
     similar_hires_same_employer: list[PastHire] = []
     similar_hires_similar_employers: list[PastHire] = []
+    score_factors: list[ScoreFactor] = Field(
+        [], description="the facts behind the score, largest effect first (a linear re-ranker's terms)"
+    )
     model_version: str
 
 

@@ -55,7 +55,7 @@ def eligibilities(
 
 
 def explanations(
-    state: AppState, offer_id: str, candidate_ids: Sequence[str], model_version: str
+    state: AppState, offer_id: str, candidate_ids: Sequence[str], model_version: str, model: Recommender | None = None
 ) -> dict[str, Explanation]:
     """Per candidate: skills shared and missing, career route to the offer's occupation, similar past hires."""
     driver, db = state.driver, state.database
@@ -67,6 +67,8 @@ def explanations(
     routes: dict[str, Any] = {}
     if target:
         routes = explain.routes_to(driver, sorted({occ["uri"] for occ in latest.values()}), target["uri"], db)
+    score_factors = getattr(model, "score_factors", None)  # models without a re-ranker have none
+    factors = score_factors(driver, offer_id, list(candidate_ids)) if callable(score_factors) else {}
     result = {}
     for candidate_id in candidate_ids:
         held = skills.get(candidate_id, set())
@@ -77,7 +79,8 @@ def explanations(
             {"skills_shared": shared, "skills_missing": missing, "candidate_occupation": occupation,
              "offer_occupation": target, "career_route": routes.get(occupation["uri"]) if occupation else None,
              "similar_hires_same_employer": similar["same_employer"],
-             "similar_hires_similar_employers": similar["similar_employers"], "model_version": model_version}
+             "similar_hires_similar_employers": similar["similar_employers"], "model_version": model_version,
+             "score_factors": [{"fact": f, "value": v, "contribution": c} for f, v, c in factors.get(candidate_id, [])]}
         )  # fmt: skip
     return result
 

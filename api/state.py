@@ -116,6 +116,14 @@ class GuardedRecommender:
         with self._lock.write():
             return self.inner.embed_new_candidate(driver, candidate_id)
 
+    def score_factors(self, driver: Driver, offer_id: str, candidate_ids: list[str]) -> dict[str, list[Any]]:
+        """The facts behind each candidate's score, when the model can say (a linear re-ranker)."""
+        factors = getattr(self.inner, "score_factors", None)
+        if not callable(factors):
+            return {}
+        with self._lock.read():
+            return dict(factors(driver, offer_id, candidate_ids))
+
     def forget_candidate(self, candidate_id: str) -> None:
         """After a GDPR erase: drop the embedding from memory when the model can (rankings filter it anyway)."""
         forget = getattr(self.inner, "forget_candidate", None)

@@ -306,6 +306,18 @@ class Reranker:
         """Log-odds per row of a [pairs × FEATURES] matrix."""
         return np.asarray(self.model.decision_function(features[:, self.columns]), dtype=np.float64)
 
+    def contributions(self, features: np.ndarray) -> list[dict[str, float]]:
+        """Per row, each fact's share of the log-odds, relative to an average pair (the linear kind only: a term
+        of a sum; empty dicts for trees). Sums to the score minus the intercept and the average pair's score."""
+        steps = getattr(self.model, "named_steps", None)
+        if steps is None:
+            return [{} for _ in range(len(features))]
+        x = features[:, self.columns]
+        scaled = steps["standardscaler"].transform(steps["functiontransformer"].transform(x))
+        terms = scaled * steps["logisticregression"].coef_[0]  # columns: facts, closeness, log counts
+        per_fact = terms.reshape(len(x), 3, len(self.columns)).sum(axis=1)
+        return [dict(zip(self.features, row.tolist(), strict=True)) for row in per_fact]
+
 
 def offer_rows(
     facts: PairFacts,

@@ -21,7 +21,7 @@ from gnn.career import career_scores
 from gnn.eligibility import candidate_profiles_from_neo4j, offer_requirement_from_neo4j
 from gnn.export import GEO_EDGES, geo_columns, node_neighbourhood, reverse
 from gnn.features import encode
-from gnn.rerank import OfferFacts, add_candidate, facts_of_new_offer, offer_facts, pair_features
+from gnn.rerank import FEATURES, OfferFacts, add_candidate, facts_of_new_offer, offer_facts, pair_features
 from graph.db import database
 from ontology.eligibility import StatutoryProfile, is_eligible
 
@@ -139,6 +139,27 @@ class Recommender:
         chance = 1.0 / (1.0 + np.exp(-self._reranking["reranker"].score(x)))
         order = np.argsort(-chance, kind="stable")
         return [(ranked[i][0], float(chance[i])) for i in order.tolist()]
+
+    def score_factors(
+        self, driver: Driver, offer_id: str, candidate_ids: list[str]
+    ) -> dict[str, list[tuple[str, float, float]]]:
+        """Per candidate: (fact, value, contribution to the log-odds) of the re-ranker's score, largest effect
+        first; empty when the version has no linear re-ranker. Candidates the model does not know are left out."""
+        if self._reranking is None:
+            return {}
+        known = [c for c in candidate_ids if c in self._candidates.index]
+        if not known:
+            return {}
+        facts, reranker = self._reranking["facts"], self._reranking["reranker"]
+        rows = np.array([self._candidates.index[c] for c in known], dtype=np.int64)
+        query = self._offer_vector(driver, offer_id)
+        x = pair_features(facts, self._reranking["history"], self._offer_facts(driver, offer_id), rows, query,
+                          self._candidates.matrix)  # fmt: skip
+        out = {}
+        for candidate_id, values, terms in zip(known, x.tolist(), reranker.contributions(x), strict=True):
+            value = dict(zip(FEATURES, values, strict=True))
+            out[candidate_id] = sorted(((f, value[f], t) for f, t in terms.items()), key=lambda r: -abs(r[2]))
+        return out
 
     def _offer_facts(self, driver: Driver, offer_id: str) -> OfferFacts:
         assert self._reranking is not None

@@ -271,6 +271,10 @@ def test_score_one_pair_with_its_explanation(api: dict[str, Any]) -> None:
     assert -1.0 <= body["score"] <= 1.0
     assert body["explanation"]["candidate_occupation"]["uri"] == uris.rome_fiche("K1401")
     assert body["explanation"]["career_route"]["length"] == 0  # same fiche: no transition needed
+    factors = body["explanation"]["score_factors"]  # the re-ranker's terms, largest effect first
+    assert {f["fact"] for f in factors} >= {"gnn_cosine", "skill_coverage", "career_hops", "same_departement"}
+    effects = [abs(f["contribution"]) for f in factors]
+    assert effects == sorted(effects, reverse=True)
 
 
 def test_offers_for_a_candidate(api: dict[str, Any]) -> None:

@@ -86,7 +86,11 @@ def offers_for_candidate(
     matches = []
     for i, (offer_id, score) in enumerate(ranked, start=1):
         verdict = service.eligibilities(state, offer_id, [candidate_id])[candidate_id]
-        reason = service.explanations(state, offer_id, [candidate_id], model.version)[candidate_id] if explain else None
+        reason = (
+            service.explanations(state, offer_id, [candidate_id], model.version, model)[candidate_id]
+            if explain
+            else None
+        )
         offer = queries.offer(state.driver, offer_id, state.database) or {}
         matches.append(
             OfferMatch(rank=i, offer_id=offer_id, title=offer.get("title"), score=score,

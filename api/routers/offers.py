@@ -106,7 +106,7 @@ def candidates_for_offer(
             raise
     ranked, verdicts = service.rank_candidates(state, model, offer_id, k, eligible_only, pending)
     with step("explain"):
-        reasons = service.explanations(state, offer_id, [c for c, _ in ranked], model.version) if explain else {}
+        reasons = service.explanations(state, offer_id, [c for c, _ in ranked], model.version, model) if explain else {}
     log_id = service.log_served(
         state, caller, "candidates_for_offer", model.version, ranked, offer_id=offer_id,
         parameters=f"k={k};eligible_only={eligible_only}",
@@ -125,7 +125,7 @@ def score_pair(offer_id: str, candidate_id: str, state: State, caller: Recruiter
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"candidate {candidate_id!r} not found")
     score = float(model.score_pair(state.driver, candidate_id, offer_id))
     verdict = service.eligibilities(state, offer_id, [candidate_id])[candidate_id]
-    reason = service.explanations(state, offer_id, [candidate_id], model.version)[candidate_id]
+    reason = service.explanations(state, offer_id, [candidate_id], model.version, model)[candidate_id]
     log_id = service.log_served(
         state,
         caller,
