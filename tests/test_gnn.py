@@ -293,3 +293,14 @@ def test_new_candidate_gets_reranker_facts(trained: Trained) -> None:
         assert 0.0 <= recommender.score_pair(driver, "NEW-C", "O00050") <= 1.0
     finally:
         driver.execute_query("MATCH (c:Candidate {candidate_id: 'NEW-C'}) DETACH DELETE c")
+
+
+def test_paired_difference_resamples_offers_together() -> None:
+    from gnn.evaluate import Evaluation, paired_difference
+
+    evaluation = Evaluation("v", {})
+    evaluation.recall_by_offer = {"a": np.array([1.0, 0.5, 0.5, 1.0]), "b": np.array([0.5, 0.0, 0.0, 0.5])}
+    # Every offer gains exactly 0.5: the paired interval is a point, although the two intervals overlap.
+    assert "0.500 [0.500, 0.500]" in paired_difference(evaluation, "a", "b")
+    assert "excludes 0" in paired_difference(evaluation, "a", "b")
+    assert paired_difference(evaluation, "a", "missing") == ""
