@@ -99,16 +99,16 @@ class PairFacts:
             offer_published=np.where(np.isnan(export.offer_published), -np.inf, export.offer_published),
         )
 
-    def career_hops(self, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def career_hops(self, targets: np.ndarray, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per candidate: the fewest career steps from any occupation held, and from the current job, to one of
         `targets` (NO_PATH when none within reach)."""
-        n_c, n_occ = self.held.shape
+        n_occ = self.held.shape[1]
         if not len(targets):
-            return np.full(n_c, NO_PATH, dtype=np.float32), np.full(n_c, NO_PATH, dtype=np.float32)
+            return np.full(len(candidates), NO_PATH, dtype=np.float32), np.full(len(candidates), NO_PATH, np.float32)
         steps = dijkstra(self.career_graph, indices=targets, limit=NO_PATH - 1)
         steps = np.atleast_2d(steps).min(axis=0)[:n_occ]
         steps = np.where(np.isinf(steps), NO_PATH, steps)
-        return _row_min(self.held, steps, NO_PATH), _row_min(self.holds_now, steps, NO_PATH)
+        return _row_min(self.held[candidates], steps, NO_PATH), _row_min(self.holds_now[candidates], steps, NO_PATH)
 
 
 def _career_graph(export: GraphExport) -> sparse.csr_matrix:
@@ -152,6 +152,37 @@ class History:
         keep = np.isin(apps.offer, offers)
         return cls(apps.candidate[keep], apps.offer[keep], apps.positive[keep], facts.offer_published[apps.offer[keep]])
 
+    def counts(
+        self, facts: PairFacts, published: float, employer: int, candidates: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Applications and selections of each candidate before `published`, overall and at `employer`, and the
+        candidates that employer selected before. Serving scores new offers, which come after the whole history:
+        totals and per-employer indexes are then computed once instead of scanning every application per call."""
+        cache: dict[str, Any] = self.__dict__.setdefault("_cache", {})
+        if "by_employer" not in cache:
+            employers = facts.offer_employer[self.offer]
+            order = np.argsort(employers, kind="stable")
+            keys, starts = np.unique(employers[order], return_index=True)
+            cache["by_employer"] = dict(zip(keys.tolist(), np.split(order, starts[1:]), strict=True))
+            cache["latest"] = float(self.published.max()) if len(self.published) else -np.inf
+        size = max(int(candidates.max(initial=-1)) + 1, 1)
+        if published > cache["latest"]:
+            if cache.get("totals_size", 0) < size:
+                cache["totals"] = (np.bincount(self.candidate, minlength=size),
+                                   np.bincount(self.candidate[self.positive], minlength=size))  # fmt: skip
+                cache["totals_size"] = size
+            applied, selected = (total[candidates] for total in cache["totals"])
+        else:
+            before = self.published < published
+            applied = np.bincount(self.candidate[before], minlength=size)[candidates]
+            selected = np.bincount(self.candidate[before & self.positive], minlength=size)[candidates]
+        here = cache["by_employer"].get(employer, np.zeros(0, dtype=np.int64)) if employer >= 0 else np.zeros(0, int)
+        here = here[self.published[here] < published]
+        chosen = self.candidate[here[self.positive[here]]]
+        employer_applied = np.bincount(self.candidate[here], minlength=size)[candidates]
+        employer_selected = np.bincount(chosen, minlength=size)[candidates]
+        return applied, selected, employer_applied, employer_selected, chosen
+
 
 @dataclass
 class OfferFacts:
@@ -181,33 +212,32 @@ def pair_features(
     candidate_matrix: torch.Tensor,
 ) -> np.ndarray:
     """[len(candidates) × len(FEATURES)] facts of (candidate, offer) pairs, in the order of FEATURES."""
-    n_c = facts.held.shape[0]
     shared = facts.candidate_skills[candidates][:, offer.skills]
     coverage = np.asarray(shared.sum(axis=1)).ravel() / max(len(offer.skills), 1)
     idf = facts.skill_idf[offer.skills]
     coverage_idf = np.asarray(shared @ idf).ravel() / (float(idf.sum()) or 1.0)
-    before = history.published < offer.published
-    at_employer = before & (facts.offer_employer[history.offer] == offer.employer) & (offer.employer >= 0)
-    selected_here = history.candidate[at_employer & history.positive]
+    applied, selected, employer_applied, employer_selected, selected_here = history.counts(
+        facts, offer.published, offer.employer, candidates
+    )
     career_skills = (facts.held[candidates] @ facts.occupation_skills[:, offer.skills]) > 0
     regions = facts.region_of_departement
     offer_region = regions[offer.departement] if offer.departement >= 0 else -1
     home = facts.candidate_departement[candidates]
-    career_hops, current_hops = facts.career_hops(offer.occupations)
+    career_hops, current_hops = facts.career_hops(offer.occupations, candidates)
     columns = {
         "gnn_cosine": (candidate_matrix[torch.from_numpy(candidates)] @ offer_vector).numpy(),
         "skill_coverage": coverage,
         "skill_coverage_idf": coverage_idf,
         "career_skill_coverage": np.asarray(career_skills.sum(axis=1)).ravel() / max(len(offer.skills), 1),
-        "career_hops": career_hops[candidates],
-        "current_hops": current_hops[candidates],
+        "career_hops": career_hops,
+        "current_hops": current_hops,
         "same_departement": (home == offer.departement) & (offer.departement >= 0),
         "same_region": (np.where(home >= 0, regions[home], -2) == offer_region) & (offer_region >= 0),
         "years_experience": facts.years_experience[candidates],
-        "past_applications": np.bincount(history.candidate[before], minlength=n_c)[candidates],
-        "past_selections": np.bincount(history.candidate[before & history.positive], minlength=n_c)[candidates],
-        "employer_past_applications": np.bincount(history.candidate[at_employer], minlength=n_c)[candidates],
-        "employer_past_selections": np.bincount(selected_here, minlength=n_c)[candidates],
+        "past_applications": applied,
+        "past_selections": selected,
+        "employer_past_applications": employer_applied,
+        "employer_past_selections": employer_selected,
         "employer_affinity": _affinity(selected_here, candidates, candidate_matrix),
         "employer_same_education": _share_alike(facts.education, selected_here, candidates),
     }

@@ -236,7 +236,7 @@ def test_pair_facts_by_hand(trained: Trained) -> None:
     offer = int(np.nonzero(export.ids["offer"] == "O00010")[0][0])
     target = facts.offer_occupations[offer]
     holders = np.unique(facts.held[:, target].nonzero()[0])
-    hops, current = facts.career_hops(target)
+    hops, current = facts.career_hops(target, np.arange(facts.held.shape[0]))
     assert len(holders) and (hops[holders] == 0).all()  # holding the offer's occupation: no step to make
     assert (current >= hops).all()  # the current job is one of the occupations held
     everyone = np.arange(facts.held.shape[0])
@@ -254,6 +254,13 @@ def test_pair_facts_by_hand(trained: Trained) -> None:
     before = history.published < facts.offer_published[offer]
     assert (column["past_applications"] == np.bincount(history.candidate[before], minlength=len(everyone))).all()
     assert own.any()
+    # A new offer comes after the whole history: the cached totals give what a full scan gives.
+    fresh = History(history.candidate, history.offer, history.positive, history.published)
+    employer = int(facts.offer_employer[offer])
+    fast = fresh.counts(facts, float("inf"), employer, everyone)
+    here = facts.offer_employer[history.offer] == employer
+    assert (fast[0] == np.bincount(history.candidate, minlength=len(everyone))).all()
+    assert (fast[3] == np.bincount(history.candidate[here & history.positive], minlength=len(everyone))).all()
 
 
 def test_stored_reranker_serves_and_reproduces_the_evaluation_order(trained: Trained) -> None:
