@@ -18,7 +18,7 @@ test: setup
 lint: setup
 	$(BIN)/ruff check $(PACKAGES) tests bench
 	$(BIN)/ruff format --check $(PACKAGES) tests bench
-	$(BIN)/mypy $(PACKAGES)
+	$(BIN)/mypy $(PACKAGES) tests bench
 
 setup: $(VENV)/.installed $(NEO4J_JAR)
 

@@ -285,6 +285,7 @@ def test_stored_reranker_serves_and_reproduces_the_evaluation_order(trained: Tra
 def test_new_candidate_gets_reranker_facts(trained: Trained) -> None:
     driver = trained.driver
     recommender = Recommender.load(driver)
+    assert recommender._stored.reranking is not None
     facts = recommender._stored.reranking["facts"]
     before = facts.held.shape[0]
     driver.execute_query(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -183,8 +184,8 @@ def test_stated_occupation_codes_come_first() -> None:
         OccupationScore(uris.rome_fiche("K1201"), "ROME", "K1201", 0.5, 1),
     ]
     record = OfferRecord("o", "t", "d", "e", None, "2024-01-01", None, "s", rmfp_code="FPX001", rome_appellation="123")
-    catalogue = SimpleNamespace(appellation_to_fiche={"123": "M1607"})
-    out = with_stated_occupations(found, record, catalogue)  # type: ignore[arg-type]
+    catalogue: Any = SimpleNamespace(appellation_to_fiche={"123": "M1607"})  # only what the function reads
+    out = with_stated_occupations(found, record, catalogue)
     rmfp = [(o.code, o.rank, o.score) for o in out if o.scheme == "RMFP"]
     rome = [(o.code, o.rank, o.score) for o in out if o.scheme == "ROME"]
     assert rmfp == [("FPX001", 1, 1.0), ("FPX002", 2, 0.6), ("FPX003", 3, 0.3)]  # stated first, no duplicate
