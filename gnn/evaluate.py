@@ -36,7 +36,7 @@ import matplotlib.pyplot as plt
 console = Console()
 GNN = "GNN alone (HeteroConv SAGE, cosine)"
 VIVIER = "Vivier: GNN + re-ranker"
-SERVED = "Vivier as served (re-ranker on the GNN's top 300)"
+SERVED = f"Vivier as served (re-ranker on the GNN's top {RERANK_DEPTH:,})"
 ABLATION = "re-ranker without the GNN's cosine"
 UPPER = "simulator: latent utility (who is selected, not who applies)"
 ORACLE = "simulator: its own process (applies × selected), oracle"
