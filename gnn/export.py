@@ -173,7 +173,7 @@ def export_graph(driver: Driver, spec: FeatureSpec | None = None, progress: bool
         data[node_type].x = torch.cat(
             [data[node_type].x, geo_columns(edge_index[0], edge_index[1], counts[node_type])], 1
         )
-    published = np.array([_days(p.get("published_at")) for p in props["offer"]], dtype=np.float64)
+    published = np.array([epoch_days(p.get("published_at")) for p in props["offer"]], dtype=np.float64)
     texts = {
         "candidate": [str(p.get("cv_text") or "") for p in props["candidate"]],
         "offer": [f"{p.get('title') or ''} {p.get('description') or ''}".strip() for p in props["offer"]],
@@ -251,7 +251,7 @@ def _read_applications(driver: Driver, candidate_count: int) -> Applications:
     return Applications(array[:, 0], array[:, 1], array[:, 2], np.isin(array[:, 2], positive_codes))
 
 
-def _days(value: object) -> float:
+def epoch_days(value: object) -> float:
     """Neo4j date, ISO string or None → days since 1970-01-01."""
     if value is None:
         return float("nan")

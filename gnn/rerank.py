@@ -25,7 +25,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-from gnn.export import GraphExport
+from gnn.export import GraphExport, epoch_days
 from ontology.geography import REGION_OF_DEPARTEMENT
 
 FEATURES = (
@@ -327,7 +327,7 @@ class RerankConfig:
 class Reranker:
     """A fitted re-ranker: `score` returns, per pair, the log-odds of reaching *shortlisted* or later."""
 
-    def __init__(self, model: HistGradientBoostingClassifier, features: tuple[str, ...] = FEATURES) -> None:
+    def __init__(self, model: Any, features: tuple[str, ...] = FEATURES) -> None:  # a fitted sklearn estimator
         self.model = model
         self.features = features
         self.columns = [FEATURES.index(name) for name in features]
@@ -455,7 +455,6 @@ def facts_of_new_offer(
     facts: PairFacts, props: dict[str, object], neighbours: dict[tuple[str, str, str], torch.Tensor]
 ) -> OfferFacts:
     """An offer created after training, from `gnn.export.node_neighbourhood` (gids of its neighbours)."""
-    from gnn.export import _days
 
     def gids(relation: str, source: str) -> np.ndarray:
         return neighbours.get((source, f"rev_{relation}", "offer"), torch.empty(0, dtype=torch.long)).numpy()
@@ -469,7 +468,7 @@ def facts_of_new_offer(
         skills=skills, occupations=occupations,
         departement=int(departement[0]) if len(departement) else -1,
         employer=int(employer[0]) if len(employer) else -1,
-        published=_days(props.get("published_at")),
+        published=epoch_days(props.get("published_at")),
     )  # fmt: skip
 
 
