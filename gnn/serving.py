@@ -27,9 +27,9 @@ from ontology.eligibility import StatutoryProfile, is_eligible
 
 # When filtering by eligibility, look this many times deeper than k before giving up on filling the list.
 ELIGIBLE_DEPTH = 50
-# The GNN's top candidates that the re-ranker re-orders. On the demo's test offers, re-ranking the top 300 / 600 /
-# 1,000 / 2,000 by cosine gave Recall@10 0.182 / 0.206 / 0.213 / 0.217 (all eligible: 0.217): 1,000 keeps nearly
-# all of the re-ranker's quality for a few milliseconds per request.
+# The GNN's top candidates that the re-ranker re-orders. On the demo's test offers (model 20261125T205847Z),
+# re-ranking the top 300 / 600 / 1,000 / 2,000 by cosine gave Recall@10 0.182 / 0.206 / 0.213 / 0.217 (all
+# eligible: 0.217): 1,000 keeps nearly all of the re-ranker's quality for a few milliseconds per request.
 RERANK_DEPTH = 1000
 
 
