@@ -3,6 +3,8 @@ storing and pushing suggestions. Routers stay thin; this module holds the domain
 
 from __future__ import annotations
 
+import os
+import threading
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -102,6 +104,11 @@ def log_served(
     return log_id
 
 
+# The ranking is CPU-bound (matrix product, re-ranker): more of them at once than there are cores only slices the
+# cores finer, so every one of them finishes later.
+_RANKING_SLOTS = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
+
+
 def rank_candidates(
     state: AppState,
     model: Recommender,
@@ -113,7 +120,7 @@ def rank_candidates(
     """The model's top candidates with their eligibility; with `eligible_only`, the statutory check filters too.
     A `pending` caller's key is confirmed by the statutory-facts query before anything is returned."""  # fmt: skip
     ask = k * 3 if eligible_only else k
-    with step("topk"):
+    with step("topk"), _RANKING_SLOTS:
         ranked = [(str(c), float(s)) for c, s in model.recommend_candidates(state.driver, offer_id, ask, eligible_only)]
     with step("facts"):
         verdicts = eligibilities(state, offer_id, [c for c, _ in ranked], pending)
