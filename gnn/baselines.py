@@ -30,13 +30,15 @@ def popularity_scores(export: GraphExport, offers: np.ndarray, split: Split) -> 
     return np.tile(selected + applied / (applied.max() + 1.0), (len(offers), 1))
 
 
-def _skill_matrix(export: GraphExport, edge_type: tuple[str, str, str], rows: int) -> sparse.csr_matrix:
-    edge_index = export.data[edge_type].edge_index.numpy()
-    n_skills = export.data["skill"].num_nodes
-    values = np.ones(edge_index.shape[1], dtype=np.float32)
-    matrix = sparse.csr_matrix((values, (edge_index[0], edge_index[1])), shape=(rows, n_skills))
-    matrix.data[:] = 1.0  # duplicates count once
+def binary_matrix(edge_index: np.ndarray, shape: tuple[int, int]) -> sparse.csr_matrix:
+    """0/1 sparse matrix of an edge index (a repeated edge counts once)."""
+    matrix = sparse.csr_matrix((np.ones(edge_index.shape[1], dtype=np.float32), (edge_index[0], edge_index[1])), shape)
+    matrix.data[:] = 1.0
     return matrix
+
+
+def _skill_matrix(export: GraphExport, edge_type: tuple[str, str, str], rows: int) -> sparse.csr_matrix:
+    return binary_matrix(export.data[edge_type].edge_index.numpy(), (rows, export.data["skill"].num_nodes))
 
 
 def offer_skills(export: GraphExport) -> sparse.csr_matrix:

@@ -11,6 +11,7 @@ import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import matplotlib
@@ -121,27 +122,29 @@ def reranked_scorers(
     def embed(visible: np.ndarray) -> dict[str, torch.Tensor]:
         return embeddings(stored.model, export, message_graph(export, visible))
 
+    @cache
+    def test_embeddings() -> dict[str, torch.Tensor]:  # one forward pass for the three rows below
+        return embed(split.history_test)
+
+    @cache
+    def whole_pool() -> np.ndarray:
+        return rerank_scores(reranker, facts, history, split.test, pools, test_embeddings())
+
     def without_gnn() -> np.ndarray:
         config = RerankConfig(seed=int(stored.config["train"]["seed"]), features=FEATURES[1:])
         train_eligible = eligibility_matrix(candidate_profiles(export), offer_requirements(export), split.train)
         ablated = fit_reranker(export, facts, split.train, split.history_val, train_eligible, embed, config)
-        return rerank_scores(ablated, facts, history, split.test, pools, embed(split.history_test))
+        return rerank_scores(ablated, facts, history, split.test, pools, test_embeddings())
 
     def as_served() -> np.ndarray:
         """Serving re-ranks only the GNN's top RERANK_DEPTH by cosine: the rest of the pool cannot reach the list."""
-        emb = embed(split.history_test)
-        scores = rerank_scores(reranker, facts, history, split.test, pools, emb)
-        cosine = np.where(pools.numpy(), baselines.embedding_scores(emb, split.test), -np.inf)
-        depth = min(RERANK_DEPTH, cosine.shape[1])
-        outside = np.argsort(-cosine, axis=1, kind="stable")[:, depth:]
+        scores = whole_pool().copy()
+        cosine = np.where(pools.numpy(), baselines.embedding_scores(test_embeddings(), split.test), -np.inf)
+        outside = np.argsort(-cosine, axis=1, kind="stable")[:, min(RERANK_DEPTH, cosine.shape[1]) :]
         np.put_along_axis(scores, outside, -np.inf, axis=1)
         return scores
 
-    return {
-        VIVIER: lambda: rerank_scores(reranker, facts, history, split.test, pools, embed(split.history_test)),
-        SERVED: as_served,
-        ABLATION: without_gnn,
-    }
+    return {VIVIER: whole_pool, SERVED: as_served, ABLATION: without_gnn}
 
 
 def cold_start_recall(
