@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -28,24 +29,28 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gnn.export import APPLIED_EDGE, EDGE_TYPES, SELECTED_EDGE, reverse
+from gnn.export import APPLIED_EDGE, EDGE_TYPES, SELECTED_BY_EDGE, SELECTED_EDGE, reverse
 from gnn.features import TEXT_DIM
 from gnn.model import LinkGNN, sampled_softmax_loss
+from gnn.train import TrainConfig
 
 # Per candidate / per offer degrees, as in a `vivier simulate` dataset (demo: 5,000 candidates, 500 offers).
 SCALES = {"demo": (5_000, 500, 150, 40), "large": (1_000_000, 100_000, 10_000, 100)}
 ONTOLOGY = {"occupation": 16_000, "skill": 14_000, "grade": 1_500, "departement": 101}
-WIDTHS = {"candidate": TEXT_DIM + 30, "offer": TEXT_DIM + 25, "employer": 8, "occupation": TEXT_DIM + 5,
+WIDE = TrainConfig().wide  # shared text and location columns the real model appends to both sides' embeddings
+WIDTHS = {"candidate": TEXT_DIM + 30 + WIDE, "offer": TEXT_DIM + 25 + WIDE, "employer": 8, "occupation": TEXT_DIM + 5,
           "skill": TEXT_DIM + 6, "grade": TEXT_DIM + 12, "departement": 103}  # fmt: skip
 DEGREES = {  # edge type → (edges per source node, destination type)
     ("candidate", "has_skill", "skill"): 12,
     ("offer", "requires_skill", "skill"): 8,
     ("occupation", "requires_skill", "skill"): 10,
     ("candidate", "held", "occupation"): 3,
+    ("candidate", "holds_now", "occupation"): 1,
     ("occupation", "mobility", "occupation"): 1,
     ("occupation", "broader", "occupation"): 1,
     ("occupation", "match", "occupation"): 1,
     ("offer", "of_occupation", "occupation"): 3,
+    ("offer", "of_main_occupation", "occupation"): 1,
     ("offer", "posted_by", "employer"): 1,
     ("offer", "located_in", "departement"): 1,
     ("employer", "located_in", "departement"): 1,
@@ -77,7 +82,10 @@ def synthetic_graph(candidates: int, offers: int, employers: int, per_offer: int
     selected = torch.rand(applications.shape[1], generator=generator) < 0.1
     for edge_type, keep in ((SELECTED_EDGE, selected), (APPLIED_EDGE, ~selected)):
         graph[edge_type], graph[reverse(edge_type)] = applications[:, keep], applications[:, keep].flip(0)
-    assert set(DEGREES) == set(EDGE_TYPES)
+    employer_of = graph[("offer", "posted_by", "employer")][1]  # one employer per offer, in offer order
+    by_employer = torch.stack([applications[0, selected], employer_of[applications[1, selected]]]).unique(dim=1)
+    graph[SELECTED_BY_EDGE], graph[reverse(SELECTED_BY_EDGE)] = by_employer, by_employer.flip(0)
+    assert set(DEGREES) == set(EDGE_TYPES), "DEGREES must follow gnn.export.EDGE_TYPES"
     return x, graph
 
 
@@ -86,7 +94,9 @@ def measure(
 ) -> dict[str, float]:
     torch.set_num_threads(1)
     x, graph = synthetic_graph(candidates, offers, employers, per_offer)
-    model = LinkGNN({t: v.shape[1] for t, v in x.items()}, list(graph), hidden=hidden, layers=layers)
+    config = TrainConfig()
+    model = LinkGNN({t: v.shape[1] for t, v in x.items()}, list(graph), hidden=hidden, out=config.out, layers=layers,
+                    dropout=config.dropout, wide=config.wide)  # fmt: skip
     optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
     positives = graph[SELECTED_EDGE][:, :20_000]  # TrainConfig.max_pairs: supervised pairs per epoch
     times = []
@@ -114,12 +124,16 @@ def measure(
 def run_child(args: list[str]) -> dict[str, float]:
     """One measurement in a fresh interpreter; returns its numbers and its own peak RSS in GiB."""
     process = subprocess.Popen([sys.executable, __file__, "--child", *args], stdout=subprocess.PIPE, text=True)
-    _, status, usage = os.wait4(process.pid, 0)
     output = process.stdout.read() if process.stdout else ""
+    _, status, usage = os.wait4(process.pid, 0)
+    peak = usage.ru_maxrss / 1024**2  # Linux reports KiB
+    if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL:
+        # The kernel's OOM killer: the measurement does not fit in this machine's memory. Say so, with the peak.
+        return {"killed": 1.0, "peak_gib": peak, "epoch_s": float("nan"), "nodes": float("nan"), "edges": float("nan")}
     if status != 0:
         raise RuntimeError(f"measurement {args} failed (status {status})")
     result = json.loads(output.strip().splitlines()[-1])
-    result["peak_gib"] = usage.ru_maxrss / 1024**2  # Linux reports KiB
+    result["peak_gib"] = peak
     return result
 
 
@@ -170,6 +184,11 @@ def main() -> None:
         )
         if scale == "large":
             large_points.append((fraction, gnn))
+        console.print(  # as it goes: a later measurement may be killed for memory (the full large one was)
+            f"{label}: content-only {base['epoch_s']:.2f} s / epoch, {base['peak_gib']:.2f} GiB; "
+            f"GNN {gnn['epoch_s']:.2f} s / epoch, {gnn['peak_gib']:.2f} GiB"
+            + (" — KILLED for memory (out of memory at that peak)" if gnn.get("killed") else "")
+        )
     console.print(table)
     if len(large_points) >= 2 and not args.full:
         fractions = np.array([f for f, _ in large_points])
