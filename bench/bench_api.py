@@ -296,6 +296,9 @@ def run_scale(
     # Warm-up, not measured: a freshly started Neo4j runs a query several times slower until its JIT has compiled
     # it (the statutory-facts query: 6.2 ms p50 over its first 400 runs, 1.6 ms over the next 400).
     load_api(base, keys["admin"], sample, args.warmup, 2, False)
+    # The explanation queries too: unwarmed, their first runs (planning, JIT) took 0.1–0.6 s each and made the
+    # explained path's p99 a measure of Neo4j's warm-up.
+    load_api(base, keys["admin"], sample, max(args.warmup // 4, 2), 2, True)
     results["API top-10, no explanation, 1 client"] = load_api(
         base, keys["admin"], sample, args.requests // 2, 1, False
     )
