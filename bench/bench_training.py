@@ -90,13 +90,14 @@ def synthetic_graph(candidates: int, offers: int, employers: int, per_offer: int
 
 
 def measure(
-    candidates: int, offers: int, employers: int, per_offer: int, layers: int, hidden: int, epochs: int
-) -> dict[str, float]:
+    candidates: int, offers: int, employers: int, per_offer: int, layers: int, hidden: int, epochs: int,
+    checkpoint: int,
+) -> dict[str, float]:  # fmt: skip
     torch.set_num_threads(1)
     x, graph = synthetic_graph(candidates, offers, employers, per_offer)
     config = TrainConfig()
     model = LinkGNN({t: v.shape[1] for t, v in x.items()}, list(graph), hidden=hidden, out=config.out, layers=layers,
-                    dropout=config.dropout, wide=config.wide)  # fmt: skip
+                    dropout=config.dropout, wide=config.wide, checkpoint=bool(checkpoint))  # fmt: skip
     optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
     positives = graph[SELECTED_EDGE][:, :20_000]  # TrainConfig.max_pairs: supervised pairs per epoch
     times = []
@@ -139,7 +140,8 @@ def run_child(args: list[str]) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--child", nargs=7, type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=8, type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--checkpoint", action="store_true", help="recompute each GNN layer in the backward pass")
     parser.add_argument("--full", action="store_true", help="also train on the whole large graph")
     parser.add_argument("--fractions", default="0.01,0.03,0.1", help="fractions of the large scale to measure")
     parser.add_argument("--epochs", type=int, default=3)
@@ -161,8 +163,8 @@ def main() -> None:
     for scale, fraction in plan:
         c, o, e, per_offer = SCALES[scale]
         sizes = [max(1, int(c * fraction)), max(1, int(o * fraction)), max(1, int(e * fraction)), per_offer]
-        base = run_child([*map(str, sizes), "0", str(args.hidden), str(args.epochs)])
-        gnn = run_child([*map(str, sizes), "2", str(args.hidden), str(args.epochs)])
+        base = run_child([*map(str, sizes), "0", str(args.hidden), str(args.epochs), "0"])
+        gnn = run_child([*map(str, sizes), "2", str(args.hidden), str(args.epochs), str(int(args.checkpoint))])
         label = scale if fraction == 1.0 else f"{scale} × {fraction:g}"
         table.add_row(
             label,
@@ -175,7 +177,7 @@ def main() -> None:
         )
         table.add_row(
             label,
-            "GNN 2 layers",
+            "GNN 2 layers" + (", checkpointed" if args.checkpoint else ""),
             f"{gnn['nodes']:,.0f}",
             f"{gnn['edges']:,.0f}",
             f"{gnn['epoch_s']:.2f}",

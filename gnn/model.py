@@ -12,6 +12,7 @@ from typing import cast
 
 import torch
 import torch.nn.functional as F
+import torch.utils.checkpoint
 from torch import Tensor, nn
 from torch_geometric.nn import HeteroConv, SAGEConv
 from torch_geometric.utils import to_torch_csr_tensor
@@ -30,9 +31,13 @@ class LinkGNN(nn.Module):
         layers: int = 2,
         dropout: float = 0.2,
         wide: int = 0,
+        checkpoint: bool = False,
     ) -> None:
         super().__init__()
         self.heads = heads
+        # Recompute each layer during the backward pass instead of keeping its per-relation intermediates: about
+        # a third more compute for the memory that full-batch training of the `large` graph cannot spend.
+        self.checkpoint = checkpoint
         self.dropout = dropout
         # How many neighbours of each kind a node has (log-scaled) joins its features: mean aggregation alone
         # cannot tell a candidate selected ten times from one selected once.
@@ -57,7 +62,10 @@ class LinkGNN(nn.Module):
         h = {t: F.relu(self.proj[t](self._with_degrees(t, x, edge_index_dict))) for t, x in x_dict.items()}
         states = [h]
         for conv, norms in zip(self.convs, self.norms, strict=True):
-            h = self._layer(cast(HeteroConv, conv), cast(nn.ModuleDict, norms), h, edge_index_dict)
+            if self.checkpoint and self.training and torch.is_grad_enabled():
+                h = torch.utils.checkpoint.checkpoint(self._layer, conv, norms, h, edge_index_dict, use_reentrant=False)
+            else:
+                h = self._layer(cast(HeteroConv, conv), cast(nn.ModuleDict, norms), h, edge_index_dict)
             states.append(h)
         return states
 

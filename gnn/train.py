@@ -48,6 +48,12 @@ class TrainConfig:
     # Both cores of the 2-core target (25 % faster per epoch than one, measured); on a machine shared with other
     # heavy jobs, 1 avoids two threads fighting for a core.
     threads: int = 2
+    # Recompute each layer in the backward pass (gnn.model.LinkGNN.checkpoint): None turns it on for graphs past
+    # CHECKPOINT_NODES, where memory, not the third more compute, is what runs out (bench/bench_training.py).
+    checkpoint: bool | None = None
+
+
+CHECKPOINT_NODES = 200_000  # the demo graph has ~37,000 nodes; `large` has 1.1 million
 
 
 @dataclass
@@ -119,9 +125,13 @@ def edge_types(export: GraphExport) -> list[EdgeType]:
 
 def build_model(export: GraphExport, config: TrainConfig, layers: int | None = None) -> LinkGNN:
     in_dims = {t: export.data[t].x.shape[1] for t in export.data.node_types}
+    checkpoint = config.checkpoint
+    if checkpoint is None:
+        checkpoint = sum(export.data[t].num_nodes for t in export.data.node_types) > CHECKPOINT_NODES
     return LinkGNN(
         in_dims, edge_types(export), hidden=config.hidden, out=config.out,
         layers=config.layers if layers is None else layers, dropout=config.dropout, wide=config.wide,
+        checkpoint=checkpoint,
     )  # fmt: skip
 
 

@@ -66,6 +66,34 @@ def test_ranks_and_query_metrics_by_hand() -> None:
     assert m["auc"] == pytest.approx(1 / 3)
 
 
+def test_checkpointed_layers_give_the_same_gradients() -> None:
+    """Recomputing each layer in the backward pass (for the `large` graph's memory) changes nothing learnt."""
+    from gnn.model import LinkGNN
+
+    sizes = {"candidate": 30, "offer": 12, "skill": 9}
+    relations = [("candidate", "has_skill", "skill"), ("offer", "requires_skill", "skill"),
+                 ("skill", "rev_has_skill", "candidate"), ("skill", "rev_requires_skill", "offer")]  # fmt: skip
+    generator = torch.Generator().manual_seed(0)
+    x = {t: torch.randn(n, 5, generator=generator) for t, n in sizes.items()}
+    edges = {}
+    for src, rel, dst in relations:
+        pairs = torch.stack([torch.randint(sizes[src], (40,), generator=generator),
+                             torch.randint(sizes[dst], (40,), generator=generator)]).unique(dim=1)  # fmt: skip
+        edges[(src, rel, dst)] = pairs
+    grads = []
+    for checkpoint in (False, True):
+        torch.manual_seed(1)
+        model = LinkGNN({t: 5 for t in sizes}, relations, hidden=8, out=4, dropout=0.3, checkpoint=checkpoint)
+        model.train()
+        torch.manual_seed(2)  # the same dropout masks: checkpoint replays the RNG state
+        emb = model(x, edges)
+        (emb["candidate"][:12] * emb["offer"]).sum().backward()
+        grads.append({name: p.grad.clone() for name, p in model.named_parameters() if p.grad is not None})
+    assert grads[0].keys() == grads[1].keys() and grads[0]
+    for name, grad in grads[0].items():
+        assert torch.allclose(grad, grads[1][name], atol=1e-6), name
+
+
 def test_ties_are_broken_at_random_not_in_favour() -> None:
     constant = np.zeros(1000)
     r = ranks(constant, np.arange(10))
