@@ -161,8 +161,36 @@ def server_steps(header: str) -> dict[str, float]:
     return steps
 
 
+def tree_cpu_seconds(root: int) -> float:
+    """User + system CPU seconds of a process and all its descendants so far (Linux /proc); for this process,
+    its own only (its children are the API server and Neo4j, counted apart)."""
+    if root == os.getpid():
+        return time.process_time()
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        times[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tree, grew = {root}, True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    return sum(times.get(pid, 0.0) for pid in tree)
+
+
+# Processes whose CPU per request `load_api` reports: the API server, Neo4j, and this process (the load generator).
+WATCHED: dict[str, int] = {"load generator": os.getpid()}
+
+
 def load_api(base: str, key: str, offer_ids: list[str], requests: int, clients: int, explain: bool) -> dict:
     """`requests` GETs shared by `clients` threads, each with its own keep-alive connection."""
+    cpu_before = {name: tree_cpu_seconds(pid) for name, pid in WATCHED.items()}
     latencies: list[float] = []
     steps: dict[str, list[float]] = {}
     errors: list[int] = []
@@ -194,9 +222,11 @@ def load_api(base: str, key: str, offer_ids: list[str], requests: int, clients: 
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - started
+    cpu = {name: (tree_cpu_seconds(pid) - cpu_before[name]) * 1000 / len(latencies) for name, pid in WATCHED.items()}
     p50, p99 = percentiles(latencies)
     return {"p50": p50, "p99": p99, "rps": len(latencies) / elapsed, "n": len(latencies), "errors": len(errors),
-            "app_p50": percentiles(steps["app"])[0], "clients": clients,
+            "app_p50": percentiles(steps["app"])[0], "clients": clients, "cpu_ms": cpu,
+            "cores_ms": (os.cpu_count() or 1) * elapsed * 1000 / len(latencies),
             "steps": {name: percentiles(ms)[0] for name, ms in steps.items()}}  # fmt: skip
 
 
@@ -334,6 +364,11 @@ def report(scale: int, results: dict[str, Any]) -> None:
         if isinstance(r, dict) and "steps" in r:
             steps.add_row(name, *(f"{r['steps'].get(n, 0.0):.2f}" for n in ("app", *names, "other")))
     console.print(steps)
+    for name, r in results.items():
+        if isinstance(r, dict) and "cpu_ms" in r:
+            spent = ", ".join(f"{who} {ms:.1f}" for who, ms in r["cpu_ms"].items())
+            console.print(f"CPU ms per request, {name}: {spent}; total {sum(r['cpu_ms'].values()):.1f} of the "
+                          f"{r['cores_ms']:.1f} the {os.cpu_count()} cores gave per request")  # fmt: skip
     api = results["API top-10, no explanation"]
     console.print(f"target p99 ≤ 50 ms: {'met' if api['p99'] <= 50 else 'NOT met'} ({api['p99']:.1f} ms); "
                   f"overhead vs raw matrix p50: {api['p50'] / raw:.1f}×")  # fmt: skip
@@ -368,6 +403,7 @@ def main() -> None:
         neo4j = EmbeddedServer(home=root / "neo4j", port=bolt, heap="2g", pagecache="1g")
         with console.status("Starting a private Neo4j…"):
             neo4j.start()
+        WATCHED["Neo4j"] = neo4j.pid() or 0
         env = dict(os.environ, NEO4J_URI=neo4j.uri, VIVIER_DATA_DIR=str(root / "data"))
         os.environ.update(NEO4J_URI=neo4j.uri, VIVIER_DATA_DIR=str(root / "data"))
         get_settings.cache_clear()
@@ -394,6 +430,7 @@ def main() -> None:
                 if server is None:
                     keys = {"admin": create_api_key(driver, "admin", label="bench")[1]}
                     server = start_server(env, port, args.random_model, args.workers)
+                    WATCHED["API server"] = server.pid
                 with console.status(f"Loading the API at {scale:,} candidates…"):
                     results = run_scale(driver, base, keys, offer_ids, args)
                 report(scale, results)

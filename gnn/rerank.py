@@ -319,7 +319,26 @@ class Reranker:
 
     def score(self, features: np.ndarray) -> np.ndarray:
         """Log-odds per row of a [pairs × FEATURES] matrix."""
-        return np.asarray(self.model.decision_function(features[:, self.columns]), dtype=np.float64)
+        x = features[:, self.columns]
+        folded = self._folded()
+        if folded is None:
+            return np.asarray(self.model.decision_function(x), dtype=np.float64)
+        weights, bias = folded
+        return _linear_terms(x.astype(np.float64)) @ weights + bias
+
+    def _folded(self) -> tuple[np.ndarray, float] | None:
+        """The scaler folded into the logistic regression's weights: the same log-odds as `decision_function`
+        without scikit-learn's per-call input checks, which cost more than the arithmetic on a served ranking.
+        None for any other estimator."""
+        if not hasattr(self, "_weights"):  # computed once (and absent from re-rankers pickled before)
+            steps = getattr(self.model, "named_steps", {})
+            if {"functiontransformer", "standardscaler", "logisticregression"} != set(steps):
+                self._weights: tuple[np.ndarray, float] | None = None
+            else:
+                scaler, regression = steps["standardscaler"], steps["logisticregression"]
+                weights = regression.coef_[0] / scaler.scale_
+                self._weights = (weights, float(regression.intercept_[0] - scaler.mean_ @ weights))
+        return self._weights
 
     def contributions(self, features: np.ndarray) -> list[dict[str, float]]:
         """Per row, each fact's share of the log-odds relative to an average pair (its terms in the sum; they add up

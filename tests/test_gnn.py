@@ -94,6 +94,32 @@ def test_checkpointed_layers_give_the_same_gradients() -> None:
         assert torch.allclose(grad, grads[1][name], atol=1e-6), name
 
 
+def test_best_first_selects_like_a_full_stable_sort() -> None:
+    from gnn.serving import best_first
+
+    rng = np.random.default_rng(0)
+    scores = rng.integers(0, 20, 500).astype(np.float32)  # many ties
+    full = np.argsort(-scores, kind="stable")
+    for k in (1, 10, 499, 500, 800):
+        assert best_first(scores, k).tolist() == full[:k].tolist()
+
+
+def test_folded_reranker_gives_the_pipelines_log_odds() -> None:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+    from gnn.rerank import Reranker, _linear_terms
+
+    rng = np.random.default_rng(1)
+    x = rng.gamma(2.0, 1.0, (300, len(FEATURES))).astype(np.float32)
+    x[:, 3] = 0.0  # a constant fact: the scaler's zero variance
+    y = (x[:, 0] + rng.normal(0, 1, 300) > 2).astype(int)
+    model = make_pipeline(FunctionTransformer(_linear_terms), StandardScaler(), LogisticRegression(max_iter=500))
+    reranker = Reranker(model.fit(x, y))
+    assert np.allclose(reranker.score(x), model.decision_function(x), atol=1e-5)
+
+
 def test_ties_are_broken_at_random_not_in_favour() -> None:
     constant = np.zeros(1000)
     r = ranks(constant, np.arange(10))
