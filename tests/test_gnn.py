@@ -262,6 +262,31 @@ def test_top_skips_holes_left_by_deleted_nodes() -> None:
     assert [key for key, _ in side.top(torch.tensor([1.0]), 2)] == ["d", "a"]
 
 
+def test_approximate_retrieval_reads_the_location_block_as_one_hot() -> None:
+    from gnn.export import GEO_DIM
+
+    rng = np.random.default_rng(3)
+    rows, dense = 2_000, 64
+    matrix = np.zeros((rows, dense + GEO_DIM), dtype=np.float32)
+    matrix[:, :dense] = rng.standard_normal((rows, dense))
+    homes = rng.integers(-1, GEO_DIM, rows)  # -1: no département, an all-zero block
+    matrix[homes >= 0, dense + homes[homes >= 0]] = rng.uniform(0.5, 2.0, (homes >= 0).sum())
+    side = _Side([f"c{i}" for i in range(rows)], torch.from_numpy(matrix))
+    query = torch.from_numpy(matrix[7] + matrix[11])
+    picked, scores = side.top_rows(query, 50, approximate=True)
+    assert side.one_hot_column is not None and side.half is not None and side.half.shape[1] == dense
+    exact = matrix @ query.numpy()
+    assert np.allclose(scores, exact[picked], rtol=0.02, atol=0.1)  # bfloat16 on the dense part only
+    assert len(set(picked.tolist()) & set(np.argsort(-exact)[:50].tolist())) >= 45
+    side.put("new", torch.from_numpy(matrix[7] * 3))  # a new row: the parts are rebuilt and it comes first
+    assert side.top(query, 1, approximate=True)[0][0] == "new"
+    matrix[0, dense : dense + 2] = 1.0  # two non-zeros in a row: not one-hot, the plain bfloat16 product
+    side = _Side([f"c{i}" for i in range(rows)], torch.from_numpy(matrix))
+    picked, scores = side.top_rows(query, 50, approximate=True)
+    exact = matrix @ query.numpy()
+    assert side.one_hot_column is None and np.allclose(scores, exact[picked], rtol=0.02, atol=0.1)
+
+
 def test_relation_types_cover_the_issue(trained: Trained) -> None:
     relations = {rel for _, rel, _ in edge_types(trained.export)}
     for rel in ("has_skill", "requires_skill", "held", "mobility", "of_occupation", "posted_by", "applied"):
