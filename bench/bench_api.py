@@ -184,6 +184,23 @@ def tree_cpu_seconds(root: int) -> float:
     return sum(times.get(pid, 0.0) for pid in tree)
 
 
+def wait_until_idle(pid: int, busy: float = 0.05, quiet_for: float = 3.0, limit: float = 300.0) -> None:
+    """Wait until process `pid` uses under `busy` of a core for `quiet_for` seconds in a row (at most `limit`)."""
+    if not pid:
+        return
+    deadline, quiet_since = time.monotonic() + limit, time.monotonic()
+    last = tree_cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = tree_cpu_seconds(pid)
+        if now - last > busy * 0.5:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since >= quiet_for:
+            return
+        last = now
+    console.print(f"[yellow]process {pid} still busy after {limit:.0f} s: measuring anyway[/yellow]")
+
+
 # Processes whose CPU per request `load_api` reports: the API server, Neo4j, and this process (the load generator).
 WATCHED: dict[str, int] = {"load generator": os.getpid()}
 
@@ -307,9 +324,11 @@ def run_scale(
 ) -> dict[str, Any]:
     from gnn.serving import Recommender
 
-    # Let Neo4j finish populating the indexes the training's writes touched (vector indexes of the embeddings):
-    # background work during a measurement shows as Neo4j CPU per request (up to 11 ms was seen in one run).
+    # Let Neo4j finish what the training's writes started (vector index population, then Lucene's merges of the
+    # embeddings' HNSW segments, which go on after the index is online): background work during a measurement
+    # shows as Neo4j CPU per request (7-11 ms was seen in runs that did not wait).
     driver.execute_query("CALL db.awaitIndexes(600)")
+    wait_until_idle(WATCHED.get("Neo4j", 0))
     httpx.post(f"{base}/v1/admin/model/reload", headers={"X-API-Key": keys["admin"]}, timeout=120).raise_for_status()
     model = random_recommender(driver) if args.random_model else Recommender.load(driver)
     sample = offer_ids[: args.offers_sampled]
