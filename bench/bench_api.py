@@ -391,9 +391,15 @@ def report(scale: int, results: dict[str, Any]) -> None:
             spent = ", ".join(f"{who} {ms:.1f}" for who, ms in r["cpu_ms"].items())
             console.print(f"CPU ms per request, {name}: {spent}; total {sum(r['cpu_ms'].values()):.1f} of the "
                           f"{r['cores_ms']:.1f} the {os.cpu_count()} cores gave per request")  # fmt: skip
-    api = results["API top-10, no explanation"]
-    console.print(f"target p99 ≤ 50 ms: {'met' if api['p99'] <= 50 else 'NOT met'} ({api['p99']:.1f} ms); "
-                  f"overhead vs raw matrix p50: {api['p50'] / raw:.1f}×")  # fmt: skip
+    one, four = results["API top-10, no explanation, 1 client"], results["API top-10, no explanation"]
+    served = results["raw matrix top-10, 1 BLAS thread"]["p50"]
+    for r in (one, four):
+        console.print(f"target p99 ≤ 50 ms with {r['clients']} client(s): "
+                      f"{'met' if r['p99'] <= 50 else 'NOT met'} ({r['p99']:.1f} ms)")  # fmt: skip
+    # Overhead is read without queueing: one client's p50 against the ranking alone, as the server runs it (one
+    # BLAS thread) and at its fastest.
+    console.print(f"API p50 with 1 client / raw ranking p50: {one['p50'] / served:.2f}× (1 BLAS thread), "
+                  f"{one['p50'] / raw:.2f}× (the faster raw figure)")  # fmt: skip
 
 
 def main() -> None:

@@ -192,10 +192,9 @@ class Recommender:
     ) -> list[tuple[str, float]]:
         """The `k` best of candidate `rows` by the re-ranker, with its chance of reaching shortlisted (0–1)."""
         assert self._reranking is not None
-        facts, history = self._reranking["facts"], self._reranking["history"]
         if not len(rows):
             return []
-        x = pair_features(facts, history, self._offer_facts(driver, offer_id), rows, query, self._candidates.matrix)
+        x = self._pair_features(driver, offer_id, query, rows)
         chance = 1.0 / (1.0 + np.exp(-self._reranking["reranker"].score(x)))
         ids = self._candidates.ids
         return [(ids[rows[i]], float(chance[i])) for i in best_first(chance, k).tolist()]
@@ -210,16 +209,21 @@ class Recommender:
         known = [c for c in candidate_ids if c in self._candidates.index]
         if not known:
             return {}
-        facts, reranker = self._reranking["facts"], self._reranking["reranker"]
         rows = np.array([self._candidates.index[c] for c in known], dtype=np.int64)
-        query = self._offer_vector(driver, offer_id)
-        x = pair_features(facts, self._reranking["history"], self._offer_facts(driver, offer_id), rows, query,
-                          self._candidates.matrix)  # fmt: skip
+        x = self._pair_features(driver, offer_id, self._offer_vector(driver, offer_id), rows)
         out = {}
-        for candidate_id, values, terms in zip(known, x.tolist(), reranker.contributions(x), strict=True):
+        contributions = self._reranking["reranker"].contributions(x)
+        for candidate_id, values, terms in zip(known, x.tolist(), contributions, strict=True):
             value = dict(zip(FEATURES, values, strict=True))
             out[candidate_id] = sorted(((f, value[f], t) for f, t in terms.items()), key=lambda r: -abs(r[2]))
         return out
+
+    def _pair_features(self, driver: Driver, offer_id: str, query: torch.Tensor, rows: np.ndarray) -> np.ndarray:
+        """The re-ranker's facts of (candidate row, offer) pairs."""
+        assert self._reranking is not None
+        facts, history = self._reranking["facts"], self._reranking["history"]
+        offer = self._offer_facts(driver, offer_id)
+        return pair_features(facts, history, offer, rows, query, self._candidates.matrix)
 
     def _offer_facts(self, driver: Driver, offer_id: str) -> OfferFacts:
         assert self._reranking is not None
@@ -238,9 +242,8 @@ class Recommender:
     def score_pair(self, driver: Driver, candidate_id: str, offer_id: str) -> float:
         """The score `recommend_candidates` gives this pair (the re-ranker's chance, or the cosine)."""
         candidate, query = self._candidate_vector(driver, candidate_id), self._offer_vector(driver, offer_id)
-        cosine = float(candidate @ query)
         if self._reranking is None:
-            return cosine
+            return float(candidate @ query)
         row = np.array([self._candidates.index[candidate_id]], dtype=np.int64)
         return self._rerank(driver, offer_id, query, row, 1)[0][1]
 
