@@ -63,7 +63,9 @@ def create_app(
         blas = threadpool_limits(1)
         dispatcher.start()
         state.log_writer.start()
+        state.candidate_facts.refresh_in_background()  # the first rankings find the facts in memory
         yield
+        state.candidate_facts.close()
         state.log_writer.stop()
         dispatcher.stop()
         blas.restore_original_limits()

@@ -32,12 +32,18 @@ def eligibilities(
     """Statutory eligibility with its reasons, for the candidates still in the graph (an erased one is absent).
     The facts are read as the model's own `eligible_only` filter reads them (gnn.eligibility), so both agree.
     With a `pending` caller, the same query confirms its key is not revoked (401 otherwise)."""
-    key_id = pending.caller.key_id if pending is not None and pending.key is not None else None
-    offer, candidates, key_active = queries.statutory_facts(
-        state.driver, offer_id, candidate_ids, state.database, key_id=key_id
-    )
+    facts = queries.statutory_facts(state.driver, offer_id, candidate_ids, state.database, key_id=_key_id(pending))
     if pending is not None:
-        confirm_key(state, pending, key_active)
+        confirm_key(state, pending, facts.key_active)
+    return verdicts(facts.offer, facts.candidates)
+
+
+def _key_id(pending: PendingCaller | None) -> str | None:
+    return pending.caller.key_id if pending is not None and pending.key is not None else None
+
+
+def verdicts(offer: dict[str, Any] | None, candidates: dict[str, dict[str, Any]]) -> dict[str, Eligibility]:
+    """Each candidate's eligibility for the offer, from the facts `queries.statutory_facts` reads."""
     if offer is None:
         return {}
     requirement = StatutoryRequirement(
@@ -120,15 +126,21 @@ def rank_candidates(
     """The model's top candidates with their eligibility; with `eligible_only`, the statutory check filters too.
     A `pending` caller's key is confirmed by the statutory-facts query before anything is returned."""  # fmt: skip
     ask = k * 3 if eligible_only else k
+    # The offer's requirement, the key's revocation and the facts' revision are read while the top-k runs.
+    pending_facts = state.candidate_facts.request_facts(offer_id, _key_id(pending))
     with step("topk"), _RANKING_SLOTS:
         ranked = [(str(c), float(s)) for c, s in model.recommend_candidates(state.driver, offer_id, ask, eligible_only)]
     with step("facts"):
-        verdicts = eligibilities(state, offer_id, [c for c, _ in ranked], pending)
+        facts = pending_facts.result()
+        if pending is not None:
+            confirm_key(state, pending, facts.key_active)
+        candidates = state.candidate_facts.candidates(facts, offer_id, [c for c, _ in ranked])
+        found = verdicts(facts.offer, candidates)
     # A candidate erased since the model was trained is still in its matrix: never serve it again.
-    ranked = [(c, s) for c, s in ranked if c in verdicts]
+    ranked = [(c, s) for c, s in ranked if c in found]
     if eligible_only:
-        ranked = [(c, s) for c, s in ranked if verdicts[c].eligible]
-    return ranked[:k], verdicts
+        ranked = [(c, s) for c, s in ranked if found[c].eligible]
+    return ranked[:k], found
 
 
 def push_for_offer(state: AppState, model: Recommender, offer_id: str, employer_id: str | None) -> list[dict]:

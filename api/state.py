@@ -1,5 +1,5 @@
 """What the app holds while it runs: the Neo4j driver, the recommender (loaded on first use), the webhook
-dispatcher, and caches of authenticated keys and of offers' employers.
+dispatcher, and caches of authenticated keys, of offers' employers and of candidates' statutory facts (api/facts.py).
 
 Revocation takes effect at once in every process: a cached key is only trusted after a per-request check that
 it is still active (one keyed read of its `ApiKey` node, or the same check folded into the ranking's own query),
@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from neo4j import Driver
 
+from api.facts import CandidateFactsCache
 from api.push import WebhookDispatcher
 from api.traceability import LogWriter
 from graph.access import Caller, authenticate
@@ -154,6 +155,7 @@ class AppState:
         self.database = database
         self.dispatcher = dispatcher
         self.log_writer = LogWriter(lambda entries: record_recommendations(driver, entries, database))
+        self.candidate_facts = CandidateFactsCache(driver, database)
         self._loader = recommender_loader
         self._recommender: GuardedRecommender | None = None
         self._lock = threading.Lock()

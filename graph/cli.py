@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
+from graph import revision
 from graph.db import connect
 from graph.schema import LATEST_VERSION, apply_schema
 from graph.server import EmbeddedServer, ServerError
@@ -91,3 +92,16 @@ def schema() -> None:
         console.print(f"Applied schema steps {applied}; now at version {LATEST_VERSION}.")
     else:
         console.print(f"Schema already at version {LATEST_VERSION}.")
+
+
+@db_app.command("touch")
+def touch() -> None:
+    """Tell the running APIs that candidates' statutory facts changed outside Vivier (Cypher typed by hand): their
+    caches of those facts are read again. Vivier's own writes do this by themselves."""
+    ensure_database()
+    driver = connect()
+    try:
+        version = revision.bump(driver, revision.STATUTORY_FACTS, get_settings().neo4j_database)
+    finally:
+        driver.close()
+    console.print(f"Statutory-facts revision is now {version}.")

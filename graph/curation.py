@@ -16,6 +16,7 @@ from typing import Any
 from neo4j import Driver
 from rdflib import Graph
 
+from graph import revision
 from graph.ontology_store import (
     ONTOLOGY_RELATIONSHIPS,
     LoadSummary,
@@ -74,6 +75,7 @@ def apply_change(
             set_marker(driver, digest, repository.current_file, database)
     if isinstance(change, MergeConcepts):
         redirect_instance_links(driver, change.source, change.target, database)
+    revision.bump(driver, revision.STATUTORY_FACTS, database)  # a grade's cadre, or a candidate's grade, may differ
     record = applied.audit_record(actor)
     repository.append_audit(record)
     write_audit_node(driver, applied, actor, database)

@@ -20,6 +20,7 @@ from neo4j import Driver
 from rdflib import RDF, Graph, Literal, URIRef
 from rich.progress import Progress
 
+from graph import revision
 from graph.schema import CONCEPT, MOBILITY, NODE_KEYS, OCCUPATION, RELATIONSHIP_TYPES, apply_schema
 from ontology.skills import fold
 from ontology.vocab import CLASSES, MOBILITY_CLASS, MULTI_VALUED, PROPERTIES, RELATIONS, V
@@ -238,6 +239,7 @@ def load_ontology(
         write_repertories(driver, graph, database)
     if mark:
         set_marker(driver, digest, mark_file, database)
+    revision.bump(driver, revision.STATUTORY_FACTS, database)  # grades and cadres are what eligibility reads
     return LoadSummary(True, time.perf_counter() - start, ontology_counts(driver, database))
 
 

@@ -14,6 +14,9 @@ from typing import Any, NamedTuple
 
 from neo4j import Driver
 
+from graph import revision
+from graph.revision import BUMP_STATUTORY_FACTS
+
 ERASED = "erased"  # replaces a candidate pseudonym in logs after a GDPR erase
 Row = dict[str, Any]
 
@@ -125,10 +128,17 @@ GRADE_AND_CADRE = (
 )
 
 
+_CANDIDATE_FACTS = (
+    "{id: id, titulaire: n.titulaire, education_level: n.education_level, versant: n.versant, "
+    "categorie: n.categorie, grade: grade, cadre: cadre}"
+)
+
+
 class StatutoryFacts(NamedTuple):
     offer: Row | None  # None when the offer is absent
     candidates: dict[str, Row]  # candidate_id → facts, for the candidates still in the graph
     key_active: bool  # the API key named by `key_id` exists and is not revoked (False when none was named)
+    revision: int  # the statutory-facts revision when read (graph/revision.py): a cache read at it is current
 
 
 def statutory_facts(
@@ -136,26 +146,39 @@ def statutory_facts(
 ) -> StatutoryFacts:
     """The offer's requirement (contract, versant, catégorie, grade, cadre) and each candidate's status, in one
     round trip (it runs on every ranking served) looking candidates up by key. With `key_id`, the same round trip
-    says whether that API key is still active: a ranking checks revocation without a query of its own."""
+    says whether that API key is still active: a ranking checks revocation without a query of its own. With no
+    candidates it is the light query a ranking runs beside its top-k, to compare a cache's revision."""
     records, _, _ = driver.execute_query(
         "CALL () { OPTIONAL MATCH (k:ApiKey {key_id: $key_id}) "
         "  RETURN k IS NOT NULL AND NOT coalesce(k.revoked, false) AS key_active } "
+        "CALL () { " + revision.READ + " } "
         "OPTIONAL MATCH (n:Offer {offer_id: $offer_id}) "
-        + GRADE_AND_CADRE.format(rel="REQUIRES_GRADE", keep="key_active, n") +
-        "WITH key_active, CASE WHEN n IS NULL THEN null ELSE {contract: n.contract, versant: n.versant, "
+        + GRADE_AND_CADRE.format(rel="REQUIRES_GRADE", keep="key_active, version, n") +
+        "WITH key_active, version, CASE WHEN n IS NULL THEN null ELSE {contract: n.contract, versant: n.versant, "
         "  categorie: n.categorie, grade: grade, cadre: cadre} END AS offer "
         "CALL () { UNWIND $ids AS id MATCH (n:Candidate {candidate_id: id}) "
-        + GRADE_AND_CADRE.format(rel="HOLDS_GRADE", keep="id, n") +
-        "  RETURN collect({id: id, titulaire: n.titulaire, education_level: n.education_level, versant: n.versant, "
-        "    categorie: n.categorie, grade: grade, cadre: cadre}) AS candidates } "
-        "RETURN key_active, offer, candidates",
-        offer_id=offer_id, ids=list(candidate_ids), key_id=key_id, database_=database,
+        + GRADE_AND_CADRE.format(rel="HOLDS_GRADE", keep="id, n") + "  RETURN collect(" + _CANDIDATE_FACTS +
+        ") AS candidates } "
+        "RETURN key_active, version, offer, candidates",
+        offer_id=offer_id, ids=list(candidate_ids), key_id=key_id, name=revision.STATUTORY_FACTS, database_=database,
     )  # fmt: skip
     row = records[0]
     if row["offer"] is None:
-        return StatutoryFacts(None, {}, row["key_active"])
+        return StatutoryFacts(None, {}, row["key_active"], row["version"])
     candidates = {c["id"]: dict(c) for c in row["candidates"]}
-    return StatutoryFacts(dict(row["offer"]), candidates, row["key_active"])
+    return StatutoryFacts(dict(row["offer"]), candidates, row["key_active"], row["version"])
+
+
+def all_candidate_facts(driver: Driver, database: str | None = None) -> tuple[int, dict[str, Row]]:
+    """Every candidate's statutory facts (as `statutory_facts` gives them) and the revision they are current at.
+    The revision is read first: a write that lands in between makes the facts newer than it, never older."""
+    version = revision.current(driver, revision.STATUTORY_FACTS, database)
+    records, _, _ = driver.execute_query(
+        "MATCH (n:Candidate) WITH n, n.candidate_id AS id "
+        + GRADE_AND_CADRE.format(rel="HOLDS_GRADE", keep="id, n") + "RETURN " + _CANDIDATE_FACTS + " AS facts",
+        database_=database,
+    )  # fmt: skip
+    return version, {r["facts"]["id"]: dict(r["facts"]) for r in records}
 
 
 def key_is_active(driver: Driver, key_id: str, database: str | None = None) -> bool:
@@ -353,7 +376,9 @@ def erase_candidate(driver: Driver, candidate_id: str, database: str | None = No
         "      l.erasures = coalesce(l.erasures, 0) + 1 "
         "  RETURN count(l) AS logs } "
         "CALL (c) { OPTIONAL MATCH (c)-[r]-() RETURN count(r) AS relationships } "
-        "DETACH DELETE c RETURN suggestions, logs, relationships",
+        "DETACH DELETE c WITH suggestions, logs, relationships "
+        "CALL () { " + BUMP_STATUTORY_FACTS + " } "  # the erased candidate leaves every facts cache at once
+        "RETURN suggestions, logs, relationships",
         cid=candidate_id, erased=ERASED, database_=database,
     )  # fmt: skip
     return dict(records[0]) if records else None

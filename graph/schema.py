@@ -51,6 +51,7 @@ NODE_KEYS: dict[str, str] = {
     "Webhook": "webhook_id",
     "RecommendationLog": "log_id",
     "SchemaMigration": "version",
+    "Revision": "name",  # a counter bumped with every write that changes what a cache holds (graph/revision.py)
 }
 
 # --- Relationship types -----------------------------------------------------------------------------------
@@ -140,6 +141,7 @@ STEPS: tuple[SchemaStep, ...] = (
             "CREATE INDEX suggestion_status IF NOT EXISTS FOR (n:Suggestion) ON (n.status)",
         ),
     ),
+    SchemaStep(7, "revision counters that caches compare (graph/revision.py)", (_unique("Revision", "name"),)),
 )
 
 LATEST_VERSION = STEPS[-1].version

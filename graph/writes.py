@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from neo4j import Driver
 from rich.progress import Progress
 
+from graph.revision import BUMP_STATUTORY_FACTS
 from loaders.records import ApplicationRecord, CandidateRecord, EmployerRecord, OfferRecord, RecordError
 from loaders.rejects import RejectLog
 from vivier.settings import get_settings
@@ -92,7 +93,7 @@ CALL (c, row) {
   WITH c, row WHERE row.grade_uri IS NOT NULL
   MATCH (g:Grade {uri: row.grade_uri}) CREATE (c)-[:HOLDS_GRADE {echelon: row.echelon}]->(g)
 }
-"""
+""" + BUMP_STATUTORY_FACTS  # same transaction: a cache of candidates' facts sees the change (graph/revision.py)
 
 EMPLOYERS = """
 UNWIND $rows AS row

@@ -264,6 +264,54 @@ def test_eligible_only_returns_only_statutorily_eligible_candidates(api: dict[st
     assert len(everyone.json()["candidates"]) >= len(ranked)
 
 
+def _served_eligibility(api: dict[str, Any], offer_id: str) -> dict[str, Any]:
+    response = call(api, "recA", "GET", f"/v1/offers/{offer_id}/candidates", params={"k": 30, "explain": False})
+    assert response.status_code == 200, response.text
+    return {c["candidate_id"]: c["eligibility"] for c in response.json()["candidates"]}
+
+
+def test_rankings_read_statutory_facts_from_memory_while_the_revision_stands(api: dict[str, Any]) -> None:
+    from api.service import eligibilities
+    from graph import revision
+
+    state, driver = api["app"].state.vivier, api["driver"]
+    state.candidate_facts.refresh()
+    served = _served_eligibility(api, "off-EA-03")
+    ids = sorted(served)
+    found, missing = state.candidate_facts.lookup(revision.current(driver), ids)
+    assert not missing and sorted(found) == ids  # the ranking needed no facts from Neo4j
+    fresh = {c: e.model_dump() for c, e in eligibilities(state, "off-EA-03", ids).items()}
+    assert served == fresh  # the same verdicts as the per-candidate query
+
+    # A change written by hand (not through Vivier) is only seen once the revision moves: `vivier db touch`.
+    target = ids[0]
+    before = driver.execute_query(
+        "MATCH (c:Candidate {candidate_id: $id}) WITH c, properties(c) AS old "
+        "SET c.titulaire = true, c.versant = 'FPE', c.categorie = 'C', c.education_level = -3 RETURN old", id=target
+    ).records[0]["old"]  # fmt: skip
+    try:
+        assert _served_eligibility(api, "off-EA-03")[target] == served[target]
+        revision.bump(driver)
+        changed = {c: e.model_dump() for c, e in eligibilities(state, "off-EA-03", [target]).items()}
+        assert changed[target] != served[target]
+        assert _served_eligibility(api, "off-EA-03")[target] == changed[target]  # the very next request
+        state.candidate_facts.refresh()
+        found, missing = state.candidate_facts.lookup(revision.current(driver), [target])
+        assert not missing and found[target]["categorie"] == "C"
+    finally:
+        driver.execute_query("MATCH (c:Candidate {candidate_id: $id}) SET c = $old", id=target, old=before)
+        revision.bump(driver)
+
+
+def test_a_revoked_key_gets_401_from_a_ranking_served_from_memory(api: dict[str, Any]) -> None:
+    caller, key = create_api_key(api["driver"], "recruiter", "EA", "revoked while cached")
+    headers = {"X-API-Key": key}
+    path = "/v1/offers/off-EA-03/candidates"
+    assert api["client"].get(path, headers=headers, params={"explain": False}).status_code == 200
+    api["driver"].execute_query("MATCH (k:ApiKey {key_id: $id}) SET k.revoked = true", id=caller.key_id)
+    assert api["client"].get(path, headers=headers, params={"explain": False}).status_code == 401
+
+
 def test_score_one_pair_with_its_explanation(api: dict[str, Any]) -> None:
     response = call(api, "recA", "GET", "/v1/offers/off-EA-00/candidates/cand-04")
     assert response.status_code == 200, response.text

@@ -1,0 +1,75 @@
+"""Candidates' statutory facts held in memory, so that a ranking does not wait on Neo4j for them.
+
+A ranking still asks Neo4j, on every request, for the offer's requirement, whether the caller's key is revoked,
+and the statutory-facts revision (graph/revision.py), but it asks *while* the top-k is computed, in a thread of
+its own. When the revision is the one this cache was read at, no candidate was written, erased or regraded since:
+the cached facts are current. Otherwise, or for a candidate the cache has never seen, the request reads the facts
+of its ranked candidates from Neo4j as before, and the cache is read again in the background. An erasure or a
+new CV is therefore seen by the very next request, in every process.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from neo4j import Driver
+
+from graph.queries import StatutoryFacts, all_candidate_facts, statutory_facts
+
+Row = dict[str, Any]
+log = logging.getLogger(__name__)
+
+
+class CandidateFactsCache:
+    def __init__(self, driver: Driver, database: str) -> None:
+        self._driver, self._database = driver, database
+        self._snapshot: tuple[int | None, dict[str, Row]] = (None, {})  # (revision, facts), swapped whole
+        self._refreshing = threading.Lock()
+        # The concurrent requests' light queries, and at most one refresh beside them.
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="vivier-facts")
+
+    def request_facts(self, offer_id: str, key_id: str | None) -> Future[StatutoryFacts]:
+        """Start the light per-request query (offer requirement, key revocation, revision) without waiting."""
+        return self._pool.submit(statutory_facts, self._driver, offer_id, [], self._database, key_id)
+
+    def candidates(self, facts: StatutoryFacts, offer_id: str, candidate_ids: Sequence[str]) -> dict[str, Row]:
+        """The facts of those of `candidate_ids` still in the graph: from memory when the cache is current at
+        `facts.revision`, otherwise (or for candidates it lacks) from Neo4j."""
+        rows, missing = self.lookup(facts.revision, candidate_ids)
+        if missing:
+            rows.update(statutory_facts(self._driver, offer_id, missing, self._database).candidates)
+        return rows
+
+    def lookup(self, revision: int, candidate_ids: Sequence[str]) -> tuple[dict[str, Row], list[str]]:
+        """(facts found in memory, ids to read from Neo4j). A stale cache answers nothing and is refreshed."""
+        current, held = self._snapshot
+        if current != revision:
+            self.refresh_in_background()
+            return {}, list(candidate_ids)
+        found = {c: held[c] for c in candidate_ids if c in held}
+        return found, [c for c in candidate_ids if c not in found]
+
+    def refresh_in_background(self) -> None:
+        if not self._refreshing.locked():
+            self._pool.submit(self._refresh_unless_running)
+
+    def refresh(self) -> None:
+        """Read every candidate's facts again (one query; about a second at 100,000 candidates)."""
+        with self._refreshing:
+            self._snapshot = all_candidate_facts(self._driver, self._database)
+
+    def _refresh_unless_running(self) -> None:
+        if self._refreshing.acquire(blocking=False):  # a refresh already running will do
+            try:
+                self._snapshot = all_candidate_facts(self._driver, self._database)
+            except Exception:  # Neo4j away: requests read the facts from it (and answer 503 meanwhile)
+                log.warning("could not read candidates' statutory facts; will try again", exc_info=True)
+            finally:
+                self._refreshing.release()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,41 @@
+"""Revision counters: a cache of graph data stays valid while the counter it was read at has not moved.
+
+`(:Revision {name})` holds an integer `version`. Every write of the graph package that changes what a cache holds
+bumps its counter *in the same transaction*, so a reader that sees the counter unchanged knows that no such write
+committed since the cache was filled. One counter exists so far:
+
+- `STATUTORY_FACTS`: each candidate's statutory facts as eligibility reads them (status, education level,
+  versant, catégorie, grade and its cadre d'emplois) and which candidates exist. Bumped by candidate writes
+  (`graph.writes`), GDPR erasure (`graph.queries.erase_candidate`), ontology loads and curation (a grade's cadre).
+
+A write made outside Vivier's graph package (Cypher typed by hand) must bump it too: `vivier db touch`.
+"""
+
+from __future__ import annotations
+
+from neo4j import Driver
+
+STATUTORY_FACTS = "statutory_facts"
+
+# Appended to a write query: runs once whatever the number of rows (`count(*)` folds them into one).
+BUMP_STATUTORY_FACTS = (
+    "WITH count(*) AS _written "
+    f"MERGE (_revision:Revision {{name: '{STATUTORY_FACTS}'}}) "
+    "SET _revision.version = coalesce(_revision.version, 0) + 1"
+)
+
+READ = "OPTIONAL MATCH (r:Revision {name: $name}) RETURN coalesce(r.version, 0) AS version"
+
+
+def current(driver: Driver, name: str = STATUTORY_FACTS, database: str | None = None) -> int:
+    records, _, _ = driver.execute_query(READ, name=name, database_=database)
+    return int(records[0]["version"])
+
+
+def bump(driver: Driver, name: str = STATUTORY_FACTS, database: str | None = None) -> int:
+    """Bump a counter in a transaction of its own (after a write that cannot carry the bump itself)."""
+    records, _, _ = driver.execute_query(
+        "MERGE (r:Revision {name: $name}) SET r.version = coalesce(r.version, 0) + 1 RETURN r.version AS version",
+        name=name, database_=database,
+    )  # fmt: skip
+    return int(records[0]["version"])

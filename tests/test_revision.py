@@ -1,0 +1,63 @@
+"""The statutory-facts revision (graph/revision.py): every write that changes what eligibility reads moves it, in
+the same transaction, and reads leave it alone. The API's facts cache is only as fresh as this counter."""
+
+from __future__ import annotations
+
+import pytest
+from neo4j import Driver
+from typer.testing import CliRunner
+
+from graph import revision
+from graph.queries import all_candidate_facts, erase_candidate, statutory_facts
+from graph.writes import write_candidates, write_offers
+from loaders.records import CandidateRecord, OfferRecord
+from vivier.cli import app
+from vivier.settings import get_settings
+
+
+def _candidate(candidate_id: str, categorie: str) -> CandidateRecord:
+    return CandidateRecord(candidate_id=candidate_id, source="test", cv_text="Agent d'accueil", versant="FPT",
+                           categorie=categorie, titulaire=True, education_level=4)  # fmt: skip
+
+
+def test_candidate_writes_and_erasure_move_the_revision_reads_do_not(empty_db: Driver) -> None:
+    start = revision.current(empty_db)
+    write_candidates(empty_db, [_candidate("rev-1", "C"), _candidate("rev-2", "B")])
+    assert revision.current(empty_db) == start + 1  # one bump per batch, whatever its size
+    write_candidates(empty_db, [_candidate("rev-1", "B")])  # a candidate regraded
+    assert revision.current(empty_db) == start + 2
+    statutory_facts(empty_db, "no-offer", ["rev-1", "rev-2"])
+    all_candidate_facts(empty_db)
+    offer = OfferRecord(offer_id="rev-o", title="Agent", description="Accueil", employer_id="E", departement="75",
+                        published_at="2026-01-01", contract=None, source="test")  # fmt: skip
+    write_offers(empty_db, [offer])
+    assert revision.current(empty_db) == start + 2  # reads and offer writes leave candidates' facts alone
+    assert erase_candidate(empty_db, "rev-2") is not None
+    assert revision.current(empty_db) == start + 3
+    assert erase_candidate(empty_db, "nobody") is None
+    assert revision.current(empty_db) == start + 3  # nothing erased, nothing to invalidate
+
+
+def test_all_candidate_facts_are_those_of_the_per_request_query_at_their_revision(empty_db: Driver) -> None:
+    write_candidates(empty_db, [_candidate("rev-1", "C"), _candidate("rev-2", "B")])
+    version, rows = all_candidate_facts(empty_db)
+    assert version == revision.current(empty_db)
+    empty_db.execute_query("CREATE (:Offer {offer_id: 'rev-o', contract: 'titulaire', versant: 'FPT'})")
+    fresh = statutory_facts(empty_db, "rev-o", ["rev-1", "rev-2"])
+    assert fresh.revision == version
+    assert rows == fresh.candidates
+    assert rows["rev-1"]["categorie"] == "C" and rows["rev-2"]["education_level"] == 4
+
+
+def test_vivier_db_touch_moves_the_revision(driver: Driver, neo4j_uri: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEO4J_URI", neo4j_uri)
+    get_settings.cache_clear()
+    try:
+        before = revision.current(driver)
+        result = CliRunner().invoke(app, ["db", "touch"])
+        assert result.exit_code == 0, result.output
+        assert revision.current(driver) == before + 1
+        assert f"revision is now {before + 1}" in result.output
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
