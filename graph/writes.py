@@ -70,7 +70,8 @@ CALL (o, row) {
 CALL (o, row) { UNWIND row.grades AS uri MATCH (g:Concept {uri: uri}) CREATE (o)-[:REQUIRES_GRADE]->(g) }
 """
 
-CANDIDATES = """
+CANDIDATES = (
+    """
 UNWIND $rows AS row
 MERGE (c:Candidate {candidate_id: row.candidate_id})
 SET c += row.props
@@ -82,18 +83,21 @@ CALL (c, row) {
 }
 CALL (c, row) {
   UNWIND row.skills AS s MATCH (k:Skill {uri: s.uri})
-  CREATE (c)-[:HAS_SKILL {confidence: s.confidence, source: s.source}]->(k)
+  CREATE (c)-[:HAS_SKILL {confidence: s.confidence, source: s.source, text: s.text, start: s.start, end: s.end}]->(k)
 }
 CALL (c, row) {
   UNWIND row.held AS h MATCH (occ:Concept {uri: h.uri})
   CREATE (c)-[:HELD {start: h.start, end: h.end, order: h.order, position: h.position, scheme: h.scheme,
-                     score: h.score, employer_kind: h.employer_kind}]->(occ)
+                     score: h.score, employer_kind: h.employer_kind, alternatives: h.alternatives,
+                     alternative_scores: h.alternative_scores}]->(occ)
 }
 CALL (c, row) {
   WITH c, row WHERE row.grade_uri IS NOT NULL
   MATCH (g:Grade {uri: row.grade_uri}) CREATE (c)-[:HOLDS_GRADE {echelon: row.echelon}]->(g)
 }
-""" + BUMP_STATUTORY_FACTS  # same transaction: a cache of candidates' facts sees the change (graph/revision.py)
+"""
+    + BUMP_STATUTORY_FACTS
+)  # same transaction: a cache of candidates' facts sees the change (graph/revision.py)
 
 EMPLOYERS = """
 UNWIND $rows AS row
@@ -236,14 +240,27 @@ def _offer_row(r: OfferRecord) -> dict[str, Any]:
 def _candidate_row(r: CandidateRecord) -> dict[str, Any]:
     props = {
         k: getattr(r, k)
-        for k in ("source", "cv_text", "versant", "categorie", "titulaire", "education_level", "years_experience")
+        for k in (
+            "source",
+            "cv_text",
+            "versant",
+            "categorie",
+            "filiere",
+            "titulaire",
+            "education_level",
+            "years_experience",
+            "commune",
+        )
     }
-    # Each career step links to its best RMFP and best ROME occupation.
+    # Each career step links to its best RMFP and best ROME occupation; ranks 2-3 ride on that HELD as lists, not
+    # as edges of their own: the GNN reads every HELD edge as a career step.
     held = [
         {
-            "uri": o.uri,
-            "scheme": o.scheme,
-            "score": o.score,
+            "uri": best.uri,
+            "scheme": best.scheme,
+            "score": best.score,
+            "alternatives": [o.uri for o in others],
+            "alternative_scores": [o.score for o in others],
             "start": e.start,
             "end": e.end,
             "order": e.order,
@@ -251,8 +268,7 @@ def _candidate_row(r: CandidateRecord) -> dict[str, Any]:
             "employer_kind": e.employer_kind,
         }
         for e in r.experiences
-        for o in e.occupations
-        if o.rank == 1
+        for best, others in e.ranked_by_scheme()
     ]
     return {
         "candidate_id": r.candidate_id,
@@ -261,7 +277,7 @@ def _candidate_row(r: CandidateRecord) -> dict[str, Any]:
         "held": held,
         "grade_uri": r.grade_uri,
         "echelon": r.echelon,
-        "skills": [{"uri": s.uri, "confidence": s.confidence, "source": s.source} for s in r.skills],
+        "skills": [asdict(s) for s in r.skills],  # uri, confidence, source and the span: text, start, end
     }
 
 

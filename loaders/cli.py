@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 if TYPE_CHECKING:
     from graph.writes import LoadSummary
@@ -43,7 +44,10 @@ def _run(action: str, path: list[Path], source: str | None) -> None:
     from graph.db import connect
     from graph.schema import apply_schema
     from graph.writes import load_cvs, load_dataset, load_history, load_offers
+    from loaders.pseudonym import warn_if_demo_key
 
+    if action != "offers":  # offers carry no candidate: no pseudonym to make
+        warn_if_demo_key(lambda message: console.print(Text(f"Warning: {message}", style="bold yellow")))
     ensure_database()
     driver = connect()
     try:
@@ -105,15 +109,24 @@ def measure(
     ] = None,
     limit: Annotated[int, typer.Option(help="CVs measured at most")] = 300,
 ) -> None:
-    """Measure text understanding on the 652 real offers; writes docs/ingestion-figures.md."""
-    from loaders.measure import cv_figures_markdown, figures_markdown, measure, measure_cvs, write_figures
+    """Measure text understanding on the 652 real offers; writes docs/ingestion-figures.md and the README's
+    figures block."""
+    from loaders import measure as m
 
     with console.status("Understanding the 652 real offers…"):
-        figures = measure()
-    markdown = figures_markdown(figures)
+        figures = m.measure()
+    cv_figures = None
     if cvs is not None:
         with console.status(f"Reading {limit} CVs of {cvs}…"):
-            markdown += cv_figures_markdown(measure_cvs(cvs, limit), cvs)
+            cv_figures = m.measure_cvs(cvs, limit)
+    markdown = m.figures_markdown(figures) + (m.cv_figures_markdown(cv_figures, cvs) if cv_figures and cvs else "")
+    _show_figures(markdown)
+    console.print(f"Written to {m.write_figures(markdown)}")
+    changed = m.write_readme(m.readme_block(figures, cv_figures, cvs))
+    console.print(f"{m.README}: figures block {'rewritten' if changed else 'already up to date'}")
+
+
+def _show_figures(markdown: str) -> None:
     table = Table(title="Text understanding on real offers")
     table.add_column("measure")
     table.add_column("value", justify="right")
@@ -122,4 +135,3 @@ def measure(
             name, value = line.strip("| ").split(" | ")
             table.add_row(name, value)
     console.print(table)
-    console.print(f"Written to {write_figures(markdown)}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,16 @@ DATE_RANGE = re.compile(
     r"pr[ée]sent|en cours|actuel(?:lement)?)\s*[:,\-–—]?\s*(?P<position>[^\n]{3,120})",
     re.IGNORECASE,
 )
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where the person lives as a JSON Resume states it (`basics.location`); free-text CVs state it in the text."""
+
+    postal: str | None = None
+    city: str | None = None
+
+
 NAME_LINE = re.compile(r"^[A-ZÉÈÀ][\w'’\-]+(?:\s+[A-ZÉÈÀ][\w'’\-]+){1,3}$")
 
 
@@ -38,11 +49,11 @@ def parse_cv(
     suffix = Path(filename).suffix.lower()
     if suffix == ".json":
         resume = _json(data)
-        text, names, positions, declared, postal = _resume_parts(resume)
+        text, names, positions, declared, place = _resume_parts(resume)
         ref = _resume_ref(resume, filename)
     else:
         text = _text_of(data, suffix)
-        names, positions, declared, postal = _heading_names(text), _dated_positions(text), "", None
+        names, positions, declared, place = _heading_names(text), _dated_positions(text), "", Place()
         ref = Path(filename).stem
     if not text.strip():
         raise RecordError("text", "the CV has no readable text (a scanned PDF needs OCR first)")
@@ -50,7 +61,7 @@ def parse_cv(
     cv_text = scrub(text, names, persons)
     names = [*names, *persons]
     record = CandidateRecord(candidate_id=candidate_id(source, ref), source=source, cv_text=cv_text)
-    _understand(record, text, positions, declared, postal, names, analyzer)
+    _understand(record, text, positions, declared, place, names, analyzer)
     return record
 
 
@@ -84,8 +95,8 @@ def _resume_ref(resume: dict[str, Any], filename: str) -> str:
     return str(ref) if ref not in (None, "") else Path(filename).stem
 
 
-def _resume_parts(resume: dict[str, Any]) -> tuple[str, list[str], list[dict[str, Any]], str, str | None]:
-    """Text to understand, the person's names, work steps, declared skills and postal code of a JSON Resume."""
+def _resume_parts(resume: dict[str, Any]) -> tuple[str, list[str], list[dict[str, Any]], str, Place]:
+    """Text to understand, the person's names, work steps, declared skills and place of a JSON Resume."""
     basics = _obj(resume, "basics")
     location = _obj(basics, "location")
     names = [basics["name"]] if isinstance(basics.get("name"), str) else []
@@ -109,8 +120,8 @@ def _resume_parts(resume: dict[str, Any]) -> tuple[str, list[str], list[dict[str
             keywords: list[Any] = found if isinstance(found, list) else []
             declared.append(", ".join([str(skill.get("name") or ""), *map(str, keywords)]))
     text = "\n".join(p for p in parts if p.strip())
-    postal = str(location.get("postalCode") or "") or None
-    return text, names, [w for w in work if isinstance(w, dict)], "\n".join(declared), postal
+    place = Place(str(location.get("postalCode") or "") or None, str(location.get("city") or "").strip() or None)
+    return text, names, [w for w in work if isinstance(w, dict)], "\n".join(declared), place
 
 
 def _obj(parent: dict[str, Any], key: str) -> dict[str, Any]:
@@ -212,7 +223,7 @@ def _understand(
     text: str,
     positions: list[dict[str, Any]],
     declared: str,
-    postal: str | None,
+    place: Place,
     names: list[str],
     analyzer: TextAnalyzer,
 ) -> None:
@@ -230,12 +241,14 @@ def _understand(
     ]
     record.versant = grade_facts.versant or facts.versant
     record.categorie = grade_facts.categorie or facts.categorie
+    record.filiere = grade_facts.filiere or facts.filiere
     record.titulaire = {"titulaire": True, "contractuel": False}.get(facts.contract or "")
     if record.titulaire is None and PRIVATE_SECTOR.search(fold(text)):
         record.titulaire = False  # a private-sector employee is not a titulaire
     record.education_level = facts.education_level
     record.grade_uri, record.echelon = grade_facts.grade_uri, facts.echelon
-    record.departement = (departement_from_postal_code(postal) if postal else None) or facts.departement
+    record.departement = (departement_from_postal_code(place.postal) if place.postal else None) or facts.departement
+    record.commune = place.city or facts.commune
     record.experiences = _experiences(positions, names, analyzer)
     record.years_experience = facts.years_experience or _years_from(record.experiences)
 

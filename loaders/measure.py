@@ -1,11 +1,14 @@
 """Text understanding measured on the 652 real Place de l'Emploi Public offers, which carry the ROME appellation
 (OGR) their publisher chose: offer → ROME fiche top-1 / top-3 accuracy (the appellation's fiche is the truth),
-skills per offer, share of offers with no skill, facts found, and throughput. Writes docs/ingestion-figures.md."""
+skills per offer, share of offers with no skill, facts found, and throughput. Writes docs/ingestion-figures.md and
+the figures block of README.md (between the `ingestion-figures` markers), so that neither is copied by hand."""
 
 from __future__ import annotations
 
 import os
+import re
 import statistics
+import textwrap
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +19,11 @@ from loaders.records import OfferRecord, RecordError
 from vivier.settings import REPO_ROOT
 
 PEP_OFFERS = REPO_ROOT / "data" / "sources" / "pep-offers" / "pep_offers_2020_2021.csv"
+PEP_FULL_EXPORT = PEP_OFFERS.parent / "pep_full_export_sample.csv"  # the other PEP format (56 columns, `;`)
 FIGURES = REPO_ROOT / "docs" / "ingestion-figures.md"
+README = REPO_ROOT / "README.md"
+README_START = "<!-- ingestion-figures:start (written by `vivier load measure`: edit loaders/measure.py, not this) -->"
+README_END = "<!-- ingestion-figures:end -->"
 
 
 @dataclass
@@ -35,6 +42,7 @@ class Figures:
     offers_per_second: float
     offers_per_second_2: float
     load_average: float
+    appellations: int  # distinct OGR codes the publishers used: how coarse the truth is
 
 
 def measure(path: Path = PEP_OFFERS) -> Figures:
@@ -48,6 +56,7 @@ def measure(path: Path = PEP_OFFERS) -> Figures:
             continue
     # The publisher's appellation is the truth here: hidden from the loader, which would otherwise take it as stated.
     truth = [analyzer.catalogue.appellation_to_fiche.get(r.rome_appellation or "") for r in records]
+    appellations = len({r.rome_appellation for r in records if r.rome_appellation})
     for record in records:
         record.rome_appellation = None
     started = time.perf_counter()
@@ -76,6 +85,7 @@ def measure(path: Path = PEP_OFFERS) -> Figures:
         offers_per_second=n / elapsed,
         offers_per_second_2=n / elapsed_2,
         load_average=os.getloadavg()[0],
+        appellations=appellations,
     )
 
 
@@ -208,3 +218,74 @@ def cv_figures_markdown(f: CvFigures, folder: Path) -> str:
             "",
         ]
     )
+
+
+# --- README.md: the figures block between the markers ----------------------------------------------------------
+HOLD = "\0"  # a space that line wrapping must not break (a number and its unit, a command)
+MARKERS = re.compile(r"(<!-- ingestion-figures:start\b[^\n]*?-->\n)(.*?)(<!-- ingestion-figures:end -->)", re.DOTALL)
+
+
+def readme_block(f: Figures, cv: CvFigures | None = None, folder: Path | None = None) -> str:
+    """The README's summary of a `vivier load measure` run (the full figures go to docs/ingestion-figures.md)."""
+    total = f.offers + f.rejected
+    intro = (
+        f"Measured by `vivier load measure` on the {total} real PEP offers (`docs/ingestion-figures.md`; the truth is "
+        f"the ROME fiche of the appellation each publisher chose, a coarse coding: {f.appellations} distinct "
+        f"appellations for {total} offers):"
+    )
+    rows = [
+        ("offer → ROME fiche, top-1 / top-3 accuracy", f"{f.top1:.1%} / {f.top3:.1%}"),
+        ("skills found per offer (mean)", f"{f.skills_per_offer:.1f}"),
+        ("offers with no skill", f"{f.no_skill_share:.1%}"),
+        ("skill mentions from the vector-similarity fallback", f"{f.similarity_share:.1%}"),
+        (
+            "contract / catégorie / education level / years of experience found",
+            f"{f.with_contract:.1%} / {f.with_categorie:.1%} / {f.with_education:.1%} / {f.with_experience:.1%}",
+        ),
+        (
+            f"offers understood per second, one / two processes (load average {f.load_average:.1f}, "
+            f"{os.cpu_count()} cores)",
+            f"{f.offers_per_second:.0f} / {f.offers_per_second_2:.0f}",
+        ),
+    ]
+    table = ["| measure | value |", "|---|---:|", *(f"| {name} | {value} |" for name, value in rows)]
+    parts = [_wrap(intro), "", *table]
+    if cv is not None and folder is not None:
+        parts += ["", _wrap(_cv_sentence(cv, folder))]
+    return "\n".join(parts) + "\n"
+
+
+def _cv_sentence(f: CvFigures, folder: Path) -> str:
+    return (
+        f"On {f.cvs} CVs written by `vivier simulate` (`vivier load measure --cvs {folder}`, against the simulator's "
+        f"truth, which the loaders never read): titulaire / contractuel right {f.status:.1%}, versant {f.versant:.1%}, "
+        f"catégorie {f.categorie:.1%}, exact NEG grade {f.grade:.1%}, échelon {f.echelon:.1%}, département "
+        f"{f.departement:.1%}; career steps classified top-1 {f.step_top1:.1%} / top-3 {f.step_top3:.1%} of "
+        f"{f.steps:,} steps (the simulator titles steps with the repertories' own labels, so this checks the plumbing "
+        f"more than the French); {f.seconds_per_cv:.3f}{HOLD}s per CV in one process."
+    )
+
+
+def _wrap(paragraph: str) -> str:
+    # The README is wrapped at 118 columns; spaces inside `code spans` are held so that a command stays on one line.
+    held = re.sub(r"`[^`]*`", lambda m: m.group(0).replace(" ", HOLD), paragraph)
+    return textwrap.fill(held, width=118, break_long_words=False, break_on_hyphens=False).replace(HOLD, " ")
+
+
+def replace_figures_block(text: str, block: str) -> str:
+    """`text` with what lies between the two markers replaced by `block`; the same block twice: the same text."""
+    found = MARKERS.findall(text)
+    if len(found) != 1:
+        raise ValueError(
+            f"expected one '<!-- ingestion-figures:start … -->' … '{README_END}' pair in the README, found {len(found)}"
+        )
+    return MARKERS.sub(lambda m: f"{m.group(1)}{block.rstrip()}\n{m.group(3)}", text)
+
+
+def write_readme(block: str, path: Path = README) -> bool:
+    """Rewrite the README's figures block; True when its text changed."""
+    old = path.read_text(encoding="utf-8")
+    new = replace_figures_block(old, block)
+    if new != old:
+        path.write_text(new, encoding="utf-8")
+    return new != old

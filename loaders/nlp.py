@@ -1,12 +1,13 @@
 """French text understanding with spaCy: one pipeline (`fr_core_news_md` tokenizer + a norm component) and
 one cached `PhraseMatcher` over the ontology's skill labels and the grade nomenclature, run with `nlp.pipe`.
 
-Why not the full lemmatiser: on the 652 real offers, `fr_core_news_md` with tok2vec, morphologizer and
-lemmatizer runs at ~50 offers/s on one core; the tokenizer alone at ~1,000. Skill labels are short noun
-phrases whose variants are mostly accents, case, plurals and articles ("Gestion des contrats publics" /
-"gestion de contrat public"), so the matcher works on a *norm* that folds accents and case, drops plural
-endings and maps articles/prepositions to one token. Paraphrases are caught by a vector-similarity fallback
-(the model's word vectors) against the skills of the offer's top occupations."""
+The matcher compares *lemmas*: each token's norm is its lemma in spaCy's French lookup table
+(`spacy-lookups-data`), accent-folded, with articles and prepositions mapped to one token, so "il coordonne les
+activités d'une équipe" meets the label "Coordonner l'activité d'une équipe". Why the lookup table and not the
+statistical lemmatiser: on the 652 real offers, `fr_core_news_md` with tok2vec, morphologizer and lemmatizer runs
+at ~50 offers/s on one core; the tokenizer alone at ~1,000. Light rules (plural, "-ez", feminine job titles) cover
+words the table lacks. Paraphrases are caught by a vector-similarity fallback (the model's word vectors) against
+the skills of the offer's top occupations."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import spacy
@@ -46,6 +47,8 @@ ORDINALS = {
     "troisieme": "3e",
 }
 FEMININE = (("trice", "teur"), ("euse", "eur"), ("ienne", "ien"), ("iere", "ier"), ("ale", "al"))
+VERB_ENDINGS = ("er", "ir", "re")
+PARTICIPLE_ENDINGS = ("é", "ée", "és", "ées")
 SIMILARITY_THRESHOLD = 0.92  # cosine of mean word vectors; read on samples: below it most pairs differ
 # Of 15 sampled fallback mentions on the real offers about half named the right skill: their confidence says so.
 SIMILARITY_TRUST = 0.6
@@ -53,8 +56,55 @@ MIN_SEGMENT_WORDS, MAX_SEGMENT_WORDS = 3, 12  # whole sentences average out to "
 _norm_cache: dict[str, str] = {}
 
 
+@dataclass(frozen=True)
+class LemmaTables:
+    written: dict[str, str]  # inflected form → lemma, as spaCy's table has them
+    lemmas: frozenset[str]  # every lemma: a word that is one is left as it is
+    folded: dict[str, str]  # accent-folded form → folded lemma, for texts typed without accents
+
+
+@lru_cache(maxsize=1)
+def lemma_tables() -> LemmaTables:
+    """spaCy's French lookup lemmas (`spacy-lookups-data`: the table of the `lemmatizer` in lookup mode, 216,849
+    forms). A folded form whose accented forms disagree ("marche" / "marché") is left out of the folded table."""
+    import spacy_lookups_data
+    from spacy.util import load_language_data
+
+    raw = cast(dict[str, list[str]], load_language_data(spacy_lookups_data.fr["lemma_lookup"]))
+    written = {form: lemmas[0] for form, lemmas in raw.items()}
+    folded: dict[str, str | None] = {}
+    for form, lemma in written.items():
+        key, value = fold(form), fold(lemma)
+        folded[key] = value if folded.get(key, value) == value else None
+    clean = {form: lemma for form, lemma in folded.items() if lemma is not None}
+    return LemmaTables(written, frozenset(written.values()), clean)
+
+
+def lemma_of(lower: str) -> str:
+    """The lookup lemma of a lower-case word, or the word itself when the table does not know it."""
+    # spaCy's lookup-mode `lemmatizer` component looks `token.text` up as written: a capitalised "Gérez" opening a
+    # line, or an unaccented "controle", would stay unlemmatised while the label's "Contrôle" is not. The folded
+    # table only serves words the table does not know as written: "contrat" is a lemma, not the folded "contrât".
+    tables = lemma_tables()
+    lemma = tables.written.get(lower)
+    if lemma is None:
+        lemma = lower if lower in tables.lemmas else tables.folded.get(fold(lower), lower)
+    if lemma == lower or not lemma.endswith(VERB_ENDINGS):
+        return lemma
+    # Without a tagger the table cannot tell a noun or an adjective from a verb form. Past participles are mostly
+    # adjectives in offers ("les postes proposés", "matériels commandés"), not the skill "Proposer": kept as
+    # written. An "-s" form read as a verb is a plural noun ("ressources" is not "tu ressources": offers and CVs
+    # never say "tu"): lemmatised as its singular, so that "ressources" and "ressource" agree.
+    if lower.endswith(PARTICIPLE_ENDINGS):
+        return lower
+    if lower.endswith("s") and not lower.endswith("ss"):
+        return lemma_of(lower[:-1])
+    return lemma
+
+
 def norm_word(lower: str) -> str:
-    """The matching form of one lower-case token: accents folded, plural dropped, glue words merged."""
+    """The matching form of one lower-case token: its lookup lemma, accents folded, glue words merged; light rules
+    (plural, "-ez", feminine) then cover words the lemma table lacks."""
     cached = _norm_cache.get(lower)
     if cached is not None:
         return cached
@@ -63,7 +113,15 @@ def norm_word(lower: str) -> str:
         norm = ORDINALS[word]
     elif word in GLUE_WORDS:
         norm = "_"
-    elif len(word) > 4 and word.endswith("ez"):  # offers say "vous gérez", skill labels "gérer"
+    else:
+        norm = _light_rules(fold(lemma_of(lower)).strip("'’"))
+    _norm_cache[lower] = norm
+    return norm
+
+
+def _light_rules(word: str) -> str:
+    """Endings the lemma table leaves: words it lacks (unaccented, rare) and feminines it keeps ("principale")."""
+    if len(word) > 4 and word.endswith("ez"):  # offers say "vous gérez", skill labels "gérer"
         norm = word[:-2] + "er"
     elif len(word) > 3 and word.endswith("aux"):
         norm = word[:-3] + "al"
@@ -75,7 +133,6 @@ def norm_word(lower: str) -> str:
         if len(norm) > len(feminine) + 2 and norm.endswith(feminine):
             norm = norm[: -len(feminine)] + masculine
             break
-    _norm_cache[lower] = norm
     return norm
 
 
@@ -88,7 +145,7 @@ def vivier_norm(doc: Doc) -> Doc:
 
 @lru_cache(maxsize=1)
 def pipeline() -> Language:
-    """The shared pipeline: tokenizer, then the norm component; statistical components excluded (see above)."""
+    """The shared pipeline: tokenizer, then the lemma norm component; statistical components excluded (see above)."""
     nlp = spacy.load(MODEL, exclude=["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "ner"])
     nlp.add_pipe("vivier_norm")
     return nlp
@@ -222,8 +279,8 @@ class TextAnalyzer:
             uri = self._skill_uris[rows[best]]
             confidence = round(score * SIMILARITY_TRUST, 3)
             if score >= SIMILARITY_THRESHOLD and (uri not in mentions or mentions[uri].confidence < confidence):
-                start, end = segment.span()
-                mentions[uri] = SkillMention(uri, segment.group().strip(), start, end, confidence, "similarity")
+                start, end = _stripped_span(segment)
+                mentions[uri] = SkillMention(uri, text[start:end], start, end, confidence, "similarity")
         return list(mentions.values())
 
     def _skills_of(self, occupation_uri: str) -> list[str]:
@@ -244,6 +301,12 @@ class TextAnalyzer:
                 facts.versant = facts.versant or grade.versant
             elif hit.kind == "cadre" and facts.cadre_uri is None:
                 facts.cadre_uri = hit.uri
+
+
+def _stripped_span(segment: re.Match[str]) -> tuple[int, int]:
+    """The offsets of a segment without its surrounding blanks, so that `text == analysed[start:end]`."""
+    raw = segment.group()
+    return segment.start() + len(raw) - len(raw.lstrip()), segment.end() - len(raw) + len(raw.rstrip())
 
 
 @lru_cache(maxsize=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import math
 import multiprocessing
 import re
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from loaders.records import EmployerRecord, OccupationScore, OfferRecord, RecordError, TextAnalysis
-from loaders.tabular import read_rows
+from loaders.tabular import decode_lines, read_rows
 from loaders.values import (
     CATEGORIES,
     CONTRACTS,
@@ -64,6 +65,7 @@ WORKING_TIME_ALIASES = {w: w for w in WORKING_TIMES} | {
     "part_time": "temps_partiel",
     "temps_non_complet": "temps_partiel",
 }
+log = logging.getLogger(__name__)
 MIN_TEXTS_PER_PROCESS = 100  # below this, forking costs more than it saves
 PEP_PLACEHOLDER_EMPLOYER = EmployerRecord("pep:non-precise", "Employeur non précisé (Place de l'Emploi Public)")
 
@@ -236,9 +238,10 @@ def read_offer_file(path: Path) -> tuple[list[RawOffer], list[tuple[str, str, st
 
 def _read_json(path: Path) -> tuple[list[RawOffer], list[tuple[str, str, str]]]:
     try:
-        data = json.loads(path.read_bytes().decode("utf-8-sig"))
+        data = json.loads(_json_text(path))
     except UnicodeDecodeError as error:
-        return [], [("file", "encoding", f"not UTF-8 ({error.reason} at byte {error.start})")]
+        reason = f"not UTF-8 ({error.reason} at byte {error.start}) and not cp1252 throughout: mixed encodings"
+        return [], [("file", "encoding", reason)]
     except json.JSONDecodeError as error:
         return [], [("file", "json", f"invalid JSON: {error.msg} at line {error.lineno} column {error.colno}")]
     items = _json_items(data)
@@ -254,6 +257,20 @@ def _read_json(path: Path) -> tuple[list[RawOffer], list[tuple[str, str, str]]]:
         else:
             raws.append(RawOffer(f"record {number}", item))
     return raws, problems
+
+
+def _json_text(path: Path) -> str:
+    """UTF-8 (with or without BOM); a file that is cp1252 throughout (old Windows exports) is decoded as such, with
+    a warning, as CSV files are. A mix of both raises: no single decoding would give every record right."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        lines, _, encoding = decode_lines(data)
+        if encoding != "cp1252":
+            raise
+        log.warning("%s is not UTF-8: decoded as cp1252 (Windows) throughout", path)
+        return "".join(lines)
 
 
 def _json_items(data: Any) -> list[Any] | None:

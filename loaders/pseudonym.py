@@ -6,10 +6,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from vivier.settings import get_settings
+from vivier.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+DEMO_KEY_WARNING = (
+    "VIVIER_PSEUDONYM_KEY is not set: candidate pseudonyms use Vivier's public demo key, so anyone holding a "
+    "candidate reference can recompute its id. Fine for the demo and tests; set VIVIER_PSEUDONYM_KEY to a secret "
+    "before loading real CVs (changing it later gives every candidate a new id)."
+)
+_warned = False  # once per process: a load of 5,000 CVs says it once, not 5,000 times
 
 EMAIL = re.compile(r"[\w.+-]+\s?(?:@|\[at\]|\(at\))\s?[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
 # French numbers (0X XX XX XX XX, +33 (0)X…, 0033…) in any spacing or punctuation.
@@ -22,10 +31,27 @@ STREET = re.compile(
     re.IGNORECASE,
 )
 POSTAL_CITY = re.compile(r"\b(?:\d{5}|\d{2}\s\d{3})\s+[A-ZÉÈÀÂÎÔÛa-zéèêàâîôûç'\- ]{2,40}")
+# A postal code on its own ("Brest (29200)", "CP : 75013"): in a CV a lone five-digit number from 01000 to 98999 is
+# an address far more often than anything else; amounts and counts followed by their unit are kept.
+POSTAL_CODE = re.compile(
+    r"(?:\b(?:code\s+postal|CP)\s*:?\s*\d{2}\s?\d{3}\b)"
+    r"|(?<![\w.,])(?:0[1-9]|[1-8]\d|9[0-8])\d{3}(?![\w,.]|\s*(?:€|euros?\b|k€|habitants|agents|heures|h\b|km|%))",
+    re.IGNORECASE,
+)
+_DATE = r"(?:\d{1,2}[\s/.\-]\d{1,2}[\s/.\-]\d{2,4}|\d{1,2}(?:er)?\s+[a-zéû]+\s+\d{4}|\d{4}-\d{2}-\d{2})"
+# A birthplace: capitalised words joined by spaces, hyphens or "sur", "de"… ("Boulogne sur Mer"), then maybe "(29)".
+# Case-sensitive inside the case-insensitive BIRTH, or it would eat the lower-case words that follow the city.
+_PLACE = (
+    r"(?-i:[A-ZÉÈÂÎÔ][\w'’]*(?:(?:[ \t\-](?:sur|sous|en|de|du|des|la|le|les|lès|l'|d'))*[ \t\-][A-ZÉÈÂÎÔ][\w'’]*)*)"
+    r"(?:\s*\((?:\d{2,3}|2[AB])\))?"
+)
+_BORN = r"\bn[ée]{1,2}(?:\(e\))?"  # né, née, nee, né(e)
 BIRTH = re.compile(
-    r"(?:n[ée]e?\s+le|date\s+de\s+naissance|naissance|born(?:\s+on)?|DOB)\s*:?\s*"
-    r"(?:\d{1,2}[\s/.\-]\d{1,2}[\s/.\-]\d{2,4}|\d{1,2}(?:er)?\s+[a-zéû]+\s+\d{4}|\d{4}-\d{2}-\d{2})"
-    r"(?:\s+(?:à|a)\s+[A-ZÉ][\w\-']+(?:[\s\-][A-ZÉ][\w\-']+)*)?",
+    rf"(?:{_BORN}\s+le|date\s+(?:et\s+lieu\s+)?de\s+naissance|naissance|born(?:\s+on)?|DOB)\s*:?\s*{_DATE}"
+    rf"(?:\s*,?\s+(?:à|a|in)\s+{_PLACE})?"
+    rf"|{_BORN}\s+(?:en\s+\d{{4}}\s+)?(?:à|a)\s+{_PLACE}(?:\s*,?\s+le\s+{_DATE})?"  # "née à Quimper le 3 mars 1990"
+    rf"|(?:lieu|ville|commune)\s+de\s+naissance\s*:?\s*{_PLACE}"
+    rf"|\bborn\s+in\s+{_PLACE}",
     re.IGNORECASE,
 )
 AGE = re.compile(r"\b\d{2}\s+ans\b(?=\s*(?:[,;\n)]|$))", re.IGNORECASE)
@@ -61,7 +87,24 @@ PARTICLES = {
 }
 
 
+def uses_demo_key() -> bool:
+    default = Settings.model_fields["pseudonym_key"].default
+    return bool(get_settings().pseudonym_key.get_secret_value() == default.get_secret_value())
+
+
+def warn_if_demo_key(show: Callable[[str], None] | None = None) -> bool:
+    """Say once per process, through `show` (a shell's console) or else the log, that the demo key is in use:
+    the demo works without a key, but pseudonyms made with a public key protect nobody. True when it said so."""
+    global _warned
+    if _warned or not uses_demo_key():
+        return False
+    _warned = True
+    (show or log.warning)(DEMO_KEY_WARNING)
+    return True
+
+
 def candidate_id(source: str, candidate_ref: str) -> str:
+    warn_if_demo_key()
     key = get_settings().pseudonym_key.get_secret_value().encode()
     return hmac.new(key, f"{source}:{candidate_ref}".encode(), hashlib.sha256).hexdigest()
 
@@ -76,6 +119,7 @@ def scrub(text: str, names: Iterable[str] = (), phrases: Iterable[str] = ()) -> 
     text = PHONE.sub("[téléphone]", text)
     text = STREET.sub("[adresse]", text)
     text = POSTAL_CITY.sub("[adresse]", text)
+    text = POSTAL_CODE.sub("[adresse]", text)
     text = LABELLED_NAME.sub("\n[nom]", text)
     text = AGE.sub("[âge]", text)
     for phrase in sorted({*phrases, *(n for n in names if n)}, key=len, reverse=True):

@@ -107,6 +107,14 @@ class ExperienceRecord:
     employer_kind: str | None = None  # commune, epci, departement, region, etat, hopital (from the employer's name)
     occupations: list[OccupationScore] = field(default_factory=list)
 
+    def ranked_by_scheme(self) -> list[tuple[OccupationScore, list[OccupationScore]]]:
+        """Per scheme (RMFP, ROME), the best occupation and the runners-up in rank order."""
+        out = []
+        for scheme in dict.fromkeys(o.scheme for o in self.occupations):
+            ranked = sorted((o for o in self.occupations if o.scheme == scheme), key=lambda o: o.rank)
+            out.append((ranked[0], ranked[1:]))
+        return out
+
 
 @dataclass
 class CandidateRecord:
@@ -115,10 +123,12 @@ class CandidateRecord:
     cv_text: str  # pseudonymised: names, e-mails, phones, addresses and birth dates removed
     versant: str | None = None
     categorie: str | None = None
+    filiere: str | None = None  # from the grade, or stated ("filière technique")
     titulaire: bool | None = None
     education_level: int | None = None
     years_experience: float | None = None
     departement: str | None = None
+    commune: str | None = None  # of residence (JSON Resume `basics.location.city`, or a postal code + city line)
     grade_uri: str | None = None
     echelon: int | None = None
     skills: list[SkillMention] = field(default_factory=list)

@@ -1,6 +1,6 @@
-"""Statutory facts stated in French text: versant, catégorie, contract, education level, years of experience,
-échelon, département and commune. Regular expressions over accent-folded text; the grade and cadre d'emplois
-(which need the nomenclature) are matched in `loaders.nlp`."""
+"""Statutory facts stated in French text: versant, catégorie, filière, contract, education level, years of
+experience, échelon, département and commune. Regular expressions over accent-folded text; the grade and cadre
+d'emplois (which need the nomenclature) are matched in `loaders.nlp`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,23 @@ VERSANT_PATTERNS = (
     ("FPE", re.compile(r"fonction publique de l'etat|\bfpe\b|ministere|services? de l'etat|\bcorps des?\b")),
 )
 CATEGORIE = re.compile(r"\bcat(?:egorie|\.)?\s*:?\s*([abc])\b(?![\w'])")
+FILIERE = re.compile(r"\bfilieres?\s*:?\s*(?:de la\s+|du\s+|des\s+|d')?([a-z][a-z' -]{2,40})")
+# What follows "filière" → its name in the NEG nomenclature (the one a matched grade gives). "filière achat" or
+# "filière bois" (trades, not statutory filières) match none.
+FILIERE_NAMES = (
+    (re.compile(r"administrati"), "Administrative"),
+    (re.compile(r"medico[- ]?tech"), "Medico-technique"),
+    (re.compile(r"(?:medico[- ]?)?social"), "Médico-sociale"),
+    (re.compile(r"technique"), "Technique"),
+    (re.compile(r"culturel"), "Culturelle"),
+    (re.compile(r"sporti"), "Sportive"),
+    (re.compile(r"police|securite"), "Police municipale"),
+    (re.compile(r"animation"), "Animation"),
+    (re.compile(r"sapeurs?[- ]pompiers?|incendie"), "Sapeurs-pompiers professionnels"),
+    (re.compile(r"soignant|soins|educati"), "Personnel SOIGNANT ET EDUCATIF"),
+    (re.compile(r"infirmi"), "Infirmier"),
+)
+HOSPITAL_FILIERES = {"Administrative": "Administratif"}  # the FPH nomenclature spells it so
 CONTRACT = {
     "titulaire": re.compile(r"\b(?:titulaires?|fonctionnaires?|mutation|detachement|voie statutaire|stagiaire)\b"),
     "contractuel": re.compile(r"\b(?:contractuels?|cdd|cdi|contrat a duree|vacataires?)\b"),
@@ -68,6 +85,7 @@ def statutory_facts(text: str) -> StatutoryFacts:
             break
     if match := CATEGORIE.search(folded):
         facts.categorie = match.group(1).upper()
+    facts.filiere = filiere_of(folded, facts.versant)
     facts.contract = contract_of(folded)
     facts.education_level = education_level(folded)
     facts.years_experience = years_of_experience(folded)
@@ -75,6 +93,17 @@ def statutory_facts(text: str) -> StatutoryFacts:
         facts.echelon = int(match.group(1) or match.group(2))
     facts.departement, facts.commune = location(folded)
     return facts
+
+
+def filiere_of(folded: str, versant: str | None) -> str | None:
+    """The filière a text states ("filière administrative", "Filière : technique"), spelt as the nomenclature does."""
+    match = FILIERE.search(folded)
+    if match is None:
+        return None
+    for pattern, name in FILIERE_NAMES:
+        if pattern.match(match.group(1)):
+            return HOSPITAL_FILIERES.get(name, name) if versant == "FPH" else name
+    return None
 
 
 def contract_of(folded: str) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -111,7 +112,19 @@ PERSONAL = [
     "Maëlys", "Kerbrat", "02 98 11 22 33", "maelys.kerbrat@exemple.bzh", "chemin du Moulin", "3 mars 1990",
     "Ferdinand", "Quillivic", "f.quillivic@poste.example", "01 44 55 66 77", "rue de la Glacière", "1979",
     "Solenn", "Le Goarnic", "solenn.legoarnic@exemple.fr", "07.11.22.33.44", "boulevard Voltaire", "25/12/1975",
+    "Youenn", "Guivarc'h", "youenn.guivarch@exemple.fr", "06 99 88 77 66", "impasse des Goélands", "février 1988",
+    # birthplaces (not a city the person worked in: those are employers' and stay)
+    "Quimper", "Morlaix", "Concarneau", "Douarnenez", "Landivisiau",
 ]  # fmt: skip
+# Postal codes, as whole numbers: the scan also holds scores and hashes whose digits could contain them.
+POSTAL_CODES = ["69003", "91000", "29200", "75013", "75011", "29900", "29100", "29400"]
+# One phrase from each format that no other CV of the folder contains: proof that its text reached Neo4j.
+SANITY = {
+    "pdf": "tenue des registres d'etat civil",
+    "docx": "pilotage de la masse salariale",
+    "txt": "aide-soignante",
+    "json": "passation électronique de marchés",
+}
 
 
 def test_personal_data_never_reaches_neo4j(db: Driver, tmp_path: Path) -> None:
@@ -121,26 +134,36 @@ def test_personal_data_never_reaches_neo4j(db: Driver, tmp_path: Path) -> None:
         "Ferdinand Quillivic", "Né le 08/11/1979 à Morlaix", "27 rue de la Glacière, 75013 Paris",
         "Téléphone : 01 44 55 66 77 — f.quillivic@poste.example",
         "Attaché territorial, titulaire, catégorie A. 12 ans d'expérience en ressources humaines.",
+        "Pilotage de la masse salariale et du dialogue social.",
         "2016 - 2024 : Responsable des ressources humaines, Ville de Paris",
     ]))  # fmt: skip
     (folder / "cand-005.pdf").write_bytes(tiny_pdf([
-        "Solenn Le Goarnic", "Date de naissance : 25/12/1975", "8 boulevard Voltaire 75011 Paris",
-        "Tel 07.11.22.33.44 solenn.legoarnic@exemple.fr",
+        "Solenn Le Goarnic", "Date de naissance : 25/12/1975 a Concarneau", "8 boulevard Voltaire 75011 Paris",
+        "Tel 07.11.22.33.44 solenn.legoarnic@exemple.fr", "Code postal : 29900",
         "Adjoint administratif, contractuelle. Accueil du public et gestion du courrier.",
+        "Tenue des registres d'etat civil.",
     ]))  # fmt: skip
+    (folder / "cand-006.txt").write_text("\n".join([
+        "Youenn Guivarc'h", "Né à Douarnenez le 2 février 1988", "Lieu de naissance : Landivisiau",
+        "5 impasse des Goélands, Brest (29200) — CP : 29100 — 29400",
+        "Tél. 06 99 88 77 66 — youenn.guivarch@exemple.fr",
+        "Adjoint technique territorial, titulaire. Entretien des espaces verts.",
+    ]), encoding="utf-8")  # fmt: skip
     summary = load_cvs(db, [folder], "privacy", rejects=RejectLog(tmp_path / "r.jsonl"))
-    assert summary.kinds["cv"].loaded == 5
-    values = db.execute_query(
-        "MATCH (n) WHERE NOT n:Concept RETURN [k IN keys(n) | toString(n[k])] AS v "
-        "UNION ALL MATCH ()-[r]->() RETURN [k IN keys(r) | toString(r[k])] AS v"
+    assert summary.kinds["cv"].loaded == 6
+    found = db.execute_query(  # every property of every node and relationship, lists included
+        "MATCH (n) WHERE NOT n:Concept RETURN properties(n) AS p UNION ALL MATCH ()-[r]->() RETURN properties(r) AS p"
     ).records
-    text = "\n".join(str(v) for r in values for v in r["v"]).lower()
-    assert "accueil du public" in text.lower()  # the scan does see the CV texts
+    text = "\n".join(str(v) for r in found for v in r["p"].values()).lower()
+    for kind, phrase in SANITY.items():
+        assert phrase in text, f"the {kind} CV's text is not in Neo4j: the scan below would prove nothing"
     digits = "".join(c for c in text if c.isdigit())
     for personal in PERSONAL:
         assert personal.lower() not in text, personal
         if sum(c.isdigit() for c in personal) >= 8:
             assert "".join(c for c in personal if c.isdigit()) not in digits, personal
+    for code in POSTAL_CODES:
+        assert not re.search(rf"(?<![\w.]){code}(?!\w)", text), code
 
 
 def test_vivier_load_dataset_command(db: Driver) -> None:

@@ -73,9 +73,12 @@ def write_ontology_stubs(driver: Driver) -> None:
 
 
 def graph_fingerprint(driver: Driver) -> tuple[list[str], list[str]]:
-    """Every recruitment node and relationship with all its properties, sorted: equal fingerprints, equal graphs."""
+    """Every recruitment node and relationship with all its properties, sorted: equal fingerprints, equal graphs.
+    Bookkeeping is left out: schema steps, and the revision counters every candidate write moves (a reload tells
+    the API's caches to read the facts again, which then hold the same data)."""
     nodes, _, _ = driver.execute_query(
-        "MATCH (n) WHERE NOT n:Concept AND NOT n:SchemaMigration RETURN labels(n) AS labels, properties(n) AS props"
+        "MATCH (n) WHERE NOT n:Concept AND NOT n:SchemaMigration AND NOT n:Revision "
+        "RETURN labels(n) AS labels, properties(n) AS props"
     )
     rels, _, _ = driver.execute_query(
         "MATCH (a)-[r]->(b) WHERE NOT (a:Concept AND b:Concept) "

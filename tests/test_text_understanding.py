@@ -1,0 +1,184 @@
+"""French text understanding (issue 4): lemma-based skill matching, the similarity fallback and its spans, the
+top-3 occupations of career steps and the skill spans kept in Neo4j, filière and commune of offers and CVs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from neo4j import Driver
+from test_ingestion_support import write_ontology_stubs
+
+from graph.writes import write_candidates, write_offers
+from loaders.cvs import parse_cv
+from loaders.nlp import SIMILARITY_THRESHOLD, SIMILARITY_TRUST, TextAnalyzer, default_analyzer, norm_word
+from loaders.offers import parse_offer
+from loaders.records import CandidateRecord, SkillMention, TextAnalysis
+from loaders.statutory import statutory_facts
+
+CVS = Path(__file__).parent / "data" / "ingestion" / "dataset" / "cvs"
+# A free-text CV: a paraphrased skill on its own line (the similarity fallback), conjugated skills (the matcher),
+# a stated filière, a postal code and city, two dated career steps.
+TEXT_CV = """Camille Exemple
+4 rue des Lilas, 35000 Rennes
+
+Gestionnaire de l'administration du personnel
+Filière administrative, titulaire de la fonction publique territoriale.
+Je gère les contrats et je coordonne les activités d'une équipe.
+
+2016 - aujourd'hui : Responsable des ressources humaines, Mairie de Rennes
+2010 - 2016 : Assistant de direction, Conseil départemental d'Ille-et-Vilaine
+"""
+OFFER = {
+    "offer_id": "T-1", "title": "Technicien bâtiment", "employer_id": "E1", "published_at": "2024-03-18",
+    "contract": "titulaire", "departement": "35",
+    "description": "Poste de la filière technique, catégorie B. Lieu : 35000 Rennes. Vous gérez les contrats.",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> TextAnalyzer:
+    return default_analyzer()
+
+
+@pytest.fixture(scope="module")
+def stubs(driver: Driver) -> None:
+    write_ontology_stubs(driver)
+
+
+@pytest.fixture
+def db(clean_data: Driver, stubs: None) -> Iterator[Driver]:
+    write_ontology_stubs(clean_data)  # cheap MERGE: survives other modules' wipes
+    yield clean_data
+
+
+def analyse(analyzer: TextAnalyzer, text: str, title: str = "") -> TextAnalysis:
+    return next(analyzer.analyse([text], [title]))
+
+
+def labels(analyzer: TextAnalyzer, mentions: list[SkillMention], source: str) -> set[str]:
+    return {analyzer.catalogue.skills[m.uri].label for m in mentions if m.source == source}
+
+
+def assert_spans(mentions: list[SkillMention], analysed: str) -> None:
+    for m in mentions:
+        assert m.text and m.text == analysed[m.start : m.end], m
+        assert 0 < m.confidence <= 1, m
+
+
+def test_norm_is_the_folded_lookup_lemma() -> None:
+    assert norm_word("gérez") == norm_word("gère") == norm_word("gérer") == "gerer"
+    assert norm_word("instruisez") == norm_word("instruire")  # irregular: beyond the old "-ez" → "-er" rule
+    assert norm_word("contrôle") == norm_word("controle") == norm_word("contrôler")  # unaccented text too
+    assert norm_word("ressources") == norm_word("ressource")  # a plural noun is not "tu ressources"
+    assert norm_word("contrat") == "contrat"  # a lemma as written, not the folded "contrât" of "contrer"
+    assert norm_word("proposés") != norm_word("proposer")  # "les postes proposés": an adjective, not the skill
+    assert norm_word("rédactrice") == norm_word("rédacteur") and norm_word("2ème") == norm_word("deuxième")
+
+
+def test_matcher_links_conjugated_and_unaccented_skills(analyzer: TextAnalyzer) -> None:
+    text = "VOUS GÉREZ LES CONTRATS. Vous instruisez les dossiers. Il coordonne les activités d'une équipe.\n"
+    text += "Controle de gestion. Les postes proposés sont ouverts."
+    analysis = analyse(analyzer, text)
+    found = labels(analyzer, analysis.skills, "matcher")
+    assert {"Gérer des contrats", "Instruire des dossiers", "Coordonner l'activité d'une équipe"} <= found
+    assert "Contrôle de gestion" in found and "Proposer" not in found
+    assert_spans(analysis.skills, text)
+    first = min(analysis.skills, key=lambda m: m.start)
+    assert (first.text, first.start, first.confidence) == ("GÉREZ LES CONTRATS", 5, 1.0)  # a preferred label
+
+
+def test_similarity_fallback_keeps_span_and_a_lower_confidence(analyzer: TextAnalyzer) -> None:
+    title = "Gestionnaire de l'administration du personnel"
+    text = f"  {title}  \nVous assurez le suivi des dossiers des agents."
+    analysis = analyse(analyzer, text)
+    similar = [m for m in analysis.skills if m.source == "similarity"]
+    assert labels(analyzer, similar, "similarity") == {"Gestion administrative du personnel"}
+    mention = similar[0]
+    assert (mention.text, mention.start, mention.end) == (title, 2, 2 + len(title))  # blanks around left out
+    assert SIMILARITY_THRESHOLD * SIMILARITY_TRUST <= mention.confidence <= SIMILARITY_TRUST
+    assert mention.confidence < 0.63  # below any matcher hit (a one-word alt label: 0.9 × 0.7)
+    skills_of_top = {u for o in analysis.occupations for u in analyzer._skills_of(o.uri)}
+    assert mention.uri in skills_of_top  # compared with the skills of the text's top occupations only
+    assert_spans(analysis.skills, text)
+
+
+def test_filiere_and_commune_of_offers() -> None:
+    offer = parse_offer(OFFER)
+    assert (offer.filiere, offer.commune, offer.categorie) == ("Technique", "Rennes", "B")
+    grade = {"offer_id": "T-2", "title": "Gestionnaire", "description": "Rédactrice principale de 2e classe."}
+    from_grade = parse_offer(OFFER | grade)
+    assert (from_grade.filiere, from_grade.commune) == ("Administrative", None)  # the grade's filière
+    hospital = statutory_facts("Fonction publique hospitalière, filière administrative. 29200 Brest")
+    assert (hospital.filiere, hospital.commune, hospital.departement) == ("Administratif", "Brest", "29")
+    assert statutory_facts("Acheteur de la filière achat").filiere is None  # a trade, not a statutory filière
+
+
+def test_filiere_and_commune_of_cvs(analyzer: TextAnalyzer) -> None:
+    resume = parse_cv((CVS / "cand-001.json").read_bytes(), "cand-001.json", "t", analyzer)
+    assert (resume.filiere, resume.commune, resume.departement) == ("Administrative", "Lyon", "69")
+    text = parse_cv(TEXT_CV.encode(), "cand-t1.txt", "t", analyzer)
+    assert (text.filiere, text.commune, text.departement, text.titulaire) == ("Administrative", "Rennes", "35", True)
+    assert "Lilas" not in text.cv_text  # the address goes; the commune is kept as a fact
+    brest = parse_cv((CVS / "cand-003.txt").read_bytes(), "cand-003.txt", "t", analyzer)
+    assert (brest.commune, brest.departement) == ("Brest", "29")
+
+
+def cvs(analyzer: TextAnalyzer) -> list[CandidateRecord]:
+    return [
+        parse_cv((CVS / "cand-001.json").read_bytes(), "cand-001.json", "t", analyzer),
+        parse_cv(TEXT_CV.encode(), "cand-t1.txt", "t", analyzer),
+    ]
+
+
+def test_held_keeps_top3_on_one_edge_per_step_and_scheme(db: Driver, analyzer: TextAnalyzer) -> None:
+    records = cvs(analyzer)
+    write_candidates(db, records)
+    for record in records:
+        rows = db.execute_query(
+            "MATCH (:Candidate {candidate_id: $cid})-[h:HELD]->(o) RETURN h.order AS order, h.scheme AS scheme, "
+            "o.uri AS uri, h.score AS score, h.alternatives AS alts, h.alternative_scores AS alt_scores",
+            cid=record.candidate_id,
+        ).records
+        assert len(rows) == 2 * len(record.experiences) > 0  # best RMFP and best ROME per step, no more edges
+        for row in rows:
+            step = record.experiences[row["order"]]
+            ranked = sorted((o for o in step.occupations if o.scheme == row["scheme"]), key=lambda o: o.rank)
+            assert [row["uri"], *row["alts"]] == [o.uri for o in ranked] and len(row["alts"]) == 2
+            assert [row["score"], *row["alt_scores"]] == [o.score for o in ranked]
+            assert row["alt_scores"] == sorted(row["alt_scores"], reverse=True) and row["alt_scores"][0] <= row["score"]
+
+
+def test_held_of_a_step_with_a_single_occupation_has_no_alternatives(db: Driver, analyzer: TextAnalyzer) -> None:
+    record = cvs(analyzer)[1]
+    step = record.experiences[0]
+    step.occupations = [o for o in step.occupations if o.scheme == "ROME" and o.rank == 1]
+    record.experiences = [step]
+    write_candidates(db, [record])
+    rows = db.execute_query("MATCH (:Candidate)-[h:HELD]->() RETURN h.alternatives AS a, h.alternative_scores AS s")
+    assert [(r["a"], r["s"]) for r in rows.records] == [([], [])]
+
+
+def test_has_skill_keeps_the_mention_span(db: Driver, analyzer: TextAnalyzer) -> None:
+    records = cvs(analyzer)
+    write_candidates(db, records)
+    rows = db.execute_query(
+        "MATCH (c:Candidate)-[h:HAS_SKILL]->(k:Skill) RETURN c.cv_text AS cv, h.source AS source, h.text AS text, "
+        "h.start AS start, h.end AS end, h.confidence AS confidence"
+    ).records
+    assert len(rows) == sum(len(r.skills) for r in records)
+    assert {r["source"] for r in rows} == {"matcher", "similarity", "declared"}
+    for row in rows:
+        assert row["text"] and 0 <= row["start"] < row["end"] and 0 < row["confidence"] <= 1
+        if row["source"] != "declared":  # declared skills: offsets in the CV's skills list, not in cv_text
+            assert row["cv"][row["start"] : row["end"]] == row["text"]
+
+
+def test_filiere_and_commune_reach_neo4j(db: Driver, analyzer: TextAnalyzer) -> None:
+    write_offers(db, [parse_offer(OFFER)])
+    write_candidates(db, cvs(analyzer)[1:])
+    offer = db.execute_query("MATCH (o:Offer {offer_id: 'T-1'}) RETURN o").records[0]["o"]
+    candidate = db.execute_query("MATCH (c:Candidate) RETURN c").records[0]["c"]
+    assert (offer["filiere"], offer["commune"]) == ("Technique", "Rennes")
+    assert (candidate["filiere"], candidate["commune"]) == ("Administrative", "Rennes")
