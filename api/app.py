@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+import torch
 from fastapi import FastAPI
 from neo4j import Driver, GraphDatabase
 from threadpoolctl import threadpool_limits
@@ -53,7 +54,7 @@ def create_app(
     dispatcher = WebhookDispatcher(
         settings.webhook_secret.get_secret_value(), allow_private=settings.webhook_allow_private
     )
-    state = AppState(the_driver, settings.neo4j_database, dispatcher, recommender_loader)
+    state = AppState(the_driver, settings.neo4j_database, dispatcher, recommender_loader, settings.freshness_ms)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -61,14 +62,23 @@ def create_app(
         # library's second thread (spinning between calls) only fought the request threads and the Neo4j driver
         # (raw top-k 3.2 ms with one thread vs 7.5 ms with two on the busy machine; see docs/api.md).
         blas = threadpool_limits(1)
+        # torch's own intra-op pool too: threadpoolctl sets OpenMP's limit for the calling thread only, and the
+        # rankings run in the request threads, where torch's 2 OpenMP threads then spun between requests.
+        torch_threads = torch.get_num_threads()
+        torch.set_num_threads(1)
         dispatcher.start()
         state.log_writer.start()
         state.candidate_facts.refresh_in_background()  # the first rankings find the facts in memory
+        if state.freshness is not None:
+            state.freshness.start()
         yield
+        if state.freshness is not None:
+            state.freshness.stop()
         state.candidate_facts.close()
         state.log_writer.stop()
         dispatcher.stop()
         blas.restore_original_limits()
+        torch.set_num_threads(torch_threads)
         if owns_driver:
             the_driver.close()
 

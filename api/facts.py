@@ -1,11 +1,10 @@
-"""Candidates' statutory facts held in memory, so that a ranking does not wait on Neo4j for them.
+"""Candidates' statutory facts and offers' requirements held in memory, so that a ranking does not wait on Neo4j.
 
-A ranking still asks Neo4j, on every request, for the offer's requirement, whether the caller's key is revoked,
-and the statutory-facts revision (graph/revision.py), but it asks *while* the top-k is computed, in a thread of
-its own. When the revision is the one this cache was read at, no candidate was written, erased or regraded since:
-the cached facts are current. Otherwise, or for a candidate the cache has never seen, the request reads the facts
-of its ranked candidates from Neo4j as before, and the cache is read again in the background. An erasure or a
-new CV is therefore seen by the very next request, in every process.
+Each is tagged with the revision counter it was read at (graph/revision.py); a request passes the counter it
+knows, from the freshness watcher's latest snapshot (api/freshness.py) or, with the watcher off, from a light
+query of its own run beside the top-k. When the counter is the cache's, no candidate (or offer) was written,
+erased or regraded since: the cached facts are current. Otherwise, or for a candidate the cache has never seen,
+the request reads the facts of its ranked candidates from Neo4j, and the cache is read again in the background.
 """
 
 from __future__ import annotations
@@ -21,14 +20,18 @@ from neo4j import Driver
 from graph.queries import StatutoryFacts, all_candidate_facts, statutory_facts
 
 Row = dict[str, Any]
+MAX_OFFERS = 100_000  # requirements remembered; beyond it the cache starts again
 log = logging.getLogger(__name__)
 
 
-class CandidateFactsCache:
+class StatutoryFactsCache:
     def __init__(self, driver: Driver, database: str) -> None:
         self._driver, self._database = driver, database
         self._snapshot: tuple[int | None, dict[str, Row]] = (None, {})  # (revision, facts), swapped whole
         self._refreshing = threading.Lock()
+        self._offers: dict[str, Row | None] = {}
+        self._offers_revision: int | None = None
+        self._offers_lock = threading.Lock()
         # The concurrent requests' light queries, and at most one refresh beside them.
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="vivier-facts")
 
@@ -36,10 +39,10 @@ class CandidateFactsCache:
         """Start the light per-request query (offer requirement, key revocation, revision) without waiting."""
         return self._pool.submit(statutory_facts, self._driver, offer_id, [], self._database, key_id)
 
-    def candidates(self, facts: StatutoryFacts, offer_id: str, candidate_ids: Sequence[str]) -> dict[str, Row]:
+    def candidates(self, revision: int, offer_id: str, candidate_ids: Sequence[str]) -> dict[str, Row]:
         """The facts of those of `candidate_ids` still in the graph: from memory when the cache is current at
-        `facts.revision`, otherwise (or for candidates it lacks) from Neo4j."""
-        rows, missing = self.lookup(facts.revision, candidate_ids)
+        `revision`, otherwise (or for candidates it lacks) from Neo4j."""
+        rows, missing = self.lookup(revision, candidate_ids)
         if missing:
             rows.update(statutory_facts(self._driver, offer_id, missing, self._database).candidates)
         return rows
@@ -52,6 +55,22 @@ class CandidateFactsCache:
             return {}, list(candidate_ids)
         found = {c: held[c] for c in candidate_ids if c in held}
         return found, [c for c in candidate_ids if c not in found]
+
+    def offer_requirement(self, revision: int, offer_id: str) -> Row | None:
+        """The offer's statutory requirement (None: no such offer), from memory while the offers' counter stands
+        at `revision`; read from Neo4j and remembered otherwise."""
+        with self._offers_lock:
+            if self._offers_revision != revision:
+                self._offers, self._offers_revision = {}, revision
+            if offer_id in self._offers:
+                return self._offers[offer_id]
+        offer = statutory_facts(self._driver, offer_id, [], self._database).offer
+        with self._offers_lock:
+            if self._offers_revision == revision:  # read after the counter: as fresh as it, or fresher
+                if len(self._offers) >= MAX_OFFERS:
+                    self._offers.clear()
+                self._offers[offer_id] = offer
+        return offer
 
     def refresh_in_background(self) -> None:
         if not self._refreshing.locked():

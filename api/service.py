@@ -18,6 +18,7 @@ from api.timing import step
 from gnn.eligibility import diploma_level
 from graph import explain, queries
 from graph.access import Caller
+from graph.revision import OFFERS, STATUTORY_FACTS
 from ontology.eligibility import StatutoryProfile, StatutoryRequirement, check_eligibility
 
 PUSH_TOP_K = 10  # suggestions stored and pushed when an offer or a CV arrives
@@ -126,16 +127,23 @@ def rank_candidates(
     """The model's top candidates with their eligibility; with `eligible_only`, the statutory check filters too.
     A `pending` caller's key is confirmed by the statutory-facts query before anything is returned."""  # fmt: skip
     ask = k * 3 if eligible_only else k
-    # The offer's requirement, the key's revocation and the facts' revision are read while the top-k runs.
-    pending_facts = state.candidate_facts.request_facts(offer_id, _key_id(pending))
+    known = state.snapshot()
+    if known is None:  # no watcher (or Neo4j silent): requirement, revocation and revision read beside the top-k
+        pending_facts = state.candidate_facts.request_facts(offer_id, _key_id(pending))
+    elif pending is not None:
+        confirm_key(state, pending, pending.caller.key_id in known.active_keys)
     with step("topk"), _RANKING_SLOTS:
         ranked = [(str(c), float(s)) for c, s in model.recommend_candidates(state.driver, offer_id, ask, eligible_only)]
     with step("facts"):
-        facts = pending_facts.result()
-        if pending is not None:
-            confirm_key(state, pending, facts.key_active)
-        candidates = state.candidate_facts.candidates(facts, offer_id, [c for c, _ in ranked])
-        found = verdicts(facts.offer, candidates)
+        if known is None:
+            facts = pending_facts.result()
+            if pending is not None:
+                confirm_key(state, pending, facts.key_active)
+            offer, revision = facts.offer, facts.revision
+        else:
+            offer = state.candidate_facts.offer_requirement(known.counters[OFFERS], offer_id)
+            revision = known.counters[STATUTORY_FACTS]
+        found = verdicts(offer, state.candidate_facts.candidates(revision, offer_id, [c for c, _ in ranked]))
     # A candidate erased since the model was trained is still in its matrix: never serve it again.
     ranked = [(c, s) for c, s in ranked if c in found]
     if eligible_only:

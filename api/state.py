@@ -1,9 +1,10 @@
 """What the app holds while it runs: the Neo4j driver, the recommender (loaded on first use), the webhook
 dispatcher, and caches of authenticated keys, of offers' employers and of candidates' statutory facts (api/facts.py).
 
-Revocation takes effect at once in every process: a cached key is only trusted after a per-request check that
-it is still active (one keyed read of its `ApiKey` node, or the same check folded into the ranking's own query),
-so the cache saves the full lookup (hash, role, employer) but never outlives a revoke.
+A cached key is trusted while the freshness watcher's latest snapshot lists it as active (api/freshness.py: a
+revoke from any process counts within one poll, 100 ms by default, and at once in the process that made it); with
+the watcher off, after a per-request check that it is still active (one keyed read of its `ApiKey` node, or the
+same check folded into the ranking's own query). The cache saves the full lookup (hash, role, employer).
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from typing import Any, Protocol
 
 from neo4j import Driver
 
-from api.facts import CandidateFactsCache
+from api.facts import StatutoryFactsCache
+from api.freshness import FreshnessWatcher
 from api.push import WebhookDispatcher
 from api.traceability import LogWriter
 from graph.access import Caller, authenticate
 from graph.queries import all_offer_employers, key_is_active, offer_employers, record_recommendations
+from graph.revision import Snapshot
 
 CACHE_SIZE = 100_000  # keys or offers remembered per process; beyond it the cache starts again
 # An offer's employer never changes; the delay only bounds how long a deleted offer still passes the check.
@@ -150,12 +153,14 @@ class AppState:
         database: str,
         dispatcher: WebhookDispatcher,
         recommender_loader: Callable[[Driver], Recommender] = load_default_recommender,
+        freshness_ms: int = 0,
     ) -> None:
         self.driver = driver
         self.database = database
         self.dispatcher = dispatcher
         self.log_writer = LogWriter(lambda entries: record_recommendations(driver, entries, database))
-        self.candidate_facts = CandidateFactsCache(driver, database)
+        self.candidate_facts = StatutoryFactsCache(driver, database)
+        self.freshness = FreshnessWatcher(driver, database, freshness_ms) if freshness_ms > 0 else None
         self._loader = recommender_loader
         self._recommender: GuardedRecommender | None = None
         self._lock = threading.Lock()
@@ -190,6 +195,9 @@ class AppState:
         `ApiKey` node, an unknown one the full lookup."""
         cached = self._auth_cache.get(key)
         if cached is not None:
+            known = self.snapshot()
+            if known is not None:  # the watcher's list of active keys, at most one poll old
+                return cached if self.confirm(key, cached.key_id in known.active_keys) else None
             active = key_is_active(self.driver, cached.key_id, self.database)
             return cached if self.confirm(key, active) else None
         caller = authenticate(self.driver, key, self.database)
@@ -231,6 +239,15 @@ class AppState:
             employers = all_offer_employers(self.driver, CACHE_SIZE, self.database)
             self._offer_cache.update({offer_id: (employer, expires) for offer_id, employer in employers.items()})
             self._offers_preloaded = True
+
+    def snapshot(self) -> Snapshot | None:
+        """What other processes changed, as of the watcher's latest poll; None: ask Neo4j on this request."""
+        return self.freshness.current() if self.freshness is not None else None
+
+    def changed(self) -> None:
+        """After a write through this process: the next request here must see it, not wait for the next poll."""
+        if self.freshness is not None:
+            self.freshness.poll_now()
 
     def forget_offer(self, offer_id: str) -> None:
         self._offer_cache.pop(offer_id, None)

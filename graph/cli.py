@@ -96,12 +96,12 @@ def schema() -> None:
 
 @db_app.command("touch")
 def touch() -> None:
-    """Tell the running APIs that candidates' statutory facts changed outside Vivier (Cypher typed by hand): their
-    caches of those facts are read again. Vivier's own writes do this by themselves."""
+    """Tell the running APIs that candidates or offers changed outside Vivier (Cypher typed by hand): their caches
+    of statutory facts and requirements are read again. Vivier's own writes do this by themselves."""
     ensure_database()
     driver = connect()
     try:
-        version = revision.bump(driver, revision.STATUTORY_FACTS, get_settings().neo4j_database)
+        versions = {name: revision.bump(driver, name, get_settings().neo4j_database) for name in revision.COUNTERS}
     finally:
         driver.close()
-    console.print(f"Statutory-facts revision is now {version}.")
+    console.print("Revisions now: " + ", ".join(f"{name} {version}" for name, version in versions.items()) + ".")

@@ -2,20 +2,27 @@
 
 `(:Revision {name})` holds an integer `version`. Every write of the graph package that changes what a cache holds
 bumps its counter *in the same transaction*, so a reader that sees the counter unchanged knows that no such write
-committed since the cache was filled. One counter exists so far:
+committed since the cache was filled:
 
 - `STATUTORY_FACTS`: each candidate's statutory facts as eligibility reads them (status, education level,
   versant, catégorie, grade and its cadre d'emplois) and which candidates exist. Bumped by candidate writes
   (`graph.writes`), GDPR erasure (`graph.queries.erase_candidate`), ontology loads and curation (a grade's cadre).
+- `OFFERS`: offers' statutory requirements (contract, versant, catégorie, grade, cadre). Bumped by offer writes.
 
-A write made outside Vivier's graph package (Cypher typed by hand) must bump it too: `vivier db touch`.
+A write made outside Vivier's graph package (Cypher typed by hand) must bump them too: `vivier db touch`.
+API keys need no counter: `snapshot` reads the ids of the active keys themselves (a few hundred at most), so a key
+revoked or deleted by any means, Cypher included, leaves the snapshot.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from neo4j import Driver
 
 STATUTORY_FACTS = "statutory_facts"
+OFFERS = "offers"
+COUNTERS = (STATUTORY_FACTS, OFFERS)
 
 # Appended to a write query: runs once whatever the number of rows (`count(*)` folds them into one).
 BUMP_STATUTORY_FACTS = (
@@ -23,6 +30,8 @@ BUMP_STATUTORY_FACTS = (
     f"MERGE (_revision:Revision {{name: '{STATUTORY_FACTS}'}}) "
     "SET _revision.version = coalesce(_revision.version, 0) + 1"
 )
+
+BUMP_OFFERS = BUMP_STATUTORY_FACTS.replace(STATUTORY_FACTS, OFFERS)
 
 READ = "OPTIONAL MATCH (r:Revision {name: $name}) RETURN coalesce(r.version, 0) AS version"
 
@@ -39,3 +48,22 @@ def bump(driver: Driver, name: str = STATUTORY_FACTS, database: str | None = Non
         name=name, database_=database,
     )  # fmt: skip
     return int(records[0]["version"])
+
+
+class Snapshot(NamedTuple):
+    """What a process compares its caches with: the counters, and the ids of the API keys still active."""
+
+    counters: dict[str, int]
+    active_keys: frozenset[str]
+
+
+def snapshot(driver: Driver, database: str | None = None) -> Snapshot:
+    """One small read: every counter and the active keys' ids (what the API's freshness watcher polls)."""
+    records, _, _ = driver.execute_query(
+        "CALL () { MATCH (r:Revision) RETURN collect([r.name, r.version]) AS counters } "
+        "CALL () { MATCH (k:ApiKey) WHERE NOT coalesce(k.revoked, false) RETURN collect(k.key_id) AS keys } "
+        "RETURN counters, keys",
+        database_=database,
+    )  # fmt: skip
+    counters = dict.fromkeys(COUNTERS, 0) | {str(name): int(version) for name, version in records[0]["counters"]}
+    return Snapshot(counters, frozenset(records[0]["keys"]))

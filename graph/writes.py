@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from neo4j import Driver
 from rich.progress import Progress
 
-from graph.revision import BUMP_STATUTORY_FACTS
+from graph.revision import BUMP_OFFERS, BUMP_STATUTORY_FACTS
 from loaders.records import ApplicationRecord, CandidateRecord, EmployerRecord, OfferRecord, RecordError
 from loaders.rejects import RejectLog
 from vivier.settings import get_settings
@@ -47,7 +47,8 @@ class WriteStats:
         return self.nodes_created + self.relationships_created
 
 
-OFFERS = """
+OFFERS = (
+    """
 UNWIND $rows AS row
 MERGE (o:Offer {offer_id: row.offer_id})
 SET o += row.props
@@ -69,6 +70,8 @@ CALL (o, row) {
 }
 CALL (o, row) { UNWIND row.grades AS uri MATCH (g:Concept {uri: uri}) CREATE (o)-[:REQUIRES_GRADE]->(g) }
 """
+    + BUMP_OFFERS
+)  # same transaction: a cache of offers' requirements sees the change (graph/revision.py)
 
 CANDIDATES = (
     """

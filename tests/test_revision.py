@@ -57,7 +57,7 @@ def test_vivier_db_touch_moves_the_revision(driver: Driver, neo4j_uri: str, monk
         result = CliRunner().invoke(app, ["db", "touch"])
         assert result.exit_code == 0, result.output
         assert revision.current(driver) == before + 1
-        assert f"revision is now {before + 1}" in result.output
+        assert f"statutory_facts {before + 1}" in result.output
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     # Webhooks may point at loopback or private addresses (tests, a receiver on the same network). Off: a webhook
     # URL could otherwise make the server call internal services (server-side request forgery).
     webhook_allow_private: bool = Field(default=False, alias="VIVIER_WEBHOOK_ALLOW_PRIVATE")
+    # How often each API process reads the revision counters and the active API keys (api/freshness.py): a key
+    # revoked, a candidate erased or regraded, an offer rewritten by another process counts within this delay.
+    # 0: check them against Neo4j on every request instead (one round trip more per request).
+    freshness_ms: int = Field(default=100, ge=0, alias="VIVIER_FRESHNESS_MS")
 
     @property
     def embedded_uri(self) -> str:

@@ -30,6 +30,7 @@ def revoke_key(key_id: str, state: State, caller: Admin) -> Response:
     if not revoke_api_key(state.driver, key_id, state.database):
         raise HTTPException(404, f"API key {key_id!r} not found")
     state.forget_key(key_id)
+    state.changed()
     return Response(status_code=204)
 
 

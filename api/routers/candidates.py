@@ -46,6 +46,7 @@ def upload_cv(
     except RecordError as error:
         raise HTTPException(422, f"file {filename!r}, field {error.field}: {error.reason}") from error
     write_candidates(state.driver, [record])
+    state.changed()  # this process's next ranking sees the new candidate's facts
     application_id = None
     if offer_id:
         application_id = f"api-{uuid.uuid4().hex[:12]}"

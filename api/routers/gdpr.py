@@ -31,6 +31,7 @@ def erase_candidate(candidate_id: str, state: State, caller: Admin) -> dict:
     erased = queries.erase_candidate(state.driver, candidate_id, state.database)
     if erased is None:
         raise HTTPException(404, f"candidate {candidate_id!r} not found")
+    state.changed()  # the next ranking in this process no longer trusts the cached facts that still list them
     state.log_writer.flush()  # entries served while the erase ran
     erased["logs"] += queries.scrub_logs(state.driver, candidate_id, state.database)
     model = state.model_if_loaded()

@@ -34,6 +34,7 @@ def _write_offer(state: State, body: OfferIn, employer_id: str) -> None:
     except RecordError as error:
         raise HTTPException(422, f"offer {body.offer_id!r}, field {error.field}: {error.reason}") from error
     write_offers(state.driver, [record])
+    state.changed()  # the next ranking in this process reads the offer's new requirement
 
 
 def _owning_employer(state: State, caller: RecruiterOrAdmin, body: OfferIn) -> str:
