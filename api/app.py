@@ -54,7 +54,9 @@ def create_app(
     dispatcher = WebhookDispatcher(
         settings.webhook_secret.get_secret_value(), allow_private=settings.webhook_allow_private
     )
-    state = AppState(the_driver, settings.neo4j_database, dispatcher, recommender_loader, settings.freshness_ms)
+    state = AppState(
+        the_driver, settings.neo4j_database, dispatcher, recommender_loader, settings.freshness_ms, settings.gc_freeze
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

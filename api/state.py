@@ -9,6 +9,7 @@ same check folded into the ranking's own query). The cache saves the full lookup
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -136,6 +137,14 @@ class GuardedRecommender:
                 forget(candidate_id)
 
 
+def freeze_heap() -> None:
+    """Collect once, then leave every object alive now (model, libraries) out of later collections. A server's
+    heap is mostly this; without it, each full collection walked it all and stalled every request thread for about
+    300 ms (the four-client p99 with explanations: 350 ms, 90 ms with the freeze; bench/bench_api.py)."""
+    gc.collect()
+    gc.freeze()
+
+
 class ModelUnavailable(RuntimeError):
     """No trained model yet: the recommendation endpoints answer 503 until `vivier train` has run."""
 
@@ -154,6 +163,7 @@ class AppState:
         dispatcher: WebhookDispatcher,
         recommender_loader: Callable[[Driver], Recommender] = load_default_recommender,
         freshness_ms: int = 0,
+        gc_freeze: bool = False,
     ) -> None:
         self.driver = driver
         self.database = database
@@ -161,6 +171,7 @@ class AppState:
         self.log_writer = LogWriter(lambda entries: record_recommendations(driver, entries, database))
         self.candidate_facts = StatutoryFactsCache(driver, database)
         self.freshness = FreshnessWatcher(driver, database, freshness_ms) if freshness_ms > 0 else None
+        self._gc_freeze = gc_freeze
         self._loader = recommender_loader
         self._recommender: GuardedRecommender | None = None
         self._lock = threading.Lock()
@@ -175,6 +186,8 @@ class AppState:
                 if self._recommender is None:
                     try:
                         self._recommender = GuardedRecommender(self._loader(self.driver))
+                        if self._gc_freeze:
+                            freeze_heap()
                     except (LookupError, FileNotFoundError, ImportError) as error:
                         raise ModelUnavailable(f"no trained model to serve ({error}); run `vivier train`") from error
         return self._recommender

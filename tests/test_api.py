@@ -345,6 +345,22 @@ def test_a_ranking_makes_no_round_trip_for_facts_or_keys_while_the_snapshot_is_f
     assert again.status_code == 200 and again.json()["candidates"] == first.json()["candidates"]
 
 
+def test_a_server_freezes_its_heap_once_the_model_is_loaded(api: dict[str, Any]) -> None:
+    import gc
+
+    settings = get_settings().model_copy(update={"gc_freeze": True, "webhook_allow_private": True})
+    app = create_app(settings, driver=api["driver"])
+    try:
+        with TestClient(app) as client:
+            before = gc.get_freeze_count()
+            response = client.get("/v1/offers/off-EA-03/candidates", params={"explain": False},
+                                  headers={"X-API-Key": api["keys"]["recA"]})  # fmt: skip
+            assert response.status_code == 200
+            assert gc.get_freeze_count() > before  # the model and everything alive then
+    finally:
+        gc.unfreeze()
+
+
 def test_with_the_watcher_off_every_request_checks_neo4j(api: dict[str, Any]) -> None:
     """`VIVIER_FRESHNESS_MS=0`: a key revoked by hand is refused on the very next request."""
     settings = get_settings().model_copy(update={"freshness_ms": 0, "webhook_allow_private": True})

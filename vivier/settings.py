@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     # revoked, a candidate erased or regraded, an offer rewritten by another process counts within this delay.
     # 0: check them against Neo4j on every request instead (one round trip more per request).
     freshness_ms: int = Field(default=100, ge=0, alias="VIVIER_FRESHNESS_MS")
+    # Once the model is loaded, move everything then alive out of the garbage collector's reach (`gc.freeze`):
+    # its full passes over the model's and libraries' objects stalled every request thread for ~300 ms.
+    gc_freeze: bool = Field(default=True, alias="VIVIER_GC_FREEZE")
 
     @property
     def embedded_uri(self) -> str:
