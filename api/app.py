@@ -74,9 +74,7 @@ def create_app(
         if state.freshness is not None:
             state.freshness.start()
         yield
-        if state.freshness is not None:
-            state.freshness.stop()
-        state.candidate_facts.close()
+        state.close()
         state.log_writer.stop()
         dispatcher.stop()
         blas.restore_original_limits()

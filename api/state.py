@@ -137,6 +137,12 @@ class GuardedRecommender:
                 forget(candidate_id)
 
 
+def thaw_heap() -> None:
+    """Undo `freeze_heap` at shutdown: frozen objects are never collected, and native libraries that count their
+    objects at exit (triton's bindings, through torch) then report them as leaked."""
+    gc.unfreeze()
+
+
 def freeze_heap() -> None:
     """Collect once, then leave every object alive now (model, libraries) out of later collections. A server's
     heap is mostly this; without it, each full collection walked it all and stalled every request thread for about
@@ -252,6 +258,14 @@ class AppState:
             employers = all_offer_employers(self.driver, CACHE_SIZE, self.database)
             self._offer_cache.update({offer_id: (employer, expires) for offer_id, employer in employers.items()})
             self._offers_preloaded = True
+
+    def close(self) -> None:
+        """What shutdown undoes: the watcher, the facts cache's threads, the frozen heap."""
+        if self.freshness is not None:
+            self.freshness.stop()
+        self.candidate_facts.close()
+        if self._gc_freeze:
+            thaw_heap()
 
     def snapshot(self) -> Snapshot | None:
         """What other processes changed, as of the watcher's latest poll; None: ask Neo4j on this request."""
