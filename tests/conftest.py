@@ -118,3 +118,20 @@ def _load_ontology(driver: Driver, repository: Any) -> Driver:
         wipe(driver, keep_labels=("SchemaMigration",))
     build_and_load(driver, repository, counts=False)
     return driver
+
+
+# --- ingestion (issue 4) -----------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def stubs(driver: Driver) -> None:
+    from test_ingestion_support import write_ontology_stubs
+
+    write_ontology_stubs(driver)
+
+
+@pytest.fixture
+def db(clean_data: Driver, stubs: None) -> Iterator[Driver]:
+    """Recruitment data wiped, the ontology concepts the ingestion fixtures link to present (as stubs)."""
+    from test_ingestion_support import write_ontology_stubs
+
+    write_ontology_stubs(clean_data)  # cheap MERGE: survives other modules' wipes
+    yield clean_data

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from neo4j import Driver
-from test_ingestion_support import graph_fingerprint, tiny_docx, tiny_pdf, write_ontology_stubs
+from test_ingestion_support import graph_fingerprint, tiny_docx, tiny_pdf
 
 from graph.writes import load_cvs, load_dataset, write_offers
 from loaders.nlp import default_analyzer
@@ -17,17 +16,6 @@ from loaders.offers import enrich_offers, read_offer_file, validate_offer
 from loaders.rejects import RejectLog
 
 DATASET = Path(__file__).parent / "data" / "ingestion" / "dataset"
-
-
-@pytest.fixture(scope="module")
-def stubs(driver: Driver) -> None:
-    write_ontology_stubs(driver)
-
-
-@pytest.fixture
-def db(clean_data: Driver, stubs: None) -> Iterator[Driver]:
-    write_ontology_stubs(clean_data)  # cheap MERGE: survives other modules' wipes
-    yield clean_data
 
 
 def count(driver: Driver, query: str, **params: object) -> int:

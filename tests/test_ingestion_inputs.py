@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from neo4j import Driver
 from neo4j.exceptions import ServiceUnavailable
-from test_ingestion_support import graph_fingerprint, write_ontology_stubs
+from test_ingestion_support import graph_fingerprint
 
 import graph.writes as writes
 from graph.writes import LoadSummary, load_cvs, load_dataset, load_history, load_offers
@@ -28,17 +28,6 @@ from vivier.settings import REPO_ROOT, get_settings
 DATA = Path(__file__).parent / "data" / "ingestion"
 DATASET = DATA / "dataset"
 JSONLD = DATA / "jsonld"
-
-
-@pytest.fixture(scope="module")
-def stubs(driver: Driver) -> None:
-    write_ontology_stubs(driver)
-
-
-@pytest.fixture
-def db(clean_data: Driver, stubs: None) -> Iterator[Driver]:
-    write_ontology_stubs(clean_data)  # cheap when present: survives other modules' wipes
-    yield clean_data
 
 
 def count(driver: Driver, query: str, **params: object) -> int:

@@ -3,12 +3,10 @@ top-3 occupations of career steps and the skill spans kept in Neo4j, filière an
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from neo4j import Driver
-from test_ingestion_support import write_ontology_stubs
 
 from graph.writes import write_candidates, write_offers
 from loaders.cvs import parse_cv
@@ -40,17 +38,6 @@ OFFER = {
 @pytest.fixture(scope="module")
 def analyzer() -> TextAnalyzer:
     return default_analyzer()
-
-
-@pytest.fixture(scope="module")
-def stubs(driver: Driver) -> None:
-    write_ontology_stubs(driver)
-
-
-@pytest.fixture
-def db(clean_data: Driver, stubs: None) -> Iterator[Driver]:
-    write_ontology_stubs(clean_data)  # cheap MERGE: survives other modules' wipes
-    yield clean_data
 
 
 def analyse(analyzer: TextAnalyzer, text: str, title: str = "") -> TextAnalysis:
