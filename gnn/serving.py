@@ -22,6 +22,7 @@ from gnn.eligibility import candidate_profiles_from_neo4j, offer_requirement_fro
 from gnn.export import GEO_DIM, GEO_EDGES, geo_columns, node_neighbourhood, reverse
 from gnn.features import encode
 from gnn.rerank import FEATURES, OfferFacts, add_candidate, facts_of_new_offer, offer_facts, pair_features
+from graph import revision
 from graph.db import database
 from ontology.eligibility import StatutoryProfile, is_eligible
 
@@ -141,6 +142,7 @@ class Recommender:
         self._fiche_index = {uri: i for i, uri in enumerate(self._fiches)}
         self._career = career
         self._profiles: dict[str, StatutoryProfile] | None = None
+        self._profiles_revision: int | None = None
         self._reranking = stored.reranking
         self._new_offer_facts: dict[str, OfferFacts] = {}
 
@@ -323,6 +325,10 @@ class Recommender:
         return vector
 
     def _candidate_profiles(self, driver: Driver) -> dict[str, StatutoryProfile]:
-        if self._profiles is None:
-            self._profiles = candidate_profiles_from_neo4j(driver)
+        """Every candidate's statutory profile, read again when the statutory-facts counter has moved since
+        (a candidate regraded or erased elsewhere; graph/revision.py). The counter is read first: profiles read
+        after it are as fresh as it, or fresher."""
+        current = revision.current(driver, revision.STATUTORY_FACTS, database())
+        if self._profiles is None or self._profiles_revision != current:
+            self._profiles, self._profiles_revision = candidate_profiles_from_neo4j(driver), current
         return self._profiles

@@ -309,6 +309,8 @@ def test_rankings_read_statutory_facts_from_memory_while_the_revision_stands(api
         state.candidate_facts.refresh()
         found, missing = state.candidate_facts.lookup(revision.current(driver), [target])
         assert not missing and found[target]["categorie"] == "C"
+        # The model's own `eligible_only` pre-filter reads the profiles again too.
+        assert state.recommender().inner._candidate_profiles(driver)[target].categorie == "C"
     finally:
         driver.execute_query("MATCH (c:Candidate {candidate_id: $id}) SET c = $old", id=target, old=before)
         revision.bump(driver)
