@@ -46,7 +46,8 @@ REVOKED = "unknown or revoked API key"
 
 
 async def get_caller(state: State, key: ApiKey) -> Caller:
-    """The caller, with its key checked against revocation on this very request."""
+    """The caller, with its key checked against revocation (the freshness watcher's latest snapshot of active
+    keys, at most one poll old; or, with the watcher off, a keyed read on this very request)."""
     if not key:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing API key (header X-API-Key)")
     with step("auth"):
@@ -58,8 +59,9 @@ async def get_caller(state: State, key: ApiKey) -> Caller:
 
 @dataclass(frozen=True)
 class PendingCaller:
-    """A caller whose cached key still needs this request's revocation check, which the endpoint folds into a
-    query it makes anyway (`confirm_key`); `key` is None when the key was looked up in full for this request."""
+    """A caller whose cached key still needs this request's revocation check, which the endpoint makes against
+    the freshness snapshot or folds into a query it makes anyway (`confirm_key`); `key` is None when the key was
+    looked up in full for this request."""
 
     caller: Caller
     key: str | None

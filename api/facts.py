@@ -79,16 +79,19 @@ class StatutoryFactsCache:
     def refresh(self) -> None:
         """Read every candidate's facts again (one query; about a second at 100,000 candidates)."""
         with self._refreshing:
-            self._snapshot = all_candidate_facts(self._driver, self._database)
+            self._read_all()
 
     def _refresh_unless_running(self) -> None:
         if self._refreshing.acquire(blocking=False):  # a refresh already running will do
             try:
-                self._snapshot = all_candidate_facts(self._driver, self._database)
+                self._read_all()
             except Exception:  # Neo4j away: requests read the facts from it (and answer 503 meanwhile)
                 log.warning("could not read candidates' statutory facts; will try again", exc_info=True)
             finally:
                 self._refreshing.release()
+
+    def _read_all(self) -> None:
+        self._snapshot = all_candidate_facts(self._driver, self._database)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

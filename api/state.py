@@ -210,8 +210,9 @@ class AppState:
         return self._auth_cache.get(key)
 
     def authenticate(self, key: str) -> Caller | None:
-        """The caller a key belongs to, None when unknown or revoked: a cached key costs one keyed read of its
-        `ApiKey` node, an unknown one the full lookup."""
+        """The caller a key belongs to, None when unknown or revoked: a cached key is checked against the freshness
+        snapshot (or, with the watcher off, one keyed read of its `ApiKey` node), an unknown one costs the full
+        lookup."""
         cached = self._auth_cache.get(key)
         if cached is not None:
             known = self.snapshot()

@@ -101,7 +101,7 @@ def touch() -> None:
     ensure_database()
     driver = connect()
     try:
-        versions = {name: revision.bump(driver, name, get_settings().neo4j_database) for name in revision.COUNTERS}
+        versions = revision.bump_all(driver, get_settings().neo4j_database)
     finally:
         driver.close()
     console.print("Revisions now: " + ", ".join(f"{name} {version}" for name, version in versions.items()) + ".")

@@ -75,7 +75,7 @@ def apply_change(
             set_marker(driver, digest, repository.current_file, database)
     if isinstance(change, MergeConcepts):
         redirect_instance_links(driver, change.source, change.target, database)
-    revision.bump(driver, revision.STATUTORY_FACTS, database)  # a grade's cadre, or a candidate's grade, may differ
+    revision.bump_all(driver, database)  # a grade's cadre, or a candidate's or an offer's grade, may differ
     record = applied.audit_record(actor)
     repository.append_audit(record)
     write_audit_node(driver, applied, actor, database)

@@ -239,7 +239,7 @@ def load_ontology(
         write_repertories(driver, graph, database)
     if mark:
         set_marker(driver, digest, mark_file, database)
-    revision.bump(driver, revision.STATUTORY_FACTS, database)  # grades and cadres are what eligibility reads
+    revision.bump_all(driver, database)  # grades and cadres are what eligibility reads, for candidates and offers
     return LoadSummary(True, time.perf_counter() - start, ontology_counts(driver, database))
 
 

@@ -7,7 +7,8 @@ committed since the cache was filled:
 - `STATUTORY_FACTS`: each candidate's statutory facts as eligibility reads them (status, education level,
   versant, catégorie, grade and its cadre d'emplois) and which candidates exist. Bumped by candidate writes
   (`graph.writes`), GDPR erasure (`graph.queries.erase_candidate`), ontology loads and curation (a grade's cadre).
-- `OFFERS`: offers' statutory requirements (contract, versant, catégorie, grade, cadre). Bumped by offer writes.
+- `OFFERS`: offers' statutory requirements (contract, versant, catégorie, grade, cadre). Bumped by offer writes,
+  ontology loads and curation.
 
 A write made outside Vivier's graph package (Cypher typed by hand) must bump them too: `vivier db touch`.
 API keys need no counter: `snapshot` reads the ids of the active keys themselves (a few hundred at most), so a key
@@ -24,14 +25,19 @@ STATUTORY_FACTS = "statutory_facts"
 OFFERS = "offers"
 COUNTERS = (STATUTORY_FACTS, OFFERS)
 
-# Appended to a write query: runs once whatever the number of rows (`count(*)` folds them into one).
-BUMP_STATUTORY_FACTS = (
-    "WITH count(*) AS _written "
-    f"MERGE (_revision:Revision {{name: '{STATUTORY_FACTS}'}}) "
-    "SET _revision.version = coalesce(_revision.version, 0) + 1"
-)
 
-BUMP_OFFERS = BUMP_STATUTORY_FACTS.replace(STATUTORY_FACTS, OFFERS)
+def bump_clause(name: str) -> str:
+    """Cypher appended to a write query to bump counter `name` in the same transaction: it runs once whatever the
+    number of rows (`count(*)` folds them into one)."""
+    return (
+        "WITH count(*) AS _written "
+        f"MERGE (_revision:Revision {{name: '{name}'}}) "
+        "SET _revision.version = coalesce(_revision.version, 0) + 1"
+    )
+
+
+BUMP_STATUTORY_FACTS = bump_clause(STATUTORY_FACTS)
+BUMP_OFFERS = bump_clause(OFFERS)
 
 READ = "OPTIONAL MATCH (r:Revision {name: $name}) RETURN coalesce(r.version, 0) AS version"
 
@@ -55,6 +61,12 @@ class Snapshot(NamedTuple):
 
     counters: dict[str, int]
     active_keys: frozenset[str]
+
+
+def bump_all(driver: Driver, database: str | None = None) -> dict[str, int]:
+    """Bump every counter: after an ontology change (a grade's cadre d'emplois is read by candidates' facts and by
+    offers' requirements alike) or Cypher typed by hand (`vivier db touch`)."""
+    return {name: bump(driver, name, database) for name in COUNTERS}
 
 
 def snapshot(driver: Driver, database: str | None = None) -> Snapshot:

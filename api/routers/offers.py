@@ -97,7 +97,7 @@ def candidates_for_offer(
 ) -> CandidatesForOffer:  # fmt: skip
     """Ranked **suggestions** with score, statutory eligibility and explanation. An ineligible candidate is shown
     with the reasons, not removed (unless `eligible_only`); the recruiter decides. The call is logged."""
-    # The hot path: the key's revocation check rides on the statutory-facts query (one round trip in all).
+    # The hot path: the key's revocation check is made against the freshness snapshot (no round trip).
     caller = pending.caller
     with step("access"):
         try:
