@@ -45,8 +45,15 @@ def serve_workers(host: str, port: int, workers: int, log_level: str = "info") -
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
-    config = uvicorn.Config("api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                            log_level=log_level, access_log=log_level == "info")  # fmt: skip
+    config = uvicorn.Config(
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        access_log=log_level == "info",
+    )
     Multiprocess(config, sockets=[listening_socket(host, port)]).run()
 
 
@@ -91,12 +98,14 @@ def print_top_candidates(driver: Driver, offer_ids: list[str], k: int = 5, out: 
             why, verdict = reasons[candidate_id], verdicts[candidate_id]
             route = why.career_route
             table.add_row(
-                str(rank), candidate_id, f"{score:.3f}",
+                str(rank),
+                candidate_id,
+                f"{score:.3f}",
                 f"{verdict.route or 'non'}" if verdict.eligible else "non éligible",
                 ", ".join(s.label or s.uri for s in why.skills_shared[:3]),
                 str(sum(1 for s in why.skills_missing if s.essential)),
                 "—" if route is None else f"{route.length} étape(s)",
-            )  # fmt: skip
+            )
         out.print(table)
     state.log_writer.stop()
 

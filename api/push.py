@@ -54,9 +54,14 @@ def is_internal(address: IpAddress) -> bool:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
     return (
-        address.is_loopback or address.is_private or address.is_link_local or address.is_multicast
-        or address.is_reserved or address.is_unspecified or not address.is_global
-    )  # fmt: skip
+        address.is_loopback
+        or address.is_private
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+        or not address.is_global
+    )
 
 
 @dataclass(frozen=True)
@@ -122,9 +127,14 @@ class WebhookDispatcher:
     `base_delay * 2**attempt` seconds between tries (capped at `max_delay`)."""
 
     def __init__(
-        self, secret: str, max_attempts: int = 5, base_delay: float = 0.5, max_delay: float = 30.0,
-        timeout: float = 5.0, allow_private: bool = False,
-    ) -> None:  # fmt: skip
+        self,
+        secret: str,
+        max_attempts: int = 5,
+        base_delay: float = 0.5,
+        max_delay: float = 30.0,
+        timeout: float = 5.0,
+        allow_private: bool = False,
+    ) -> None:
         self.secret = secret
         self.allow_private = allow_private
         self.max_attempts = max_attempts
@@ -203,8 +213,13 @@ class WebhookDispatcher:
             except Exception:  # a bookkeeping failure must not kill the delivery thread
                 log.exception("webhook %s delivered but not recorded", delivery.delivery_id)
         elif not delivery.delivered:
-            log.warning("webhook %s to %s failed after %d attempts: %s", delivery.delivery_id, delivery.url,
-                        delivery.attempts, delivery.last_error)  # fmt: skip
+            log.warning(
+                "webhook %s to %s failed after %d attempts: %s",
+                delivery.delivery_id,
+                delivery.url,
+                delivery.attempts,
+                delivery.last_error,
+            )
 
     @staticmethod
     def _post(client: httpx.Client, target: WebhookTarget, body: bytes, headers: dict[str, str]) -> httpx.Response:

@@ -49,15 +49,21 @@ def verdicts(offer: dict[str, Any] | None, candidates: dict[str, dict[str, Any]]
         return {}
     requirement = StatutoryRequirement(
         contract=offer["contract"] if offer["contract"] in CONTRACTS else "titulaire_ou_contractuel",
-        versant=offer["versant"], categorie=offer["categorie"], cadre_emplois=offer["cadre"], grade=offer["grade"],
-    )  # fmt: skip
+        versant=offer["versant"],
+        categorie=offer["categorie"],
+        cadre_emplois=offer["cadre"],
+        grade=offer["grade"],
+    )
     result = {}
     for candidate_id, row in candidates.items():
         profile = StatutoryProfile(
             status="titulaire" if row["titulaire"] else "contractuel",
             diploma_level=diploma_level(row["education_level"]),
-            versant=row["versant"], categorie=row["categorie"], cadre_emplois=row["cadre"], grade=row["grade"],
-        )  # fmt: skip
+            versant=row["versant"],
+            categorie=row["categorie"],
+            cadre_emplois=row["cadre"],
+            grade=row["grade"],
+        )
         verdict = check_eligibility(profile, requirement)
         result[candidate_id] = Eligibility(eligible=verdict.eligible, route=verdict.route, reasons=verdict.reasons)
     return result
@@ -85,29 +91,53 @@ def explanations(
         occupation = latest.get(candidate_id)
         similar = explain.similar_hires(hires, held, candidate_id)
         result[candidate_id] = Explanation.model_validate(
-            {"skills_shared": shared, "skills_missing": missing, "candidate_occupation": occupation,
-             "offer_occupation": target, "career_route": routes.get(occupation["uri"]) if occupation else None,
-             "similar_hires_same_employer": similar["same_employer"],
-             "similar_hires_similar_employers": similar["similar_employers"], "model_version": model_version,
-             "score_factors": [{"fact": f, "value": v, "contribution": c} for f, v, c in factors.get(candidate_id, [])]}
-        )  # fmt: skip
+            {
+                "skills_shared": shared,
+                "skills_missing": missing,
+                "candidate_occupation": occupation,
+                "offer_occupation": target,
+                "career_route": routes.get(occupation["uri"]) if occupation else None,
+                "similar_hires_same_employer": similar["same_employer"],
+                "similar_hires_similar_employers": similar["similar_employers"],
+                "model_version": model_version,
+                "score_factors": [
+                    {"fact": f, "value": v, "contribution": c} for f, v, c in factors.get(candidate_id, [])
+                ],
+            }
+        )
     return result
 
 
 def log_served(
-    state: AppState, caller: Caller, endpoint: str, model_version: str, ranked: Sequence[tuple[str, float]],
-    offer_id: str | None = None, candidate_id: str | None = None, occupation_uri: str | None = None,
+    state: AppState,
+    caller: Caller,
+    endpoint: str,
+    model_version: str,
+    ranked: Sequence[tuple[str, float]],
+    offer_id: str | None = None,
+    candidate_id: str | None = None,
+    occupation_uri: str | None = None,
     parameters: str = "",
-) -> str:  # fmt: skip
+) -> str:
     """Every recommendation served is logged (AI Act traceability): who, when, about what, which model, result."""
     log_id = uuid.uuid4().hex
-    state.log_writer.submit({
-        "log_id": log_id, "served_at": datetime.now(UTC).isoformat(), "endpoint": endpoint,
-        "caller_key_id": caller.key_id, "caller_role": caller.role, "employer_id": caller.employer_id,
-        "offer_id": offer_id, "candidate_id": candidate_id, "occupation_uri": occupation_uri,
-        "model_version": model_version, "ranked_ids": [i for i, _ in ranked], "scores": [float(s) for _, s in ranked],
-        "parameters": parameters,
-    })  # fmt: skip
+    state.log_writer.submit(
+        {
+            "log_id": log_id,
+            "served_at": datetime.now(UTC).isoformat(),
+            "endpoint": endpoint,
+            "caller_key_id": caller.key_id,
+            "caller_role": caller.role,
+            "employer_id": caller.employer_id,
+            "offer_id": offer_id,
+            "candidate_id": candidate_id,
+            "occupation_uri": occupation_uri,
+            "model_version": model_version,
+            "ranked_ids": [i for i, _ in ranked],
+            "scores": [float(s) for _, s in ranked],
+            "parameters": parameters,
+        }
+    )
     return log_id
 
 
@@ -125,7 +155,7 @@ def rank_candidates(
     pending: PendingCaller | None = None,
 ) -> tuple[list[tuple[str, float]], dict[str, Eligibility]]:
     """The model's top candidates with their eligibility; with `eligible_only`, the statutory check filters too.
-    A `pending` caller's key is confirmed by the statutory-facts query before anything is returned."""  # fmt: skip
+    A `pending` caller's key is confirmed by the statutory-facts query before anything is returned."""
     ask = k * 3 if eligible_only else k
     known = state.snapshot()
     if known is None:  # no watcher (or Neo4j silent): requirement, revocation and revision read beside the top-k
@@ -159,7 +189,7 @@ def push_for_offer(state: AppState, model: Recommender, offer_id: str, employer_
         {"kind": kind, "offer_id": offer_id, "candidate_id": c, "score": s, "rank": i, "model_version": model.version}
         for kind in ("candidate_for_offer", "offer_for_candidate")
         for i, (c, s) in enumerate(ranked, start=1)
-    ]  # fmt: skip
+    ]
     queries.store_suggestions(state.driver, rows, state.database)
     stored = queries.suggestions(state.driver, offer_id=offer_id, database=state.database)
     for_employer = [s for s in stored if s["kind"] == "candidate_for_offer"]
@@ -176,10 +206,16 @@ def push_for_candidate(state: AppState, model: Recommender, candidate_id: str) -
     known = queries.offer_employers(state.driver, [o for o, _ in ranked], state.database)
     ranked = [(o, s) for o, s in ranked if o in known]
     rows = [
-        {"kind": "offer_for_candidate", "offer_id": o, "candidate_id": candidate_id, "score": s, "rank": i,
-         "model_version": model.version}
+        {
+            "kind": "offer_for_candidate",
+            "offer_id": o,
+            "candidate_id": candidate_id,
+            "score": s,
+            "rank": i,
+            "model_version": model.version,
+        }
         for i, (o, s) in enumerate(ranked, start=1)
-    ]  # fmt: skip
+    ]
     queries.store_suggestions(state.driver, rows, state.database)
     stored = queries.suggestions(
         state.driver, candidate_id=candidate_id, kind="offer_for_candidate", database=state.database

@@ -70,8 +70,11 @@ def load_ontology_and_employers(driver: Driver, employers: int) -> None:
         "WITH n, f UNWIND f.skills AS s MATCH (k:Skill {uri: s}) MERGE (n)-[:REQUIRES_SKILL {essential: true}]->(k)",
         fiches=fiches,
     )
-    moves = [[uris.rome_fiche(FICHES[i]), uris.rome_fiche(FICHES[(i + d) % len(FICHES)]), kind]
-             for i in range(len(FICHES)) for d, kind in ((1, "proche"), (3, "evolution"))]  # fmt: skip
+    moves = [
+        [uris.rome_fiche(FICHES[i]), uris.rome_fiche(FICHES[(i + d) % len(FICHES)]), kind]
+        for i in range(len(FICHES))
+        for d, kind in ((1, "proche"), (3, "evolution"))
+    ]
     driver.execute_query(
         "UNWIND $m AS m MATCH (a:RomeFiche {uri: m[0]}), (b:RomeFiche {uri: m[1]}) "
         "MERGE (a)-[:MOBILITY {kind: m[2]}]->(b)",
@@ -94,8 +97,16 @@ def load_candidates(driver: Driver, first: int, last: int, progress: Progress) -
         for i in range(lo, min(lo + BATCH, last)):
             f = rng.randrange(len(FICHES))
             skills = [*_fiche_skills(f)[:3], uris.skill(rng.choice(SKILLS))]
-            rows.append({"id": f"bench-c{i}", "fiche": uris.rome_fiche(FICHES[f]), "skills": skills,
-                         "titulaire": i % 3 != 0, "categorie": "ABC"[i % 3], "dep": f"{1 + i % 95:02d}"})  # fmt: skip
+            rows.append(
+                {
+                    "id": f"bench-c{i}",
+                    "fiche": uris.rome_fiche(FICHES[f]),
+                    "skills": skills,
+                    "titulaire": i % 3 != 0,
+                    "categorie": "ABC"[i % 3],
+                    "dep": f"{1 + i % 95:02d}",
+                }
+            )
         driver.execute_query(
             "UNWIND $rows AS r MATCH (f:RomeFiche {uri: r.fiche}), (d:Departement {code: r.dep}) "
             "CREATE (c:Candidate {candidate_id: r.id, titulaire: r.titulaire, versant: 'FPT', categorie: r.categorie, "
@@ -112,10 +123,18 @@ def load_offers_and_applications(driver: Driver, offers: int, employers: int, ca
     rows = []
     for j in range(offers):
         f = j % len(FICHES)
-        rows.append({"id": f"bench-o{j}", "employer": f"E{j % employers}", "fiche": uris.rome_fiche(FICHES[f]),
-                     "skills": _fiche_skills(f)[:4], "published": f"2025-{1 + j * 12 // offers:02d}-{1 + j % 28:02d}",
-                     "categorie": "ABC"[j % 3], "dep": f"{1 + j % 95:02d}",
-                     "applicants": [f"bench-c{rng.randrange(candidates)}" for _ in range(8)]})  # fmt: skip
+        rows.append(
+            {
+                "id": f"bench-o{j}",
+                "employer": f"E{j % employers}",
+                "fiche": uris.rome_fiche(FICHES[f]),
+                "skills": _fiche_skills(f)[:4],
+                "published": f"2025-{1 + j * 12 // offers:02d}-{1 + j % 28:02d}",
+                "categorie": "ABC"[j % 3],
+                "dep": f"{1 + j % 95:02d}",
+                "applicants": [f"bench-c{rng.randrange(candidates)}" for _ in range(8)],
+            }
+        )
     driver.execute_query(
         "UNWIND $rows AS r MATCH (e:Employer {employer_id: r.employer}), (f:RomeFiche {uri: r.fiche}), "
         "(d:Departement {code: r.dep}) "
@@ -241,10 +260,18 @@ def load_api(base: str, key: str, offer_ids: list[str], requests: int, clients: 
     elapsed = time.perf_counter() - started
     cpu = {name: (tree_cpu_seconds(pid) - cpu_before[name]) * 1000 / len(latencies) for name, pid in WATCHED.items()}
     p50, p99 = percentiles(latencies)
-    return {"p50": p50, "p99": p99, "rps": len(latencies) / elapsed, "n": len(latencies), "errors": len(errors),
-            "app_p50": percentiles(steps["app"])[0], "clients": clients, "cpu_ms": cpu,
-            "cores_ms": (os.cpu_count() or 1) * elapsed * 1000 / len(latencies),
-            "steps": {name: percentiles(ms)[0] for name, ms in steps.items()}}  # fmt: skip
+    return {
+        "p50": p50,
+        "p99": p99,
+        "rps": len(latencies) / elapsed,
+        "n": len(latencies),
+        "errors": len(errors),
+        "app_p50": percentiles(steps["app"])[0],
+        "clients": clients,
+        "cpu_ms": cpu,
+        "cores_ms": (os.cpu_count() or 1) * elapsed * 1000 / len(latencies),
+        "steps": {name: percentiles(ms)[0] for name, ms in steps.items()},
+    }
 
 
 def random_recommender(driver: Driver, dimension: int = 256) -> Any:
@@ -260,8 +287,10 @@ def random_recommender(driver: Driver, dimension: int = 256) -> Any:
         for side, label, key in (("candidate", "Candidate", "candidate_id"), ("offer", "Offer", "offer_id"))
     }
     generator = torch.Generator().manual_seed(0)
-    vectors = {side: torch.nn.functional.normalize(torch.randn(len(ids[side]), dimension, generator=generator), dim=1)
-               for side in ids}  # fmt: skip
+    vectors = {
+        side: torch.nn.functional.normalize(torch.randn(len(ids[side]), dimension, generator=generator), dim=1)
+        for side in ids
+    }
     stored = SimpleNamespace(version="random-embeddings", ids=ids, embeddings=vectors, career={}, reranking=None)
     return Recommender(stored)  # type: ignore[arg-type]
 
@@ -280,11 +309,26 @@ def serve_random_model(port: int) -> None:
 def start_server(
     env: dict[str, str], port: int, random_model: bool = False, workers: int = 1
 ) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host", "127.0.0.1",
-               "--port", str(port), "--log-level", "warning", "--no-access-log"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "api.app:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
     if workers > 1:  # as `vivier serve --workers` runs them (uvicorn's own multi-worker socket leaves Nagle on)
-        command = [sys.executable, "-c", f"from api.cli import serve_workers; serve_workers('127.0.0.1', {port}, "
-                   f"{workers}, 'warning')"]  # fmt: skip
+        command = [
+            sys.executable,
+            "-c",
+            f"from api.cli import serve_workers; serve_workers('127.0.0.1', {port}, {workers}, 'warning')",
+        ]
     if random_model:
         command = [sys.executable, str(Path(__file__).resolve()), "--serve-random-model", str(port)]
     server = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -313,8 +357,9 @@ def vector_index_query(driver: Driver) -> Callable[[str], object] | None:
         return driver.execute_query(
             "MATCH (o:Offer {offer_id: $id}) CALL db.index.vector.queryNodes($index, 10, o.embedding) "
             "YIELD node, score RETURN node.candidate_id AS id, score",
-            id=offer_id, index=name,
-        ).records  # fmt: skip
+            id=offer_id,
+            index=name,
+        ).records
 
     return query
 
@@ -367,16 +412,34 @@ def report(scale: int, results: dict[str, Any]) -> None:
     # re-ranker can be several times slower than on one thread (oversubscribed cores), which would flatter the API.
     raw = min(results["raw matrix top-10 (in process)"]["p50"], results["raw matrix top-10, 1 BLAS thread"]["p50"])
     table = Table(title=f"Top-10 candidates for an offer — {scale:,} candidates (model {results['_version']})")
-    for column in ("path", "clients", "requests", "p50 ms", "p99 ms", "in-app p50 ms", "req/s", "p50 / raw p50",
-                   "errors"):  # fmt: skip
+    for column in (
+        "path",
+        "clients",
+        "requests",
+        "p50 ms",
+        "p99 ms",
+        "in-app p50 ms",
+        "req/s",
+        "p50 / raw p50",
+        "errors",
+    ):
         table.add_column(column, justify="right" if column != "path" else "left")
     for name, r in results.items():
         if name.startswith("_"):
             continue
         rate = f"{r['rps']:.0f}" if "rps" in r else ""
         app = f"{r['app_p50']:.2f}" if "app_p50" in r else ""
-        table.add_row(name, str(r.get("clients", "")), str(r.get("n", "")), f"{r['p50']:.2f}", f"{r['p99']:.2f}",
-                      app, rate, f"{r['p50'] / raw:.1f}×", str(r.get("errors", "")))  # fmt: skip
+        table.add_row(
+            name,
+            str(r.get("clients", "")),
+            str(r.get("n", "")),
+            f"{r['p50']:.2f}",
+            f"{r['p99']:.2f}",
+            app,
+            rate,
+            f"{r['p50'] / raw:.1f}×",
+            str(r.get("errors", "")),
+        )
     console.print(table)
     names = sorted({n for r in results.values() if isinstance(r, dict) for n in r.get("steps", {})} - {"app", "other"})
     steps = Table(title="Where the time goes in the app: p50 ms of each step (Server-Timing)")
@@ -389,22 +452,30 @@ def report(scale: int, results: dict[str, Any]) -> None:
     for name, r in results.items():
         if isinstance(r, dict) and "cpu_ms" in r:
             spent = ", ".join(f"{who} {ms:.1f}" for who, ms in r["cpu_ms"].items())
-            console.print(f"CPU ms per request, {name}: {spent}; total {sum(r['cpu_ms'].values()):.1f} of the "
-                          f"{r['cores_ms']:.1f} the {os.cpu_count()} cores gave per request")  # fmt: skip
+            console.print(
+                f"CPU ms per request, {name}: {spent}; total {sum(r['cpu_ms'].values()):.1f} of the "
+                f"{r['cores_ms']:.1f} the {os.cpu_count()} cores gave per request"
+            )
     one, four = results["API top-10, no explanation, 1 client"], results["API top-10, no explanation"]
     served = results["raw matrix top-10, 1 BLAS thread"]["p50"]
     for r in (one, four):
-        console.print(f"target p99 ≤ 50 ms with {r['clients']} client(s): "
-                      f"{'met' if r['p99'] <= 50 else 'NOT met'} ({r['p99']:.1f} ms)")  # fmt: skip
+        console.print(
+            f"target p99 ≤ 50 ms with {r['clients']} client(s): "
+            f"{'met' if r['p99'] <= 50 else 'NOT met'} ({r['p99']:.1f} ms)"
+        )
     # Overhead is read without queueing: one client's p50 against the ranking alone, as the server runs it (one
     # BLAS thread) and at its fastest.
-    console.print(f"API p50 with 1 client / raw ranking p50: {one['p50'] / served:.2f}× (1 BLAS thread), "
-                  f"{one['p50'] / raw:.2f}× (the faster raw figure)")  # fmt: skip
+    console.print(
+        f"API p50 with 1 client / raw ranking p50: {one['p50'] / served:.2f}× (1 BLAS thread), "
+        f"{one['p50'] / raw:.2f}× (the faster raw figure)"
+    )
     # The overhead proper: what the API adds to the query (HTTP, access, facts, logging), against the query itself.
     for label, base in (("1 BLAS thread", served), ("the faster raw figure", raw)):
         added = one["p50"] - base
-        console.print(f"API overhead (1-client p50 − raw p50), {label}: {added:.2f} ms = {added / base:.2f}× the raw "
-                      f"query (target ≤ 2×: {'met' if added <= 2 * base else 'NOT met'})")  # fmt: skip
+        console.print(
+            f"API overhead (1-client p50 − raw p50), {label}: {added:.2f} ms = {added / base:.2f}× the raw "
+            f"query (target ≤ 2×: {'met' if added <= 2 * base else 'NOT met'})"
+        )
 
 
 def main() -> None:
@@ -454,9 +525,15 @@ def main() -> None:
                 loaded = scale
                 if not offer_ids:
                     offer_ids = load_offers_and_applications(driver, args.offers, args.employers, scale)
-                config = TrainConfig(hidden=32, out=64,  # 64: the dimension of the vector indexes
-                                     epochs=args.epochs, eval_every=5, random_negatives=16,
-                                     eligible_negatives=8, hard_negatives=4)  # fmt: skip
+                config = TrainConfig(
+                    hidden=32,
+                    out=64,  # 64: the dimension of the vector indexes
+                    epochs=args.epochs,
+                    eval_every=5,
+                    random_negatives=16,
+                    eligible_negatives=8,
+                    hard_negatives=4,
+                )
                 if not args.random_model:
                     with console.status(f"Training the GNN on {scale:,} candidates ({args.epochs} epochs)…"):
                         train_model(driver, config, CareerConfig(hidden=16, out=16, epochs=args.epochs), progress=False)

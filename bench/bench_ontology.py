@@ -99,14 +99,19 @@ def main() -> None:
         "full load (MERGE, UNWIND)", f"{load_s:.1f}", f"CREATE baseline {base_s:.1f} s", f"{load_s / base_s:.2f}×"
     )
     table.add_row("  of which RDF → rows (Python)", f"{rows_s:.1f}", "", "")
-    table.add_row("  writes only (MERGE)", f"{load_s - rows_s:.1f}", f"CREATE baseline {base_s:.1f} s",
-                  f"{(load_s - rows_s) / base_s:.2f}×")  # fmt: skip
+    table.add_row(
+        "  writes only (MERGE)",
+        f"{load_s - rows_s:.1f}",
+        f"CREATE baseline {base_s:.1f} s",
+        f"{(load_s - rows_s) / base_s:.2f}×",
+    )
     table.add_row("full load vs target", f"{load_s:.1f}", "target 60 s", f"{load_s / 60:.2f}")
     reload_label = f"reload (identical counts: {counts_equal})"
     table.add_row(reload_label, f"{reload_s:.1f}", f"first load {load_s:.1f} s", f"{reload_s / load_s:.2f}×")
     table.add_row(f"SHACL whole graph (conforms: {full_report.conforms})", f"{full_s:.1f}", "", "")
-    table.add_row("SHACL focused on one concept", f"{focused_s:.2f}", f"whole graph {full_s:.1f} s",
-                  f"{focused_s / full_s:.4f}×")  # fmt: skip
+    table.add_row(
+        "SHACL focused on one concept", f"{focused_s:.2f}", f"whole graph {full_s:.1f} s", f"{focused_s / full_s:.4f}×"
+    )
     table.add_row("one curation change end to end", f"{change_s:.2f}", "", "")
     console.print(table)
 

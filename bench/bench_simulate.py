@@ -34,9 +34,19 @@ def child(scale: str, out: Path) -> None:
     seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     disk_mb = sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 2**20
-    print(json.dumps({"scale": scale, "candidates": summary.candidates, "offers": summary.offers,
-                      "applications": summary.applications, "seconds": seconds, "peak_mb": peak_mb,
-                      "disk_mb": disk_mb}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "scale": scale,
+                "candidates": summary.candidates,
+                "offers": summary.offers,
+                "applications": summary.applications,
+                "seconds": seconds,
+                "peak_mb": peak_mb,
+                "disk_mb": disk_mb,
+            }
+        )
+    )
 
 
 def measure(scale: str, workdir: Path) -> dict:
@@ -64,8 +74,16 @@ def main(scales: list[str]) -> None:
         table.add_column(column, justify="right")
     for r in results:
         ratio = (r["seconds"] / r["candidates"]) / per_candidate
-        table.add_row(r["scale"], f"{r['candidates']:,}", f"{r['offers']:,}", f"{r['applications']:,}",
-                      f"{r['seconds']:.1f}", f"{r['peak_mb']:.0f}", f"{r['disk_mb']:.0f}", f"{ratio:.2f}")  # fmt: skip
+        table.add_row(
+            r["scale"],
+            f"{r['candidates']:,}",
+            f"{r['offers']:,}",
+            f"{r['applications']:,}",
+            f"{r['seconds']:.1f}",
+            f"{r['peak_mb']:.0f}",
+            f"{r['disk_mb']:.0f}",
+            f"{ratio:.2f}",
+        )
     console.print(table)
     big, prev = results[-1], results[-2]
     if big["candidates"] < LARGE:

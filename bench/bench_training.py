@@ -38,8 +38,15 @@ from gnn.train import TrainConfig
 SCALES = {"demo": (5_000, 500, 150, 40), "large": (1_000_000, 100_000, 10_000, 100)}
 ONTOLOGY = {"occupation": 16_000, "skill": 14_000, "grade": 1_500, "departement": 101}
 WIDE = TrainConfig().wide  # shared text and location columns the real model appends to both sides' embeddings
-WIDTHS = {"candidate": TEXT_DIM + 30 + WIDE, "offer": TEXT_DIM + 25 + WIDE, "employer": 8, "occupation": TEXT_DIM + 5,
-          "skill": TEXT_DIM + 6, "grade": TEXT_DIM + 12, "departement": 103}  # fmt: skip
+WIDTHS = {
+    "candidate": TEXT_DIM + 30 + WIDE,
+    "offer": TEXT_DIM + 25 + WIDE,
+    "employer": 8,
+    "occupation": TEXT_DIM + 5,
+    "skill": TEXT_DIM + 6,
+    "grade": TEXT_DIM + 12,
+    "departement": 103,
+}
 DEGREES = {  # edge type → (edges per source node, destination type)
     ("candidate", "has_skill", "skill"): 12,
     ("offer", "requires_skill", "skill"): 8,
@@ -61,9 +68,9 @@ DEGREES = {  # edge type → (edges per source node, destination type)
 }
 
 
-def synthetic_graph(candidates: int, offers: int, employers: int, per_offer: int, seed: int = 0) -> tuple[
-    dict[str, torch.Tensor], dict[tuple[str, str, str], torch.Tensor]
-]:  # fmt: skip
+def synthetic_graph(
+    candidates: int, offers: int, employers: int, per_offer: int, seed: int = 0
+) -> tuple[dict[str, torch.Tensor], dict[tuple[str, str, str], torch.Tensor]]:
     generator = torch.Generator().manual_seed(seed)
     counts = {"candidate": candidates, "offer": offers, "employer": employers, **ONTOLOGY}
     x = {t: torch.randn(n, WIDTHS[t], generator=generator) for t, n in counts.items()}
@@ -75,10 +82,12 @@ def synthetic_graph(candidates: int, offers: int, employers: int, per_offer: int
             dim=1
         )
         graph[edge_type], graph[reverse(edge_type)] = edge_index, edge_index.flip(0)
-    applications = torch.stack([
-        torch.randint(candidates, (offers * per_offer,), generator=generator),
-        torch.arange(offers).repeat_interleave(per_offer),
-    ]).unique(dim=1)  # fmt: skip
+    applications = torch.stack(
+        [
+            torch.randint(candidates, (offers * per_offer,), generator=generator),
+            torch.arange(offers).repeat_interleave(per_offer),
+        ]
+    ).unique(dim=1)
     selected = torch.rand(applications.shape[1], generator=generator) < 0.1
     for edge_type, keep in ((SELECTED_EDGE, selected), (APPLIED_EDGE, ~selected)):
         graph[edge_type], graph[reverse(edge_type)] = applications[:, keep], applications[:, keep].flip(0)
@@ -90,14 +99,28 @@ def synthetic_graph(candidates: int, offers: int, employers: int, per_offer: int
 
 
 def measure(
-    candidates: int, offers: int, employers: int, per_offer: int, layers: int, hidden: int, epochs: int,
+    candidates: int,
+    offers: int,
+    employers: int,
+    per_offer: int,
+    layers: int,
+    hidden: int,
+    epochs: int,
     checkpoint: int,
-) -> dict[str, float]:  # fmt: skip
+) -> dict[str, float]:
     torch.set_num_threads(1)
     x, graph = synthetic_graph(candidates, offers, employers, per_offer)
     config = TrainConfig()
-    model = LinkGNN({t: v.shape[1] for t, v in x.items()}, list(graph), hidden=hidden, out=config.out, layers=layers,
-                    dropout=config.dropout, wide=config.wide, checkpoint=bool(checkpoint))  # fmt: skip
+    model = LinkGNN(
+        {t: v.shape[1] for t, v in x.items()},
+        list(graph),
+        hidden=hidden,
+        out=config.out,
+        layers=layers,
+        dropout=config.dropout,
+        wide=config.wide,
+        checkpoint=bool(checkpoint),
+    )
     optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
     positives = graph[SELECTED_EDGE][:, :20_000]  # TrainConfig.max_pairs: supervised pairs per epoch
     times = []

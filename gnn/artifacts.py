@@ -114,10 +114,14 @@ def load(version: str) -> Artifacts:
     config = json.loads((path / "config.json").read_text())
     relations = [tuple(et) for et in config["relations"]]
     model = LinkGNN(
-        {t: int(d) for t, d in config["in_dims"].items()}, relations,
-        hidden=config["train"]["hidden"], out=config["train"]["out"], layers=config["train"]["layers"],
-        dropout=config["train"]["dropout"], wide=config["train"].get("wide", 0),
-    )  # fmt: skip
+        {t: int(d) for t, d in config["in_dims"].items()},
+        relations,
+        hidden=config["train"]["hidden"],
+        out=config["train"]["out"],
+        layers=config["train"]["layers"],
+        dropout=config["train"]["dropout"],
+        wide=config["train"].get("wide", 0),
+    )
     model.load_state_dict(torch.load(path / "model.pt"))
     model.eval()
     stored = torch.load(path / "embeddings.pt")
@@ -168,9 +172,13 @@ def register(driver: Driver, model_version: ModelVersion, dimension: int) -> Non
         "MERGE (m:ModelVersion {version: $version}) "
         "SET m.created_at = datetime(), m.data_hash = $hash, m.path = $path, m.embedding_dim = $dim, "
         "m.metrics = $metrics",
-        version=model_version.version, hash=model_version.data_hash, path=str(model_version.path),
-        dim=dimension, metrics=json.dumps(model_version.metrics, default=str), database_=database(),
-    )  # fmt: skip
+        version=model_version.version,
+        hash=model_version.data_hash,
+        path=str(model_version.path),
+        dim=dimension,
+        metrics=json.dumps(model_version.metrics, default=str),
+        database_=database(),
+    )
 
 
 def write_embeddings(driver: Driver, label: str, vectors: torch.Tensor, version: str) -> None:
@@ -180,5 +188,7 @@ def write_embeddings(driver: Driver, label: str, vectors: torch.Tensor, version:
         driver.execute_query(
             f"UNWIND $rows AS row MATCH (n:{label} {{gid: row.gid}}) "
             "SET n.embedding = row.embedding, n.embedding_version = $version",
-            rows=rows[lo : lo + WRITE_BATCH], version=version, database_=database(),
-        )  # fmt: skip
+            rows=rows[lo : lo + WRITE_BATCH],
+            version=version,
+            database_=database(),
+        )

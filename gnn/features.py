@@ -82,8 +82,10 @@ def _nlp() -> Any:
     import spacy
 
     # Only the tokenizer and the static vectors are needed for doc.vector: every trained component is excluded.
-    return spacy.load("fr_core_news_md", exclude=["tok2vec", "morphologizer", "parser", "attribute_ruler",
-                                                 "lemmatizer", "ner", "senter"])  # fmt: skip
+    return spacy.load(
+        "fr_core_news_md",
+        exclude=["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "ner", "senter"],
+    )
 
 
 def text_vectors(texts: list[str]) -> np.ndarray:

@@ -71,9 +71,17 @@ def train_model(
     }
     ids = {t: [str(v) for v in export.ids[t]] for t in ("candidate", "offer")}
     path = artifacts.save(
-        version, stored_config, export.feature_spec, result.model, states[:-1], final, ids, career, metrics,
+        version,
+        stored_config,
+        export.feature_spec,
+        result.model,
+        states[:-1],
+        final,
+        ids,
+        career,
+        metrics,
         reranking,
-    )  # fmt: skip
+    )
     model_version = ModelVersion(version, path, stored_config["data_hash"], metrics)  # type: ignore[arg-type]
     artifacts.write_embeddings(driver, "Candidate", final["candidate"], version)
     artifacts.write_embeddings(driver, "Offer", final["offer"], version)

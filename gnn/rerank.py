@@ -121,8 +121,12 @@ def _career_graph(export: GraphExport) -> sparse.csr_matrix:
     mobility = data["occupation", "mobility", "occupation"].edge_index.numpy()
     match = data["occupation", "match", "occupation"].edge_index.numpy()
     # Careers move between RMFP emplois-référence and ROME fiches; ESCO matches would add shortcuts no career takes.
-    career = np.array([bool({"EmploiReference", "RomeFiche"} & set(labels or ())) for labels in
-                       export.attributes["occupation"]["labels"]])  # fmt: skip
+    career = np.array(
+        [
+            bool({"EmploiReference", "RomeFiche"} & set(labels or ()))
+            for labels in export.attributes["occupation"]["labels"]
+        ]
+    )
     match = match[:, career[match[0]] & career[match[1]]]
     families = export.attributes["occupation"].get("family", np.full(n_occ, None, dtype=object))
     names = sorted({f for f in families if f is not None})
@@ -169,8 +173,10 @@ class History:
         size = max(int(candidates.max(initial=-1)) + 1, 1)
         if published > cache["latest"]:
             if cache.get("totals_size", 0) < size:
-                cache["totals"] = (np.bincount(self.candidate, minlength=size),
-                                   np.bincount(self.candidate[self.positive], minlength=size))  # fmt: skip
+                cache["totals"] = (
+                    np.bincount(self.candidate, minlength=size),
+                    np.bincount(self.candidate[self.positive], minlength=size),
+                )
                 cache["totals_size"] = size
             applied, selected = (total[candidates] for total in cache["totals"])
         else:
@@ -198,10 +204,12 @@ class OfferFacts:
 
 def offer_facts(facts: PairFacts, offer: int) -> OfferFacts:
     return OfferFacts(
-        skills=facts.offer_skills[offer].indices, occupations=facts.offer_occupations[offer],
-        departement=int(facts.offer_departement[offer]), employer=int(facts.offer_employer[offer]),
+        skills=facts.offer_skills[offer].indices,
+        occupations=facts.offer_occupations[offer],
+        departement=int(facts.offer_departement[offer]),
+        employer=int(facts.offer_employer[offer]),
         published=float(facts.offer_published[offer]),
-    )  # fmt: skip
+    )
 
 
 def pair_features(
@@ -454,11 +462,12 @@ def facts_of_new_offer(
         skills = np.unique(facts.occupation_skills.tocsr()[occupations].indices)
     departement, employer = gids("located_in", "departement"), gids("posted_by", "employer")
     return OfferFacts(
-        skills=skills, occupations=occupations,
+        skills=skills,
+        occupations=occupations,
         departement=int(departement[0]) if len(departement) else -1,
         employer=int(employer[0]) if len(employer) else -1,
         published=epoch_days(props.get("published_at")),
-    )  # fmt: skip
+    )
 
 
 def add_candidate(

@@ -303,8 +303,11 @@ class Recommender:
         vector = self.embed(driver, node_type, value)
         driver.execute_query(
             f"MATCH (n:{label} {{{key}: $value}}) SET n.embedding = $embedding, n.embedding_version = $version",
-            value=value, embedding=vector.tolist(), version=self.version, database_=database(),
-        )  # fmt: skip
+            value=value,
+            embedding=vector.tolist(),
+            version=self.version,
+            database_=database(),
+        )
         return vector
 
     # --- lookups -------------------------------------------------------------------------------------------

@@ -129,10 +129,15 @@ def build_model(export: GraphExport, config: TrainConfig, layers: int | None = N
     if checkpoint is None:
         checkpoint = sum(export.data[t].num_nodes for t in export.data.node_types) > CHECKPOINT_NODES
     return LinkGNN(
-        in_dims, edge_types(export), hidden=config.hidden, out=config.out,
-        layers=config.layers if layers is None else layers, dropout=config.dropout, wide=config.wide,
+        in_dims,
+        edge_types(export),
+        hidden=config.hidden,
+        out=config.out,
+        layers=config.layers if layers is None else layers,
+        dropout=config.dropout,
+        wide=config.wide,
         checkpoint=checkpoint,
-    )  # fmt: skip
+    )
 
 
 class NegativeSampler:

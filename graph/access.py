@@ -55,8 +55,9 @@ def create_api_key(
     if employer_id:
         found = driver.execute_query(
             "MATCH (e:Employer {employer_id: $employer_id}) RETURN count(e) AS n",
-            employer_id=employer_id, database_=database,
-        ).records[0]["n"]  # fmt: skip
+            employer_id=employer_id,
+            database_=database,
+        ).records[0]["n"]
         if not found:
             raise AccessError(f"employer {employer_id!r} is not in the graph; load it first")
     key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
@@ -65,8 +66,13 @@ def create_api_key(
         "created_at: datetime(), revoked: false}) "
         "WITH k OPTIONAL MATCH (e:Employer {employer_id: $employer_id}) "
         "FOREACH (_ IN CASE WHEN e IS NULL THEN [] ELSE [1] END | MERGE (k)-[:OWNED_BY]->(e))",
-        key_id=key_id, digest=_hash(secret), role=role, label=label, employer_id=employer_id, database_=database,
-    )  # fmt: skip
+        key_id=key_id,
+        digest=_hash(secret),
+        role=role,
+        label=label,
+        employer_id=employer_id,
+        database_=database,
+    )
     caller = Caller(key_id=key_id, role=role, employer_id=employer_id, label=label)
     return caller, f"{KEY_PREFIX}_{key_id}_{secret}"
 
@@ -81,8 +87,9 @@ def authenticate(driver: Driver, key: str, database: str | None = None) -> Calle
         "MATCH (k:ApiKey {key_id: $key_id}) WHERE NOT coalesce(k.revoked, false) "
         "OPTIONAL MATCH (k)-[:OWNED_BY]->(e:Employer) "
         "RETURN k.secret_sha256 AS digest, k.role AS role, k.label AS label, e.employer_id AS employer_id",
-        key_id=key_id, database_=database,
-    )  # fmt: skip
+        key_id=key_id,
+        database_=database,
+    )
     if not records or not hmac.compare_digest(records[0]["digest"], _hash(secret)):
         return None
     row = records[0]
@@ -92,8 +99,10 @@ def authenticate(driver: Driver, key: str, database: str | None = None) -> Calle
 def revoke_api_key(driver: Driver, key_id: str, database: str | None = None) -> bool:
     records, _, _ = driver.execute_query(
         "MATCH (k:ApiKey {key_id: $key_id}) SET k.revoked = true, k.revoked_at = $now RETURN count(k) AS n",
-        key_id=key_id, now=datetime.now(UTC).isoformat(), database_=database,
-    )  # fmt: skip
+        key_id=key_id,
+        now=datetime.now(UTC).isoformat(),
+        database_=database,
+    )
     return bool(records[0]["n"])
 
 

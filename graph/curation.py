@@ -87,10 +87,16 @@ def write_audit_node(driver: Driver, applied: AppliedChange, actor: str, databas
     driver.execute_query(
         "MERGE (a:AuditEntry {audit_id: $id}) SET a.actor = $actor, a.at = datetime($at), a.op = $op, "
         "a.change = $change, a.before = $before, a.after = $after, a.concepts = $concepts",
-        id=applied.audit_id, actor=actor, at=applied.at, op=applied.change.op,
-        change=json.dumps(record["change"], ensure_ascii=False), before=json.dumps(applied.before, ensure_ascii=False),
-        after=json.dumps(applied.after, ensure_ascii=False), concepts=sorted(applied.before), database_=database,
-    )  # fmt: skip
+        id=applied.audit_id,
+        actor=actor,
+        at=applied.at,
+        op=applied.change.op,
+        change=json.dumps(record["change"], ensure_ascii=False),
+        before=json.dumps(applied.before, ensure_ascii=False),
+        after=json.dumps(applied.after, ensure_ascii=False),
+        concepts=sorted(applied.before),
+        database_=database,
+    )
 
 
 def redirect_instance_links(driver: Driver, source: str, target: str, database: str | None = None) -> int:
@@ -99,8 +105,10 @@ def redirect_instance_links(driver: Driver, source: str, target: str, database: 
         f"MATCH (old:{CONCEPT} {{uri: $source}}), (new:{CONCEPT} {{uri: $target}}) "
         f"MATCH (x)-[r]->(old) WHERE NOT x:{CONCEPT} "
         "CALL apoc.refactor.to(r, new) YIELD output RETURN count(output) AS moved",
-        source=source, target=target, database_=database,
-    )  # fmt: skip
+        source=source,
+        target=target,
+        database_=database,
+    )
     return int(records[0]["moved"]) if records else 0
 
 
@@ -118,8 +126,11 @@ def search_concepts(driver: Driver, text: str, limit: int = 20, database: str | 
         "RETURN n.uri AS uri, n.label AS label, n.code AS code, [l IN labels(n) WHERE l <> $concept] AS kinds, "
         "coalesce(n.deprecated, false) AS deprecated, rank "
         "ORDER BY rank, coalesce(n.deprecated, false), size(n.label), n.label LIMIT $limit",
-        q=folded, concept=CONCEPT, limit=limit, database_=database,
-    )  # fmt: skip
+        q=folded,
+        concept=CONCEPT,
+        limit=limit,
+        database_=database,
+    )
     return [dict(r) for r in records]
 
 
@@ -132,13 +143,21 @@ def concept_with_neighbours(driver: Driver, uri: str, limit: int = 200, database
         f"CALL (n) {{ MATCH (n)<-[r]-(m:{CONCEPT}) WHERE type(r) IN $types "
         "  RETURN collect({type: type(r), uri: m.uri, label: m.label, props: properties(r)})[..$limit] AS incoming } "
         "RETURN properties(n) AS properties, labels(n) AS labels, outgoing, incoming",
-        uri=uri, types=ONTOLOGY_RELATIONSHIPS, limit=limit, database_=database,
-    )  # fmt: skip
+        uri=uri,
+        types=ONTOLOGY_RELATIONSHIPS,
+        limit=limit,
+        database_=database,
+    )
     if not records:
         raise KeyError(f"no concept {uri} in Neo4j")
     record = records[0]
-    return {"uri": uri, "labels": record["labels"], "properties": record["properties"],
-            "outgoing": record["outgoing"], "incoming": record["incoming"]}  # fmt: skip
+    return {
+        "uri": uri,
+        "labels": record["labels"],
+        "properties": record["properties"],
+        "outgoing": record["outgoing"],
+        "incoming": record["incoming"],
+    }
 
 
 def resolve_uri(driver: Driver, uri: str, database: str | None = None) -> str:
@@ -146,8 +165,9 @@ def resolve_uri(driver: Driver, uri: str, database: str | None = None) -> str:
     records, _, _ = driver.execute_query(
         f"MATCH (n:{CONCEPT} {{uri: $uri}}) OPTIONAL MATCH p = (n)-[:{REPLACED_BY}*1..10]->(m) "
         "WITH n, m, p ORDER BY length(p) DESC RETURN coalesce(m.uri, n.uri) AS uri LIMIT 1",
-        uri=uri, database_=database,
-    )  # fmt: skip
+        uri=uri,
+        database_=database,
+    )
     if not records:
         raise KeyError(f"no concept {uri} in Neo4j")
     return str(records[0]["uri"])
@@ -157,8 +177,9 @@ def audit_log(driver: Driver, limit: int = 50, database: str | None = None) -> l
     records, _, _ = driver.execute_query(
         "MATCH (a:AuditEntry) RETURN a.audit_id AS audit_id, a.actor AS actor, toString(a.at) AS at, a.op AS op, "
         "a.change AS change ORDER BY a.at DESC LIMIT $limit",
-        limit=limit, database_=database,
-    )  # fmt: skip
+        limit=limit,
+        database_=database,
+    )
     return [dict(r) for r in records]
 
 
@@ -172,17 +193,24 @@ def import_graph(driver: Driver, graph: Graph, database: str | None = None) -> L
 
 # --- releases -----------------------------------------------------------------------------------------------
 def release(
-    driver: Driver, version: str, note: str = "", repository: OntologyRepository | None = None,
+    driver: Driver,
+    version: str,
+    note: str = "",
+    repository: OntologyRepository | None = None,
     database: str | None = None,
-) -> str:  # fmt: skip
+) -> str:
     """Freeze the current ontology as a versioned Turtle file and an `:OntologyRelease` node."""
     repository = repository or default_repository()
     path = repository.release(version)
     driver.execute_query(
         "MERGE (r:OntologyRelease {version: $version}) SET r.released_at = datetime(), r.note = $note, "
         "r.file = $file, r.triples = $triples",
-        version=version, note=note, file=str(path), triples=len(repository.graph()), database_=database,
-    )  # fmt: skip
+        version=version,
+        note=note,
+        file=str(path),
+        triples=len(repository.graph()),
+        database_=database,
+    )
     return str(path)
 
 
@@ -215,5 +243,10 @@ def build_and_load(
         summary = LoadSummary(False, 0.0, ontology_counts(driver, database) if counts else {})
     else:
         summary = load_ontology(driver, repository.graph(), database, mark_file=repository.current_file)
-    return {"built": built is not None, "build": built, "loaded": summary.loaded, "load_seconds": summary.seconds,
-            "counts": summary.counts}  # fmt: skip
+    return {
+        "built": built is not None,
+        "build": built,
+        "loaded": summary.loaded,
+        "load_seconds": summary.seconds,
+        "counts": summary.counts,
+    }

@@ -35,8 +35,9 @@ def offer_skills(driver: Driver, offer_id: str, database: str | None = None) -> 
         "  WITH occ ORDER BY oo.rank LIMIT 1 MATCH (occ)-[r:REQUIRES_SKILL]->(s:Skill) "
         "  RETURN s.uri AS uri, s.label AS label, coalesce(r.essential, false) AS essential } "
         "RETURN uri, label, max(essential) AS essential ORDER BY essential DESC, label",
-        offer_id=offer_id, database_=database,
-    )  # fmt: skip
+        offer_id=offer_id,
+        database_=database,
+    )
     return [dict(r) for r in records]
 
 
@@ -44,8 +45,9 @@ def candidate_skill_sets(driver: Driver, candidate_ids: Sequence[str], database:
     records, _, _ = driver.execute_query(
         "UNWIND $ids AS id MATCH (c:Candidate {candidate_id: id}) OPTIONAL MATCH (c)-[:HAS_SKILL]->(s:Skill) "
         "RETURN id, collect(s.uri) AS skills",
-        ids=list(candidate_ids), database_=database,
-    )  # fmt: skip
+        ids=list(candidate_ids),
+        database_=database,
+    )
     return {r["id"]: set(r["skills"]) for r in records}
 
 
@@ -62,8 +64,9 @@ def latest_occupations(driver: Driver, candidate_ids: Sequence[str], database: s
         "UNWIND $ids AS id MATCH (c:Candidate {candidate_id: id})-[h:HELD]->(occ) "
         "WITH id, occ, h ORDER BY coalesce(h.order, 0), h.start DESC "
         "WITH id, head(collect({uri: occ.uri, label: occ.label})) AS latest RETURN id, latest",
-        ids=list(candidate_ids), database_=database,
-    )  # fmt: skip
+        ids=list(candidate_ids),
+        database_=database,
+    )
     return {r["id"]: r["latest"] for r in records}
 
 
@@ -71,15 +74,20 @@ def offer_occupation(driver: Driver, offer_id: str, database: str | None = None)
     records, _, _ = driver.execute_query(
         "MATCH (o:Offer {offer_id: $offer_id})-[r:OF_OCCUPATION]->(occ) "
         "RETURN occ.uri AS uri, occ.label AS label ORDER BY r.rank LIMIT 1",
-        offer_id=offer_id, database_=database,
-    )  # fmt: skip
+        offer_id=offer_id,
+        database_=database,
+    )
     return dict(records[0]) if records else None
 
 
 def career_paths(
-    driver: Driver, from_uri: str, to_uri: str, k: int = 3, held_skills: set[str] | None = None,
+    driver: Driver,
+    from_uri: str,
+    to_uri: str,
+    k: int = 3,
+    held_skills: set[str] | None = None,
     database: str | None = None,
-) -> list[Row]:  # fmt: skip
+) -> list[Row]:
     """The k most plausible routes between two occupations through real ROME transitions.
 
     Plausibility: fewer steps first, then fewer 'evolution' transitions than 'proche' (close) ones. Each step lists
@@ -96,8 +104,11 @@ def career_paths(
         "WITH fiches, kinds, size(kinds) AS steps, size([x IN kinds WHERE x = 'evolution']) AS evolutions "
         "ORDER BY steps, evolutions LIMIT $k "
         "RETURN [f IN fiches | {uri: f.uri, code: f.code, label: f.label}] AS fiches, kinds",
-        from_uri=from_uri, to_uri=to_uri, k=k, database_=database,
-    )  # fmt: skip
+        from_uri=from_uri,
+        to_uri=to_uri,
+        k=k,
+        database_=database,
+    )
     pairs = {(r["fiches"][i]["uri"], r["fiches"][i + 1]["uri"]) for r in records for i in range(len(r["kinds"]))}
     new_skills = _skills_to_acquire(driver, sorted(pairs), held_skills or set(), database)
     return [_route(r["fiches"], r["kinds"], new_skills) for r in records]
@@ -109,8 +120,9 @@ def routes_to(driver: Driver, from_uris: Sequence[str], to_uri: str, database: s
         return {}
     records, _, _ = driver.execute_query(
         "MATCH (occ:Concept {uri: $to_uri}) " + _FICHES_OF + "WITH collect(DISTINCT fiche) AS targets "
-        "UNWIND $from_uris AS from_uri MATCH (occ:Concept {uri: from_uri}) " + _FICHES_OF +
-        "WITH from_uri, targets, collect(DISTINCT fiche) AS sources "
+        "UNWIND $from_uris AS from_uri MATCH (occ:Concept {uri: from_uri}) "
+        + _FICHES_OF
+        + "WITH from_uri, targets, collect(DISTINCT fiche) AS sources "
         "UNWIND sources AS a UNWIND targets AS b "
         "CALL (a, b) { WITH a, b WHERE a = b RETURN [a] AS fiches, [] AS kinds "
         f"  UNION MATCH p = SHORTEST 1 (a)-[:MOBILITY]->{{1,{MAX_ROUTE_STEPS}}}(b) WHERE a <> b "
@@ -118,8 +130,10 @@ def routes_to(driver: Driver, from_uris: Sequence[str], to_uri: str, database: s
         "WITH from_uri, fiches, kinds ORDER BY size(kinds), size([x IN kinds WHERE x = 'evolution']) "
         "WITH from_uri, head(collect({fiches: [f IN fiches | {uri: f.uri, code: f.code, label: f.label}], "
         "  kinds: kinds})) AS best RETURN from_uri, best",
-        from_uris=list(from_uris), to_uri=to_uri, database_=database,
-    )  # fmt: skip
+        from_uris=list(from_uris),
+        to_uri=to_uri,
+        database_=database,
+    )
     best = {r["from_uri"]: r["best"] for r in records}
     pairs = {(b["fiches"][i]["uri"], b["fiches"][i + 1]["uri"]) for b in best.values() for i in range(len(b["kinds"]))}
     new_skills = _skills_to_acquire(driver, sorted(pairs), set(), database)
@@ -128,10 +142,14 @@ def routes_to(driver: Driver, from_uris: Sequence[str], to_uri: str, database: s
 
 def _route(fiches: list[Row], kinds: list[str], new_skills: dict[tuple[str, str], list[Row]]) -> Row:
     steps = [
-        {"from": fiches[i], "to": fiches[i + 1], "kind": kinds[i],
-         "skills_to_acquire": new_skills.get((fiches[i]["uri"], fiches[i + 1]["uri"]), [])}
+        {
+            "from": fiches[i],
+            "to": fiches[i + 1],
+            "kind": kinds[i],
+            "skills_to_acquire": new_skills.get((fiches[i]["uri"], fiches[i + 1]["uri"]), []),
+        }
         for i in range(len(kinds))
-    ]  # fmt: skip
+    ]
     return {"fiches": fiches, "steps": steps, "length": len(steps)}
 
 
@@ -147,8 +165,11 @@ def _skills_to_acquire(
         "WHERE coalesce(r.essential, true) AND NOT EXISTS { (a)-[:REQUIRES_SKILL]->(s) } AND NOT s.uri IN $held "
         "WITH pair, s ORDER BY s.label "
         "RETURN pair, [x IN collect(s) | {uri: x.uri, label: x.label}][..$n] AS skills",
-        pairs=[list(p) for p in pairs], held=sorted(held), n=per_step, database_=database,
-    )  # fmt: skip
+        pairs=[list(p) for p in pairs],
+        held=sorted(held),
+        n=per_step,
+        database_=database,
+    )
     return {(r["pair"][0], r["pair"][1]): r["skills"] for r in records}
 
 
@@ -159,16 +180,19 @@ def next_occupations(driver: Driver, occupation_uri: str, k: int = 10, database:
         "WITH next, min(CASE m.kind WHEN 'proche' THEN 0 ELSE 1 END) AS rank "
         "RETURN next.uri AS uri, next.code AS code, next.label AS label, "
         "CASE rank WHEN 0 THEN 'proche' ELSE 'evolution' END AS kind ORDER BY rank, label LIMIT $k",
-        uri=occupation_uri, k=k, database_=database,
-    )  # fmt: skip
+        uri=occupation_uri,
+        k=k,
+        database_=database,
+    )
     return [dict(r) for r in records]
 
 
 def concept_labels(driver: Driver, uris: Sequence[str], database: str | None = None) -> dict[str, Row]:
     records, _, _ = driver.execute_query(
         "UNWIND $uris AS uri MATCH (c:Concept {uri: uri}) RETURN uri, c.label AS label, c.code AS code",
-        uris=list(uris), database_=database,
-    )  # fmt: skip
+        uris=list(uris),
+        database_=database,
+    )
     return {r["uri"]: {"uri": r["uri"], "label": r["label"], "code": r["code"]} for r in records}
 
 
@@ -187,8 +211,10 @@ def past_hires(driver: Driver, offer_id: str, limit: int = 200, database: str | 
         "RETURN h.candidate_id AS candidate_id, past.offer_id AS offer_id, past.title AS title, "
         "pe.employer_id AS employer_id, pe = e AS same_employer, toString(a.updated_at) AS hired_at, "
         "collect(s.uri) AS skills",
-        offer_id=offer_id, limit=limit, database_=database,
-    )  # fmt: skip
+        offer_id=offer_id,
+        limit=limit,
+        database_=database,
+    )
     return [dict(r) for r in records]
 
 

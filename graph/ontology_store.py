@@ -132,9 +132,11 @@ def mobility_row(graph: Graph, subject: URIRef) -> dict[str, Any]:
         return str(value) if value is not None else None
 
     props = {
-        "mobility_id": str(subject), "kind": one(V.mobilityKind),
-        "source_appellation": _code(one(V.fromAppellation)), "target_appellation": _code(one(V.toAppellation)),
-    }  # fmt: skip
+        "mobility_id": str(subject),
+        "kind": one(V.mobilityKind),
+        "source_appellation": _code(one(V.fromAppellation)),
+        "target_appellation": _code(one(V.toAppellation)),
+    }
     return {"from": one(V.fromFiche), "to": one(V.toFiche), "props": props}
 
 
@@ -208,8 +210,9 @@ def loaded_marker(driver: Driver, database: str | None = None) -> dict[str, Any]
     records, _, _ = driver.execute_query(
         "MATCH (r:Repertory {code: $code}) RETURN r.graph_hash AS graph_hash, r.file AS file, "
         "r.file_stamp AS file_stamp",
-        code=MARKER_CODE, database_=database,
-    )  # fmt: skip
+        code=MARKER_CODE,
+        database_=database,
+    )
     return dict(records[0]) if records else {}
 
 
@@ -217,15 +220,22 @@ def set_marker(driver: Driver, digest: str, file: Path | None, database: str | N
     driver.execute_query(
         "MERGE (r:Repertory {code: $code}) SET r.label = 'Vivier knowledge base', r.graph_hash = $hash, "
         "r.loaded_at = datetime(), r.file = $file, r.file_stamp = $stamp",
-        code=MARKER_CODE, hash=digest, file=str(file) if file else None,
-        stamp=file_stamp(file) if file and file.exists() else None, database_=database,
-    )  # fmt: skip
+        code=MARKER_CODE,
+        hash=digest,
+        file=str(file) if file else None,
+        stamp=file_stamp(file) if file and file.exists() else None,
+        database_=database,
+    )
 
 
 def load_ontology(
-    driver: Driver, graph: Graph, database: str | None = None, force: bool = False, mark_file: Path | None = None,
+    driver: Driver,
+    graph: Graph,
+    database: str | None = None,
+    force: bool = False,
+    mark_file: Path | None = None,
     mark: bool = True,
-) -> LoadSummary:  # fmt: skip
+) -> LoadSummary:
     """Load the whole graph unless Neo4j already holds it (same hash). With `mark`, records the graph's hash
     (and the file it came from) as the ontology Neo4j holds; an import of extra concepts passes mark=False."""
     start, digest = time.perf_counter(), graph_hash(graph)
@@ -252,8 +262,9 @@ def write_repertories(driver: Driver, graph: Graph, database: str | None = None)
     ]
     driver.execute_query(
         "UNWIND $rows AS row MERGE (r:Repertory {code: row.code}) SET r.uri = row.uri, r.label = row.label",
-        rows=rows, database_=database,
-    )  # fmt: skip
+        rows=rows,
+        database_=database,
+    )
 
 
 def ontology_counts(driver: Driver, database: str | None = None) -> dict[str, int]:
@@ -276,10 +287,11 @@ def sync_concepts(driver: Driver, graph: Graph, subjects: Iterable[URIRef], data
     subjects = list(subjects)
     uris = [str(s) for s in subjects]
     driver.execute_query(
-        f"UNWIND $uris AS uri MATCH (n:{CONCEPT} {{uri: uri}})-[r]->(:{CONCEPT}) "
-        "WHERE type(r) IN $types DELETE r",
-        uris=uris, types=ONTOLOGY_RELATIONSHIPS, database_=database,
-    )  # fmt: skip
+        f"UNWIND $uris AS uri MATCH (n:{CONCEPT} {{uri: uri}})-[r]->(:{CONCEPT}) WHERE type(r) IN $types DELETE r",
+        uris=uris,
+        types=ONTOLOGY_RELATIONSHIPS,
+        database_=database,
+    )
     rows = rows_from_graph(graph, subjects)
     for node_rows in rows.nodes.values():  # `=` (not `+=`): removed properties must disappear
         for batch in _batches(node_rows):

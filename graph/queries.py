@@ -30,8 +30,9 @@ def offer(driver: Driver, offer_id: str, database: str | None = None) -> Row | N
         "CALL (o) { OPTIONAL MATCH (o)-[r:OF_OCCUPATION]->(occ:Occupation) WITH r, occ ORDER BY r.rank "
         "  RETURN collect(CASE WHEN occ IS NULL THEN NULL ELSE {uri: occ.uri, label: occ.label} END) AS occupations } "
         "RETURN o {.*, embedding: null} AS offer, e.employer_id AS employer_id, occupations",
-        offer_id=offer_id, database_=database,
-    )  # fmt: skip
+        offer_id=offer_id,
+        database_=database,
+    )
     if not records:
         return None
     row = {k: v for k, v in records[0]["offer"].items() if k != "embedding"}
@@ -45,8 +46,9 @@ def offer_employers(driver: Driver, offer_ids: Sequence[str], database: str | No
     records, _, _ = driver.execute_query(
         "UNWIND $ids AS id MATCH (o:Offer {offer_id: id}) OPTIONAL MATCH (o)-[:POSTED_BY]->(e:Employer) "
         "RETURN id, e.employer_id AS employer_id",
-        ids=list(offer_ids), database_=database,
-    )  # fmt: skip
+        ids=list(offer_ids),
+        database_=database,
+    )
     return {r["id"]: r["employer_id"] for r in records}
 
 
@@ -55,8 +57,9 @@ def all_offer_employers(driver: Driver, limit: int, database: str | None = None)
     records, _, _ = driver.execute_query(
         "MATCH (o:Offer) WITH o ORDER BY o.published_at DESC LIMIT $limit "
         "OPTIONAL MATCH (o)-[:POSTED_BY]->(e:Employer) RETURN o.offer_id AS id, e.employer_id AS employer_id",
-        limit=limit, database_=database,
-    )  # fmt: skip
+        limit=limit,
+        database_=database,
+    )
     return {r["id"]: r["employer_id"] for r in records}
 
 
@@ -80,8 +83,9 @@ def candidate(driver: Driver, candidate_id: str, database: str | None = None) ->
         "  RETURN collect(CASE WHEN g IS NULL THEN NULL ELSE {uri: g.uri, label: g.label} END) AS grades } "
         "OPTIONAL MATCH (c)-[:LIVES_IN]->(d:Departement) "
         "RETURN c {.*, embedding: null} AS candidate, skills, career, grades, d.code AS departement",
-        id=candidate_id, database_=database,
-    )  # fmt: skip
+        id=candidate_id,
+        database_=database,
+    )
     if not records:
         return None
     r = records[0]
@@ -93,8 +97,9 @@ def candidate(driver: Driver, candidate_id: str, database: str | None = None) ->
 def existing_candidates(driver: Driver, candidate_ids: Sequence[str], database: str | None = None) -> set[str]:
     records, _, _ = driver.execute_query(
         "UNWIND $ids AS id MATCH (c:Candidate {candidate_id: id}) RETURN c.candidate_id AS id",
-        ids=list(candidate_ids), database_=database,
-    )  # fmt: skip
+        ids=list(candidate_ids),
+        database_=database,
+    )
     return {r["id"] for r in records}
 
 
@@ -105,16 +110,19 @@ def candidate_visible_to(driver: Driver, candidate_id: str, employer_id: str, da
         "RETURN EXISTS { (c)-[:APPLIED]->(:Offer)-[:POSTED_BY]->(:Employer {employer_id: $eid}) } "
         "    OR EXISTS { (c)<-[:SUGGESTS]-(:Suggestion)-[:FOR_OFFER]->(:Offer)-[:POSTED_BY]->"
         "               (:Employer {employer_id: $eid}) } AS visible",
-        cid=candidate_id, eid=employer_id, database_=database,
-    )  # fmt: skip
+        cid=candidate_id,
+        eid=employer_id,
+        database_=database,
+    )
     return bool(records and records[0]["visible"])
 
 
 def employer_offer_ids(driver: Driver, employer_id: str, database: str | None = None) -> list[str]:
     records, _, _ = driver.execute_query(
         "MATCH (o:Offer)-[:POSTED_BY]->(:Employer {employer_id: $eid}) RETURN o.offer_id AS id ORDER BY id",
-        eid=employer_id, database_=database,
-    )  # fmt: skip
+        eid=employer_id,
+        database_=database,
+    )
     return [r["id"] for r in records]
 
 
@@ -153,15 +161,21 @@ def statutory_facts(
         "  RETURN k IS NOT NULL AND NOT coalesce(k.revoked, false) AS key_active } "
         "CALL () { " + revision.READ + " } "
         "OPTIONAL MATCH (n:Offer {offer_id: $offer_id}) "
-        + GRADE_AND_CADRE.format(rel="REQUIRES_GRADE", keep="key_active, version, n") +
-        "WITH key_active, version, CASE WHEN n IS NULL THEN null ELSE {contract: n.contract, versant: n.versant, "
+        + GRADE_AND_CADRE.format(rel="REQUIRES_GRADE", keep="key_active, version, n")
+        + "WITH key_active, version, CASE WHEN n IS NULL THEN null ELSE {contract: n.contract, versant: n.versant, "
         "  categorie: n.categorie, grade: grade, cadre: cadre} END AS offer "
         "CALL () { UNWIND $ids AS id MATCH (n:Candidate {candidate_id: id}) "
-        + GRADE_AND_CADRE.format(rel="HOLDS_GRADE", keep="id, n") + "  RETURN collect(" + _CANDIDATE_FACTS +
-        ") AS candidates } "
+        + GRADE_AND_CADRE.format(rel="HOLDS_GRADE", keep="id, n")
+        + "  RETURN collect("
+        + _CANDIDATE_FACTS
+        + ") AS candidates } "
         "RETURN key_active, version, offer, candidates",
-        offer_id=offer_id, ids=list(candidate_ids), key_id=key_id, name=revision.STATUTORY_FACTS, database_=database,
-    )  # fmt: skip
+        offer_id=offer_id,
+        ids=list(candidate_ids),
+        key_id=key_id,
+        name=revision.STATUTORY_FACTS,
+        database_=database,
+    )
     row = records[0]
     if row["offer"] is None:
         return StatutoryFacts(None, {}, row["key_active"], row["version"])
@@ -175,9 +189,12 @@ def all_candidate_facts(driver: Driver, database: str | None = None) -> tuple[in
     version = revision.current(driver, revision.STATUTORY_FACTS, database)
     records, _, _ = driver.execute_query(
         "MATCH (n:Candidate) WITH n, n.candidate_id AS id "
-        + GRADE_AND_CADRE.format(rel="HOLDS_GRADE", keep="id, n") + "RETURN " + _CANDIDATE_FACTS + " AS facts",
+        + GRADE_AND_CADRE.format(rel="HOLDS_GRADE", keep="id, n")
+        + "RETURN "
+        + _CANDIDATE_FACTS
+        + " AS facts",
         database_=database,
-    )  # fmt: skip
+    )
     return version, {r["facts"]["id"]: dict(r["facts"]) for r in records}
 
 
@@ -185,8 +202,9 @@ def key_is_active(driver: Driver, key_id: str, database: str | None = None) -> b
     """Whether an API key still exists unrevoked: one keyed read, to confirm a key the API has cached."""
     records, _, _ = driver.execute_query(
         "OPTIONAL MATCH (k:ApiKey {key_id: $key_id}) RETURN k IS NOT NULL AND NOT coalesce(k.revoked, false) AS ok",
-        key_id=key_id, database_=database,
-    )  # fmt: skip
+        key_id=key_id,
+        database_=database,
+    )
     return bool(records[0]["ok"])
 
 
@@ -206,8 +224,9 @@ def store_suggestions(driver: Driver, rows: Sequence[Row], database: str | None 
         "SET s.kind = row.kind, s.score = row.score, s.rank = row.rank, s.model_version = row.model_version, "
         "    s.updated_at = datetime() "
         "MERGE (s)-[:SUGGESTS]->(c) MERGE (s)-[:FOR_OFFER]->(o)",
-        rows=batch, database_=database,
-    )  # fmt: skip
+        rows=batch,
+        database_=database,
+    )
     return [r["suggestion_id"] for r in batch]
 
 
@@ -234,9 +253,15 @@ def suggestions(
         "  AND ($kind IS NULL OR s.kind = $kind) "
         "OPTIONAL MATCH (o)-[:POSTED_BY]->(e:Employer) "
         "WITH s, o, c, e WHERE $eid IS NULL OR e.employer_id = $eid "
-        + _SUGGESTION_RETURN + " ORDER BY o.offer_id, s.kind, s.rank LIMIT $limit",
-        eid=employer_id, oid=offer_id, cid=candidate_id, kind=kind, limit=limit, database_=database,
-    )  # fmt: skip
+        + _SUGGESTION_RETURN
+        + " ORDER BY o.offer_id, s.kind, s.rank LIMIT $limit",
+        eid=employer_id,
+        oid=offer_id,
+        cid=candidate_id,
+        kind=kind,
+        limit=limit,
+        database_=database,
+    )
     return [dict(r) for r in records]
 
 
@@ -244,8 +269,9 @@ def suggestion(driver: Driver, suggestion_id: str, database: str | None = None) 
     records, _, _ = driver.execute_query(
         "MATCH (s:Suggestion {suggestion_id: $sid})-[:FOR_OFFER]->(o:Offer) MATCH (s)-[:SUGGESTS]->(c:Candidate) "
         "OPTIONAL MATCH (o)-[:POSTED_BY]->(e:Employer) " + _SUGGESTION_RETURN,
-        sid=suggestion_id, database_=database,
-    )  # fmt: skip
+        sid=suggestion_id,
+        database_=database,
+    )
     return dict(records[0]) if records else None
 
 
@@ -257,8 +283,12 @@ def record_feedback(
         "MATCH (s:Suggestion {suggestion_id: $sid}) "
         "SET s.status = $decision, s.feedback_reason = $reason, s.feedback_by = $actor, s.feedback_at = datetime() "
         "RETURN count(s) AS n",
-        sid=suggestion_id, decision=decision, reason=reason, actor=actor, database_=database,
-    )  # fmt: skip
+        sid=suggestion_id,
+        decision=decision,
+        reason=reason,
+        actor=actor,
+        database_=database,
+    )
     return bool(records[0]["n"])
 
 
@@ -266,8 +296,9 @@ def mark_delivered(driver: Driver, suggestion_ids: Sequence[str], database: str 
     driver.execute_query(
         "UNWIND $ids AS id MATCH (s:Suggestion {suggestion_id: id}) "
         "SET s.delivered = true, s.delivered_at = datetime()",
-        ids=list(suggestion_ids), database_=database,
-    )  # fmt: skip
+        ids=list(suggestion_ids),
+        database_=database,
+    )
 
 
 # --- webhooks ---------------------------------------------------------------------------------------------
@@ -277,8 +308,12 @@ def register_webhook(driver: Driver, url: str, topic: str, employer_id: str | No
         "CREATE (w:Webhook {webhook_id: $wid, url: $url, topic: $topic, created_at: datetime(), active: true}) "
         "WITH w OPTIONAL MATCH (e:Employer {employer_id: $eid}) "
         "FOREACH (_ IN CASE WHEN e IS NULL THEN [] ELSE [1] END | MERGE (w)-[:OWNED_BY]->(e))",
-        wid=webhook_id, url=url, topic=topic, eid=employer_id, database_=database,
-    )  # fmt: skip
+        wid=webhook_id,
+        url=url,
+        topic=topic,
+        eid=employer_id,
+        database_=database,
+    )
     return webhook_id
 
 
@@ -292,8 +327,10 @@ def webhooks(
         "WITH w, e WHERE $eid IS NULL OR e.employer_id = $eid "
         "RETURN w.webhook_id AS webhook_id, w.url AS url, w.topic AS topic, e.employer_id AS employer_id "
         "ORDER BY webhook_id",
-        eid=employer_id, topic=topic, database_=database,
-    )  # fmt: skip
+        eid=employer_id,
+        topic=topic,
+        database_=database,
+    )
     return [dict(r) for r in records]
 
 
@@ -311,8 +348,9 @@ def record_recommendations(driver: Driver, entries: Sequence[Row], database: str
         "employer_id: e.employer_id, offer_id: e.offer_id, candidate_id: e.candidate_id, "
         "occupation_uri: e.occupation_uri, model_version: e.model_version, ranked_ids: e.ranked_ids, "
         "scores: e.scores, parameters: e.parameters})",
-        entries=list(entries), database_=database,
-    )  # fmt: skip
+        entries=list(entries),
+        database_=database,
+    )
 
 
 def recommendation_logs(
@@ -328,8 +366,12 @@ def recommendation_logs(
         "WHERE ($oid IS NULL OR l.offer_id = $oid) AND ($eid IS NULL OR l.employer_id = $eid) "
         "  AND ($cid IS NULL OR l.candidate_id = $cid OR $cid IN l.ranked_ids) "
         "RETURN l {.*, served_at: toString(l.served_at)} AS log ORDER BY l.served_at DESC LIMIT $limit",
-        oid=offer_id, cid=candidate_id, eid=employer_id, limit=limit, database_=database,
-    )  # fmt: skip
+        oid=offer_id,
+        cid=candidate_id,
+        eid=employer_id,
+        limit=limit,
+        database_=database,
+    )
     return [dict(r["log"]) for r in records]
 
 
@@ -350,15 +392,20 @@ def export_candidate(driver: Driver, candidate_id: str, database: str | None = N
         "    OR c.candidate_id IN l.ranked_ids "
         "  RETURN collect(CASE WHEN l IS NULL THEN NULL ELSE l {.*, served_at: toString(l.served_at)} END) AS logs } "
         "RETURN properties(c) AS candidate, relationships, suggestions, logs",
-        cid=candidate_id, database_=database,
-    )  # fmt: skip
+        cid=candidate_id,
+        database_=database,
+    )
     if not records:
         return None
     r = records[0]
     return _plain(
-        {"candidate": dict(r["candidate"]), "relationships": r["relationships"],
-         "suggestions": r["suggestions"], "recommendation_logs": r["logs"]}
-    )  # fmt: skip
+        {
+            "candidate": dict(r["candidate"]),
+            "relationships": r["relationships"],
+            "suggestions": r["suggestions"],
+            "recommendation_logs": r["logs"],
+        }
+    )
 
 
 def erase_candidate(driver: Driver, candidate_id: str, database: str | None = None) -> Row | None:
@@ -379,8 +426,10 @@ def erase_candidate(driver: Driver, candidate_id: str, database: str | None = No
         "DETACH DELETE c WITH suggestions, logs, relationships "
         "CALL () { " + BUMP_STATUTORY_FACTS + " } "  # the erased candidate leaves every facts cache at once
         "RETURN suggestions, logs, relationships",
-        cid=candidate_id, erased=ERASED, database_=database,
-    )  # fmt: skip
+        cid=candidate_id,
+        erased=ERASED,
+        database_=database,
+    )
     return dict(records[0]) if records else None
 
 
@@ -390,8 +439,10 @@ def scrub_logs(driver: Driver, candidate_id: str, database: str | None = None) -
         "MATCH (l:RecommendationLog) WHERE l.candidate_id = $cid OR $cid IN l.ranked_ids "
         "SET l.candidate_id = CASE WHEN l.candidate_id = $cid THEN $erased ELSE l.candidate_id END, "
         "    l.ranked_ids = [x IN l.ranked_ids | CASE WHEN x = $cid THEN $erased ELSE x END] RETURN count(l) AS n",
-        cid=candidate_id, erased=ERASED, database_=database,
-    )  # fmt: skip
+        cid=candidate_id,
+        erased=ERASED,
+        database_=database,
+    )
     return int(records[0]["n"])
 
 
@@ -416,14 +467,16 @@ _APPLICATION_RETURN = (
 def application(driver: Driver, application_id: str, database: str | None = None) -> Row | None:
     records, _, _ = driver.execute_query(
         "MATCH (c:Candidate)-[a:APPLIED {application_id: $aid}]->(o:Offer) " + _APPLICATION_RETURN,
-        aid=application_id, database_=database,
-    )  # fmt: skip
+        aid=application_id,
+        database_=database,
+    )
     return dict(records[0]) if records else None
 
 
 def offer_applications(driver: Driver, offer_id: str, database: str | None = None) -> list[Row]:
     records, _, _ = driver.execute_query(
         "MATCH (c:Candidate)-[a:APPLIED]->(o:Offer {offer_id: $oid}) " + _APPLICATION_RETURN + " ORDER BY applied_at",
-        oid=offer_id, database_=database,
-    )  # fmt: skip
+        oid=offer_id,
+        database_=database,
+    )
     return [dict(r) for r in records]

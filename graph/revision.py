@@ -51,8 +51,9 @@ def bump(driver: Driver, name: str = STATUTORY_FACTS, database: str | None = Non
     """Bump a counter in a transaction of its own (after a write that cannot carry the bump itself)."""
     records, _, _ = driver.execute_query(
         "MERGE (r:Revision {name: $name}) SET r.version = coalesce(r.version, 0) + 1 RETURN r.version AS version",
-        name=name, database_=database,
-    )  # fmt: skip
+        name=name,
+        database_=database,
+    )
     return int(records[0]["version"])
 
 
@@ -76,6 +77,6 @@ def snapshot(driver: Driver, database: str | None = None) -> Snapshot:
         "CALL () { MATCH (k:ApiKey) WHERE NOT coalesce(k.revoked, false) RETURN collect(k.key_id) AS keys } "
         "RETURN counters, keys",
         database_=database,
-    )  # fmt: skip
+    )
     counters = dict.fromkeys(COUNTERS, 0) | {str(name): int(version) for name, version in records[0]["counters"]}
     return Snapshot(counters, frozenset(records[0]["keys"]))

@@ -80,10 +80,30 @@ FOR_OFFER = "FOR_OFFER"  # Suggestion -> Offer
 OWNED_BY = "OWNED_BY"  # ApiKey | Webhook -> Employer
 
 RELATIONSHIP_TYPES = (
-    BROADER, RELATED, EXACT_MATCH, CLOSE_MATCH, REPLACED_BY, REQUIRES_SKILL, MOBILITY, GRADE_OF, IN_FILIERE,
-    IN_CATEGORIE, IN_VERSANT, POSTED_BY, OF_OCCUPATION, LOCATED_IN, LIVES_IN, HAS_SKILL, HELD, HOLDS_GRADE,
-    REQUIRES_GRADE, APPLIED, SUGGESTS, FOR_OFFER, OWNED_BY,
-)  # fmt: skip
+    BROADER,
+    RELATED,
+    EXACT_MATCH,
+    CLOSE_MATCH,
+    REPLACED_BY,
+    REQUIRES_SKILL,
+    MOBILITY,
+    GRADE_OF,
+    IN_FILIERE,
+    IN_CATEGORIE,
+    IN_VERSANT,
+    POSTED_BY,
+    OF_OCCUPATION,
+    LOCATED_IN,
+    LIVES_IN,
+    HAS_SKILL,
+    HELD,
+    HOLDS_GRADE,
+    REQUIRES_GRADE,
+    APPLIED,
+    SUGGESTS,
+    FOR_OFFER,
+    OWNED_BY,
+)
 
 # Application stages, in pipeline order; the last three end an application.
 STAGES = ("received", "shortlisted", "interviewed", "offered", "hired", "rejected", "withdrawn")
@@ -162,9 +182,10 @@ def apply_schema(driver: Driver, database: str | None = None) -> list[int]:
         for statement in step.statements:
             driver.execute_query(statement, database_=database)  # schema commands cannot share a transaction
         driver.execute_query(
-            "MERGE (m:SchemaMigration {version: $version}) "
-            "SET m.description = $description, m.applied_at = datetime()",
-            version=step.version, description=step.description, database_=database,
-        )  # fmt: skip
+            "MERGE (m:SchemaMigration {version: $version}) SET m.description = $description, m.applied_at = datetime()",
+            version=step.version,
+            description=step.description,
+            database_=database,
+        )
         applied.append(step.version)
     return applied

@@ -124,10 +124,18 @@ class EmbeddedServer:
         extra = self.home / "vivier-memory.properties"
         extra.write_text(f"server.memory.pagecache.size={self.pagecache}\n")
         command = [
-            java, f"-Xms{self.heap}", f"-Xmx{self.heap}", f"@{MAVEN_PROJECT / 'jvm.options'}",
-            "-cp", f"{MAIN_JAR}{os.pathsep}{TARGET / 'lib' / '*'}", MAIN_CLASS,
-            str(self.home), str(TARGET / "plugins"), str(self.port), str(extra),
-        ]  # fmt: skip
+            java,
+            f"-Xms{self.heap}",
+            f"-Xmx{self.heap}",
+            f"@{MAVEN_PROJECT / 'jvm.options'}",
+            "-cp",
+            f"{MAIN_JAR}{os.pathsep}{TARGET / 'lib' / '*'}",
+            MAIN_CLASS,
+            str(self.home),
+            str(TARGET / "plugins"),
+            str(self.port),
+            str(extra),
+        ]
         with self.log_file.open("ab") as log:
             log.write(f"\n--- start {time.strftime('%Y-%m-%d %H:%M:%S')} ---\n".encode())
             log.flush()

@@ -110,8 +110,13 @@ def add_rmfp(b: Builder, catalogue: Catalogue) -> None:
 
 def add_rome(b: Builder, catalogue: Catalogue) -> None:
     for row in read_rome("18", ("code_grand_domaine", "libelle_grand_domaine")):
-        b.concept(uris.rome_grand_domaine(row["code_grand_domaine"]), "RomeGrandDomaine", "ROME",
-                  row["libelle_grand_domaine"], row["code_grand_domaine"])  # fmt: skip
+        b.concept(
+            uris.rome_grand_domaine(row["code_grand_domaine"]),
+            "RomeGrandDomaine",
+            "ROME",
+            row["libelle_grand_domaine"],
+            row["code_grand_domaine"],
+        )
     for row in read_rome("19", ("code_domaine_professionnel", "libelle_domaine_professionnel")):
         code = row["code_domaine_professionnel"]
         b.concept(uris.rome_domaine(code), "RomeDomaine", "ROME", row["libelle_domaine_professionnel"], code)

@@ -23,9 +23,14 @@ app = typer.Typer(help="Build, validate, load and curate the ontology.", no_args
 console = Console()
 
 SHORT_REFERENCES = {
-    "rome": uris.rome_fiche, "ogr": uris.rome_appellation, "rmfp": uris.rmfp_emploi, "grade": uris.grade,
-    "cadre": uris.cadre_emplois, "esco": uris.esco_occupation, "isco": uris.isco_group,
-}  # fmt: skip
+    "rome": uris.rome_fiche,
+    "ogr": uris.rome_appellation,
+    "rmfp": uris.rmfp_emploi,
+    "grade": uris.grade,
+    "cadre": uris.cadre_emplois,
+    "esco": uris.esco_occupation,
+    "isco": uris.isco_group,
+}
 ActorOption = Annotated[str, typer.Option(help="Who makes the change (recorded in the audit log).")]
 
 
@@ -276,8 +281,11 @@ def diff(v1: str, v2: Annotated[str, typer.Argument(help="A release, or 'current
 
     result = diff_releases(v1, v2)
     _print_counts(result.counts(), f"Differences {v1} → {v2}")
-    for title, items in (("added", result.added_concepts), ("removed", result.removed_concepts),
-                         ("changed", result.changed_concepts)):  # fmt: skip
+    for title, items in (
+        ("added", result.added_concepts),
+        ("removed", result.removed_concepts),
+        ("changed", result.changed_concepts),
+    ):
         for item in items[:50]:
             console.print(f"{title} concept: {item}")
     for title, rels in (("+", result.added_relations), ("-", result.removed_relations)):
@@ -309,12 +317,16 @@ def dedup_report_command(examples: Annotated[int, typer.Option(min=1, max=100)] 
 
     report = dedup_report(examples=examples)
     _print_counts(
-        {"skill labels (before)": report.labels, **{f"  from {k}": v for k, v in report.labels_by_repertory.items()},
-         "skill concepts (after)": report.concepts, "concepts merging ≥ 2 labels": report.merged_concepts,
-         "labels in those concepts": report.labels_in_merged,
-         **{f"  merged {k}": v for k, v in report.merges_by_repertories.items()}},
+        {
+            "skill labels (before)": report.labels,
+            **{f"  from {k}": v for k, v in report.labels_by_repertory.items()},
+            "skill concepts (after)": report.concepts,
+            "concepts merging ≥ 2 labels": report.merged_concepts,
+            "labels in those concepts": report.labels_in_merged,
+            **{f"  merged {k}": v for k, v in report.merges_by_repertories.items()},
+        },
         "Skill de-duplication",
-    )  # fmt: skip
+    )
     for title, rows in (("across repertories", report.examples_across), ("within a repertory", report.examples_within)):
         table = Table(title=f"Merged {title} (examples)")
         table.add_column("concept label")

@@ -32,9 +32,16 @@ RMFP_KINDS = {"connaissances": "connaissance", "savoir_faire": "savoir_faire", "
 # them: essential), 9/10 = activités and savoirs *spécifiques* (only some appellations: optional).
 ROME_RUBRIQUES = {"6": (True, "activite"), "7": (True, "savoir"), "9": (False, "activite"), "10": (False, "savoir")}
 FPT_FILIERES = {
-    "1": "Administrative", "2": "Technique", "3": "Sapeurs-pompiers professionnels", "4": "Culturelle",
-    "5": "Sportive", "7": "Médico-sociale", "9": "Police municipale", "10": "Animation", "13": "Mayotte",
-}  # fmt: skip
+    "1": "Administrative",
+    "2": "Technique",
+    "3": "Sapeurs-pompiers professionnels",
+    "4": "Culturelle",
+    "5": "Sportive",
+    "7": "Médico-sociale",
+    "9": "Police municipale",
+    "10": "Animation",
+    "13": "Mayotte",
+}
 
 
 def rmfp_skill_id(kind: str, label: str) -> str:
@@ -59,11 +66,17 @@ def collect_rmfp() -> tuple[list[OccupationConcept], dict[str, list[str]], list[
         skill_ids[emploi.code] = list(dict.fromkeys(ids))
         occupations.append(
             OccupationConcept(
-                uri=uris.rmfp_emploi(emploi.code), scheme="RMFP", code=emploi.code, label=emploi.intitule,
-                alt_labels=(), family=familles[emploi.famille], essential_skills=(), optional_skills=(),
+                uri=uris.rmfp_emploi(emploi.code),
+                scheme="RMFP",
+                code=emploi.code,
+                label=emploi.intitule,
+                alt_labels=(),
+                family=familles[emploi.famille],
+                essential_skills=(),
+                optional_skills=(),
                 domain=domaines[emploi.domaine],
             )
-        )  # fmt: skip
+        )
     return occupations, skill_ids, list(labels.values())
 
 
@@ -91,12 +104,18 @@ def collect_rome() -> tuple[list[OccupationConcept], dict[str, tuple[list[str], 
         code, node = fiche["code_rome"], tree.get(fiche["code_rome"], {})
         occupations.append(
             OccupationConcept(
-                uri=uris.rome_fiche(code), scheme="ROME", code=code, label=fiche["libelle_rome"],
-                alt_labels=tuple(by_fiche.get(code, ())), family=node.get("libelle_domaine_professionel", ""),
-                essential_skills=(), optional_skills=(), domain=node.get("libelle_grand_domaine", ""),
+                uri=uris.rome_fiche(code),
+                scheme="ROME",
+                code=code,
+                label=fiche["libelle_rome"],
+                alt_labels=tuple(by_fiche.get(code, ())),
+                family=node.get("libelle_domaine_professionel", ""),
+                essential_skills=(),
+                optional_skills=(),
+                domain=node.get("libelle_grand_domaine", ""),
                 family_code=node.get("code_domaine_professionel", ""),
             )
-        )  # fmt: skip
+        )
     extra = {
         "appellation_to_fiche": {r["code_ogr"]: r["code_rome"] for r in appellations},
         "appellation_labels": {r["code_ogr"]: r["libelle_appellation_long"] for r in appellations},
@@ -109,12 +128,14 @@ def collect_mobilities() -> list[Mobility]:
     kinds = {"proche": "proche", "evolution": "evolution"}
     return [
         Mobility(
-            source_code=r["code_rome"], target_code=r["code_rome_cible"], kind=kinds[fold(r["libelle_type_mobilite"])],
+            source_code=r["code_rome"],
+            target_code=r["code_rome_cible"],
+            kind=kinds[fold(r["libelle_type_mobilite"])],
             source_appellation=r.get("code_appellation_source") or None,
             target_appellation=r.get("code_appellation_cible") or None,
         )
         for r in rows
-    ]  # fmt: skip
+    ]
 
 
 def esco_skill_labels() -> list[SkillLabel]:
@@ -143,13 +164,19 @@ def collect_esco() -> tuple[list[OccupationConcept], dict[str, tuple[list[str], 
             links[occupation][0 if r["RELATIONTYPE"] == "essential" else 1].append(skill)
     occupations = [
         OccupationConcept(
-            uri=uris.esco_occupation(r["conceptUri"]), scheme="ESCO", code=r["conceptUri"].rsplit("/", 1)[-1],
-            label=r["preferredLabel"], alt_labels=tuple(lines(r["altLabels"])), family=isco.get(r["iscoGroup"], ""),
-            essential_skills=(), optional_skills=(), domain=isco.get(r["iscoGroup"][:1], ""),
+            uri=uris.esco_occupation(r["conceptUri"]),
+            scheme="ESCO",
+            code=r["conceptUri"].rsplit("/", 1)[-1],
+            label=r["preferredLabel"],
+            alt_labels=tuple(lines(r["altLabels"])),
+            family=isco.get(r["iscoGroup"], ""),
+            essential_skills=(),
+            optional_skills=(),
+            domain=isco.get(r["iscoGroup"][:1], ""),
             family_code=r["iscoGroup"],
         )
         for r in rows
-    ]  # fmt: skip
+    ]
     by_uri = {o.uri: o.code for o in occupations}
     return occupations, {by_uri[uris.esco_occupation(k)]: v for k, v in links.items()}, esco_skill_labels()
 
@@ -188,13 +215,19 @@ def collect_grades() -> tuple[list[GradeConcept], dict[str, int]]:
         categorie = row["categh"] or cadre_categorie.get(row["code_cadre_corps"])
         grades.append(
             GradeConcept(
-                uri=uris.grade(code), code=code, label=_title(label),
-                cadre_uri=uris.cadre_emplois(row["code_cadre_corps"]), cadre_code=row["code_cadre_corps"],
+                uri=uris.grade(code),
+                code=code,
+                label=_title(label),
+                cadre_uri=uris.cadre_emplois(row["code_cadre_corps"]),
+                cadre_code=row["code_cadre_corps"],
                 cadre_label=_title(row["libelle_cadre_corps"]),
-                categorie=categorie or None, versant=VERSANT_OF_CODE_FP[row["code_FP"]], filiere=filiere,
-                indices=indices.get(code, ()), replaced_by=replaced.get(code) or None,
+                categorie=categorie or None,
+                versant=VERSANT_OF_CODE_FP[row["code_FP"]],
+                filiere=filiere,
+                indices=indices.get(code, ()),
+                replaced_by=replaced.get(code) or None,
             )
-        )  # fmt: skip
+        )
     return grades, dict(skipped)
 
 
@@ -273,17 +306,30 @@ def build_catalogue() -> Catalogue:
     skills = {c.uri: SkillConcept(c.uri, c.label, c.alt_labels, c.kind, c.sources) for c in clusters}
     mobilities = collect_mobilities()
     stats = {
-        "rmfp_emplois": len(rmfp), "rome_fiches": len(rome),
+        "rmfp_emplois": len(rmfp),
+        "rome_fiches": len(rome),
         "rome_appellations": len(rome_extra["appellation_to_fiche"]),
-        "mobilities": len(mobilities), "esco_occupations": len(esco), "grades": len(grades),
-        "cadres": len({g.cadre_code for g in grades}), "skill_labels": len(labels),
-        "skill_labels_rmfp": len(rmfp_labels), "skill_labels_rome": len(rome_labels),
+        "mobilities": len(mobilities),
+        "esco_occupations": len(esco),
+        "grades": len(grades),
+        "cadres": len({g.cadre_code for g in grades}),
+        "skill_labels": len(labels),
+        "skill_labels_rmfp": len(rmfp_labels),
+        "skill_labels_rome": len(rome_labels),
         "skill_labels_esco": len(esco_labels),
-        "skills": len(skills), "crosswalk_pairs": len(read_rmfp_rome_pairs()), "crosswalk_unmatched": len(unmatched),
+        "skills": len(skills),
+        "crosswalk_pairs": len(read_rmfp_rome_pairs()),
+        "crosswalk_unmatched": len(unmatched),
         "grades_skipped": sum(skipped.values()),
-    }  # fmt: skip
+    }
     return Catalogue(
-        skills=skills, occupations={o.uri: o for o in occupations}, grades={g.uri: g for g in grades},
-        mobilities=mobilities, rmfp_to_rome=crosswalk, appellation_to_fiche=rome_extra["appellation_to_fiche"],
-        appellation_labels=rome_extra["appellation_labels"], skill_by_source=skill_of, stats=stats,
-    )  # fmt: skip
+        skills=skills,
+        occupations={o.uri: o for o in occupations},
+        grades={g.uri: g for g in grades},
+        mobilities=mobilities,
+        rmfp_to_rome=crosswalk,
+        appellation_to_fiche=rome_extra["appellation_to_fiche"],
+        appellation_labels=rome_extra["appellation_labels"],
+        skill_by_source=skill_of,
+        stats=stats,
+    )

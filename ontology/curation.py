@@ -93,9 +93,14 @@ class DeprecateConcept:
 
 CurationChange = AddLabel | RemoveLabel | ChangeLabel | AddRelation | RemoveRelation | MergeConcepts | DeprecateConcept
 CHANGE_TYPES: dict[str, type] = {
-    "add_label": AddLabel, "remove_label": RemoveLabel, "change_label": ChangeLabel, "add_relation": AddRelation,
-    "remove_relation": RemoveRelation, "merge": MergeConcepts, "deprecate": DeprecateConcept,
-}  # fmt: skip
+    "add_label": AddLabel,
+    "remove_label": RemoveLabel,
+    "change_label": ChangeLabel,
+    "add_relation": AddRelation,
+    "remove_relation": RemoveRelation,
+    "merge": MergeConcepts,
+    "deprecate": DeprecateConcept,
+}
 
 
 def change_from_dict(data: dict[str, Any]) -> CurationChange:
@@ -127,9 +132,15 @@ class AppliedChange:
 
     def audit_record(self, actor: str) -> dict[str, Any]:
         return {
-            "audit_id": self.audit_id, "actor": actor, "at": self.at, "change": asdict(self.change),
-            "before": self.before, "after": self.after, "added": len(self.added), "removed": len(self.removed),
-        }  # fmt: skip
+            "audit_id": self.audit_id,
+            "actor": actor,
+            "at": self.at,
+            "change": asdict(self.change),
+            "before": self.before,
+            "after": self.after,
+            "added": len(self.added),
+            "removed": len(self.removed),
+        }
 
 
 def apply_to_graph(graph: Graph, change: CurationChange) -> AppliedChange:
@@ -154,9 +165,15 @@ def apply_to_graph(graph: Graph, change: CurationChange) -> AppliedChange:
         raise OntologyValidationError(report)
     after = {str(uri): describe(graph, uri) for uri in main}
     return AppliedChange(
-        change, str(uuid.uuid4()), datetime.now(UTC).isoformat(timespec="seconds"), tuple(added), tuple(removed),
-        tuple(sorted(subjects | set(main))), before, after,
-    )  # fmt: skip
+        change,
+        str(uuid.uuid4()),
+        datetime.now(UTC).isoformat(timespec="seconds"),
+        tuple(added),
+        tuple(removed),
+        tuple(sorted(subjects | set(main))),
+        before,
+        after,
+    )
 
 
 def main_concepts(change: CurationChange) -> list[URIRef]:
@@ -219,8 +236,9 @@ def relation_triple(graph: Graph, change: AddRelation | RemoveRelation) -> Tripl
         essential = getattr(change, "essential", True)
         return subject, V.essentialSkill if essential else V.optionalSkill, obj
     if change.relation not in RELATION_PREDICATES:
-        raise CurationError(f"unknown relation {change.relation!r} (expected {', '.join(RELATION_PREDICATES)}, "
-                            "requires_skill)")  # fmt: skip
+        raise CurationError(
+            f"unknown relation {change.relation!r} (expected {', '.join(RELATION_PREDICATES)}, requires_skill)"
+        )
     return subject, RELATION_PREDICATES[change.relation], obj
 
 
@@ -289,10 +307,19 @@ def require_concept(graph: Graph, uri: URIRef) -> str:
 def describe(graph: Graph, uri: URIRef) -> dict[str, Any]:
     """A concept's own statements as JSON: property name (Neo4j's) -> sorted values."""
     names = {**PROPERTIES, **{str(p): name for name, p in RELATION_PREDICATES.items()}}
-    names.update({str(V.essentialSkill): "essential_skill", str(V.optionalSkill): "optional_skill",
-                  str(DCTERMS.isReplacedBy): "replaced_by", str(RDF.type): "type", str(SKOS.inScheme): "in_scheme",
-                  str(V.gradeOf): "grade_of", str(V.categorie): "categorie", str(V.versant): "versant",
-                  str(V.filiere): "filiere"})  # fmt: skip
+    names.update(
+        {
+            str(V.essentialSkill): "essential_skill",
+            str(V.optionalSkill): "optional_skill",
+            str(DCTERMS.isReplacedBy): "replaced_by",
+            str(RDF.type): "type",
+            str(SKOS.inScheme): "in_scheme",
+            str(V.gradeOf): "grade_of",
+            str(V.categorie): "categorie",
+            str(V.versant): "versant",
+            str(V.filiere): "filiere",
+        }
+    )
     out: dict[str, list[str]] = {}
     for predicate, obj in graph.predicate_objects(uri):
         name = names.get(str(predicate), str(predicate))

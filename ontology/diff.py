@@ -20,8 +20,13 @@ class OntologyDiff:
 
     @property
     def empty(self) -> bool:
-        return not (self.added_concepts or self.removed_concepts or self.changed_concepts
-                    or self.added_relations or self.removed_relations)  # fmt: skip
+        return not (
+            self.added_concepts
+            or self.removed_concepts
+            or self.changed_concepts
+            or self.added_relations
+            or self.removed_relations
+        )
 
     def counts(self) -> dict[str, int]:
         names = ("added_concepts", "removed_concepts", "changed_concepts", "added_relations", "removed_relations")

@@ -42,13 +42,15 @@ def dedup_report(catalogue: Catalogue | None = None, examples: int = 10, band: f
     across = [s for s in merged if " + " in repertories(s)]
     within = [s for s in merged if " + " not in repertories(s)]
     report = DedupReport(
-        labels=stats["skill_labels"], concepts=stats["skills"],
+        labels=stats["skill_labels"],
+        concepts=stats["skills"],
         labels_by_repertory={r: stats[f"skill_labels_{r.lower()}"] for r in ("RMFP", "ROME", "ESCO")},
-        merged_concepts=len(merged), labels_in_merged=sum(len(s.sources) for s in merged),
+        merged_concepts=len(merged),
+        labels_in_merged=sum(len(s.sources) for s in merged),
         merges_by_repertories=dict(Counter(repertories(s) for s in merged).most_common()),
         examples_across=[(s.label, list(s.alt_labels)) for s in rng.sample(across, min(examples, len(across)))],
         examples_within=[(s.label, list(s.alt_labels)) for s in rng.sample(within, min(examples, len(within)))],
-    )  # fmt: skip
+    )
     labels = sorted({s.label for s in catalogue.skills.values()} | {a for s in merged for a in s.alt_labels})
     keys = lemma_keys(labels)
     key_label = dict(zip(keys, labels, strict=True))

@@ -76,9 +76,12 @@ def validate_graph(graph: Graph, focus: Iterable[URIRef] | None = None) -> Valid
     # checked there by one depth-first search. Focused validation keeps the SHACL shape.
     shacl = shapes() if focus_set is not None else shapes_without(CYCLE_SHAPE)
     _, results, _ = shacl_validate(
-        data, shacl_graph=shacl, inference="none", advanced=True,
+        data,
+        shacl_graph=shacl,
+        inference="none",
+        advanced=True,
         focus_nodes=sorted(focus_set) if focus_set is not None else None,  # context nodes are not judged
-    )  # fmt: skip
+    )
     issues = parse_results(results)
     if focus_set is None:
         issues += broader_cycles(graph)

@@ -130,18 +130,37 @@ def _candidate_truth(rep: Repertory, c: Candidates, i: int) -> list[Any]:
     cadre = rep.cadres[int(c.cadre[i])] if titulaire else None
     previous = rep.cadres[int(c.previous_cadre[i])].code if c.previous_cadre[i] >= 0 else ""
     return [
-        candidate_ref(i), STATUSES[int(c.status[i])], VERSANTS[int(c.versant[i])] if titulaire else "",
-        CATEGORIES[int(c.categorie[i])] if titulaire else "", cadre.code if cadre else "",
-        cadre.grades[int(c.grade_rank[i])].code if cadre else "", int(c.echelon[i]) if titulaire else "",
-        previous, int(c.diploma[i]), geo.CODES[int(c.home[i])], int(c.employed[i]), f"{c.quality[i]:.6f}",
+        candidate_ref(i),
+        STATUSES[int(c.status[i])],
+        VERSANTS[int(c.versant[i])] if titulaire else "",
+        CATEGORIES[int(c.categorie[i])] if titulaire else "",
+        cadre.code if cadre else "",
+        cadre.grades[int(c.grade_rank[i])].code if cadre else "",
+        int(c.echelon[i]) if titulaire else "",
+        previous,
+        int(c.diploma[i]),
+        geo.CODES[int(c.home[i])],
+        int(c.employed[i]),
+        f"{c.quality[i]:.6f}",
         *(f"{x:.6f}" for x in c.style[i]),
-    ]  # fmt: skip
+    ]
 
 
 CANDIDATE_TRUTH = [
-    "candidate_ref", "status", "versant", "categorie", "cadre_emplois", "grade", "echelon", "previous_cadre_emplois",
-    "diploma_level", "departement", "employed", "quality", *(f"style{k}" for k in range(STYLE_DIM)),
-]  # fmt: skip
+    "candidate_ref",
+    "status",
+    "versant",
+    "categorie",
+    "cadre_emplois",
+    "grade",
+    "echelon",
+    "previous_cadre_emplois",
+    "diploma_level",
+    "departement",
+    "employed",
+    "quality",
+    *(f"style{k}" for k in range(STYLE_DIM)),
+]
 
 
 def _write_candidates(out: Path, writer: Writer, c: Candidates, progress: Progress) -> None:
@@ -247,9 +266,16 @@ def simulate_dataset(
         skills.writerows((k, uri, rep.skill_labels[k]) for k, uri in enumerate(rep.skill_uris))
     matrix = _write_matrix(out, world)
     summary = SimulationSummary(
-        out, size, seed, len(employers), len(candidates), len(offers), applications, hires,
+        out,
+        size,
+        seed,
+        len(employers),
+        len(candidates),
+        len(offers),
+        applications,
+        hires,
         time.perf_counter() - started,
-    )  # fmt: skip
+    )
     manifest = {
         "seed": seed,
         "scale": asdict(size),

@@ -83,11 +83,19 @@ def make_offers(rep: Repertory, employers: Employers, n: int, rng: np.random.Gen
         idx.extend(sorted(rng.choice(own, size=min(SKILLS_PER_OFFER, len(own)), replace=False).tolist()))
         ptr.append(len(idx))
     return Offers(
-        employer=employer, occupation=occupation, contract=contract, categorie=categorie, cadre=cadre,
-        grade_rank=grade_rank, published=published, closes=closes, skill_ptr=np.array(ptr),
-        skill_idx=np.array(idx, dtype=np.int32), full_time=rng.random(n) < 0.9,
+        employer=employer,
+        occupation=occupation,
+        contract=contract,
+        categorie=categorie,
+        cadre=cadre,
+        grade_rank=grade_rank,
+        published=published,
+        closes=closes,
+        skill_ptr=np.array(ptr),
+        skill_idx=np.array(idx, dtype=np.int32),
+        full_time=rng.random(n) < 0.9,
         attractiveness=rng.lognormal(-0.125, 0.5, size=n),
-    )  # fmt: skip
+    )
 
 
 CONTRACTS_ARRAY = np.array(CONTRACTS)

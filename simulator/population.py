@@ -236,13 +236,25 @@ def make_candidates(rep: Repertory, n: int, rng: np.random.Generator) -> Candida
         rows = np.flatnonzero(status == s)
         career[rows], step_kind[rows] = _walk(rep, name, start_occ[rows], n_steps[rows], rng)
     c = Candidates(
-        status=status, home=home, birth=birth, diploma=diploma, career=career, step_kind=step_kind,
-        step_start=_dates(career_start, SNAPSHOT - gap, n_steps, rng), n_steps=n_steps, employed=employed,
-        versant=np.full(n, -1, dtype=np.int8), categorie=np.full(n, -1, dtype=np.int8),
-        cadre=np.full(n, -1, dtype=np.int32), grade_rank=np.zeros(n, dtype=np.int16),
-        echelon=np.zeros(n, dtype=np.int16), previous_cadre=np.full(n, -1, dtype=np.int32),
-        promotion_step=np.zeros(n, dtype=np.int16), style=np.zeros((n, STYLE_DIM)), quality=rng.standard_normal(n),
-    )  # fmt: skip
+        status=status,
+        home=home,
+        birth=birth,
+        diploma=diploma,
+        career=career,
+        step_kind=step_kind,
+        step_start=_dates(career_start, SNAPSHOT - gap, n_steps, rng),
+        n_steps=n_steps,
+        employed=employed,
+        versant=np.full(n, -1, dtype=np.int8),
+        categorie=np.full(n, -1, dtype=np.int8),
+        cadre=np.full(n, -1, dtype=np.int32),
+        grade_rank=np.zeros(n, dtype=np.int16),
+        echelon=np.zeros(n, dtype=np.int16),
+        previous_cadre=np.full(n, -1, dtype=np.int32),
+        promotion_step=np.zeros(n, dtype=np.int16),
+        style=np.zeros((n, STYLE_DIM)),
+        quality=rng.standard_normal(n),
+    )
     _grades(rep, c, rng)
     bucket_centres = rng.standard_normal((len(BUCKETS), STYLE_DIM))
     diploma_centres = rng.standard_normal((9, STYLE_DIM))

@@ -40,41 +40,79 @@ def _graph_rows(seed: int = 3) -> dict[str, list[dict[str, Any]]]:
     for i in range(24):
         fiche = FICHES[i % len(FICHES)]
         own = set(fiche_skills[fiche][:3]) | set(rng.sample(SKILLS, 2))
-        candidates.append({
-            "candidate_id": f"cand-{i:02d}", "fiche": uris.rome_fiche(fiche), "skills": [uris.skill(s) for s in own],
-            "titulaire": i % 3 != 0, "versant": "FPT", "categorie": "A" if i % 2 else "B", "education_level": 3,
-            "departement": "75" if i % 2 else "69", "grade": i % 6 == 1,
-        })  # fmt: skip
+        candidates.append(
+            {
+                "candidate_id": f"cand-{i:02d}",
+                "fiche": uris.rome_fiche(fiche),
+                "skills": [uris.skill(s) for s in own],
+                "titulaire": i % 3 != 0,
+                "versant": "FPT",
+                "categorie": "A" if i % 2 else "B",
+                "education_level": 3,
+                "departement": "75" if i % 2 else "69",
+                "grade": i % 6 == 1,
+            }
+        )
     offers = []
     for j in range(12):
         fiche = FICHES[j % len(FICHES)]
         employer = list(EMPLOYERS)[j % 3]
-        offers.append({
-            "offer_id": f"off-{employer}-{j:02d}", "employer_id": employer, "fiche": uris.rome_fiche(fiche),
-            "title": f"Poste {fiche} n°{j}", "published_at": f"2025-{1 + j % 12:02d}-15",
-            "skills": [{"uri": uris.skill(s), "essential": k < 2} for k, s in enumerate(fiche_skills[fiche])],
-            "categorie": "A" if j % 2 else "B", "departement": EMPLOYERS[employer][1],
-        })  # fmt: skip
+        offers.append(
+            {
+                "offer_id": f"off-{employer}-{j:02d}",
+                "employer_id": employer,
+                "fiche": uris.rome_fiche(fiche),
+                "title": f"Poste {fiche} n°{j}",
+                "published_at": f"2025-{1 + j % 12:02d}-15",
+                "skills": [{"uri": uris.skill(s), "essential": k < 2} for k, s in enumerate(fiche_skills[fiche])],
+                "categorie": "A" if j % 2 else "B",
+                "departement": EMPLOYERS[employer][1],
+            }
+        )
     applications = []
     for j, offer in enumerate(offers):
         for n, cand in enumerate(rng.sample(candidates, 6)):
             fits = cand["fiche"] == offer["fiche"]
             stage = ("hired" if n % 2 == 0 else "shortlisted") if fits else "rejected"
-            applications.append({"application_id": f"app-{j}-{n}", "offer_id": offer["offer_id"],
-                                 "candidate_id": cand["candidate_id"], "stage": stage,
-                                 "applied_at": offer["published_at"]})  # fmt: skip
+            applications.append(
+                {
+                    "application_id": f"app-{j}-{n}",
+                    "offer_id": offer["offer_id"],
+                    "candidate_id": cand["candidate_id"],
+                    "stage": stage,
+                    "applied_at": offer["published_at"],
+                }
+            )
         # every offer has at least one positive: its fiche's first candidate
         match = next(c for c in candidates if c["fiche"] == offer["fiche"])
-        applications.append({"application_id": f"app-{j}-fit", "offer_id": offer["offer_id"],
-                             "candidate_id": match["candidate_id"], "stage": "hired",
-                             "applied_at": offer["published_at"]})  # fmt: skip
+        applications.append(
+            {
+                "application_id": f"app-{j}-fit",
+                "offer_id": offer["offer_id"],
+                "candidate_id": match["candidate_id"],
+                "stage": "hired",
+                "applied_at": offer["published_at"],
+            }
+        )
     # A candidate known to employer EA only: the cross-employer access tests use it.
     candidates.append(dict(candidates[0], candidate_id="cand-ea"))
-    applications.append({"application_id": "app-ea", "offer_id": offers[0]["offer_id"], "candidate_id": "cand-ea",
-                         "stage": "received", "applied_at": offers[0]["published_at"]})  # fmt: skip
-    return {"candidates": candidates, "offers": offers, "applications": applications,
-            "fiche_skills": [{"fiche": uris.rome_fiche(f), "skills": [uris.skill(s) for s in ss]}
-                             for f, ss in fiche_skills.items()]}  # fmt: skip
+    applications.append(
+        {
+            "application_id": "app-ea",
+            "offer_id": offers[0]["offer_id"],
+            "candidate_id": "cand-ea",
+            "stage": "received",
+            "applied_at": offers[0]["published_at"],
+        }
+    )
+    return {
+        "candidates": candidates,
+        "offers": offers,
+        "applications": applications,
+        "fiche_skills": [
+            {"fiche": uris.rome_fiche(f), "skills": [uris.skill(s) for s in ss]} for f, ss in fiche_skills.items()
+        ],
+    }
 
 
 def load_tiny_graph(driver: Driver) -> None:
@@ -95,8 +133,12 @@ def load_tiny_graph(driver: Driver) -> None:
         "CREATE (f)-[:REQUIRES_SKILL {essential: true}]->(k)",
         rows=rows["fiche_skills"],
     )
-    mobility = [("K1401", "K1402", "proche"), ("K1402", "M1402", "evolution"), ("K1401", "M1402", "evolution"),
-                ("M1402", "M1501", "proche")]  # fmt: skip
+    mobility = [
+        ("K1401", "K1402", "proche"),
+        ("K1402", "M1402", "evolution"),
+        ("K1401", "M1402", "evolution"),
+        ("M1402", "M1501", "proche"),
+    ]
     driver.execute_query(
         "UNWIND $m AS m MATCH (a:RomeFiche {code: m[0]}), (b:RomeFiche {code: m[1]}) "
         "CREATE (a)-[:MOBILITY {kind: m[2]}]->(b)",
@@ -108,8 +150,11 @@ def load_tiny_graph(driver: Driver) -> None:
         "(ce)-[:IN_CATEGORIE]->(:Concept:Categorie {uri: $cat, code: 'A', label: 'A'}), "
         "(ce)-[:IN_VERSANT]->(:Concept:Versant {uri: $v, code: 'FPT', label: 'FPT'}), "
         "(:Departement {code: '75'}), (:Departement {code: '69'})",
-        ce=uris.cadre_emplois("TEST-ATT"), g=uris.grade("TEST-ATT-1"), cat=uris.categorie("A"), v=uris.versant("FPT"),
-    )  # fmt: skip
+        ce=uris.cadre_emplois("TEST-ATT"),
+        g=uris.grade("TEST-ATT-1"),
+        cat=uris.categorie("A"),
+        v=uris.versant("FPT"),
+    )
     driver.execute_query(
         "UNWIND $rows AS r MATCH (d:Departement {code: r.dep}) "
         "CREATE (e:Employer {employer_id: r.id, name: 'Employeur ' + r.id, kind: r.kind})-[:LOCATED_IN]->(d)",
@@ -194,8 +239,9 @@ def api(driver: Driver, tmp_path_factory: pytest.TempPathFactory) -> Iterator[di
     os.environ["VIVIER_DATA_DIR"] = str(data_dir)
     get_settings.cache_clear()
     load_tiny_graph(driver)
-    config = TrainConfig(hidden=16, out=16, epochs=10, eval_every=5, random_negatives=8, eligible_negatives=4,
-                         hard_negatives=2)  # fmt: skip
+    config = TrainConfig(
+        hidden=16, out=16, epochs=10, eval_every=5, random_negatives=8, eligible_negatives=4, hard_negatives=2
+    )
     version = train_model(driver, config, CareerConfig(hidden=16, out=16, epochs=10, negatives=4), progress=False)
     keys = {
         "admin": create_api_key(driver, "admin", label="test admin")[1],
@@ -255,8 +301,9 @@ def test_candidates_for_offer_are_ranked_explained_and_logged(api: dict[str, Any
 
 
 def test_eligible_only_returns_only_statutorily_eligible_candidates(api: dict[str, Any]) -> None:
-    response = call(api, "recA", "GET", "/v1/offers/off-EA-03/candidates",
-                    params={"k": 30, "eligible_only": True, "explain": False})  # fmt: skip
+    response = call(
+        api, "recA", "GET", "/v1/offers/off-EA-03/candidates", params={"k": 30, "eligible_only": True, "explain": False}
+    )
     assert response.status_code == 200, response.text
     ranked = response.json()["candidates"]
     assert ranked and all(c["eligibility"]["eligible"] for c in ranked)
@@ -296,8 +343,9 @@ def test_rankings_read_statutory_facts_from_memory_while_the_revision_stands(api
     target = ids[0]
     before = driver.execute_query(
         "MATCH (c:Candidate {candidate_id: $id}) WITH c, properties(c) AS old "
-        "SET c.titulaire = true, c.versant = 'FPE', c.categorie = 'C', c.education_level = -3 RETURN old", id=target
-    ).records[0]["old"]  # fmt: skip
+        "SET c.titulaire = true, c.versant = 'FPE', c.categorie = 'C', c.education_level = -3 RETURN old",
+        id=target,
+    ).records[0]["old"]
     try:
         next_poll(api["app"])
         assert _served_eligibility(api, "off-EA-03")[target] == served[target]
@@ -356,8 +404,9 @@ def test_a_server_freezes_its_heap_once_the_model_is_loaded(api: dict[str, Any])
     try:
         with TestClient(app) as client:
             before = gc.get_freeze_count()
-            response = client.get("/v1/offers/off-EA-03/candidates", params={"explain": False},
-                                  headers={"X-API-Key": api["keys"]["recA"]})  # fmt: skip
+            response = client.get(
+                "/v1/offers/off-EA-03/candidates", params={"explain": False}, headers={"X-API-Key": api["keys"]["recA"]}
+            )
             assert response.status_code == 200
             assert gc.get_freeze_count() > before  # the model and everything alive then
     finally:
@@ -428,10 +477,15 @@ def test_creating_an_offer_pushes_signed_suggestions_retried_with_backoff(api: d
         hook = call(api, "recA", "POST", "/v1/webhooks", json={"url": receiver.url})
         assert hook.status_code == 201, hook.text
         offer = {
-            "offer_id": "api-new-1", "title": "Gestionnaire des ressources humaines", "departement": "75",
+            "offer_id": "api-new-1",
+            "title": "Gestionnaire des ressources humaines",
+            "departement": "75",
             "description": "Gestion administrative du personnel, paie, carrière des agents territoriaux.",
-            "published_at": "2026-03-01", "contract": "titulaire_ou_contractuel", "categorie": "B", "versant": "FPT",
-        }  # fmt: skip
+            "published_at": "2026-03-01",
+            "contract": "titulaire_ou_contractuel",
+            "categorie": "B",
+            "versant": "FPT",
+        }
         created = call(api, "recA", "POST", "/v1/offers", json=offer)
         assert created.status_code == 201, created.text
         pushed = created.json()["suggestions"]
@@ -460,8 +514,13 @@ def test_feedback_on_a_suggestion_is_recorded(api: dict[str, Any]) -> None:
     suggestions = call(api, "recA", "GET", "/v1/suggestions").json()
     assert suggestions, "the offer created by the push test left suggestions"
     target = suggestions[0]["suggestion_id"]
-    response = call(api, "recA", "POST", f"/v1/suggestions/{target}/feedback",
-                    json={"decision": "dismissed", "reason": "profil déjà reçu en entretien"})  # fmt: skip
+    response = call(
+        api,
+        "recA",
+        "POST",
+        f"/v1/suggestions/{target}/feedback",
+        json={"decision": "dismissed", "reason": "profil déjà reçu en entretien"},
+    )
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "dismissed"
     assert response.json()["feedback_reason"] == "profil déjà reçu en entretien"
@@ -471,13 +530,23 @@ def test_feedback_on_a_suggestion_is_recorded(api: dict[str, Any]) -> None:
 
 def test_uploading_a_cv_pseudonymises_it_and_records_the_application(api: dict[str, Any]) -> None:
     resume = {
-        "basics": {"name": "Camille Durand", "email": "camille.durand@example.org", "phone": "06 12 34 56 78",
-                   "summary": "Gestionnaire paie et carrière, fonctionnaire territoriale de catégorie B."},
-        "work": [{"name": "Mairie de Lyon", "position": "Gestionnaire des ressources humaines",
-                  "startDate": "2019-01-01", "summary": "Paie, carrières, absences des agents."}],
+        "basics": {
+            "name": "Camille Durand",
+            "email": "camille.durand@example.org",
+            "phone": "06 12 34 56 78",
+            "summary": "Gestionnaire paie et carrière, fonctionnaire territoriale de catégorie B.",
+        },
+        "work": [
+            {
+                "name": "Mairie de Lyon",
+                "position": "Gestionnaire des ressources humaines",
+                "startDate": "2019-01-01",
+                "summary": "Paie, carrières, absences des agents.",
+            }
+        ],
         "skills": [{"name": "Gestion de la paie"}],
         "meta": {"candidate_ref": "upload-camille"},
-    }  # fmt: skip
+    }
     files = {"file": ("camille.json", json.dumps(resume).encode(), "application/json")}
     refused = call(api, "recA", "POST", "/v1/candidates", files=files)
     assert refused.status_code == 422 and "offer_id" in refused.json()["detail"]
@@ -496,8 +565,13 @@ def test_uploading_a_cv_pseudonymises_it_and_records_the_application(api: dict[s
 
 
 def test_applications_and_outcomes(api: dict[str, Any]) -> None:
-    created = call(api, "recA", "POST", "/v1/applications",
-                   json={"offer_id": "off-EA-00", "candidate_id": "cand-05", "applied_at": "2026-01-10"})  # fmt: skip
+    created = call(
+        api,
+        "recA",
+        "POST",
+        "/v1/applications",
+        json={"offer_id": "off-EA-00", "candidate_id": "cand-05", "applied_at": "2026-01-10"},
+    )
     assert created.status_code == 201, created.text
     application_id = created.json()["application_id"]
     updated = call(api, "recA", "PATCH", f"/v1/applications/{application_id}", json={"stage": "interviewed"})
@@ -535,12 +609,35 @@ def test_gdpr_export_then_erase(api: dict[str, Any]) -> None:
 REC = ("recruiter", "admin")
 ROUTES: list[tuple[str, str, dict[str, Any] | None, tuple[str, ...]]] = [
     ("GET", "/v1/offers?employer_id=EA", None, REC),
-    ("POST", "/v1/offers", {"offer_id": "x-1", "title": "t", "employer_id": "EA", "description": "d",
-                            "departement": "75", "published_at": "2026-01-01", "contract": "contractuel"}, REC),
+    (
+        "POST",
+        "/v1/offers",
+        {
+            "offer_id": "x-1",
+            "title": "t",
+            "employer_id": "EA",
+            "description": "d",
+            "departement": "75",
+            "published_at": "2026-01-01",
+            "contract": "contractuel",
+        },
+        REC,
+    ),
     ("GET", "/v1/offers/off-EA-00", None, REC),
-    ("PUT", "/v1/offers/off-EA-00", {"offer_id": "off-EA-00", "title": "t", "employer_id": "EA", "description": "d",
-                                     "departement": "75", "published_at": "2026-01-01", "contract": "contractuel"},
-     REC),
+    (
+        "PUT",
+        "/v1/offers/off-EA-00",
+        {
+            "offer_id": "off-EA-00",
+            "title": "t",
+            "employer_id": "EA",
+            "description": "d",
+            "departement": "75",
+            "published_at": "2026-01-01",
+            "contract": "contractuel",
+        },
+        REC,
+    ),
     ("GET", "/v1/offers/off-EA-00/candidates", None, REC),
     ("GET", "/v1/offers/off-EA-00/candidates/cand-04", None, REC),
     ("GET", "/v1/offers/off-EA-00/applications", None, REC),
@@ -566,7 +663,7 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None, tuple[str, ...]]] = [
     ("GET", "/v1/ontology/audit", None, ("hr_expert", "admin")),
     ("GET", "/v1/careers/paths?from_uri=a&to_uri=b", None, ("recruiter", "hr_expert", "admin")),
     ("GET", "/v1/occupations/next-steps?uri=a", None, ("recruiter", "hr_expert", "admin")),
-]  # fmt: skip
+]
 ROLE_KEYS = {"recruiter": "recA", "hr_expert": "hr", "admin": "admin"}
 
 
@@ -584,8 +681,14 @@ def _resolve(api: dict[str, Any], path: str) -> str:
     if "SUGGESTION" not in path:
         return path
 
-    row = {"kind": "candidate_for_offer", "offer_id": "off-EA-00", "candidate_id": "cand-00", "score": 0.5,
-           "rank": 1, "model_version": api["version"]}  # fmt: skip
+    row = {
+        "kind": "candidate_for_offer",
+        "offer_id": "off-EA-00",
+        "candidate_id": "cand-00",
+        "score": 0.5,
+        "rank": 1,
+        "model_version": api["version"],
+    }
     return path.replace("SUGGESTION", queries.store_suggestions(api["driver"], [row])[0])
 
 
@@ -623,8 +726,11 @@ def test_every_route_answers_403_to_roles_it_does_not_serve(api: dict[str, Any],
             assert response.status_code == 403, f"{role}: {response.status_code} {response.text}"
 
 
-@pytest.mark.parametrize("route", [r for r in ROUTES if "recruiter" in r[3] and "careers" not in r[1]
-                                   and "occupations" not in r[1]], ids=_route_id)  # fmt: skip
+@pytest.mark.parametrize(
+    "route",
+    [r for r in ROUTES if "recruiter" in r[3] and "careers" not in r[1] and "occupations" not in r[1]],
+    ids=_route_id,
+)
 def test_a_recruiter_of_employer_b_gets_403_on_employer_a_data(api: dict[str, Any], route: tuple) -> None:
     method, path, body, _ = route
     response = call(api, "recB", method, _resolve(api, path), json=body)
@@ -681,9 +787,16 @@ def test_revocation_in_one_process_takes_effect_within_one_poll_in_another(api: 
 
 
 # --- webhooks and server-side request forgery -------------------------------------------------------------------
-REFUSED_WEBHOOKS = ["http://127.0.0.1/hook", "http://10.0.0.1/hook", "http://169.254.169.254/latest/meta-data",
-                    "http://[::1]/hook", "http://localhost:8080/hook", "http://[::ffff:127.0.0.1]/hook",
-                    "http://0.0.0.0/hook", "http://192.168.1.10/hook"]  # fmt: skip
+REFUSED_WEBHOOKS = [
+    "http://127.0.0.1/hook",
+    "http://10.0.0.1/hook",
+    "http://169.254.169.254/latest/meta-data",
+    "http://[::1]/hook",
+    "http://localhost:8080/hook",
+    "http://[::ffff:127.0.0.1]/hook",
+    "http://0.0.0.0/hook",
+    "http://192.168.1.10/hook",
+]
 
 
 def test_webhooks_to_internal_addresses_are_refused_at_registration(api: dict[str, Any]) -> None:

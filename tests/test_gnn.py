@@ -71,14 +71,22 @@ def test_checkpointed_layers_give_the_same_gradients() -> None:
     from gnn.model import LinkGNN
 
     sizes = {"candidate": 30, "offer": 12, "skill": 9}
-    relations = [("candidate", "has_skill", "skill"), ("offer", "requires_skill", "skill"),
-                 ("skill", "rev_has_skill", "candidate"), ("skill", "rev_requires_skill", "offer")]  # fmt: skip
+    relations = [
+        ("candidate", "has_skill", "skill"),
+        ("offer", "requires_skill", "skill"),
+        ("skill", "rev_has_skill", "candidate"),
+        ("skill", "rev_requires_skill", "offer"),
+    ]
     generator = torch.Generator().manual_seed(0)
     x = {t: torch.randn(n, 5, generator=generator) for t, n in sizes.items()}
     edges = {}
     for src, rel, dst in relations:
-        pairs = torch.stack([torch.randint(sizes[src], (40,), generator=generator),
-                             torch.randint(sizes[dst], (40,), generator=generator)]).unique(dim=1)  # fmt: skip
+        pairs = torch.stack(
+            [
+                torch.randint(sizes[src], (40,), generator=generator),
+                torch.randint(sizes[dst], (40,), generator=generator),
+            ]
+        ).unique(dim=1)
         edges[(src, rel, dst)] = pairs
     grads = []
     for checkpoint in (False, True):
@@ -355,9 +363,13 @@ def test_stored_reranker_serves_and_reproduces_the_evaluation_order(trained: Tra
     offer = int(np.nonzero(trained.export.ids["offer"] == "O00050")[0][0])
     rows = np.array([recommender._candidates.index[c] for c, _ in top])
     x = pair_features(
-        facts, stored.reranking["history"], offer_facts(facts, offer), rows,
-        stored.embeddings["offer"][offer], stored.embeddings["candidate"],
-    )  # fmt: skip
+        facts,
+        stored.reranking["history"],
+        offer_facts(facts, offer),
+        rows,
+        stored.embeddings["offer"][offer],
+        stored.embeddings["candidate"],
+    )
     assert np.allclose(1 / (1 + np.exp(-reranker.score(x))), [s for _, s in top], atol=1e-5)
 
 

@@ -27,8 +27,11 @@ def test_dataset_loads_end_to_end(ontology: Driver, clean_data: Driver, tmp_path
     db = clean_data
     summary = load_dataset(db, DATASET, rejects=RejectLog(tmp_path / "rejects.jsonl"))
     assert {k: (v.loaded, v.rejected) for k, v in summary.kinds.items()} == {
-        "employer": (3, 0), "offer": (3, 0), "cv": (3, 0), "application": (4, 0)
-    }  # fmt: skip
+        "employer": (3, 0),
+        "offer": (3, 0),
+        "cv": (3, 0),
+        "application": (4, 0),
+    }
     assert (
         count(db, "MATCH (:Offer {offer_id: 'O-001'})-[:POSTED_BY]->(:Employer {employer_id: 'E001'}) RETURN count(*)")
         == 1
@@ -42,22 +45,34 @@ def test_dataset_loads_end_to_end(ontology: Driver, clean_data: Driver, tmp_path
     assert {r["s"]: sorted(r["ranks"]) for r in ranks} == {"RMFP": [1, 2, 3], "ROME": [1, 2, 3]}
     assert count(db, "MATCH (:Offer {offer_id: 'O-001'})-[:REQUIRES_SKILL]->(:Skill) RETURN count(*)") >= 3
     assert count(db, "MATCH (:Offer {offer_id: 'O-001'})-[:REQUIRES_GRADE]->(:CadreEmplois) RETURN count(*)") == 1
-    assert count(db, "MATCH (:Offer {offer_id: 'O-002'})-[:REQUIRES_GRADE]->(:Grade {uri: $u}) RETURN count(*)",
-                 u="https://id.vivier.fr/grade/1033") == 1  # fmt: skip
+    assert (
+        count(
+            db,
+            "MATCH (:Offer {offer_id: 'O-002'})-[:REQUIRES_GRADE]->(:Grade {uri: $u}) RETURN count(*)",
+            u="https://id.vivier.fr/grade/1033",
+        )
+        == 1
+    )
     candidate = db.execute_query("MATCH (c:Candidate)-[:APPLIED {application_id: 'A001'}]->() RETURN c").records[0]["c"]
     assert candidate["titulaire"] is True and candidate["categorie"] == "B" and candidate["education_level"] == 5
     cid = candidate["candidate_id"]
-    for pattern in ("(c)-[:HAS_SKILL]->(:Skill)", "(c)-[:HELD]->(:Occupation)",
-                    "(c)-[:HOLDS_GRADE {echelon: 6}]->(:Grade)",
-                    "(c)-[:LIVES_IN]->(:Departement {code: '69'})"):  # fmt: skip
+    for pattern in (
+        "(c)-[:HAS_SKILL]->(:Skill)",
+        "(c)-[:HELD]->(:Occupation)",
+        "(c)-[:HOLDS_GRADE {echelon: 6}]->(:Grade)",
+        "(c)-[:LIVES_IN]->(:Departement {code: '69'})",
+    ):
         assert count(db, f"MATCH (c:Candidate {{candidate_id: $cid}}) MATCH {pattern} RETURN count(*)", cid=cid) >= 1
     real = "MATCH (:Offer {offer_id: 'O-002'})-[:REQUIRES_GRADE]->(:Grade)-[:GRADE_OF]->(:CadreEmplois) RETURN count(*)"
     assert count(db, real) == 1
     assert count(db, "MATCH (:Offer)-[:OF_OCCUPATION]->(:RomeFiche)-[:BROADER]->(:RomeDomaine) RETURN count(*)") >= 9
     stages = db.execute_query("MATCH ()-[a:APPLIED]->() RETURN a.application_id AS id, a.stage AS stage").records
     assert {r["id"]: r["stage"] for r in stages} == {
-        "A001": "interviewed", "A002": "rejected", "A003": "hired", "A004": "withdrawn"
-    }  # fmt: skip
+        "A001": "interviewed",
+        "A002": "rejected",
+        "A003": "hired",
+        "A004": "withdrawn",
+    }
 
 
 def test_reloading_changes_nothing(db: Driver, tmp_path: Path) -> None:
@@ -95,15 +110,49 @@ def test_interrupted_load_rerun_equals_uninterrupted(db: Driver, tmp_path: Path)
 
 
 PERSONAL = [
-    "Gwendoline", "Trouvadec", "gwendoline.trouvadec@exemple.fr", "06 12 34 56 78", "0612345678", "Capucines",
-    "14/07/1986", "Castagnède", "Aurélien", "a.castagnede@mail.example", "+33 7 98 76 54 32", "Jean Jaurès",
-    "Maëlys", "Kerbrat", "02 98 11 22 33", "maelys.kerbrat@exemple.bzh", "chemin du Moulin", "3 mars 1990",
-    "Ferdinand", "Quillivic", "f.quillivic@poste.example", "01 44 55 66 77", "rue de la Glacière", "1979",
-    "Solenn", "Le Goarnic", "solenn.legoarnic@exemple.fr", "07.11.22.33.44", "boulevard Voltaire", "25/12/1975",
-    "Youenn", "Guivarc'h", "youenn.guivarch@exemple.fr", "06 99 88 77 66", "impasse des Goélands", "février 1988",
+    "Gwendoline",
+    "Trouvadec",
+    "gwendoline.trouvadec@exemple.fr",
+    "06 12 34 56 78",
+    "0612345678",
+    "Capucines",
+    "14/07/1986",
+    "Castagnède",
+    "Aurélien",
+    "a.castagnede@mail.example",
+    "+33 7 98 76 54 32",
+    "Jean Jaurès",
+    "Maëlys",
+    "Kerbrat",
+    "02 98 11 22 33",
+    "maelys.kerbrat@exemple.bzh",
+    "chemin du Moulin",
+    "3 mars 1990",
+    "Ferdinand",
+    "Quillivic",
+    "f.quillivic@poste.example",
+    "01 44 55 66 77",
+    "rue de la Glacière",
+    "1979",
+    "Solenn",
+    "Le Goarnic",
+    "solenn.legoarnic@exemple.fr",
+    "07.11.22.33.44",
+    "boulevard Voltaire",
+    "25/12/1975",
+    "Youenn",
+    "Guivarc'h",
+    "youenn.guivarch@exemple.fr",
+    "06 99 88 77 66",
+    "impasse des Goélands",
+    "février 1988",
     # birthplaces (not a city the person worked in: those are employers' and stay)
-    "Quimper", "Morlaix", "Concarneau", "Douarnenez", "Landivisiau",
-]  # fmt: skip
+    "Quimper",
+    "Morlaix",
+    "Concarneau",
+    "Douarnenez",
+    "Landivisiau",
+]
 # Postal codes, as whole numbers: the scan also holds scores and hashes whose digits could contain them.
 POSTAL_CODES = ["69003", "91000", "29200", "75013", "75011", "29900", "29100", "29400"]
 # One phrase from each format that no other CV of the folder contains: proof that its text reached Neo4j.
@@ -118,25 +167,45 @@ SANITY = {
 def test_personal_data_never_reaches_neo4j(db: Driver, tmp_path: Path) -> None:
     folder = tmp_path / "cvs"
     shutil.copytree(DATASET / "cvs", folder)
-    (folder / "cand-004.docx").write_bytes(tiny_docx([
-        "Ferdinand Quillivic", "Né le 08/11/1979 à Morlaix", "27 rue de la Glacière, 75013 Paris",
-        "Téléphone : 01 44 55 66 77 — f.quillivic@poste.example",
-        "Attaché territorial, titulaire, catégorie A. 12 ans d'expérience en ressources humaines.",
-        "Pilotage de la masse salariale et du dialogue social.",
-        "2016 - 2024 : Responsable des ressources humaines, Ville de Paris",
-    ]))  # fmt: skip
-    (folder / "cand-005.pdf").write_bytes(tiny_pdf([
-        "Solenn Le Goarnic", "Date de naissance : 25/12/1975 a Concarneau", "8 boulevard Voltaire 75011 Paris",
-        "Tel 07.11.22.33.44 solenn.legoarnic@exemple.fr", "Code postal : 29900",
-        "Adjoint administratif, contractuelle. Accueil du public et gestion du courrier.",
-        "Tenue des registres d'etat civil.",
-    ]))  # fmt: skip
-    (folder / "cand-006.txt").write_text("\n".join([
-        "Youenn Guivarc'h", "Né à Douarnenez le 2 février 1988", "Lieu de naissance : Landivisiau",
-        "5 impasse des Goélands, Brest (29200) — CP : 29100 — 29400",
-        "Tél. 06 99 88 77 66 — youenn.guivarch@exemple.fr",
-        "Adjoint technique territorial, titulaire. Entretien des espaces verts.",
-    ]), encoding="utf-8")  # fmt: skip
+    (folder / "cand-004.docx").write_bytes(
+        tiny_docx(
+            [
+                "Ferdinand Quillivic",
+                "Né le 08/11/1979 à Morlaix",
+                "27 rue de la Glacière, 75013 Paris",
+                "Téléphone : 01 44 55 66 77 — f.quillivic@poste.example",
+                "Attaché territorial, titulaire, catégorie A. 12 ans d'expérience en ressources humaines.",
+                "Pilotage de la masse salariale et du dialogue social.",
+                "2016 - 2024 : Responsable des ressources humaines, Ville de Paris",
+            ]
+        )
+    )
+    (folder / "cand-005.pdf").write_bytes(
+        tiny_pdf(
+            [
+                "Solenn Le Goarnic",
+                "Date de naissance : 25/12/1975 a Concarneau",
+                "8 boulevard Voltaire 75011 Paris",
+                "Tel 07.11.22.33.44 solenn.legoarnic@exemple.fr",
+                "Code postal : 29900",
+                "Adjoint administratif, contractuelle. Accueil du public et gestion du courrier.",
+                "Tenue des registres d'etat civil.",
+            ]
+        )
+    )
+    (folder / "cand-006.txt").write_text(
+        "\n".join(
+            [
+                "Youenn Guivarc'h",
+                "Né à Douarnenez le 2 février 1988",
+                "Lieu de naissance : Landivisiau",
+                "5 impasse des Goélands, Brest (29200) — CP : 29100 — 29400",
+                "Tél. 06 99 88 77 66 — youenn.guivarch@exemple.fr",
+                "Adjoint technique territorial, titulaire. Entretien des espaces verts.",
+            ]
+        ),
+        encoding="utf-8",
+    )
     summary = load_cvs(db, [folder], "privacy", rejects=RejectLog(tmp_path / "r.jsonl"))
     assert summary.kinds["cv"].loaded == 6
     found = db.execute_query(  # every property of every node and relationship, lists included

@@ -75,8 +75,11 @@ def test_jsonld_file_loads_through_the_library(db: Driver, tmp_path: Path, name:
     expected = JSONLD_CASES[name]
     assert_postings_loaded(db, expected)
     assert summary.kinds["offer"].loaded == len(expected)
-    untitled = [{"source": str(JSONLD / name), "record": "record 3", "field": "title", "reason": "missing",
-                 "kind": "offer"}] if name == "postings-array.jsonld" else []  # fmt: skip
+    untitled = (
+        [{"source": str(JSONLD / name), "record": "record 3", "field": "title", "reason": "missing", "kind": "offer"}]
+        if name == "postings-array.jsonld"
+        else []
+    )
     assert rejects_of(log) == untitled
 
 
@@ -120,15 +123,34 @@ def test_real_pep_export_loads_whole(db: Driver, tmp_path: Path, path: Path) -> 
 
 # --- Files wholly in cp1252 (old Windows exports) -------------------------------------------------------------
 CP1252_OFFERS = [
-    {"offer_id": "W-1", "title": "Rédacteur principal", "employer_id": "E001", "departement": "69",
-     "description": "Gérer des contrats et la paie des agents ; élaboration budgétaire.", "published_at": "2024-03-01",
-     "contract": "titulaire"},
-    {"offer_id": "W-2", "title": "Infirmière coordinatrice", "employer_id": "E003", "departement": "29",
-     "description": "Soins infirmiers, surveillance clinique, équipe pluridisciplinaire.",
-     "published_at": "2024-03-02", "contract": "contractuel"},
-    {"offer_id": "W-3", "title": "Agent d'accueil", "employer_id": "E001", "departement": "Ré",
-     "description": "Accueil du public.", "published_at": "2024-03-03", "contract": "titulaire"},
-]  # fmt: skip
+    {
+        "offer_id": "W-1",
+        "title": "Rédacteur principal",
+        "employer_id": "E001",
+        "departement": "69",
+        "description": "Gérer des contrats et la paie des agents ; élaboration budgétaire.",
+        "published_at": "2024-03-01",
+        "contract": "titulaire",
+    },
+    {
+        "offer_id": "W-2",
+        "title": "Infirmière coordinatrice",
+        "employer_id": "E003",
+        "departement": "29",
+        "description": "Soins infirmiers, surveillance clinique, équipe pluridisciplinaire.",
+        "published_at": "2024-03-02",
+        "contract": "contractuel",
+    },
+    {
+        "offer_id": "W-3",
+        "title": "Agent d'accueil",
+        "employer_id": "E001",
+        "departement": "Ré",
+        "description": "Accueil du public.",
+        "published_at": "2024-03-03",
+        "contract": "titulaire",
+    },
+]
 
 
 def cp1252_file(folder: Path, suffix: str) -> Path:
@@ -215,8 +237,9 @@ def test_interrupted_load_rerun_equals_uninterrupted(
         load_prerequisites(db, rejects)
     load(db, rejects)
     expected = graph_fingerprint(db)
-    db.execute_query("MATCH (c:Candidate) DETACH DELETE c" if query == writes.CANDIDATES
-                     else "MATCH ()-[a:APPLIED]->() DELETE a")  # fmt: skip
+    db.execute_query(
+        "MATCH (c:Candidate) DETACH DELETE c" if query == writes.CANDIDATES else "MATCH ()-[a:APPLIED]->() DELETE a"
+    )
 
     real_write = writes._write
     monkeypatch.setattr(writes, "_write", lambda d, q, rows, _size, on: real_write(d, q, rows, 1, on))  # 1 per batch
@@ -224,8 +247,9 @@ def test_interrupted_load_rerun_equals_uninterrupted(
     with pytest.raises(ServiceUnavailable):
         load(failing, rejects)
     label = "Candidate" if query == writes.CANDIDATES else "APPLIED"
-    written = count(db, f"MATCH (n:{label}) RETURN count(n)" if label == "Candidate"
-                    else "MATCH ()-[a:APPLIED]->() RETURN count(a)")  # fmt: skip
+    written = count(
+        db, f"MATCH (n:{label}) RETURN count(n)" if label == "Candidate" else "MATCH ()-[a:APPLIED]->() RETURN count(a)"
+    )
     assert written == 1  # batch 1 committed, batch 2 lost with the connection, the rest never ran
     assert graph_fingerprint(db) != expected
     monkeypatch.undo()
@@ -235,10 +259,22 @@ def test_interrupted_load_rerun_equals_uninterrupted(
 
 # --- The README figures block --------------------------------------------------------------------------------
 FIGURES = measure.Figures(
-    offers=650, rejected=2, top1=0.463, top3=0.558, skills_per_offer=6.8, no_skill_share=0.034,
-    similarity_share=0.15, with_contract=0.283, with_categorie=0.285, with_education=0.122, with_experience=0.011,
-    offers_per_second=414.2, offers_per_second_2=405.0, load_average=1.5, appellations=30,
-)  # fmt: skip
+    offers=650,
+    rejected=2,
+    top1=0.463,
+    top3=0.558,
+    skills_per_offer=6.8,
+    no_skill_share=0.034,
+    similarity_share=0.15,
+    with_contract=0.283,
+    with_categorie=0.285,
+    with_education=0.122,
+    with_experience=0.011,
+    offers_per_second=414.2,
+    offers_per_second_2=405.0,
+    load_average=1.5,
+    appellations=30,
+)
 CV_FIGURES = measure.CvFigures(300, 0.993, 1.0, 1.0, 0.78, 1.0, 1.0, 1072, 0.997, 1.0, 0.025)
 
 

@@ -33,16 +33,24 @@ OFFER_CSV = OFFER_CSV_HEADER + (
 
 
 def offer(offer_id: str, **changes: Any) -> dict[str, Any]:
-    base = {"offer_id": offer_id, "title": "Gestionnaire des ressources humaines", "employer_id": "E001",
-            "description": "Gérer des contrats et la paie des agents.", "departement": "69",
-            "published_at": "2024-03-01", "contract": "titulaire"}  # fmt: skip
+    base = {
+        "offer_id": offer_id,
+        "title": "Gestionnaire des ressources humaines",
+        "employer_id": "E001",
+        "description": "Gérer des contrats et la paie des agents.",
+        "departement": "69",
+        "published_at": "2024-03-01",
+        "contract": "titulaire",
+    }
     return {k: v for k, v in (base | changes).items() if v is not None}
 
 
 def resume(ref: str, **changes: Any) -> bytes:
-    base = {"basics": {"summary": "Gestionnaire RH, titulaire, catégorie B."},
-            "work": [{"position": "Gestionnaire RH", "startDate": "2019-01-01", "summary": "Gérer des contrats."}],
-            "meta": {"candidate_ref": ref}}  # fmt: skip
+    base = {
+        "basics": {"summary": "Gestionnaire RH, titulaire, catégorie B."},
+        "work": [{"position": "Gestionnaire RH", "startDate": "2019-01-01", "summary": "Gérer des contrats."}],
+        "meta": {"candidate_ref": ref},
+    }
     return json.dumps(base | changes).encode()
 
 
@@ -81,25 +89,52 @@ CASES = [
     Case("offer unknown departement", "offer", "departement", offers_json(offer("B", departement="99"))),
     Case("offer unknown ROME appellation", "offer", "rome_appellation", offers_json(offer("B", rome_appellation="0"))),
     Case("offer file not JSON", "offer", "json", {"offers.json": '[{"offer_id": "B",'}, valid=set()),
-    Case("offers CSV broken quoting", "offer", "record",
-         {"offers.csv": OFFER_CSV_HEADER + 'B,"Titre,E001,x,69,2024-03-01,titulaire\n' + OFFER_CSV.split("\n", 1)[1]}),
-    Case("offers CSV cp1252 line in UTF-8 file", "offer", "encoding",
-         {"offers.csv": OFFER_CSV.encode() + "B,Ingénieur,E001,Développer,69,2024-03-01,titulaire\n".encode("cp1252")}),
-    Case("offers CSV extra delimiter", "offer", "record",
-         {"offers.csv": OFFER_CSV + "B,Titre,E001,desc,en,trop,69,2024-03-01,titulaire\n"}),
-    Case("offers CSV NUL byte", "offer", "encoding",
-         {"offers.csv": OFFER_CSV.encode() + b"B,Titre\x00,E001,desc,69,2024-03-01,titulaire\n"}),
-    Case("offers CSV runaway quote over the field size limit", "offer", "record",
-         {"offers.csv": OFFER_CSV_HEADER + 'B,"Titre,E001,x\n' + ("y" * 200 + "\n") * 800
-          + OFFER_CSV.split("\n", 1)[1]}),
-    Case("offers CSV missing cell", "offer", "description",
-         {"offers.csv": OFFER_CSV + "B,Titre,E001,,69,2024-03-01,titulaire\n"}),
+    Case(
+        "offers CSV broken quoting",
+        "offer",
+        "record",
+        {"offers.csv": OFFER_CSV_HEADER + 'B,"Titre,E001,x,69,2024-03-01,titulaire\n' + OFFER_CSV.split("\n", 1)[1]},
+    ),
+    Case(
+        "offers CSV cp1252 line in UTF-8 file",
+        "offer",
+        "encoding",
+        {"offers.csv": OFFER_CSV.encode() + "B,Ingénieur,E001,Développer,69,2024-03-01,titulaire\n".encode("cp1252")},
+    ),
+    Case(
+        "offers CSV extra delimiter",
+        "offer",
+        "record",
+        {"offers.csv": OFFER_CSV + "B,Titre,E001,desc,en,trop,69,2024-03-01,titulaire\n"},
+    ),
+    Case(
+        "offers CSV NUL byte",
+        "offer",
+        "encoding",
+        {"offers.csv": OFFER_CSV.encode() + b"B,Titre\x00,E001,desc,69,2024-03-01,titulaire\n"},
+    ),
+    Case(
+        "offers CSV runaway quote over the field size limit",
+        "offer",
+        "record",
+        {"offers.csv": OFFER_CSV_HEADER + 'B,"Titre,E001,x\n' + ("y" * 200 + "\n") * 800 + OFFER_CSV.split("\n", 1)[1]},
+    ),
+    Case(
+        "offers CSV missing cell",
+        "offer",
+        "description",
+        {"offers.csv": OFFER_CSV + "B,Titre,E001,,69,2024-03-01,titulaire\n"},
+    ),
     Case("application unknown stage", "application", "stage", apps("B1,OK1,c1,2024-03-20,en attente,,")),
     Case("application unknown offer", "application", "offer_id", apps("B1,NOPE,c1,2024-03-20,received,,")),
     Case("application unknown candidate", "application", "candidate_ref", apps("B1,OK1,ghost,2024-03-20,received,,")),
     Case("application bad date", "application", "applied_at", apps("B1,OK1,c1,hier,received,,")),
-    Case("application updated before applied", "application", "updated_at",
-         apps("B1,OK1,c1,2024-03-20,rejected,2024-01-01,")),
+    Case(
+        "application updated before applied",
+        "application",
+        "updated_at",
+        apps("B1,OK1,c1,2024-03-20,rejected,2024-01-01,"),
+    ),
     Case("application duplicate id", "application", "application_id", apps("A1,OK2,c2,2024-03-20,received,,")),
     Case("application missing id", "application", "application_id", apps(",OK2,c2,2024-03-20,received,,")),
     Case("employer bad SIRET", "employer", "siret", employers("E9,Mairie C,commune,12AB,69,10")),
@@ -109,11 +144,15 @@ CASES = [
     Case("cv corrupt DOCX", "cv", "file", {"cvs/bad.docx": b"PK\x03\x04 this is not a zip archive"}),
     Case("cv invalid JSON", "cv", "file", {"cvs/bad.json": b'{"basics": {"name": '}),
     Case("cv wrong type", "cv", "work", {"cvs/bad.json": resume("bad", work="five years in HR")}),
-    Case("cv bad work date", "cv", "work[0].startDate",
-         {"cvs/bad.json": resume("bad", work=[{"position": "RH", "startDate": "last year"}])}),
+    Case(
+        "cv bad work date",
+        "cv",
+        "work[0].startDate",
+        {"cvs/bad.json": resume("bad", work=[{"position": "RH", "startDate": "last year"}])},
+    ),
     Case("cv with no text", "cv", "text", {"cvs/bad.pdf": tiny_pdf([])}),
     Case("cv unsupported format", "cv", "file", {"cvs/bad.odt": b"\x00\x01"}),
-]  # fmt: skip
+]
 
 BASE: dict[str, bytes | str] = {
     "employers.csv": EMPLOYERS,

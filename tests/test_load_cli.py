@@ -137,9 +137,12 @@ def test_load_dataset_command(db: Driver) -> None:
     output = run_load("dataset", str(DATASET))
     assert summary_rows(output) == {"employer": (3, 0), "offer": (3, 0), "cv": (3, 0), "application": (4, 0)}
     assert progress_bars(output) == {
-        "offers: understanding": (3, 3), "offers: writing": (3, 3), "CVs: reading": (3, 3), "CVs: writing": (3, 3),
+        "offers: understanding": (3, 3),
+        "offers: writing": (3, 3),
+        "CVs: reading": (3, 3),
+        "CVs: writing": (3, 3),
         "applications: writing": (4, 4),
-    }  # fmt: skip
+    }
     assert "Rejects" not in output  # nothing rejected: no rejects file to look at
     assert output.count(DEMO_KEY) == 1
 

@@ -22,10 +22,16 @@ PEP = Path(__file__).parent.parent / "data" / "sources" / "pep-offers"
 
 def test_parse_offer_links_skills_occupations_and_grade() -> None:
     offer = parse_offer(
-        {"offer_id": "X1", "title": "Responsable achats", "employer_id": "E1", "departement": "Paris (75)",
-         "published_at": "18/03/2024", "contract": "contractuel",
-         "description": "Vous pilotez la performance achat et gérez des contrats. Rédacteur principal, catégorie B."}
-    )  # fmt: skip
+        {
+            "offer_id": "X1",
+            "title": "Responsable achats",
+            "employer_id": "E1",
+            "departement": "Paris (75)",
+            "published_at": "18/03/2024",
+            "contract": "contractuel",
+            "description": "Vous pilotez la performance achat et gérez des contrats. Rédacteur principal, catégorie B.",
+        }
+    )
     assert offer.departement == "75" and offer.published_at == "2024-03-18"
     assert offer.categorie == "B" and offer.versant == "FPT"  # from the grade nomenclature
     assert any(s.text.lower() == "gérez des contrats" for s in offer.skills)
@@ -38,13 +44,18 @@ def test_parse_offer_links_skills_occupations_and_grade() -> None:
 
 def test_parse_offer_reads_schema_org_job_posting() -> None:
     offer = parse_offer(
-        {"@context": "https://schema.org", "@type": "JobPosting",
-         "identifier": {"@type": "PropertyValue", "value": "JP-9"},
-         "title": "Infirmier", "description": "<p>Soins infirmiers</p><ul><li>Travail en équipe</li></ul>",
-         "datePosted": "2024-05-02T10:00:00+02:00", "employmentType": ["FULL_TIME"],
-         "hiringOrganization": {"@type": "Organization", "name": "CHU de Nantes"},
-         "jobLocation": {"@type": "Place", "address": {"postalCode": "44093", "addressLocality": "Nantes"}}}
-    )  # fmt: skip
+        {
+            "@context": "https://schema.org",
+            "@type": "JobPosting",
+            "identifier": {"@type": "PropertyValue", "value": "JP-9"},
+            "title": "Infirmier",
+            "description": "<p>Soins infirmiers</p><ul><li>Travail en équipe</li></ul>",
+            "datePosted": "2024-05-02T10:00:00+02:00",
+            "employmentType": ["FULL_TIME"],
+            "hiringOrganization": {"@type": "Organization", "name": "CHU de Nantes"},
+            "jobLocation": {"@type": "Place", "address": {"postalCode": "44093", "addressLocality": "Nantes"}},
+        }
+    )
     assert (offer.offer_id, offer.departement, offer.published_at) == ("JP-9", "44", "2024-05-02")
     assert offer.working_time == "temps_complet" and offer.employer_name == "CHU de Nantes"
     assert "<p>" not in offer.description
@@ -52,8 +63,17 @@ def test_parse_offer_reads_schema_org_job_posting() -> None:
 
 def test_parse_offer_rejects_bad_input_naming_the_field() -> None:
     with pytest.raises(RecordError) as error:
-        parse_offer({"offer_id": "X", "title": "T", "employer_id": "E", "description": "d", "departement": "75",
-                     "published_at": "2024-13-45", "contract": "titulaire"})  # fmt: skip
+        parse_offer(
+            {
+                "offer_id": "X",
+                "title": "T",
+                "employer_id": "E",
+                "description": "d",
+                "departement": "75",
+                "published_at": "2024-13-45",
+                "contract": "titulaire",
+            }
+        )
     assert error.value.field == "published_at"
 
 

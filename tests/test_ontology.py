@@ -67,23 +67,28 @@ def test_catalogue_api() -> None:
 
 
 def test_skill_deduplication_rules() -> None:
-    clusters = deduplicate([
-        SkillLabel("RMFP:connaissance:a", "Droit public", "connaissance"),
-        SkillLabel("RMFP:connaissance:b", "Droit privé", "connaissance"),
-        SkillLabel("https://id.vivier.fr/rome/item/1", "Droit Public", "rome_savoir"),
-        SkillLabel("http://data.europa.eu/esco/skill/x", "droits publics", "esco", ("droit administratif",)),
-        SkillLabel("RMFP:savoir_faire:c", "Techniques de soudage", "savoir_faire"),
-        SkillLabel("https://id.vivier.fr/rome/item/2", "technique de soudage", "rome_savoir"),
-        SkillLabel("RMFP:savoir_faire:d", "Gérer les contrats", "savoir_faire"),
-        SkillLabel("https://id.vivier.fr/rome/item/3", "gérer des contrats", "rome_savoir_faire"),
-        SkillLabel(ROME_ITEM + "4", "Intervenir sur des tuyauteries basse pression", "rome_savoir_faire"),
-        SkillLabel(ROME_ITEM + "5", "Intervenir sur des tuyauteries à haute pression", "rome_savoir_faire"),
-        SkillLabel(ROME_ITEM + "6", "Appliquer des peintures", "rome_savoir_faire"),
-        SkillLabel(ROME_ITEM + "7", "Appliquer une peinture", "rome_savoir_faire"),
-    ])  # fmt: skip
+    clusters = deduplicate(
+        [
+            SkillLabel("RMFP:connaissance:a", "Droit public", "connaissance"),
+            SkillLabel("RMFP:connaissance:b", "Droit privé", "connaissance"),
+            SkillLabel("https://id.vivier.fr/rome/item/1", "Droit Public", "rome_savoir"),
+            SkillLabel("http://data.europa.eu/esco/skill/x", "droits publics", "esco", ("droit administratif",)),
+            SkillLabel("RMFP:savoir_faire:c", "Techniques de soudage", "savoir_faire"),
+            SkillLabel("https://id.vivier.fr/rome/item/2", "technique de soudage", "rome_savoir"),
+            SkillLabel("RMFP:savoir_faire:d", "Gérer les contrats", "savoir_faire"),
+            SkillLabel("https://id.vivier.fr/rome/item/3", "gérer des contrats", "rome_savoir_faire"),
+            SkillLabel(ROME_ITEM + "4", "Intervenir sur des tuyauteries basse pression", "rome_savoir_faire"),
+            SkillLabel(ROME_ITEM + "5", "Intervenir sur des tuyauteries à haute pression", "rome_savoir_faire"),
+            SkillLabel(ROME_ITEM + "6", "Appliquer des peintures", "rome_savoir_faire"),
+            SkillLabel(ROME_ITEM + "7", "Appliquer une peinture", "rome_savoir_faire"),
+        ]
+    )
     merged = next(c for c in clusters if "RMFP:connaissance:a" in c.sources)
-    assert set(merged.sources) == {"RMFP:connaissance:a", "https://id.vivier.fr/rome/item/1",
-                                   "http://data.europa.eu/esco/skill/x"}  # fmt: skip
+    assert set(merged.sources) == {
+        "RMFP:connaissance:a",
+        "https://id.vivier.fr/rome/item/1",
+        "http://data.europa.eu/esco/skill/x",
+    }
     assert merged.kind == "connaissance" and merged.label == "Droit public"
     assert "droit administratif" in merged.alt_labels
     assert len(clusters) == 7  # "droit privé" and the two pressures stay apart
@@ -93,7 +98,9 @@ def test_skill_deduplication_rules() -> None:
     assert by_source[ROME_ITEM + "4"] is not by_source[ROME_ITEM + "5"]
     assert by_source[ROME_ITEM + "6"] is by_source[ROME_ITEM + "7"]  # lemmas: peintures = peinture
     assert normalise_casing(["Ressources Humaines", "Ressources humaines", "Ressources Humaines"]) == {
-        "Ressources Humaines": "Ressources humaines", "Ressources humaines": "Ressources humaines"}  # fmt: skip
+        "Ressources Humaines": "Ressources humaines",
+        "Ressources humaines": "Ressources humaines",
+    }
 
 
 def test_source_errors_name_file_record_and_field(tmp_path: Path) -> None:
@@ -212,8 +219,9 @@ def test_neo4j_keeps_the_statutory_structure(ontology: Driver) -> None:
 
 def test_reload_is_idempotent(ontology: Driver, ontology_repository: OntologyRepository) -> None:
     before = ontology_counts(ontology)
-    summary = load_ontology(ontology, ontology_repository.graph(), force=True,
-                            mark_file=ontology_repository.current_file)  # fmt: skip
+    summary = load_ontology(
+        ontology, ontology_repository.graph(), force=True, mark_file=ontology_repository.current_file
+    )
     assert summary.loaded and summary.counts == before
 
 

@@ -144,8 +144,12 @@ def test_refused_changes_leave_everything_untouched(mini: tuple[Driver, Ontology
         apply_change(AddRelation(DOMAINE, "broader", FICHE), "hr:alice", driver, repository)
     assert any(i.rule == "broader-cycle" and i.focus == DOMAINE for i in error.value.report.issues)
     with pytest.raises(OntologyValidationError, match="missing-label"):
-        apply_change(RemoveLabel(FICHE, "Conception et pilotage de la politique des pouvoirs publics"), "hr:a",
-                     driver, repository)  # fmt: skip
+        apply_change(
+            RemoveLabel(FICHE, "Conception et pilotage de la politique des pouvoirs publics"),
+            "hr:a",
+            driver,
+            repository,
+        )
     with pytest.raises(OntologyValidationError, match="a grade is under grades only"):  # across classes
         apply_change(AddRelation(NS + "grade-1", "broader", FICHE), "hr:alice", driver, repository)
     with pytest.raises(CurationError, match="unknown concept"):

@@ -16,8 +16,15 @@ from vivier.settings import get_settings
 
 
 def _candidate(candidate_id: str, categorie: str) -> CandidateRecord:
-    return CandidateRecord(candidate_id=candidate_id, source="test", cv_text="Agent d'accueil", versant="FPT",
-                           categorie=categorie, titulaire=True, education_level=4)  # fmt: skip
+    return CandidateRecord(
+        candidate_id=candidate_id,
+        source="test",
+        cv_text="Agent d'accueil",
+        versant="FPT",
+        categorie=categorie,
+        titulaire=True,
+        education_level=4,
+    )
 
 
 def test_candidate_writes_and_erasure_move_the_revision_reads_do_not(empty_db: Driver) -> None:
@@ -28,8 +35,16 @@ def test_candidate_writes_and_erasure_move_the_revision_reads_do_not(empty_db: D
     assert revision.current(empty_db) == start + 2
     statutory_facts(empty_db, "no-offer", ["rev-1", "rev-2"])
     all_candidate_facts(empty_db)
-    offer = OfferRecord(offer_id="rev-o", title="Agent", description="Accueil", employer_id="E", departement="75",
-                        published_at="2026-01-01", contract=None, source="test")  # fmt: skip
+    offer = OfferRecord(
+        offer_id="rev-o",
+        title="Agent",
+        description="Accueil",
+        employer_id="E",
+        departement="75",
+        published_at="2026-01-01",
+        contract=None,
+        source="test",
+    )
     write_offers(empty_db, [offer])
     assert revision.current(empty_db) == start + 2  # reads and offer writes leave candidates' facts alone
     assert erase_candidate(empty_db, "rev-2") is not None

@@ -160,9 +160,12 @@ def test_every_hire_is_statutorily_eligible(medium: SimulationSummary) -> None:
         p, o = people[hire["candidate_ref"]], offers[hire["offer_id"]]
         profile = StatutoryProfile(
             p["status"],  # type: ignore[arg-type]
-            int(p["diploma_level"]), p["versant"] or None, p["categorie"] or None,
-            p["cadre_emplois"] or None, p["grade"] or None,
-        )  # fmt: skip
+            int(p["diploma_level"]),
+            p["versant"] or None,
+            p["categorie"] or None,
+            p["cadre_emplois"] or None,
+            p["grade"] or None,
+        )
         requirement = StatutoryRequirement(
             o["contract"], o["versant"], o["categorie"], o.get("cadre_emplois"), o.get("grade")
         )

@@ -29,10 +29,14 @@ Je gère les contrats et je coordonne les activités d'une équipe.
 2010 - 2016 : Assistant de direction, Conseil départemental d'Ille-et-Vilaine
 """
 OFFER = {
-    "offer_id": "T-1", "title": "Technicien bâtiment", "employer_id": "E1", "published_at": "2024-03-18",
-    "contract": "titulaire", "departement": "35",
+    "offer_id": "T-1",
+    "title": "Technicien bâtiment",
+    "employer_id": "E1",
+    "published_at": "2024-03-18",
+    "contract": "titulaire",
+    "departement": "35",
     "description": "Poste de la filière technique, catégorie B. Lieu : 35000 Rennes. Vous gérez les contrats.",
-}  # fmt: skip
+}
 
 
 @pytest.fixture(scope="module")

@@ -181,9 +181,10 @@ def _showcase_offers(driver: Driver) -> list[str]:
         "CALL (family) { MATCH (o:Offer)-[:POSTED_BY]->(:Employer {employer_id: $pep}) "
         "  WHERE toLower(o.title) CONTAINS family RETURN o.offer_id AS offer_id ORDER BY offer_id LIMIT 1 } "
         "RETURN offer_id",
-        families=list(SHOWCASE_FAMILIES), pep=PEP_PLACEHOLDER_EMPLOYER.employer_id,
+        families=list(SHOWCASE_FAMILIES),
+        pep=PEP_PLACEHOLDER_EMPLOYER.employer_id,
         database_=get_settings().neo4j_database,
-    )  # fmt: skip
+    )
     return [r["offer_id"] for r in records]
 
 
@@ -207,9 +208,14 @@ def _candidates_table(offer: dict[str, Any], ranked: dict[str, Any]) -> Table:
         route_found = explanation.get("career_route") or {}
         route = " → ".join(str(f.get("label") or f.get("uri")) for f in route_found.get("fiches", []))
         table.add_row(
-            str(match["rank"]), match["candidate_id"][:12], f"{match['score']:.3f}",
-            "yes" if match["eligibility"]["eligible"] else "no", shared, missing, route,
-        )  # fmt: skip
+            str(match["rank"]),
+            match["candidate_id"][:12],
+            f"{match['score']:.3f}",
+            "yes" if match["eligibility"]["eligible"] else "no",
+            shared,
+            missing,
+            route,
+        )
     return table
 
 

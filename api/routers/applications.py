@@ -30,9 +30,18 @@ def record_application(body: ApplicationIn, state: State, caller: RecruiterOrAdm
     if queries.application(state.driver, application_id, state.database):
         raise HTTPException(409, f"application {application_id!r} already exists; PATCH it to change its stage")
     today = date.today().isoformat()
-    _write(state, {"application_id": application_id, "offer_id": body.offer_id, "candidate_id": body.candidate_id,
-                   "stage": body.stage, "applied_at": body.applied_at or today, "updated_at": today,
-                   "reason": body.reason})  # fmt: skip
+    _write(
+        state,
+        {
+            "application_id": application_id,
+            "offer_id": body.offer_id,
+            "candidate_id": body.candidate_id,
+            "stage": body.stage,
+            "applied_at": body.applied_at or today,
+            "updated_at": today,
+            "reason": body.reason,
+        },
+    )
     return Application(**(queries.application(state.driver, application_id, state.database) or {}))
 
 
@@ -45,10 +54,18 @@ def update_application(
     if found is None:
         raise HTTPException(404, f"application {application_id!r} not found")
     check_offer_access(state, caller, found["offer_id"])
-    _write(state, {"application_id": application_id, "offer_id": found["offer_id"],
-                   "candidate_id": found["candidate_id"], "stage": body.stage,
-                   "applied_at": (found["applied_at"] or date.today().isoformat())[:10],
-                   "updated_at": date.today().isoformat(), "reason": body.reason})  # fmt: skip
+    _write(
+        state,
+        {
+            "application_id": application_id,
+            "offer_id": found["offer_id"],
+            "candidate_id": found["candidate_id"],
+            "stage": body.stage,
+            "applied_at": (found["applied_at"] or date.today().isoformat())[:10],
+            "updated_at": date.today().isoformat(),
+            "reason": body.reason,
+        },
+    )
     return Application(**(queries.application(state.driver, application_id, state.database) or found))
 
 

@@ -23,11 +23,14 @@ CV_SUFFIXES = (".pdf", ".docx", ".json", ".txt")
 
 @router.post("", status_code=201, response_model=CandidateCreated, summary="Upload a CV (PDF, DOCX, JSON Resume)")
 def upload_cv(
-    state: State, caller: RecruiterOrAdmin, model: Model,
+    state: State,
+    caller: RecruiterOrAdmin,
+    model: Model,
     file: Annotated[UploadFile, File(description="the CV: .pdf, .docx, .json (JSON Resume) or .txt")],
-    offer_id: Annotated[str | None, Form(description="records an application to this offer (required for a recruiter)")]
-    = None,
-) -> CandidateCreated:  # fmt: skip
+    offer_id: Annotated[
+        str | None, Form(description="records an application to this offer (required for a recruiter)")
+    ] = None,
+) -> CandidateCreated:
     """The CV goes through the loaders' parser: names, e-mails, phones, addresses and birth dates are removed
     before anything reaches the graph. The offers that fit the candidate are stored as **suggestions**."""
 
@@ -51,8 +54,9 @@ def upload_cv(
     if offer_id:
         application_id = f"api-{uuid.uuid4().hex[:12]}"
         today = date.today().isoformat()
-        write_applications(state.driver, [ApplicationRecord(application_id, offer_id, record.candidate_id,
-                                                            "received", today, today)])  # fmt: skip
+        write_applications(
+            state.driver, [ApplicationRecord(application_id, offer_id, record.candidate_id, "received", today, today)]
+        )
     model.embed_new_candidate(state.driver, record.candidate_id)
     pushed = service.push_for_candidate(state, model, record.candidate_id)
     if caller.role == "recruiter":
@@ -70,10 +74,13 @@ def get_candidate(candidate_id: str, state: State, caller: RecruiterOrAdmin) -> 
 
 @router.get("/{candidate_id}/offers", response_model=OffersForCandidate, summary="Top-k offers for a candidate")
 def offers_for_candidate(
-    candidate_id: str, state: State, caller: RecruiterOrAdmin, model: Model,
+    candidate_id: str,
+    state: State,
+    caller: RecruiterOrAdmin,
+    model: Model,
     k: Annotated[int, Query(ge=1, le=100)] = 10,
     explain: Annotated[bool, Query(description="add the explanation of each offer")] = True,
-) -> OffersForCandidate:  # fmt: skip
+) -> OffersForCandidate:
     """Offers that fit the candidate (a recruiter sees only its own employer's). Suggestions only; logged."""
     check_candidate_access(state, caller, candidate_id)
     ask = k if caller.role != "recruiter" else max(k * 20, 200)
@@ -82,8 +89,9 @@ def offers_for_candidate(
     if caller.role == "recruiter":
         ranked = [(o, s) for o, s in ranked if employers.get(o) == caller.employer_id]
     ranked = ranked[:k]
-    log_id = service.log_served(state, caller, "offers_for_candidate", model.version, ranked,
-                                candidate_id=candidate_id, parameters=f"k={k}")  # fmt: skip
+    log_id = service.log_served(
+        state, caller, "offers_for_candidate", model.version, ranked, candidate_id=candidate_id, parameters=f"k={k}"
+    )
     matches = []
     for i, (offer_id, score) in enumerate(ranked, start=1):
         verdict = service.eligibilities(state, offer_id, [candidate_id])[candidate_id]
@@ -94,7 +102,14 @@ def offers_for_candidate(
         )
         offer = queries.offer(state.driver, offer_id, state.database) or {}
         matches.append(
-            OfferMatch(rank=i, offer_id=offer_id, title=offer.get("title"), score=score,
-                       employer_id=employers.get(offer_id), eligibility=verdict, explanation=reason)
-        )  # fmt: skip
+            OfferMatch(
+                rank=i,
+                offer_id=offer_id,
+                title=offer.get("title"),
+                score=score,
+                employer_id=employers.get(offer_id),
+                eligibility=verdict,
+                explanation=reason,
+            )
+        )
     return OffersForCandidate(candidate_id=candidate_id, model_version=model.version, log_id=log_id, offers=matches)

@@ -36,22 +36,43 @@ def _next_steps(
     for uri in uris[:k]:
         route = explain.career_paths(state.driver, occupation_uri, uri, k=1, held_skills=held, database=state.database)
         to_acquire = [s for step in route[0]["steps"] for s in step["skills_to_acquire"]] if route else []
-        steps.append(NextStep(
-            uri=uri, label=labels.get(uri, {}).get("label"), code=labels.get(uri, {}).get("code"),
-            score=dict(scored).get(uri), transition=transitions.get(uri, {}).get("kind"),
-            skills_to_acquire=[ConceptRef(**s) for s in to_acquire][:10],
-        ))  # fmt: skip
-    log_id = service.log_served(state, caller, "next_steps", model.version, scored, candidate_id=candidate_id,
-                                occupation_uri=occupation_uri, parameters=f"k={k}")  # fmt: skip
-    return NextSteps(occupation=ConceptRef(**occupation), candidate_id=candidate_id, model_version=model.version,
-                     log_id=log_id, steps=steps)  # fmt: skip
+        steps.append(
+            NextStep(
+                uri=uri,
+                label=labels.get(uri, {}).get("label"),
+                code=labels.get(uri, {}).get("code"),
+                score=dict(scored).get(uri),
+                transition=transitions.get(uri, {}).get("kind"),
+                skills_to_acquire=[ConceptRef(**s) for s in to_acquire][:10],
+            )
+        )
+    log_id = service.log_served(
+        state,
+        caller,
+        "next_steps",
+        model.version,
+        scored,
+        candidate_id=candidate_id,
+        occupation_uri=occupation_uri,
+        parameters=f"k={k}",
+    )
+    return NextSteps(
+        occupation=ConceptRef(**occupation),
+        candidate_id=candidate_id,
+        model_version=model.version,
+        log_id=log_id,
+        steps=steps,
+    )
 
 
 @router.get("/occupations/next-steps", response_model=NextSteps, summary="Next career steps from an occupation")
 def occupation_next_steps(
-    state: State, caller: CurrentCaller, model: Model,
-    uri: Annotated[str, Query(description="occupation concept URI")], k: K = 10,
-) -> NextSteps:  # fmt: skip
+    state: State,
+    caller: CurrentCaller,
+    model: Model,
+    uri: Annotated[str, Query(description="occupation concept URI")],
+    k: K = 10,
+) -> NextSteps:
     return _next_steps(state, caller, model, uri, k, None)
 
 
@@ -69,11 +90,12 @@ def candidate_next_steps(
 
 @router.get("/careers/paths", response_model=CareerPaths, summary="Career paths between two occupations")
 def career_paths(
-    state: State, caller: CurrentCaller,
+    state: State,
+    caller: CurrentCaller,
     from_uri: Annotated[str, Query(description="starting occupation URI")],
     to_uri: Annotated[str, Query(description="target occupation URI")],
     k: Annotated[int, Query(ge=1, le=10)] = 3,
-) -> CareerPaths:  # fmt: skip
+) -> CareerPaths:
     """The most plausible routes through real ROME mobility transitions (fewest steps, 'proche' before
     'evolution'), with the skills to acquire at each step."""
     labels = explain.concept_labels(state.driver, [from_uri, to_uri], state.database)

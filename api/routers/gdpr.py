@@ -42,14 +42,18 @@ def erase_candidate(candidate_id: str, state: State, caller: Admin) -> dict:
 
 @router.get("/logs", summary="Recommendations served (AI Act traceability)")
 def recommendation_logs(
-    state: State, caller: RecruiterOrAdmin, offer_id: str | None = None, candidate_id: str | None = None,
+    state: State,
+    caller: RecruiterOrAdmin,
+    offer_id: str | None = None,
+    candidate_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[dict]:  # fmt: skip
+) -> list[dict]:
     """An admin reads every entry; a recruiter the entries about its employer's offers."""
     if caller.role == "recruiter":
         if offer_id is None:
             raise HTTPException(422, "offer_id is required for a recruiter")
         check_offer_access(state, caller, offer_id)
     state.log_writer.flush()
-    return queries.recommendation_logs(state.driver, offer_id=offer_id, candidate_id=candidate_id, limit=limit,
-                                       database=state.database)  # fmt: skip
+    return queries.recommendation_logs(
+        state.driver, offer_id=offer_id, candidate_id=candidate_id, limit=limit, database=state.database
+    )

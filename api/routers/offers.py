@@ -91,10 +91,14 @@ def get_offer(offer_id: str, state: State, caller: RecruiterOrAdmin) -> dict:
 
 @router.get("/{offer_id}/candidates", response_model=CandidatesForOffer, summary="Top-k candidates for an offer")
 def candidates_for_offer(
-    offer_id: str, state: State, pending: RankingRecruiterOrAdmin, model: Model, k: K = 10,
+    offer_id: str,
+    state: State,
+    pending: RankingRecruiterOrAdmin,
+    model: Model,
+    k: K = 10,
     eligible_only: Annotated[bool, Query(description="only candidates statutorily eligible")] = False,
     explain: Annotated[bool, Query(description="add the explanation of each candidate")] = True,
-) -> CandidatesForOffer:  # fmt: skip
+) -> CandidatesForOffer:
     """Ranked **suggestions** with score, statutory eligibility and explanation. An ineligible candidate is shown
     with the reasons, not removed (unless `eligible_only`); the recruiter decides. The call is logged."""
     # The hot path: the key's revocation check is made against the freshness snapshot (no round trip).
@@ -109,9 +113,14 @@ def candidates_for_offer(
     with step("explain"):
         reasons = service.explanations(state, offer_id, [c for c, _ in ranked], model.version, model) if explain else {}
     log_id = service.log_served(
-        state, caller, "candidates_for_offer", model.version, ranked, offer_id=offer_id,
+        state,
+        caller,
+        "candidates_for_offer",
+        model.version,
+        ranked,
+        offer_id=offer_id,
         parameters=f"k={k};eligible_only={eligible_only}",
-    )  # fmt: skip
+    )
     matches = [
         CandidateMatch(rank=i, candidate_id=c, score=s, eligibility=verdicts[c], explanation=reasons.get(c))
         for i, (c, s) in enumerate(ranked, start=1)
@@ -136,5 +145,12 @@ def score_pair(offer_id: str, candidate_id: str, state: State, caller: Recruiter
         offer_id=offer_id,
         candidate_id=candidate_id,
     )
-    return PairScore(offer_id=offer_id, candidate_id=candidate_id, score=score, model_version=model.version,
-                     log_id=log_id, eligibility=verdict, explanation=reason)  # fmt: skip
+    return PairScore(
+        offer_id=offer_id,
+        candidate_id=candidate_id,
+        score=score,
+        model_version=model.version,
+        log_id=log_id,
+        eligibility=verdict,
+        explanation=reason,
+    )

@@ -20,9 +20,11 @@ CHANGE_EXAMPLE = {"op": "add_label", "uri": "https://id.vivier.fr/rome/fiche/K14
 
 @router.get("/concepts", summary="Search concepts by label or code (accents and case ignored)")
 def search(
-    state: State, caller: Curator, q: Annotated[str, Query(min_length=2)],
+    state: State,
+    caller: Curator,
+    q: Annotated[str, Query(min_length=2)],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> list[dict[str, Any]]:  # fmt: skip
+) -> list[dict[str, Any]]:
     return search_concepts(state.driver, q, limit=limit, database=state.database)
 
 
@@ -36,16 +38,23 @@ def concept(state: State, caller: Curator, uri: Annotated[str, Query(description
 
 @router.post("/changes", status_code=201, summary="Apply one curation change")
 def apply(
-    state: State, caller: Curator,
-    change: Annotated[dict[str, Any], Body(description="`op` (add_label, remove_label, change_label, add_relation, "
-                                           "remove_relation, merge, deprecate) and its fields",
-                                           examples=[CHANGE_EXAMPLE])],
-) -> dict[str, Any]:  # fmt: skip
+    state: State,
+    caller: Curator,
+    change: Annotated[
+        dict[str, Any],
+        Body(
+            description="`op` (add_label, remove_label, change_label, add_relation, "
+            "remove_relation, merge, deprecate) and its fields",
+            examples=[CHANGE_EXAMPLE],
+        ),
+    ],
+) -> dict[str, Any]:
     """The change is validated (SHACL) before anything is written; a refused change writes nothing (422)."""
     try:
         typed = change_from_dict(change)
-        entry = apply_change(typed, actor=f"{caller.role}:{caller.key_id}", driver=state.driver,
-                             database=state.database)  # fmt: skip
+        entry = apply_change(
+            typed, actor=f"{caller.role}:{caller.key_id}", driver=state.driver, database=state.database
+        )
     except OntologyValidationError as error:
         raise HTTPException(422, f"change refused by the SHACL shapes: {error}") from error
     except (CurationError, ValueError) as error:

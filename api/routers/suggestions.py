@@ -16,11 +16,12 @@ router = APIRouter(prefix="/v1", tags=["suggestions"], responses=ERRORS)
 
 @router.get("/suggestions", response_model=list[Suggestion], summary="Suggestions pushed to the caller's employer")
 def list_suggestions(
-    state: State, caller: RecruiterOrAdmin,
+    state: State,
+    caller: RecruiterOrAdmin,
     offer_id: str | None = None,
     kind: Literal["candidate_for_offer", "offer_for_candidate"] | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[Suggestion]:  # fmt: skip
+) -> list[Suggestion]:
     """A recruiter sees its employer's `candidate_for_offer` suggestions; an admin sees all. Suggestions only."""
     if offer_id is not None:
         check_offer_access(state, caller, offer_id)
@@ -28,8 +29,9 @@ def list_suggestions(
         if kind == "offer_for_candidate":
             raise HTTPException(403, "offer_for_candidate suggestions go to the job board, not to recruiters")
         kind = "candidate_for_offer"
-    rows = queries.suggestions(state.driver, employer_id=caller.employer_id, offer_id=offer_id, kind=kind,
-                               limit=limit, database=state.database)  # fmt: skip
+    rows = queries.suggestions(
+        state.driver, employer_id=caller.employer_id, offer_id=offer_id, kind=kind, limit=limit, database=state.database
+    )
     return [Suggestion(**r) for r in rows]
 
 
