@@ -19,6 +19,7 @@ lint: setup
 	$(BIN)/ruff check $(PACKAGES) tests bench
 	$(BIN)/ruff format --check $(PACKAGES) tests bench
 	$(BIN)/mypy $(PACKAGES) tests bench
+	$(BIN)/lint-imports  # the layering of docs/architecture.md ([tool.importlinter] in pyproject.toml)
 
 setup: $(VENV)/.installed $(NEO4J_JAR)
 

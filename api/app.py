@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 
 import torch
 from fastapi import FastAPI
-from neo4j import Driver, GraphDatabase
 from threadpoolctl import threadpool_limits
 
 from api.errors import install_error_handlers
@@ -15,6 +14,7 @@ from api.push import WebhookDispatcher
 from api.routers import admin, applications, candidates, careers, gdpr, health, offers, ontology, suggestions
 from api.state import AppState, Recommender, load_default_recommender
 from api.timing import ServerTimingMiddleware
+from graph.db import Database
 from vivier.settings import Settings, get_settings
 
 DESCRIPTION = """
@@ -30,12 +30,10 @@ suggestions), `hr_expert` (ontology curation), `admin` (everything, GDPR, keys).
 """
 
 
-def open_driver(settings: Settings) -> Driver:
+def open_database(settings: Settings) -> Database:
     # Short retry and connect times: when Neo4j is down the API answers 503 quickly instead of hanging for 30 s.
-    return GraphDatabase.driver(
-        settings.effective_uri,
-        auth=settings.auth(),
-        notifications_min_severity="OFF",
+    return Database.connect(
+        settings,
         max_transaction_retry_time=2.0,
         connection_timeout=3.0,
         connection_acquisition_timeout=5.0,
@@ -44,19 +42,17 @@ def open_driver(settings: Settings) -> Driver:
 
 def create_app(
     settings: Settings | None = None,
-    driver: Driver | None = None,
-    recommender_loader: Callable[[Driver], Recommender] = load_default_recommender,
+    db: Database | None = None,
+    recommender_loader: Callable[[Database], Recommender] = load_default_recommender,
 ) -> FastAPI:
-    """The API. With no driver it opens one from the settings and closes it on shutdown."""
+    """The API. With no database handle it opens one from the settings and closes it on shutdown."""
     settings = settings or get_settings()
-    owns_driver = driver is None
-    the_driver = driver or open_driver(settings)
+    owns_db = db is None
+    the_db = db or open_database(settings)
     dispatcher = WebhookDispatcher(
         settings.webhook_secret.get_secret_value(), allow_private=settings.webhook_allow_private
     )
-    state = AppState(
-        the_driver, settings.neo4j_database, dispatcher, recommender_loader, settings.freshness_ms, settings.gc_freeze
-    )
+    state = AppState(the_db, dispatcher, recommender_loader, settings.freshness_ms, settings.gc_freeze)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -79,8 +75,8 @@ def create_app(
         dispatcher.stop()
         blas.restore_original_limits()
         torch.set_num_threads(torch_threads)
-        if owns_driver:
-            the_driver.close()
+        if owns_db:
+            the_db.close()
 
     app = FastAPI(title="Vivier API", version="1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.vivier = state

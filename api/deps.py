@@ -82,7 +82,7 @@ def confirm_key(state: AppState, pending: PendingCaller, active: bool | None = N
     if pending.key is None:
         return
     if active is None:
-        active = key_is_active(state.driver, pending.caller.key_id, state.database)
+        active = key_is_active(state.db, pending.caller.key_id)
     if not state.confirm(pending.key, active):
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, REVOKED)
 
@@ -142,10 +142,10 @@ def check_offer_access(state: AppState, caller: Caller, offer_id: str) -> str | 
 
 def check_candidate_access(state: AppState, caller: Caller, candidate_id: str) -> None:
     """404 when unknown; a recruiter sees only candidates who applied or were suggested to its employer's offers."""
-    if not queries.existing_candidates(state.driver, [candidate_id], state.database):
+    if not queries.existing_candidates(state.db, [candidate_id]):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"candidate {candidate_id!r} not found")
     if caller.role == "recruiter" and not queries.candidate_visible_to(
-        state.driver, candidate_id, caller.employer_id or "", state.database
+        state.db, candidate_id, caller.employer_id or ""
     ):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, f"candidate {candidate_id!r} has no application or suggestion with your employer"

@@ -7,17 +7,15 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from neo4j.exceptions import ServiceUnavailable, SessionExpired
 
 from api.state import ModelUnavailable
+from graph.db import UNAVAILABLE
 
 log = logging.getLogger("vivier.api")
 RETRY_AFTER_SECONDS = 10
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ServiceUnavailable)
-    @app.exception_handler(SessionExpired)
     async def database_unavailable(request: Request, error: Exception) -> JSONResponse:
         log.warning("Neo4j unreachable on %s %s: %s", request.method, request.url.path, error)
         return JSONResponse(
@@ -25,6 +23,9 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=503,
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
+
+    for unavailable in UNAVAILABLE:
+        app.add_exception_handler(unavailable, database_unavailable)
 
     @app.exception_handler(ModelUnavailable)
     async def model_unavailable(request: Request, error: Exception) -> JSONResponse:

@@ -15,8 +15,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from neo4j import Driver
-
+from graph.db import Database
 from graph.queries import StatutoryFacts, all_candidate_facts, statutory_facts
 
 Row = dict[str, Any]
@@ -25,8 +24,8 @@ log = logging.getLogger(__name__)
 
 
 class StatutoryFactsCache:
-    def __init__(self, driver: Driver, database: str) -> None:
-        self._driver, self._database = driver, database
+    def __init__(self, db: Database) -> None:
+        self._db = db
         self._snapshot: tuple[int | None, dict[str, Row]] = (None, {})  # (revision, facts), swapped whole
         self._refreshing = threading.Lock()
         self._offers: dict[str, Row | None] = {}
@@ -37,14 +36,14 @@ class StatutoryFactsCache:
 
     def request_facts(self, offer_id: str, key_id: str | None) -> Future[StatutoryFacts]:
         """Start the light per-request query (offer requirement, key revocation, revision) without waiting."""
-        return self._pool.submit(statutory_facts, self._driver, offer_id, [], self._database, key_id)
+        return self._pool.submit(statutory_facts, self._db, offer_id, [], key_id)
 
     def candidates(self, revision: int, offer_id: str, candidate_ids: Sequence[str]) -> dict[str, Row]:
         """The facts of those of `candidate_ids` still in the graph: from memory when the cache is current at
         `revision`, otherwise (or for candidates it lacks) from Neo4j."""
         rows, missing = self.lookup(revision, candidate_ids)
         if missing:
-            rows.update(statutory_facts(self._driver, offer_id, missing, self._database).candidates)
+            rows.update(statutory_facts(self._db, offer_id, missing).candidates)
         return rows
 
     def lookup(self, revision: int, candidate_ids: Sequence[str]) -> tuple[dict[str, Row], list[str]]:
@@ -64,7 +63,7 @@ class StatutoryFactsCache:
                 self._offers, self._offers_revision = {}, revision
             if offer_id in self._offers:
                 return self._offers[offer_id]
-        offer = statutory_facts(self._driver, offer_id, [], self._database).offer
+        offer = statutory_facts(self._db, offer_id, []).offer
         with self._offers_lock:
             if self._offers_revision == revision:  # read after the counter: as fresh as it, or fresher
                 if len(self._offers) >= MAX_OFFERS:
@@ -91,7 +90,7 @@ class StatutoryFactsCache:
                 self._refreshing.release()
 
     def _read_all(self) -> None:
-        self._snapshot = all_candidate_facts(self._driver, self._database)
+        self._snapshot = all_candidate_facts(self._db)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -18,16 +18,15 @@ import logging
 import threading
 import time
 
-from neo4j import Driver
-
+from graph.db import Database
 from graph.revision import Snapshot, snapshot
 
 log = logging.getLogger(__name__)
 
 
 class FreshnessWatcher:
-    def __init__(self, driver: Driver, database: str, interval_ms: int) -> None:
-        self._driver, self._database = driver, database
+    def __init__(self, db: Database, interval_ms: int) -> None:
+        self._db = db
         self.interval = interval_ms / 1000
         self.max_age = max(1.0, 5 * self.interval)  # a few missed polls: Neo4j is away, stop trusting memory
         self._latest: tuple[Snapshot, float] | None = None  # (snapshot, monotonic time its read began)
@@ -53,7 +52,7 @@ class FreshnessWatcher:
     def poll_now(self) -> None:
         """Read a snapshot now (after a write through this process: the next request must see it)."""
         started = time.monotonic()  # the snapshot is as old as the moment its read began
-        read = snapshot(self._driver, self._database)
+        read = snapshot(self._db)
         with self._latest_lock:  # a slow poll never replaces one that began after it
             if self._latest is None or self._latest[1] <= started:
                 self._latest = (read, started)

@@ -33,7 +33,7 @@ def eligibilities(
     """Statutory eligibility with its reasons, for the candidates still in the graph (an erased one is absent).
     The facts are read as the model's own `eligible_only` filter reads them (gnn.eligibility), so both agree.
     With a `pending` caller, the same query confirms its key is not revoked (401 otherwise)."""
-    facts = queries.statutory_facts(state.driver, offer_id, candidate_ids, state.database, key_id=_key_id(pending))
+    facts = queries.statutory_facts(state.db, offer_id, candidate_ids, key_id=_key_id(pending))
     if pending is not None:
         confirm_key(state, pending, facts.key_active)
     return verdicts(facts.offer, facts.candidates)
@@ -73,17 +73,17 @@ def explanations(
     state: AppState, offer_id: str, candidate_ids: Sequence[str], model_version: str, model: Recommender | None = None
 ) -> dict[str, Explanation]:
     """Per candidate: skills shared and missing, career route to the offer's occupation, similar past hires."""
-    driver, db = state.driver, state.database
-    required = explain.offer_skills(driver, offer_id, db)
-    skills = explain.candidate_skill_sets(driver, candidate_ids, db)
-    latest = explain.latest_occupations(driver, candidate_ids, db)
-    target = explain.offer_occupation(driver, offer_id, db)
-    hires = explain.past_hires(driver, offer_id, database=db)
+    db = state.db
+    required = explain.offer_skills(db, offer_id)
+    skills = explain.candidate_skill_sets(db, candidate_ids)
+    latest = explain.latest_occupations(db, candidate_ids)
+    target = explain.offer_occupation(db, offer_id)
+    hires = explain.past_hires(db, offer_id)
     routes: dict[str, Any] = {}
     if target:
-        routes = explain.routes_to(driver, sorted({occ["uri"] for occ in latest.values()}), target["uri"], db)
+        routes = explain.routes_to(db, sorted({occ["uri"] for occ in latest.values()}), target["uri"])
     score_factors = getattr(model, "score_factors", None)  # models without a re-ranker have none
-    factors = score_factors(driver, offer_id, list(candidate_ids)) if callable(score_factors) else {}
+    factors = score_factors(db, offer_id, list(candidate_ids)) if callable(score_factors) else {}
     result = {}
     for candidate_id in candidate_ids:
         held = skills.get(candidate_id, set())
@@ -163,7 +163,7 @@ def rank_candidates(
     elif pending is not None:
         confirm_key(state, pending, pending.caller.key_id in known.active_keys)
     with step("topk"), _RANKING_SLOTS:
-        ranked = [(str(c), float(s)) for c, s in model.recommend_candidates(state.driver, offer_id, ask, eligible_only)]
+        ranked = [(str(c), float(s)) for c, s in model.recommend_candidates(state.db, offer_id, ask, eligible_only)]
     with step("facts"):
         if known is None:
             facts = pending_facts.result()
@@ -190,8 +190,8 @@ def push_for_offer(state: AppState, model: Recommender, offer_id: str, employer_
         for kind in ("candidate_for_offer", "offer_for_candidate")
         for i, (c, s) in enumerate(ranked, start=1)
     ]
-    queries.store_suggestions(state.driver, rows, state.database)
-    stored = queries.suggestions(state.driver, offer_id=offer_id, database=state.database)
+    queries.store_suggestions(state.db, rows)
+    stored = queries.suggestions(state.db, offer_id=offer_id)
     for_employer = [s for s in stored if s["kind"] == "candidate_for_offer"]
     if employer_id:
         _deliver(state, "candidates_for_offer", employer_id, {"offer_id": offer_id, "suggestions": for_employer})
@@ -202,8 +202,8 @@ def push_for_offer(state: AppState, model: Recommender, offer_id: str, employer_
 
 def push_for_candidate(state: AppState, model: Recommender, candidate_id: str) -> list[dict]:
     """A new CV: store the offers that fit the candidate and deliver them to the job board's webhooks."""
-    ranked = [(str(o), float(s)) for o, s in model.recommend_offers(state.driver, candidate_id, PUSH_TOP_K)]
-    known = queries.offer_employers(state.driver, [o for o, _ in ranked], state.database)
+    ranked = [(str(o), float(s)) for o, s in model.recommend_offers(state.db, candidate_id, PUSH_TOP_K)]
+    known = queries.offer_employers(state.db, [o for o, _ in ranked])
     ranked = [(o, s) for o, s in ranked if o in known]
     rows = [
         {
@@ -216,10 +216,8 @@ def push_for_candidate(state: AppState, model: Recommender, candidate_id: str) -
         }
         for i, (o, s) in enumerate(ranked, start=1)
     ]
-    queries.store_suggestions(state.driver, rows, state.database)
-    stored = queries.suggestions(
-        state.driver, candidate_id=candidate_id, kind="offer_for_candidate", database=state.database
-    )
+    queries.store_suggestions(state.db, rows)
+    stored = queries.suggestions(state.db, candidate_id=candidate_id, kind="offer_for_candidate")
     _deliver(state, "offers_for_candidate", None, {"candidate_id": candidate_id, "suggestions": stored})
     return stored
 
@@ -228,12 +226,12 @@ def _deliver(state: AppState, topic: str, employer_id: str | None, payload: dict
     if not payload["suggestions"]:
         return
     ids = [s["suggestion_id"] for s in payload["suggestions"]]
-    for hook in queries.webhooks(state.driver, employer_id=employer_id, topic=topic, database=state.database):
+    for hook in queries.webhooks(state.db, employer_id=employer_id, topic=topic):
         if employer_id is None and hook["employer_id"] is not None:
             continue  # the job board's topic goes to unbound (admin-registered) webhooks only
 
         def delivered(ids: list[str] = ids) -> None:
-            queries.mark_delivered(state.driver, ids, state.database)
+            queries.mark_delivered(state.db, ids)
 
         state.dispatcher.submit(
             Delivery(url=hook["url"], event=topic, payload={"event": topic, **payload}, on_success=delivered)

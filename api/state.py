@@ -1,4 +1,4 @@
-"""What the app holds while it runs: the Neo4j driver, the recommender (loaded on first use), the webhook
+"""What the app holds while it runs: the database handle, the recommender (loaded on first use), the webhook
 dispatcher, and caches of authenticated keys, of offers' employers and of candidates' statutory facts (api/facts.py).
 
 A cached key is trusted while the freshness watcher's latest snapshot lists it as active (api/freshness.py: a
@@ -16,13 +16,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-from neo4j import Driver
-
 from api.facts import StatutoryFactsCache
 from api.freshness import FreshnessWatcher
 from api.push import WebhookDispatcher
 from api.traceability import LogWriter
 from graph.access import Caller, authenticate
+from graph.db import Database
 from graph.queries import all_offer_employers, key_is_active, offer_employers, record_recommendations
 from graph.revision import Snapshot
 
@@ -37,18 +36,18 @@ class Recommender(Protocol):
     version: str
 
     def recommend_candidates(
-        self, driver: Driver, offer_id: str, k: int, eligible_only: bool
+        self, db: Database, offer_id: str, k: int, eligible_only: bool
     ) -> list[tuple[str, float]]: ...
 
-    def recommend_offers(self, driver: Driver, candidate_id: str, k: int) -> list[tuple[str, float]]: ...
+    def recommend_offers(self, db: Database, candidate_id: str, k: int) -> list[tuple[str, float]]: ...
 
-    def score_pair(self, driver: Driver, candidate_id: str, offer_id: str) -> float: ...
+    def score_pair(self, db: Database, candidate_id: str, offer_id: str) -> float: ...
 
-    def next_steps(self, driver: Driver, occupation_uri: str, k: int) -> list[tuple[str, float]]: ...
+    def next_steps(self, db: Database, occupation_uri: str, k: int) -> list[tuple[str, float]]: ...
 
-    def embed_new_offer(self, driver: Driver, offer_id: str) -> Any: ...
+    def embed_new_offer(self, db: Database, offer_id: str) -> Any: ...
 
-    def embed_new_candidate(self, driver: Driver, candidate_id: str) -> Any: ...
+    def embed_new_candidate(self, db: Database, candidate_id: str) -> Any: ...
 
 
 class _ReadWriteLock:
@@ -95,39 +94,37 @@ class GuardedRecommender:
         self.version = inner.version
         self._lock = _ReadWriteLock()
 
-    def recommend_candidates(
-        self, driver: Driver, offer_id: str, k: int, eligible_only: bool
-    ) -> list[tuple[str, float]]:
+    def recommend_candidates(self, db: Database, offer_id: str, k: int, eligible_only: bool) -> list[tuple[str, float]]:
         with self._lock.read():
-            return self.inner.recommend_candidates(driver, offer_id, k, eligible_only)
+            return self.inner.recommend_candidates(db, offer_id, k, eligible_only)
 
-    def recommend_offers(self, driver: Driver, candidate_id: str, k: int) -> list[tuple[str, float]]:
+    def recommend_offers(self, db: Database, candidate_id: str, k: int) -> list[tuple[str, float]]:
         with self._lock.read():
-            return self.inner.recommend_offers(driver, candidate_id, k)
+            return self.inner.recommend_offers(db, candidate_id, k)
 
-    def score_pair(self, driver: Driver, candidate_id: str, offer_id: str) -> float:
+    def score_pair(self, db: Database, candidate_id: str, offer_id: str) -> float:
         with self._lock.read():
-            return self.inner.score_pair(driver, candidate_id, offer_id)
+            return self.inner.score_pair(db, candidate_id, offer_id)
 
-    def next_steps(self, driver: Driver, occupation_uri: str, k: int) -> list[tuple[str, float]]:
+    def next_steps(self, db: Database, occupation_uri: str, k: int) -> list[tuple[str, float]]:
         with self._lock.read():
-            return self.inner.next_steps(driver, occupation_uri, k)
+            return self.inner.next_steps(db, occupation_uri, k)
 
-    def embed_new_offer(self, driver: Driver, offer_id: str) -> Any:
+    def embed_new_offer(self, db: Database, offer_id: str) -> Any:
         with self._lock.write():
-            return self.inner.embed_new_offer(driver, offer_id)
+            return self.inner.embed_new_offer(db, offer_id)
 
-    def embed_new_candidate(self, driver: Driver, candidate_id: str) -> Any:
+    def embed_new_candidate(self, db: Database, candidate_id: str) -> Any:
         with self._lock.write():
-            return self.inner.embed_new_candidate(driver, candidate_id)
+            return self.inner.embed_new_candidate(db, candidate_id)
 
-    def score_factors(self, driver: Driver, offer_id: str, candidate_ids: list[str]) -> dict[str, list[Any]]:
+    def score_factors(self, db: Database, offer_id: str, candidate_ids: list[str]) -> dict[str, list[Any]]:
         """The facts behind each candidate's score, when the model can say (a linear re-ranker)."""
         factors = getattr(self.inner, "score_factors", None)
         if not callable(factors):
             return {}
         with self._lock.read():
-            return dict(factors(driver, offer_id, candidate_ids))
+            return dict(factors(db, offer_id, candidate_ids))
 
     def forget_candidate(self, candidate_id: str) -> None:
         """After a GDPR erase: drop the embedding from memory when the model can (rankings filter it anyway)."""
@@ -155,28 +152,26 @@ class ModelUnavailable(RuntimeError):
     """No trained model yet: the recommendation endpoints answer 503 until `vivier train` has run."""
 
 
-def load_default_recommender(driver: Driver) -> Recommender:
+def load_default_recommender(db: Database) -> Recommender:
     from gnn.serving import Recommender as GnnRecommender  # the gnn layer sits below the api: import it late
 
-    return GnnRecommender.load(driver)
+    return GnnRecommender.load(db)
 
 
 class AppState:
     def __init__(
         self,
-        driver: Driver,
-        database: str,
+        db: Database,
         dispatcher: WebhookDispatcher,
-        recommender_loader: Callable[[Driver], Recommender] = load_default_recommender,
+        recommender_loader: Callable[[Database], Recommender] = load_default_recommender,
         freshness_ms: int = 0,
         gc_freeze: bool = False,
     ) -> None:
-        self.driver = driver
-        self.database = database
+        self.db = db
         self.dispatcher = dispatcher
-        self.log_writer = LogWriter(lambda entries: record_recommendations(driver, entries, database))
-        self.candidate_facts = StatutoryFactsCache(driver, database)
-        self.freshness = FreshnessWatcher(driver, database, freshness_ms) if freshness_ms > 0 else None
+        self.log_writer = LogWriter(lambda entries: record_recommendations(db, entries))
+        self.candidate_facts = StatutoryFactsCache(db)
+        self.freshness = FreshnessWatcher(db, freshness_ms) if freshness_ms > 0 else None
         self._gc_freeze = gc_freeze
         self._loader = recommender_loader
         self._recommender: GuardedRecommender | None = None
@@ -191,7 +186,7 @@ class AppState:
             with self._lock:
                 if self._recommender is None:
                     try:
-                        self._recommender = GuardedRecommender(self._loader(self.driver))
+                        self._recommender = GuardedRecommender(self._loader(self.db))
                         if self._gc_freeze:
                             freeze_heap()
                     except (LookupError, FileNotFoundError, ImportError) as error:
@@ -218,9 +213,9 @@ class AppState:
             known = self.snapshot()
             if known is not None:  # the watcher's list of active keys, at most one poll old
                 return cached if self.confirm(key, cached.key_id in known.active_keys) else None
-            active = key_is_active(self.driver, cached.key_id, self.database)
+            active = key_is_active(self.db, cached.key_id)
             return cached if self.confirm(key, active) else None
-        caller = authenticate(self.driver, key, self.database)
+        caller = authenticate(self.db, key)
         if caller is not None:
             if len(self._auth_cache) >= CACHE_SIZE:
                 self._auth_cache.clear()
@@ -243,7 +238,7 @@ class AppState:
         now = time.monotonic()
         if cached and cached[1] > now:
             return True, cached[0]
-        employers = offer_employers(self.driver, [offer_id], self.database)
+        employers = offer_employers(self.db, [offer_id])
         if offer_id not in employers:
             return False, None
         if len(self._offer_cache) >= CACHE_SIZE:
@@ -256,7 +251,7 @@ class AppState:
             if self._offers_preloaded:
                 return
             expires = time.monotonic() + OFFER_CACHE_SECONDS
-            employers = all_offer_employers(self.driver, CACHE_SIZE, self.database)
+            employers = all_offer_employers(self.db, CACHE_SIZE)
             self._offer_cache.update({offer_id: (employer, expires) for offer_id, employer in employers.items()})
             self._offers_preloaded = True
 

@@ -33,17 +33,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from neo4j import Driver
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 from threadpoolctl import threadpool_limits
 
+from graph.db import Database
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from graph.access import create_api_key  # noqa: E402
-from graph.db import connect  # noqa: E402
 from graph.schema import apply_schema  # noqa: E402
 from graph.server import EmbeddedServer, free_port  # noqa: E402
 from ontology import uris  # noqa: E402
@@ -59,13 +59,13 @@ def _fiche_skills(fiche_index: int) -> list[str]:
     return [uris.skill(SKILLS[(3 * fiche_index + j) % len(SKILLS)]) for j in range(5)]
 
 
-def load_ontology_and_employers(driver: Driver, employers: int) -> None:
-    driver.execute_query(
+def load_ontology_and_employers(database: Database, employers: int) -> None:
+    database.execute_query(
         "UNWIND $skills AS s MERGE (k:Concept:Skill {uri: s}) SET k.label = s, k.kind = 'savoir'",
         skills=[uris.skill(s) for s in SKILLS],
     )
     fiches = [{"uri": uris.rome_fiche(f), "code": f, "skills": _fiche_skills(i)} for i, f in enumerate(FICHES)]
-    driver.execute_query(
+    database.execute_query(
         "UNWIND $fiches AS f MERGE (n:Concept:Occupation:RomeFiche {uri: f.uri}) SET n.code = f.code, n.label = f.code "
         "WITH n, f UNWIND f.skills AS s MATCH (k:Skill {uri: s}) MERGE (n)-[:REQUIRES_SKILL {essential: true}]->(k)",
         fiches=fiches,
@@ -75,13 +75,13 @@ def load_ontology_and_employers(driver: Driver, employers: int) -> None:
         for i in range(len(FICHES))
         for d, kind in ((1, "proche"), (3, "evolution"))
     ]
-    driver.execute_query(
+    database.execute_query(
         "UNWIND $m AS m MATCH (a:RomeFiche {uri: m[0]}), (b:RomeFiche {uri: m[1]}) "
         "MERGE (a)-[:MOBILITY {kind: m[2]}]->(b)",
         m=moves,
     )
-    driver.execute_query("UNWIND range(1, 95) AS d MERGE (:Departement {code: right('0' + toString(d), 2)})")
-    driver.execute_query(
+    database.execute_query("UNWIND range(1, 95) AS d MERGE (:Departement {code: right('0' + toString(d), 2)})")
+    database.execute_query(
         "UNWIND range(0, $n - 1) AS i MATCH (d:Departement {code: right('0' + toString(1 + i % 95), 2)}) "
         "MERGE (e:Employer {employer_id: 'E' + toString(i)}) SET e.kind = ['commune', 'hopital', 'etat'][i % 3] "
         "MERGE (e)-[:LOCATED_IN]->(d)",
@@ -89,7 +89,7 @@ def load_ontology_and_employers(driver: Driver, employers: int) -> None:
     )
 
 
-def load_candidates(driver: Driver, first: int, last: int, progress: Progress) -> None:
+def load_candidates(database: Database, first: int, last: int, progress: Progress) -> None:
     rng = random.Random(first)
     task = progress.add_task(f"Candidates {first:,}–{last - 1:,}", total=last - first)
     for lo in range(first, last, BATCH):
@@ -107,7 +107,7 @@ def load_candidates(driver: Driver, first: int, last: int, progress: Progress) -
                     "dep": f"{1 + i % 95:02d}",
                 }
             )
-        driver.execute_query(
+        database.execute_query(
             "UNWIND $rows AS r MATCH (f:RomeFiche {uri: r.fiche}), (d:Departement {code: r.dep}) "
             "CREATE (c:Candidate {candidate_id: r.id, titulaire: r.titulaire, versant: 'FPT', categorie: r.categorie, "
             "  education_level: 3, source: 'bench'}) "
@@ -118,7 +118,7 @@ def load_candidates(driver: Driver, first: int, last: int, progress: Progress) -
         progress.advance(task, len(rows))
 
 
-def load_offers_and_applications(driver: Driver, offers: int, employers: int, candidates: int) -> list[str]:
+def load_offers_and_applications(database: Database, offers: int, employers: int, candidates: int) -> list[str]:
     rng = random.Random(11)
     rows = []
     for j in range(offers):
@@ -135,7 +135,7 @@ def load_offers_and_applications(driver: Driver, offers: int, employers: int, ca
                 "applicants": [f"bench-c{rng.randrange(candidates)}" for _ in range(8)],
             }
         )
-    driver.execute_query(
+    database.execute_query(
         "UNWIND $rows AS r MATCH (e:Employer {employer_id: r.employer}), (f:RomeFiche {uri: r.fiche}), "
         "(d:Departement {code: r.dep}) "
         "CREATE (o:Offer {offer_id: r.id, title: 'Poste ' + f.code, description: 'Offre de la fiche ' + f.code, "
@@ -274,7 +274,7 @@ def load_api(base: str, key: str, offer_ids: list[str], requests: int, clients: 
     }
 
 
-def random_recommender(driver: Driver, dimension: int = 256) -> Any:
+def random_recommender(database: Database, dimension: int = 256) -> Any:
     """`gnn.serving.Recommender` over random unit vectors for the graph's candidates and offers (`--random-model`)."""
     from types import SimpleNamespace
 
@@ -283,7 +283,7 @@ def random_recommender(driver: Driver, dimension: int = 256) -> Any:
     from gnn.serving import Recommender
 
     ids = {
-        side: [r["id"] for r in driver.execute_query(f"MATCH (n:{label}) RETURN n.{key} AS id ORDER BY id").records]
+        side: [r["id"] for r in database.execute_query(f"MATCH (n:{label}) RETURN n.{key} AS id ORDER BY id").records]
         for side, label, key in (("candidate", "Candidate", "candidate_id"), ("offer", "Offer", "offer_id"))
     }
     generator = torch.Generator().manual_seed(0)
@@ -302,7 +302,7 @@ def serve_random_model(port: int) -> None:
     from api.app import create_app
 
     settings = get_settings()
-    app = create_app(settings, driver=connect(settings.effective_uri), recommender_loader=random_recommender)
+    app = create_app(settings, db=Database.connect(settings), recommender_loader=random_recommender)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
@@ -327,7 +327,8 @@ def start_server(
         command = [
             sys.executable,
             "-c",
-            f"from api.cli import serve_workers; serve_workers('127.0.0.1', {port}, {workers}, 'warning')",
+            "from vivier.commands.serve import serve_workers; "
+            f"serve_workers('127.0.0.1', {port}, {workers}, 'warning')",
         ]
     if random_model:
         command = [sys.executable, str(Path(__file__).resolve()), "--serve-random-model", str(port)]
@@ -345,8 +346,8 @@ def start_server(
     raise RuntimeError("the API server did not answer /health within 120 s")
 
 
-def vector_index_query(driver: Driver) -> Callable[[str], object] | None:
-    indexes = driver.execute_query(
+def vector_index_query(database: Database) -> Callable[[str], object] | None:
+    indexes = database.execute_query(
         "SHOW VECTOR INDEXES YIELD name, labelsOrTypes WHERE 'Candidate' IN labelsOrTypes RETURN name"
     ).records
     if not indexes:
@@ -354,7 +355,7 @@ def vector_index_query(driver: Driver) -> Callable[[str], object] | None:
     name = indexes[0]["name"]
 
     def query(offer_id: str) -> object:
-        return driver.execute_query(
+        return database.execute_query(
             "MATCH (o:Offer {offer_id: $id}) CALL db.index.vector.queryNodes($index, 10, o.embedding) "
             "YIELD node, score RETURN node.candidate_id AS id, score",
             id=offer_id,
@@ -365,28 +366,28 @@ def vector_index_query(driver: Driver) -> Callable[[str], object] | None:
 
 
 def run_scale(
-    driver: Driver, base: str, keys: dict[str, str], offer_ids: list[str], args: argparse.Namespace
+    database: Database, base: str, keys: dict[str, str], offer_ids: list[str], args: argparse.Namespace
 ) -> dict[str, Any]:
     from gnn.serving import Recommender
 
     # Let Neo4j finish what the training's writes started (vector index population, then Lucene's merges of the
     # embeddings' HNSW segments, which go on after the index is online): background work during a measurement
     # shows as Neo4j CPU per request (7-11 ms was seen in runs that did not wait).
-    driver.execute_query("CALL db.awaitIndexes(600)")
+    database.execute_query("CALL db.awaitIndexes(600)")
     wait_until_idle(WATCHED.get("Neo4j", 0))
     httpx.post(f"{base}/v1/admin/model/reload", headers={"X-API-Key": keys["admin"]}, timeout=120).raise_for_status()
-    model = random_recommender(driver) if args.random_model else Recommender.load(driver)
+    model = random_recommender(database) if args.random_model else Recommender.load(database)
     sample = offer_ids[: args.offers_sampled]
     for offer_id in sample[:20]:  # warm both sides (JIT, caches, connection pools)
-        model.recommend_candidates(driver, offer_id, 10, False)
-    raw = time_calls(lambda o: model.recommend_candidates(driver, o, 10, False), sample, args.raw_calls)
+        model.recommend_candidates(database, offer_id, 10, False)
+    raw = time_calls(lambda o: model.recommend_candidates(database, o, 10, False), sample, args.raw_calls)
     results: dict[str, Any] = {
         "raw matrix top-10 (in process)": {"p50": percentiles(raw)[0], "p99": percentiles(raw)[1]}
     }
     with threadpool_limits(1):  # as the server runs it (api.app sets one BLAS thread)
-        raw = time_calls(lambda o: model.recommend_candidates(driver, o, 10, False), sample, args.raw_calls)
+        raw = time_calls(lambda o: model.recommend_candidates(database, o, 10, False), sample, args.raw_calls)
     results["raw matrix top-10, 1 BLAS thread"] = {"p50": percentiles(raw)[0], "p99": percentiles(raw)[1]}
-    vector = None if args.random_model else vector_index_query(driver)
+    vector = None if args.random_model else vector_index_query(database)
     if vector is not None:
         timed = time_calls(vector, sample, args.raw_calls)
         results["raw Neo4j vector index top-10"] = {"p50": percentiles(timed)[0], "p99": percentiles(timed)[1]}
@@ -511,20 +512,20 @@ def main() -> None:
         env = dict(os.environ, NEO4J_URI=neo4j.uri, VIVIER_DATA_DIR=str(root / "data"))
         os.environ.update(NEO4J_URI=neo4j.uri, VIVIER_DATA_DIR=str(root / "data"))
         get_settings.cache_clear()
-        driver = connect(neo4j.uri)
+        database = Database.connect(uri=neo4j.uri)
         server: subprocess.Popen[bytes] | None = None
         try:
-            apply_schema(driver)
-            load_ontology_and_employers(driver, args.employers)
+            apply_schema(database)
+            load_ontology_and_employers(database, args.employers)
             loaded, offer_ids, keys = 0, list[str](), dict[str, str]()
             port = free_port()
             base = f"http://127.0.0.1:{port}"
             for scale in sorted(args.scales):
                 with Progress(console=console, transient=True) as progress:
-                    load_candidates(driver, loaded, scale, progress)
+                    load_candidates(database, loaded, scale, progress)
                 loaded = scale
                 if not offer_ids:
-                    offer_ids = load_offers_and_applications(driver, args.offers, args.employers, scale)
+                    offer_ids = load_offers_and_applications(database, args.offers, args.employers, scale)
                 config = TrainConfig(
                     hidden=32,
                     out=64,  # 64: the dimension of the vector indexes
@@ -536,19 +537,21 @@ def main() -> None:
                 )
                 if not args.random_model:
                     with console.status(f"Training the GNN on {scale:,} candidates ({args.epochs} epochs)…"):
-                        train_model(driver, config, CareerConfig(hidden=16, out=16, epochs=args.epochs), progress=False)
+                        train_model(
+                            database, config, CareerConfig(hidden=16, out=16, epochs=args.epochs), progress=False
+                        )
                 if server is None:
-                    keys = {"admin": create_api_key(driver, "admin", label="bench")[1]}
+                    keys = {"admin": create_api_key(database, "admin", label="bench")[1]}
                     server = start_server(env, port, args.random_model, args.workers)
                     WATCHED["API server"] = server.pid
                 with console.status(f"Loading the API at {scale:,} candidates…"):
-                    results = run_scale(driver, base, keys, offer_ids, args)
+                    results = run_scale(database, base, keys, offer_ids, args)
                 report(scale, results)
         finally:
             if server is not None:
                 server.terminate()
                 server.wait(30)
-            driver.close()
+            database.close()
             neo4j.stop()
 
 

@@ -19,18 +19,17 @@ import os
 import time
 from pathlib import Path
 
-from neo4j import Driver
 from rich.console import Console
 from rich.table import Table
 
-from graph.cli import ensure_database
-from graph.db import connect
+from graph.db import Database
 from graph.schema import apply_schema
 from graph.writes import BATCH_SIZE, _offer_row, batches, write_employers, write_offers
 from loaders.measure import PEP_OFFERS
 from loaders.nlp import default_analyzer
 from loaders.offers import enrich_offers, read_offer_file, validate_offer
 from loaders.records import EmployerRecord, OfferRecord, RecordError
+from vivier.runtime import ensure_server
 
 BENCH_EMPLOYER = "bench:employer"
 BASELINE = """
@@ -76,13 +75,13 @@ def understood_offers() -> tuple[list[OfferRecord], float, float]:
     return records, len(records) / (time.perf_counter() - started), two
 
 
-def ensure_concepts(driver: Driver, records: list[OfferRecord]) -> None:
+def ensure_concepts(database: Database, records: list[OfferRecord]) -> None:
     """Concepts the offers link to; created as marked stubs when the ontology is not loaded (deleted after)."""
     uris = {o.uri for r in records for o in r.occupations} | {s.uri for r in records for s in r.skills}
     uris |= {u for r in records for u in r.required_grade_uris}
     for marker, label in STUB_LABELS.items():
         rows = [u for u in uris if marker in u]
-        driver.execute_query(
+        database.execute_query(
             f"UNWIND $uris AS uri MERGE (c:Concept {{uri: uri}}) ON CREATE SET c:{label}, c.bench_stub = true",
             uris=rows,
         )
@@ -98,49 +97,51 @@ def copies_of(records: list[OfferRecord], copies: int) -> list[OfferRecord]:
     return out
 
 
-def timed_writes(driver: Driver, records: list[OfferRecord]) -> tuple[float, int, float, int, float, int]:
+def timed_writes(database: Database, records: list[OfferRecord]) -> tuple[float, int, float, int, float, int]:
     """One round: write_offers, its idempotent reload, then the plain CREATE baseline of the same rows."""
-    clean_offers(driver)
+    clean_offers(database)
     started = time.perf_counter()
-    first = write_offers(driver, records)
+    first = write_offers(database, records)
     ours = time.perf_counter() - started
     started = time.perf_counter()
-    again = write_offers(driver, records)  # the idempotent reload: relationships replaced, nodes matched
+    again = write_offers(database, records)  # the idempotent reload: relationships replaced, nodes matched
     reload = time.perf_counter() - started
     rows = [_offer_row(r) for r in records]
     created = 0
     started = time.perf_counter()
     for batch in batches(rows, BATCH_SIZE):
-        counters = driver.execute_query(BASELINE, rows=list(batch)).summary.counters
+        counters = database.execute_query(BASELINE, rows=list(batch)).summary.counters
         created += counters.nodes_created + counters.relationships_created
     baseline = time.perf_counter() - started
     return ours, first.written, reload, again.relationships_created, baseline, created
 
 
-def median_round(driver: Driver, records: list[OfferRecord], rounds: int) -> tuple[float, int, float, int, float, int]:
+def median_round(
+    database: Database, records: list[OfferRecord], rounds: int
+) -> tuple[float, int, float, int, float, int]:
     """The round of median write_offers throughput, after one unmeasured round: a JVM just started compiles the
     queries' hot paths during its first seconds, which would otherwise decide the figure (21k vs 31k nodes+rels/s)."""
-    timed_writes(driver, records)
-    measured = sorted((timed_writes(driver, records) for _ in range(rounds)), key=lambda r: r[1] / r[0])
+    timed_writes(database, records)
+    measured = sorted((timed_writes(database, records) for _ in range(rounds)), key=lambda r: r[1] / r[0])
     return measured[len(measured) // 2]
 
 
-def clean_offers(driver: Driver) -> None:
+def clean_offers(database: Database) -> None:
     for query in (
         "MATCH (o:Offer) WHERE o.offer_id STARTS WITH 'bench-' CALL (o) { DETACH DELETE o } IN TRANSACTIONS",
         "MATCH (o:BenchBaselineOffer) CALL (o) { DETACH DELETE o } IN TRANSACTIONS",
     ):
-        with driver.session() as session:
+        with database.session() as session:
             session.run(query).consume()
 
 
-def clean(driver: Driver) -> None:
-    clean_offers(driver)
+def clean(database: Database) -> None:
+    clean_offers(database)
     for query in (
         "MATCH (c:Concept {bench_stub: true}) CALL (c) { DETACH DELETE c } IN TRANSACTIONS",
         "MATCH (e:Employer {employer_id: $employer}) DETACH DELETE e",
     ):
-        with driver.session() as session:
+        with database.session() as session:
             session.run(query, employer=BENCH_EMPLOYER).consume()
 
 
@@ -152,20 +153,20 @@ def main() -> None:
     console = Console()
     with console.status("Understanding the real offers…"):
         records, offers_per_second, two_processes = understood_offers()
-    ensure_database()
-    driver = connect()
+    ensure_server()
+    database = Database.connect()
     try:
-        apply_schema(driver)
-        clean(driver)
-        ensure_concepts(driver, records)
-        write_employers(driver, [EmployerRecord(BENCH_EMPLOYER, "Benchmark employer")])
+        apply_schema(database)
+        clean(database)
+        ensure_concepts(database, records)
+        write_employers(database, [EmployerRecord(BENCH_EMPLOYER, "Benchmark employer")])
         with console.status("Writing offers (ours, reload, plain CREATE baseline)…"):
             ours, written, reload, rewritten, baseline, created = median_round(
-                driver, copies_of(records, args.copies), args.rounds
+                database, copies_of(records, args.copies), args.rounds
             )
     finally:
-        clean(driver)
-        driver.close()
+        clean(database)
+        database.close()
     table = Table(title=f"Ingestion benchmark ({Path(PEP_OFFERS).name}, {len(records)} offers)")
     for column in ("measure", "value", "target / baseline"):
         table.add_column(column, justify="left" if column == "measure" else "right")

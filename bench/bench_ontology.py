@@ -21,13 +21,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from neo4j import Driver
 from rdflib import Graph, URIRef
 from rich.console import Console
 from rich.table import Table
 
 from graph.curation import apply_change
-from graph.db import connect
+from graph.db import Database
 from graph.ontology_store import BATCH, load_ontology, ontology_counts, rows_from_graph
 from graph.schema import apply_schema
 from graph.server import EmbeddedServer, free_port
@@ -46,23 +45,23 @@ def timed(action: Callable[[], T]) -> tuple[T, float]:
     return result, time.perf_counter() - start
 
 
-def baseline_create(driver: Driver, graph: Graph) -> float:
+def baseline_create(database: Database, graph: Graph) -> float:
     rows = rows_from_graph(graph)
     start = time.perf_counter()
     for node_rows in rows.nodes.values():
         for i in range(0, len(node_rows), BATCH):
-            driver.execute_query(
+            database.execute_query(
                 "UNWIND $rows AS row CREATE (n:BenchConcept) SET n = row", rows=node_rows[i : i + BATCH]
             )
-    driver.execute_query("CREATE INDEX bench_uri IF NOT EXISTS FOR (n:BenchConcept) ON (n.uri)")
-    driver.execute_query("CALL db.awaitIndexes(300)")
+    database.execute_query("CREATE INDEX bench_uri IF NOT EXISTS FOR (n:BenchConcept) ON (n.uri)")
+    database.execute_query("CALL db.awaitIndexes(300)")
     for rel_type, rel_rows in rows.relationships.items():
         query = (
             "UNWIND $rows AS row MATCH (a:BenchConcept {uri: row.from}) MATCH (b:BenchConcept {uri: row.to}) "
             f"CREATE (a)-[r:BENCH_{rel_type}]->(b) SET r = row.props"
         )
         for i in range(0, len(rel_rows), BATCH):
-            driver.execute_query(query, rows=rel_rows[i : i + BATCH])
+            database.execute_query(query, rows=rel_rows[i : i + BATCH])
     return time.perf_counter() - start
 
 
@@ -72,13 +71,13 @@ def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="vivier-bench-ontology-"))
     server = EmbeddedServer(home=home / "neo4j", port=free_port(), heap="1g", pagecache="512m")
     server.start()
-    driver = connect(server.uri)
+    database = Database.connect(uri=server.uri)
     try:
-        apply_schema(driver)
-        first, load_s = timed(lambda: load_ontology(driver, graph, mark_file=repository.current_file))
-        again, reload_s = timed(lambda: load_ontology(driver, graph, force=True))
+        apply_schema(database)
+        first, load_s = timed(lambda: load_ontology(database, graph, mark_file=repository.current_file))
+        again, reload_s = timed(lambda: load_ontology(database, graph, force=True))
         _, rows_s = timed(lambda: rows_from_graph(graph))  # part of both loads above, not of the baseline
-        base_s = baseline_create(driver, graph)
+        base_s = baseline_create(database, graph)
         full_report, full_s = timed(lambda: validate_graph(graph))
         fiche = URIRef(uris.rome_fiche("K1401"))
         _, focused_s = timed(lambda: validate_graph(graph, [fiche]))
@@ -86,10 +85,10 @@ def main() -> None:
         copy.root.mkdir(parents=True)
         shutil.copy(repository.current_file, copy.current_file)
         copy._graph, copy._stamp = graph, copy._file_stamp()  # reuse the parsed graph: the change is what we time
-        _, change_s = timed(lambda: apply_change(AddLabel(str(fiche), "Bench label"), "bench", driver, copy))
-        counts_equal = first.counts == again.counts == ontology_counts(driver)
+        _, change_s = timed(lambda: apply_change(AddLabel(str(fiche), "Bench label"), "bench", database, copy))
+        counts_equal = first.counts == again.counts == ontology_counts(database)
     finally:
-        driver.close()
+        database.close()
         server.stop()
         shutil.rmtree(home, ignore_errors=True)
     table = Table(title=f"Ontology benchmark ({len(graph):,} triples, parsed in {parse_s:.1f} s)")

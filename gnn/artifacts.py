@@ -19,12 +19,11 @@ from typing import Any
 
 import numpy as np
 import torch
-from neo4j import Driver
 
 from gnn.export import GraphExport
 from gnn.features import FeatureSpec
 from gnn.model import EdgeType, LinkGNN
-from graph.db import database
+from graph.db import Database
 from vivier.settings import get_settings
 
 WRITE_BATCH = 2_000
@@ -154,10 +153,9 @@ def _spec(path: Path, config: dict[str, Any]) -> FeatureSpec:
     return spec
 
 
-def latest_version(driver: Driver) -> str:
-    records, _, _ = driver.execute_query(
+def latest_version(db: Database) -> str:
+    records, _, _ = db.execute_query(
         "MATCH (m:ModelVersion) RETURN m.version AS version ORDER BY m.created_at DESC, m.version DESC LIMIT 1",
-        database_=database(),
     )
     if records:
         return str(records[0]["version"])
@@ -167,8 +165,8 @@ def latest_version(driver: Driver) -> str:
     return stored[-1]
 
 
-def register(driver: Driver, model_version: ModelVersion, dimension: int) -> None:
-    driver.execute_query(
+def register(db: Database, model_version: ModelVersion, dimension: int) -> None:
+    db.execute_query(
         "MERGE (m:ModelVersion {version: $version}) "
         "SET m.created_at = datetime(), m.data_hash = $hash, m.path = $path, m.embedding_dim = $dim, "
         "m.metrics = $metrics",
@@ -177,18 +175,16 @@ def register(driver: Driver, model_version: ModelVersion, dimension: int) -> Non
         path=str(model_version.path),
         dim=dimension,
         metrics=json.dumps(model_version.metrics, default=str),
-        database_=database(),
     )
 
 
-def write_embeddings(driver: Driver, label: str, vectors: torch.Tensor, version: str) -> None:
+def write_embeddings(db: Database, label: str, vectors: torch.Tensor, version: str) -> None:
     """`embedding` and `embedding_version` on every node of `label` by its gid, in batches."""
     rows = [{"gid": i, "embedding": v} for i, v in enumerate(vectors.tolist())]
     for lo in range(0, len(rows), WRITE_BATCH):
-        driver.execute_query(
+        db.execute_query(
             f"UNWIND $rows AS row MATCH (n:{label} {{gid: row.gid}}) "
             "SET n.embedding = row.embedding, n.embedding_version = $version",
             rows=rows[lo : lo + WRITE_BATCH],
             version=version,
-            database_=database(),
         )

@@ -7,10 +7,9 @@ from typing import Any
 
 import numpy as np
 import torch
-from neo4j import Driver
 
 from gnn.export import GraphExport
-from graph.db import database
+from graph.db import Database
 from graph.queries import GRADE_AND_CADRE
 from ontology.eligibility import StatutoryProfile, StatutoryRequirement, diploma_level_from_bac_plus, is_eligible
 
@@ -87,17 +86,14 @@ def eligibility_matrix(
     return torch.stack(rows) if rows else torch.zeros((0, len(profiles)), dtype=torch.bool)
 
 
-def candidate_profiles_from_neo4j(
-    driver: Driver, candidate_ids: list[str] | None = None
-) -> dict[str, StatutoryProfile]:
+def candidate_profiles_from_neo4j(db: Database, candidate_ids: list[str] | None = None) -> dict[str, StatutoryProfile]:
     """Statutory profiles of the given candidates (all when None), read straight from Neo4j."""
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         "MATCH (n:Candidate) WHERE $ids IS NULL OR n.candidate_id IN $ids "
         + GRADE_AND_CADRE.format(rel="HOLDS_GRADE", keep="n")
         + "RETURN n.candidate_id AS id, n.titulaire AS titulaire, n.education_level AS education, "
         "n.versant AS versant, n.categorie AS categorie, grade, cadre",
         ids=candidate_ids,
-        database_=database(),
     )
     return {
         r["id"]: StatutoryProfile(
@@ -112,13 +108,12 @@ def candidate_profiles_from_neo4j(
     }
 
 
-def offer_requirement_from_neo4j(driver: Driver, offer_id: str) -> StatutoryRequirement:
-    records, _, _ = driver.execute_query(
+def offer_requirement_from_neo4j(db: Database, offer_id: str) -> StatutoryRequirement:
+    records, _, _ = db.execute_query(
         "MATCH (n:Offer {offer_id: $id}) "
         + GRADE_AND_CADRE.format(rel="REQUIRES_GRADE", keep="n")
         + "RETURN n.contract AS contract, n.versant AS versant, n.categorie AS categorie, grade, cadre",
         id=offer_id,
-        database_=database(),
     )
     if not records:
         raise KeyError(f"no offer with offer_id = {offer_id!r} in Neo4j")

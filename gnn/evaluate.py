@@ -17,7 +17,6 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import torch
-from neo4j import Driver
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -29,6 +28,7 @@ from gnn.metrics import METRICS, Estimate, bootstrap, ranks, summarise
 from gnn.rerank import FEATURES, History, PairFacts, RerankConfig, evaluation_pools, fit_reranker, rerank_scores
 from gnn.serving import RERANK_DEPTH
 from gnn.train import Split, TrainConfig, embeddings, fit, message_graph, rank_offers, temporal_split
+from graph.db import Database
 from vivier.settings import REPO_ROOT, get_settings
 
 matplotlib.use("Agg")
@@ -57,7 +57,7 @@ class Evaluation:
 
 
 def evaluate_model(
-    driver: Driver,
+    db: Database,
     version: str | None = None,
     truth: Callable[[GraphExport, np.ndarray], np.ndarray] | None = None,
     to_docs: bool = False,
@@ -66,10 +66,10 @@ def evaluate_model(
 ) -> Path:
     """Evaluate `version` (latest when None); `truth` scores test offers × candidates with the simulator's
     latent utility (the upper bound). Returns the report's path."""
-    stored = artifacts.load(version or artifacts.latest_version(driver))
+    stored = artifacts.load(version or artifacts.latest_version(db))
     config = TrainConfig(**stored.config["train"])
     torch.set_num_threads(config.threads)
-    export = export_graph(driver, spec=stored.spec, progress=progress)
+    export = export_graph(db, spec=stored.spec, progress=progress)
     split = temporal_split(export, config)
     test = split.test
     eligible = eligibility_matrix(candidate_profiles(export), offer_requirements(export), test)

@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from neo4j import Driver
 from rich.progress import Progress
 from torch_geometric.data import HeteroData
 
 from gnn.features import FeatureSpec, node_features
-from graph.db import database
+from graph.db import Database
 
 BATCH = 10_000
 
@@ -113,24 +112,22 @@ class GraphExport:
     texts: dict[str, list[str]] = field(default_factory=dict)  # candidate CV and offer text by gid (baselines)
 
 
-def assign_gids(driver: Driver) -> dict[str, int]:
+def assign_gids(db: Database) -> dict[str, int]:
     """Give every exported node without a `gid` the next free one, per node type; returns the node counts."""
     counts: dict[str, int] = {}
-    db = database()
     for node_type, (pattern, key) in NODE_TYPES.items():
-        records, _, _ = driver.execute_query(f"{_match(pattern)} RETURN max(n.gid) AS top", database_=db)
+        records, _, _ = db.execute_query(
+            f"{_match(pattern)} RETURN max(n.gid) AS top",
+        )
         top = records[0]["top"]
         start = -1 if top is None else int(top)
-        records, _, _ = driver.execute_query(
-            f"{_match(pattern, 'n.gid IS NULL')} RETURN n.{key} AS key ORDER BY key", database_=db
-        )
+        records, _, _ = db.execute_query(f"{_match(pattern, 'n.gid IS NULL')} RETURN n.{key} AS key ORDER BY key")
         keys = [r["key"] for r in records]
         for lo in range(0, len(keys), BATCH):
             rows = [{"key": k, "gid": start + 1 + lo + i} for i, k in enumerate(keys[lo : lo + BATCH])]
-            driver.execute_query(
+            db.execute_query(
                 f"UNWIND $rows AS row {_match(pattern, f'n.{key} = row.key')} SET n.gid = row.gid",
                 rows=rows,
-                database_=db,
             )
         counts[node_type] = start + 1 + len(keys)
     return counts
@@ -143,30 +140,30 @@ def _match(pattern: str, condition: str = "true") -> str:
     return f"MATCH ({pattern}) WHERE {condition}"
 
 
-def export_graph(driver: Driver, spec: FeatureSpec | None = None, progress: bool = True) -> GraphExport:
+def export_graph(db: Database, spec: FeatureSpec | None = None, progress: bool = True) -> GraphExport:
     """Read the whole graph into tensors. `spec` fixes the feature vocabularies of a stored model."""
-    counts = assign_gids(driver)
+    counts = assign_gids(db)
     data = HeteroData()
     ids: dict[str, np.ndarray] = {}
     props: dict[str, list[dict[str, object]]] = {}
     with Progress(disable=not progress, transient=True) as bar:
         task = bar.add_task("Exporting nodes", total=sum(counts.values()))
         for node_type, (pattern, key) in NODE_TYPES.items():
-            ids[node_type], props[node_type] = _read_nodes(driver, node_type, pattern, key, counts[node_type])
+            ids[node_type], props[node_type] = _read_nodes(db, node_type, pattern, key, counts[node_type])
             bar.advance(task, counts[node_type])
     spec, features, attributes = node_features(props, spec)
-    attributes["occupation"]["family"] = _families(driver, counts["occupation"])
+    attributes["occupation"]["family"] = _families(db, counts["occupation"])
     for node_type, x in features.items():
         data[node_type].x = x
         data[node_type].num_nodes = x.shape[0]
     with Progress(disable=not progress, transient=True) as bar:
         task = bar.add_task("Exporting relationships", total=len(EDGE_TYPES) + 1)
         for edge_type, pattern in EDGE_TYPES.items():
-            edge_index = _read_edges(driver, pattern, counts[edge_type[0]])
+            edge_index = _read_edges(db, pattern, counts[edge_type[0]])
             data[edge_type].edge_index = edge_index
             data[reverse(edge_type)].edge_index = edge_index.flip(0)
             bar.advance(task)
-        applications = _read_applications(driver, counts["candidate"])
+        applications = _read_applications(db, counts["candidate"])
         bar.advance(task)
     for node_type, edge_type in GEO_EDGES.items():
         edge_index = data[edge_type].edge_index
@@ -182,17 +179,16 @@ def export_graph(driver: Driver, spec: FeatureSpec | None = None, progress: bool
 
 
 def _read_nodes(
-    driver: Driver, node_type: str, pattern: str, key: str, count: int
+    db: Database, node_type: str, pattern: str, key: str, count: int
 ) -> tuple[np.ndarray, list[dict[str, object]]]:
     ids = np.full(count, "", dtype=object)
     props: list[dict[str, object]] = [{} for _ in range(count)]
     for lo in range(0, count, BATCH):
-        records, _, _ = driver.execute_query(
+        records, _, _ = db.execute_query(
             f"{_match(pattern, 'n.gid >= $lo AND n.gid < $hi')} "
             "RETURN n.gid AS gid, n { .*, embedding: null, labels: labels(n) } AS props",
             lo=lo,
             hi=lo + BATCH,
-            database_=database(),
         )
         for r in records:
             ids[r["gid"]] = r["props"].get(key) or ""
@@ -200,13 +196,12 @@ def _read_nodes(
     return ids, props
 
 
-def _families(driver: Driver, count: int) -> np.ndarray:
+def _families(db: Database, count: int) -> np.ndarray:
     """The RMFP family (FamilleMetiers uri) of each occupation gid, None for others: a move within a family is
     one career step, which the exported relations (no family nodes) cannot say."""
     families = np.full(count, None, dtype=object)
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         "MATCH (o:Occupation)-[:BROADER]->(f:FamilleMetiers) WHERE o.gid IS NOT NULL RETURN o.gid AS gid, f.uri AS uri",
-        database_=database(),
     )
     for r in records:
         if r["gid"] < count:
@@ -214,18 +209,17 @@ def _families(driver: Driver, count: int) -> np.ndarray:
     return families
 
 
-def _read_edges(driver: Driver, pattern: str, source_count: int) -> torch.Tensor:
+def _read_edges(db: Database, pattern: str, source_count: int) -> torch.Tensor:
     head, _, where = pattern.partition(" WHERE ")
     condition = f"({where}) AND " if where else ""
     sources: list[int] = []
     targets: list[int] = []
     for lo in range(0, max(source_count, 1), BATCH):
-        records, _, _ = driver.execute_query(
+        records, _, _ = db.execute_query(
             f"MATCH {head} WHERE {condition}a.gid >= $lo AND a.gid < $hi AND b.gid IS NOT NULL "
             "RETURN a.gid AS a, b.gid AS b",
             lo=lo,
             hi=lo + BATCH,
-            database_=database(),
         )
         sources.extend(r["a"] for r in records)
         targets.extend(r["b"] for r in records)
@@ -233,17 +227,16 @@ def _read_edges(driver: Driver, pattern: str, source_count: int) -> torch.Tensor
     return torch.unique(edge_index, dim=1)  # a repeated link (a job held twice) is one edge for message passing
 
 
-def _read_applications(driver: Driver, candidate_count: int) -> Applications:
+def _read_applications(db: Database, candidate_count: int) -> Applications:
     from graph.schema import POSITIVE_STAGES, STAGES
 
     rows: list[tuple[int, int, int]] = []
     for lo in range(0, max(candidate_count, 1), BATCH):
-        records, _, _ = driver.execute_query(
+        records, _, _ = db.execute_query(
             "MATCH (a:Candidate)-[r:APPLIED]->(b:Offer) WHERE a.gid >= $lo AND a.gid < $hi "
             "RETURN a.gid AS a, b.gid AS b, coalesce(r.reached, r.stage) AS stage ORDER BY r.application_id",
             lo=lo,
             hi=lo + BATCH,
-            database_=database(),
         )
         rows.extend((r["a"], r["b"], STAGES.index(r["stage"]) if r["stage"] in STAGES else 0) for r in records)
     array = np.array(rows, dtype=np.int64).reshape(-1, 3)
@@ -263,16 +256,15 @@ def epoch_days(value: object) -> float:
 
 
 def node_neighbourhood(
-    driver: Driver, node_type: str, key_value: str
+    db: Database, node_type: str, key_value: str
 ) -> tuple[dict[str, object], dict[tuple[str, str, str], torch.Tensor]]:
     """One candidate's or offer's properties and, per relation type into it, the gids of its neighbours."""
     from graph.schema import POSITIVE_STAGES
 
     pattern, key = NODE_TYPES[node_type]
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         f"{_match(pattern, f'n.{key} = $value')} RETURN n {{ .*, embedding: null, labels: labels(n) }} AS props",
         value=key_value,
-        database_=database(),
     )
     if not records:
         raise KeyError(f"no {node_type} with {key} = {key_value!r} in Neo4j")
@@ -282,32 +274,29 @@ def node_neighbourhood(
             continue
         head, _, where = edge_pattern.partition(" WHERE ")
         condition = f"({where}) AND " if where else ""
-        rows, _, _ = driver.execute_query(
+        rows, _, _ = db.execute_query(
             f"MATCH {head} WHERE {condition}a.{key} = $value AND b.gid IS NOT NULL RETURN b.gid AS gid",
             value=key_value,
-            database_=database(),
         )
         neighbours[reverse(edge_type)] = torch.tensor(sorted({r["gid"] for r in rows}), dtype=torch.long)
     side, other = ("a", "b") if node_type == "candidate" else ("b", "a")
     if node_type in ("candidate", "offer"):
-        rows, _, _ = driver.execute_query(
+        rows, _, _ = db.execute_query(
             f"MATCH (a:Candidate)-[r:APPLIED]->(b:Offer) WHERE {side}.{key} = $value AND {other}.gid IS NOT NULL "
             f"RETURN {other}.gid AS gid, coalesce(r.reached, r.stage) IN $positive AS positive",
             value=key_value,
             positive=list(POSITIVE_STAGES),
-            database_=database(),
         )
         for edge_type, wanted in ((SELECTED_EDGE, True), (APPLIED_EDGE, False)):
             into = edge_type if node_type == "offer" else reverse(edge_type)
             gids = sorted({r["gid"] for r in rows if r["positive"] is wanted})
             neighbours[into] = torch.tensor(gids, dtype=torch.long)
     if node_type == "candidate":
-        rows, _, _ = driver.execute_query(
+        rows, _, _ = db.execute_query(
             "MATCH (a:Candidate {candidate_id: $value})-[r:APPLIED]->(:Offer)-[:POSTED_BY]->(e:Employer) "
             "WHERE coalesce(r.reached, r.stage) IN $positive AND e.gid IS NOT NULL RETURN DISTINCT e.gid AS gid",
             value=key_value,
             positive=list(POSITIVE_STAGES),
-            database_=database(),
         )
         neighbours[reverse(SELECTED_BY_EDGE)] = torch.tensor(sorted(r["gid"] for r in rows), dtype=torch.long)
     return dict(records[0]["props"]), neighbours

@@ -7,7 +7,6 @@ from dataclasses import asdict
 
 import numpy as np
 import torch
-from neo4j import Driver
 from rich.console import Console
 
 from gnn import artifacts
@@ -28,13 +27,14 @@ from gnn.train import (
     rank_offers,
     temporal_split,
 )
+from graph.db import Database
 from graph.schema import apply_schema
 
 console = Console()
 
 
 def train_model(
-    driver: Driver,
+    db: Database,
     config: TrainConfig | None = None,
     career_config: CareerConfig | None = None,
     progress: bool = True,
@@ -43,8 +43,8 @@ def train_model(
     started = time.perf_counter()
     config = config or TrainConfig()
     career_config = career_config or CareerConfig(seed=config.seed)
-    apply_schema(driver)  # the vector indexes of step 5
-    export = export_graph(driver, progress=progress)
+    apply_schema(db)  # the vector indexes of step 5
+    export = export_graph(db, progress=progress)
     if not export.applications.positive.any():
         raise ValueError("no application at a positive stage (shortlisted or later) in Neo4j: nothing to learn from")
     split = temporal_split(export, config)
@@ -83,9 +83,9 @@ def train_model(
         reranking,
     )
     model_version = ModelVersion(version, path, stored_config["data_hash"], metrics)  # type: ignore[arg-type]
-    artifacts.write_embeddings(driver, "Candidate", final["candidate"], version)
-    artifacts.write_embeddings(driver, "Offer", final["offer"], version)
-    artifacts.register(driver, model_version, config.out + config.wide)
+    artifacts.write_embeddings(db, "Candidate", final["candidate"], version)
+    artifacts.write_embeddings(db, "Offer", final["offer"], version)
+    artifacts.register(db, model_version, config.out + config.wide)
     return model_version
 
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from neo4j import Driver
 
 from gnn import artifacts
 from gnn.career import career_scores
@@ -23,7 +22,7 @@ from gnn.export import GEO_DIM, GEO_EDGES, geo_columns, node_neighbourhood, reve
 from gnn.features import encode
 from gnn.rerank import FEATURES, OfferFacts, add_candidate, facts_of_new_offer, offer_facts, pair_features
 from graph import revision
-from graph.db import database
+from graph.db import Database
 from ontology.eligibility import StatutoryProfile, is_eligible
 
 # When filtering by eligibility, look this many times deeper than k before giving up on filling the list.
@@ -147,34 +146,34 @@ class Recommender:
         self._new_offer_facts: dict[str, OfferFacts] = {}
 
     @classmethod
-    def load(cls, driver: Driver, version: str | None = None) -> Recommender:
+    def load(cls, db: Database, version: str | None = None) -> Recommender:
         """The given version, or the latest one registered in Neo4j (or stored on disk)."""
-        return cls(artifacts.load(version or artifacts.latest_version(driver)))
+        return cls(artifacts.load(version or artifacts.latest_version(db)))
 
     # --- candidate ↔ offer -------------------------------------------------------------------------------
     def recommend_candidates(
-        self, driver: Driver, offer_id: str, k: int = 10, eligible_only: bool = False
+        self, db: Database, offer_id: str, k: int = 10, eligible_only: bool = False
     ) -> list[tuple[str, float]]:
-        query = self._offer_vector(driver, offer_id)
+        query = self._offer_vector(db, offer_id)
         if self._reranking is not None:
             depth = max(RERANK_DEPTH, k * 3) * (2 if eligible_only else 1)  # about half of a pool is eligible
             rows, _ = self._candidates.top_rows(query, depth, approximate=True)  # the re-ranker rescores them
             if eligible_only:
                 ranked = [(self._candidates.ids[i], 0.0) for i in rows.tolist()]
-                kept = self._eligible(driver, offer_id, ranked, len(ranked))
+                kept = self._eligible(db, offer_id, ranked, len(ranked))
                 rows = np.array([self._candidates.index[c] for c, _ in kept], dtype=np.int64)
-            return self._rerank(driver, offer_id, query, rows, k)
+            return self._rerank(db, offer_id, query, rows, k)
         if not eligible_only:
             return self._candidates.top(query, k)
         depth = min(len(self._candidates.ids), max(k * ELIGIBLE_DEPTH, 1000))
-        return self._eligible(driver, offer_id, self._candidates.top(query, depth), k)
+        return self._eligible(db, offer_id, self._candidates.top(query, depth), k)
 
     def _eligible(
-        self, driver: Driver, offer_id: str, ranked: list[tuple[str, float]], k: int
+        self, db: Database, offer_id: str, ranked: list[tuple[str, float]], k: int
     ) -> list[tuple[str, float]]:
         """The first `k` of `ranked` who are statutorily eligible for the offer."""
-        requirement = offer_requirement_from_neo4j(driver, offer_id)
-        profiles = self._candidate_profiles(driver)
+        requirement = offer_requirement_from_neo4j(db, offer_id)
+        profiles = self._candidate_profiles(db)
         verdicts: dict[StatutoryProfile, bool] = {}
         kept = []
         for candidate_id, score in ranked:
@@ -190,19 +189,19 @@ class Recommender:
         return kept
 
     def _rerank(
-        self, driver: Driver, offer_id: str, query: torch.Tensor, rows: np.ndarray, k: int
+        self, db: Database, offer_id: str, query: torch.Tensor, rows: np.ndarray, k: int
     ) -> list[tuple[str, float]]:
         """The `k` best of candidate `rows` by the re-ranker, with its chance of reaching shortlisted (0–1)."""
         assert self._reranking is not None
         if not len(rows):
             return []
-        x = self._pair_features(driver, offer_id, query, rows)
+        x = self._pair_features(db, offer_id, query, rows)
         chance = 1.0 / (1.0 + np.exp(-self._reranking["reranker"].score(x)))
         ids = self._candidates.ids
         return [(ids[rows[i]], float(chance[i])) for i in best_first(chance, k).tolist()]
 
     def score_factors(
-        self, driver: Driver, offer_id: str, candidate_ids: list[str]
+        self, db: Database, offer_id: str, candidate_ids: list[str]
     ) -> dict[str, list[tuple[str, float, float]]]:
         """Per candidate: (fact, value, contribution to the log-odds) of the re-ranker's score, largest effect
         first; empty when the version has no linear re-ranker. Candidates the model does not know are left out."""
@@ -212,7 +211,7 @@ class Recommender:
         if not known:
             return {}
         rows = np.array([self._candidates.index[c] for c in known], dtype=np.int64)
-        x = self._pair_features(driver, offer_id, self._offer_vector(driver, offer_id), rows)
+        x = self._pair_features(db, offer_id, self._offer_vector(db, offer_id), rows)
         out = {}
         contributions = self._reranking["reranker"].contributions(x)
         for candidate_id, values, terms in zip(known, x.tolist(), contributions, strict=True):
@@ -220,40 +219,40 @@ class Recommender:
             out[candidate_id] = sorted(((f, value[f], t) for f, t in terms.items()), key=lambda r: -abs(r[2]))
         return out
 
-    def _pair_features(self, driver: Driver, offer_id: str, query: torch.Tensor, rows: np.ndarray) -> np.ndarray:
+    def _pair_features(self, db: Database, offer_id: str, query: torch.Tensor, rows: np.ndarray) -> np.ndarray:
         """The re-ranker's facts of (candidate row, offer) pairs."""
         assert self._reranking is not None
         facts, history = self._reranking["facts"], self._reranking["history"]
-        offer = self._offer_facts(driver, offer_id)
+        offer = self._offer_facts(db, offer_id)
         return pair_features(facts, history, offer, rows, query, self._candidates.matrix)
 
-    def _offer_facts(self, driver: Driver, offer_id: str) -> OfferFacts:
+    def _offer_facts(self, db: Database, offer_id: str) -> OfferFacts:
         assert self._reranking is not None
         facts = self._reranking["facts"]
         row = self._offers.index.get(offer_id)
         if row is not None and row < len(facts.offer_occupations):
             return offer_facts(facts, row)
         if offer_id not in self._new_offer_facts:
-            props, neighbours = node_neighbourhood(driver, "offer", offer_id)
+            props, neighbours = node_neighbourhood(db, "offer", offer_id)
             self._new_offer_facts[offer_id] = facts_of_new_offer(facts, props, neighbours)
         return self._new_offer_facts[offer_id]
 
-    def recommend_offers(self, driver: Driver, candidate_id: str, k: int = 10) -> list[tuple[str, float]]:
-        return self._offers.top(self._candidate_vector(driver, candidate_id), k)
+    def recommend_offers(self, db: Database, candidate_id: str, k: int = 10) -> list[tuple[str, float]]:
+        return self._offers.top(self._candidate_vector(db, candidate_id), k)
 
-    def score_pair(self, driver: Driver, candidate_id: str, offer_id: str) -> float:
+    def score_pair(self, db: Database, candidate_id: str, offer_id: str) -> float:
         """The score `recommend_candidates` gives this pair (the re-ranker's chance, or the cosine)."""
-        candidate, query = self._candidate_vector(driver, candidate_id), self._offer_vector(driver, offer_id)
+        candidate, query = self._candidate_vector(db, candidate_id), self._offer_vector(db, offer_id)
         if self._reranking is None:
             return float(candidate @ query)
         row = np.array([self._candidates.index[candidate_id]], dtype=np.int64)
-        return self._rerank(driver, offer_id, query, row, 1)[0][1]
+        return self._rerank(db, offer_id, query, row, 1)[0][1]
 
     # --- career head ---------------------------------------------------------------------------------------
-    def next_steps(self, driver: Driver, occupation_uri: str, k: int = 10) -> list[tuple[str, float]]:
+    def next_steps(self, db: Database, occupation_uri: str, k: int = 10) -> list[tuple[str, float]]:
         """ROME fiches (uris) a holder of `occupation_uri` most plausibly moves to next. Any occupation is
         first brought to its ROME fiche (itself, or through BROADER / EXACT_MATCH / CLOSE_MATCH links)."""
-        fiche = occupation_uri if occupation_uri in self._fiche_index else self._to_fiche(driver, occupation_uri)
+        fiche = occupation_uri if occupation_uri in self._fiche_index else self._to_fiche(db, occupation_uri)
         if fiche is None:
             return []
         row = self._fiche_index[fiche]
@@ -262,32 +261,31 @@ class Recommender:
         values, order = torch.topk(scores, min(k, len(self._fiches) - 1))
         return [(self._fiches[i], float(v)) for i, v in zip(order.tolist(), values.tolist(), strict=True)]
 
-    def _to_fiche(self, driver: Driver, occupation_uri: str) -> str | None:
-        records, _, _ = driver.execute_query(
+    def _to_fiche(self, db: Database, occupation_uri: str) -> str | None:
+        records, _, _ = db.execute_query(
             "MATCH (o:Concept {uri: $uri})-[:BROADER|EXACT_MATCH|CLOSE_MATCH*1..2]-(f:RomeFiche) "
             "RETURN DISTINCT f.uri AS uri LIMIT 20",
             uri=occupation_uri,
-            database_=database(),
         )
         return next((r["uri"] for r in records if r["uri"] in self._fiche_index), None)
 
     # --- inductive cold start ------------------------------------------------------------------------------
-    def embed_new_offer(self, driver: Driver, offer_id: str) -> None:
-        self._offers.put(offer_id, self._embed_and_write(driver, "offer", "Offer", "offer_id", offer_id))
+    def embed_new_offer(self, db: Database, offer_id: str) -> None:
+        self._offers.put(offer_id, self._embed_and_write(db, "offer", "Offer", "offer_id", offer_id))
 
-    def embed_new_candidate(self, driver: Driver, candidate_id: str) -> None:
-        vector = self._embed_and_write(driver, "candidate", "Candidate", "candidate_id", candidate_id)
+    def embed_new_candidate(self, db: Database, candidate_id: str) -> None:
+        vector = self._embed_and_write(db, "candidate", "Candidate", "candidate_id", candidate_id)
         new = candidate_id not in self._candidates.index
         self._candidates.put(candidate_id, vector)
         if new and self._reranking is not None:  # its facts row is the next one, as its matrix row
-            props, neighbours = node_neighbourhood(driver, "candidate", candidate_id)
+            props, neighbours = node_neighbourhood(db, "candidate", candidate_id)
             add_candidate(self._reranking["facts"], props, neighbours)
         if self._profiles is not None:
-            self._profiles.update(candidate_profiles_from_neo4j(driver, [candidate_id]))
+            self._profiles.update(candidate_profiles_from_neo4j(db, [candidate_id]))
 
-    def embed(self, driver: Driver, node_type: str, key_value: str) -> torch.Tensor:
+    def embed(self, db: Database, node_type: str, key_value: str) -> torch.Tensor:
         """The embedding a new node gets from its features and ontology links, with the stored weights."""
-        props, neighbours = node_neighbourhood(driver, node_type, key_value)
+        props, neighbours = node_neighbourhood(db, node_type, key_value)
         known = {t: v.shape[0] for t, v in self._stored.states[0].items()}
         # Nodes created after training have no cached state: they are left out of the neighbourhood.
         neighbours = {et: gids[gids < known[et[0]]] for et, gids in neighbours.items()}
@@ -299,39 +297,38 @@ class Recommender:
         with torch.no_grad():
             return self._stored.model.embed_one(node_type, x, neighbours, self._stored.states, self._stored.relations)
 
-    def _embed_and_write(self, driver: Driver, node_type: str, label: str, key: str, value: str) -> torch.Tensor:
-        vector = self.embed(driver, node_type, value)
-        driver.execute_query(
+    def _embed_and_write(self, db: Database, node_type: str, label: str, key: str, value: str) -> torch.Tensor:
+        vector = self.embed(db, node_type, value)
+        db.execute_query(
             f"MATCH (n:{label} {{{key}: $value}}) SET n.embedding = $embedding, n.embedding_version = $version",
             value=value,
             embedding=vector.tolist(),
             version=self.version,
-            database_=database(),
         )
         return vector
 
     # --- lookups -------------------------------------------------------------------------------------------
-    def _offer_vector(self, driver: Driver, offer_id: str) -> torch.Tensor:
+    def _offer_vector(self, db: Database, offer_id: str) -> torch.Tensor:
         vector = self._offers.vector(offer_id)
         if vector is None:
-            self.embed_new_offer(driver, offer_id)
+            self.embed_new_offer(db, offer_id)
             vector = self._offers.vector(offer_id)
         assert vector is not None
         return vector
 
-    def _candidate_vector(self, driver: Driver, candidate_id: str) -> torch.Tensor:
+    def _candidate_vector(self, db: Database, candidate_id: str) -> torch.Tensor:
         vector = self._candidates.vector(candidate_id)
         if vector is None:
-            self.embed_new_candidate(driver, candidate_id)
+            self.embed_new_candidate(db, candidate_id)
             vector = self._candidates.vector(candidate_id)
         assert vector is not None
         return vector
 
-    def _candidate_profiles(self, driver: Driver) -> dict[str, StatutoryProfile]:
+    def _candidate_profiles(self, db: Database) -> dict[str, StatutoryProfile]:
         """Every candidate's statutory profile, read again when the statutory-facts counter has moved since
         (a candidate regraded or erased elsewhere; graph/revision.py). The counter is read first: profiles read
         after it are as fresh as it, or fresher."""
-        current = revision.current(driver, revision.STATUTORY_FACTS, database())
+        current = revision.current(db, revision.STATUTORY_FACTS)
         if self._profiles is None or self._profiles_revision != current:
-            self._profiles, self._profiles_revision = candidate_profiles_from_neo4j(driver), current
+            self._profiles, self._profiles_revision = candidate_profiles_from_neo4j(db), current
         return self._profiles

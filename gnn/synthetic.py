@@ -10,30 +10,29 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from neo4j import Driver
 
-from graph.db import database
+from graph.db import Database
 
 FIRST_DAY = np.datetime64("2023-01-01")
 
 
-def _write(driver: Driver, query: str, rows: list[dict[str, Any]]) -> None:
+def _write(db: Database, query: str, rows: list[dict[str, Any]]) -> None:
     rows = [{k: v for k, v in row.items() if not k.startswith("_")} for row in rows]  # "_…": generator-only facts
     for lo in range(0, len(rows), 2000):
-        driver.execute_query(query, rows=rows[lo : lo + 2000], database_=database())
+        db.execute_query(query, rows=rows[lo : lo + 2000])
 
 
-def write_synthetic_graph(driver: Driver, candidates: int = 200, offers: int = 80, seed: int = 0) -> None:
+def write_synthetic_graph(db: Database, candidates: int = 200, offers: int = 80, seed: int = 0) -> None:
     rng = np.random.default_rng(seed)
     n_fiches, n_skills, n_depts = 12, 48, 6
     fiche_skills = [list(range(4 * f, 4 * f + 4)) for f in range(n_fiches)]
     _write(
-        driver,
+        db,
         "UNWIND $rows AS r MERGE (s:Concept:Skill {uri: r.uri}) SET s.label = r.label, s.kind = 'savoir'",
         [{"uri": f"urn:skill:{i}", "label": f"compétence numéro {i} domaine {i // 4}"} for i in range(n_skills)],
     )
     _write(
-        driver,
+        db,
         "UNWIND $rows AS r MERGE (f:Concept:Occupation:RomeFiche {uri: r.uri}) SET f.label = r.label, "
         "f.code = r.code WITH f, r UNWIND r.skills AS s MATCH (k:Skill {uri: s}) MERGE (f)-[:REQUIRES_SKILL]->(k)",
         [
@@ -48,18 +47,18 @@ def write_synthetic_graph(driver: Driver, candidates: int = 200, offers: int = 8
     )
     moves = [(f, (f + d) % n_fiches) for f in range(n_fiches) for d in (1, 2, 3)]
     _write(
-        driver,
+        db,
         "UNWIND $rows AS r MATCH (a:RomeFiche {uri: r.a}), (b:RomeFiche {uri: r.b}) "
         "MERGE (a)-[:MOBILITY {kind: 'proche'}]->(b)",
         [{"a": f"urn:rome:F{a:03d}", "b": f"urn:rome:F{b:03d}"} for a, b in moves],
     )
     _write(
-        driver,
+        db,
         "UNWIND $rows AS r MERGE (:Departement {code: r.code})",
         [{"code": f"{d + 1:02d}"} for d in range(n_depts)],
     )
     _write(
-        driver,
+        db,
         "UNWIND $rows AS r MERGE (e:Employer {employer_id: r.id}) SET e.kind = 'commune', e.size = 100 "
         "WITH e, r MATCH (d:Departement {code: r.dept}) MERGE (e)-[:LOCATED_IN]->(d)",
         [{"id": f"E{e}", "dept": f"{e % n_depts + 1:02d}"} for e in range(n_depts * 2)],
@@ -67,7 +66,7 @@ def write_synthetic_graph(driver: Driver, candidates: int = 200, offers: int = 8
     cand = _candidates(rng, candidates, n_fiches, n_depts, fiche_skills)
     offer = _offers(rng, offers, n_fiches, n_depts, fiche_skills)
     _write(
-        driver,
+        db,
         "UNWIND $rows AS r MERGE (c:Candidate {candidate_id: r.id}) SET c.cv_text = r.text, "
         "c.versant = 'FPT', c.categorie = 'C', c.titulaire = false, c.education_level = 0, "
         "c.years_experience = r.years WITH c, r MATCH (d:Departement {code: r.dept}) MERGE (c)-[:LIVES_IN]->(d) "
@@ -76,7 +75,7 @@ def write_synthetic_graph(driver: Driver, candidates: int = 200, offers: int = 8
         cand,
     )
     _write(
-        driver,
+        db,
         "UNWIND $rows AS r MERGE (o:Offer {offer_id: r.id}) SET o.title = r.title, o.description = r.text, "
         "o.published_at = date(r.published), o.versant = 'FPT', o.categorie = 'C', o.contract = 'contractuel' "
         "WITH o, r MATCH (e:Employer {employer_id: r.employer}) MERGE (o)-[:POSTED_BY]->(e) "
@@ -86,7 +85,7 @@ def write_synthetic_graph(driver: Driver, candidates: int = 200, offers: int = 8
         offer,
     )
     _write(
-        driver,
+        db,
         "UNWIND $rows AS r MATCH (c:Candidate {candidate_id: r.c}), (o:Offer {offer_id: r.o}) "
         "MERGE (c)-[a:APPLIED {application_id: r.id}]->(o) SET a.stage = r.stage, a.applied_at = date(r.at)",
         _applications(rng, cand, offer),

@@ -1,3 +1,3 @@
-"""Neo4j: the embedded server, the driver, the schema (labels, relationship types, keys), writes and queries.
+"""Neo4j: the embedded server, the database handle, the schema (labels, relationship types, keys), writes and queries.
 
 Lower layers (`ontology`, `loaders`) never import this package; `gnn` and `api` do."""

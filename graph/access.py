@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from neo4j import Driver
+from graph.db import Database
 
 ROLES = ("recruiter", "hr_expert", "admin")
 KEY_PREFIX = "viv"
@@ -42,9 +42,7 @@ def split_key(key: str) -> tuple[str, str] | None:
     return parts[1], parts[2]
 
 
-def create_api_key(
-    driver: Driver, role: str, employer_id: str | None = None, label: str = "", database: str | None = None
-) -> tuple[Caller, str]:
+def create_api_key(db: Database, role: str, employer_id: str | None = None, label: str = "") -> tuple[Caller, str]:
     """Create a key; returns the caller it identifies and the plaintext key, shown once and never stored."""
     if role not in ROLES:
         raise AccessError(f"role {role!r} is not one of {', '.join(ROLES)}")
@@ -53,15 +51,14 @@ def create_api_key(
     if role != "recruiter" and employer_id:
         raise AccessError(f"a {role} key is not bound to an employer")
     if employer_id:
-        found = driver.execute_query(
+        found = db.execute_query(
             "MATCH (e:Employer {employer_id: $employer_id}) RETURN count(e) AS n",
             employer_id=employer_id,
-            database_=database,
         ).records[0]["n"]
         if not found:
             raise AccessError(f"employer {employer_id!r} is not in the graph; load it first")
     key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
-    driver.execute_query(
+    db.execute_query(
         "CREATE (k:ApiKey {key_id: $key_id, secret_sha256: $digest, role: $role, label: $label, "
         "created_at: datetime(), revoked: false}) "
         "WITH k OPTIONAL MATCH (e:Employer {employer_id: $employer_id}) "
@@ -71,24 +68,22 @@ def create_api_key(
         role=role,
         label=label,
         employer_id=employer_id,
-        database_=database,
     )
     caller = Caller(key_id=key_id, role=role, employer_id=employer_id, label=label)
     return caller, f"{KEY_PREFIX}_{key_id}_{secret}"
 
 
-def authenticate(driver: Driver, key: str, database: str | None = None) -> Caller | None:
+def authenticate(db: Database, key: str) -> Caller | None:
     """The caller a presented key belongs to, or None (unknown, malformed, wrong secret or revoked)."""
     parts = split_key(key)
     if parts is None:
         return None
     key_id, secret = parts
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         "MATCH (k:ApiKey {key_id: $key_id}) WHERE NOT coalesce(k.revoked, false) "
         "OPTIONAL MATCH (k)-[:OWNED_BY]->(e:Employer) "
         "RETURN k.secret_sha256 AS digest, k.role AS role, k.label AS label, e.employer_id AS employer_id",
         key_id=key_id,
-        database_=database,
     )
     if not records or not hmac.compare_digest(records[0]["digest"], _hash(secret)):
         return None
@@ -96,21 +91,19 @@ def authenticate(driver: Driver, key: str, database: str | None = None) -> Calle
     return Caller(key_id=key_id, role=row["role"], employer_id=row["employer_id"], label=row["label"] or "")
 
 
-def revoke_api_key(driver: Driver, key_id: str, database: str | None = None) -> bool:
-    records, _, _ = driver.execute_query(
+def revoke_api_key(db: Database, key_id: str) -> bool:
+    records, _, _ = db.execute_query(
         "MATCH (k:ApiKey {key_id: $key_id}) SET k.revoked = true, k.revoked_at = $now RETURN count(k) AS n",
         key_id=key_id,
         now=datetime.now(UTC).isoformat(),
-        database_=database,
     )
     return bool(records[0]["n"])
 
 
-def list_api_keys(driver: Driver, database: str | None = None) -> list[dict[str, object]]:
-    records, _, _ = driver.execute_query(
+def list_api_keys(db: Database) -> list[dict[str, object]]:
+    records, _, _ = db.execute_query(
         "MATCH (k:ApiKey) OPTIONAL MATCH (k)-[:OWNED_BY]->(e:Employer) "
         "RETURN k.key_id AS key_id, k.role AS role, k.label AS label, e.employer_id AS employer_id, "
         "toString(k.created_at) AS created_at, coalesce(k.revoked, false) AS revoked ORDER BY created_at",
-        database_=database,
     )
     return [dict(r) for r in records]

@@ -3,7 +3,7 @@ Turtle, recorded in the audit log (JSONL and `:AuditEntry` node) and applied to 
 CLI and the API need: search, a concept with its neighbours, URI resolution, releases and diffs.
 
     from graph.curation import apply_change, search_concepts, concept_with_neighbours
-    entry = apply_change(AddLabel(uri, "Agent d'accueil"), actor="hr:marie", driver=driver)
+    entry = apply_change(AddLabel(uri, "Agent d'accueil"), actor="hr:marie", db=db)
 """
 
 from __future__ import annotations
@@ -13,27 +13,19 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from neo4j import Driver
-from rdflib import Graph
-
 from graph import revision
+from graph.db import Database
 from graph.ontology_store import (
     ONTOLOGY_RELATIONSHIPS,
-    LoadSummary,
-    file_stamp,
-    load_ontology,
     loaded_marker,
-    ontology_counts,
     set_marker,
     sync_concepts,
     updated_hash,
 )
 from graph.schema import CONCEPT, REPLACED_BY
 from ontology.curation import AppliedChange, CurationChange, MergeConcepts, apply_to_graph
-from ontology.diff import OntologyDiff, diff_graphs
-from ontology.repository import BuildSummary, OntologyRepository, default_repository
+from ontology.repository import OntologyRepository, default_repository
 from ontology.skills import fold
-from ontology.validate import require_valid
 
 CURATION_LOCK = threading.Lock()
 
@@ -52,9 +44,8 @@ class AuditEntry:
 def apply_change(
     change: CurationChange,
     actor: str,
-    driver: Driver,
+    db: Database,
     repository: OntologyRepository | None = None,
-    database: str | None = None,
 ) -> AuditEntry:
     """Validate and apply one change to the RDF graph, the Turtle file, the audit log and Neo4j.
 
@@ -65,26 +56,26 @@ def apply_change(
     repository = repository or default_repository()
     with CURATION_LOCK:  # one change at a time per process: they mutate the same in-memory graph
         graph = repository.graph()
-        marker = loaded_marker(driver, database)
+        marker = loaded_marker(db)
         applied = apply_to_graph(graph, change)
         repository.save(graph)
-        sync_concepts(driver, graph, applied.affected, database)
+        sync_concepts(db, graph, applied.affected)
         if marker.get("file") == str(repository.current_file) and marker.get("graph_hash"):
             # Neo4j held this very file before the change and holds it after: keep `build_and_load` a no-op.
             digest = updated_hash(marker["graph_hash"], applied.added, applied.removed)
-            set_marker(driver, digest, repository.current_file, database)
+            set_marker(db, digest, repository.current_file)
     if isinstance(change, MergeConcepts):
-        redirect_instance_links(driver, change.source, change.target, database)
-    revision.bump_all(driver, database)  # a grade's cadre, or a candidate's or an offer's grade, may differ
+        redirect_instance_links(db, change.source, change.target)
+    revision.bump_all(db)  # a grade's cadre, or a candidate's or an offer's grade, may differ
     record = applied.audit_record(actor)
     repository.append_audit(record)
-    write_audit_node(driver, applied, actor, database)
+    write_audit_node(db, applied, actor)
     return AuditEntry(applied.audit_id, actor, applied.at, change.op, record["change"], applied.before, applied.after)
 
 
-def write_audit_node(driver: Driver, applied: AppliedChange, actor: str, database: str | None = None) -> None:
+def write_audit_node(db: Database, applied: AppliedChange, actor: str) -> None:
     record = applied.audit_record(actor)
-    driver.execute_query(
+    db.execute_query(
         "MERGE (a:AuditEntry {audit_id: $id}) SET a.actor = $actor, a.at = datetime($at), a.op = $op, "
         "a.change = $change, a.before = $before, a.after = $after, a.concepts = $concepts",
         id=applied.audit_id,
@@ -95,31 +86,29 @@ def write_audit_node(driver: Driver, applied: AppliedChange, actor: str, databas
         before=json.dumps(applied.before, ensure_ascii=False),
         after=json.dumps(applied.after, ensure_ascii=False),
         concepts=sorted(applied.before),
-        database_=database,
     )
 
 
-def redirect_instance_links(driver: Driver, source: str, target: str, database: str | None = None) -> int:
+def redirect_instance_links(db: Database, source: str, target: str) -> int:
     """After a merge, links from recruitment data (offers, candidates) to the old concept move to the new one."""
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         f"MATCH (old:{CONCEPT} {{uri: $source}}), (new:{CONCEPT} {{uri: $target}}) "
         f"MATCH (x)-[r]->(old) WHERE NOT x:{CONCEPT} "
         "CALL apoc.refactor.to(r, new) YIELD output RETURN count(output) AS moved",
         source=source,
         target=target,
-        database_=database,
     )
     return int(records[0]["moved"]) if records else 0
 
 
 # --- reading ------------------------------------------------------------------------------------------------
-def search_concepts(driver: Driver, text: str, limit: int = 20, database: str | None = None) -> list[dict[str, Any]]:
+def search_concepts(db: Database, text: str, limit: int = 20) -> list[dict[str, Any]]:
     """Concepts whose label, alternative label or code matches `text` (accent- and case-insensitive), best first:
     exact code or label, then labels starting with the text, then containing it."""
     folded = fold(text)
     if not folded:
         return []
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         f"MATCH (n:{CONCEPT}) WHERE n.label_folded CONTAINS $q OR n.alt_folded CONTAINS $q OR toLower(n.code) = $q "
         "WITH n, CASE WHEN toLower(n.code) = $q OR n.label_folded = $q THEN 0 "
         "WHEN n.label_folded STARTS WITH $q THEN 1 WHEN n.label_folded CONTAINS $q THEN 2 ELSE 3 END AS rank "
@@ -129,14 +118,13 @@ def search_concepts(driver: Driver, text: str, limit: int = 20, database: str | 
         q=folded,
         concept=CONCEPT,
         limit=limit,
-        database_=database,
     )
     return [dict(r) for r in records]
 
 
-def concept_with_neighbours(driver: Driver, uri: str, limit: int = 200, database: str | None = None) -> dict[str, Any]:
+def concept_with_neighbours(db: Database, uri: str, limit: int = 200) -> dict[str, Any]:
     """A concept's properties and its ontology relationships in both directions (up to `limit` of each)."""
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         f"MATCH (n:{CONCEPT} {{uri: $uri}}) "
         f"CALL (n) {{ MATCH (n)-[r]->(m:{CONCEPT}) WHERE type(r) IN $types "
         "  RETURN collect({type: type(r), uri: m.uri, label: m.label, props: properties(r)})[..$limit] AS outgoing } "
@@ -146,7 +134,6 @@ def concept_with_neighbours(driver: Driver, uri: str, limit: int = 200, database
         uri=uri,
         types=ONTOLOGY_RELATIONSHIPS,
         limit=limit,
-        database_=database,
     )
     if not records:
         raise KeyError(f"no concept {uri} in Neo4j")
@@ -160,93 +147,34 @@ def concept_with_neighbours(driver: Driver, uri: str, limit: int = 200, database
     }
 
 
-def resolve_uri(driver: Driver, uri: str, database: str | None = None) -> str:
+def resolve_uri(db: Database, uri: str) -> str:
     """The live concept for a URI: follows REPLACED_BY from merged or replaced concepts."""
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         f"MATCH (n:{CONCEPT} {{uri: $uri}}) OPTIONAL MATCH p = (n)-[:{REPLACED_BY}*1..10]->(m) "
         "WITH n, m, p ORDER BY length(p) DESC RETURN coalesce(m.uri, n.uri) AS uri LIMIT 1",
         uri=uri,
-        database_=database,
     )
     if not records:
         raise KeyError(f"no concept {uri} in Neo4j")
     return str(records[0]["uri"])
 
 
-def audit_log(driver: Driver, limit: int = 50, database: str | None = None) -> list[dict[str, Any]]:
-    records, _, _ = driver.execute_query(
+def audit_log(db: Database, limit: int = 50) -> list[dict[str, Any]]:
+    records, _, _ = db.execute_query(
         "MATCH (a:AuditEntry) RETURN a.audit_id AS audit_id, a.actor AS actor, toString(a.at) AS at, a.op AS op, "
         "a.change AS change ORDER BY a.at DESC LIMIT $limit",
         limit=limit,
-        database_=database,
     )
     return [dict(r) for r in records]
 
 
-def import_graph(driver: Driver, graph: Graph, database: str | None = None) -> LoadSummary:
-    """Validate a graph of extra concepts (a Turtle file) with SHACL and load it only if it conforms.
-
-    Raises OntologyValidationError with the report; then nothing was loaded."""
-    require_valid(graph)
-    return load_ontology(driver, graph, database, force=True, mark=False)
-
-
-# --- releases -----------------------------------------------------------------------------------------------
-def release(
-    driver: Driver,
-    version: str,
-    note: str = "",
-    repository: OntologyRepository | None = None,
-    database: str | None = None,
-) -> str:
-    """Freeze the current ontology as a versioned Turtle file and an `:OntologyRelease` node."""
-    repository = repository or default_repository()
-    path = repository.release(version)
-    driver.execute_query(
+def record_release(db: Database, version: str, note: str, file: str, triples: int) -> None:
+    """The `:OntologyRelease` node of a release frozen as a Turtle file."""
+    db.execute_query(
         "MERGE (r:OntologyRelease {version: $version}) SET r.released_at = datetime(), r.note = $note, "
         "r.file = $file, r.triples = $triples",
         version=version,
         note=note,
-        file=str(path),
-        triples=len(repository.graph()),
-        database_=database,
+        file=file,
+        triples=triples,
     )
-    return str(path)
-
-
-def diff_releases(v1: str, v2: str, repository: OntologyRepository | None = None) -> OntologyDiff:
-    """Concepts and relations added / removed / changed between two releases ('current' = the working graph)."""
-    repository = repository or default_repository()
-
-    def graph_of(version: str) -> Graph:
-        return repository.graph() if version == "current" else repository.release_graph(version)
-
-    return diff_graphs(graph_of(v1), graph_of(v2))
-
-
-def build_and_load(
-    driver: Driver,
-    repository: OntologyRepository | None = None,
-    database: str | None = None,
-    rebuild: bool = False,
-    counts: bool = True,
-) -> dict[str, Any]:
-    """What `vivier demo` calls: build (and validate) the ontology if there is none yet, then load it into Neo4j
-    unless Neo4j already holds it. Idempotent; a few seconds when everything is already there."""
-    repository = repository or default_repository()
-    built: BuildSummary | None = repository.build() if rebuild or not repository.exists() else None
-    marker = loaded_marker(driver, database)
-    if marker.get("file") == str(repository.current_file) and marker.get("file_stamp") == file_stamp(
-        repository.current_file
-    ):
-        # Neo4j holds this very file: no need to even parse it.
-        summary = LoadSummary(False, 0.0, ontology_counts(driver, database) if counts else {})
-    else:
-        summary = load_ontology(driver, repository.graph(), database, mark_file=repository.current_file)
-    return {
-        "built": built is not None,
-        "build": built,
-        "loaded": summary.loaded,
-        "load_seconds": summary.seconds,
-        "counts": summary.counts,
-    }

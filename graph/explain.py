@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from neo4j import Driver
+from graph.db import Database
 
 Row = dict[str, Any]
 MAX_ROUTE_STEPS = 4  # longer chains of transitions stop being a plausible career route
@@ -25,9 +25,9 @@ _FICHES_OF = (
 )
 
 
-def offer_skills(driver: Driver, offer_id: str, database: str | None = None) -> list[Row]:
+def offer_skills(db: Database, offer_id: str) -> list[Row]:
     """Skills the offer requires; when the offer names none, those of its best-ranked occupation."""
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         "MATCH (o:Offer {offer_id: $offer_id}) "
         "CALL (o) { MATCH (o)-[r:REQUIRES_SKILL]->(s:Skill) "
         "  RETURN s.uri AS uri, s.label AS label, coalesce(r.essential, false) AS essential "
@@ -36,17 +36,15 @@ def offer_skills(driver: Driver, offer_id: str, database: str | None = None) -> 
         "  RETURN s.uri AS uri, s.label AS label, coalesce(r.essential, false) AS essential } "
         "RETURN uri, label, max(essential) AS essential ORDER BY essential DESC, label",
         offer_id=offer_id,
-        database_=database,
     )
     return [dict(r) for r in records]
 
 
-def candidate_skill_sets(driver: Driver, candidate_ids: Sequence[str], database: str | None = None) -> dict[str, set]:
-    records, _, _ = driver.execute_query(
+def candidate_skill_sets(db: Database, candidate_ids: Sequence[str]) -> dict[str, set]:
+    records, _, _ = db.execute_query(
         "UNWIND $ids AS id MATCH (c:Candidate {candidate_id: id}) OPTIONAL MATCH (c)-[:HAS_SKILL]->(s:Skill) "
         "RETURN id, collect(s.uri) AS skills",
         ids=list(candidate_ids),
-        database_=database,
     )
     return {r["id"]: set(r["skills"]) for r in records}
 
@@ -58,35 +56,32 @@ def skills_gap(required: list[Row], held: set[str]) -> tuple[list[Row], list[Row
     return shared, missing
 
 
-def latest_occupations(driver: Driver, candidate_ids: Sequence[str], database: str | None = None) -> dict[str, Row]:
+def latest_occupations(db: Database, candidate_ids: Sequence[str]) -> dict[str, Row]:
     """Each candidate's most recent career step (order 0 is the latest, then the latest start)."""
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         "UNWIND $ids AS id MATCH (c:Candidate {candidate_id: id})-[h:HELD]->(occ) "
         "WITH id, occ, h ORDER BY coalesce(h.order, 0), h.start DESC "
         "WITH id, head(collect({uri: occ.uri, label: occ.label})) AS latest RETURN id, latest",
         ids=list(candidate_ids),
-        database_=database,
     )
     return {r["id"]: r["latest"] for r in records}
 
 
-def offer_occupation(driver: Driver, offer_id: str, database: str | None = None) -> Row | None:
-    records, _, _ = driver.execute_query(
+def offer_occupation(db: Database, offer_id: str) -> Row | None:
+    records, _, _ = db.execute_query(
         "MATCH (o:Offer {offer_id: $offer_id})-[r:OF_OCCUPATION]->(occ) "
         "RETURN occ.uri AS uri, occ.label AS label ORDER BY r.rank LIMIT 1",
         offer_id=offer_id,
-        database_=database,
     )
     return dict(records[0]) if records else None
 
 
 def career_paths(
-    driver: Driver,
+    db: Database,
     from_uri: str,
     to_uri: str,
     k: int = 3,
     held_skills: set[str] | None = None,
-    database: str | None = None,
 ) -> list[Row]:
     """The k most plausible routes between two occupations through real ROME transitions.
 
@@ -94,7 +89,7 @@ def career_paths(
     the essential skills of the next fiche that the previous one did not require (and the candidate lacks).
     """
     k = max(1, min(int(k), 10))  # SHORTEST takes a literal, not a parameter: an int we bounded ourselves
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         "MATCH (occ:Concept {uri: $from_uri}) " + _FICHES_OF + "WITH collect(DISTINCT fiche) AS sources "
         "MATCH (occ:Concept {uri: $to_uri}) " + _FICHES_OF + "WITH sources, collect(DISTINCT fiche) AS targets "
         "UNWIND sources AS a UNWIND targets AS b "
@@ -107,18 +102,17 @@ def career_paths(
         from_uri=from_uri,
         to_uri=to_uri,
         k=k,
-        database_=database,
     )
     pairs = {(r["fiches"][i]["uri"], r["fiches"][i + 1]["uri"]) for r in records for i in range(len(r["kinds"]))}
-    new_skills = _skills_to_acquire(driver, sorted(pairs), held_skills or set(), database)
+    new_skills = _skills_to_acquire(db, sorted(pairs), held_skills or set())
     return [_route(r["fiches"], r["kinds"], new_skills) for r in records]
 
 
-def routes_to(driver: Driver, from_uris: Sequence[str], to_uri: str, database: str | None = None) -> dict[str, Row]:
+def routes_to(db: Database, from_uris: Sequence[str], to_uri: str) -> dict[str, Row]:
     """For each starting occupation, its single most plausible route to `to_uri` (one query for all of them)."""
     if not from_uris:
         return {}
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         "MATCH (occ:Concept {uri: $to_uri}) " + _FICHES_OF + "WITH collect(DISTINCT fiche) AS targets "
         "UNWIND $from_uris AS from_uri MATCH (occ:Concept {uri: from_uri}) "
         + _FICHES_OF
@@ -132,11 +126,10 @@ def routes_to(driver: Driver, from_uris: Sequence[str], to_uri: str, database: s
         "  kinds: kinds})) AS best RETURN from_uri, best",
         from_uris=list(from_uris),
         to_uri=to_uri,
-        database_=database,
     )
     best = {r["from_uri"]: r["best"] for r in records}
     pairs = {(b["fiches"][i]["uri"], b["fiches"][i + 1]["uri"]) for b in best.values() for i in range(len(b["kinds"]))}
-    new_skills = _skills_to_acquire(driver, sorted(pairs), set(), database)
+    new_skills = _skills_to_acquire(db, sorted(pairs), set())
     return {uri: _route(b["fiches"], b["kinds"], new_skills) for uri, b in best.items()}
 
 
@@ -154,12 +147,12 @@ def _route(fiches: list[Row], kinds: list[str], new_skills: dict[tuple[str, str]
 
 
 def _skills_to_acquire(
-    driver: Driver, pairs: list[tuple[str, str]], held: set[str], database: str | None, per_step: int = 10
+    db: Database, pairs: list[tuple[str, str]], held: set[str], per_step: int = 10
 ) -> dict[tuple[str, str], list[Row]]:
     """For each transition, the next fiche's essential skills that the previous fiche did not already require."""
     if not pairs:
         return {}
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         "UNWIND $pairs AS pair MATCH (a:Concept {uri: pair[0]}), (b:Concept {uri: pair[1]}) "
         "OPTIONAL MATCH (b)-[r:REQUIRES_SKILL]->(s:Skill) "
         "WHERE coalesce(r.essential, true) AND NOT EXISTS { (a)-[:REQUIRES_SKILL]->(s) } AND NOT s.uri IN $held "
@@ -168,40 +161,37 @@ def _skills_to_acquire(
         pairs=[list(p) for p in pairs],
         held=sorted(held),
         n=per_step,
-        database_=database,
     )
     return {(r["pair"][0], r["pair"][1]): r["skills"] for r in records}
 
 
-def next_occupations(driver: Driver, occupation_uri: str, k: int = 10, database: str | None = None) -> list[Row]:
+def next_occupations(db: Database, occupation_uri: str, k: int = 10) -> list[Row]:
     """Occupations one real transition away, 'proche' before 'evolution': the graph's own next steps."""
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         "MATCH (occ:Concept {uri: $uri}) " + _FICHES_OF + "MATCH (fiche)-[m:MOBILITY]->(next:RomeFiche) "
         "WITH next, min(CASE m.kind WHEN 'proche' THEN 0 ELSE 1 END) AS rank "
         "RETURN next.uri AS uri, next.code AS code, next.label AS label, "
         "CASE rank WHEN 0 THEN 'proche' ELSE 'evolution' END AS kind ORDER BY rank, label LIMIT $k",
         uri=occupation_uri,
         k=k,
-        database_=database,
     )
     return [dict(r) for r in records]
 
 
-def concept_labels(driver: Driver, uris: Sequence[str], database: str | None = None) -> dict[str, Row]:
-    records, _, _ = driver.execute_query(
+def concept_labels(db: Database, uris: Sequence[str]) -> dict[str, Row]:
+    records, _, _ = db.execute_query(
         "UNWIND $uris AS uri MATCH (c:Concept {uri: uri}) RETURN uri, c.label AS label, c.code AS code",
         uris=list(uris),
-        database_=database,
     )
     return {r["uri"]: {"uri": r["uri"], "label": r["label"], "code": r["code"]} for r in records}
 
 
-def past_hires(driver: Driver, offer_id: str, limit: int = 200, database: str | None = None) -> list[Row]:
+def past_hires(db: Database, offer_id: str, limit: int = 200) -> list[Row]:
     """Hires on offers of the same occupation: by this employer, or by a similar one (same kind of employer).
 
     Each hire comes with the hired candidate's skills, so that the caller can pick those closest to a candidate.
     """
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         "MATCH (o:Offer {offer_id: $offer_id})-[:POSTED_BY]->(e:Employer) "
         "MATCH (o)-[:OF_OCCUPATION]->(occ)<-[:OF_OCCUPATION]-(past:Offer)<-[a:APPLIED {stage: 'hired'}]-(h:Candidate) "
         "WHERE past <> o MATCH (past)-[:POSTED_BY]->(pe:Employer) "
@@ -213,7 +203,6 @@ def past_hires(driver: Driver, offer_id: str, limit: int = 200, database: str | 
         "collect(s.uri) AS skills",
         offer_id=offer_id,
         limit=limit,
-        database_=database,
     )
     return [dict(r) for r in records]
 

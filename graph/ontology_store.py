@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from neo4j import Driver
 from rdflib import RDF, Graph, Literal, URIRef
 from rich.progress import Progress
 
 from graph import revision
+from graph.db import Database
 from graph.schema import CONCEPT, MOBILITY, NODE_KEYS, OCCUPATION, RELATIONSHIP_TYPES, apply_schema
 from ontology.skills import fold
 from ontology.vocab import CLASSES, MOBILITY_CLASS, MULTI_VALUED, PROPERTIES, RELATIONS, V
@@ -149,14 +149,14 @@ def _batches(rows: list[dict[str, Any]], size: int = BATCH) -> Iterator[list[dic
         yield rows[start : start + size]
 
 
-def write_rows(driver: Driver, rows: Rows, database: str | None = None, progress: Progress | None = None) -> None:
+def write_rows(db: Database, rows: Rows, progress: Progress | None = None) -> None:
     """MERGE nodes on `uri` and relationships on their end points (and `mobility_id`): loading twice is a no-op."""
     total = sum(len(r) for r in rows.nodes.values()) + sum(len(r) for r in rows.relationships.values())
     task = progress.add_task("Loading the ontology into Neo4j", total=total) if progress else None
     for labels, node_rows in rows.nodes.items():
         query = f"UNWIND $rows AS row MERGE (n:{CONCEPT} {{uri: row.uri}}) SET n:{':'.join(labels[1:])}, n += row"
         for batch in _batches(node_rows):
-            driver.execute_query(query, rows=batch, database_=database)
+            db.execute_query(query, rows=batch)
             if progress and task is not None:
                 progress.advance(task, len(batch))
     for rel_type, rel_rows in rows.relationships.items():
@@ -166,7 +166,7 @@ def write_rows(driver: Driver, rows: Rows, database: str | None = None, progress
             f"MERGE (a)-[r:{rel_type} {key}]->(b) SET r += row.props"
         )
         for batch in _batches(rel_rows):
-            driver.execute_query(query, rows=batch, database_=database)
+            db.execute_query(query, rows=batch)
             if progress and task is not None:
                 progress.advance(task, len(batch))
 
@@ -205,33 +205,30 @@ class LoadSummary:
     counts: dict[str, int]
 
 
-def loaded_marker(driver: Driver, database: str | None = None) -> dict[str, Any]:
+def loaded_marker(db: Database) -> dict[str, Any]:
     """What Neo4j says it holds: graph_hash, file, file_stamp (empty when no ontology was loaded)."""
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         "MATCH (r:Repertory {code: $code}) RETURN r.graph_hash AS graph_hash, r.file AS file, "
         "r.file_stamp AS file_stamp",
         code=MARKER_CODE,
-        database_=database,
     )
     return dict(records[0]) if records else {}
 
 
-def set_marker(driver: Driver, digest: str, file: Path | None, database: str | None = None) -> None:
-    driver.execute_query(
+def set_marker(db: Database, digest: str, file: Path | None) -> None:
+    db.execute_query(
         "MERGE (r:Repertory {code: $code}) SET r.label = 'Vivier knowledge base', r.graph_hash = $hash, "
         "r.loaded_at = datetime(), r.file = $file, r.file_stamp = $stamp",
         code=MARKER_CODE,
         hash=digest,
         file=str(file) if file else None,
         stamp=file_stamp(file) if file and file.exists() else None,
-        database_=database,
     )
 
 
 def load_ontology(
-    driver: Driver,
+    db: Database,
     graph: Graph,
-    database: str | None = None,
     force: bool = False,
     mark_file: Path | None = None,
     mark: bool = True,
@@ -239,63 +236,57 @@ def load_ontology(
     """Load the whole graph unless Neo4j already holds it (same hash). With `mark`, records the graph's hash
     (and the file it came from) as the ontology Neo4j holds; an import of extra concepts passes mark=False."""
     start, digest = time.perf_counter(), graph_hash(graph)
-    apply_schema(driver, database)  # constraints before data: MERGE on uri without its index would crawl
-    if not force and mark and loaded_marker(driver, database).get("graph_hash") == digest:
+    apply_schema(db)  # constraints before data: MERGE on uri without its index would crawl
+    if not force and mark and loaded_marker(db).get("graph_hash") == digest:
         if mark_file is not None:
-            set_marker(driver, digest, mark_file, database)
-        return LoadSummary(False, time.perf_counter() - start, ontology_counts(driver, database))
+            set_marker(db, digest, mark_file)
+        return LoadSummary(False, time.perf_counter() - start, ontology_counts(db))
     with Progress(transient=True) as progress:
-        write_rows(driver, rows_from_graph(graph), database, progress)
-        write_repertories(driver, graph, database)
+        write_rows(db, rows_from_graph(graph), progress)
+        write_repertories(db, graph)
     if mark:
-        set_marker(driver, digest, mark_file, database)
-    revision.bump_all(driver, database)  # grades and cadres are what eligibility reads, for candidates and offers
-    return LoadSummary(True, time.perf_counter() - start, ontology_counts(driver, database))
+        set_marker(db, digest, mark_file)
+    revision.bump_all(db)  # grades and cadres are what eligibility reads, for candidates and offers
+    return LoadSummary(True, time.perf_counter() - start, ontology_counts(db))
 
 
-def write_repertories(driver: Driver, graph: Graph, database: str | None = None) -> None:
+def write_repertories(db: Database, graph: Graph) -> None:
     from rdflib import SKOS
 
     rows = [
         {"code": str(graph.value(s, SKOS.notation)), "uri": str(s), "label": str(graph.value(s, SKOS.prefLabel))}
         for s in graph.subjects(RDF.type, SKOS.ConceptScheme)
     ]
-    driver.execute_query(
+    db.execute_query(
         "UNWIND $rows AS row MERGE (r:Repertory {code: row.code}) SET r.uri = row.uri, r.label = row.label",
         rows=rows,
-        database_=database,
     )
 
 
-def ontology_counts(driver: Driver, database: str | None = None) -> dict[str, int]:
+def ontology_counts(db: Database) -> dict[str, int]:
     """Nodes per ontology label and relationships per ontology type (what the README table reports)."""
     counts: dict[str, int] = {}
     for label in (CONCEPT, *sorted({lab for labels in CLASSES.values() for lab in labels})):
-        records, _, _ = driver.execute_query(f"MATCH (n:{label}) RETURN count(n) AS n", database_=database)
+        records, _, _ = db.execute_query(f"MATCH (n:{label}) RETURN count(n) AS n")
         counts[label] = records[0]["n"]
     for rel in ONTOLOGY_RELATIONSHIPS:
-        records, _, _ = driver.execute_query(
-            f"MATCH (:{CONCEPT})-[r:{rel}]->(:{CONCEPT}) RETURN count(r) AS n", database_=database
-        )
+        records, _, _ = db.execute_query(f"MATCH (:{CONCEPT})-[r:{rel}]->(:{CONCEPT}) RETURN count(r) AS n")
         counts[rel] = records[0]["n"]
     return counts
 
 
-def sync_concepts(driver: Driver, graph: Graph, subjects: Iterable[URIRef], database: str | None = None) -> None:
+def sync_concepts(db: Database, graph: Graph, subjects: Iterable[URIRef]) -> None:
     """Make Neo4j match the graph for these subjects: properties replaced, outgoing ontology relationships
     rebuilt. Subjects absent from the graph lose their ontology relationships but keep their node (and URI)."""
     subjects = list(subjects)
     uris = [str(s) for s in subjects]
-    driver.execute_query(
+    db.execute_query(
         f"UNWIND $uris AS uri MATCH (n:{CONCEPT} {{uri: uri}})-[r]->(:{CONCEPT}) WHERE type(r) IN $types DELETE r",
         uris=uris,
         types=ONTOLOGY_RELATIONSHIPS,
-        database_=database,
     )
     rows = rows_from_graph(graph, subjects)
     for node_rows in rows.nodes.values():  # `=` (not `+=`): removed properties must disappear
         for batch in _batches(node_rows):
-            driver.execute_query(
-                f"UNWIND $rows AS row MATCH (n:{CONCEPT} {{uri: row.uri}}) SET n = row", rows=batch, database_=database
-            )
-    write_rows(driver, rows, database)
+            db.execute_query(f"UNWIND $rows AS row MATCH (n:{CONCEPT} {{uri: row.uri}}) SET n = row", rows=batch)
+    write_rows(db, rows)

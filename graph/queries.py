@@ -12,9 +12,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from neo4j import Driver
-
 from graph import revision
+from graph.db import Database
 from graph.revision import BUMP_STATUTORY_FACTS
 
 ERASED = "erased"  # replaces a candidate pseudonym in logs after a GDPR erase
@@ -22,16 +21,15 @@ Row = dict[str, Any]
 
 
 # --- offers and candidates ------------------------------------------------------------------------------
-def offer(driver: Driver, offer_id: str, database: str | None = None) -> Row | None:
+def offer(db: Database, offer_id: str) -> Row | None:
     """The offer's own properties, its employer and its occupations (best rank first); None when absent."""
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         "MATCH (o:Offer {offer_id: $offer_id}) "
         "OPTIONAL MATCH (o)-[:POSTED_BY]->(e:Employer) "
         "CALL (o) { OPTIONAL MATCH (o)-[r:OF_OCCUPATION]->(occ:Occupation) WITH r, occ ORDER BY r.rank "
         "  RETURN collect(CASE WHEN occ IS NULL THEN NULL ELSE {uri: occ.uri, label: occ.label} END) AS occupations } "
         "RETURN o {.*, embedding: null} AS offer, e.employer_id AS employer_id, occupations",
         offer_id=offer_id,
-        database_=database,
     )
     if not records:
         return None
@@ -41,38 +39,34 @@ def offer(driver: Driver, offer_id: str, database: str | None = None) -> Row | N
     return _plain(row)
 
 
-def offer_employers(driver: Driver, offer_ids: Sequence[str], database: str | None = None) -> dict[str, str | None]:
+def offer_employers(db: Database, offer_ids: Sequence[str]) -> dict[str, str | None]:
     """offer_id → employer_id for the offers that exist (absent offers are absent from the result)."""
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         "UNWIND $ids AS id MATCH (o:Offer {offer_id: id}) OPTIONAL MATCH (o)-[:POSTED_BY]->(e:Employer) "
         "RETURN id, e.employer_id AS employer_id",
         ids=list(offer_ids),
-        database_=database,
     )
     return {r["id"]: r["employer_id"] for r in records}
 
 
-def all_offer_employers(driver: Driver, limit: int, database: str | None = None) -> dict[str, str | None]:
+def all_offer_employers(db: Database, limit: int) -> dict[str, str | None]:
     """offer_id → employer_id for up to `limit` offers, newest first: the API's ownership cache, filled once."""
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         "MATCH (o:Offer) WITH o ORDER BY o.published_at DESC LIMIT $limit "
         "OPTIONAL MATCH (o)-[:POSTED_BY]->(e:Employer) RETURN o.offer_id AS id, e.employer_id AS employer_id",
         limit=limit,
-        database_=database,
     )
     return {r["id"]: r["employer_id"] for r in records}
 
 
-def employer_exists(driver: Driver, employer_id: str, database: str | None = None) -> bool:
-    records, _, _ = driver.execute_query(
-        "MATCH (e:Employer {employer_id: $id}) RETURN count(e) AS n", id=employer_id, database_=database
-    )
+def employer_exists(db: Database, employer_id: str) -> bool:
+    records, _, _ = db.execute_query("MATCH (e:Employer {employer_id: $id}) RETURN count(e) AS n", id=employer_id)
     return bool(records[0]["n"])
 
 
-def candidate(driver: Driver, candidate_id: str, database: str | None = None) -> Row | None:
+def candidate(db: Database, candidate_id: str) -> Row | None:
     """The pseudonymous profile: skills, career steps, grades, département. No personal data is held."""
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         "MATCH (c:Candidate {candidate_id: $id}) "
         "CALL (c) { OPTIONAL MATCH (c)-[h:HAS_SKILL]->(s:Skill) "
         "  RETURN collect(CASE WHEN s IS NULL THEN NULL ELSE {uri: s.uri, label: s.label} END) AS skills } "
@@ -84,7 +78,6 @@ def candidate(driver: Driver, candidate_id: str, database: str | None = None) ->
         "OPTIONAL MATCH (c)-[:LIVES_IN]->(d:Departement) "
         "RETURN c {.*, embedding: null} AS candidate, skills, career, grades, d.code AS departement",
         id=candidate_id,
-        database_=database,
     )
     if not records:
         return None
@@ -94,34 +87,31 @@ def candidate(driver: Driver, candidate_id: str, database: str | None = None) ->
     return _plain(row)
 
 
-def existing_candidates(driver: Driver, candidate_ids: Sequence[str], database: str | None = None) -> set[str]:
-    records, _, _ = driver.execute_query(
+def existing_candidates(db: Database, candidate_ids: Sequence[str]) -> set[str]:
+    records, _, _ = db.execute_query(
         "UNWIND $ids AS id MATCH (c:Candidate {candidate_id: id}) RETURN c.candidate_id AS id",
         ids=list(candidate_ids),
-        database_=database,
     )
     return {r["id"] for r in records}
 
 
-def candidate_visible_to(driver: Driver, candidate_id: str, employer_id: str, database: str | None = None) -> bool:
+def candidate_visible_to(db: Database, candidate_id: str, employer_id: str) -> bool:
     """A recruiter sees a candidate who applied to, or was suggested for, one of its employer's offers."""
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         "MATCH (c:Candidate {candidate_id: $cid}) "
         "RETURN EXISTS { (c)-[:APPLIED]->(:Offer)-[:POSTED_BY]->(:Employer {employer_id: $eid}) } "
         "    OR EXISTS { (c)<-[:SUGGESTS]-(:Suggestion)-[:FOR_OFFER]->(:Offer)-[:POSTED_BY]->"
         "               (:Employer {employer_id: $eid}) } AS visible",
         cid=candidate_id,
         eid=employer_id,
-        database_=database,
     )
     return bool(records and records[0]["visible"])
 
 
-def employer_offer_ids(driver: Driver, employer_id: str, database: str | None = None) -> list[str]:
-    records, _, _ = driver.execute_query(
+def employer_offer_ids(db: Database, employer_id: str) -> list[str]:
+    records, _, _ = db.execute_query(
         "MATCH (o:Offer)-[:POSTED_BY]->(:Employer {employer_id: $eid}) RETURN o.offer_id AS id ORDER BY id",
         eid=employer_id,
-        database_=database,
     )
     return [r["id"] for r in records]
 
@@ -150,13 +140,13 @@ class StatutoryFacts(NamedTuple):
 
 
 def statutory_facts(
-    driver: Driver, offer_id: str, candidate_ids: Sequence[str], database: str | None = None, key_id: str | None = None
+    db: Database, offer_id: str, candidate_ids: Sequence[str], key_id: str | None = None
 ) -> StatutoryFacts:
     """The offer's requirement (contract, versant, catégorie, grade, cadre) and each candidate's status, in one
     round trip (it runs on every ranking served) looking candidates up by key. With `key_id`, the same round trip
     says whether that API key is still active: a ranking checks revocation without a query of its own. With no
     candidates it is the light query a ranking runs beside its top-k, to compare a cache's revision."""
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         "CALL () { OPTIONAL MATCH (k:ApiKey {key_id: $key_id}) "
         "  RETURN k IS NOT NULL AND NOT coalesce(k.revoked, false) AS key_active } "
         "CALL () { " + revision.READ + " } "
@@ -174,7 +164,6 @@ def statutory_facts(
         ids=list(candidate_ids),
         key_id=key_id,
         name=revision.STATUTORY_FACTS,
-        database_=database,
     )
     row = records[0]
     if row["offer"] is None:
@@ -183,27 +172,25 @@ def statutory_facts(
     return StatutoryFacts(dict(row["offer"]), candidates, row["key_active"], row["version"])
 
 
-def all_candidate_facts(driver: Driver, database: str | None = None) -> tuple[int, dict[str, Row]]:
+def all_candidate_facts(db: Database) -> tuple[int, dict[str, Row]]:
     """Every candidate's statutory facts (as `statutory_facts` gives them) and the revision they are current at.
     The revision is read first: a write that lands in between makes the facts newer than it, never older."""
-    version = revision.current(driver, revision.STATUTORY_FACTS, database)
-    records, _, _ = driver.execute_query(
+    version = revision.current(db, revision.STATUTORY_FACTS)
+    records, _, _ = db.execute_query(
         "MATCH (n:Candidate) WITH n, n.candidate_id AS id "
         + GRADE_AND_CADRE.format(rel="HOLDS_GRADE", keep="id, n")
         + "RETURN "
         + _CANDIDATE_FACTS
         + " AS facts",
-        database_=database,
     )
     return version, {r["facts"]["id"]: dict(r["facts"]) for r in records}
 
 
-def key_is_active(driver: Driver, key_id: str, database: str | None = None) -> bool:
+def key_is_active(db: Database, key_id: str) -> bool:
     """Whether an API key still exists unrevoked: one keyed read, to confirm a key the API has cached."""
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         "OPTIONAL MATCH (k:ApiKey {key_id: $key_id}) RETURN k IS NOT NULL AND NOT coalesce(k.revoked, false) AS ok",
         key_id=key_id,
-        database_=database,
     )
     return bool(records[0]["ok"])
 
@@ -213,10 +200,10 @@ def suggestion_id(kind: str, offer_id: str, candidate_id: str) -> str:
     return hashlib.sha256(f"{kind}|{offer_id}|{candidate_id}".encode()).hexdigest()[:20]
 
 
-def store_suggestions(driver: Driver, rows: Sequence[Row], database: str | None = None) -> list[str]:
+def store_suggestions(db: Database, rows: Sequence[Row]) -> list[str]:
     """MERGE suggestions (kind, offer_id, candidate_id, score, rank, model_version); feedback already given stays."""
     batch = [dict(r, suggestion_id=suggestion_id(r["kind"], r["offer_id"], r["candidate_id"])) for r in rows]
-    driver.execute_query(
+    db.execute_query(
         "UNWIND $rows AS row "
         "MATCH (o:Offer {offer_id: row.offer_id}) MATCH (c:Candidate {candidate_id: row.candidate_id}) "
         "MERGE (s:Suggestion {suggestion_id: row.suggestion_id}) "
@@ -225,7 +212,6 @@ def store_suggestions(driver: Driver, rows: Sequence[Row], database: str | None 
         "    s.updated_at = datetime() "
         "MERGE (s)-[:SUGGESTS]->(c) MERGE (s)-[:FOR_OFFER]->(o)",
         rows=batch,
-        database_=database,
     )
     return [r["suggestion_id"] for r in batch]
 
@@ -239,15 +225,14 @@ _SUGGESTION_RETURN = (
 
 
 def suggestions(
-    driver: Driver,
+    db: Database,
     employer_id: str | None = None,
     offer_id: str | None = None,
     candidate_id: str | None = None,
     kind: str | None = None,
     limit: int = 100,
-    database: str | None = None,
 ) -> list[Row]:
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         "MATCH (s:Suggestion)-[:FOR_OFFER]->(o:Offer), (s)-[:SUGGESTS]->(c:Candidate) "
         "WHERE ($oid IS NULL OR o.offer_id = $oid) AND ($cid IS NULL OR c.candidate_id = $cid) "
         "  AND ($kind IS NULL OR s.kind = $kind) "
@@ -260,26 +245,22 @@ def suggestions(
         cid=candidate_id,
         kind=kind,
         limit=limit,
-        database_=database,
     )
     return [dict(r) for r in records]
 
 
-def suggestion(driver: Driver, suggestion_id: str, database: str | None = None) -> Row | None:
-    records, _, _ = driver.execute_query(
+def suggestion(db: Database, suggestion_id: str) -> Row | None:
+    records, _, _ = db.execute_query(
         "MATCH (s:Suggestion {suggestion_id: $sid})-[:FOR_OFFER]->(o:Offer) MATCH (s)-[:SUGGESTS]->(c:Candidate) "
         "OPTIONAL MATCH (o)-[:POSTED_BY]->(e:Employer) " + _SUGGESTION_RETURN,
         sid=suggestion_id,
-        database_=database,
     )
     return dict(records[0]) if records else None
 
 
-def record_feedback(
-    driver: Driver, suggestion_id: str, decision: str, reason: str | None, actor: str, database: str | None = None
-) -> bool:
+def record_feedback(db: Database, suggestion_id: str, decision: str, reason: str | None, actor: str) -> bool:
     """A recruiter kept or dismissed a suggestion: training signal for the next `vivier train`, never a verdict."""
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         "MATCH (s:Suggestion {suggestion_id: $sid}) "
         "SET s.status = $decision, s.feedback_reason = $reason, s.feedback_by = $actor, s.feedback_at = datetime() "
         "RETURN count(s) AS n",
@@ -287,24 +268,22 @@ def record_feedback(
         decision=decision,
         reason=reason,
         actor=actor,
-        database_=database,
     )
     return bool(records[0]["n"])
 
 
-def mark_delivered(driver: Driver, suggestion_ids: Sequence[str], database: str | None = None) -> None:
-    driver.execute_query(
+def mark_delivered(db: Database, suggestion_ids: Sequence[str]) -> None:
+    db.execute_query(
         "UNWIND $ids AS id MATCH (s:Suggestion {suggestion_id: id}) "
         "SET s.delivered = true, s.delivered_at = datetime()",
         ids=list(suggestion_ids),
-        database_=database,
     )
 
 
 # --- webhooks ---------------------------------------------------------------------------------------------
-def register_webhook(driver: Driver, url: str, topic: str, employer_id: str | None, database: str | None = None) -> str:
+def register_webhook(db: Database, url: str, topic: str, employer_id: str | None) -> str:
     webhook_id = uuid.uuid4().hex[:16]
-    driver.execute_query(
+    db.execute_query(
         "CREATE (w:Webhook {webhook_id: $wid, url: $url, topic: $topic, created_at: datetime(), active: true}) "
         "WITH w OPTIONAL MATCH (e:Employer {employer_id: $eid}) "
         "FOREACH (_ IN CASE WHEN e IS NULL THEN [] ELSE [1] END | MERGE (w)-[:OWNED_BY]->(e))",
@@ -312,16 +291,13 @@ def register_webhook(driver: Driver, url: str, topic: str, employer_id: str | No
         url=url,
         topic=topic,
         eid=employer_id,
-        database_=database,
     )
     return webhook_id
 
 
-def webhooks(
-    driver: Driver, employer_id: str | None = None, topic: str | None = None, database: str | None = None
-) -> list[Row]:
+def webhooks(db: Database, employer_id: str | None = None, topic: str | None = None) -> list[Row]:
     """Active webhooks; with an employer, only that employer's; with a topic, only that topic's."""
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         "MATCH (w:Webhook) WHERE w.active AND ($topic IS NULL OR w.topic = $topic) "
         "OPTIONAL MATCH (w)-[:OWNED_BY]->(e:Employer) "
         "WITH w, e WHERE $eid IS NULL OR e.employer_id = $eid "
@@ -329,39 +305,36 @@ def webhooks(
         "ORDER BY webhook_id",
         eid=employer_id,
         topic=topic,
-        database_=database,
     )
     return [dict(r) for r in records]
 
 
-def delete_webhook(driver: Driver, webhook_id: str, database: str | None = None) -> None:
-    driver.execute_query("MATCH (w:Webhook {webhook_id: $wid}) DETACH DELETE w", wid=webhook_id, database_=database)
+def delete_webhook(db: Database, webhook_id: str) -> None:
+    db.execute_query("MATCH (w:Webhook {webhook_id: $wid}) DETACH DELETE w", wid=webhook_id)
 
 
 # --- recommendation logs (AI Act traceability) ------------------------------------------------------------
-def record_recommendations(driver: Driver, entries: Sequence[Row], database: str | None = None) -> None:
+def record_recommendations(db: Database, entries: Sequence[Row]) -> None:
     """Log served recommendations (one batch, one transaction): caller, time, subject, model version, ranked ids
     and scores. Each entry brings its own `log_id` and `served_at` (ISO), fixed when the answer was served."""
-    driver.execute_query(
+    db.execute_query(
         "UNWIND $entries AS e CREATE (l:RecommendationLog {log_id: e.log_id, served_at: datetime(e.served_at), "
         "endpoint: e.endpoint, caller_key_id: e.caller_key_id, caller_role: e.caller_role, "
         "employer_id: e.employer_id, offer_id: e.offer_id, candidate_id: e.candidate_id, "
         "occupation_uri: e.occupation_uri, model_version: e.model_version, ranked_ids: e.ranked_ids, "
         "scores: e.scores, parameters: e.parameters})",
         entries=list(entries),
-        database_=database,
     )
 
 
 def recommendation_logs(
-    driver: Driver,
+    db: Database,
     offer_id: str | None = None,
     candidate_id: str | None = None,
     employer_id: str | None = None,
     limit: int = 100,
-    database: str | None = None,
 ) -> list[Row]:
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         "MATCH (l:RecommendationLog) "
         "WHERE ($oid IS NULL OR l.offer_id = $oid) AND ($eid IS NULL OR l.employer_id = $eid) "
         "  AND ($cid IS NULL OR l.candidate_id = $cid OR $cid IN l.ranked_ids) "
@@ -370,15 +343,14 @@ def recommendation_logs(
         cid=candidate_id,
         eid=employer_id,
         limit=limit,
-        database_=database,
     )
     return [dict(r["log"]) for r in records]
 
 
 # --- GDPR ------------------------------------------------------------------------------------------------
-def export_candidate(driver: Driver, candidate_id: str, database: str | None = None) -> Row | None:
+def export_candidate(db: Database, candidate_id: str) -> Row | None:
     """Everything held about a candidate: the node, every relationship, suggestions and log entries."""
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         "MATCH (c:Candidate {candidate_id: $cid}) "
         "CALL (c) { OPTIONAL MATCH (c)-[r]-(n) WHERE NOT n:Suggestion "
         "  RETURN collect(CASE WHEN r IS NULL THEN NULL ELSE {type: type(r), properties: properties(r), "
@@ -393,7 +365,6 @@ def export_candidate(driver: Driver, candidate_id: str, database: str | None = N
         "  RETURN collect(CASE WHEN l IS NULL THEN NULL ELSE l {.*, served_at: toString(l.served_at)} END) AS logs } "
         "RETURN properties(c) AS candidate, relationships, suggestions, logs",
         cid=candidate_id,
-        database_=database,
     )
     if not records:
         return None
@@ -408,13 +379,13 @@ def export_candidate(driver: Driver, candidate_id: str, database: str | None = N
     )
 
 
-def erase_candidate(driver: Driver, candidate_id: str, database: str | None = None) -> Row | None:
+def erase_candidate(db: Database, candidate_id: str) -> Row | None:
     """Erase a candidate: suggestions, the node with its relationships and embedding, and its pseudonym in logs.
 
     One transaction, so an erase is never half done. Log entries keep the model version, time and scores
     (the traceability of what was served) but no longer say whom they were about.
     """
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         "MATCH (c:Candidate {candidate_id: $cid}) "
         "CALL (c) { OPTIONAL MATCH (s:Suggestion)-[:SUGGESTS]->(c) DETACH DELETE s RETURN count(s) AS suggestions } "
         "CALL (c) { OPTIONAL MATCH (l:RecommendationLog) WHERE l.candidate_id = $cid OR $cid IN l.ranked_ids "
@@ -428,20 +399,18 @@ def erase_candidate(driver: Driver, candidate_id: str, database: str | None = No
         "RETURN suggestions, logs, relationships",
         cid=candidate_id,
         erased=ERASED,
-        database_=database,
     )
     return dict(records[0]) if records else None
 
 
-def scrub_logs(driver: Driver, candidate_id: str, database: str | None = None) -> int:
+def scrub_logs(db: Database, candidate_id: str) -> int:
     """Replace a candidate's pseudonym by `erased` in log entries written after its erase began."""
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         "MATCH (l:RecommendationLog) WHERE l.candidate_id = $cid OR $cid IN l.ranked_ids "
         "SET l.candidate_id = CASE WHEN l.candidate_id = $cid THEN $erased ELSE l.candidate_id END, "
         "    l.ranked_ids = [x IN l.ranked_ids | CASE WHEN x = $cid THEN $erased ELSE x END] RETURN count(l) AS n",
         cid=candidate_id,
         erased=ERASED,
-        database_=database,
     )
     return int(records[0]["n"])
 
@@ -464,19 +433,30 @@ _APPLICATION_RETURN = (
 )
 
 
-def application(driver: Driver, application_id: str, database: str | None = None) -> Row | None:
-    records, _, _ = driver.execute_query(
+def application(db: Database, application_id: str) -> Row | None:
+    records, _, _ = db.execute_query(
         "MATCH (c:Candidate)-[a:APPLIED {application_id: $aid}]->(o:Offer) " + _APPLICATION_RETURN,
         aid=application_id,
-        database_=database,
     )
     return dict(records[0]) if records else None
 
 
-def offer_applications(driver: Driver, offer_id: str, database: str | None = None) -> list[Row]:
-    records, _, _ = driver.execute_query(
+def offer_applications(db: Database, offer_id: str) -> list[Row]:
+    records, _, _ = db.execute_query(
         "MATCH (c:Candidate)-[a:APPLIED]->(o:Offer {offer_id: $oid}) " + _APPLICATION_RETURN + " ORDER BY applied_at",
         oid=offer_id,
-        database_=database,
     )
     return [dict(r) for r in records]
+
+
+def first_offer_per_title_word(db: Database, employer_id: str, words: Sequence[str]) -> list[str]:
+    """For each word, the first offer (by id) of the employer whose title contains it (lower case), if any."""
+    records, _, _ = db.execute_query(
+        "UNWIND $words AS word "
+        "CALL (word) { MATCH (o:Offer)-[:POSTED_BY]->(:Employer {employer_id: $employer_id}) "
+        "  WHERE toLower(o.title) CONTAINS word RETURN o.offer_id AS offer_id ORDER BY offer_id LIMIT 1 } "
+        "RETURN offer_id",
+        words=list(words),
+        employer_id=employer_id,
+    )
+    return [r["offer_id"] for r in records]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from neo4j import Driver
+from graph.db import Database
 
 STATUTORY_FACTS = "statutory_facts"
 OFFERS = "offers"
@@ -42,17 +42,16 @@ BUMP_OFFERS = bump_clause(OFFERS)
 READ = "OPTIONAL MATCH (r:Revision {name: $name}) RETURN coalesce(r.version, 0) AS version"
 
 
-def current(driver: Driver, name: str = STATUTORY_FACTS, database: str | None = None) -> int:
-    records, _, _ = driver.execute_query(READ, name=name, database_=database)
+def current(db: Database, name: str = STATUTORY_FACTS) -> int:
+    records, _, _ = db.execute_query(READ, name=name)
     return int(records[0]["version"])
 
 
-def bump(driver: Driver, name: str = STATUTORY_FACTS, database: str | None = None) -> int:
+def bump(db: Database, name: str = STATUTORY_FACTS) -> int:
     """Bump a counter in a transaction of its own (after a write that cannot carry the bump itself)."""
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         "MERGE (r:Revision {name: $name}) SET r.version = coalesce(r.version, 0) + 1 RETURN r.version AS version",
         name=name,
-        database_=database,
     )
     return int(records[0]["version"])
 
@@ -64,19 +63,18 @@ class Snapshot(NamedTuple):
     active_keys: frozenset[str]
 
 
-def bump_all(driver: Driver, database: str | None = None) -> dict[str, int]:
+def bump_all(db: Database) -> dict[str, int]:
     """Bump every counter: after an ontology change (a grade's cadre d'emplois is read by candidates' facts and by
     offers' requirements alike) or Cypher typed by hand (`vivier db touch`)."""
-    return {name: bump(driver, name, database) for name in COUNTERS}
+    return {name: bump(db, name) for name in COUNTERS}
 
 
-def snapshot(driver: Driver, database: str | None = None) -> Snapshot:
+def snapshot(db: Database) -> Snapshot:
     """One small read: every counter and the active keys' ids (what the API's freshness watcher polls)."""
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         "CALL () { MATCH (r:Revision) RETURN collect([r.name, r.version]) AS counters } "
         "CALL () { MATCH (k:ApiKey) WHERE NOT coalesce(k.revoked, false) RETURN collect(k.key_id) AS keys } "
         "RETURN counters, keys",
-        database_=database,
     )
     counters = dict.fromkeys(COUNTERS, 0) | {str(name): int(version) for name, version in records[0]["counters"]}
     return Snapshot(counters, frozenset(records[0]["keys"]))

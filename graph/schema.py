@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from neo4j import Driver
+from graph.db import Database
 
 # --- Node labels and their unique keys -------------------------------------------------------------------
 # Ontology concepts all carry the extra label `Concept` and a unique `uri`; those that repertories identify
@@ -167,25 +167,24 @@ STEPS: tuple[SchemaStep, ...] = (
 LATEST_VERSION = STEPS[-1].version
 
 
-def applied_versions(driver: Driver, database: str | None = None) -> set[int]:
-    records, _, _ = driver.execute_query("MATCH (m:SchemaMigration) RETURN m.version AS version", database_=database)
+def applied_versions(db: Database) -> set[int]:
+    records, _, _ = db.execute_query("MATCH (m:SchemaMigration) RETURN m.version AS version")
     return {int(r["version"]) for r in records}
 
 
-def apply_schema(driver: Driver, database: str | None = None) -> list[int]:
+def apply_schema(db: Database) -> list[int]:
     """Apply the steps not yet recorded; returns the versions applied now (empty when up to date)."""
-    done = applied_versions(driver, database)
+    done = applied_versions(db)
     applied: list[int] = []
     for step in STEPS:
         if step.version in done:
             continue
         for statement in step.statements:
-            driver.execute_query(statement, database_=database)  # schema commands cannot share a transaction
-        driver.execute_query(
+            db.execute_query(statement)  # schema commands cannot share a transaction
+        db.execute_query(
             "MERGE (m:SchemaMigration {version: $version}) SET m.description = $description, m.applied_at = datetime()",
             version=step.version,
             description=step.description,
-            database_=database,
         )
         applied.append(step.version)
     return applied

@@ -4,10 +4,14 @@ removed (what `vivier ontology diff v1 v2` prints)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rdflib import RDF, SKOS, Graph, URIRef
 
 from ontology.vocab import RELATIONS
+
+if TYPE_CHECKING:
+    from ontology.repository import OntologyRepository
 
 
 @dataclass
@@ -56,3 +60,12 @@ def diff_graphs(old: Graph, new: Graph) -> OntologyDiff:
 
 def _short(predicate: object) -> str:
     return RELATIONS[str(predicate)][0]
+
+
+def diff_releases(repository: OntologyRepository, v1: str, v2: str) -> OntologyDiff:
+    """Concepts and relations added / removed / changed between two releases ('current' = the working graph)."""
+
+    def graph_of(version: str) -> Graph:
+        return repository.graph() if version == "current" else repository.release_graph(version)
+
+    return diff_graphs(graph_of(v1), graph_of(v2))

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from neo4j import Driver
 
+from graph.db import Database
 from vivier.settings import REPO_ROOT, get_settings
 
 # Tests keep their state (ontology build cache, rejects, models, audit log) apart from the user's `var/`:
@@ -27,7 +27,6 @@ os.environ.setdefault("VIVIER_DATA_DIR", str(REPO_ROOT / "var" / "test-data"))
 os.environ.setdefault("VIVIER_GC_FREEZE", "0")
 get_settings.cache_clear()
 
-from graph.db import connect  # noqa: E402  (after the data directory is set)
 from graph.ontology_store import loaded_marker  # noqa: E402
 from graph.schema import apply_schema  # noqa: E402
 from graph.server import EmbeddedServer, free_port  # noqa: E402
@@ -55,16 +54,16 @@ def neo4j_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def driver(neo4j_uri: str) -> Iterator[Driver]:
-    driver = connect(neo4j_uri)
-    driver.verify_connectivity()
-    apply_schema(driver)
-    yield driver
-    driver.close()
+def database(neo4j_uri: str) -> Iterator[Database]:
+    database = Database.connect(uri=neo4j_uri)
+    database.verify()
+    apply_schema(database)
+    yield database
+    database.close()
 
 
-def wipe(driver: Driver, keep_labels: tuple[str, ...] = ()) -> None:
-    with driver.session() as session:
+def wipe(database: Database, keep_labels: tuple[str, ...] = ()) -> None:
+    with database.session() as session:
         session.run(
             "MATCH (n) WHERE none(label IN labels(n) WHERE label IN $keep) "
             "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
@@ -73,17 +72,17 @@ def wipe(driver: Driver, keep_labels: tuple[str, ...] = ()) -> None:
 
 
 @pytest.fixture
-def empty_db(driver: Driver) -> Driver:
+def empty_db(database: Database) -> Database:
     """A database with the schema and no data at all."""
-    wipe(driver, keep_labels=("SchemaMigration",))
-    return driver
+    wipe(database, keep_labels=("SchemaMigration",))
+    return database
 
 
 @pytest.fixture
-def clean_data(driver: Driver) -> Driver:
+def clean_data(database: Database) -> Database:
     """A database whose recruitment data is wiped; the ontology, if loaded, stays."""
-    wipe(driver, keep_labels=ONTOLOGY_LABELS)
-    return driver
+    wipe(database, keep_labels=ONTOLOGY_LABELS)
+    return database
 
 
 # --- the ontology (issue 3) --------------------------------------------------------------------------------
@@ -97,39 +96,39 @@ def ontology_repository() -> Any:
 
 
 @pytest.fixture(scope="session")
-def ontology_db(driver: Driver, ontology_repository: Any) -> Driver:
+def ontology_db(database: Database, ontology_repository: Any) -> Database:
     """The full ontology loaded in Neo4j, once per session (a marker node records which file is loaded)."""
-    return _load_ontology(driver, ontology_repository)
+    return _load_ontology(database, ontology_repository)
 
 
 @pytest.fixture
-def ontology(ontology_db: Driver, ontology_repository: Any) -> Driver:
+def ontology(ontology_db: Database, ontology_repository: Any) -> Database:
     """Like `ontology_db`, and reloads the ontology if an earlier test wiped it (`empty_db`); a marker check
     when it is there."""
     return _load_ontology(ontology_db, ontology_repository)
 
 
-def _load_ontology(driver: Driver, repository: Any) -> Driver:
+def _load_ontology(database: Database, repository: Any) -> Database:
     """Load the ontology unless Neo4j holds it. Without the marker, an earlier test wiped the database and may
     have left synthetic concepts behind: start from an empty database so the counts are the repertories' own."""
-    from graph.curation import build_and_load
+    from vivier.knowledge_base import build_and_load
 
-    if not loaded_marker(driver):
-        wipe(driver, keep_labels=("SchemaMigration",))
-    build_and_load(driver, repository, counts=False)
-    return driver
+    if not loaded_marker(database):
+        wipe(database, keep_labels=("SchemaMigration",))
+    build_and_load(database, repository, counts=False)
+    return database
 
 
 # --- ingestion (issue 4) -----------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def stubs(driver: Driver) -> None:
+def stubs(database: Database) -> None:
     from test_ingestion_support import write_ontology_stubs
 
-    write_ontology_stubs(driver)
+    write_ontology_stubs(database)
 
 
 @pytest.fixture
-def db(clean_data: Driver, stubs: None) -> Iterator[Driver]:
+def db(clean_data: Database, stubs: None) -> Iterator[Database]:
     """Recruitment data wiped, the ontology concepts the ingestion fixtures link to present (as stubs)."""
     from test_ingestion_support import write_ontology_stubs
 

@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from neo4j import Driver
 
 from api import push
 from api.app import create_app
 from api.push import SIGNATURE_HEADER, Delivery, WebhookDispatcher, resolve_webhook, verify
 from graph.access import create_api_key
+from graph.db import Database
 from graph.server import free_port
 from ontology import uris
 from vivier.settings import Settings, get_settings
@@ -115,20 +115,20 @@ def _graph_rows(seed: int = 3) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def load_tiny_graph(driver: Driver) -> None:
-    driver.execute_query("MATCH (n) WHERE NOT n:SchemaMigration DETACH DELETE n")
+def load_tiny_graph(database: Database) -> None:
+    database.execute_query("MATCH (n) WHERE NOT n:SchemaMigration DETACH DELETE n")
     rows = _graph_rows()
-    driver.execute_query(
+    database.execute_query(
         "UNWIND $skills AS s CREATE (:Concept:Skill {uri: s, label: 'Savoir ' + s, label_folded: 'savoir ' + s, "
         "kind: 'savoir'})",
         skills=[uris.skill(s) for s in SKILLS],
     )
-    driver.execute_query(
+    database.execute_query(
         "UNWIND $fiches AS f "
         "CREATE (:Concept:Occupation:RomeFiche {uri: f.uri, code: f.code, label: 'Fiche ' + f.code})",
         fiches=[{"uri": uris.rome_fiche(f), "code": f} for f in FICHES],
     )
-    driver.execute_query(
+    database.execute_query(
         "UNWIND $rows AS r MATCH (f:RomeFiche {uri: r.fiche}) UNWIND r.skills AS s MATCH (k:Skill {uri: s}) "
         "CREATE (f)-[:REQUIRES_SKILL {essential: true}]->(k)",
         rows=rows["fiche_skills"],
@@ -139,12 +139,12 @@ def load_tiny_graph(driver: Driver) -> None:
         ("K1401", "M1402", "evolution"),
         ("M1402", "M1501", "proche"),
     ]
-    driver.execute_query(
+    database.execute_query(
         "UNWIND $m AS m MATCH (a:RomeFiche {code: m[0]}), (b:RomeFiche {code: m[1]}) "
         "CREATE (a)-[:MOBILITY {kind: m[2]}]->(b)",
         m=[list(x) for x in mobility],
     )
-    driver.execute_query(
+    database.execute_query(
         "CREATE (ce:Concept:CadreEmplois {uri: $ce, label: 'Attachés territoriaux'}), "
         "(g:Concept:Grade {uri: $g, label: 'Attaché'})-[:GRADE_OF]->(ce), "
         "(ce)-[:IN_CATEGORIE]->(:Concept:Categorie {uri: $cat, code: 'A', label: 'A'}), "
@@ -155,12 +155,12 @@ def load_tiny_graph(driver: Driver) -> None:
         cat=uris.categorie("A"),
         v=uris.versant("FPT"),
     )
-    driver.execute_query(
+    database.execute_query(
         "UNWIND $rows AS r MATCH (d:Departement {code: r.dep}) "
         "CREATE (e:Employer {employer_id: r.id, name: 'Employeur ' + r.id, kind: r.kind})-[:LOCATED_IN]->(d)",
         rows=[{"id": k, "kind": v[0], "dep": v[1]} for k, v in EMPLOYERS.items()],
     )
-    driver.execute_query(
+    database.execute_query(
         "UNWIND $rows AS r MATCH (f:RomeFiche {uri: r.fiche}), (d:Departement {code: r.departement}) "
         "CREATE (c:Candidate {candidate_id: r.candidate_id, titulaire: r.titulaire, versant: r.versant, "
         "  categorie: r.categorie, education_level: r.education_level, source: 'test'}) "
@@ -168,11 +168,11 @@ def load_tiny_graph(driver: Driver) -> None:
         "WITH c, r UNWIND r.skills AS s MATCH (k:Skill {uri: s}) CREATE (c)-[:HAS_SKILL {confidence: 1.0}]->(k)",
         rows=rows["candidates"],
     )
-    driver.execute_query(
+    database.execute_query(
         "UNWIND $ids AS id MATCH (c:Candidate {candidate_id: id}), (g:Grade) CREATE (c)-[:HOLDS_GRADE]->(g)",
         ids=[c["candidate_id"] for c in rows["candidates"] if c["grade"]],
     )
-    driver.execute_query(
+    database.execute_query(
         "UNWIND $rows AS r MATCH (e:Employer {employer_id: r.employer_id}), (f:RomeFiche {uri: r.fiche}), "
         "(d:Departement {code: r.departement}) "
         "CREATE (o:Offer {offer_id: r.offer_id, title: r.title, description: 'Description de ' + r.title, "
@@ -184,7 +184,7 @@ def load_tiny_graph(driver: Driver) -> None:
         "CREATE (o)-[:REQUIRES_SKILL {essential: s.essential}]->(k)",
         rows=rows["offers"],
     )
-    driver.execute_query(
+    database.execute_query(
         "UNWIND $rows AS r MATCH (c:Candidate {candidate_id: r.candidate_id}), (o:Offer {offer_id: r.offer_id}) "
         "CREATE (c)-[:APPLIED {application_id: r.application_id, stage: r.stage, applied_at: date(r.applied_at), "
         "  updated_at: date(r.applied_at)}]->(o)",
@@ -225,7 +225,7 @@ class Receiver:
 
 
 @pytest.fixture(scope="module")
-def api(driver: Driver, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def api(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The app over the tiny graph with a real model trained on it, and one key per role."""
     from gnn.career import CareerConfig
     from gnn.pipeline import train_model
@@ -238,22 +238,22 @@ def api(driver: Driver, tmp_path_factory: pytest.TempPathFactory) -> Iterator[di
     (data_dir / "ontology").symlink_to(shared_ontology, target_is_directory=True)
     os.environ["VIVIER_DATA_DIR"] = str(data_dir)
     get_settings.cache_clear()
-    load_tiny_graph(driver)
+    load_tiny_graph(database)
     config = TrainConfig(
         hidden=16, out=16, epochs=10, eval_every=5, random_negatives=8, eligible_negatives=4, hard_negatives=2
     )
-    version = train_model(driver, config, CareerConfig(hidden=16, out=16, epochs=10, negatives=4), progress=False)
+    version = train_model(database, config, CareerConfig(hidden=16, out=16, epochs=10, negatives=4), progress=False)
     keys = {
-        "admin": create_api_key(driver, "admin", label="test admin")[1],
-        "hr": create_api_key(driver, "hr_expert", label="test curator")[1],
-        "recA": create_api_key(driver, "recruiter", "EA", "recruiter of EA")[1],
-        "recB": create_api_key(driver, "recruiter", "EB", "recruiter of EB")[1],
+        "admin": create_api_key(database, "admin", label="test admin")[1],
+        "hr": create_api_key(database, "hr_expert", label="test curator")[1],
+        "recA": create_api_key(database, "recruiter", "EA", "recruiter of EA")[1],
+        "recB": create_api_key(database, "recruiter", "EB", "recruiter of EB")[1],
     }
     # Webhooks go to a receiver on 127.0.0.1: allowed here only (VIVIER_WEBHOOK_ALLOW_PRIVATE, off by default).
-    app = create_app(get_settings().model_copy(update={"webhook_allow_private": True}), driver=driver)
+    app = create_app(get_settings().model_copy(update={"webhook_allow_private": True}), db=database)
     app.state.vivier.dispatcher.base_delay = 0.05  # the back-off schedule, shortened for the test
     with TestClient(app) as client:
-        yield {"client": client, "keys": keys, "version": version.version, "app": app, "driver": driver}
+        yield {"client": client, "keys": keys, "version": version.version, "app": app, "database": database}
     if previous is None:
         os.environ.pop("VIVIER_DATA_DIR", None)
     else:
@@ -329,11 +329,11 @@ def test_rankings_read_statutory_facts_from_memory_while_the_revision_stands(api
     from api.service import eligibilities
     from graph import revision
 
-    state, driver = api["app"].state.vivier, api["driver"]
+    state, database = api["app"].state.vivier, api["database"]
     state.candidate_facts.refresh()
     served = _served_eligibility(api, "off-EA-03")
     ids = sorted(served)
-    found, missing = state.candidate_facts.lookup(revision.current(driver), ids)
+    found, missing = state.candidate_facts.lookup(revision.current(database), ids)
     assert not missing and sorted(found) == ids  # the ranking needed no facts from Neo4j
     fresh = {c: e.model_dump() for c, e in eligibilities(state, "off-EA-03", ids).items()}
     assert served == fresh  # the same verdicts as the per-candidate query
@@ -341,7 +341,7 @@ def test_rankings_read_statutory_facts_from_memory_while_the_revision_stands(api
     # A change written by hand (not through Vivier) is only seen once the revision moves (`vivier db touch`), from
     # the watcher's next poll on.
     target = ids[0]
-    before = driver.execute_query(
+    before = database.execute_query(
         "MATCH (c:Candidate {candidate_id: $id}) WITH c, properties(c) AS old "
         "SET c.titulaire = true, c.versant = 'FPE', c.categorie = 'C', c.education_level = -3 RETURN old",
         id=target,
@@ -349,27 +349,27 @@ def test_rankings_read_statutory_facts_from_memory_while_the_revision_stands(api
     try:
         next_poll(api["app"])
         assert _served_eligibility(api, "off-EA-03")[target] == served[target]
-        revision.bump(driver)
+        revision.bump(database)
         changed = {c: e.model_dump() for c, e in eligibilities(state, "off-EA-03", [target]).items()}
         assert changed[target] != served[target]
         next_poll(api["app"])
         assert _served_eligibility(api, "off-EA-03")[target] == changed[target]  # the first request after the poll
         state.candidate_facts.refresh()
-        found, missing = state.candidate_facts.lookup(revision.current(driver), [target])
+        found, missing = state.candidate_facts.lookup(revision.current(database), [target])
         assert not missing and found[target]["categorie"] == "C"
         # The model's own `eligible_only` pre-filter reads the profiles again too.
-        assert state.recommender().inner._candidate_profiles(driver)[target].categorie == "C"
+        assert state.recommender().inner._candidate_profiles(database)[target].categorie == "C"
     finally:
-        driver.execute_query("MATCH (c:Candidate {candidate_id: $id}) SET c = $old", id=target, old=before)
-        revision.bump(driver)
+        database.execute_query("MATCH (c:Candidate {candidate_id: $id}) SET c = $old", id=target, old=before)
+        revision.bump(database)
 
 
 def test_a_revoked_key_gets_401_from_a_ranking_served_from_memory(api: dict[str, Any]) -> None:
-    caller, key = create_api_key(api["driver"], "recruiter", "EA", "revoked while cached")
+    caller, key = create_api_key(api["database"], "recruiter", "EA", "revoked while cached")
     headers = {"X-API-Key": key}
     path = "/v1/offers/off-EA-03/candidates"
     assert api["client"].get(path, headers=headers, params={"explain": False}).status_code == 200
-    api["driver"].execute_query("MATCH (k:ApiKey {key_id: $id}) SET k.revoked = true", id=caller.key_id)  # by hand
+    api["database"].execute_query("MATCH (k:ApiKey {key_id: $id}) SET k.revoked = true", id=caller.key_id)  # by hand
     next_poll(api["app"])
     assert api["client"].get(path, headers=headers, params={"explain": False}).status_code == 401
 
@@ -400,7 +400,7 @@ def test_a_server_freezes_its_heap_once_the_model_is_loaded(api: dict[str, Any])
     import gc
 
     settings = get_settings().model_copy(update={"gc_freeze": True, "webhook_allow_private": True})
-    app = create_app(settings, driver=api["driver"])
+    app = create_app(settings, db=api["database"])
     try:
         with TestClient(app) as client:
             before = gc.get_freeze_count()
@@ -416,13 +416,13 @@ def test_a_server_freezes_its_heap_once_the_model_is_loaded(api: dict[str, Any])
 def test_with_the_watcher_off_every_request_checks_neo4j(api: dict[str, Any]) -> None:
     """`VIVIER_FRESHNESS_MS=0`: a key revoked by hand is refused on the very next request."""
     settings = get_settings().model_copy(update={"freshness_ms": 0, "webhook_allow_private": True})
-    app = create_app(settings, driver=api["driver"])
-    caller, key = create_api_key(api["driver"], "recruiter", "EA", "watcher off")
+    app = create_app(settings, db=api["database"])
+    caller, key = create_api_key(api["database"], "recruiter", "EA", "watcher off")
     path, params = "/v1/offers/off-EA-03/candidates", {"explain": False}
     with TestClient(app) as client:
         assert app.state.vivier.freshness is None
         assert client.get(path, params=params, headers={"X-API-Key": key}).status_code == 200
-        api["driver"].execute_query("MATCH (k:ApiKey {key_id: $id}) SET k.revoked = true", id=caller.key_id)
+        api["database"].execute_query("MATCH (k:ApiKey {key_id: $id}) SET k.revoked = true", id=caller.key_id)
         assert client.get(path, params=params, headers={"X-API-Key": key}).status_code == 401
 
 
@@ -595,8 +595,8 @@ def test_gdpr_export_then_erase(api: dict[str, Any]) -> None:
     erased = call(api, "admin", "DELETE", "/v1/gdpr/candidates/cand-23")
     assert erased.status_code == 200, erased.text
     assert call(api, "admin", "GET", "/v1/gdpr/candidates/cand-23").status_code == 404
-    driver = api["driver"]
-    left = driver.execute_query(
+    database = api["database"]
+    left = database.execute_query(
         "MATCH (l:RecommendationLog) WHERE l.candidate_id = $c OR $c IN l.ranked_ids RETURN count(l) AS n", c="cand-23"
     ).records[0]["n"]
     assert left == 0
@@ -676,7 +676,7 @@ def _resolve(api: dict[str, Any], path: str) -> str:
     from graph import queries
 
     if "WEBHOOK" in path:
-        hook = queries.register_webhook(api["driver"], "http://127.0.0.1:9/ea", "candidates_for_offer", "EA")
+        hook = queries.register_webhook(api["database"], "http://127.0.0.1:9/ea", "candidates_for_offer", "EA")
         return path.replace("WEBHOOK", hook)
     if "SUGGESTION" not in path:
         return path
@@ -689,7 +689,7 @@ def _resolve(api: dict[str, Any], path: str) -> str:
         "rank": 1,
         "model_version": api["version"],
     }
-    return path.replace("SUGGESTION", queries.store_suggestions(api["driver"], [row])[0])
+    return path.replace("SUGGESTION", queries.store_suggestions(api["database"], [row])[0])
 
 
 def test_every_route_is_documented_in_openapi(api: dict[str, Any]) -> None:
@@ -751,7 +751,7 @@ def test_revoked_key_stops_working(api: dict[str, Any]) -> None:
     created = call(api, "admin", "POST", "/v1/admin/api-keys", json={"role": "recruiter", "employer_id": "EB"})
     assert created.status_code == 201, created.text
     key, key_id = created.json()["api_key"], created.json()["key_id"]
-    stored = api["driver"].execute_query("MATCH (k:ApiKey {key_id: $id}) RETURN k", id=key_id).records[0]["k"]
+    stored = api["database"].execute_query("MATCH (k:ApiKey {key_id: $id}) RETURN k", id=key_id).records[0]["k"]
     assert key not in json.dumps(dict(stored), default=str)  # only the hash is stored
     headers = {"X-API-Key": key}
     assert api["client"].get("/v1/offers", headers=headers).status_code == 200
@@ -765,8 +765,8 @@ def test_revocation_in_one_process_takes_effect_within_one_poll_in_another(api: 
     on any other route; and at once by the process that revoked it."""
     from graph.access import revoke_api_key
 
-    keys = [create_api_key(api["driver"], "recruiter", "EB", f"revocation {i}") for i in range(3)]
-    other = create_app(get_settings().model_copy(update={"webhook_allow_private": True}), driver=api["driver"])
+    keys = [create_api_key(api["database"], "recruiter", "EB", f"revocation {i}") for i in range(3)]
+    other = create_app(get_settings().model_copy(update={"webhook_allow_private": True}), db=api["database"])
     ranking = ("/v1/offers/off-EB-01/candidates", {"k": 3, "explain": False})
     with TestClient(other) as client:
         for _, key in keys:  # each key is now in the other process's cache
@@ -774,7 +774,7 @@ def test_revocation_in_one_process_takes_effect_within_one_poll_in_another(api: 
                 assert client.get(path, params=params, headers={"X-API-Key": key}).status_code == 200
         for caller, _ in keys[:2]:
             assert call(api, "admin", "DELETE", f"/v1/admin/api-keys/{caller.key_id}").status_code == 204
-        revoke_api_key(api["driver"], keys[2][0].key_id)  # as `vivier api-key revoke` does, from a third process
+        revoke_api_key(api["database"], keys[2][0].key_id)  # as `vivier api-key revoke` does, from a third process
         assert call(api, "recB", "GET", "/v1/offers").status_code == 200
         api_client = api["client"]
         assert api_client.get("/v1/offers", headers={"X-API-Key": keys[0][1]}).status_code == 401  # this process
@@ -800,7 +800,7 @@ REFUSED_WEBHOOKS = [
 
 
 def test_webhooks_to_internal_addresses_are_refused_at_registration(api: dict[str, Any]) -> None:
-    strict = create_app(get_settings().model_copy(update={"webhook_allow_private": False}), driver=api["driver"])
+    strict = create_app(get_settings().model_copy(update={"webhook_allow_private": False}), db=api["database"])
     headers = {"X-API-Key": api["keys"]["recA"]}
     with TestClient(strict) as client:
         assert strict.state.vivier.dispatcher.allow_private is False
@@ -891,20 +891,6 @@ def test_ontology_endpoints_for_hr_experts(api: dict[str, Any]) -> None:
     refused = call(api, "hr", "POST", "/v1/ontology/changes", json={"op": "rename_everything", "uri": uri})
     assert refused.status_code == 422 and "rename_everything" in refused.json()["detail"]
     assert call(api, "hr", "GET", "/v1/ontology/audit").status_code == 200
-
-
-def test_ranked_candidates_print_as_a_table_for_the_demo(api: dict[str, Any]) -> None:
-    from rich.console import Console
-
-    from api.cli import print_top_candidates
-
-    out = Console(record=True, width=200)
-    print_top_candidates(api["driver"], ["off-EA-00", "no-such-offer"], k=3, out=out)
-    text = out.export_text()
-    assert "off-EA-00" in text and api["version"] in text and "suggestions only" in text
-    assert text.count("cand-") >= 3 and "no-such-offer" in text
-    logged = call(api, "admin", "GET", "/v1/logs", params={"offer_id": "off-EA-00"}).json()
-    assert any(entry["caller_key_id"] == "cli" for entry in logged)
 
 
 def test_health_and_readiness(api: dict[str, Any]) -> None:

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from neo4j import Driver
-
+from graph.db import Database
 from graph.schema import LATEST_VERSION, NODE_KEYS, STEPS, applied_versions, apply_schema
 
 
-def test_database_is_real_neo4j_5_26_with_apoc_and_gds(driver: Driver) -> None:
-    records, _, _ = driver.execute_query("CALL dbms.components() YIELD name, versions RETURN name, versions")
+def test_database_is_real_neo4j_5_26_with_apoc_and_gds(database: Database) -> None:
+    records, _, _ = database.execute_query("CALL dbms.components() YIELD name, versions RETURN name, versions")
     assert records[0]["name"] == "Neo4j Kernel"
     assert records[0]["versions"][0].startswith("5.26.")
-    apoc = driver.execute_query("RETURN apoc.version() AS v").records[0]["v"]
-    gds = driver.execute_query("RETURN gds.version() AS v").records[0]["v"]
+    apoc = database.execute_query("RETURN apoc.version() AS v").records[0]["v"]
+    gds = database.execute_query("RETURN gds.version() AS v").records[0]["v"]
     assert apoc.startswith("5.26")
     assert gds.startswith("2.")
 
 
-def test_gds_runs_an_algorithm(empty_db: Driver) -> None:
+def test_gds_runs_an_algorithm(empty_db: Database) -> None:
     empty_db.execute_query("CREATE (:T {i: 1})-[:R]->(:T {i: 2})-[:R]->(:T {i: 3})")
     empty_db.execute_query("CALL gds.graph.project('t', 'T', 'R')")
     try:
@@ -29,20 +28,20 @@ def test_gds_runs_an_algorithm(empty_db: Driver) -> None:
         empty_db.execute_query("CALL gds.graph.drop('t')")
 
 
-def test_schema_is_applied_once_and_is_a_noop_the_second_time(driver: Driver) -> None:
-    assert applied_versions(driver) == {step.version for step in STEPS}
-    assert apply_schema(driver) == []
-    constraints = {r["name"] for r in driver.execute_query("SHOW CONSTRAINTS YIELD name").records}
+def test_schema_is_applied_once_and_is_a_noop_the_second_time(database: Database) -> None:
+    assert applied_versions(database) == {step.version for step in STEPS}
+    assert apply_schema(database) == []
+    constraints = {r["name"] for r in database.execute_query("SHOW CONSTRAINTS YIELD name").records}
     for label, key in NODE_KEYS.items():
         assert f"{label.lower()}_{key}" in constraints
-    assert max(applied_versions(driver)) == LATEST_VERSION
+    assert max(applied_versions(database)) == LATEST_VERSION
 
 
-def test_unique_keys_are_enforced(empty_db: Driver) -> None:
+def test_unique_keys_are_enforced(empty_db: Database) -> None:
     empty_db.execute_query("CREATE (:Offer {offer_id: 'o1'})")
     try:
         empty_db.execute_query("CREATE (:Offer {offer_id: 'o1'})")
-    except Exception as error:  # the driver raises ConstraintError
+    except Exception as error:  # the database raises ConstraintError
         assert "already exists" in str(error)
     else:
         raise AssertionError("a duplicate Offer key was accepted")

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 import torch
-from neo4j import Driver
 
 from gnn.artifacts import ModelVersion
 from gnn.career import rank_held_out
@@ -23,6 +22,7 @@ from gnn.rerank import FEATURES, History, PairFacts, offer_facts, pair_features
 from gnn.serving import Recommender, _Side
 from gnn.synthetic import write_synthetic_graph
 from gnn.train import TrainConfig, edge_types, fit, temporal_split, validation_recall
+from graph.db import Database
 from ontology.eligibility import is_eligible
 from vivier.settings import get_settings
 
@@ -31,20 +31,20 @@ CONFIG = TrainConfig(epochs=40, eval_every=5, patience=4, hidden=32, out=64, ran
 
 @dataclass
 class Trained:
-    driver: Driver
+    database: Database
     version: ModelVersion
     export: GraphExport
 
 
 @pytest.fixture(scope="module")
-def trained(driver: Driver, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trained]:
+def trained(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trained]:
     previous = os.environ.get("VIVIER_DATA_DIR")
     os.environ["VIVIER_DATA_DIR"] = str(tmp_path_factory.mktemp("gnn-data"))
     get_settings.cache_clear()
-    driver.execute_query("MATCH (n) WHERE NOT n:SchemaMigration DETACH DELETE n")
-    write_synthetic_graph(driver, candidates=150, offers=60, seed=1)
-    version = train_model(driver, CONFIG, progress=False)
-    yield Trained(driver, version, export_graph(driver, progress=False))
+    database.execute_query("MATCH (n) WHERE NOT n:SchemaMigration DETACH DELETE n")
+    write_synthetic_graph(database, candidates=150, offers=60, seed=1)
+    version = train_model(database, CONFIG, progress=False)
+    yield Trained(database, version, export_graph(database, progress=False))
     if previous is None:
         os.environ.pop("VIVIER_DATA_DIR", None)
     else:
@@ -156,7 +156,7 @@ def test_export_shapes_and_contiguous_gids(trained: Trained) -> None:
     assert data["candidate"].num_nodes == 150
     assert data["offer"].num_nodes == 60
     assert sorted(ids["offer"]) == [f"O{i:05d}" for i in range(60)]
-    records, _, _ = trained.driver.execute_query("MATCH (o:Offer) RETURN o.offer_id AS id, o.gid AS gid")
+    records, _, _ = trained.database.execute_query("MATCH (o:Offer) RETURN o.offer_id AS id, o.gid AS gid")
     assert sorted(r["gid"] for r in records) == list(range(60))
     assert all(ids["offer"][r["gid"]] == r["id"] for r in records)
     for edge_type in data.edge_types:
@@ -172,12 +172,12 @@ def test_export_shapes_and_contiguous_gids(trained: Trained) -> None:
 
 
 def test_new_nodes_are_appended_without_moving_gids(trained: Trained) -> None:
-    driver = trained.driver
-    driver.execute_query("MERGE (:Skill:Concept {uri: 'urn:skill:new', label: 'compétence nouvelle'})")
-    again = export_graph(driver, progress=False)
+    database = trained.database
+    database.execute_query("MERGE (:Skill:Concept {uri: 'urn:skill:new', label: 'compétence nouvelle'})")
+    again = export_graph(database, progress=False)
     assert again.ids["skill"][: len(trained.export.ids["skill"])].tolist() == trained.export.ids["skill"].tolist()
     assert again.ids["skill"][-1] == "urn:skill:new"
-    driver.execute_query("MATCH (s:Skill {uri: 'urn:skill:new'}) DETACH DELETE s")
+    database.execute_query("MATCH (s:Skill {uri: 'urn:skill:new'}) DETACH DELETE s")
 
 
 def test_eligibility_matrix_agrees_with_the_rules(trained: Trained) -> None:
@@ -209,58 +209,58 @@ def test_content_only_model_trains_too(trained: Trained) -> None:
 
 # --- stored versions and serving ------------------------------------------------------------------------------
 def test_stored_version_reproduces_its_predictions(trained: Trained) -> None:
-    recommender = Recommender.load(trained.driver, trained.version.version)
+    recommender = Recommender.load(trained.database, trained.version.version)
     assert recommender.version == trained.version.version
     stored = recommender._stored
-    _, recomputed = final_states(stored.model, export_graph(trained.driver, spec=stored.spec, progress=False))
+    _, recomputed = final_states(stored.model, export_graph(trained.database, spec=stored.spec, progress=False))
     assert torch.allclose(recomputed["candidate"], stored.embeddings["candidate"], atol=1e-5)
-    again = Recommender.load(trained.driver)  # latest = the same version
-    assert again.recommend_candidates(trained.driver, "O00050", k=5) == recommender.recommend_candidates(
-        trained.driver, "O00050", k=5
+    again = Recommender.load(trained.database)  # latest = the same version
+    assert again.recommend_candidates(trained.database, "O00050", k=5) == recommender.recommend_candidates(
+        trained.database, "O00050", k=5
     )
 
 
 def test_serving_interface(trained: Trained) -> None:
-    driver = trained.driver
-    recommender = Recommender.load(driver)
-    top = recommender.recommend_candidates(driver, "O00055", k=10)
+    database = trained.database
+    recommender = Recommender.load(database)
+    top = recommender.recommend_candidates(database, "O00055", k=10)
     assert len(top) == 10
     assert [s for _, s in top] == sorted((s for _, s in top), reverse=True)
     assert all(0.0 <= s <= 1.0 for _, s in top)  # the re-ranker's chance of being shortlisted
-    eligible = recommender.recommend_candidates(driver, "O00055", k=5, eligible_only=True)
+    eligible = recommender.recommend_candidates(database, "O00055", k=5, eligible_only=True)
     assert len(eligible) == 5  # synthetic candidates are all eligible for contractuel C posts
-    offers = recommender.recommend_offers(driver, "C00007", k=3)
+    offers = recommender.recommend_offers(database, "C00007", k=3)
     assert len(offers) == 3
-    pair = recommender.score_pair(driver, top[0][0], "O00055")
+    pair = recommender.score_pair(database, top[0][0], "O00055")
     assert pair == pytest.approx(top[0][1], abs=1e-5)
-    steps = recommender.next_steps(driver, "urn:rome:F003", k=3)
+    steps = recommender.next_steps(database, "urn:rome:F003", k=3)
     assert len(steps) == 3
     assert "urn:rome:F003" not in [uri for uri, _ in steps]
-    records, _, _ = driver.execute_query("MATCH (c:Candidate) WHERE c.embedding IS NOT NULL RETURN count(c) AS n")
+    records, _, _ = database.execute_query("MATCH (c:Candidate) WHERE c.embedding IS NOT NULL RETURN count(c) AS n")
     assert records[0]["n"] == 150
 
 
 def test_cold_start_matches_the_full_graph_and_embeds_new_offers(trained: Trained) -> None:
-    driver = trained.driver
-    recommender = Recommender.load(driver)
+    database = trained.database
+    recommender = Recommender.load(database)
     # An offer known at training time: the one-node inductive path gives the full-graph embedding.
     stored = recommender._stored.embeddings["offer"][int(np.nonzero(trained.export.ids["offer"] == "O00010")[0][0])]
-    assert torch.allclose(recommender.embed(driver, "offer", "O00010"), stored, atol=1e-5)
+    assert torch.allclose(recommender.embed(database, "offer", "O00010"), stored, atol=1e-5)
     # A brand-new offer, linked like the others, gets an embedding without retraining.
-    driver.execute_query(
+    database.execute_query(
         "MATCH (e:Employer {employer_id: 'E1'}), (f:RomeFiche {uri: 'urn:rome:F002'}), (d:Departement {code: '02'}) "
         "CREATE (o:Offer {offer_id: 'NEW-1', title: 'Poste de métier 2', description: 'agent', versant: 'FPT', "
         "categorie: 'C', contract: 'contractuel', published_at: date('2030-01-01')}) "
         "CREATE (o)-[:POSTED_BY]->(e), (o)-[:OF_OCCUPATION {rank: 1, score: 1.0}]->(f), (o)-[:LOCATED_IN]->(d)"
     )
-    top = recommender.recommend_candidates(driver, "NEW-1", k=5)
+    top = recommender.recommend_candidates(database, "NEW-1", k=5)
     assert len(top) == 5
-    records, _, _ = driver.execute_query(
+    records, _, _ = database.execute_query(
         "MATCH (o:Offer {offer_id: 'NEW-1'}) RETURN size(o.embedding) AS dim, o.embedding_version AS v"
     )
     assert records[0]["dim"] == CONFIG.out + CONFIG.wide
     assert records[0]["v"] == recommender.version
-    driver.execute_query("MATCH (o:Offer {offer_id: 'NEW-1'}) DETACH DELETE o")
+    database.execute_query("MATCH (o:Offer {offer_id: 'NEW-1'}) DETACH DELETE o")
 
 
 def test_top_skips_holes_left_by_deleted_nodes() -> None:
@@ -302,7 +302,7 @@ def test_relation_types_cover_the_issue(trained: Trained) -> None:
 
 
 def test_validation_recall_of_stored_model(trained: Trained) -> None:
-    recommender = Recommender.load(trained.driver)
+    recommender = Recommender.load(trained.database)
     export = trained.export
     split = temporal_split(export, CONFIG)
     from gnn.train import message_graph
@@ -351,14 +351,14 @@ def test_pair_facts_by_hand(trained: Trained) -> None:
 
 
 def test_stored_reranker_serves_and_reproduces_the_evaluation_order(trained: Trained) -> None:
-    driver = trained.driver
-    recommender = Recommender.load(driver)
+    database = trained.database
+    recommender = Recommender.load(database)
     stored = recommender._stored
     assert stored.reranking is not None and "reranker" in trained.version.metrics
-    top = recommender.recommend_candidates(driver, "O00050", k=5)
+    top = recommender.recommend_candidates(database, "O00050", k=5)
     # The same pairs scored one by one give the same scores (score_pair and the ranking agree).
     for candidate_id, score in top:
-        assert recommender.score_pair(driver, candidate_id, "O00050") == pytest.approx(score, abs=1e-5)
+        assert recommender.score_pair(database, candidate_id, "O00050") == pytest.approx(score, abs=1e-5)
     facts, reranker = stored.reranking["facts"], stored.reranking["reranker"]
     offer = int(np.nonzero(trained.export.ids["offer"] == "O00050")[0][0])
     rows = np.array([recommender._candidates.index[c] for c, _ in top])
@@ -374,24 +374,24 @@ def test_stored_reranker_serves_and_reproduces_the_evaluation_order(trained: Tra
 
 
 def test_new_candidate_gets_reranker_facts(trained: Trained) -> None:
-    driver = trained.driver
-    recommender = Recommender.load(driver)
+    database = trained.database
+    recommender = Recommender.load(database)
     assert recommender._stored.reranking is not None
     facts = recommender._stored.reranking["facts"]
     before = facts.held.shape[0]
-    driver.execute_query(
+    database.execute_query(
         "MATCH (f:RomeFiche {uri: 'urn:rome:F002'}), (d:Departement {code: '02'}) "
         "CREATE (c:Candidate {candidate_id: 'NEW-C', cv_text: 'agent', years_experience: 4, titulaire: false, "
         "education_level: 2}) CREATE (c)-[:HELD {order: 0}]->(f), (c)-[:LIVES_IN]->(d)"
     )
     try:
-        recommender.embed_new_candidate(driver, "NEW-C")
+        recommender.embed_new_candidate(database, "NEW-C")
         assert facts.held.shape[0] == facts.holds_now.shape[0] == before + 1
         assert facts.years_experience[-1] == 4.0 and facts.candidate_departement[-1] >= 0
         assert facts.held[before].nnz == 1
-        assert 0.0 <= recommender.score_pair(driver, "NEW-C", "O00050") <= 1.0
+        assert 0.0 <= recommender.score_pair(database, "NEW-C", "O00050") <= 1.0
     finally:
-        driver.execute_query("MATCH (c:Candidate {candidate_id: 'NEW-C'}) DETACH DELETE c")
+        database.execute_query("MATCH (c:Candidate {candidate_id: 'NEW-C'}) DETACH DELETE c")
 
 
 def test_paired_difference_resamples_offers_together() -> None:

@@ -7,22 +7,23 @@ import shutil
 from pathlib import Path
 
 import pytest
-from neo4j import Driver
 from test_ingestion_support import graph_fingerprint, tiny_docx, tiny_pdf
 
-from graph.writes import load_cvs, load_dataset, write_offers
+from graph.db import Database
+from graph.writes import write_offers
 from loaders.nlp import default_analyzer
 from loaders.offers import enrich_offers, read_offer_file, validate_offer
 from loaders.rejects import RejectLog
+from vivier.ingest import load_cvs, load_dataset
 
 DATASET = Path(__file__).parent / "data" / "ingestion" / "dataset"
 
 
-def count(driver: Driver, query: str, **params: object) -> int:
-    return int(driver.execute_query(query, params).records[0][0])
+def count(database: Database, query: str, **params: object) -> int:
+    return int(database.execute_query(query, params).records[0][0])
 
 
-def test_dataset_loads_end_to_end(ontology: Driver, clean_data: Driver, tmp_path: Path) -> None:
+def test_dataset_loads_end_to_end(ontology: Database, clean_data: Database, tmp_path: Path) -> None:
     """Against the real ontology (issue 3's loader), so that the links reach its nodes, not stubs."""
     db = clean_data
     summary = load_dataset(db, DATASET, rejects=RejectLog(tmp_path / "rejects.jsonl"))
@@ -75,7 +76,7 @@ def test_dataset_loads_end_to_end(ontology: Driver, clean_data: Driver, tmp_path
     }
 
 
-def test_reloading_changes_nothing(db: Driver, tmp_path: Path) -> None:
+def test_reloading_changes_nothing(db: Database, tmp_path: Path) -> None:
     load_dataset(db, DATASET, rejects=RejectLog(tmp_path / "r1.jsonl"))
     first = graph_fingerprint(db)
     summary = load_dataset(db, DATASET, rejects=RejectLog(tmp_path / "r2.jsonl"))
@@ -83,7 +84,7 @@ def test_reloading_changes_nothing(db: Driver, tmp_path: Path) -> None:
     assert summary.kinds["offer"].loaded == 3
 
 
-def test_interrupted_load_rerun_equals_uninterrupted(db: Driver, tmp_path: Path) -> None:
+def test_interrupted_load_rerun_equals_uninterrupted(db: Database, tmp_path: Path) -> None:
     analyzer = default_analyzer()
     raws, _ = read_offer_file(
         Path(__file__).parent.parent / "data" / "sources" / "pep-offers" / "pep_offers_2020_2021.csv"
@@ -164,7 +165,7 @@ SANITY = {
 }
 
 
-def test_personal_data_never_reaches_neo4j(db: Driver, tmp_path: Path) -> None:
+def test_personal_data_never_reaches_neo4j(db: Database, tmp_path: Path) -> None:
     folder = tmp_path / "cvs"
     shutil.copytree(DATASET / "cvs", folder)
     (folder / "cand-004.docx").write_bytes(
@@ -223,7 +224,7 @@ def test_personal_data_never_reaches_neo4j(db: Driver, tmp_path: Path) -> None:
         assert not re.search(rf"(?<![\w.]){code}(?!\w)", text), code
 
 
-def test_vivier_load_dataset_command(db: Driver) -> None:
+def test_vivier_load_dataset_command(db: Database) -> None:
     from typer.testing import CliRunner
 
     from vivier.cli import app

@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from neo4j import Driver
 from neo4j.exceptions import ServiceUnavailable
 from test_ingestion_support import graph_fingerprint
 
 import graph.writes as writes
-from graph.writes import LoadSummary, load_cvs, load_dataset, load_history, load_offers
+from graph.db import Database
 from loaders import measure, pseudonym
 from loaders.rejects import RejectLog
+from vivier.ingest import LoadSummary, load_cvs, load_dataset, load_history, load_offers
 from vivier.settings import REPO_ROOT, get_settings
 
 DATA = Path(__file__).parent / "data" / "ingestion"
@@ -30,12 +30,12 @@ DATASET = DATA / "dataset"
 JSONLD = DATA / "jsonld"
 
 
-def count(driver: Driver, query: str, **params: object) -> int:
-    return int(driver.execute_query(query, params).records[0][0])
+def count(database: Database, query: str, **params: object) -> int:
+    return int(database.execute_query(query, params).records[0][0])
 
 
-def offer_ids(driver: Driver) -> set[str]:
-    return {r["id"] for r in driver.execute_query("MATCH (o:Offer) RETURN o.offer_id AS id").records}
+def offer_ids(database: Database) -> set[str]:
+    return {r["id"] for r in database.execute_query("MATCH (o:Offer) RETURN o.offer_id AS id").records}
 
 
 def rejects_of(log: RejectLog) -> list[dict[str, str]]:
@@ -58,7 +58,7 @@ JSONLD_CASES = {
 }
 
 
-def assert_postings_loaded(db: Driver, expected: dict[str, tuple[str, str]]) -> None:
+def assert_postings_loaded(db: Database, expected: dict[str, tuple[str, str]]) -> None:
     rows = db.execute_query(
         "MATCH (o:Offer)-[:POSTED_BY]->(e:Employer), (o)-[:LOCATED_IN]->(d:Departement) "
         "RETURN o.offer_id AS id, d.code AS dep, e.name AS employer, o.description AS text"
@@ -69,7 +69,7 @@ def assert_postings_loaded(db: Driver, expected: dict[str, tuple[str, str]]) -> 
 
 
 @pytest.mark.parametrize("name", sorted(JSONLD_CASES))
-def test_jsonld_file_loads_through_the_library(db: Driver, tmp_path: Path, name: str) -> None:
+def test_jsonld_file_loads_through_the_library(db: Database, tmp_path: Path, name: str) -> None:
     log = RejectLog(tmp_path / "rejects.jsonl")
     summary = load_offers(db, JSONLD / name, rejects=log)
     expected = JSONLD_CASES[name]
@@ -84,7 +84,7 @@ def test_jsonld_file_loads_through_the_library(db: Driver, tmp_path: Path, name:
 
 
 @pytest.mark.parametrize("name", sorted(JSONLD_CASES))
-def test_jsonld_file_loads_through_the_cli(db: Driver, name: str) -> None:
+def test_jsonld_file_loads_through_the_cli(db: Database, name: str) -> None:
     from typer.testing import CliRunner
 
     from vivier.cli import app
@@ -105,7 +105,7 @@ def csv_records(path: Path) -> int:
 
 
 @pytest.mark.parametrize("path", [measure.PEP_OFFERS, measure.PEP_FULL_EXPORT], ids=lambda p: p.name)
-def test_real_pep_export_loads_whole(db: Driver, tmp_path: Path, path: Path) -> None:
+def test_real_pep_export_loads_whole(db: Database, tmp_path: Path, path: Path) -> None:
     assert path.is_relative_to(REPO_ROOT / "data")  # the product's own copy, not a shared folder
     log = RejectLog(tmp_path / "rejects.jsonl")
     summary = load_offers(db, path, rejects=log)
@@ -166,7 +166,7 @@ def cp1252_file(folder: Path, suffix: str) -> Path:
 
 @pytest.mark.parametrize("suffix", [".json", ".csv"])
 def test_offers_file_wholly_in_cp1252_loads(
-    db: Driver, tmp_path: Path, suffix: str, caplog: pytest.LogCaptureFixture
+    db: Database, tmp_path: Path, suffix: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     load_history(db, DATASET / "employers.csv", rejects=RejectLog(tmp_path / "employers.jsonl"))
     path = cp1252_file(tmp_path, suffix)
@@ -181,7 +181,7 @@ def test_offers_file_wholly_in_cp1252_loads(
     assert (reject["source"], reject["field"]) == (str(path), "departement")
 
 
-def test_offers_json_in_mixed_encodings_is_rejected_naming_the_file(db: Driver, tmp_path: Path) -> None:
+def test_offers_json_in_mixed_encodings_is_rejected_naming_the_file(db: Database, tmp_path: Path) -> None:
     path = tmp_path / "offres.json"
     utf8 = json.dumps(CP1252_OFFERS[:1], ensure_ascii=False).encode()
     path.write_bytes(utf8[:-1] + b',\n{"offer_id": "W-9", "title": "Attach\xe9"}]')  # one cp1252 byte
@@ -194,24 +194,24 @@ def test_offers_json_in_mixed_encodings_is_rejected_naming_the_file(db: Driver, 
 
 
 # --- Loads stopped half-way, then run again ------------------------------------------------------------------
-class FailingDriver:
-    """The real driver, except that the `fail_on`-th run of `query` raises as a dropped connection would."""
+class FailingDatabase:
+    """The real database, except that the `fail_on`-th run of `query` raises as a dropped connection would."""
 
-    def __init__(self, driver: Driver, query: str, fail_on: int) -> None:
-        self.driver, self.query, self.fail_on, self.calls = driver, query, fail_on, 0
+    def __init__(self, database: Database, query: str, fail_on: int) -> None:
+        self.database, self.query, self.fail_on, self.calls = database, query, fail_on, 0
 
     def execute_query(self, query: str, *args: Any, **kwargs: Any) -> Any:
         if query == self.query:
             self.calls += 1
             if self.calls == self.fail_on:
                 raise ServiceUnavailable("connection lost (simulated)")
-        return self.driver.execute_query(query, *args, **kwargs)
+        return self.database.execute_query(query, *args, **kwargs)
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self.driver, name)
+        return getattr(self.database, name)
 
 
-def load_prerequisites(db: Driver, rejects: RejectLog) -> None:
+def load_prerequisites(db: Database, rejects: RejectLog) -> None:
     """Employers, offers and CVs, for the applications of the history case."""
     load_history(db, DATASET / "employers.csv", "dataset", rejects)
     load_offers(db, DATASET / "offers.json", rejects)
@@ -229,7 +229,7 @@ INTERRUPTED: dict[str, tuple[str, Load]] = {
 
 @pytest.mark.parametrize("case", sorted(INTERRUPTED))
 def test_interrupted_load_rerun_equals_uninterrupted(
-    db: Driver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
 ) -> None:
     query, load = INTERRUPTED[case]
     rejects = RejectLog(tmp_path / "rejects.jsonl")
@@ -243,7 +243,7 @@ def test_interrupted_load_rerun_equals_uninterrupted(
 
     real_write = writes._write
     monkeypatch.setattr(writes, "_write", lambda d, q, rows, _size, on: real_write(d, q, rows, 1, on))  # 1 per batch
-    failing = FailingDriver(db, query, fail_on=2)
+    failing = FailingDatabase(db, query, fail_on=2)
     with pytest.raises(ServiceUnavailable):
         load(failing, rejects)
     label = "Candidate" if query == writes.CANDIDATES else "APPLIED"

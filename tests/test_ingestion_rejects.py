@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from neo4j import Driver
 from test_ingestion_support import tiny_pdf, write_ontology_stubs
 
-from graph.writes import load_dataset
+from graph.db import Database
 from loaders.pseudonym import candidate_id
 from loaders.rejects import RejectLog
+from vivier.ingest import load_dataset
 
 SOURCE = "rejects-test"
 EMPLOYERS = (
@@ -162,7 +162,7 @@ BASE: dict[str, bytes | str] = {
     "applications.csv": APPLICATIONS,
 }
 BASE_VALID = {"employer": {"E001", "E002"}, "offer": {"OK1", "OK2"}, "cv": {"c1", "c2"}, "application": {"A1", "A2"}}
-IDS: dict[str, Callable[[Driver], set[str]]] = {
+IDS: dict[str, Callable[[Database], set[str]]] = {
     "employer": lambda d: _ids(d, "MATCH (n:Employer) RETURN n.employer_id AS id"),
     "offer": lambda d: _ids(d, "MATCH (n:Offer) RETURN n.offer_id AS id"),
     "cv": lambda d: _ids(d, "MATCH (n:Candidate) RETURN n.candidate_id AS id"),
@@ -170,13 +170,13 @@ IDS: dict[str, Callable[[Driver], set[str]]] = {
 }
 
 
-def _ids(driver: Driver, query: str) -> set[str]:
-    return {r["id"] for r in driver.execute_query(query).records}
+def _ids(database: Database, query: str) -> set[str]:
+    return {r["id"] for r in database.execute_query(query).records}
 
 
 @pytest.fixture(scope="module")
-def stubs(driver: Driver) -> None:
-    write_ontology_stubs(driver)
+def stubs(database: Database) -> None:
+    write_ontology_stubs(database)
 
 
 def test_at_least_twenty_kinds_of_bad_input() -> None:
@@ -184,7 +184,9 @@ def test_at_least_twenty_kinds_of_bad_input() -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_bad_record_is_rejected_and_the_rest_loads(case: Case, clean_data: Driver, stubs: None, tmp_path: Path) -> None:
+def test_bad_record_is_rejected_and_the_rest_loads(
+    case: Case, clean_data: Database, stubs: None, tmp_path: Path
+) -> None:
     folder = tmp_path / "dataset"
     files = dict(BASE)
     if "offers.csv" in case.files:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from neo4j import Driver
+from graph.db import Database
 
 
 def tiny_pdf(lines: list[str]) -> bytes:
@@ -45,13 +45,13 @@ def tiny_docx(paragraphs: list[str]) -> bytes:
     return out.getvalue()
 
 
-def write_ontology_stubs(driver: Driver) -> None:
+def write_ontology_stubs(database: Database) -> None:
     """The catalogue's skills, RMFP/ROME occupations, grades and cadres as bare concept nodes (uri, label), so
     that links can be made without building the whole ontology (issue 3's loader does the real thing)."""
     from ontology.catalogue import load_catalogue
 
     catalogue = load_catalogue()
-    present = driver.execute_query("MATCH (c:Skill) RETURN count(c) AS n").records[0]["n"]
+    present = database.execute_query("MATCH (c:Skill) RETURN count(c) AS n").records[0]["n"]
     if present >= len(catalogue.skills):
         return  # the stubs (or the real ontology) are there
     groups: dict[str, list[dict[str, Any]]] = {
@@ -66,21 +66,21 @@ def write_ontology_stubs(driver: Driver) -> None:
     for label, rows in groups.items():
         extra = ":Occupation" if label in ("EmploiReference", "RomeFiche") else ""
         for start in range(0, len(rows), 5000):
-            driver.execute_query(
+            database.execute_query(
                 f"UNWIND $rows AS row MERGE (c:Concept {{uri: row.uri}}) SET c:{label}{extra}, c.label = row.label",
                 rows=rows[start : start + 5000],
             )
 
 
-def graph_fingerprint(driver: Driver) -> tuple[list[str], list[str]]:
+def graph_fingerprint(database: Database) -> tuple[list[str], list[str]]:
     """Every recruitment node and relationship with all its properties, sorted: equal fingerprints, equal graphs.
     Bookkeeping is left out: schema steps, and the revision counters every candidate write moves (a reload tells
     the API's caches to read the facts again, which then hold the same data)."""
-    nodes, _, _ = driver.execute_query(
+    nodes, _, _ = database.execute_query(
         "MATCH (n) WHERE NOT n:Concept AND NOT n:SchemaMigration AND NOT n:Revision "
         "RETURN labels(n) AS labels, properties(n) AS props"
     )
-    rels, _, _ = driver.execute_query(
+    rels, _, _ = database.execute_query(
         "MATCH (a)-[r]->(b) WHERE NOT (a:Concept AND b:Concept) "
         "RETURN type(r) AS type, coalesce(a.offer_id, a.candidate_id, a.employer_id, a.uri, a.code) AS a, "
         "coalesce(b.offer_id, b.candidate_id, b.employer_id, b.uri, b.code) AS b, properties(r) AS props"

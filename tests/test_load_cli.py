@@ -19,12 +19,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from neo4j import Driver
 from test_ingestion_support import write_ontology_stubs
 
-from graph.writes import load_cvs, load_history, load_offers
+from graph.db import Database
 from loaders import pseudonym
 from loaders.rejects import RejectLog
+from vivier.ingest import load_cvs, load_history, load_offers
 from vivier.settings import REPO_ROOT, get_settings
 
 DATASET = Path(__file__).parent / "data" / "ingestion" / "dataset"
@@ -33,12 +33,12 @@ DEMO_KEY = "VIVIER_PSEUDONYM_KEY is not set"
 
 
 @pytest.fixture(scope="module")
-def stubs(driver: Driver) -> None:
-    write_ontology_stubs(driver)
+def stubs(database: Database) -> None:
+    write_ontology_stubs(database)
 
 
 @pytest.fixture
-def db(clean_data: Driver, stubs: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Driver]:
+def db(clean_data: Database, stubs: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
     write_ontology_stubs(clean_data)
     monkeypatch.setenv("COLUMNS", "160")  # one table row per line, whatever terminal runs the tests
     monkeypatch.delenv("VIVIER_PSEUDONYM_KEY", raising=False)
@@ -84,7 +84,7 @@ def rejects_file(output: str) -> list[dict[str, str]]:
     return [json.loads(line) for line in Path(match.group(1)).read_text(encoding="utf-8").splitlines()]
 
 
-def test_load_offers_command(db: Driver, tmp_path: Path) -> None:
+def test_load_offers_command(db: Database, tmp_path: Path) -> None:
     load_history(db, DATASET / "employers.csv", rejects=RejectLog(tmp_path / "setup.jsonl"))
     offers = json.loads((DATASET / "offers.json").read_text(encoding="utf-8"))
     untitled = {**offers[0], "offer_id": "O-BAD"}
@@ -99,7 +99,7 @@ def test_load_offers_command(db: Driver, tmp_path: Path) -> None:
     assert DEMO_KEY not in output  # offers carry no candidate: nothing to pseudonymise
 
 
-def test_load_cvs_command(db: Driver, tmp_path: Path) -> None:
+def test_load_cvs_command(db: Database, tmp_path: Path) -> None:
     folder = tmp_path / "cvs"
     shutil.copytree(DATASET / "cvs", folder)
     (folder / "cand-009.pdf").write_bytes(b"%PDF-1.4\nnot really a PDF")
@@ -113,7 +113,7 @@ def test_load_cvs_command(db: Driver, tmp_path: Path) -> None:
     assert output.index(DEMO_KEY) < output.index("CVs: reading")
 
 
-def test_load_history_command(db: Driver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_load_history_command(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     setup = RejectLog(tmp_path / "setup.jsonl")
     load_history(db, DATASET / "employers.csv", "cli-test", setup)
     load_offers(db, DATASET / "offers.json", setup)
@@ -133,7 +133,7 @@ def test_load_history_command(db: Driver, tmp_path: Path, monkeypatch: pytest.Mo
     assert output.count(DEMO_KEY) == 1
 
 
-def test_load_dataset_command(db: Driver) -> None:
+def test_load_dataset_command(db: Database) -> None:
     output = run_load("dataset", str(DATASET))
     assert summary_rows(output) == {"employer": (3, 0), "offer": (3, 0), "cv": (3, 0), "application": (4, 0)}
     assert progress_bars(output) == {
@@ -147,7 +147,7 @@ def test_load_dataset_command(db: Driver) -> None:
     assert output.count(DEMO_KEY) == 1
 
 
-def test_no_demo_key_warning_with_a_key(db: Driver, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_demo_key_warning_with_a_key(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VIVIER_PSEUDONYM_KEY", "a-production-secret")
     get_settings.cache_clear()
     output = run_load("dataset", str(DATASET), "--source", "with-key")
@@ -183,7 +183,7 @@ def run_in_terminal(args: list[str], timeout: float = 300) -> str:
     return b"".join(chunks).decode(errors="replace")
 
 
-def test_progress_is_drawn_live_on_a_terminal(db: Driver) -> None:
+def test_progress_is_drawn_live_on_a_terminal(db: Database) -> None:
     output = run_in_terminal([sys.executable, "-m", "vivier.cli", "load", "dataset", str(DATASET)])
     assert "\x1b[?25l" in output and "\x1b[?25h" in output  # the live display hid the cursor, then gave it back
     assert "offers: understanding" in output and "━" in output  # a bar, not just a status line

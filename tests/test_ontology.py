@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from neo4j import Driver
 from rdflib import DCTERMS, RDF, SKOS, Graph, Literal, URIRef
 
-from graph.curation import import_graph
+from graph.db import Database
 from graph.ontology_store import graph_hash, load_ontology, ontology_counts
 from ontology import uris
 from ontology.catalogue import VERSANT_OF_CODE_FP, load_catalogue
@@ -20,6 +19,7 @@ from ontology.skills import SkillLabel, deduplicate, fold, normalise_casing
 from ontology.sources import SourceError, read_grades, read_rmfp
 from ontology.validate import OntologyValidationError, broader_cycles, validate_graph
 from ontology.vocab import CLASSES, V, new_graph
+from vivier.knowledge_base import import_graph
 
 FIXTURES = Path(__file__).parent / "ontology_fixtures"
 TEST_NS = "https://id.vivier.fr/test/"
@@ -142,15 +142,15 @@ def _broken(kind: str) -> tuple[Graph, str, str]:
 @pytest.mark.parametrize(
     "kind", ["missing label", "broader cycle", "unknown categorie", "dangling reference", "dangling replacement"]
 )
-def test_broken_input_is_reported_and_nothing_is_loaded(kind: str, driver: Driver) -> None:
+def test_broken_input_is_reported_and_nothing_is_loaded(kind: str, database: Database) -> None:
     graph, concept, rule = _broken(kind)
     report = validate_graph(graph)
     assert not report.conforms
     assert any(i.focus == concept and i.rule == rule for i in report.issues), report.issues
     with pytest.raises(OntologyValidationError) as error:
-        import_graph(driver, graph)
+        import_graph(database, graph)
     assert concept in str(error.value)
-    records, _, _ = driver.execute_query(
+    records, _, _ = database.execute_query(
         "MATCH (n:Concept) WHERE n.uri STARTS WITH $ns RETURN count(n) AS n", ns=TEST_NS
     )
     assert records[0]["n"] == 0
@@ -179,7 +179,7 @@ def test_build_passes_shacl_on_every_class(ontology_repository: OntologyReposito
     assert broader_cycles(graph) == []
 
 
-def test_neo4j_counts_match_the_repertories(ontology: Driver) -> None:
+def test_neo4j_counts_match_the_repertories(ontology: Database) -> None:
     counts = ontology_counts(ontology)
     stats = load_catalogue().stats
     assert counts["EmploiReference"] == 560
@@ -202,7 +202,7 @@ def test_neo4j_counts_match_the_repertories(ontology: Driver) -> None:
     assert records[0]["n"] == 0  # every node keeps its URI, label and source
 
 
-def test_neo4j_keeps_the_statutory_structure(ontology: Driver) -> None:
+def test_neo4j_keeps_the_statutory_structure(ontology: Database) -> None:
     records, _, _ = ontology.execute_query(
         "MATCH (g:Grade {code: '0001'})-[:GRADE_OF]->(c:CadreEmplois)-[:IN_VERSANT]->(v:Versant) "
         "MATCH (c)-[:IN_CATEGORIE]->(cat:Categorie) MATCH (c)-[:IN_FILIERE]->(f:Filiere) "
@@ -217,7 +217,7 @@ def test_neo4j_keeps_the_statutory_structure(ontology: Driver) -> None:
     assert {r["e"] for r in records} == {True, False}
 
 
-def test_reload_is_idempotent(ontology: Driver, ontology_repository: OntologyRepository) -> None:
+def test_reload_is_idempotent(ontology: Database, ontology_repository: OntologyRepository) -> None:
     before = ontology_counts(ontology)
     summary = load_ontology(
         ontology, ontology_repository.graph(), force=True, mark_file=ontology_repository.current_file

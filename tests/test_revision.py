@@ -4,10 +4,10 @@ the same transaction, and reads leave it alone. The API's facts cache is only as
 from __future__ import annotations
 
 import pytest
-from neo4j import Driver
 from typer.testing import CliRunner
 
 from graph import revision
+from graph.db import Database
 from graph.queries import all_candidate_facts, erase_candidate, statutory_facts
 from graph.writes import write_candidates, write_offers
 from loaders.records import CandidateRecord, OfferRecord
@@ -27,7 +27,7 @@ def _candidate(candidate_id: str, categorie: str) -> CandidateRecord:
     )
 
 
-def test_candidate_writes_and_erasure_move_the_revision_reads_do_not(empty_db: Driver) -> None:
+def test_candidate_writes_and_erasure_move_the_revision_reads_do_not(empty_db: Database) -> None:
     start = revision.current(empty_db)
     write_candidates(empty_db, [_candidate("rev-1", "C"), _candidate("rev-2", "B")])
     assert revision.current(empty_db) == start + 1  # one bump per batch, whatever its size
@@ -53,7 +53,7 @@ def test_candidate_writes_and_erasure_move_the_revision_reads_do_not(empty_db: D
     assert revision.current(empty_db) == start + 3  # nothing erased, nothing to invalidate
 
 
-def test_all_candidate_facts_are_those_of_the_per_request_query_at_their_revision(empty_db: Driver) -> None:
+def test_all_candidate_facts_are_those_of_the_per_request_query_at_their_revision(empty_db: Database) -> None:
     write_candidates(empty_db, [_candidate("rev-1", "C"), _candidate("rev-2", "B")])
     version, rows = all_candidate_facts(empty_db)
     assert version == revision.current(empty_db)
@@ -64,14 +64,16 @@ def test_all_candidate_facts_are_those_of_the_per_request_query_at_their_revisio
     assert rows["rev-1"]["categorie"] == "C" and rows["rev-2"]["education_level"] == 4
 
 
-def test_vivier_db_touch_moves_the_revision(driver: Driver, neo4j_uri: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_vivier_db_touch_moves_the_revision(
+    database: Database, neo4j_uri: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("NEO4J_URI", neo4j_uri)
     get_settings.cache_clear()
     try:
-        before = revision.current(driver)
+        before = revision.current(database)
         result = CliRunner().invoke(app, ["db", "touch"])
         assert result.exit_code == 0, result.output
-        assert revision.current(driver) == before + 1
+        assert revision.current(database) == before + 1
         assert f"statutory_facts {before + 1}" in result.output
     finally:
         monkeypatch.undo()

@@ -8,8 +8,8 @@ import socket
 import pytest
 import typer
 
-from api.cli import listening_socket
 from graph.server import free_port
+from vivier.commands.serve import listening_socket
 
 
 def _nodelay_of_accepted_connection(sock: socket.socket) -> int:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from neo4j import Driver
 
+from graph.db import Database
 from graph.writes import write_candidates, write_offers
 from loaders.cvs import parse_cv
 from loaders.nlp import SIMILARITY_THRESHOLD, SIMILARITY_TRUST, TextAnalyzer, default_analyzer, norm_word
@@ -123,7 +123,7 @@ def cvs(analyzer: TextAnalyzer) -> list[CandidateRecord]:
     ]
 
 
-def test_held_keeps_top3_on_one_edge_per_step_and_scheme(db: Driver, analyzer: TextAnalyzer) -> None:
+def test_held_keeps_top3_on_one_edge_per_step_and_scheme(db: Database, analyzer: TextAnalyzer) -> None:
     records = cvs(analyzer)
     write_candidates(db, records)
     for record in records:
@@ -141,7 +141,7 @@ def test_held_keeps_top3_on_one_edge_per_step_and_scheme(db: Driver, analyzer: T
             assert row["alt_scores"] == sorted(row["alt_scores"], reverse=True) and row["alt_scores"][0] <= row["score"]
 
 
-def test_held_of_a_step_with_a_single_occupation_has_no_alternatives(db: Driver, analyzer: TextAnalyzer) -> None:
+def test_held_of_a_step_with_a_single_occupation_has_no_alternatives(db: Database, analyzer: TextAnalyzer) -> None:
     record = cvs(analyzer)[1]
     step = record.experiences[0]
     step.occupations = [o for o in step.occupations if o.scheme == "ROME" and o.rank == 1]
@@ -151,7 +151,7 @@ def test_held_of_a_step_with_a_single_occupation_has_no_alternatives(db: Driver,
     assert [(r["a"], r["s"]) for r in rows.records] == [([], [])]
 
 
-def test_has_skill_keeps_the_mention_span(db: Driver, analyzer: TextAnalyzer) -> None:
+def test_has_skill_keeps_the_mention_span(db: Database, analyzer: TextAnalyzer) -> None:
     records = cvs(analyzer)
     write_candidates(db, records)
     rows = db.execute_query(
@@ -166,7 +166,7 @@ def test_has_skill_keeps_the_mention_span(db: Driver, analyzer: TextAnalyzer) ->
             assert row["cv"][row["start"] : row["end"]] == row["text"]
 
 
-def test_filiere_and_commune_reach_neo4j(db: Driver, analyzer: TextAnalyzer) -> None:
+def test_filiere_and_commune_reach_neo4j(db: Database, analyzer: TextAnalyzer) -> None:
     write_offers(db, [parse_offer(OFFER)])
     write_candidates(db, cvs(analyzer)[1:])
     offer = db.execute_query("MATCH (o:Offer {offer_id: 'T-1'}) RETURN o").records[0]["o"]

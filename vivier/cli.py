@@ -1,16 +1,16 @@
 """The `vivier` command: one entry point for the database, the ontology, loading, simulation, training,
-evaluation, serving and the demo. Each package owns its sub-commands; this module only assembles them."""
+evaluation, serving and the demo. The sub-commands live in `vivier.commands`; this module only assembles them."""
 
 from __future__ import annotations
 
 import typer
 
-from api.cli import api_key_app, serve
-from gnn.cli import evaluate, train
-from graph.cli import db_app, schema
-from loaders.cli import app as load_app
-from ontology.cli import app as ontology_app
-from simulator.cli import simulate
+from vivier.commands.db import db_app, schema
+from vivier.commands.load import app as load_app
+from vivier.commands.model import evaluate, train
+from vivier.commands.ontology import app as ontology_app
+from vivier.commands.serve import api_key_app, serve
+from vivier.commands.simulate import simulate
 from vivier.demo import demo
 
 app = typer.Typer(

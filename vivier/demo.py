@@ -23,14 +23,13 @@ from typing import Annotated, Any, TypeVar
 import httpx
 import typer
 import uvicorn
-from neo4j import Driver
 from rich.console import Console
 from rich.table import Table
 
-from graph.cli import ensure_database
-from graph.db import connect
+from graph.db import Database, open_database
 from graph.schema import LATEST_VERSION, apply_schema
 from loaders.offers import PEP_PLACEHOLDER_EMPLOYER
+from vivier.runtime import ensure_server
 from vivier.settings import REPO_ROOT, get_settings
 
 console = Console()
@@ -56,21 +55,20 @@ def demo(
 ) -> None:
     """Run the whole pipeline on simulated history and real offers, then serve the API."""
     settings = get_settings()
-    uri = _step("Neo4j", ensure_database)
-    driver = connect()
-    try:
-        applied = apply_schema(driver, settings.neo4j_database)
+    uri = _step("Neo4j", ensure_server)
+    with open_database(settings) as db:
+        applied = apply_schema(db)
         console.print(f"Neo4j at {uri}; schema version {LATEST_VERSION} (applied now: {applied or 'none'}).")
-        _step("Ontology: build, SHACL validation, load", lambda: _ontology(driver))
+        _step("Ontology: build, SHACL validation, load", lambda: _ontology(db))
         dataset = settings.data_dir / "datasets" / f"{scale}-seed{seed}"
         _step(f"Simulated history ({scale}, seed {seed})", lambda: _simulate(dataset, scale, seed))
-        _step("Ingestion through the loaders", lambda: _load(driver, dataset))
-        _step("GNN training", lambda: _train(driver, seed))
-        _step("Evaluation against baselines", lambda: _evaluate(driver, dataset))
-        _step("Real Place de l'Emploi Public offers", lambda: _load_real_offers(driver))
+        _step("Ingestion through the loaders", lambda: _load(db, dataset))
+        _step("GNN training", lambda: _train(db, seed))
+        _step("Evaluation against baselines", lambda: _evaluate(db, dataset))
+        _step("Real Place de l'Emploi Public offers", lambda: _load_real_offers(db))
         with _api_server(port) as base_url:
-            key = _admin_key(driver)
-            offers = _showcase_offers(driver)
+            key = _admin_key(db)
+            offers = _showcase_offers(db)
             _step("Ranked candidates for real offers, from the API", lambda: _show_candidates(base_url, key, offers))
             console.print(
                 f"\nThe API is at {base_url} (OpenAPI: {base_url}/docs). An admin key for this demo:\n{key}\n"
@@ -79,15 +77,12 @@ def demo(
             if serve:
                 console.print("Serving until Ctrl-C…")
                 _wait_forever()
-    finally:
-        driver.close()
 
 
-def _ontology(driver: Driver) -> None:
-    from graph.curation import build_and_load
+def _ontology(db: Database) -> None:
+    from vivier.knowledge_base import build_and_load
 
-    summary = build_and_load(driver)
-    counts = summary.get("counts", {})
+    counts = build_and_load(db).counts
     table = Table(title="Knowledge base in Neo4j")
     table.add_column("concepts")
     table.add_column("count", justify="right")
@@ -122,30 +117,32 @@ def _print_load(summary: Any, title: str) -> None:
     console.print(f"Rejects (if any): {summary.rejects_path}")
 
 
-def _load(driver: Driver, dataset: Path) -> None:
-    from graph.writes import load_dataset
+def _load(db: Database, dataset: Path) -> None:
+    from vivier.ingest import load_dataset
 
-    _print_load(load_dataset(driver, dataset), f"Loaded {dataset.name}")
-
-
-def _train(driver: Driver, seed: int) -> None:
-    from gnn.cli import train
-
-    train(seed=seed)
+    _print_load(load_dataset(db, dataset), f"Loaded {dataset.name}")
 
 
-def _evaluate(driver: Driver, dataset: Path) -> None:
+def _train(db: Database, seed: int) -> None:
+    from gnn.pipeline import train_model
+    from gnn.train import TrainConfig
+    from vivier.commands.model import report_trained
+
+    report_trained(train_model(db, TrainConfig(seed=seed)))
+
+
+def _evaluate(db: Database, dataset: Path) -> None:
     from gnn.evaluate import evaluate_model
     from gnn.truth import simulator_process, simulator_utility
 
-    report = evaluate_model(driver, truth=simulator_utility(dataset), oracle=simulator_process(dataset))
+    report = evaluate_model(db, truth=simulator_utility(dataset), oracle=simulator_process(dataset))
     console.print(f"Report: {report}")
 
 
-def _load_real_offers(driver: Driver) -> None:
-    from graph.writes import load_offers
+def _load_real_offers(db: Database) -> None:
+    from vivier.ingest import load_offers
 
-    _print_load(load_offers(driver, REAL_OFFERS), "Real offers (Place de l'Emploi Public, 2020-2021)")
+    _print_load(load_offers(db, REAL_OFFERS), "Real offers (Place de l'Emploi Public, 2020-2021)")
 
 
 @contextmanager
@@ -168,24 +165,17 @@ def _api_server(port: int) -> Iterator[str]:
         thread.join(timeout=30)
 
 
-def _admin_key(driver: Driver) -> str:
+def _admin_key(db: Database) -> str:
     from graph.access import create_api_key
 
-    _, key = create_api_key(driver, "admin", None, "vivier demo", get_settings().neo4j_database)
+    _, key = create_api_key(db, "admin", None, "vivier demo")
     return key
 
 
-def _showcase_offers(driver: Driver) -> list[str]:
-    records, _, _ = driver.execute_query(
-        "UNWIND $families AS family "
-        "CALL (family) { MATCH (o:Offer)-[:POSTED_BY]->(:Employer {employer_id: $pep}) "
-        "  WHERE toLower(o.title) CONTAINS family RETURN o.offer_id AS offer_id ORDER BY offer_id LIMIT 1 } "
-        "RETURN offer_id",
-        families=list(SHOWCASE_FAMILIES),
-        pep=PEP_PLACEHOLDER_EMPLOYER.employer_id,
-        database_=get_settings().neo4j_database,
-    )
-    return [r["offer_id"] for r in records]
+def _showcase_offers(db: Database) -> list[str]:
+    from graph.queries import first_offer_per_title_word
+
+    return first_offer_per_title_word(db, PEP_PLACEHOLDER_EMPLOYER.employer_id, SHOWCASE_FAMILIES)
 
 
 def _show_candidates(base_url: str, key: str, offer_ids: list[str]) -> None:

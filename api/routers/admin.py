@@ -14,7 +14,7 @@ router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=ERRORS)
 @router.post("/api-keys", status_code=201, response_model=ApiKeyCreated, summary="Create an API key")
 def create_key(body: ApiKeyIn, state: State, caller: Admin) -> ApiKeyCreated:
     try:
-        created, key = create_api_key(state.driver, body.role, body.employer_id, body.label, state.database)
+        created, key = create_api_key(state.db, body.role, body.employer_id, body.label)
     except AccessError as error:
         raise HTTPException(422, str(error)) from error
     return ApiKeyCreated(key_id=created.key_id, role=created.role, employer_id=created.employer_id, api_key=key)
@@ -22,12 +22,12 @@ def create_key(body: ApiKeyIn, state: State, caller: Admin) -> ApiKeyCreated:
 
 @router.get("/api-keys", summary="List API keys (never the keys themselves)")
 def list_keys(state: State, caller: Admin) -> list[dict]:
-    return list_api_keys(state.driver, state.database)
+    return list_api_keys(state.db)
 
 
 @router.delete("/api-keys/{key_id}", status_code=204, summary="Revoke an API key")
 def revoke_key(key_id: str, state: State, caller: Admin) -> Response:
-    if not revoke_api_key(state.driver, key_id, state.database):
+    if not revoke_api_key(state.db, key_id):
         raise HTTPException(404, f"API key {key_id!r} not found")
     state.forget_key(key_id)
     state.changed()

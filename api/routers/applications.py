@@ -18,16 +18,16 @@ router = APIRouter(prefix="/v1", tags=["applications"], responses=ERRORS)
 
 def _write(state: State, row: dict) -> None:
 
-    write_applications(state.driver, [ApplicationRecord(**row)])
+    write_applications(state.db, [ApplicationRecord(**row)])
 
 
 @router.post("/applications", status_code=201, response_model=Application, summary="Record an application")
 def record_application(body: ApplicationIn, state: State, caller: RecruiterOrAdmin) -> Application:
     check_offer_access(state, caller, body.offer_id)
-    if not queries.existing_candidates(state.driver, [body.candidate_id], state.database):
+    if not queries.existing_candidates(state.db, [body.candidate_id]):
         raise HTTPException(404, f"candidate {body.candidate_id!r} not found")
     application_id = body.application_id or f"api-{uuid.uuid4().hex[:12]}"
-    if queries.application(state.driver, application_id, state.database):
+    if queries.application(state.db, application_id):
         raise HTTPException(409, f"application {application_id!r} already exists; PATCH it to change its stage")
     today = date.today().isoformat()
     _write(
@@ -42,7 +42,7 @@ def record_application(body: ApplicationIn, state: State, caller: RecruiterOrAdm
             "reason": body.reason,
         },
     )
-    return Application(**(queries.application(state.driver, application_id, state.database) or {}))
+    return Application(**(queries.application(state.db, application_id) or {}))
 
 
 @router.patch("/applications/{application_id}", response_model=Application, summary="Record an application's outcome")
@@ -50,7 +50,7 @@ def update_application(
     application_id: str, body: ApplicationUpdate, state: State, caller: RecruiterOrAdmin
 ) -> Application:
     """A new stage (shortlisted, interviewed, offered, hired, rejected, withdrawn) decided by a person."""
-    found = queries.application(state.driver, application_id, state.database)
+    found = queries.application(state.db, application_id)
     if found is None:
         raise HTTPException(404, f"application {application_id!r} not found")
     check_offer_access(state, caller, found["offer_id"])
@@ -66,10 +66,10 @@ def update_application(
             "reason": body.reason,
         },
     )
-    return Application(**(queries.application(state.driver, application_id, state.database) or found))
+    return Application(**(queries.application(state.db, application_id) or found))
 
 
 @router.get("/offers/{offer_id}/applications", response_model=list[Application], summary="An offer's applications")
 def list_applications(offer_id: str, state: State, caller: RecruiterOrAdmin) -> list[Application]:
     check_offer_access(state, caller, offer_id)
-    return [Application(**r) for r in queries.offer_applications(state.driver, offer_id, state.database)]
+    return [Application(**r) for r in queries.offer_applications(state.db, offer_id)]

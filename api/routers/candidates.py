@@ -48,16 +48,16 @@ def upload_cv(
         record = parse_cv(data, filename)
     except RecordError as error:
         raise HTTPException(422, f"file {filename!r}, field {error.field}: {error.reason}") from error
-    write_candidates(state.driver, [record])
+    write_candidates(state.db, [record])
     state.changed()  # this process's next ranking sees the new candidate's facts
     application_id = None
     if offer_id:
         application_id = f"api-{uuid.uuid4().hex[:12]}"
         today = date.today().isoformat()
         write_applications(
-            state.driver, [ApplicationRecord(application_id, offer_id, record.candidate_id, "received", today, today)]
+            state.db, [ApplicationRecord(application_id, offer_id, record.candidate_id, "received", today, today)]
         )
-    model.embed_new_candidate(state.driver, record.candidate_id)
+    model.embed_new_candidate(state.db, record.candidate_id)
     pushed = service.push_for_candidate(state, model, record.candidate_id)
     if caller.role == "recruiter":
         pushed = []  # the job board's suggestions are not the recruiter's to read
@@ -69,7 +69,7 @@ def upload_cv(
 @router.get("/{candidate_id}", summary="The pseudonymous profile: skills, career steps, grades")
 def get_candidate(candidate_id: str, state: State, caller: RecruiterOrAdmin) -> dict:
     check_candidate_access(state, caller, candidate_id)
-    return queries.candidate(state.driver, candidate_id, state.database) or {}
+    return queries.candidate(state.db, candidate_id) or {}
 
 
 @router.get("/{candidate_id}/offers", response_model=OffersForCandidate, summary="Top-k offers for a candidate")
@@ -84,8 +84,8 @@ def offers_for_candidate(
     """Offers that fit the candidate (a recruiter sees only its own employer's). Suggestions only; logged."""
     check_candidate_access(state, caller, candidate_id)
     ask = k if caller.role != "recruiter" else max(k * 20, 200)
-    ranked = [(str(o), float(s)) for o, s in model.recommend_offers(state.driver, candidate_id, ask)]
-    employers = queries.offer_employers(state.driver, [o for o, _ in ranked], state.database)
+    ranked = [(str(o), float(s)) for o, s in model.recommend_offers(state.db, candidate_id, ask)]
+    employers = queries.offer_employers(state.db, [o for o, _ in ranked])
     if caller.role == "recruiter":
         ranked = [(o, s) for o, s in ranked if employers.get(o) == caller.employer_id]
     ranked = ranked[:k]
@@ -100,7 +100,7 @@ def offers_for_candidate(
             if explain
             else None
         )
-        offer = queries.offer(state.driver, offer_id, state.database) or {}
+        offer = queries.offer(state.db, offer_id) or {}
         matches.append(
             OfferMatch(
                 rank=i,

@@ -22,19 +22,19 @@ def _next_steps(
 ) -> NextSteps:
     """The model's next occupations, completed by the real transitions of the mobility graph, each with the
     skills to acquire (those the candidate lacks, when there is a candidate)."""
-    occupation = explain.concept_labels(state.driver, [occupation_uri], state.database).get(occupation_uri)
+    occupation = explain.concept_labels(state.db, [occupation_uri]).get(occupation_uri)
     if occupation is None:
         raise HTTPException(404, f"occupation {occupation_uri!r} not found")
-    scored = [(str(u), float(s)) for u, s in model.next_steps(state.driver, occupation_uri, k)]
-    transitions = {row["uri"]: row for row in explain.next_occupations(state.driver, occupation_uri, k, state.database)}
+    scored = [(str(u), float(s)) for u, s in model.next_steps(state.db, occupation_uri, k)]
+    transitions = {row["uri"]: row for row in explain.next_occupations(state.db, occupation_uri, k)}
     uris = [u for u, _ in scored] + [u for u in transitions if u not in dict(scored)]
-    labels = explain.concept_labels(state.driver, uris, state.database)
+    labels = explain.concept_labels(state.db, uris)
     held: set[str] = set()
     if candidate_id:
-        held = explain.candidate_skill_sets(state.driver, [candidate_id], state.database).get(candidate_id, set())
+        held = explain.candidate_skill_sets(state.db, [candidate_id]).get(candidate_id, set())
     steps = []
     for uri in uris[:k]:
-        route = explain.career_paths(state.driver, occupation_uri, uri, k=1, held_skills=held, database=state.database)
+        route = explain.career_paths(state.db, occupation_uri, uri, k=1, held_skills=held)
         to_acquire = [s for step in route[0]["steps"] for s in step["skills_to_acquire"]] if route else []
         steps.append(
             NextStep(
@@ -82,7 +82,7 @@ def candidate_next_steps(
 ) -> NextSteps:
     """From the candidate's latest occupation; skills to acquire exclude those the candidate already has."""
     check_candidate_access(state, caller, candidate_id)
-    latest = explain.latest_occupations(state.driver, [candidate_id], state.database).get(candidate_id)
+    latest = explain.latest_occupations(state.db, [candidate_id]).get(candidate_id)
     if latest is None:
         raise HTTPException(404, f"candidate {candidate_id!r} has no career step to start from")
     return _next_steps(state, caller, model, latest["uri"], k, candidate_id)
@@ -98,11 +98,11 @@ def career_paths(
 ) -> CareerPaths:
     """The most plausible routes through real ROME mobility transitions (fewest steps, 'proche' before
     'evolution'), with the skills to acquire at each step."""
-    labels = explain.concept_labels(state.driver, [from_uri, to_uri], state.database)
+    labels = explain.concept_labels(state.db, [from_uri, to_uri])
     for uri in (from_uri, to_uri):
         if uri not in labels:
             raise HTTPException(404, f"occupation {uri!r} not found")
-    routes = explain.career_paths(state.driver, from_uri, to_uri, k=k, database=state.database)
+    routes = explain.career_paths(state.db, from_uri, to_uri, k=k)
     return CareerPaths.model_validate(
         {"from_occupation": labels[from_uri], "to_occupation": labels[to_uri], "routes": routes}
     )

@@ -17,7 +17,7 @@ def export_candidate(candidate_id: str, state: State, caller: Admin) -> dict:
     """The node, every relationship (skills, career steps, grades, applications), suggestions and the
     recommendation-log entries that name the candidate."""
     state.log_writer.flush()
-    exported = queries.export_candidate(state.driver, candidate_id, state.database)
+    exported = queries.export_candidate(state.db, candidate_id)
     if exported is None:
         raise HTTPException(404, f"candidate {candidate_id!r} not found")
     return exported
@@ -28,12 +28,12 @@ def erase_candidate(candidate_id: str, state: State, caller: Admin) -> dict:
     """Deletes the node with its relationships and embedding, its suggestions, and replaces its pseudonym in the
     recommendation log by `erased` (time, model version and scores stay, for traceability)."""
     state.log_writer.flush()
-    erased = queries.erase_candidate(state.driver, candidate_id, state.database)
+    erased = queries.erase_candidate(state.db, candidate_id)
     if erased is None:
         raise HTTPException(404, f"candidate {candidate_id!r} not found")
     state.changed()  # the next ranking in this process no longer trusts the cached facts that still list them
     state.log_writer.flush()  # entries served while the erase ran
-    erased["logs"] += queries.scrub_logs(state.driver, candidate_id, state.database)
+    erased["logs"] += queries.scrub_logs(state.db, candidate_id)
     model = state.model_if_loaded()
     if model is not None:
         model.forget_candidate(candidate_id)  # the in-memory embedding matrix must not keep the erased candidate
@@ -54,6 +54,4 @@ def recommendation_logs(
             raise HTTPException(422, "offer_id is required for a recruiter")
         check_offer_access(state, caller, offer_id)
     state.log_writer.flush()
-    return queries.recommendation_logs(
-        state.driver, offer_id=offer_id, candidate_id=candidate_id, limit=limit, database=state.database
-    )
+    return queries.recommendation_logs(state.db, offer_id=offer_id, candidate_id=candidate_id, limit=limit)

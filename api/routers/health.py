@@ -20,7 +20,7 @@ def health() -> dict[str, str]:
 @router.get("/ready", summary="Readiness: Neo4j answers, the schema is current and a model is loaded")
 def ready(state: State) -> JSONResponse:
     checks: dict[str, object] = {}
-    versions = applied_versions(state.driver, state.database)  # raises ServiceUnavailable → 503 when Neo4j is down
+    versions = applied_versions(state.db)  # raises ServiceUnavailable → 503 when Neo4j is down
     checks["schema"] = "ok" if LATEST_VERSION in versions else f"behind (latest {LATEST_VERSION}); run `vivier schema`"
     try:
         checks["model_version"] = state.recommender().version

@@ -33,7 +33,7 @@ def _write_offer(state: State, body: OfferIn, employer_id: str) -> None:
         record = parse_offer(body.model_dump(exclude_none=True) | {"employer_id": employer_id}, source="api")
     except RecordError as error:
         raise HTTPException(422, f"offer {body.offer_id!r}, field {error.field}: {error.reason}") from error
-    write_offers(state.driver, [record])
+    write_offers(state.db, [record])
     state.changed()  # the next ranking in this process reads the offer's new requirement
 
 
@@ -42,7 +42,7 @@ def _owning_employer(state: State, caller: RecruiterOrAdmin, body: OfferIn) -> s
     if not employer_id:
         raise HTTPException(422, "employer_id is required (an admin key is bound to no employer)")
     check_employer_access(caller, employer_id)
-    if not queries.employer_exists(state.driver, employer_id, state.database):
+    if not queries.employer_exists(state.db, employer_id):
         raise HTTPException(422, f"employer_id {employer_id!r} is not a known employer")
     return employer_id
 
@@ -52,10 +52,10 @@ def create_offer(body: OfferIn, state: State, caller: RecruiterOrAdmin, model: M
     """Parses the offer like a file would be, writes it, embeds it with the current model, stores its top
     candidates as **suggestions** for the employer and delivers them to the employer's webhooks."""
     employer_id = _owning_employer(state, caller, body)
-    if queries.offer_employers(state.driver, [body.offer_id], state.database):
+    if queries.offer_employers(state.db, [body.offer_id]):
         raise HTTPException(409, f"offer {body.offer_id!r} already exists; PUT /v1/offers/{body.offer_id} updates it")
     _write_offer(state, body, employer_id)
-    model.embed_new_offer(state.driver, body.offer_id)
+    model.embed_new_offer(state.db, body.offer_id)
     pushed = service.push_for_offer(state, model, body.offer_id, employer_id)
     return OfferCreated(offer_id=body.offer_id, employer_id=employer_id, suggestions=[Suggestion(**s) for s in pushed])
 
@@ -68,7 +68,7 @@ def update_offer(offer_id: str, body: OfferIn, state: State, caller: RecruiterOr
     employer_id = _owning_employer(state, caller, body)
     _write_offer(state, body, employer_id)
     state.forget_offer(offer_id)
-    model.embed_new_offer(state.driver, offer_id)
+    model.embed_new_offer(state.db, offer_id)
     pushed = service.push_for_offer(state, model, offer_id, employer_id)
     return OfferCreated(offer_id=offer_id, employer_id=employer_id, suggestions=[Suggestion(**s) for s in pushed])
 
@@ -80,13 +80,13 @@ def list_offers(state: State, caller: RecruiterOrAdmin, employer_id: str | None 
     employer_id = employer_id or caller.employer_id
     if employer_id is None:
         raise HTTPException(422, "employer_id is required for an admin")
-    return queries.employer_offer_ids(state.driver, employer_id, state.database)
+    return queries.employer_offer_ids(state.db, employer_id)
 
 
 @router.get("/{offer_id}", summary="One offer with its occupations")
 def get_offer(offer_id: str, state: State, caller: RecruiterOrAdmin) -> dict:
     check_offer_access(state, caller, offer_id)
-    return queries.offer(state.driver, offer_id, state.database) or {}
+    return queries.offer(state.db, offer_id) or {}
 
 
 @router.get("/{offer_id}/candidates", response_model=CandidatesForOffer, summary="Top-k candidates for an offer")
@@ -131,9 +131,9 @@ def candidates_for_offer(
 @router.get("/{offer_id}/candidates/{candidate_id}", response_model=PairScore, summary="Score one pair, explained")
 def score_pair(offer_id: str, candidate_id: str, state: State, caller: RecruiterOrAdmin, model: Model) -> PairScore:
     check_offer_access(state, caller, offer_id)
-    if not queries.existing_candidates(state.driver, [candidate_id], state.database):
+    if not queries.existing_candidates(state.db, [candidate_id]):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"candidate {candidate_id!r} not found")
-    score = float(model.score_pair(state.driver, candidate_id, offer_id))
+    score = float(model.score_pair(state.db, candidate_id, offer_id))
     verdict = service.eligibilities(state, offer_id, [candidate_id])[candidate_id]
     reason = service.explanations(state, offer_id, [candidate_id], model.version, model)[candidate_id]
     log_id = service.log_served(

@@ -25,13 +25,13 @@ def search(
     q: Annotated[str, Query(min_length=2)],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[dict[str, Any]]:
-    return search_concepts(state.driver, q, limit=limit, database=state.database)
+    return search_concepts(state.db, q, limit=limit)
 
 
 @router.get("/concept", summary="One concept with its ontology neighbours")
 def concept(state: State, caller: Curator, uri: Annotated[str, Query(description="concept URI")]) -> dict[str, Any]:
     try:
-        return concept_with_neighbours(state.driver, uri, database=state.database)
+        return concept_with_neighbours(state.db, uri)
     except KeyError as error:
         raise HTTPException(404, f"concept {uri!r} not found") from error
 
@@ -52,9 +52,7 @@ def apply(
     """The change is validated (SHACL) before anything is written; a refused change writes nothing (422)."""
     try:
         typed = change_from_dict(change)
-        entry = apply_change(
-            typed, actor=f"{caller.role}:{caller.key_id}", driver=state.driver, database=state.database
-        )
+        entry = apply_change(typed, actor=f"{caller.role}:{caller.key_id}", db=state.db)
     except OntologyValidationError as error:
         raise HTTPException(422, f"change refused by the SHACL shapes: {error}") from error
     except (CurationError, ValueError) as error:
@@ -64,4 +62,4 @@ def apply(
 
 @router.get("/audit", summary="The latest curation changes (who, when, what)")
 def audit(state: State, caller: Curator, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[dict[str, Any]]:
-    return audit_log(state.driver, limit=limit, database=state.database)
+    return audit_log(state.db, limit=limit)

@@ -29,21 +29,19 @@ def list_suggestions(
         if kind == "offer_for_candidate":
             raise HTTPException(403, "offer_for_candidate suggestions go to the job board, not to recruiters")
         kind = "candidate_for_offer"
-    rows = queries.suggestions(
-        state.driver, employer_id=caller.employer_id, offer_id=offer_id, kind=kind, limit=limit, database=state.database
-    )
+    rows = queries.suggestions(state.db, employer_id=caller.employer_id, offer_id=offer_id, kind=kind, limit=limit)
     return [Suggestion(**r) for r in rows]
 
 
 @router.post("/suggestions/{suggestion_id}/feedback", response_model=Suggestion, summary="Keep or dismiss")
 def give_feedback(suggestion_id: str, body: FeedbackIn, state: State, caller: RecruiterOrAdmin) -> Suggestion:
     """The recruiter's decision on a suggestion, with a reason: training signal for the next `vivier train`."""
-    found = queries.suggestion(state.driver, suggestion_id, state.database)
+    found = queries.suggestion(state.db, suggestion_id)
     if found is None:
         raise HTTPException(404, f"suggestion {suggestion_id!r} not found")
     check_employer_access(caller, found["employer_id"] or "")
-    queries.record_feedback(state.driver, suggestion_id, body.decision, body.reason, caller.key_id, state.database)
-    return Suggestion(**(queries.suggestion(state.driver, suggestion_id, state.database) or found))
+    queries.record_feedback(state.db, suggestion_id, body.decision, body.reason, caller.key_id)
+    return Suggestion(**(queries.suggestion(state.db, suggestion_id) or found))
 
 
 @router.post("/webhooks", status_code=201, response_model=Webhook, summary="Register a webhook for pushed suggestions")
@@ -60,29 +58,27 @@ def register_webhook(body: WebhookIn, state: State, caller: RecruiterOrAdmin) ->
             raise HTTPException(403, "a recruiter's webhook receives candidates_for_offer only")
     if body.topic == "candidates_for_offer" and not employer_id:
         raise HTTPException(422, "employer_id is required for candidates_for_offer")
-    if employer_id and not queries.employer_exists(state.driver, employer_id, state.database):
+    if employer_id and not queries.employer_exists(state.db, employer_id):
         raise HTTPException(422, f"employer_id {employer_id!r} is not a known employer")
     try:
         resolve_webhook(str(body.url), state.dispatcher.allow_private)
     except UnsafeWebhook as error:
         raise HTTPException(422, f"field url: {error}") from error
-    webhook_id = queries.register_webhook(state.driver, str(body.url), body.topic, employer_id, state.database)
+    webhook_id = queries.register_webhook(state.db, str(body.url), body.topic, employer_id)
     return Webhook(webhook_id=webhook_id, url=str(body.url), topic=body.topic, employer_id=employer_id)
 
 
 @router.get("/webhooks", response_model=list[Webhook], summary="The caller's webhooks")
 def list_webhooks(state: State, caller: RecruiterOrAdmin) -> list[Webhook]:
-    return [
-        Webhook(**w) for w in queries.webhooks(state.driver, employer_id=caller.employer_id, database=state.database)
-    ]
+    return [Webhook(**w) for w in queries.webhooks(state.db, employer_id=caller.employer_id)]
 
 
 @router.delete("/webhooks/{webhook_id}", status_code=204, summary="Remove a webhook")
 def delete_webhook(webhook_id: str, state: State, caller: RecruiterOrAdmin) -> Response:
-    hooks = {w["webhook_id"]: w for w in queries.webhooks(state.driver, database=state.database)}
+    hooks = {w["webhook_id"]: w for w in queries.webhooks(state.db)}
     if webhook_id not in hooks:
         raise HTTPException(404, f"webhook {webhook_id!r} not found")
     if caller.role == "recruiter" and hooks[webhook_id]["employer_id"] != caller.employer_id:
         raise HTTPException(403, f"webhook {webhook_id!r} belongs to another employer")
-    queries.delete_webhook(state.driver, webhook_id, state.database)
+    queries.delete_webhook(state.db, webhook_id)
     return Response(status_code=204)

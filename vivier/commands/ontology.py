@@ -1,8 +1,7 @@
 """`vivier ontology …`: build, validate, load, search and curate the knowledge base (issue 3).
 
 Concepts are named by URI or by a short reference: `rome:K1401`, `ogr:10200`, `rmfp:FPACH001`, `grade:0001`,
-`cadre:1`, `esco:<uuid>`. Commands that touch Neo4j import the graph layer lazily: this module is the package's
-command-line shell (assembled by `vivier.cli`), not library code.
+`cadre:1`, `esco:<uuid>`. Commands import the layers they use lazily, so that `vivier --help` stays quick.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ontology import uris
+from vivier.runtime import command_database
 
 app = typer.Typer(help="Build, validate, load and curate the ontology.", no_args_is_help=True)
 console = Console()
@@ -41,14 +41,6 @@ def concept_uri(reference: str) -> str:
     if scheme.lower() not in SHORT_REFERENCES or not code:
         raise typer.BadParameter(f"{reference!r}: give a URI or one of {', '.join(SHORT_REFERENCES)}:<code>")
     return SHORT_REFERENCES[scheme.lower()](code)
-
-
-def _driver() -> Any:
-    from graph.db import connect
-
-    driver = connect()
-    driver.verify_connectivity()
-    return driver
 
 
 def _print_counts(counts: dict[str, int], title: str) -> None:
@@ -108,19 +100,18 @@ def load(
     file: Annotated[Path | None, typer.Option(help="Validate and load this Turtle file instead.")] = None,
 ) -> None:
     """Load the current ontology into Neo4j (idempotent; builds it first if needed)."""
-    from graph.curation import build_and_load, import_graph
     from graph.ontology_store import load_ontology
     from ontology.repository import default_repository
     from ontology.validate import OntologyValidationError
     from ontology.vocab import new_graph
+    from vivier.knowledge_base import build_and_load, import_graph
 
-    driver = _driver()
-    try:
+    with command_database() as db:
         if file is not None:
             graph = new_graph()
             graph.parse(file, format="turtle")
             try:
-                summary = import_graph(driver, graph)
+                summary = import_graph(db, graph)
             except OntologyValidationError as error:
                 console.print(error.report.table())
                 console.print("[red]nothing loaded[/]")
@@ -128,13 +119,11 @@ def load(
             loaded, seconds, counts = summary.loaded, summary.seconds, summary.counts
         elif force:
             repository = default_repository()
-            summary = load_ontology(driver, repository.graph(), force=True, mark_file=repository.current_file)
+            summary = load_ontology(db, repository.graph(), force=True, mark_file=repository.current_file)
             loaded, seconds, counts = summary.loaded, summary.seconds, summary.counts
         else:
-            result = build_and_load(driver)
-            loaded, seconds, counts = result["loaded"], result["load_seconds"], result["counts"]
-    finally:
-        driver.close()
+            result = build_and_load(db)
+            loaded, seconds, counts = result.loaded, result.load_seconds, result.counts
     _print_counts(counts, "Ontology in Neo4j")
     console.print(f"{'loaded' if loaded else 'already loaded'} in {seconds:.1f} s")
 
@@ -144,11 +133,8 @@ def search(text: str, limit: Annotated[int, typer.Option(min=1, max=500)] = 20) 
     """Search concepts by label, alternative label or code (accent- and case-insensitive)."""
     from graph.curation import search_concepts
 
-    driver = _driver()
-    try:
-        rows = search_concepts(driver, text, limit)
-    finally:
-        driver.close()
+    with command_database() as db:
+        rows = search_concepts(db, text, limit)
     table = Table(title=f"Concepts matching {text!r}")
     for column in ("label", "kind", "code", "uri"):
         table.add_column(column, overflow="fold")
@@ -163,13 +149,10 @@ def show(reference: str, limit: Annotated[int, typer.Option(min=1)] = 30) -> Non
     """Show a concept with its properties and neighbours."""
     from graph.curation import concept_with_neighbours, resolve_uri
 
-    driver = _driver()
-    try:
+    with command_database() as db:
         uri = concept_uri(reference)
-        live = resolve_uri(driver, uri)
-        concept = concept_with_neighbours(driver, live, limit)
-    finally:
-        driver.close()
+        live = resolve_uri(db, uri)
+        concept = concept_with_neighbours(db, live, limit)
     if live != uri:
         console.print(f"[yellow]{uri} was replaced by {live}[/]")
     props = concept["properties"]
@@ -192,18 +175,16 @@ def _apply(change: Any, actor: str) -> None:
     from ontology.curation import CurationError
     from ontology.validate import OntologyValidationError
 
-    driver = _driver()
-    try:
-        entry = apply_change(change, actor or getpass.getuser(), driver)
-    except OntologyValidationError as error:
-        console.print(error.report.table())
-        console.print("[red]change refused: nothing was applied[/]")
-        raise typer.Exit(1) from None
-    except CurationError as error:
-        console.print(f"[red]change refused:[/] {error}")
-        raise typer.Exit(1) from None
-    finally:
-        driver.close()
+    with command_database() as db:
+        try:
+            entry = apply_change(change, actor or getpass.getuser(), db)
+        except OntologyValidationError as error:
+            console.print(error.report.table())
+            console.print("[red]change refused: nothing was applied[/]")
+            raise typer.Exit(1) from None
+        except CurationError as error:
+            console.print(f"[red]change refused:[/] {error}")
+            raise typer.Exit(1) from None
     console.print(f"applied {entry.op} (audit {entry.audit_id}, by {entry.actor} at {entry.at})")
     console.print_json(json.dumps({"before": entry.before, "after": entry.after}, ensure_ascii=False))
 
@@ -264,22 +245,20 @@ def deprecate(
 @app.command("release")
 def release_command(version: str, note: Annotated[str, typer.Option()] = "") -> None:
     """Freeze the current ontology as release VERSION (Turtle file + OntologyRelease node)."""
-    from graph.curation import release
+    from vivier.knowledge_base import release
 
-    driver = _driver()
-    try:
-        path = release(driver, version, note)
-    finally:
-        driver.close()
+    with command_database() as db:
+        path = release(db, version, note)
     console.print(f"release {version} → {path}")
 
 
 @app.command()
 def diff(v1: str, v2: Annotated[str, typer.Argument(help="A release, or 'current'.")] = "current") -> None:
     """Concepts and relations added / removed / changed between two releases."""
-    from graph.curation import diff_releases
+    from ontology.diff import diff_releases
+    from ontology.repository import default_repository
 
-    result = diff_releases(v1, v2)
+    result = diff_releases(default_repository(), v1, v2)
     _print_counts(result.counts(), f"Differences {v1} → {v2}")
     for title, items in (
         ("added", result.added_concepts),

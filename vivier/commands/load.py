@@ -1,5 +1,5 @@
 """`vivier load …`: offers, CVs and recruitment histories into Neo4j (issue 4), with a progress bar and a
-summary table. The database work is in `graph.writes` (imported in the commands: this is the shell)."""
+summary table. The work is in `vivier.ingest`, imported in the commands so that `vivier --help` stays quick."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 if TYPE_CHECKING:
-    from graph.writes import LoadSummary
+    from vivier.ingest import LoadSummary
 
 app = typer.Typer(help="Load offers, CVs and recruitment histories.", no_args_is_help=True)
 console = Console()
@@ -40,31 +40,26 @@ def _show(summary: LoadSummary) -> None:
 def _run(action: str, path: list[Path], source: str | None) -> None:
     # Warnings such as "decoded as cp1252" are shown above the progress bar.
     logging.basicConfig(level=logging.WARNING, format="%(message)s", handlers=[RichHandler(console=console)])
-    from graph.cli import ensure_database
-    from graph.db import connect
     from graph.schema import apply_schema
-    from graph.writes import load_cvs, load_dataset, load_history, load_offers
     from loaders.pseudonym import warn_if_demo_key
+    from vivier.ingest import load_cvs, load_dataset, load_history, load_offers
+    from vivier.runtime import command_database
 
     if action != "offers":  # offers carry no candidate: no pseudonym to make
         warn_if_demo_key(lambda message: console.print(Text(f"Warning: {message}", style="bold yellow")))
-    ensure_database()
-    driver = connect()
-    try:
-        apply_schema(driver)
+    with command_database() as db:
+        apply_schema(db)
         with _progress() as progress:
             if action == "offers":
-                summary = load_offers(driver, path[0], progress=progress)
+                summary = load_offers(db, path[0], progress=progress)
                 for extra in path[1:]:
-                    load_offers(driver, extra, progress=progress, summary=summary)
+                    load_offers(db, extra, progress=progress, summary=summary)
             elif action == "cvs":
-                summary = load_cvs(driver, path, source or "cvs", progress=progress)
+                summary = load_cvs(db, path, source or "cvs", progress=progress)
             elif action == "history":
-                summary = load_history(driver, path[0], source or "cvs", progress=progress)
+                summary = load_history(db, path[0], source or "cvs", progress=progress)
             else:
-                summary = load_dataset(driver, path[0], source, progress=progress)
-    finally:
-        driver.close()
+                summary = load_dataset(db, path[0], source, progress=progress)
     _show(summary)
 
 

@@ -6,39 +6,12 @@ import typer
 from rich.console import Console
 
 from graph import revision
-from graph.db import connect
 from graph.schema import LATEST_VERSION, apply_schema
-from graph.server import EmbeddedServer, ServerError
-from vivier.settings import get_settings
+from graph.server import ServerError
+from vivier.runtime import command_database, embedded_server
 
 console = Console()
 db_app = typer.Typer(help="Run the embedded Neo4j 5.26 (JVM) used when NEO4J_URI is not set.", no_args_is_help=True)
-
-
-def embedded_server() -> EmbeddedServer:
-    settings = get_settings()
-    return EmbeddedServer(
-        home=settings.data_dir / "neo4j",
-        port=settings.embedded_bolt_port,
-        heap=settings.embedded_heap,
-        pagecache=settings.embedded_pagecache,
-    )
-
-
-def ensure_database() -> str:
-    """Make sure a database answers: start the embedded one when NEO4J_URI is unset. Returns the URI."""
-    settings = get_settings()
-    if settings.uses_embedded:
-        server = embedded_server()
-        if not server.is_running():
-            with console.status("Starting the embedded Neo4j…"):
-                server.start()
-    driver = connect()
-    try:
-        driver.verify_connectivity()
-    finally:
-        driver.close()
-    return settings.effective_uri
 
 
 @db_app.command("start")
@@ -82,12 +55,8 @@ def logs(lines: int = typer.Option(50, "--lines", "-n", help="How many lines to 
 
 def schema() -> None:
     """Apply the graph schema (constraints and indexes); running it twice changes nothing."""
-    ensure_database()
-    driver = connect()
-    try:
-        applied = apply_schema(driver, get_settings().neo4j_database)
-    finally:
-        driver.close()
+    with command_database() as db:
+        applied = apply_schema(db)
     if applied:
         console.print(f"Applied schema steps {applied}; now at version {LATEST_VERSION}.")
     else:
@@ -98,10 +67,6 @@ def schema() -> None:
 def touch() -> None:
     """Tell the running APIs that candidates or offers changed outside Vivier (Cypher typed by hand): their caches
     of statutory facts and requirements are read again. Vivier's own writes do this by themselves."""
-    ensure_database()
-    driver = connect()
-    try:
-        versions = revision.bump_all(driver, get_settings().neo4j_database)
-    finally:
-        driver.close()
+    with command_database() as db:
+        versions = revision.bump_all(db)
     console.print("Revisions now: " + ", ".join(f"{name} {version}" for name, version in versions.items()) + ".")

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from vivier.runtime import command_database
+
+if TYPE_CHECKING:
+    from gnn.artifacts import ModelVersion
 
 console = Console()
 
@@ -20,18 +25,18 @@ def train(
     """Train the GNN on the graph in Neo4j, store a new model version and write the embeddings back."""
     from gnn.pipeline import train_model
     from gnn.train import TrainConfig
-    from graph.cli import ensure_database
-    from graph.db import connect
 
-    ensure_database()
-    driver = connect()
-    try:
-        version = train_model(driver, TrainConfig(epochs=epochs, seed=seed, threads=threads))
-    except ValueError as error:
-        console.print(f"[red]{error}[/red]")
-        raise typer.Exit(1) from None
-    finally:
-        driver.close()
+    with command_database() as db:
+        try:
+            version = train_model(db, TrainConfig(epochs=epochs, seed=seed, threads=threads))
+        except ValueError as error:
+            console.print(f"[red]{error}[/red]")
+            raise typer.Exit(1) from None
+    report_trained(version)
+
+
+def report_trained(version: ModelVersion) -> None:
+    """The trained model's table: where it is stored, its data, its validation figures."""
     table = Table(title=f"Model {version.version}")
     table.add_column("what")
     table.add_column("value")
@@ -56,20 +61,18 @@ def evaluate(
     docs: Annotated[bool, typer.Option("--docs", help="also copy the report and plots into docs/")] = False,
 ) -> None:
     """Evaluate a stored model against baselines on the temporal test; writes a Markdown report with plots."""
+
     from gnn.evaluate import evaluate_model
     from gnn.truth import simulator_process, simulator_utility
-    from graph.cli import ensure_database
-    from graph.db import connect
 
-    ensure_database()
-    driver = connect()
-    try:
-        scorer = simulator_utility(truth) if truth else None
-        oracle = simulator_process(truth) if truth and (truth / "truth" / "application_matrix.npy").exists() else None
-        report = evaluate_model(driver, version, truth=scorer, to_docs=docs, oracle=oracle)
-    except FileNotFoundError as error:
-        console.print(f"[red]{error}[/red]")
-        raise typer.Exit(1) from None
-    finally:
-        driver.close()
+    with command_database() as db:
+        try:
+            scorer = simulator_utility(truth) if truth else None
+            oracle = (
+                simulator_process(truth) if truth and (truth / "truth" / "application_matrix.npy").exists() else None
+            )
+            report = evaluate_model(db, version, truth=scorer, to_docs=docs, oracle=oracle)
+        except FileNotFoundError as error:
+            console.print(f"[red]{error}[/red]")
+            raise typer.Exit(1) from None
     console.print(f"Report written to {report}")

@@ -8,13 +8,11 @@ from __future__ import annotations
 import socket
 
 import typer
-from neo4j import Driver
 from rich.console import Console
 from rich.table import Table
 
-from graph import queries
-from graph.access import AccessError, Caller, create_api_key, list_api_keys, revoke_api_key
-from graph.db import connect
+from graph.access import AccessError, create_api_key, list_api_keys, revoke_api_key
+from vivier.runtime import command_database
 from vivier.settings import get_settings
 
 console = Console()
@@ -71,45 +69,6 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def print_top_candidates(driver: Driver, offer_ids: list[str], k: int = 5, out: Console | None = None) -> None:
-    """Ranked candidates for offers as tables (the demo's last step), through the same code as the API: same
-    eligibility, same explanations, and each ranking logged as served to the `cli` caller."""
-    from api import service
-    from api.push import WebhookDispatcher
-    from api.state import AppState
-
-    out = out or console
-    settings = get_settings()
-    state = AppState(driver, settings.neo4j_database, WebhookDispatcher(settings.webhook_secret.get_secret_value()))
-    model = state.recommender()
-    caller = Caller(key_id="cli", role="admin", employer_id=None, label="vivier command line")
-    for offer_id in offer_ids:
-        found = queries.offer(driver, offer_id, settings.neo4j_database)
-        if found is None:
-            out.print(f"[red]offer {offer_id!r} not found[/red]")
-            continue
-        ranked, verdicts = service.rank_candidates(state, model, offer_id, k, eligible_only=False)
-        reasons = service.explanations(state, offer_id, [c for c, _ in ranked], model.version, model)
-        service.log_served(state, caller, "cli_candidates_for_offer", model.version, ranked, offer_id=offer_id)
-        table = Table(title=f"{found.get('title')} ({offer_id}) — model {model.version}; suggestions only")
-        for column in ("#", "candidate", "score", "eligibility", "skills shared", "essential missing", "route"):
-            table.add_column(column)
-        for rank, (candidate_id, score) in enumerate(ranked, start=1):
-            why, verdict = reasons[candidate_id], verdicts[candidate_id]
-            route = why.career_route
-            table.add_row(
-                str(rank),
-                candidate_id,
-                f"{score:.3f}",
-                f"{verdict.route or 'non'}" if verdict.eligible else "non éligible",
-                ", ".join(s.label or s.uri for s in why.skills_shared[:3]),
-                str(sum(1 for s in why.skills_missing if s.essential)),
-                "—" if route is None else f"{route.length} étape(s)",
-            )
-        out.print(table)
-    state.log_writer.stop()
-
-
 @api_key_app.command("create")
 def create(
     role: str = typer.Option(..., help="recruiter, hr_expert or admin"),
@@ -117,14 +76,12 @@ def create(
     label: str = typer.Option("", help="who or what uses the key"),
 ) -> None:
     """Create a key and print it once: only its SHA-256 hash is kept."""
-    driver = connect()
-    try:
-        caller, key = create_api_key(driver, role, employer_id, label, get_settings().neo4j_database)
-    except AccessError as error:
-        console.print(f"[red]{error}[/red]")
-        raise typer.Exit(2) from error
-    finally:
-        driver.close()
+    with command_database() as db:
+        try:
+            caller, key = create_api_key(db, role, employer_id, label)
+        except AccessError as error:
+            console.print(f"[red]{error}[/red]")
+            raise typer.Exit(2) from error
     console.print(f"key_id {caller.key_id} ({caller.role}{', ' + employer_id if employer_id else ''})")
     typer.echo(key)
 
@@ -132,11 +89,8 @@ def create(
 @api_key_app.command("list")
 def list_keys() -> None:
     """Every key's id, role, employer and state (never the key)."""
-    driver = connect()
-    try:
-        rows = list_api_keys(driver, get_settings().neo4j_database)
-    finally:
-        driver.close()
+    with command_database() as db:
+        rows = list_api_keys(db)
     columns = ("key_id", "role", "employer_id", "label", "created_at", "revoked")
     table = Table(title="API keys")
     for column in columns:
@@ -149,11 +103,8 @@ def list_keys() -> None:
 @api_key_app.command("revoke")
 def revoke(key_id: str) -> None:
     """Revoke a key (effective within seconds on running servers)."""
-    driver = connect()
-    try:
-        found = revoke_api_key(driver, key_id, get_settings().neo4j_database)
-    finally:
-        driver.close()
+    with command_database() as db:
+        found = revoke_api_key(db, key_id)
     if not found:
         console.print(f"[red]no API key {key_id!r}[/red]")
         raise typer.Exit(1)

@@ -1,0 +1,250 @@
+"""Loading files into the graph: read and validate (`loaders`), understand the French text (`loaders.nlp`), reject
+what is wrong with its file, record and field (`loaders.rejects`), write the valid records (`graph.writes`).
+
+This is orchestration across packages, so it lives in the application layer: `loaders` know no database and
+`graph` knows no file formats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.progress import Progress
+
+from graph.db import Database
+from graph.writes import batches, existing_keys, write_applications, write_candidates, write_employers, write_offers
+from loaders.records import ApplicationRecord, CandidateRecord, EmployerRecord, OfferRecord, RecordError
+from loaders.rejects import RejectLog
+
+
+@dataclass
+class KindSummary:
+    loaded: int = 0
+    rejected: int = 0
+    written: int = 0  # nodes + relationships created
+
+
+@dataclass
+class LoadSummary:
+    rejects_path: str
+    kinds: dict[str, KindSummary]
+
+    def kind(self, name: str) -> KindSummary:
+        return self.kinds.setdefault(name, KindSummary())
+
+
+def new_summary(rejects: RejectLog) -> LoadSummary:
+    return LoadSummary(str(rejects.path), {})
+
+
+def load_offers(
+    db: Database,
+    path: str | Path,
+    rejects: RejectLog | None = None,
+    progress: Progress | None = None,
+    known_employers: set[str] | None = None,
+    summary: LoadSummary | None = None,
+    n_process: int = 1,
+) -> LoadSummary:
+    """Offers of a file or folder (formats.md JSON/CSV, JobPosting JSON-LD, PEP exports) into Neo4j. `n_process`
+    > 1 understands the texts in forked workers (faster only where cores are free: see `vivier load measure`)."""
+    from loaders.nlp import default_analyzer
+    from loaders.offers import enrich_offers, iter_offer_files, read_offer_file, validate_offer
+
+    rejects = rejects or RejectLog()
+    summary = summary or new_summary(rejects)
+    analyzer = default_analyzer()
+    records: list[OfferRecord] = []
+    employers: dict[str, EmployerRecord] = {}
+    pending: list[tuple[Path, str, OfferRecord]] = []
+    for file in iter_offer_files(Path(path)):
+        raws, problems = read_offer_file(file)
+        for ref, field_name, reason in problems:
+            rejects.add(file, ref, field_name, reason, "offer")
+        for raw in raws:
+            try:
+                record = validate_offer(
+                    raw.fields, file.name, analyzer.catalogue, contract_required=raw.contract_required
+                )
+            except RecordError as error:
+                rejects.add(file, raw.ref, error.field, error.reason, "offer")
+                continue
+            if raw.employer is not None:
+                employers.setdefault(raw.employer.employer_id, raw.employer)
+                record.employer_name = raw.employer.name
+            pending.append((file, raw.ref, record))
+    known = (known_employers or set()) | set(employers)
+    known |= existing_keys(db, "Employer", "employer_id", {r.employer_id for _, _, r in pending} - known)
+    seen: set[str] = set()
+    for file, ref, record in pending:
+        if record.employer_id not in known:
+            rejects.add(file, ref, "employer_id", f"unknown employer {record.employer_id!r}", "offer")
+        elif record.offer_id in seen:
+            rejects.add(file, ref, "offer_id", f"duplicate offer_id {record.offer_id!r} (first one kept)", "offer")
+        else:
+            seen.add(record.offer_id)
+            records.append(record)
+    task = progress.add_task("offers: understanding", total=len(records)) if progress else None
+    for chunk in batches(records, 1000):
+        enrich_offers(list(chunk), analyzer, n_process)
+        if progress is not None and task is not None:
+            progress.advance(task, len(chunk))
+    write_employers(db, list(employers.values()))
+    kind = summary.kind("offer")
+    kind.written += write_offers(db, records, on_batch=_advance(progress, "offers: writing", len(records))).written
+    kind.loaded += len(records)
+    kind.rejected = rejects.count("offer")
+    return summary
+
+
+def load_cvs(
+    db: Database,
+    paths: Iterable[str | Path],
+    source: str = "cvs",
+    rejects: RejectLog | None = None,
+    progress: Progress | None = None,
+    summary: LoadSummary | None = None,
+) -> LoadSummary:
+    """CV files (JSON Resume, PDF, DOCX, text; folders are expanded) into pseudonymised candidates."""
+    from loaders.cvs import CV_SUFFIXES, parse_cv
+    from loaders.nlp import default_analyzer
+
+    rejects = rejects or RejectLog()
+    summary = summary or new_summary(rejects)
+    files = [f for p in map(Path, paths) for f in (sorted(p.iterdir()) if p.is_dir() else [p])]
+    files = [f for f in files if f.suffix.lower() in CV_SUFFIXES or not Path(f).is_dir()]
+    analyzer = default_analyzer()
+    records: dict[str, CandidateRecord] = {}
+    task = progress.add_task("CVs: reading", total=len(files)) if progress else None
+    for file in files:
+        try:
+            record = parse_cv(file.read_bytes(), file.name, source, analyzer)
+        except RecordError as error:
+            rejects.add(file, "file", error.field, error.reason, "cv")
+        else:
+            if record.candidate_id in records:
+                rejects.add(file, "file", "candidate_ref", "duplicate candidate (first CV kept)", "cv")
+            else:
+                records[record.candidate_id] = record
+        if progress is not None and task is not None:
+            progress.advance(task)
+    kind = summary.kind("cv")
+    stats = write_candidates(db, list(records.values()), on_batch=_advance(progress, "CVs: writing", len(records)))
+    kind.loaded += len(records)
+    kind.written += stats.written
+    kind.rejected = rejects.count("cv")
+    return summary
+
+
+def load_history(
+    db: Database,
+    path: str | Path,
+    source: str = "cvs",
+    rejects: RejectLog | None = None,
+    progress: Progress | None = None,
+    summary: LoadSummary | None = None,
+) -> LoadSummary:
+    """A recruitment history: `employers.csv` and/or `applications.csv` (a folder holding them, or one file).
+    `source` must be the one the candidates' CVs were loaded with, so that `candidate_ref`s hash alike."""
+    from loaders.history import read_applications
+
+    rejects = rejects or RejectLog()
+    summary = summary or new_summary(rejects)
+    path = Path(path)
+    folder_files = [path / "employers.csv", path / "applications.csv"] if path.is_dir() else [path]
+    for file in folder_files:
+        if not file.exists():
+            continue
+        if "employer" in file.name.lower():
+            load_employers_file(db, file, rejects, summary)
+        else:
+            applications, problems = read_applications(file, source)
+            for ref, field_name, reason in problems:
+                rejects.add(file, ref, field_name, reason, "application")
+            _write_known_applications(db, file, applications, rejects, summary, progress)
+    return summary
+
+
+def load_employers_file(db: Database, file: Path, rejects: RejectLog, summary: LoadSummary) -> set[str]:
+    from loaders.history import read_employers
+
+    employers, problems = read_employers(file)
+    for ref, field_name, reason in problems:
+        rejects.add(file, ref, field_name, reason, "employer")
+    unique: dict[str, EmployerRecord] = {}
+    for ref, employer in employers:
+        if employer.employer_id in unique:
+            rejects.add(file, ref, "employer_id", f"duplicate employer_id {employer.employer_id!r}", "employer")
+        else:
+            unique[employer.employer_id] = employer
+    kind = summary.kind("employer")
+    kind.written += write_employers(db, list(unique.values())).written
+    kind.loaded += len(unique)
+    kind.rejected = rejects.count("employer")
+    return set(unique)
+
+
+def _write_known_applications(
+    db: Database,
+    file: Path,
+    applications: list[tuple[str, ApplicationRecord]],
+    rejects: RejectLog,
+    summary: LoadSummary,
+    progress: Progress | None,
+) -> None:
+    offers = existing_keys(db, "Offer", "offer_id", {a.offer_id for _, a in applications})
+    candidates = existing_keys(db, "Candidate", "candidate_id", {a.candidate_id for _, a in applications})
+    valid: dict[str, ApplicationRecord] = {}
+    for ref, application in applications:
+        if application.offer_id not in offers:
+            rejects.add(file, ref, "offer_id", f"unknown offer {application.offer_id!r}", "application")
+        elif application.candidate_id not in candidates:
+            rejects.add(
+                file, ref, "candidate_ref", "unknown candidate (no CV loaded for this reference)", "application"
+            )
+        elif application.application_id in valid:
+            rejects.add(file, ref, "application_id", f"duplicate {application.application_id!r}", "application")
+        else:
+            valid[application.application_id] = application
+    kind = summary.kind("application")
+    on_batch = _advance(progress, "applications: writing", len(valid))
+    kind.written += write_applications(db, list(valid.values()), on_batch=on_batch).written
+    kind.loaded += len(valid)
+    kind.rejected = rejects.count("application")
+
+
+def load_dataset(
+    db: Database,
+    folder: str | Path,
+    source: str | None = None,
+    rejects: RejectLog | None = None,
+    progress: Progress | None = None,
+) -> LoadSummary:
+    """A docs/formats.md folder: employers, offers, CVs, applications, in that order. Candidates are
+    pseudonymised with `source` (default: the folder's name), which applications.csv shares."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: not a dataset folder (see docs/formats.md)")
+    source = source or folder.resolve().name
+    rejects = rejects or RejectLog()
+    summary = new_summary(rejects)
+    known: set[str] = set()
+    if (folder / "employers.csv").exists():
+        known = load_employers_file(db, folder / "employers.csv", rejects, summary)
+    for name in ("offers.json", "offers.csv", "offers.jsonld"):
+        if (folder / name).exists():
+            load_offers(db, folder / name, rejects, progress, known, summary)
+    if (folder / "cvs").is_dir():
+        load_cvs(db, [folder / "cvs"], source, rejects, progress, summary)
+    if (folder / "applications.csv").exists():
+        load_history(db, folder / "applications.csv", source, rejects, progress, summary)
+    return summary
+
+
+def _advance(progress: Progress | None, label: str, total: int) -> Callable[[int], None] | None:
+    if progress is None:
+        return None
+    task = progress.add_task(label, total=total)
+    return lambda done: progress.advance(task, done)
