@@ -1,7 +1,10 @@
 """The graph schema, written down once: node labels with their keys, relationship types, and the versioned
 list of schema steps (constraints and indexes) applied idempotently at start.
 
-Change the schema here first, then docs/schema.md. Every package uses these constants instead of strings.
+Change the schema here first, then docs/schema.md. Queries spell labels and relationship types literally, as
+the Neo4j driver manual does, so that they read as Cypher; `tests/test_schema_names.py` fails on any label or type
+that a query names and this module does not declare. Python code that handles labels as values (lists of labels,
+patterns built from parts) uses the constants below.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from graph.db import Database
 # by a code also keep it as `code`.
 CONCEPT = "Concept"
 OCCUPATION = "Occupation"  # extra label on every occupation-like concept (RMFP, ROME, ESCO)
+# Labels a node carries beside the one that gives its key.
+EXTRA_LABELS = (OCCUPATION,)
 
 NODE_KEYS: dict[str, str] = {
     # ontology (issue 3)
