@@ -58,7 +58,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # One BLAS / OpenMP thread: a server runs many small top-k products side by side, and on 2 cores the
         # library's second thread (spinning between calls) only fought the request threads and the Neo4j driver
-        # (raw top-k 3.2 ms with one thread vs 7.5 ms with two on the busy machine; see docs/api.md).
+        # (raw top-k faster with one thread than with two on the busy machine: docs/api.md, Measurements).
         blas = threadpool_limits(1)
         # torch's own intra-op pool too: threadpoolctl sets OpenMP's limit for the calling thread only, and the
         # rankings run in the request threads, where torch's 2 OpenMP threads then spun between requests.

@@ -1,5 +1,5 @@
 """Training: temporal split of the offers, full-batch training with sampled-softmax over random, statutory
-and hard negatives, early stopping on validation Recall@10, and the helpers evaluation and serving share.
+and hard negatives, early stopping on validation Recall@10 + Recall@50, and the helpers evaluation and serving share.
 
 Leakage rules: applications of validation and test offers never pass messages; in each training epoch a
 random share of the training offers is *supervised*, and their own applications are removed from the
@@ -182,7 +182,7 @@ def positive_pairs(
 def fit(
     export: GraphExport, split: Split, config: TrainConfig, layers: int | None = None, progress: bool = True
 ) -> FitResult:
-    """Train on the split's training offers; early stopping on validation Recall@10."""
+    """Train on the split's training offers; early stopping on validation Recall@10 + Recall@50."""
     seed_everything(config.seed)
     torch.set_num_threads(config.threads)
     generator = torch.Generator().manual_seed(config.seed)

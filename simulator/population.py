@@ -13,7 +13,7 @@ import numpy as np
 from simulator import geo
 from simulator.repertory import BUCKETS, CATEGORIES, VERSANTS, Repertory
 
-STYLE_DIM = 6  # latent profile / preference space (docs/simulation.md, "employer preferences")
+STYLE_DIM = 6  # latent profile / preference space (docs/simulation.md, "Employers")
 EMPLOYER_KINDS = ("commune", "epci", "departement", "region", "etat", "hopital")
 KIND_SHARE = np.array([0.45, 0.12, 0.06, 0.02, 0.25, 0.10])
 KIND_VERSANT = ("FPT", "FPT", "FPT", "FPT", "FPE", "FPH")
