@@ -29,10 +29,11 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gnn.export import APPLIED_EDGE, EDGE_TYPES, SELECTED_BY_EDGE, SELECTED_EDGE, reverse
+from gnn.export import APPLIED_EDGE, SELECTED_BY_EDGE, SELECTED_EDGE, reverse
 from gnn.features import TEXT_DIM
 from gnn.model import LinkGNN, sampled_softmax_loss
 from gnn.train import TrainConfig
+from graph.training_data import EDGE_TYPES
 
 # Per candidate / per offer degrees, as in a `vivier simulate` dataset (demo: 5,000 candidates, 500 offers).
 SCALES = {"demo": (5_000, 500, 150, 40), "large": (1_000_000, 100_000, 10_000, 100)}
@@ -94,7 +95,7 @@ def synthetic_graph(
     employer_of = graph[("offer", "posted_by", "employer")][1]  # one employer per offer, in offer order
     by_employer = torch.stack([applications[0, selected], employer_of[applications[1, selected]]]).unique(dim=1)
     graph[SELECTED_BY_EDGE], graph[reverse(SELECTED_BY_EDGE)] = by_employer, by_employer.flip(0)
-    assert set(DEGREES) == set(EDGE_TYPES), "DEGREES must follow gnn.export.EDGE_TYPES"
+    assert set(DEGREES) == set(EDGE_TYPES), "DEGREES must follow graph.training_data.EDGE_TYPES"
     return x, graph
 
 

@@ -23,10 +23,9 @@ import torch
 from gnn.export import GraphExport
 from gnn.features import FeatureSpec
 from gnn.model import EdgeType, LinkGNN
+from graph import models
 from graph.db import Database
 from vivier.settings import get_settings
-
-WRITE_BATCH = 2_000
 
 
 @dataclass
@@ -154,11 +153,10 @@ def _spec(path: Path, config: dict[str, Any]) -> FeatureSpec:
 
 
 def latest_version(db: Database) -> str:
-    records, _, _ = db.execute_query(
-        "MATCH (m:ModelVersion) RETURN m.version AS version ORDER BY m.created_at DESC, m.version DESC LIMIT 1",
-    )
-    if records:
-        return str(records[0]["version"])
+    """The latest version registered in Neo4j, else the latest stored on disk."""
+    registered = models.latest_version(db)
+    if registered is not None:
+        return registered
     stored = sorted(p.name for p in models_dir().glob("*") if (p / "config.json").exists())
     if not stored:
         raise FileNotFoundError(f"no trained model: run `vivier train` first (looked in Neo4j and {models_dir()})")
@@ -166,25 +164,10 @@ def latest_version(db: Database) -> str:
 
 
 def register(db: Database, model_version: ModelVersion, dimension: int) -> None:
-    db.execute_query(
-        "MERGE (m:ModelVersion {version: $version}) "
-        "SET m.created_at = datetime(), m.data_hash = $hash, m.path = $path, m.embedding_dim = $dim, "
-        "m.metrics = $metrics",
-        version=model_version.version,
-        hash=model_version.data_hash,
-        path=str(model_version.path),
-        dim=dimension,
-        metrics=json.dumps(model_version.metrics, default=str),
-    )
+    metrics = json.dumps(model_version.metrics, default=str)
+    models.register(db, model_version.version, model_version.data_hash, str(model_version.path), dimension, metrics)
 
 
 def write_embeddings(db: Database, label: str, vectors: torch.Tensor, version: str) -> None:
-    """`embedding` and `embedding_version` on every node of `label` by its gid, in batches."""
-    rows = [{"gid": i, "embedding": v} for i, v in enumerate(vectors.tolist())]
-    for lo in range(0, len(rows), WRITE_BATCH):
-        db.execute_query(
-            f"UNWIND $rows AS row MATCH (n:{label} {{gid: row.gid}}) "
-            "SET n.embedding = row.embedding, n.embedding_version = $version",
-            rows=rows[lo : lo + WRITE_BATCH],
-            version=version,
-        )
+    """`embedding` and `embedding_version` on every node of `label` by its gid (row i on gid i)."""
+    models.write_embeddings(db, label, vectors.tolist(), version)

@@ -9,8 +9,8 @@ import numpy as np
 import torch
 
 from gnn.export import GraphExport
+from graph import statutory
 from graph.db import Database
-from graph.queries import GRADE_AND_CADRE
 from ontology.eligibility import StatutoryProfile, StatutoryRequirement, diploma_level_from_bac_plus, is_eligible
 
 
@@ -87,14 +87,8 @@ def eligibility_matrix(
 
 
 def candidate_profiles_from_neo4j(db: Database, candidate_ids: list[str] | None = None) -> dict[str, StatutoryProfile]:
-    """Statutory profiles of the given candidates (all when None), read straight from Neo4j."""
-    records, _, _ = db.execute_query(
-        "MATCH (n:Candidate) WHERE $ids IS NULL OR n.candidate_id IN $ids "
-        + GRADE_AND_CADRE.format(rel="HOLDS_GRADE", keep="n")
-        + "RETURN n.candidate_id AS id, n.titulaire AS titulaire, n.education_level AS education, "
-        "n.versant AS versant, n.categorie AS categorie, grade, cadre",
-        ids=candidate_ids,
-    )
+    """Statutory profiles of the given candidates (all when None), read from Neo4j (`graph.statutory`)."""
+    records = statutory.candidate_rows(db, candidate_ids)
     return {
         r["id"]: StatutoryProfile(
             status="titulaire" if r["titulaire"] else "contractuel",
@@ -109,15 +103,9 @@ def candidate_profiles_from_neo4j(db: Database, candidate_ids: list[str] | None 
 
 
 def offer_requirement_from_neo4j(db: Database, offer_id: str) -> StatutoryRequirement:
-    records, _, _ = db.execute_query(
-        "MATCH (n:Offer {offer_id: $id}) "
-        + GRADE_AND_CADRE.format(rel="REQUIRES_GRADE", keep="n")
-        + "RETURN n.contract AS contract, n.versant AS versant, n.categorie AS categorie, grade, cadre",
-        id=offer_id,
-    )
-    if not records:
+    r = statutory.offer_row(db, offer_id)
+    if r is None:
         raise KeyError(f"no offer with offer_id = {offer_id!r} in Neo4j")
-    r = records[0]
     contracts = ("titulaire", "contractuel", "titulaire_ou_contractuel")
     return StatutoryRequirement(
         contract=r["contract"] if r["contract"] in contracts else "titulaire_ou_contractuel",

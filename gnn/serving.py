@@ -21,7 +21,7 @@ from gnn.eligibility import candidate_profiles_from_neo4j, offer_requirement_fro
 from gnn.export import GEO_DIM, GEO_EDGES, geo_columns, node_neighbourhood, reverse
 from gnn.features import encode
 from gnn.rerank import FEATURES, OfferFacts, add_candidate, facts_of_new_offer, offer_facts, pair_features
-from graph import revision
+from graph import models, revision
 from graph.db import Database
 from ontology.eligibility import StatutoryProfile, is_eligible
 
@@ -262,12 +262,7 @@ class Recommender:
         return [(self._fiches[i], float(v)) for i, v in zip(order.tolist(), values.tolist(), strict=True)]
 
     def _to_fiche(self, db: Database, occupation_uri: str) -> str | None:
-        records, _, _ = db.execute_query(
-            "MATCH (o:Concept {uri: $uri})-[:BROADER|EXACT_MATCH|CLOSE_MATCH*1..2]-(f:RomeFiche) "
-            "RETURN DISTINCT f.uri AS uri LIMIT 20",
-            uri=occupation_uri,
-        )
-        return next((r["uri"] for r in records if r["uri"] in self._fiche_index), None)
+        return next((uri for uri in models.rome_fiches_near(db, occupation_uri) if uri in self._fiche_index), None)
 
     # --- inductive cold start ------------------------------------------------------------------------------
     def embed_new_offer(self, db: Database, offer_id: str) -> None:
@@ -298,13 +293,10 @@ class Recommender:
             return self._stored.model.embed_one(node_type, x, neighbours, self._stored.states, self._stored.relations)
 
     def _embed_and_write(self, db: Database, node_type: str, label: str, key: str, value: str) -> torch.Tensor:
+        """Embed a node and write its embedding on it. `key` is redundant: `graph.models` finds the node by its
+        label's key (graph/schema.py's NODE_KEYS)."""
         vector = self.embed(db, node_type, value)
-        db.execute_query(
-            f"MATCH (n:{label} {{{key}: $value}}) SET n.embedding = $embedding, n.embedding_version = $version",
-            value=value,
-            embedding=vector.tolist(),
-            version=self.version,
-        )
+        models.write_embedding(db, label, value, vector.tolist(), self.version)
         return vector
 
     # --- lookups -------------------------------------------------------------------------------------------

@@ -1,0 +1,40 @@
+"""Statutory facts as the model's eligibility filter reads them: each candidate's status, education, versant,
+catégorie, grade and cadre d'emplois, and an offer's requirements. Rows are read-only mappings; the rules that
+judge them are `ontology.eligibility`'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from graph.db import Database
+from graph.queries import GRADE_AND_CADRE
+
+# A read-only row (the driver's record: a mapping, handed on without a copy, which costs about 10 µs a row).
+Row = Mapping[str, Any]
+
+
+def candidate_rows(db: Database, candidate_ids: list[str] | None = None) -> Sequence[Row]:
+    """The given candidates (all when None), one row each: `id`, `titulaire`, `education` (years after the
+    baccalauréat), `versant`, `categorie`, `grade` and `cadre` (uris; the cadre of the grade when only a grade is
+    held)."""
+    records, _, _ = db.execute_query(
+        "MATCH (n:Candidate) WHERE $ids IS NULL OR n.candidate_id IN $ids "
+        + GRADE_AND_CADRE.format(rel="HOLDS_GRADE", keep="n")
+        + "RETURN n.candidate_id AS id, n.titulaire AS titulaire, n.education_level AS education, "
+        "n.versant AS versant, n.categorie AS categorie, grade, cadre",
+        ids=candidate_ids,
+    )
+    return records
+
+
+def offer_row(db: Database, offer_id: str) -> Row | None:
+    """The offer's `contract`, `versant`, `categorie`, required `grade` and `cadre`; None when it is absent."""
+    records, _, _ = db.execute_query(
+        "MATCH (n:Offer {offer_id: $id}) "
+        + GRADE_AND_CADRE.format(rel="REQUIRES_GRADE", keep="n")
+        + "RETURN n.contract AS contract, n.versant AS versant, n.categorie AS categorie, grade, cadre",
+        id=offer_id,
+    )
+    return records[0] if records else None
