@@ -27,7 +27,7 @@ def query_strings() -> list[tuple[Path, str]]:
     for package in PACKAGES:
         for path in sorted((REPO_ROOT / package).rglob("*.py")):
             tree = ast.parse(path.read_text(encoding="utf-8"))
-            docstrings = {id(node.body[0].value) for node in ast.walk(tree) if _has_docstring(node)}
+            docstrings = {id(_docstring(node)) for node in ast.walk(tree) if _docstring(node) is not None}
             for node in ast.walk(tree):
                 text = node.value if isinstance(node, ast.Constant) and id(node) not in docstrings else None
                 if isinstance(text, str) and CYPHER.search(text):
@@ -35,16 +35,14 @@ def query_strings() -> list[tuple[Path, str]]:
     return found
 
 
-def _has_docstring(node: ast.AST) -> bool:
-    body = getattr(node, "body", None)
-    return (
-        isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
-        and isinstance(body, list)
-        and bool(body)
-        and isinstance(body[0], ast.Expr)
-        and isinstance(body[0].value, ast.Constant)
-        and isinstance(body[0].value.value, str)
-    )
+def _docstring(node: ast.AST) -> ast.Constant | None:
+    """The docstring node of a module, class or function, if it has one."""
+    if not isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) or not node.body:
+        return None
+    first = node.body[0]
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+        return first.value
+    return None
 
 
 def names_in(query: str) -> tuple[set[str], set[str]]:
