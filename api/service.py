@@ -82,8 +82,7 @@ def explanations(
     routes: dict[str, Any] = {}
     if target:
         routes = explain.routes_to(db, sorted({occ["uri"] for occ in latest.values()}), target["uri"])
-    score_factors = getattr(model, "score_factors", None)  # models without a re-ranker have none
-    factors = score_factors(db, offer_id, list(candidate_ids)) if callable(score_factors) else {}
+    factors = model.score_factors(db, offer_id, list(candidate_ids)) if model is not None else {}
     result = {}
     for candidate_id in candidate_ids:
         held = skills.get(candidate_id, set())

@@ -30,8 +30,11 @@ CACHE_SIZE = 100_000  # keys or offers remembered per process; beyond it the cac
 OFFER_CACHE_SECONDS = 600.0
 
 
+ScoreFactors = dict[str, list[tuple[str, float, float]]]  # candidate → (fact, value, contribution), largest first
+
+
 class Recommender(Protocol):
-    """What `gnn.serving.Recommender` offers the API (ids with float scores)."""
+    """What `gnn.serving.Recommender` offers the API (ids with float scores): every method the API calls."""
 
     version: str
 
@@ -48,6 +51,14 @@ class Recommender(Protocol):
     def embed_new_offer(self, db: Database, offer_id: str) -> Any: ...
 
     def embed_new_candidate(self, db: Database, candidate_id: str) -> Any: ...
+
+    def score_factors(self, db: Database, offer_id: str, candidate_ids: list[str]) -> ScoreFactors:
+        """The facts behind each candidate's score; {} when the model cannot say (no linear re-ranker)."""
+        ...
+
+    def forget_candidate(self, candidate_id: str) -> None:
+        """After a GDPR erase: the candidate's embedding leaves memory and no ranking returns it again."""
+        ...
 
 
 class _ReadWriteLock:
@@ -118,20 +129,15 @@ class GuardedRecommender:
         with self._lock.write():
             return self.inner.embed_new_candidate(db, candidate_id)
 
-    def score_factors(self, db: Database, offer_id: str, candidate_ids: list[str]) -> dict[str, list[Any]]:
+    def score_factors(self, db: Database, offer_id: str, candidate_ids: list[str]) -> ScoreFactors:
         """The facts behind each candidate's score, when the model can say (a linear re-ranker)."""
-        factors = getattr(self.inner, "score_factors", None)
-        if not callable(factors):
-            return {}
         with self._lock.read():
-            return dict(factors(db, offer_id, candidate_ids))
+            return self.inner.score_factors(db, offer_id, candidate_ids)
 
     def forget_candidate(self, candidate_id: str) -> None:
-        """After a GDPR erase: drop the embedding from memory when the model can (rankings filter it anyway)."""
-        forget = getattr(self.inner, "forget_candidate", None)
-        if callable(forget):
-            with self._lock.write():
-                forget(candidate_id)
+        """After a GDPR erase: the embedding leaves the matrices, which a concurrent ranking must not see half done."""
+        with self._lock.write():
+            self.inner.forget_candidate(candidate_id)
 
 
 def thaw_heap() -> None:
@@ -153,9 +159,14 @@ class ModelUnavailable(RuntimeError):
 
 
 def load_default_recommender(db: Database) -> Recommender:
-    from gnn.serving import Recommender as GnnRecommender  # the gnn layer sits below the api: import it late
+    # The gnn layer sits below the api: import it late.
+    from gnn.rerank import IncompatibleArtifact
+    from gnn.serving import Recommender as GnnRecommender
 
-    return GnnRecommender.load(db)
+    try:
+        return GnnRecommender.load(db)
+    except IncompatibleArtifact as error:  # a version stored by another Vivier: 503 with the advice to retrain
+        raise ModelUnavailable(str(error)) from error
 
 
 class AppState:

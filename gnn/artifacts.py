@@ -23,6 +23,7 @@ import torch
 from gnn.export import GraphExport
 from gnn.features import FeatureSpec
 from gnn.model import EdgeType, LinkGNN
+from gnn.rerank import IncompatibleArtifact, RerankingArtifact
 from graph import models
 from graph.db import Database
 from vivier.settings import get_settings
@@ -33,6 +34,7 @@ class ModelVersion:
     version: str
     path: Path
     data_hash: str
+    # Written as is to `metrics.json` and the `ModelVersion` node (a JSON blob): a dict, not a typed record.
     metrics: dict[str, Any] = field(default_factory=dict)
 
 
@@ -48,7 +50,7 @@ class Artifacts:
     embeddings: dict[str, torch.Tensor]
     ids: dict[str, list[str]]
     career: dict[str, Any]
-    reranking: dict[str, Any] | None = None  # {"reranker": Reranker, "facts": PairFacts, "history": History}
+    reranking: RerankingArtifact | None = None  # None: a version trained before the re-ranker existed
 
 
 def models_dir() -> Path:
@@ -87,7 +89,7 @@ def save(
     ids: dict[str, list[str]],
     career: dict[str, Any],
     metrics: dict[str, Any],
-    reranking: dict[str, Any] | None = None,
+    reranking: RerankingArtifact | None = None,
 ) -> Path:
     path = models_dir() / version
     path.mkdir(parents=True, exist_ok=False)
@@ -100,7 +102,7 @@ def save(
         pickle.dump(spec.text_model, handle)
     if reranking is not None:
         with (path / "reranker.pkl").open("wb") as handle:
-            pickle.dump(reranking, handle)
+            pickle.dump(reranking.to_stored(), handle)
     (path / "metrics.json").write_text(json.dumps(metrics, indent=1, default=str))
     return path
 
@@ -134,15 +136,22 @@ def load(version: str) -> Artifacts:
         embeddings=stored["embeddings"],
         ids=stored["ids"],
         career=torch.load(path / "career.pt"),
-        reranking=_pickled(path / "reranker.pkl"),
+        reranking=_reranking(path / "reranker.pkl", version),
     )
 
 
-def _pickled(path: Path) -> Any:
+def _reranking(path: Path, version: str) -> RerankingArtifact | None:
     if not path.exists():
         return None
-    with path.open("rb") as handle:
-        return pickle.load(handle)  # our own artifact, written by `save` above
+    try:
+        with path.open("rb") as handle:
+            stored = pickle.load(handle)  # our own artifact, written by `save` above
+        return RerankingArtifact.from_stored(stored)
+    except (AttributeError, ImportError, IncompatibleArtifact) as error:  # classes renamed or moved since
+        raise IncompatibleArtifact(
+            f"model version {version!r}: {path.name} cannot be read by this version of Vivier ({error}); "
+            "retrain with `vivier train`"
+        ) from error
 
 
 def _spec(path: Path, config: dict[str, Any]) -> FeatureSpec:

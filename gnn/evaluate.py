@@ -25,7 +25,7 @@ from gnn import artifacts, baselines
 from gnn.eligibility import candidate_profiles, eligibility_matrix, offer_requirements
 from gnn.export import GraphExport, export_graph
 from gnn.metrics import METRICS, Estimate, bootstrap, ranks, summarise
-from gnn.rerank import FEATURES, History, PairFacts, RerankConfig, evaluation_pools, fit_reranker, rerank_scores
+from gnn.rerank import FEATURES, PairFacts, RerankConfig, evaluation_pools, fit_and_score, gnn_embedder, score_pools
 from gnn.serving import RERANK_DEPTH
 from gnn.train import Split, TrainConfig, embeddings, fit, message_graph, rank_offers, temporal_split
 from graph.db import Database
@@ -45,15 +45,27 @@ NOT_BASELINES = (VIVIER, SERVED, GNN, ABLATION, UPPER, ORACLE)
 
 
 @dataclass
+class ColdStartRecall:
+    """Recall@10 over selected (candidate, test offer) pairs, by whether the candidate had applied before."""
+
+    cold: float  # NaN when no pair is cold
+    warm: float
+    pairs_cold: int
+    pairs_warm: int
+
+
+@dataclass
 class Evaluation:
     version: str
     split: dict[str, int]
     results: dict[str, dict[str, Estimate]] = field(default_factory=dict)
-    cold: dict[str, dict[str, float]] = field(default_factory=dict)
+    cold: dict[str, ColdStartRecall] = field(default_factory=dict)
+    # As `metrics.json` of the version holds them (JSON, read back as is): method → metric → value, and per epoch.
     career: dict[str, dict[str, float]] = field(default_factory=dict)
     history: list[dict[str, float]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     recall_by_offer: dict[str, np.ndarray] = field(default_factory=dict)  # method → Recall@10 of each test offer
+    inductive: dict[str, float] = field(default_factory=dict)  # path → Recall@10 of the test offers embedded alone
 
 
 def evaluate_model(
@@ -102,7 +114,7 @@ def evaluate_model(
             evaluation.recall_by_offer[name] = np.array([q["recall@10"] for q in per_query])
             evaluation.cold[name] = cold_start_recall(export, split, test, scores, eligible)
             bar.advance(task)
-    evaluation.cold["GNN, inductive path (offers embedded one by one)"] = inductive_recall(
+    evaluation.inductive["GNN, inductive path (offers embedded one by one)"] = inductive_recall(
         stored, export, split, graph, eligible
     )
     return write_report(evaluation, to_docs)
@@ -114,13 +126,9 @@ def reranked_scorers(
     """The stored re-ranker on the test offers and, as an ablation, one refitted without the GNN's cosine."""
     if stored.reranking is None:
         return {}
-    reranker = stored.reranking["reranker"]
+    reranker = stored.reranking.reranker
     facts = PairFacts.from_export(export)
-    history = History.known(export, facts, split.history_test)
-    pools = evaluation_pools(export, split.test, eligible)
-
-    def embed(visible: np.ndarray) -> dict[str, torch.Tensor]:
-        return embeddings(stored.model, export, message_graph(export, visible))
+    embed = gnn_embedder(stored.model, export)
 
     @cache
     def test_embeddings() -> dict[str, torch.Tensor]:  # one forward pass for the three rows below
@@ -128,17 +136,20 @@ def reranked_scorers(
 
     @cache
     def whole_pool() -> np.ndarray:
-        return rerank_scores(reranker, facts, history, split.test, pools, test_embeddings())
+        return score_pools(reranker, export, facts, split.test, split.history_test, eligible, test_embeddings())
 
     def without_gnn() -> np.ndarray:
+        """Refitted as `train_model` fits the served one (gnn/pipeline.py), without the GNN's cosine."""
         config = RerankConfig(seed=int(stored.config["train"]["seed"]), features=FEATURES[1:])
-        train_eligible = eligibility_matrix(candidate_profiles(export), offer_requirements(export), split.train)
-        ablated = fit_reranker(export, facts, split.train, split.history_val, train_eligible, embed, config)
-        return rerank_scores(ablated, facts, history, split.test, pools, test_embeddings())
+        _, scores = fit_and_score(
+            export, facts, split, embed, config, split.test, split.history_test, eligible, test_embeddings()
+        )
+        return scores
 
     def as_served() -> np.ndarray:
         """Serving re-ranks only the GNN's top RERANK_DEPTH by cosine: the rest of the pool cannot reach the list."""
         scores = whole_pool().copy()
+        pools = evaluation_pools(export, split.test, eligible)
         cosine = np.where(pools.numpy(), baselines.embedding_scores(test_embeddings(), split.test), -np.inf)
         outside = np.argsort(-cosine, axis=1, kind="stable")[:, min(RERANK_DEPTH, cosine.shape[1]) :]
         np.put_along_axis(scores, outside, -np.inf, axis=1)
@@ -149,7 +160,7 @@ def reranked_scorers(
 
 def cold_start_recall(
     export: GraphExport, split: Split, offers: np.ndarray, scores: np.ndarray, eligible: torch.Tensor
-) -> dict[str, float]:
+) -> ColdStartRecall:
     """Recall@10 over selected (candidate, test offer) pairs, split by whether the candidate had applied to
     anything before the test period (warm) or not (cold: a new candidate known by its profile only)."""
     apps = export.applications
@@ -164,12 +175,12 @@ def cold_start_recall(
         positive_ranks = ranks(scores[i][index], np.searchsorted(index, positives), rng)  # same ties as rank_offers
         for c, rank in zip(positives.tolist(), positive_ranks.tolist(), strict=True):
             hits["warm" if c in history else "cold"].append(float(rank <= 10))
-    return {
-        "recall@10 cold": float(np.mean(hits["cold"])) if hits["cold"] else float("nan"),
-        "recall@10 warm": float(np.mean(hits["warm"])) if hits["warm"] else float("nan"),
-        "pairs cold": float(len(hits["cold"])),
-        "pairs warm": float(len(hits["warm"])),
-    }
+    return ColdStartRecall(
+        cold=float(np.mean(hits["cold"])) if hits["cold"] else float("nan"),
+        warm=float(np.mean(hits["warm"])) if hits["warm"] else float("nan"),
+        pairs_cold=len(hits["cold"]),
+        pairs_warm=len(hits["warm"]),
+    )
 
 
 @torch.no_grad()
@@ -179,7 +190,7 @@ def inductive_recall(
     split: Split,
     graph: dict[tuple[str, str, str], torch.Tensor],
     eligible: torch.Tensor,
-) -> dict[str, float]:
+) -> float:
     """Recall@10 when each test offer is embedded alone by the serving path (`embed_one`) from its features
     and its links, as a brand-new offer would be, instead of by the full-graph forward pass."""
     model = stored.model
@@ -193,7 +204,7 @@ def inductive_recall(
         rows.append(model.embed_one("offer", x_dict["offer"][offer], neighbours, states[:-1], stored.relations))
     scores = (torch.stack(rows) @ candidates.T).numpy()
     per_query = rank_offers(export, split.test, scores, eligible)
-    return {"recall@10": float(np.mean([q["recall@10"] for q in per_query]))}
+    return float(np.mean([q["recall@10"] for q in per_query]))
 
 
 def write_report(evaluation: Evaluation, to_docs: bool) -> Path:
@@ -262,14 +273,9 @@ def render(evaluation: Evaluation) -> str:
         "|---|---|---|---|---|",
     ]
     for name, cold in evaluation.cold.items():
-        if "recall@10 cold" in cold:
-            lines.append(
-                f"| {name} | {cold['recall@10 cold']:.3f} | {cold['recall@10 warm']:.3f} | "
-                f"{cold['pairs cold']:.0f} | {cold['pairs warm']:.0f} |"
-            )
-    for name, cold in evaluation.cold.items():
-        if "recall@10 cold" not in cold:
-            lines.append(f"\n{name}: Recall@10 = {cold['recall@10']:.3f} (macro over test offers).")
+        lines.append(f"| {name} | {cold.cold:.3f} | {cold.warm:.3f} | {cold.pairs_cold} | {cold.pairs_warm} |")
+    for name, recall in evaluation.inductive.items():
+        lines.append(f"\n{name}: Recall@10 = {recall:.3f} (macro over test offers).")
     lines += ["", "## Career next steps (real ROME mobility transitions)", ""]
     lines += [
         "20 % of the ROME v3.44 mobility transitions are held out (fixed seed); the career head is trained "

@@ -15,13 +15,12 @@ from gnn.career import CareerConfig, evaluate_career
 from gnn.eligibility import candidate_profiles, eligibility_matrix, offer_requirements
 from gnn.export import GraphExport, export_graph
 from gnn.model import LinkGNN
-from gnn.rerank import History, PairFacts, RerankConfig, evaluation_pools, fit_reranker, rerank_scores
+from gnn.rerank import History, PairFacts, RerankConfig, RerankingArtifact, fit_and_score, gnn_embedder
 from gnn.train import (
     FitResult,
     Split,
     TrainConfig,
     edge_types,
-    embeddings,
     fit,
     message_graph,
     rank_offers,
@@ -101,22 +100,17 @@ def final_states(model: LinkGNN, export: GraphExport) -> tuple[list[dict[str, to
 
 def train_reranker(
     export: GraphExport, split: Split, result: FitResult, config: RerankConfig
-) -> tuple[dict[str, object], dict[str, float]]:
+) -> tuple[RerankingArtifact, dict[str, float]]:
     """Fit the re-ranker on the training offers (GNN scores with each fold's applications hidden), measure it on
-    the validation offers, and return what serving needs: the re-ranker, the pair facts, every application."""
+    the validation offers, and return what serving needs (the re-ranker, the pair facts, every application) with
+    the validation metrics (a dict: they go to `metrics.json` as they are)."""
     facts = PairFacts.from_export(export)
-    profiles, requirements = candidate_profiles(export), offer_requirements(export)
-
-    def embed(visible: np.ndarray) -> dict[str, torch.Tensor]:
-        return embeddings(result.model, export, message_graph(export, visible))
-
-    train_eligible = eligibility_matrix(profiles, requirements, split.train)
-    reranker = fit_reranker(export, facts, split.train, split.history_val, train_eligible, embed, config)
-    val_eligible = eligibility_matrix(profiles, requirements, split.val)
-    history = History.known(export, facts, split.history_val)
-    pools = evaluation_pools(export, split.val, val_eligible)
-    scores = rerank_scores(reranker, facts, history, split.val, pools, embed(split.history_val))
+    embed = gnn_embedder(result.model, export)
+    val_eligible = eligibility_matrix(candidate_profiles(export), offer_requirements(export), split.val)
+    reranker, scores = fit_and_score(
+        export, facts, split, embed, config, split.val, split.history_val, val_eligible, embed(split.history_val)
+    )
     per_query = rank_offers(export, split.val, scores, val_eligible)
     metrics = {m: float(np.mean([q[m] for q in per_query])) for m in ("recall@10", "recall@50")}
     everything = History.known(export, facts, np.arange(export.data["offer"].num_nodes))
-    return {"reranker": reranker, "facts": facts, "history": everything}, metrics
+    return RerankingArtifact(reranker, facts, everything), metrics

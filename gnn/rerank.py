@@ -26,7 +26,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
+from gnn.eligibility import candidate_profiles, eligibility_matrix, offer_requirements
 from gnn.export import GraphExport, epoch_days
+from gnn.model import LinkGNN
+from gnn.train import Split, embeddings, message_graph
 from ontology.geography import REGION_OF_DEPARTEMENT
 
 FEATURES = (
@@ -359,6 +362,34 @@ class Reranker:
         return [dict(zip(self.features, row.tolist(), strict=True)) for row in per_fact]
 
 
+class IncompatibleArtifact(ValueError):
+    """A stored re-ranking artifact this code cannot read (written by another version of Vivier)."""
+
+
+@dataclass
+class RerankingArtifact:
+    """What serving reads of a version's re-ranker (`reranker.pkl`, gnn/artifacts.py)."""
+
+    reranker: Reranker
+    facts: PairFacts  # grows by one candidate row per candidate embedded at serving time (`add_candidate`)
+    history: History  # every application known at training, for the 'before' counts of new offers
+
+    def to_stored(self) -> dict[str, object]:
+        """As `reranker.pkl` holds it: the fields by name, the file's format since the re-ranker exists."""
+        return {"reranker": self.reranker, "facts": self.facts, "history": self.history}
+
+    @classmethod
+    def from_stored(cls, stored: object) -> RerankingArtifact:
+        """Back from `to_stored`'s dict; IncompatibleArtifact names what is missing or of the wrong kind."""
+        kinds: dict[str, type] = {"reranker": Reranker, "facts": PairFacts, "history": History}
+        if not isinstance(stored, dict):
+            raise IncompatibleArtifact(f"expected a dict of {sorted(kinds)}, found a {type(stored).__name__}")
+        wrong = [name for name, kind in kinds.items() if not isinstance(stored.get(name), kind)]
+        if wrong:
+            raise IncompatibleArtifact(f"missing or not of the expected kind: {', '.join(wrong)}")
+        return cls(reranker=stored["reranker"], facts=stored["facts"], history=stored["history"])
+
+
 def offer_rows(
     facts: PairFacts,
     history: History,
@@ -380,6 +411,50 @@ def offer_rows(
     weights = np.concatenate([np.ones(len(applicants)), np.full(len(sampled), len(others) / max(len(sampled), 1))])
     x = pair_features(facts, history, offer_facts(facts, offer), candidates, emb["offer"][offer], emb["candidate"])
     return x, np.concatenate([labels, np.zeros(len(sampled), dtype=bool)]), weights
+
+
+def gnn_embedder(model: LinkGNN, export: GraphExport) -> Embedder:
+    """The GNN's embeddings with only the applications of the visible offers passing messages."""
+
+    def embed(visible: np.ndarray) -> dict[str, torch.Tensor]:
+        return embeddings(model, export, message_graph(export, visible))
+
+    return embed
+
+
+def fit_and_score(
+    export: GraphExport,
+    facts: PairFacts,
+    split: Split,
+    embed: Embedder,
+    config: RerankConfig,
+    offers: np.ndarray,
+    known_offers: np.ndarray,
+    eligible: torch.Tensor,
+    emb: dict[str, torch.Tensor],
+) -> tuple[Reranker, np.ndarray]:
+    """The one fit-and-score path: fit a re-ranker on the training offers of `split` (the history: every offer
+    before validation), then score the pools of `offers` (rows of `eligible`; the history: `known_offers`, with
+    `emb` the embeddings they give). Training (validation offers) and evaluation (test offers, ablations) both
+    come through here, so their rows and their scores are made by the same code."""
+    train_eligible = eligibility_matrix(candidate_profiles(export), offer_requirements(export), split.train)
+    reranker = fit_reranker(export, facts, split.train, split.history_val, train_eligible, embed, config)
+    return reranker, score_pools(reranker, export, facts, offers, known_offers, eligible, emb)
+
+
+def score_pools(
+    reranker: Reranker,
+    export: GraphExport,
+    facts: PairFacts,
+    offers: np.ndarray,
+    known_offers: np.ndarray,
+    eligible: torch.Tensor,
+    emb: dict[str, torch.Tensor],
+) -> np.ndarray:
+    """[offers × candidates] re-ranker scores over the pools `gnn.train.rank_offers` ranks (-inf elsewhere), the
+    applications of `known_offers` being the history."""
+    history = History.known(export, facts, known_offers)
+    return rerank_scores(reranker, facts, history, offers, evaluation_pools(export, offers, eligible), emb)
 
 
 def fit_reranker(

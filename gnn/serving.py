@@ -20,16 +20,23 @@ from gnn.career import career_scores
 from gnn.eligibility import candidate_profiles_from_neo4j, offer_requirement_from_neo4j
 from gnn.export import GEO_DIM, GEO_EDGES, geo_columns, node_neighbourhood, reverse
 from gnn.features import encode
-from gnn.rerank import FEATURES, OfferFacts, add_candidate, facts_of_new_offer, offer_facts, pair_features
+from gnn.rerank import (
+    FEATURES,
+    OfferFacts,
+    RerankingArtifact,
+    add_candidate,
+    facts_of_new_offer,
+    offer_facts,
+    pair_features,
+)
 from graph import models, revision
 from graph.db import Database
 from ontology.eligibility import StatutoryProfile, is_eligible
 
 # When filtering by eligibility, look this many times deeper than k before giving up on filling the list.
 ELIGIBLE_DEPTH = 50
-# The GNN's top candidates that the re-ranker re-orders. On the demo's test offers (model 20261125T205847Z),
-# re-ranking the top 300 / 600 / 1,000 / 2,000 by cosine gave Recall@10 0.182 / 0.206 / 0.213 / 0.217 (all
-# eligible: 0.217): 1,000 keeps nearly all of the re-ranker's quality for a few milliseconds per request.
+# The GNN's top candidates that the re-ranker re-orders: on the demo's test offers, 1,000 keeps nearly all of the
+# quality of re-ranking the whole pool for a few milliseconds per request (docs/model.md, Measurements).
 RERANK_DEPTH = 1000
 
 
@@ -85,6 +92,21 @@ class _Side:
         self.ids.append(key)
         self.matrix = torch.cat([self.matrix, vector.reshape(1, -1)])  # a new key is no hole: `holes` stays
         self.half = None
+
+    def forget(self, key: str) -> bool:
+        """Make `key`'s row a hole: no lookup finds it, no top-k returns it, and its vector is zeros. Rows keep
+        their numbers (the re-ranker's facts are indexed by them); False when the key is unknown."""
+        i = self.index.pop(key, None)
+        if i is None:
+            return False
+        self.ids[i] = ""
+        self.matrix[i] = 0.0
+        if self.half is not None:  # the approximate copy too, in place (its location block is kept apart)
+            self.half[i] = 0.0
+        if self.one_hot_value is not None:
+            self.one_hot_value[i] = 0.0
+        self.holes = torch.cat([self.holes, torch.tensor([i], dtype=torch.long)])
+        return True
 
     def top(
         self, query: torch.Tensor, k: int, exclude_empty: bool = True, approximate: bool = False
@@ -142,7 +164,7 @@ class Recommender:
         self._career = career
         self._profiles: dict[str, StatutoryProfile] | None = None
         self._profiles_revision: int | None = None
-        self._reranking = stored.reranking
+        self._reranking: RerankingArtifact | None = stored.reranking
         self._new_offer_facts: dict[str, OfferFacts] = {}
 
     @classmethod
@@ -155,14 +177,15 @@ class Recommender:
         self, db: Database, offer_id: str, k: int = 10, eligible_only: bool = False
     ) -> list[tuple[str, float]]:
         query = self._offer_vector(db, offer_id)
-        if self._reranking is not None:
+        reranking = self._reranking
+        if reranking is not None:
             depth = max(RERANK_DEPTH, k * 3) * (2 if eligible_only else 1)  # about half of a pool is eligible
             rows, _ = self._candidates.top_rows(query, depth, approximate=True)  # the re-ranker rescores them
             if eligible_only:
                 ranked = [(self._candidates.ids[i], 0.0) for i in rows.tolist()]
                 kept = self._eligible(db, offer_id, ranked, len(ranked))
                 rows = np.array([self._candidates.index[c] for c, _ in kept], dtype=np.int64)
-            return self._rerank(db, offer_id, query, rows, k)
+            return self._rerank(reranking, db, offer_id, query, rows, k)
         if not eligible_only:
             return self._candidates.top(query, k)
         depth = min(len(self._candidates.ids), max(k * ELIGIBLE_DEPTH, 1000))
@@ -189,14 +212,13 @@ class Recommender:
         return kept
 
     def _rerank(
-        self, db: Database, offer_id: str, query: torch.Tensor, rows: np.ndarray, k: int
+        self, reranking: RerankingArtifact, db: Database, offer_id: str, query: torch.Tensor, rows: np.ndarray, k: int
     ) -> list[tuple[str, float]]:
         """The `k` best of candidate `rows` by the re-ranker, with its chance of reaching shortlisted (0–1)."""
-        assert self._reranking is not None
         if not len(rows):
             return []
-        x = self._pair_features(db, offer_id, query, rows)
-        chance = 1.0 / (1.0 + np.exp(-self._reranking["reranker"].score(x)))
+        x = self._pair_features(reranking, db, offer_id, query, rows)
+        chance = 1.0 / (1.0 + np.exp(-reranking.reranker.score(x)))
         ids = self._candidates.ids
         return [(ids[rows[i]], float(chance[i])) for i in best_first(chance, k).tolist()]
 
@@ -205,30 +227,30 @@ class Recommender:
     ) -> dict[str, list[tuple[str, float, float]]]:
         """Per candidate: (fact, value, contribution to the log-odds) of the re-ranker's score, largest effect
         first; empty when the version has no linear re-ranker. Candidates the model does not know are left out."""
-        if self._reranking is None:
+        reranking = self._reranking
+        if reranking is None:
             return {}
         known = [c for c in candidate_ids if c in self._candidates.index]
         if not known:
             return {}
         rows = np.array([self._candidates.index[c] for c in known], dtype=np.int64)
-        x = self._pair_features(db, offer_id, self._offer_vector(db, offer_id), rows)
+        x = self._pair_features(reranking, db, offer_id, self._offer_vector(db, offer_id), rows)
         out = {}
-        contributions = self._reranking["reranker"].contributions(x)
+        contributions = reranking.reranker.contributions(x)
         for candidate_id, values, terms in zip(known, x.tolist(), contributions, strict=True):
             value = dict(zip(FEATURES, values, strict=True))
             out[candidate_id] = sorted(((f, value[f], t) for f, t in terms.items()), key=lambda r: -abs(r[2]))
         return out
 
-    def _pair_features(self, db: Database, offer_id: str, query: torch.Tensor, rows: np.ndarray) -> np.ndarray:
+    def _pair_features(
+        self, reranking: RerankingArtifact, db: Database, offer_id: str, query: torch.Tensor, rows: np.ndarray
+    ) -> np.ndarray:
         """The re-ranker's facts of (candidate row, offer) pairs."""
-        assert self._reranking is not None
-        facts, history = self._reranking["facts"], self._reranking["history"]
-        offer = self._offer_facts(db, offer_id)
-        return pair_features(facts, history, offer, rows, query, self._candidates.matrix)
+        offer = self._offer_facts(reranking, db, offer_id)
+        return pair_features(reranking.facts, reranking.history, offer, rows, query, self._candidates.matrix)
 
-    def _offer_facts(self, db: Database, offer_id: str) -> OfferFacts:
-        assert self._reranking is not None
-        facts = self._reranking["facts"]
+    def _offer_facts(self, reranking: RerankingArtifact, db: Database, offer_id: str) -> OfferFacts:
+        facts = reranking.facts
         row = self._offers.index.get(offer_id)
         if row is not None and row < len(facts.offer_occupations):
             return offer_facts(facts, row)
@@ -243,10 +265,19 @@ class Recommender:
     def score_pair(self, db: Database, candidate_id: str, offer_id: str) -> float:
         """The score `recommend_candidates` gives this pair (the re-ranker's chance, or the cosine)."""
         candidate, query = self._candidate_vector(db, candidate_id), self._offer_vector(db, offer_id)
-        if self._reranking is None:
+        reranking = self._reranking
+        if reranking is None:
             return float(candidate @ query)
         row = np.array([self._candidates.index[candidate_id]], dtype=np.int64)
-        return self._rerank(db, offer_id, query, row, 1)[0][1]
+        return self._rerank(reranking, db, offer_id, query, row, 1)[0][1]
+
+    def forget_candidate(self, candidate_id: str) -> None:
+        """After a GDPR erase: the candidate's embedding leaves memory (its row becomes zeros), no ranking or score
+        factor returns it, and the model no longer knows its id (were the node still in Neo4j, a later call would
+        embed it anew, as a new candidate); an unknown id is a no-op. Its row keeps its number so that
+        the re-ranker's facts, indexed by row, stay aligned; those facts and the application history the version
+        was trained on, like its files under `models/`, still hold the candidate until the next `vivier train`."""
+        self._candidates.forget(candidate_id)
 
     # --- career head ---------------------------------------------------------------------------------------
     def next_steps(self, db: Database, occupation_uri: str, k: int = 10) -> list[tuple[str, float]]:
@@ -274,7 +305,7 @@ class Recommender:
         self._candidates.put(candidate_id, vector)
         if new and self._reranking is not None:  # its facts row is the next one, as its matrix row
             props, neighbours = node_neighbourhood(db, "candidate", candidate_id)
-            add_candidate(self._reranking["facts"], props, neighbours)
+            add_candidate(self._reranking.facts, props, neighbours)
         if self._profiles is not None:
             self._profiles.update(candidate_profiles_from_neo4j(db, [candidate_id]))
 

@@ -602,6 +602,8 @@ def test_gdpr_export_then_erase(api: dict[str, Any]) -> None:
     assert left == 0
     ranked = call(api, "admin", "GET", "/v1/offers/off-EA-03/candidates", params={"k": 30, "explain": False})
     assert "cand-23" not in {c["candidate_id"] for c in ranked.json()["candidates"]}
+    model = api["app"].state.vivier.recommender().inner
+    assert "cand-23" not in model._candidates.index  # the served model dropped the embedding from memory
 
 
 # --- access control --------------------------------------------------------------------------------------------

@@ -12,13 +12,22 @@ import numpy as np
 import pytest
 import torch
 
+from api.state import Recommender as ServedRecommender
 from gnn.artifacts import ModelVersion
 from gnn.career import rank_held_out
 from gnn.eligibility import candidate_profiles, eligibility_matrix, offer_requirements
 from gnn.export import GraphExport, export_graph
 from gnn.metrics import bootstrap, query_metrics, ranks
 from gnn.pipeline import final_states, train_model
-from gnn.rerank import FEATURES, History, PairFacts, offer_facts, pair_features
+from gnn.rerank import (
+    FEATURES,
+    History,
+    IncompatibleArtifact,
+    PairFacts,
+    RerankingArtifact,
+    offer_facts,
+    pair_features,
+)
 from gnn.serving import Recommender, _Side
 from gnn.synthetic import write_synthetic_graph
 from gnn.train import TrainConfig, edge_types, fit, temporal_split, validation_recall
@@ -359,12 +368,12 @@ def test_stored_reranker_serves_and_reproduces_the_evaluation_order(trained: Tra
     # The same pairs scored one by one give the same scores (score_pair and the ranking agree).
     for candidate_id, score in top:
         assert recommender.score_pair(database, candidate_id, "O00050") == pytest.approx(score, abs=1e-5)
-    facts, reranker = stored.reranking["facts"], stored.reranking["reranker"]
+    facts, reranker = stored.reranking.facts, stored.reranking.reranker
     offer = int(np.nonzero(trained.export.ids["offer"] == "O00050")[0][0])
     rows = np.array([recommender._candidates.index[c] for c, _ in top])
     x = pair_features(
         facts,
-        stored.reranking["history"],
+        stored.reranking.history,
         offer_facts(facts, offer),
         rows,
         stored.embeddings["offer"][offer],
@@ -377,7 +386,7 @@ def test_new_candidate_gets_reranker_facts(trained: Trained) -> None:
     database = trained.database
     recommender = Recommender.load(database)
     assert recommender._stored.reranking is not None
-    facts = recommender._stored.reranking["facts"]
+    facts = recommender._stored.reranking.facts
     before = facts.held.shape[0]
     database.execute_query(
         "MATCH (f:RomeFiche {uri: 'urn:rome:F002'}), (d:Departement {code: '02'}) "
@@ -392,6 +401,51 @@ def test_new_candidate_gets_reranker_facts(trained: Trained) -> None:
         assert 0.0 <= recommender.score_pair(database, "NEW-C", "O00050") <= 1.0
     finally:
         database.execute_query("MATCH (c:Candidate {candidate_id: 'NEW-C'}) DETACH DELETE c")
+
+
+def test_forget_candidate_leaves_memory_and_rankings(trained: Trained) -> None:
+    database = trained.database
+    recommender = Recommender.load(database)
+    served: ServedRecommender = recommender  # gnn.serving implements every method the API's protocol names
+    top = served.recommend_candidates(database, "O00050", 10, False)
+    gone, kept = top[0][0], top[1][0]
+    row = recommender._candidates.index[gone]
+    rows_before = recommender._candidates.matrix.shape[0]
+    assert gone in served.score_factors(database, "O00050", [gone, kept])
+    served.forget_candidate(gone)
+    served.forget_candidate("NOT-A-CANDIDATE")  # unknown: nothing to do
+    assert gone not in recommender._candidates.index
+    assert not recommender._candidates.matrix[row].any()  # the embedding is gone from memory
+    assert recommender._candidates.matrix.shape[0] == rows_before  # rows keep their numbers (re-ranker facts)
+    after = served.recommend_candidates(database, "O00050", 10, False)
+    assert gone not in [c for c, _ in after] and len(after) == 10
+    assert after[0] == pytest.approx(top[1])  # the others keep their scores
+    assert gone not in [c for c, _ in served.recommend_candidates(database, "O00050", 10, True)]
+    assert list(served.score_factors(database, "O00050", [gone, kept])) == [kept]
+
+
+def test_forgotten_row_is_a_hole_in_exact_and_approximate_top_k() -> None:
+    side = _Side(["a", "b", "c"], torch.eye(3))
+    side.top_rows(torch.ones(3), 3, approximate=True)  # builds the bfloat16 copy, which forgetting must update
+    assert side.forget("b") and not side.forget("b")
+    assert side.vector("b") is None and not side.matrix[1].any()
+    assert side.half is not None and not side.half[1].any()
+    assert [key for key, _ in side.top(torch.ones(3), 3)] == ["a", "c"]
+    assert side.top_rows(torch.ones(3), 3, approximate=True)[0].tolist() == [0, 2]
+    side.put("b", torch.ones(3))  # the same id embedded again is a new row; the hole stays one
+    assert side.index["b"] == 3 and side.top(torch.ones(3), 1) == [("b", 3.0)]
+
+
+def test_reranking_artifact_reads_its_stored_form_and_names_what_it_cannot(trained: Trained) -> None:
+    recommender = Recommender.load(trained.database)
+    artifact = recommender._stored.reranking
+    assert artifact is not None
+    again = RerankingArtifact.from_stored(artifact.to_stored())
+    assert again.reranker is artifact.reranker and again.facts is artifact.facts and again.history is artifact.history
+    with pytest.raises(IncompatibleArtifact, match="found a list"):
+        RerankingArtifact.from_stored([artifact.reranker])
+    with pytest.raises(IncompatibleArtifact, match="history"):
+        RerankingArtifact.from_stored({"reranker": artifact.reranker, "facts": artifact.facts})
 
 
 def test_paired_difference_resamples_offers_together() -> None:
