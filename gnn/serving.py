@@ -297,10 +297,10 @@ class Recommender:
 
     # --- inductive cold start ------------------------------------------------------------------------------
     def embed_new_offer(self, db: Database, offer_id: str) -> None:
-        self._offers.put(offer_id, self._embed_and_write(db, "offer", "Offer", "offer_id", offer_id))
+        self._offers.put(offer_id, self._embed_and_write(db, "offer", "Offer", offer_id))
 
     def embed_new_candidate(self, db: Database, candidate_id: str) -> None:
-        vector = self._embed_and_write(db, "candidate", "Candidate", "candidate_id", candidate_id)
+        vector = self._embed_and_write(db, "candidate", "Candidate", candidate_id)
         new = candidate_id not in self._candidates.index
         self._candidates.put(candidate_id, vector)
         if new and self._reranking is not None:  # its facts row is the next one, as its matrix row
@@ -323,9 +323,8 @@ class Recommender:
         with torch.no_grad():
             return self._stored.model.embed_one(node_type, x, neighbours, self._stored.states, self._stored.relations)
 
-    def _embed_and_write(self, db: Database, node_type: str, label: str, key: str, value: str) -> torch.Tensor:
-        """Embed a node and write its embedding on it. `key` is redundant: `graph.models` finds the node by its
-        label's key (graph/schema.py's NODE_KEYS)."""
+    def _embed_and_write(self, db: Database, node_type: str, label: str, value: str) -> torch.Tensor:
+        """Embed a node and write its embedding on it (`graph.models` finds it by its label's key)."""
         vector = self.embed(db, node_type, value)
         models.write_embedding(db, label, value, vector.tolist(), self.version)
         return vector
