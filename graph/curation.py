@@ -32,7 +32,7 @@ from graph.schema import CONCEPT, REPLACED_BY
 from ontology.curation import AppliedChange, CurationChange, MergeConcepts, apply_to_graph
 from ontology.diff import OntologyDiff, diff_graphs
 from ontology.repository import BuildSummary, OntologyRepository, default_repository
-from ontology.skills import fold
+from ontology.text import fold
 from ontology.validate import require_valid
 
 CURATION_LOCK = threading.Lock()

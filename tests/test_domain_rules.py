@@ -1,0 +1,152 @@
+"""One home per domain rule: text folding and slugs (`ontology.text`), each checked against a frozen copy of the
+copy its callers used before, so that moving them changed no output (ontology URIs, loaders' keys, simulator)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ontology import text
+from ontology.text import fold, fold_accents, fold_compat, slug, snake_slug
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("ontology", "loaders", "graph", "gnn", "api", "simulator", "vivier")
+
+
+# The former copies, verbatim: ontology/skills.py (with ontology/build.py's slug), loaders/values.py and
+# simulator/repertory.py.
+_OLD_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "œ": "oe", "Œ": "oe", "æ": "ae"})
+
+
+def _old_ontology_fold(text: str) -> str:
+    text = unicodedata.normalize("NFD", text.translate(_OLD_APOSTROPHES).lower())
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _old_ontology_slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", _old_ontology_fold(text)).strip("-")
+
+
+def _old_loaders_fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.replace("’", "'").replace("œ", "oe").replace("Œ", "oe"))
+    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+
+
+def _old_loaders_slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", _old_loaders_fold(text)).strip("_")
+
+
+def _old_simulator_fold(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text.lower()) if unicodedata.category(c) != "Mn")
+
+
+PAIRS = [
+    (fold, _old_ontology_fold),
+    (slug, _old_ontology_slug),
+    (fold_compat, _old_loaders_fold),
+    (snake_slug, _old_loaders_slug),
+    (fold_accents, _old_simulator_fold),
+]
+TRICKY = [
+    "",
+    "   ",
+    "Œuvre d’art",
+    "MANŒUVRE  du cœur",
+    "Cæsar et ÆSIR",
+    "l‘agent `x` l'été",
+    "Jean-Pierre  L'Été",
+    " Gérer\tles\ncontrats ",
+    "ﬁnances publiques",
+    "m² — ½ journée",
+    "İstanbul",
+    "Ǆemal",
+    "\u00a0Paris\u202f(75)",
+    "Adjoint technique territorial principal de 2ème classe",
+    "Auxiliaire de puériculture – Hôpital",
+    "Seine-Saint-Denis",
+    "Côtes-d'Armor",
+    "DIRECTEUR·RICE D'ÉTABLISSEMENT",
+    "a\u034fb",  # a mark of canonical combining class 0
+    "𝐀𝐁𝐂 ①",  # mathematical letters, circled digit (NFKD decomposes them)
+]
+
+
+@pytest.mark.parametrize(("new", "old"), PAIRS, ids=lambda f: getattr(f, "__name__", "?"))
+def test_each_fold_and_slug_keeps_its_former_behaviour(new: Callable[[str], str], old: Callable[[str], str]) -> None:
+    for sample in TRICKY:
+        assert new(sample) == old(sample), sample
+    # every character of the BMP and of the astral blocks NFKD decomposes (mathematical letters, enclosed and
+    # full-width forms), alone, then between letters (whitespace collapsing and stripping depend on neighbours)
+    for start in [*range(0, 0x10000, 0x400), 0x1D400, 0x1F000]:
+        chars = [chr(cp) for cp in range(start, start + 0x400) if not 0xD800 <= cp <= 0xDFFF]
+        assert [new(c) for c in chars] == [old(c) for c in chars]
+        assert new("É" + " x ".join(chars) + "a") == old("É" + " x ".join(chars) + "a")
+
+
+def test_the_folds_differ_where_their_callers_always_did() -> None:
+    """The three folds are not interchangeable: each caller's stored or generated outputs depend on its own."""
+    assert fold("Œuvre d’art") == fold_compat("Œuvre d’art") == "oeuvre d'art"
+    assert fold_accents("Œuvre d’art") == "œuvre d’art"
+    assert (fold("Cæsar"), fold_compat("Cæsar"), fold("ÆSIR")) == ("caesar", "cæsar", "æsir")
+    assert (fold(" a  b\n"), fold_compat(" a  b\n"), fold_accents(" a  b\n")) == ("a b", " a  b\n", " a  b\n")
+    assert (fold("ﬁn m²"), fold_compat("ﬁn m²")) == ("ﬁn m²", "fin m2")
+    assert fold("l‘agent `x`") == "l'agent 'x'" and fold_compat("l‘agent `x`") == "l‘agent `x`"
+    assert slug("Côtes-d'Armor  (22)") == "cotes-d-armor-22"
+    assert snake_slug("Côtes-d'Armor  (22)") == "cotes_d_armor_22"
+    assert snake_slug("Œuvres sociales") == "oeuvres_sociales" and slug("Œuvres sociales") == "oeuvres-sociales"
+
+
+def test_callers_use_the_one_home() -> None:
+    import graph.curation
+    import graph.ontology_store
+    import loaders.cvs
+    import loaders.nlp
+    import loaders.occupations
+    import loaders.offers
+    import loaders.statutory
+    import loaders.tabular
+    import loaders.values
+    import ontology.build
+    import ontology.collect
+    import ontology.skills
+    import simulator.repertory
+    import simulator.text
+
+    for module in (ontology.skills, ontology.collect, graph.curation, graph.ontology_store):
+        assert module.fold is text.fold
+    assert ontology.build.slug is text.slug
+    for module in (loaders.values, loaders.cvs, loaders.nlp, loaders.occupations, loaders.statutory):
+        assert module.fold_compat is text.fold_compat
+    for module in (loaders.values, loaders.offers, loaders.tabular):
+        assert module.snake_slug is text.snake_slug
+    assert simulator.repertory.fold_accents is simulator.text.fold_accents is text.fold_accents
+
+
+def _definitions(pattern: str) -> list[str]:
+    """`path:line` of every line of the project's packages that matches `pattern`."""
+    found = []
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if re.search(pattern, line):
+                    found.append(f"{path.relative_to(ROOT)}:{number}")
+    return found
+
+
+def test_text_rules_are_defined_once() -> None:
+    assert [d.split(":")[0] for d in _definitions(r"^\s*def (fold|slug)\w*\(|^\s*def \w*_slug\(")] == [
+        "ontology/text.py"
+    ] * 5
+    assert [d.split(":")[0] for d in _definitions(r"unicodedata\.(normalize|combining|category)")] == [
+        "ontology/text.py"
+    ] * 5
+
+
+def test_ontology_text_imports_no_project_package() -> None:
+    source = (ROOT / "ontology" / "text.py").read_text(encoding="utf-8")
+    assert not re.findall(r"^\s*(?:from|import) (?:ontology|loaders|graph|gnn|api|simulator|vivier)\b", source, re.M)
