@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
+from ontology.eligibility import Contract
+
 SUGGESTION_NOTICE = "Suggestions only: a recruiter decides. No candidate is rejected by Vivier."
 
 
@@ -159,7 +161,7 @@ class OfferIn(BaseModel):
     filiere: str | None = None
     cadre_emplois: str | None = None
     grade: str | None = None
-    contract: Literal["titulaire", "contractuel", "titulaire_ou_contractuel"]
+    contract: Contract
     working_time: Literal["temps_complet", "temps_partiel"] | None = None
     rome_appellation: str | None = None
     rmfp_code: str | None = None

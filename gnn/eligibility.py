@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import torch
 from neo4j import Driver
@@ -12,12 +10,7 @@ from neo4j import Driver
 from gnn.export import GraphExport
 from graph.db import database
 from graph.queries import GRADE_AND_CADRE
-from ontology.eligibility import StatutoryProfile, StatutoryRequirement, diploma_level_from_bac_plus, is_eligible
-
-
-def diploma_level(years_after_bac: Any) -> int:
-    """Loaders store education as years after the baccalauréat; the rules use the 2019 diploma levels."""
-    return diploma_level_from_bac_plus(None if years_after_bac is None else int(years_after_bac))
+from ontology.eligibility import StatutoryProfile, StatutoryRequirement, is_eligible
 
 
 def _grade_links(export: GraphExport, edge_type: tuple[str, str, str]) -> tuple[dict[int, str], dict[int, str]]:
@@ -41,9 +34,9 @@ def candidate_profiles(export: GraphExport) -> list[StatutoryProfile]:
     attrs = export.attributes["candidate"]
     grade, cadre = _grade_links(export, ("candidate", "holds_grade", "grade"))
     return [
-        StatutoryProfile(
-            status="titulaire" if attrs["titulaire"][i] else "contractuel",
-            diploma_level=diploma_level(attrs["education_level"][i]),
+        StatutoryProfile.from_facts(
+            titulaire=attrs["titulaire"][i],
+            education_level=attrs["education_level"][i],
             versant=attrs["versant"][i],
             categorie=attrs["categorie"][i],
             cadre_emplois=cadre.get(i),
@@ -56,10 +49,9 @@ def candidate_profiles(export: GraphExport) -> list[StatutoryProfile]:
 def offer_requirements(export: GraphExport) -> list[StatutoryRequirement]:
     attrs = export.attributes["offer"]
     grade, cadre = _grade_links(export, ("offer", "requires_grade", "grade"))
-    contracts = ("titulaire", "contractuel", "titulaire_ou_contractuel")
     return [
-        StatutoryRequirement(
-            contract=attrs["contract"][i] if attrs["contract"][i] in contracts else "titulaire_ou_contractuel",
+        StatutoryRequirement.from_facts(
+            contract=attrs["contract"][i],
             versant=attrs["versant"][i],
             categorie=attrs["categorie"][i],
             cadre_emplois=cadre.get(i),
@@ -100,9 +92,9 @@ def candidate_profiles_from_neo4j(
         database_=database(),
     )
     return {
-        r["id"]: StatutoryProfile(
-            status="titulaire" if r["titulaire"] else "contractuel",
-            diploma_level=diploma_level(r["education"]),
+        r["id"]: StatutoryProfile.from_facts(
+            titulaire=r["titulaire"],
+            education_level=r["education"],
             versant=r["versant"],
             categorie=r["categorie"],
             cadre_emplois=r["cadre"],
@@ -123,9 +115,8 @@ def offer_requirement_from_neo4j(driver: Driver, offer_id: str) -> StatutoryRequ
     if not records:
         raise KeyError(f"no offer with offer_id = {offer_id!r} in Neo4j")
     r = records[0]
-    contracts = ("titulaire", "contractuel", "titulaire_ou_contractuel")
-    return StatutoryRequirement(
-        contract=r["contract"] if r["contract"] in contracts else "titulaire_ou_contractuel",
+    return StatutoryRequirement.from_facts(
+        contract=r["contract"],
         versant=r["versant"],
         categorie=r["categorie"],
         cadre_emplois=r["cadre"],

@@ -18,7 +18,6 @@ from loaders.records import EmployerRecord, OccupationScore, OfferRecord, Record
 from loaders.tabular import decode_lines, read_rows
 from loaders.values import (
     CATEGORIES,
-    CONTRACTS,
     EMPLOYER_KINDS,
     VERSANTS,
     WORKING_TIMES,
@@ -30,6 +29,7 @@ from loaders.values import (
     parse_departement,
     required_text,
 )
+from ontology.eligibility import CONTRACTS
 from ontology.text import snake_slug
 
 if TYPE_CHECKING:

@@ -1,4 +1,5 @@
-"""Field values as they come: dates, départements, stages, employer kinds, contracts (text folding: `ontology.text`)."""
+"""Field values as they come: dates, départements, stages, employer kinds (contracts: `ontology.eligibility`; text
+folding: `ontology.text`)."""
 
 from __future__ import annotations
 
@@ -181,7 +182,6 @@ EMPLOYER_KINDS: dict[str, str] = {
     "ehpad": "hopital",
 }
 
-CONTRACTS = ("titulaire", "contractuel", "titulaire_ou_contractuel")
 VERSANTS = ("FPT", "FPE", "FPH")
 CATEGORIES = ("A", "B", "C")
 WORKING_TIMES = ("temps_complet", "temps_partiel")

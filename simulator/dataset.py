@@ -21,12 +21,12 @@ import numpy as np
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ontology.catalogue import Catalogue, load_catalogue
+from ontology.eligibility import STATUSES
 from simulator import geo
 from simulator.offers import Offers, make_offers
 from simulator.population import (
     EMPLOYER_KINDS,
     SNAPSHOT,
-    STATUSES,
     STYLE_DIM,
     Candidates,
     Employers,

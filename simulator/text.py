@@ -13,10 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from ontology.eligibility import STATUSES
 from ontology.text import fold_accents
 from simulator import geo, names
 from simulator.offers import CONTRACTS_ARRAY, Offers
-from simulator.population import EMPLOYER_KINDS, KIND_VERSANT, SNAPSHOT, STATUSES, Candidates, Employers
+from simulator.population import EMPLOYER_KINDS, KIND_VERSANT, SNAPSHOT, Candidates, Employers
 from simulator.repertory import BUCKETS, CATEGORIES, VERSANTS, Repertory
 
 VERSANT_LABEL = {

@@ -1,5 +1,7 @@
-"""One home per domain rule: text folding and slugs (`ontology.text`), each checked against a frozen copy of the
-copy its callers used before, so that moving them changed no output (ontology URIs, loaders' keys, simulator)."""
+"""One home per domain rule, each checked against a frozen copy of the code its callers used before, so that
+moving it changed no output: text folding and slugs (`ontology.text`: ontology URIs, loaders' keys, simulator),
+the statutory vocabulary and the profile / requirement built from the graph's facts (`ontology.eligibility`),
+the CV file suffixes (`loaders.cvs`)."""
 
 from __future__ import annotations
 
@@ -7,10 +9,13 @@ import re
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, get_args
 
+import numpy as np
 import pytest
 
 from ontology import text
+from ontology.eligibility import CONTRACTS, StatutoryProfile, StatutoryRequirement, diploma_level_from_bac_plus
 from ontology.text import fold, fold_accents, fold_compat, slug, snake_slug
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -150,3 +155,56 @@ def test_text_rules_are_defined_once() -> None:
 def test_ontology_text_imports_no_project_package() -> None:
     source = (ROOT / "ontology" / "text.py").read_text(encoding="utf-8")
     assert not re.findall(r"^\s*(?:from|import) (?:ontology|loaders|graph|gnn|api|simulator|vivier)\b", source, re.M)
+
+
+# --- statutory vocabulary and the profile / requirement built from the graph's facts (ontology.eligibility) ---
+
+
+def test_statutory_vocabulary_is_the_ontologys() -> None:
+    import api.schemas
+    import loaders.offers
+    import simulator.dataset
+    import simulator.offers
+    import simulator.population
+    import simulator.text
+    from ontology.eligibility import CONTRACTS, STATUSES, Contract, Status
+
+    # the simulator draws by index (CONTRACT_SHARE, STATUS_SHARE): the order is part of the vocabulary
+    assert CONTRACTS == get_args(Contract) == ("titulaire", "contractuel", "titulaire_ou_contractuel")
+    assert STATUSES == get_args(Status) == ("titulaire", "contractuel", "prive")
+    assert loaders.offers.CONTRACTS is simulator.offers.CONTRACTS is CONTRACTS
+    assert simulator.population.STATUSES is simulator.dataset.STATUSES is simulator.text.STATUSES is STATUSES
+    assert {loaders.offers.CONTRACT_ALIASES[c] for c in CONTRACTS} == set(CONTRACTS)
+    assert api.schemas.OfferIn.model_json_schema()["properties"]["contract"]["enum"] == list(CONTRACTS)
+    assert _definitions(r'"titulaire", "contractuel"') == ["ontology/eligibility.py:25", "ontology/eligibility.py:26"]
+
+
+def _old_profile(titulaire: Any, education: Any, row: dict[str, Any]) -> StatutoryProfile:
+    """What gnn/eligibility.py (twice) and api/service.py built before, from the same facts."""
+    years = None if education is None else int(education)
+    return StatutoryProfile(
+        status="titulaire" if titulaire else "contractuel",
+        diploma_level=diploma_level_from_bac_plus(years),
+        **row,
+    )
+
+
+def _old_requirement(contract: Any, row: dict[str, Any]) -> StatutoryRequirement:
+    contracts = ("titulaire", "contractuel", "titulaire_ou_contractuel")
+    return StatutoryRequirement(contract=contract if contract in contracts else "titulaire_ou_contractuel", **row)
+
+
+def test_profiles_and_requirements_are_built_as_every_former_site_did() -> None:
+    row = {"versant": "FPT", "categorie": "B", "cadre_emplois": "uri:cadre", "grade": None}
+    for titulaire in (True, False, None, 1, 0, np.bool_(True), np.bool_(False)):
+        for education in (None, -1, 0, 2, 3.0, 5, 8, 12, np.int64(3), np.float64(5.0)):
+            new = StatutoryProfile.from_facts(titulaire=titulaire, education_level=education, **row)
+            assert new == _old_profile(titulaire, education, row), (titulaire, education)
+    assert StatutoryProfile.from_facts(titulaire=None, education_level=None, **row).status == "contractuel"
+    assert StatutoryProfile.from_facts(titulaire=True, education_level=3, **row).diploma_level == 6
+    for contract in (*CONTRACTS, None, "", "cdd", "Titulaire", "prive"):
+        new_requirement = StatutoryRequirement.from_facts(contract=contract, **row)
+        assert new_requirement == _old_requirement(contract, row), contract
+    assert StatutoryRequirement.from_facts(contract=None, **row).contract == "titulaire_ou_contractuel"
+    assert _definitions(r"in contracts else|in CONTRACTS else") == ["ontology/eligibility.py:82"]
+    assert _definitions(r"\bStatutory(Profile|Requirement)\(") == []  # every site goes through from_facts
