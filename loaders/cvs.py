@@ -20,6 +20,7 @@ from ontology.text import fold_compat
 if TYPE_CHECKING:
     from loaders.nlp import TextAnalyzer
 
+# The CV files Vivier reads, loaded from folders (graph.writes) or uploaded (api.routers.candidates).
 CV_SUFFIXES = (".json", ".pdf", ".docx", ".txt", ".text", ".md")
 DATE_RANGE = re.compile(
     r"(?P<start>(?:\d{1,2}/)?\d{4})\s*(?:-|–|—|à|au|to)\s*(?P<end>(?:\d{1,2}/)?\d{4}|aujourd'hui|ce jour|"

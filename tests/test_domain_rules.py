@@ -208,3 +208,17 @@ def test_profiles_and_requirements_are_built_as_every_former_site_did() -> None:
     assert StatutoryRequirement.from_facts(contract=None, **row).contract == "titulaire_ou_contractuel"
     assert _definitions(r"in contracts else|in CONTRACTS else") == ["ontology/eligibility.py:82"]
     assert _definitions(r"\bStatutory(Profile|Requirement)\(") == []  # every site goes through from_facts
+
+
+# --- CV file suffixes (loaders.cvs) ---
+
+
+def test_cv_suffixes_are_the_loaders_everywhere() -> None:
+    import api.routers.candidates
+    from loaders.cvs import CV_SUFFIXES, _text_of
+
+    assert api.routers.candidates.CV_SUFFIXES is CV_SUFFIXES
+    assert _definitions(r"\bCV_SUFFIXES\s*=") == ["loaders/cvs.py:24"]
+    # the upload takes what the parser reads: every text suffix decodes (JSON, PDF, DOCX have their own readers)
+    for suffix in set(CV_SUFFIXES) - {".json", ".pdf", ".docx"}:
+        assert _text_of("Infirmière, catégorie A".encode(), suffix) == "Infirmière, catégorie A"
