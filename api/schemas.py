@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
-from ontology.eligibility import Contract
+from ontology.eligibility import Categorie, Contract, Versant
 
 SUGGESTION_NOTICE = "Suggestions only: a recruiter decides. No candidate is rejected by Vivier."
 
@@ -156,8 +156,8 @@ class OfferIn(BaseModel):
     commune: str | None = None
     published_at: str = Field(description="ISO date, e.g. 2026-03-18")
     closes_at: str | None = None
-    versant: Literal["FPT", "FPE", "FPH"] | None = None
-    categorie: Literal["A", "B", "C"] | None = None
+    versant: Versant | None = None
+    categorie: Categorie | None = None
     filiere: str | None = None
     cadre_emplois: str | None = None
     grade: str | None = None

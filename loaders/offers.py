@@ -17,9 +17,7 @@ from typing import TYPE_CHECKING, Any
 from loaders.records import EmployerRecord, OccupationScore, OfferRecord, RecordError, TextAnalysis
 from loaders.tabular import decode_lines, read_rows
 from loaders.values import (
-    CATEGORIES,
     EMPLOYER_KINDS,
-    VERSANTS,
     WORKING_TIMES,
     departement_from_postal_code,
     departement_from_text,
@@ -29,7 +27,7 @@ from loaders.values import (
     parse_departement,
     required_text,
 )
-from ontology.eligibility import CONTRACTS
+from ontology.eligibility import CATEGORIES, CONTRACTS, VERSANTS
 from ontology.text import snake_slug
 
 if TYPE_CHECKING:

@@ -182,8 +182,6 @@ EMPLOYER_KINDS: dict[str, str] = {
     "ehpad": "hopital",
 }
 
-VERSANTS = ("FPT", "FPE", "FPH")
-CATEGORIES = ("A", "B", "C")
 WORKING_TIMES = ("temps_complet", "temps_partiel")
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%Y %H:%M", "%Y-%m-%dT%H:%M:%S", "%d-%m-%Y", "%Y/%m/%d", "%Y-%m", "%Y")

@@ -24,14 +24,17 @@ from typing import Any, Literal, get_args
 
 Status = Literal["titulaire", "contractuel", "prive"]
 Contract = Literal["titulaire", "contractuel", "titulaire_ou_contractuel"]
+Versant = Literal["FPE", "FPT", "FPH"]
+Categorie = Literal["A", "B", "C"]
 
-CATEGORIES = ("C", "B", "A")
-# Diploma level (nomenclature 2019) a contractuel needs for each catégorie.
-MIN_DIPLOMA_LEVEL = {"A": 6, "B": 4, "C": 0}
-VERSANTS = ("FPE", "FPT", "FPH")
-# The one statutory vocabulary of statuses and contracts: loaders, API schemas, GNN and simulator import these.
+# The one statutory vocabulary: loaders, API schemas, GNN and simulator import these. The simulator draws and
+# stores them by index, so their order is part of them.
 STATUSES: tuple[Status, ...] = get_args(Status)
 CONTRACTS: tuple[Contract, ...] = get_args(Contract)
+VERSANTS: tuple[Versant, ...] = get_args(Versant)
+CATEGORIES: tuple[Categorie, ...] = get_args(Categorie)
+# Diploma level (nomenclature 2019) a contractuel needs for each catégorie.
+MIN_DIPLOMA_LEVEL = {"A": 6, "B": 4, "C": 0}
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ontology.eligibility import STATUSES
+from ontology.eligibility import CATEGORIES, STATUSES, VERSANTS
 from simulator import geo
-from simulator.repertory import BUCKETS, CATEGORIES, VERSANTS, Repertory
+from simulator.repertory import BUCKETS, Repertory
 
 STYLE_DIM = 6  # latent profile / preference space (docs/simulation.md, "employer preferences")
 EMPLOYER_KINDS = ("commune", "epci", "departement", "region", "etat", "hopital")

@@ -19,6 +19,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import shortest_path
 
 from ontology.catalogue import Catalogue, GradeConcept, OccupationConcept
+from ontology.eligibility import CATEGORIES, VERSANTS
 from ontology.text import fold_accents
 
 EDGE_KINDS = ("same", "proche", "evolution", "famille", "rmfp_mobility", "crosswalk")
@@ -146,8 +147,6 @@ _CATEGORIE_HINTS: tuple[tuple[tuple[float, float, float], tuple[str, ...]], ...]
     ),
 )
 _DEFAULT_CATEGORIE = (0.30, 0.35, 0.35)
-CATEGORIES = ("A", "B", "C")
-VERSANTS = ("FPE", "FPT", "FPH")
 
 
 def bucket_of(*texts: str) -> int:

@@ -13,12 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from ontology.eligibility import STATUSES
+from ontology.eligibility import CATEGORIES, STATUSES, VERSANTS
 from ontology.text import fold_accents
 from simulator import geo, names
 from simulator.offers import CONTRACTS_ARRAY, Offers
 from simulator.population import EMPLOYER_KINDS, KIND_VERSANT, SNAPSHOT, Candidates, Employers
-from simulator.repertory import BUCKETS, CATEGORIES, VERSANTS, Repertory
+from simulator.repertory import BUCKETS, Repertory
 
 VERSANT_LABEL = {
     "FPE": "fonction publique de l'État",

@@ -133,23 +133,19 @@ def test_callers_use_the_one_home() -> None:
 
 
 def _definitions(pattern: str) -> list[str]:
-    """`path:line` of every line of the project's packages that matches `pattern`."""
+    """The path of the module of every line of the project's packages that matches `pattern`, once a line."""
     found = []
     for package in PACKAGES:
         for path in sorted((ROOT / package).rglob("*.py")):
-            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for line in path.read_text(encoding="utf-8").splitlines():
                 if re.search(pattern, line):
-                    found.append(f"{path.relative_to(ROOT)}:{number}")
+                    found.append(str(path.relative_to(ROOT)))
     return found
 
 
 def test_text_rules_are_defined_once() -> None:
-    assert [d.split(":")[0] for d in _definitions(r"^\s*def (fold|slug)\w*\(|^\s*def \w*_slug\(")] == [
-        "ontology/text.py"
-    ] * 5
-    assert [d.split(":")[0] for d in _definitions(r"unicodedata\.(normalize|combining|category)")] == [
-        "ontology/text.py"
-    ] * 5
+    assert _definitions(r"^\s*def (fold|slug)\w*\(|^\s*def \w*_slug\(") == ["ontology/text.py"] * 5
+    assert _definitions(r"unicodedata\.(normalize|combining|category)") == ["ontology/text.py"] * 5
 
 
 def test_ontology_text_imports_no_project_package() -> None:
@@ -166,17 +162,32 @@ def test_statutory_vocabulary_is_the_ontologys() -> None:
     import simulator.dataset
     import simulator.offers
     import simulator.population
+    import simulator.process
+    import simulator.repertory
     import simulator.text
-    from ontology.eligibility import CONTRACTS, STATUSES, Contract, Status
+    from ontology.eligibility import CATEGORIES, CONTRACTS, STATUSES, VERSANTS, Categorie, Contract, Status, Versant
 
     # the simulator draws by index (CONTRACT_SHARE, STATUS_SHARE): the order is part of the vocabulary
     assert CONTRACTS == get_args(Contract) == ("titulaire", "contractuel", "titulaire_ou_contractuel")
     assert STATUSES == get_args(Status) == ("titulaire", "contractuel", "prive")
     assert loaders.offers.CONTRACTS is simulator.offers.CONTRACTS is CONTRACTS
+    assert VERSANTS == get_args(Versant) == ("FPE", "FPT", "FPH")
+    assert CATEGORIES == get_args(Categorie) == ("A", "B", "C")
     assert simulator.population.STATUSES is simulator.dataset.STATUSES is simulator.text.STATUSES is STATUSES
+    for module in (loaders.offers, simulator.repertory, simulator.dataset, simulator.population, simulator.text):
+        assert module.VERSANTS is VERSANTS
+    for module in (loaders.offers, simulator.repertory, simulator.dataset, simulator.offers, simulator.process):
+        assert module.CATEGORIES is CATEGORIES
     assert {loaders.offers.CONTRACT_ALIASES[c] for c in CONTRACTS} == set(CONTRACTS)
-    assert api.schemas.OfferIn.model_json_schema()["properties"]["contract"]["enum"] == list(CONTRACTS)
-    assert _definitions(r'"titulaire", "contractuel"') == ["ontology/eligibility.py:25", "ontology/eligibility.py:26"]
+    properties = api.schemas.OfferIn.model_json_schema()["properties"]
+    assert properties["contract"]["enum"] == list(CONTRACTS)
+    assert [kind.get("enum") for kind in properties["versant"]["anyOf"]] == [list(VERSANTS), None]
+    assert [kind.get("enum") for kind in properties["categorie"]["anyOf"]] == [list(CATEGORIES), None]
+    assert _definitions(r'"titulaire", "contractuel"') == ["ontology/eligibility.py"] * 2
+    assert (
+        _definitions(r'[(\[]("FP[ETH]", ){2}"FP[ETH]"[)\]]|[(\[]("[ABC]", ){2}"[ABC]"[)\]]')
+        == ["ontology/eligibility.py"] * 2
+    )
 
 
 def _old_profile(titulaire: Any, education: Any, row: dict[str, Any]) -> StatutoryProfile:
@@ -206,7 +217,7 @@ def test_profiles_and_requirements_are_built_as_every_former_site_did() -> None:
         new_requirement = StatutoryRequirement.from_facts(contract=contract, **row)
         assert new_requirement == _old_requirement(contract, row), contract
     assert StatutoryRequirement.from_facts(contract=None, **row).contract == "titulaire_ou_contractuel"
-    assert _definitions(r"in contracts else|in CONTRACTS else") == ["ontology/eligibility.py:82"]
+    assert _definitions(r"in contracts else|in CONTRACTS else") == ["ontology/eligibility.py"]
     assert _definitions(r"\bStatutory(Profile|Requirement)\(") == []  # every site goes through from_facts
 
 
@@ -218,7 +229,7 @@ def test_cv_suffixes_are_the_loaders_everywhere() -> None:
     from loaders.cvs import CV_SUFFIXES, _text_of
 
     assert api.routers.candidates.CV_SUFFIXES is CV_SUFFIXES
-    assert _definitions(r"\bCV_SUFFIXES\s*=") == ["loaders/cvs.py:24"]
+    assert _definitions(r"\bCV_SUFFIXES\s*=") == ["loaders/cvs.py"]
     # the upload takes what the parser reads: every text suffix decodes (JSON, PDF, DOCX have their own readers)
     for suffix in set(CV_SUFFIXES) - {".json", ".pdf", ".docx"}:
         assert _text_of("Infirmière, catégorie A".encode(), suffix) == "Infirmière, catégorie A"
