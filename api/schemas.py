@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
+from ontology.eligibility import Categorie, Contract, Versant
+
 SUGGESTION_NOTICE = "Suggestions only: a recruiter decides. No candidate is rejected by Vivier."
 
 
@@ -154,12 +156,12 @@ class OfferIn(BaseModel):
     commune: str | None = None
     published_at: str = Field(description="ISO date, e.g. 2026-03-18")
     closes_at: str | None = None
-    versant: Literal["FPT", "FPE", "FPH"] | None = None
-    categorie: Literal["A", "B", "C"] | None = None
+    versant: Versant | None = None
+    categorie: Categorie | None = None
     filiere: str | None = None
     cadre_emplois: str | None = None
     grade: str | None = None
-    contract: Literal["titulaire", "contractuel", "titulaire_ou_contractuel"]
+    contract: Contract
     working_time: Literal["temps_complet", "temps_partiel"] | None = None
     rome_appellation: str | None = None
     rmfp_code: str | None = None

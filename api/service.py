@@ -15,16 +15,12 @@ from api.push import Delivery
 from api.schemas import Eligibility, Explanation
 from api.state import AppState, Recommender
 from api.timing import step
-from gnn.eligibility import diploma_level
 from graph import explain, queries
 from graph.access import Caller
 from graph.revision import OFFERS, STATUTORY_FACTS
 from ontology.eligibility import StatutoryProfile, StatutoryRequirement, check_eligibility
 
 PUSH_TOP_K = 10  # suggestions stored and pushed when an offer or a CV arrives
-
-
-CONTRACTS = ("titulaire", "contractuel", "titulaire_ou_contractuel")
 
 
 def eligibilities(
@@ -47,8 +43,8 @@ def verdicts(offer: dict[str, Any] | None, candidates: dict[str, dict[str, Any]]
     """Each candidate's eligibility for the offer, from the facts `queries.statutory_facts` reads."""
     if offer is None:
         return {}
-    requirement = StatutoryRequirement(
-        contract=offer["contract"] if offer["contract"] in CONTRACTS else "titulaire_ou_contractuel",
+    requirement = StatutoryRequirement.from_facts(
+        contract=offer["contract"],
         versant=offer["versant"],
         categorie=offer["categorie"],
         cadre_emplois=offer["cadre"],
@@ -56,9 +52,9 @@ def verdicts(offer: dict[str, Any] | None, candidates: dict[str, dict[str, Any]]
     )
     result = {}
     for candidate_id, row in candidates.items():
-        profile = StatutoryProfile(
-            status="titulaire" if row["titulaire"] else "contractuel",
-            diploma_level=diploma_level(row["education_level"]),
+        profile = StatutoryProfile.from_facts(
+            titulaire=row["titulaire"],
+            education_level=row["education_level"],
             versant=row["versant"],
             categorie=row["categorie"],
             cadre_emplois=row["cadre"],

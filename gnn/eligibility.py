@@ -3,20 +3,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import torch
 
 from gnn.export import GraphExport
 from graph import statutory
 from graph.db import Database
-from ontology.eligibility import StatutoryProfile, StatutoryRequirement, diploma_level_from_bac_plus, is_eligible
-
-
-def diploma_level(years_after_bac: Any) -> int:
-    """Loaders store education as years after the baccalauréat; the rules use the 2019 diploma levels."""
-    return diploma_level_from_bac_plus(None if years_after_bac is None else int(years_after_bac))
+from ontology.eligibility import StatutoryProfile, StatutoryRequirement, is_eligible
 
 
 def _grade_links(export: GraphExport, edge_type: tuple[str, str, str]) -> tuple[dict[int, str], dict[int, str]]:
@@ -40,9 +33,9 @@ def candidate_profiles(export: GraphExport) -> list[StatutoryProfile]:
     attrs = export.attributes["candidate"]
     grade, cadre = _grade_links(export, ("candidate", "holds_grade", "grade"))
     return [
-        StatutoryProfile(
-            status="titulaire" if attrs["titulaire"][i] else "contractuel",
-            diploma_level=diploma_level(attrs["education_level"][i]),
+        StatutoryProfile.from_facts(
+            titulaire=attrs["titulaire"][i],
+            education_level=attrs["education_level"][i],
             versant=attrs["versant"][i],
             categorie=attrs["categorie"][i],
             cadre_emplois=cadre.get(i),
@@ -55,10 +48,9 @@ def candidate_profiles(export: GraphExport) -> list[StatutoryProfile]:
 def offer_requirements(export: GraphExport) -> list[StatutoryRequirement]:
     attrs = export.attributes["offer"]
     grade, cadre = _grade_links(export, ("offer", "requires_grade", "grade"))
-    contracts = ("titulaire", "contractuel", "titulaire_ou_contractuel")
     return [
-        StatutoryRequirement(
-            contract=attrs["contract"][i] if attrs["contract"][i] in contracts else "titulaire_ou_contractuel",
+        StatutoryRequirement.from_facts(
+            contract=attrs["contract"][i],
             versant=attrs["versant"][i],
             categorie=attrs["categorie"][i],
             cadre_emplois=cadre.get(i),
@@ -90,9 +82,9 @@ def candidate_profiles_from_neo4j(db: Database, candidate_ids: list[str] | None 
     """Statutory profiles of the given candidates (all when None), read from Neo4j (`graph.statutory`)."""
     records = statutory.candidate_rows(db, candidate_ids)
     return {
-        r["id"]: StatutoryProfile(
-            status="titulaire" if r["titulaire"] else "contractuel",
-            diploma_level=diploma_level(r["education"]),
+        r["id"]: StatutoryProfile.from_facts(
+            titulaire=r["titulaire"],
+            education_level=r["education"],
             versant=r["versant"],
             categorie=r["categorie"],
             cadre_emplois=r["cadre"],
@@ -106,9 +98,8 @@ def offer_requirement_from_neo4j(db: Database, offer_id: str) -> StatutoryRequir
     r = statutory.offer_row(db, offer_id)
     if r is None:
         raise KeyError(f"no offer with offer_id = {offer_id!r} in Neo4j")
-    contracts = ("titulaire", "contractuel", "titulaire_ou_contractuel")
-    return StatutoryRequirement(
-        contract=r["contract"] if r["contract"] in contracts else "titulaire_ou_contractuel",
+    return StatutoryRequirement.from_facts(
+        contract=r["contract"],
         versant=r["versant"],
         categorie=r["categorie"],
         cadre_emplois=r["cadre"],

@@ -25,7 +25,7 @@ from graph.ontology_store import (
 from graph.schema import CONCEPT, REPLACED_BY
 from ontology.curation import AppliedChange, CurationChange, MergeConcepts, apply_to_graph
 from ontology.repository import OntologyRepository, default_repository
-from ontology.skills import fold
+from ontology.text import fold
 
 CURATION_LOCK = threading.Lock()
 

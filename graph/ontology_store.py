@@ -22,7 +22,7 @@ from rich.progress import Progress
 from graph import revision
 from graph.db import Database
 from graph.schema import CONCEPT, MOBILITY, NODE_KEYS, OCCUPATION, RELATIONSHIP_TYPES, apply_schema
-from ontology.skills import fold
+from ontology.text import fold
 from ontology.vocab import CLASSES, MOBILITY_CLASS, MULTI_VALUED, PROPERTIES, RELATIONS, V
 
 BATCH = 5000

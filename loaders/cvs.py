@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING, Any
 from loaders.pseudonym import candidate_id, scrub
 from loaders.records import CandidateRecord, ExperienceRecord, RecordError, SkillMention
 from loaders.statutory import PRIVATE_SECTOR, statutory_facts
-from loaders.values import employer_kind_of, fold, parse_date
+from loaders.values import employer_kind_of, parse_date
+from ontology.text import fold_compat
 
 if TYPE_CHECKING:
     from loaders.nlp import TextAnalyzer
 
+# The CV files Vivier reads, loaded from folders (graph.writes) or uploaded (api.routers.candidates).
 CV_SUFFIXES = (".json", ".pdf", ".docx", ".txt", ".text", ".md")
 DATE_RANGE = re.compile(
     r"(?P<start>(?:\d{1,2}/)?\d{4})\s*(?:-|–|—|à|au|to)\s*(?P<end>(?:\d{1,2}/)?\d{4}|aujourd'hui|ce jour|"
@@ -243,7 +245,7 @@ def _understand(
     record.categorie = grade_facts.categorie or facts.categorie
     record.filiere = grade_facts.filiere or facts.filiere
     record.titulaire = {"titulaire": True, "contractuel": False}.get(facts.contract or "")
-    if record.titulaire is None and PRIVATE_SECTOR.search(fold(text)):
+    if record.titulaire is None and PRIVATE_SECTOR.search(fold_compat(text)):
         record.titulaire = False  # a private-sector employee is not a titulaire
     record.education_level = facts.education_level
     record.grade_uri, record.echelon = grade_facts.grade_uri, facts.echelon

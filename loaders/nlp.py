@@ -27,7 +27,7 @@ from spacy.util import filter_spans
 from loaders.occupations import OccupationClassifier
 from loaders.records import OccupationScore, SkillMention, TextAnalysis
 from loaders.statutory import statutory_facts
-from loaders.values import fold
+from ontology.text import fold_compat
 
 if TYPE_CHECKING:
     from ontology.catalogue import Catalogue
@@ -74,7 +74,7 @@ def lemma_tables() -> LemmaTables:
     written = {form: lemmas[0] for form, lemmas in raw.items()}
     folded: dict[str, str | None] = {}
     for form, lemma in written.items():
-        key, value = fold(form), fold(lemma)
+        key, value = fold_compat(form), fold_compat(lemma)
         folded[key] = value if folded.get(key, value) == value else None
     clean = {form: lemma for form, lemma in folded.items() if lemma is not None}
     return LemmaTables(written, frozenset(written.values()), clean)
@@ -88,7 +88,7 @@ def lemma_of(lower: str) -> str:
     tables = lemma_tables()
     lemma = tables.written.get(lower)
     if lemma is None:
-        lemma = lower if lower in tables.lemmas else tables.folded.get(fold(lower), lower)
+        lemma = lower if lower in tables.lemmas else tables.folded.get(fold_compat(lower), lower)
     if lemma == lower or not lemma.endswith(VERB_ENDINGS):
         return lemma
     # Without a tagger the table cannot tell a noun or an adjective from a verb form. Past participles are mostly
@@ -108,13 +108,13 @@ def norm_word(lower: str) -> str:
     cached = _norm_cache.get(lower)
     if cached is not None:
         return cached
-    word = fold(lower).strip("'’")
+    word = fold_compat(lower).strip("'’")
     if word in ORDINALS:
         norm = ORDINALS[word]
     elif word in GLUE_WORDS:
         norm = "_"
     else:
-        norm = _light_rules(fold(lemma_of(lower)).strip("'’"))
+        norm = _light_rules(fold_compat(lemma_of(lower)).strip("'’"))
     _norm_cache[lower] = norm
     return norm
 
@@ -192,7 +192,7 @@ class TextAnalyzer:
         seen: set[tuple[str, str]] = set()
         entries: list[tuple[str, str, str, float]] = []
         for uri, kind, label, confidence in self._labels():
-            seen_key = (uri, fold(label))
+            seen_key = (uri, fold_compat(label))
             if seen_key in seen or len(label) < 3 or len(label) > 120:
                 continue
             seen.add(seen_key)

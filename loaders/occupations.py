@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from loaders.records import OccupationScore
-from loaders.values import fold
+from ontology.text import fold_compat
 
 if TYPE_CHECKING:
     from ontology.catalogue import Catalogue
@@ -24,7 +24,7 @@ TITLE_WEIGHT = 0.3
 
 
 def analyse_words(text: str) -> list[str]:
-    words = re.findall(r"[a-z0-9]+", fold(text))
+    words = re.findall(r"[a-z0-9]+", fold_compat(text))
     return [_stem(w) for w in words if len(w) > 2 and w not in _STOP]
 
 

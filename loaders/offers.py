@@ -17,10 +17,7 @@ from typing import TYPE_CHECKING, Any
 from loaders.records import EmployerRecord, OccupationScore, OfferRecord, RecordError, TextAnalysis
 from loaders.tabular import decode_lines, read_rows
 from loaders.values import (
-    CATEGORIES,
-    CONTRACTS,
     EMPLOYER_KINDS,
-    VERSANTS,
     WORKING_TIMES,
     departement_from_postal_code,
     departement_from_text,
@@ -29,8 +26,9 @@ from loaders.values import (
     parse_date,
     parse_departement,
     required_text,
-    slug,
 )
+from ontology.eligibility import CATEGORIES, CONTRACTS, VERSANTS
+from ontology.text import snake_slug
 
 if TYPE_CHECKING:
     from loaders.nlp import TextAnalyzer
@@ -296,11 +294,15 @@ def job_posting_fields(item: dict[str, Any]) -> tuple[dict[str, Any], EmployerRe
     organisation: dict[str, Any] = found if isinstance(found, dict) else {}
     name = organisation.get("name") if isinstance(organisation.get("name"), str) else None
     employer_ref = _identifier(organisation.get("identifier")) or organisation.get("sameAs") or name
-    employer = EmployerRecord(f"jsonld:{slug(str(employer_ref))}", name or str(employer_ref)) if employer_ref else None
+    employer = (
+        EmployerRecord(f"jsonld:{snake_slug(str(employer_ref))}", name or str(employer_ref)) if employer_ref else None
+    )
     address = _address(item.get("jobLocation"))
     postal = str(address.get("postalCode") or "")
     employment = item.get("employmentType")
-    kinds = {slug(k) for k in ([employment] if isinstance(employment, str) else employment or []) if isinstance(k, str)}
+    kinds = {
+        snake_slug(k) for k in ([employment] if isinstance(employment, str) else employment or []) if isinstance(k, str)
+    }
     fields: dict[str, Any] = {
         "offer_id": _identifier(item.get("identifier")) or item.get("url"),
         "title": item.get("title"),
@@ -392,13 +394,13 @@ def _pep_full_fields(values: dict[str, str]) -> tuple[dict[str, Any], EmployerRe
     name = (values.get("offer_customfieldstranslation_longtext2") or "").strip()
     if not name or len(name) > 120:  # that column sometimes holds a service presentation instead of a name
         name = (values.get("origin_entity") or "").strip() or "Employeur non précisé"
-    entity = slug(values.get("origin_entity") or "")
+    entity = snake_slug(values.get("origin_entity") or "")
     kind = next((k for alias, k in EMPLOYER_KINDS.items() if entity.startswith(alias)), None)
     kind = kind or ("etat" if entity.startswith(("ministere", "rectorat", "prefecture")) else None)
     departement = values.get("location_department_department")
-    employer = EmployerRecord(f"pep:{slug(name)}", name, kind=kind)
-    with_versant = slug(values.get("origin_entity_with2") or values.get("jobdescription_salaryrange") or "")
-    contract = slug(values.get("jobdescription_contract") or "")
+    employer = EmployerRecord(f"pep:{snake_slug(name)}", name, kind=kind)
+    with_versant = snake_slug(values.get("origin_entity_with2") or values.get("jobdescription_salaryrange") or "")
+    contract = snake_slug(values.get("jobdescription_contract") or "")
     fields = {
         "offer_id": values.get("offer_reference") or values.get("offerid"),
         "title": values.get("jobdescriptiontranslation_jobtitle")
@@ -426,7 +428,7 @@ def _pep_full_fields(values: dict[str, str]) -> tuple[dict[str, Any], EmployerRe
         if "contractuels" in contract
         else None,
         "working_time": {"temps_complet": "temps_complet", "temps_non_complet": "temps_partiel"}.get(
-            slug(values.get("offercustomblock1_customfields_customcodetablevalue3") or "")
+            snake_slug(values.get("offercustomblock1_customfields_customcodetablevalue3") or "")
         ),
     }
     if fields["departement"]:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 
 from loaders.records import StatutoryFacts
-from loaders.values import DEPARTEMENTS, departement_from_postal_code, fold
+from loaders.values import DEPARTEMENTS, departement_from_postal_code
+from ontology.text import fold_compat
 
 VERSANT_PATTERNS = (
     ("FPT", re.compile(r"fonction publique territoriale|\bfpt\b|collectivites? territoriales?|cadre d'emplois")),
@@ -77,7 +78,7 @@ IN_BRACKETS = re.compile(r"\((\d{2,3}|2[ab])\)")
 
 
 def statutory_facts(text: str) -> StatutoryFacts:
-    folded = fold(text)
+    folded = fold_compat(text)
     facts = StatutoryFacts()
     for code, pattern in VERSANT_PATTERNS:
         if pattern.search(folded):

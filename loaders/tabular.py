@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from loaders.values import slug
+from ontology.text import snake_slug
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def read_rows(path: Path, aliases: dict[str, tuple[str, ...]]) -> tuple[list[Row
 
 
 def canonical_column(name: str, aliases: dict[str, tuple[str, ...]]) -> str:
-    key = slug(name)
+    key = snake_slug(name)
     for canonical, spellings in aliases.items():
         if key == canonical or key in spellings:
             return canonical

@@ -1,13 +1,14 @@
-"""Field values as they come: dates, départements, stages, employer kinds, contracts; text folding."""
+"""Field values as they come: dates, départements, stages, employer kinds (contracts: `ontology.eligibility`; text
+folding: `ontology.text`)."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
 
 from loaders.records import RecordError
+from ontology.text import fold_compat, snake_slug
 
 # INSEE départements (code → name), the public geography every French export refers to.
 DEPARTEMENTS: dict[str, str] = {
@@ -181,22 +182,9 @@ EMPLOYER_KINDS: dict[str, str] = {
     "ehpad": "hopital",
 }
 
-CONTRACTS = ("titulaire", "contractuel", "titulaire_ou_contractuel")
-VERSANTS = ("FPT", "FPE", "FPH")
-CATEGORIES = ("A", "B", "C")
 WORKING_TIMES = ("temps_complet", "temps_partiel")
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%Y %H:%M", "%Y-%m-%dT%H:%M:%S", "%d-%m-%Y", "%Y/%m/%d", "%Y-%m", "%Y")
-
-
-def fold(text: str) -> str:
-    """Lower case, accents removed, typographic apostrophes unified: the key for matching French labels."""
-    text = unicodedata.normalize("NFKD", text.replace("’", "'").replace("œ", "oe").replace("Œ", "oe"))
-    return "".join(c for c in text if not unicodedata.combining(c)).lower()
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", fold(text)).strip("_")
 
 
 def parse_date(value: object, field_name: str, required: bool = False) -> str | None:
@@ -238,7 +226,7 @@ def parse_departement(value: object, field_name: str = "departement", required: 
     return code
 
 
-_NAME_TO_CODE = {slug(name): code for code, name in DEPARTEMENTS.items()} | {
+_NAME_TO_CODE = {snake_slug(name): code for code, name in DEPARTEMENTS.items()} | {
     "reunion": "974",
     "belfort": "90",
     "corse": "2A",
@@ -258,7 +246,7 @@ def departement_from_text(value: str) -> str | None:
     in_brackets = re.search(r"\(\s*(\d{2,3}|2[AB])\s*\)", text)
     if in_brackets and in_brackets.group(1) in DEPARTEMENTS:
         return in_brackets.group(1)
-    return _NAME_TO_CODE.get(slug(value))
+    return _NAME_TO_CODE.get(snake_slug(value))
 
 
 def departement_from_postal_code(postal_code: str) -> str | None:
@@ -278,7 +266,7 @@ def parse_choice(value: object, field_name: str, aliases: dict[str, str], requir
         return None
     if not isinstance(value, str):
         raise RecordError(field_name, f"expected text, got {type(value).__name__}")
-    key = slug(value)
+    key = snake_slug(value)
     if key not in aliases:
         raise RecordError(field_name, f"unknown value {value!r} (expected one of {sorted(set(aliases.values()))})")
     return aliases[key]
@@ -336,5 +324,5 @@ EMPLOYER_NAME_KINDS = (
 
 
 def employer_kind_of(name: str) -> str | None:
-    folded = fold(name)
+    folded = fold_compat(name)
     return next((kind for kind, pattern in EMPLOYER_NAME_KINDS if pattern.search(folded)), None)

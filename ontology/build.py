@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,8 +11,8 @@ from rdflib import DCTERMS, RDF, SKOS, Graph, Literal, URIRef
 from ontology import uris
 from ontology.catalogue import VERSANT_LABELS, Catalogue, load_catalogue
 from ontology.collect import FPT_FILIERES
-from ontology.skills import fold
 from ontology.sources import SOURCES_DIR, read_csv, read_esco, read_rome
+from ontology.text import slug
 from ontology.vocab import V, new_graph
 
 SOURCE = {
@@ -34,10 +33,6 @@ SCHEME_LABELS = {
     "PCS": "Professions et catégories socioprofessionnelles (INSEE)",
 }
 CATEGORIE_LABELS = {"A": "Catégorie A", "B": "Catégorie B", "C": "Catégorie C", "D": "Catégorie D (supprimée)"}
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
 
 
 @dataclass

@@ -118,7 +118,7 @@ def _occupation_uri(scheme: str, code: str) -> str:
 
 def sources_fingerprint(sources_dir: Path = SOURCES_DIR) -> str:
     digest = hashlib.sha1(f"format={CATALOGUE_FORMAT}".encode())
-    for module in ("catalogue", "collect", "skills", "sources", "uris"):  # the build rules are part of the key
+    for module in ("catalogue", "collect", "skills", "sources", "text", "uris"):  # the build rules are part of the key
         digest.update((Path(__file__).parent / f"{module}.py").read_bytes())
     for path in sorted(p for p in sources_dir.rglob("*") if p.is_file()):
         stat = path.stat()

@@ -16,7 +16,7 @@ from ontology.catalogue import (
     OccupationConcept,
     SkillConcept,
 )
-from ontology.skills import SkillLabel, deduplicate, fold, normalise_casing
+from ontology.skills import SkillLabel, deduplicate, normalise_casing
 from ontology.sources import (
     ESCO_COLLECTIONS,
     lines,
@@ -26,6 +26,7 @@ from ontology.sources import (
     read_rmfp_rome_pairs,
     read_rome,
 )
+from ontology.text import fold
 
 RMFP_KINDS = {"connaissances": "connaissance", "savoir_faire": "savoir_faire", "savoir_etre": "savoir_etre"}
 # ROME rubriques (15-descriptif_rubrique): 6/7 = activités and savoirs *de base* (every holder of the fiche needs

@@ -20,16 +20,21 @@ Diploma levels follow the French nomenclature of 2019: 3 CAP/BEP, 4 bac, 5 bac+2
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, get_args
 
 Status = Literal["titulaire", "contractuel", "prive"]
 Contract = Literal["titulaire", "contractuel", "titulaire_ou_contractuel"]
+Versant = Literal["FPE", "FPT", "FPH"]
+Categorie = Literal["A", "B", "C"]
 
-CATEGORIES = ("C", "B", "A")
+# The one statutory vocabulary: loaders, API schemas, GNN and simulator import these. The simulator draws and
+# stores them by index, so their order is part of them.
+STATUSES: tuple[Status, ...] = get_args(Status)
+CONTRACTS: tuple[Contract, ...] = get_args(Contract)
+VERSANTS: tuple[Versant, ...] = get_args(Versant)
+CATEGORIES: tuple[Categorie, ...] = get_args(Categorie)
 # Diploma level (nomenclature 2019) a contractuel needs for each catégorie.
 MIN_DIPLOMA_LEVEL = {"A": 6, "B": 4, "C": 0}
-VERSANTS = ("FPE", "FPT", "FPH")
-CONTRACTS = ("titulaire", "contractuel", "titulaire_ou_contractuel")
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,22 @@ class StatutoryProfile:
     cadre_emplois: str | None = None
     grade: str | None = None
 
+    @classmethod
+    def from_facts(
+        cls, *, titulaire: Any, education_level: Any, versant: Any, categorie: Any, cadre_emplois: Any, grade: Any
+    ) -> StatutoryProfile:
+        """A candidate's profile from the facts the graph stores: `titulaire` true for a fonctionnaire, otherwise
+        contractuel (false or unknown; the graph stores no private-sector status), `education_level` in years after
+        the baccalauréat (the loaders' scale, None when unknown)."""
+        return cls(
+            status="titulaire" if titulaire else "contractuel",
+            diploma_level=diploma_level_from_bac_plus(None if education_level is None else int(education_level)),
+            versant=versant,
+            categorie=categorie,
+            cadre_emplois=cadre_emplois,
+            grade=grade,
+        )
+
 
 @dataclass(frozen=True)
 class StatutoryRequirement:
@@ -53,6 +74,20 @@ class StatutoryRequirement:
     categorie: str | None = None
     cadre_emplois: str | None = None
     grade: str | None = None
+
+    @classmethod
+    def from_facts(
+        cls, *, contract: Any, versant: Any, categorie: Any, cadre_emplois: Any, grade: Any
+    ) -> StatutoryRequirement:
+        """An offer's requirement from the facts the graph stores; a missing or unknown contract is read as
+        titulaire_ou_contractuel (the offer does not restrict it)."""
+        return cls(
+            contract=contract if contract in CONTRACTS else "titulaire_ou_contractuel",
+            versant=versant,
+            categorie=categorie,
+            cadre_emplois=cadre_emplois,
+            grade=grade,
+        )
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ A merged concept keeps every source identifier (`sources`) and every distinct la
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ontology import uris
+from ontology.text import TYPOGRAPHY, fold
 
 SIMILARITY_THRESHOLD = 0.90
 # A merged concept takes the kind and label of its most authoritative member: the RMFP is the public service's
@@ -51,16 +51,6 @@ class SkillCluster:
     sources: tuple[str, ...]
 
 
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "œ": "oe", "Œ": "oe", "æ": "ae"})
-
-
-def fold(text: str) -> str:
-    """Lower case, accents removed, apostrophes unified, whitespace collapsed: the search form of a label."""
-    text = unicodedata.normalize("NFD", text.translate(_APOSTROPHES).lower())
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
-    return re.sub(r"\s+", " ", text).strip()
-
-
 def _load_nlp() -> Any:
     import spacy
 
@@ -71,7 +61,7 @@ def lemma_keys(labels: Sequence[str], batch_size: int = 512) -> list[str]:
     """The lemma key of every label (see the module docstring), in order."""
     nlp = _load_nlp()
     keys = []
-    for doc in nlp.pipe((label.translate(_APOSTROPHES) for label in labels), batch_size=batch_size):
+    for doc in nlp.pipe((label.translate(TYPOGRAPHY) for label in labels), batch_size=batch_size):
         words = [fold(token.lemma_ or token.text) for token in doc if not (token.is_stop or token.is_punct)]
         words = [re.sub(r"[^0-9a-z]+", "", word) for word in words]
         key = " ".join(word for word in words if word)

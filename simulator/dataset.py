@@ -21,12 +21,12 @@ import numpy as np
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ontology.catalogue import Catalogue, load_catalogue
+from ontology.eligibility import CATEGORIES, STATUSES, VERSANTS
 from simulator import geo
 from simulator.offers import Offers, make_offers
 from simulator.population import (
     EMPLOYER_KINDS,
     SNAPSHOT,
-    STATUSES,
     STYLE_DIM,
     Candidates,
     Employers,
@@ -34,7 +34,7 @@ from simulator.population import (
     make_employers,
 )
 from simulator.process import WEIGHTS, World, application_score, eligible, recruitment_history, signals, utility
-from simulator.repertory import CATEGORIES, EDGE_KINDS, VERSANTS, Repertory, compile_repertory
+from simulator.repertory import EDGE_KINDS, Repertory, compile_repertory
 from simulator.text import Writer, candidate_ref, cv_record, employer_id, employer_names, offer_id, offer_record, siret
 
 MATRIX_LIMIT = 10_000_000  # offers × candidates up to which truth/utility_matrix.npy holds every pair

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ontology.eligibility import CONTRACTS
+from ontology.eligibility import CATEGORIES, CONTRACTS
 from simulator.population import EMPLOYER_KINDS, KIND_VERSANT, SNAPSHOT, Employers
-from simulator.repertory import BUCKETS, CATEGORIES, Repertory
+from simulator.repertory import BUCKETS, Repertory
 
 FIRST_DAY = np.datetime64("2019-01-01")
 CONTRACT_SHARE = np.array([0.35, 0.20, 0.45])  # titulaire, contractuel, titulaire_ou_contractuel

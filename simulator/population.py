@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ontology.eligibility import CATEGORIES, STATUSES, VERSANTS
 from simulator import geo
-from simulator.repertory import BUCKETS, CATEGORIES, VERSANTS, Repertory
+from simulator.repertory import BUCKETS, Repertory
 
 STYLE_DIM = 6  # latent profile / preference space (docs/simulation.md, "Employers")
 EMPLOYER_KINDS = ("commune", "epci", "departement", "region", "etat", "hopital")
@@ -19,8 +20,7 @@ KIND_SHARE = np.array([0.45, 0.12, 0.06, 0.02, 0.25, 0.10])
 KIND_VERSANT = ("FPT", "FPT", "FPT", "FPT", "FPE", "FPH")
 # log-normal size (agents): median and spread per kind
 KIND_SIZE = ((40, 1.2), (150, 0.9), (2500, 0.6), (3000, 0.5), (400, 1.0), (1200, 0.9))
-STATUSES = ("titulaire", "contractuel", "prive")
-STATUS_SHARE = np.array([0.50, 0.25, 0.25])
+STATUS_SHARE = np.array([0.50, 0.25, 0.25])  # by STATUSES: titulaire, contractuel, prive
 VERSANT_SHARE = np.array([0.40, 0.38, 0.22])  # FPE, FPT, FPH among titulaires (DGAFP orders of magnitude)
 N_CLUSTERS = 8  # employer "styles": similar employers hire similar profiles
 MAX_STEPS = 8

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtri
 
-from ontology.eligibility import MIN_DIPLOMA_LEVEL
+from ontology.eligibility import CATEGORIES, MIN_DIPLOMA_LEVEL
 from simulator import geo
 from simulator.offers import CONTRACTS_ARRAY, Offers
 from simulator.population import SNAPSHOT, STYLE_DIM, Candidates, Employers
-from simulator.repertory import CATEGORIES, Repertory
+from simulator.repertory import Repertory
 
 # Utility = Σ weight × signal (docs/simulation.md).
 WEIGHTS = {

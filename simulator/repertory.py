@@ -11,7 +11,6 @@ holds only real transitions or the documented exceptions (docs/simulation.md):
 
 from __future__ import annotations
 
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -20,6 +19,8 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import shortest_path
 
 from ontology.catalogue import Catalogue, GradeConcept, OccupationConcept
+from ontology.eligibility import CATEGORIES, VERSANTS
+from ontology.text import fold_accents
 
 EDGE_KINDS = ("same", "proche", "evolution", "famille", "rmfp_mobility", "crosswalk")
 BUCKETS = ("administratif", "technique", "sante", "social", "culture", "sport_animation", "securite")
@@ -146,19 +147,12 @@ _CATEGORIE_HINTS: tuple[tuple[tuple[float, float, float], tuple[str, ...]], ...]
     ),
 )
 _DEFAULT_CATEGORIE = (0.30, 0.35, 0.35)
-CATEGORIES = ("A", "B", "C")
-VERSANTS = ("FPE", "FPT", "FPH")
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, for keyword matching."""
-    return "".join(c for c in unicodedata.normalize("NFD", text.lower()) if unicodedata.category(c) != "Mn")
 
 
 def bucket_of(*texts: str) -> int:
     """The broad professional family (index into BUCKETS) named by the first text that matches a keyword."""
     for text in texts:
-        folded = " " + fold(text or "").replace("'", " ").replace("-", " ") + " "
+        folded = " " + fold_accents(text or "").replace("'", " ").replace("-", " ") + " "
         for name, keywords in _BUCKET_KEYWORDS:
             if any(f" {k}" in folded for k in keywords):  # word starts: "sport" must not match "transport"
                 return BUCKETS.index(name)
@@ -166,7 +160,7 @@ def bucket_of(*texts: str) -> int:
 
 
 def categorie_weights(label: str) -> tuple[float, float, float]:
-    folded = " " + fold(label)
+    folded = " " + fold_accents(label)
     for weights, keywords in _CATEGORIE_HINTS:
         if any(f" {k}" in folded for k in keywords):
             return weights
@@ -282,7 +276,7 @@ def _graph(edges: dict[tuple[int, int], int], n: int, allowed: set[tuple[bool, b
 
 
 def _grade_order(grade: GradeConcept) -> tuple[float, str]:
-    folded = fold(grade.label)
+    folded = fold_accents(grade.label)
     score = 0.0
     for word, value in (("exception", 4), ("hors classe", 3), ("1re classe", 2), ("premiere classe", 2)):
         if word in folded:
@@ -297,7 +291,7 @@ def _cadres(catalogue: Catalogue) -> list[Cadre]:
     for g in catalogue.grades.values():
         # Mayotte's transitional grades are left out: they only exist for agents already there.
         usable = g.categorie in CATEGORIES and g.versant in VERSANTS and g.cadre_code and not g.replaced_by
-        if usable and "mayotte" not in fold(g.label):
+        if usable and "mayotte" not in fold_accents(g.label):
             grouped[g.cadre_code].append(g)
     cadres = []
     for code, grades in sorted(grouped.items()):

@@ -13,10 +13,12 @@ from typing import Any
 
 import numpy as np
 
+from ontology.eligibility import CATEGORIES, STATUSES, VERSANTS
+from ontology.text import fold_accents
 from simulator import geo, names
 from simulator.offers import CONTRACTS_ARRAY, Offers
-from simulator.population import EMPLOYER_KINDS, KIND_VERSANT, SNAPSHOT, STATUSES, Candidates, Employers
-from simulator.repertory import BUCKETS, CATEGORIES, VERSANTS, Repertory, fold
+from simulator.population import EMPLOYER_KINDS, KIND_VERSANT, SNAPSHOT, Candidates, Employers
+from simulator.repertory import BUCKETS, Repertory
 
 VERSANT_LABEL = {
     "FPE": "fonction publique de l'État",
@@ -129,7 +131,7 @@ def _cadre_phrase(rep: Repertory, cadre: int) -> str:
     """FPT speaks of cadres d'emplois, FPE and FPH of corps (the NEG groups the État corps by ministry)."""
     c = rep.cadres[cadre]
     label = clean(c.label).lower()
-    if fold(label).startswith("ministere"):
+    if fold_accents(label).startswith("ministere"):
         return f"corps du {label}"
     return f"cadre d'emplois des {label}" if c.versant == "FPT" else f"corps des {label}"
 
@@ -141,7 +143,7 @@ def clean(label: str) -> str:
 
 def de(word: str) -> str:
     """'de' with the elision French needs before a vowel or a mute h."""
-    return f"d'{word}" if fold(word[:1]) in "aeiouyh" else f"de {word}"
+    return f"d'{word}" if fold_accents(word[:1]) in "aeiouyh" else f"de {word}"
 
 
 def french(text: str) -> str:
@@ -308,7 +310,7 @@ def _identity(c: Candidates, i: int, rng: random.Random) -> tuple[dict[str, Any]
     dep = int(c.home[i])
     code = geo.CODES[dep]
     postal = ("20" if code in ("2A", "2B") else code[:2] if len(code) == 2 else code) + f"{rng.randint(0, 99):03d}"
-    login = fold(f"{first}.{last}").replace(" ", "-")
+    login = fold_accents(f"{first}.{last}").replace(" ", "-")
     basics = {
         "name": f"{first} {last}",
         "email": f"{login}{rng.choice(('', str(rng.randint(1, 99))))}@{rng.choice(names.EMAIL_DOMAINS)}",

@@ -15,8 +15,9 @@ from graph.ontology_store import graph_hash, load_ontology, ontology_counts
 from ontology import uris
 from ontology.catalogue import VERSANT_OF_CODE_FP, load_catalogue
 from ontology.repository import OntologyRepository, isomorphic
-from ontology.skills import SkillLabel, deduplicate, fold, normalise_casing
+from ontology.skills import SkillLabel, deduplicate, normalise_casing
 from ontology.sources import SourceError, read_grades, read_rmfp
+from ontology.text import fold
 from ontology.validate import OntologyValidationError, broader_cycles, validate_graph
 from ontology.vocab import CLASSES, V, new_graph
 from vivier.knowledge_base import import_graph

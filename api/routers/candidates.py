@@ -13,12 +13,11 @@ from api.deps import ERRORS, Model, RecruiterOrAdmin, State, check_candidate_acc
 from api.schemas import CandidateCreated, OfferMatch, OffersForCandidate, Suggestion
 from graph import queries
 from graph.writes import write_applications, write_candidates
-from loaders.cvs import parse_cv
+from loaders.cvs import CV_SUFFIXES, parse_cv
 from loaders.records import ApplicationRecord, RecordError
 
 router = APIRouter(prefix="/v1/candidates", tags=["candidates"], responses=ERRORS)
 MAX_CV_BYTES = 10 * 1024 * 1024
-CV_SUFFIXES = (".pdf", ".docx", ".json", ".txt")
 
 
 @router.post("", status_code=201, response_model=CandidateCreated, summary="Upload a CV (PDF, DOCX, JSON Resume)")
@@ -26,7 +25,7 @@ def upload_cv(
     state: State,
     caller: RecruiterOrAdmin,
     model: Model,
-    file: Annotated[UploadFile, File(description="the CV: .pdf, .docx, .json (JSON Resume) or .txt")],
+    file: Annotated[UploadFile, File(description="the CV: .pdf, .docx, .json (JSON Resume), .txt, .text or .md")],
     offer_id: Annotated[
         str | None, Form(description="records an application to this offer (required for a recruiter)")
     ] = None,

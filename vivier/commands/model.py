@@ -18,7 +18,9 @@ console = Console()
 
 
 def train(
-    epochs: Annotated[int, typer.Option(help="maximum epochs (early stopping on validation Recall@10 + Recall@50)")] = 300,
+    epochs: Annotated[
+        int, typer.Option(help="maximum epochs (early stopping on validation Recall@10 + Recall@50)")
+    ] = 300,
     seed: Annotated[int, typer.Option(help="fixes the split of each epoch, the negatives and the weights")] = 7,
     threads: Annotated[int, typer.Option(help="torch threads (1 is faster on a machine busy with other jobs)")] = 2,
 ) -> None:
