@@ -123,7 +123,7 @@ def _load_ontology(driver: Driver, repository: Any) -> Driver:
 # --- ingestion (issue 4) -----------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def stubs(driver: Driver) -> None:
-    from test_ingestion_support import write_ontology_stubs
+    from tests.support.ingestion import write_ontology_stubs
 
     write_ontology_stubs(driver)
 
@@ -131,7 +131,7 @@ def stubs(driver: Driver) -> None:
 @pytest.fixture
 def db(clean_data: Driver, stubs: None) -> Iterator[Driver]:
     """Recruitment data wiped, the ontology concepts the ingestion fixtures link to present (as stubs)."""
-    from test_ingestion_support import write_ontology_stubs
+    from tests.support.ingestion import write_ontology_stubs
 
     write_ontology_stubs(clean_data)  # cheap MERGE: survives other modules' wipes
     yield clean_data

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 from neo4j import Driver
-from test_ingestion_support import graph_fingerprint, tiny_docx, tiny_pdf
 
 from graph.writes import load_cvs, load_dataset, write_offers
 from loaders.nlp import default_analyzer
 from loaders.offers import enrich_offers, read_offer_file, validate_offer
 from loaders.rejects import RejectLog
+from tests.support.ingestion import graph_fingerprint, tiny_docx, tiny_pdf
 
 DATASET = Path(__file__).parent / "data" / "ingestion" / "dataset"
 

@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 from neo4j import Driver
 from neo4j.exceptions import ServiceUnavailable
-from test_ingestion_support import graph_fingerprint
 
 import graph.writes as writes
 from graph.writes import LoadSummary, load_cvs, load_dataset, load_history, load_offers
 from loaders import measure, pseudonym
 from loaders.rejects import RejectLog
+from tests.support.ingestion import graph_fingerprint
 from vivier.settings import REPO_ROOT, get_settings
 
 DATA = Path(__file__).parent / "data" / "ingestion"

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 from neo4j import Driver
-from test_ingestion_support import tiny_pdf, write_ontology_stubs
 
 from graph.writes import load_dataset
 from loaders.pseudonym import candidate_id
 from loaders.rejects import RejectLog
+from tests.support.ingestion import tiny_pdf, write_ontology_stubs
 
 SOURCE = "rejects-test"
 EMPLOYERS = (

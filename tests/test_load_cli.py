@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 from neo4j import Driver
-from test_ingestion_support import write_ontology_stubs
 
 from graph.writes import load_cvs, load_history, load_offers
 from loaders import pseudonym
 from loaders.rejects import RejectLog
+from tests.support.ingestion import write_ontology_stubs
 from vivier.settings import REPO_ROOT, get_settings
 
 DATASET = Path(__file__).parent / "data" / "ingestion" / "dataset"
