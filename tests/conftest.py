@@ -23,7 +23,7 @@ from vivier.settings import REPO_ROOT, get_settings
 # a run never writes into the demo's data, and the ontology built by a first run is reused by the next.
 os.environ.setdefault("VIVIER_DATA_DIR", str(REPO_ROOT / "var" / "test-data"))
 # One test process builds many apps: freezing the heap at each model load would keep their garbage for good.
-# tests/test_api.py checks the freeze itself.
+# tests/api/test_freshness.py checks the freeze itself.
 os.environ.setdefault("VIVIER_GC_FREEZE", "0")
 get_settings.cache_clear()
 
