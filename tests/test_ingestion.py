@@ -13,13 +13,9 @@ from graph.writes import load_cvs, load_dataset, write_offers
 from loaders.nlp import default_analyzer
 from loaders.offers import enrich_offers, read_offer_file, validate_offer
 from loaders.rejects import RejectLog
-from tests.support.ingestion import graph_fingerprint, tiny_docx, tiny_pdf
+from tests.support.ingestion import count, graph_fingerprint, tiny_docx, tiny_pdf
 
 DATASET = Path(__file__).parent / "data" / "ingestion" / "dataset"
-
-
-def count(driver: Driver, query: str, **params: object) -> int:
-    return int(driver.execute_query(query, params).records[0][0])
 
 
 def test_dataset_loads_end_to_end(ontology: Driver, clean_data: Driver, tmp_path: Path) -> None:

@@ -22,16 +22,12 @@ import graph.writes as writes
 from graph.writes import LoadSummary, load_cvs, load_dataset, load_history, load_offers
 from loaders import measure, pseudonym
 from loaders.rejects import RejectLog
-from tests.support.ingestion import graph_fingerprint
+from tests.support.ingestion import count, graph_fingerprint
 from vivier.settings import REPO_ROOT, get_settings
 
 DATA = Path(__file__).parent / "data" / "ingestion"
 DATASET = DATA / "dataset"
 JSONLD = DATA / "jsonld"
-
-
-def count(driver: Driver, query: str, **params: object) -> int:
-    return int(driver.execute_query(query, params).records[0][0])
 
 
 def offer_ids(driver: Driver) -> set[str]:

@@ -16,7 +16,7 @@ from neo4j import Driver
 from graph.writes import load_dataset
 from loaders.pseudonym import candidate_id
 from loaders.rejects import RejectLog
-from tests.support.ingestion import tiny_pdf, write_ontology_stubs
+from tests.support.ingestion import tiny_pdf
 
 SOURCE = "rejects-test"
 EMPLOYERS = (
@@ -172,11 +172,6 @@ IDS: dict[str, Callable[[Driver], set[str]]] = {
 
 def _ids(driver: Driver, query: str) -> set[str]:
     return {r["id"] for r in driver.execute_query(query).records}
-
-
-@pytest.fixture(scope="module")
-def stubs(driver: Driver) -> None:
-    write_ontology_stubs(driver)
 
 
 def test_at_least_twenty_kinds_of_bad_input() -> None:

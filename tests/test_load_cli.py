@@ -32,11 +32,6 @@ KINDS = ("employer", "offer", "cv", "application")
 DEMO_KEY = "VIVIER_PSEUDONYM_KEY is not set"
 
 
-@pytest.fixture(scope="module")
-def stubs(driver: Driver) -> None:
-    write_ontology_stubs(driver)
-
-
 @pytest.fixture
 def db(clean_data: Driver, stubs: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Driver]:
     write_ontology_stubs(clean_data)

@@ -72,6 +72,10 @@ def write_ontology_stubs(driver: Driver) -> None:
             )
 
 
+def count(driver: Driver, query: str, **params: object) -> int:
+    return int(driver.execute_query(query, params).records[0][0])
+
+
 def graph_fingerprint(driver: Driver) -> tuple[list[str], list[str]]:
     """Every recruitment node and relationship with all its properties, sorted: equal fingerprints, equal graphs.
     Bookkeeping is left out: schema steps, and the revision counters every candidate write moves (a reload tells
