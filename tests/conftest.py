@@ -86,6 +86,34 @@ def clean_data(driver: Driver) -> Driver:
     return driver
 
 
+# --- test lanes: `unit`, `neo4j`, `slow` (markers in pyproject.toml, `make test-fast`) -----------------------------
+# Fixtures that take long to build, with what they cost on the 2-core CI machine: a test using one is `slow`.
+SLOW_FIXTURES = {
+    "api": "tests/api: the tiny graph loaded and a small GNN trained on it, ~30 s",
+    "trained": "tests/test_gnn.py: the synthetic graph and a GNN trained on it, ~90 s",
+    "ontology_db": "the whole ontology loaded into Neo4j, 20 s to 2 min",
+    "ontology_repository": "the whole ontology parsed from its Turtle file (built first if missing), ~11 s",
+    # The catalogue's concepts written as stubs, ~4 s; the ingestion tests that use them also build the text
+    # analyzer the first time they read a CV or an offer (spaCy and the catalogue's patterns), ~10 s more.
+    "stubs": "the ontology stubs for ingestion, then the text analyzer, ~15 s",
+    "analyzer": "tests/test_text_understanding.py: the text analyzer, ~10 s",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by these markers
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each test gets `neo4j` when it depends, directly or through fixtures, on the session's database, `unit`
+    otherwise (unless it says `neo4j` itself: it starts a Neo4j of its own); and `slow` with a slow fixture."""
+    for item in items:
+        uses = set(getattr(item, "fixturenames", ()))
+        if uses & {"driver", "neo4j_uri"}:
+            item.add_marker(pytest.mark.neo4j)
+        elif item.get_closest_marker("neo4j") is None:
+            item.add_marker(pytest.mark.unit)
+        if uses & SLOW_FIXTURES.keys():
+            item.add_marker(pytest.mark.slow)
+
+
 # --- the ontology (issue 3) --------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def ontology_repository() -> Any:

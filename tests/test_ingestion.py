@@ -160,6 +160,7 @@ SANITY = {
 }
 
 
+@pytest.mark.slow
 def test_personal_data_never_reaches_neo4j(db: Driver, tmp_path: Path) -> None:
     folder = tmp_path / "cvs"
     shutil.copytree(DATASET / "cvs", folder)

@@ -100,7 +100,9 @@ def csv_records(path: Path) -> int:
     return sum(1 for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if row) - 1
 
 
-@pytest.mark.parametrize("path", [measure.PEP_OFFERS, measure.PEP_FULL_EXPORT], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [pytest.param(measure.PEP_OFFERS, marks=pytest.mark.slow), measure.PEP_FULL_EXPORT], ids=lambda p: p.name
+)
 def test_real_pep_export_loads_whole(db: Driver, tmp_path: Path, path: Path) -> None:
     assert path.is_relative_to(REPO_ROOT / "data")  # the product's own copy, not a shared folder
     log = RejectLog(tmp_path / "rejects.jsonl")

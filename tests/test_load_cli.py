@@ -178,6 +178,7 @@ def run_in_terminal(args: list[str], timeout: float = 300) -> str:
     return b"".join(chunks).decode(errors="replace")
 
 
+@pytest.mark.slow
 def test_progress_is_drawn_live_on_a_terminal(db: Driver) -> None:
     output = run_in_terminal([sys.executable, "-m", "vivier.cli", "load", "dataset", str(DATASET)])
     assert "\x1b[?25l" in output and "\x1b[?25h" in output  # the live display hid the cursor, then gave it back

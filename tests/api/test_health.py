@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -20,6 +21,7 @@ def test_health_and_readiness(api: dict[str, Any]) -> None:
     assert ready.json()["model_version"] == api["version"]
 
 
+@pytest.mark.slow
 def test_neo4j_unreachable_answers_503_with_retry_after(tmp_path: Path) -> None:
     settings = Settings(NEO4J_URI=f"bolt://127.0.0.1:{free_port()}", VIVIER_DATA_DIR=tmp_path)  # nothing listens
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
