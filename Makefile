@@ -7,13 +7,19 @@ BIN    := $(VENV)/bin
 NEO4J_JAR := neo4j-embedded/target/vivier-neo4j-embedded-1.0.0.jar
 PACKAGES  := ontology graph gnn api loaders simulator vivier
 
-.PHONY: demo test lint setup db-stop clean
+.PHONY: demo test test-fast lint setup db-stop clean
 
 demo: setup
 	$(BIN)/vivier demo
 
 test: setup
 	$(BIN)/python -m pytest
+
+# The quick lane while working: every test but the `slow` ones (tests/conftest.py marks those using a fixture that
+# trains a model, loads or parses the whole ontology, or builds the text analyzer; the others are measured). About a
+# minute on this 2-core machine, a third of it the embedded Neo4j starting; run `make test` before pushing.
+test-fast: setup
+	$(BIN)/python -m pytest -m "not slow"
 
 lint: setup
 	$(BIN)/ruff check $(PACKAGES) tests bench

@@ -16,17 +16,17 @@ from typing import Any
 
 import pytest
 
-from graph.db import Database
 from vivier.settings import REPO_ROOT, get_settings
 
 # Tests keep their state (ontology build cache, rejects, models, audit log) apart from the user's `var/`:
 # a run never writes into the demo's data, and the ontology built by a first run is reused by the next.
 os.environ.setdefault("VIVIER_DATA_DIR", str(REPO_ROOT / "var" / "test-data"))
 # One test process builds many apps: freezing the heap at each model load would keep their garbage for good.
-# tests/test_api.py checks the freeze itself.
+# tests/api/test_freshness.py checks the freeze itself.
 os.environ.setdefault("VIVIER_GC_FREEZE", "0")
 get_settings.cache_clear()
 
+from graph.db import Database  # noqa: E402  (after the data directory is set)
 from graph.ontology_store import loaded_marker  # noqa: E402
 from graph.schema import apply_schema  # noqa: E402
 from graph.server import EmbeddedServer, free_port  # noqa: E402
@@ -85,6 +85,34 @@ def clean_data(database: Database) -> Database:
     return database
 
 
+# --- test lanes: `unit`, `neo4j`, `slow` (markers in pyproject.toml, `make test-fast`) -----------------------------
+# Fixtures that take long to build, with what they cost on the 2-core CI machine: a test using one is `slow`.
+SLOW_FIXTURES = {
+    "api": "tests/api: the tiny graph loaded and a small GNN trained on it, ~30 s",
+    "trained": "tests/test_gnn.py: the synthetic graph and a GNN trained on it, ~90 s",
+    "ontology_db": "the whole ontology loaded into Neo4j, 20 s to 2 min",
+    "ontology_repository": "the whole ontology parsed from its Turtle file (built first if missing), ~11 s",
+    # The catalogue's concepts written as stubs, ~4 s; the ingestion tests that use them also build the text
+    # analyzer the first time they read a CV or an offer (spaCy and the catalogue's patterns), ~10 s more.
+    "stubs": "the ontology stubs for ingestion, then the text analyzer, ~15 s",
+    "analyzer": "tests/test_text_understanding.py: the text analyzer, ~10 s",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by these markers
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each test gets `neo4j` when it depends, directly or through fixtures, on the session's database, `unit`
+    otherwise (unless it says `neo4j` itself: it starts a Neo4j of its own); and `slow` with a slow fixture."""
+    for item in items:
+        uses = set(getattr(item, "fixturenames", ()))
+        if uses & {"database", "neo4j_uri"}:
+            item.add_marker(pytest.mark.neo4j)
+        elif item.get_closest_marker("neo4j") is None:
+            item.add_marker(pytest.mark.unit)
+        if uses & SLOW_FIXTURES.keys():
+            item.add_marker(pytest.mark.slow)
+
+
 # --- the ontology (issue 3) --------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def ontology_repository() -> Any:
@@ -122,7 +150,7 @@ def _load_ontology(database: Database, repository: Any) -> Database:
 # --- ingestion (issue 4) -----------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def stubs(database: Database) -> None:
-    from test_ingestion_support import write_ontology_stubs
+    from tests.support.ingestion import write_ontology_stubs
 
     write_ontology_stubs(database)
 
@@ -130,7 +158,7 @@ def stubs(database: Database) -> None:
 @pytest.fixture
 def db(clean_data: Database, stubs: None) -> Iterator[Database]:
     """Recruitment data wiped, the ontology concepts the ingestion fixtures link to present (as stubs)."""
-    from test_ingestion_support import write_ontology_stubs
+    from tests.support.ingestion import write_ontology_stubs
 
     write_ontology_stubs(clean_data)  # cheap MERGE: survives other modules' wipes
     yield clean_data

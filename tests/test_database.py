@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from graph.db import Database
 from graph.schema import LATEST_VERSION, NODE_KEYS, STEPS, applied_versions, apply_schema
 
@@ -16,6 +18,7 @@ def test_database_is_real_neo4j_5_26_with_apoc_and_gds(database: Database) -> No
     assert gds.startswith("2.")
 
 
+@pytest.mark.slow
 def test_gds_runs_an_algorithm(empty_db: Database) -> None:
     empty_db.execute_query("CREATE (:T {i: 1})-[:R]->(:T {i: 2})-[:R]->(:T {i: 3})")
     empty_db.execute_query("CALL gds.graph.project('t', 'T', 'R')")

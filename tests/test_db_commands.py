@@ -27,6 +27,8 @@ def private_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     get_settings.cache_clear()
 
 
+@pytest.mark.neo4j  # a Neo4j of its own
+@pytest.mark.slow
 def test_start_twice_is_refused_and_stop_leaves_no_jvm(private_settings: Path) -> None:
     runner = CliRunner()
     started = runner.invoke(app, ["db", "start"])

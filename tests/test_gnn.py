@@ -29,10 +29,10 @@ from gnn.rerank import (
     pair_features,
 )
 from gnn.serving import Recommender, _Side
-from gnn.synthetic import write_synthetic_graph
 from gnn.train import TrainConfig, edge_types, fit, temporal_split, validation_recall
 from graph.db import Database
 from ontology.eligibility import is_eligible
+from tests.support.synthetic import write_synthetic_graph
 from vivier.settings import get_settings
 
 CONFIG = TrainConfig(epochs=40, eval_every=5, patience=4, hidden=32, out=64, random_negatives=32)

@@ -7,20 +7,16 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_ingestion_support import graph_fingerprint, tiny_docx, tiny_pdf
 
 from graph.db import Database
 from graph.writes import write_offers
 from loaders.nlp import default_analyzer
 from loaders.offers import enrich_offers, read_offer_file, validate_offer
 from loaders.rejects import RejectLog
+from tests.support.ingestion import count, graph_fingerprint, tiny_docx, tiny_pdf
 from vivier.ingest import load_cvs, load_dataset
 
 DATASET = Path(__file__).parent / "data" / "ingestion" / "dataset"
-
-
-def count(database: Database, query: str, **params: object) -> int:
-    return int(database.execute_query(query, params).records[0][0])
 
 
 def test_dataset_loads_end_to_end(ontology: Database, clean_data: Database, tmp_path: Path) -> None:
@@ -165,6 +161,7 @@ SANITY = {
 }
 
 
+@pytest.mark.slow
 def test_personal_data_never_reaches_neo4j(db: Database, tmp_path: Path) -> None:
     folder = tmp_path / "cvs"
     shutil.copytree(DATASET / "cvs", folder)

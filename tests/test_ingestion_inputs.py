@@ -16,22 +16,18 @@ from typing import Any
 
 import pytest
 from neo4j.exceptions import ServiceUnavailable
-from test_ingestion_support import graph_fingerprint
 
 import graph.writes as writes
 from graph.db import Database
 from loaders import measure, pseudonym
 from loaders.rejects import RejectLog
+from tests.support.ingestion import count, graph_fingerprint
 from vivier.ingest import LoadSummary, load_cvs, load_dataset, load_history, load_offers
 from vivier.settings import REPO_ROOT, get_settings
 
 DATA = Path(__file__).parent / "data" / "ingestion"
 DATASET = DATA / "dataset"
 JSONLD = DATA / "jsonld"
-
-
-def count(database: Database, query: str, **params: object) -> int:
-    return int(database.execute_query(query, params).records[0][0])
 
 
 def offer_ids(database: Database) -> set[str]:
@@ -104,7 +100,9 @@ def csv_records(path: Path) -> int:
     return sum(1 for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if row) - 1
 
 
-@pytest.mark.parametrize("path", [measure.PEP_OFFERS, measure.PEP_FULL_EXPORT], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [pytest.param(measure.PEP_OFFERS, marks=pytest.mark.slow), measure.PEP_FULL_EXPORT], ids=lambda p: p.name
+)
 def test_real_pep_export_loads_whole(db: Database, tmp_path: Path, path: Path) -> None:
     assert path.is_relative_to(REPO_ROOT / "data")  # the product's own copy, not a shared folder
     log = RejectLog(tmp_path / "rejects.jsonl")

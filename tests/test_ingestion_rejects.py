@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_ingestion_support import tiny_pdf, write_ontology_stubs
 
 from graph.db import Database
 from loaders.pseudonym import candidate_id
 from loaders.rejects import RejectLog
+from tests.support.ingestion import tiny_pdf
 from vivier.ingest import load_dataset
 
 SOURCE = "rejects-test"
@@ -172,11 +172,6 @@ IDS: dict[str, Callable[[Database], set[str]]] = {
 
 def _ids(database: Database, query: str) -> set[str]:
     return {r["id"] for r in database.execute_query(query).records}
-
-
-@pytest.fixture(scope="module")
-def stubs(database: Database) -> None:
-    write_ontology_stubs(database)
 
 
 def test_at_least_twenty_kinds_of_bad_input() -> None:

@@ -19,22 +19,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_ingestion_support import write_ontology_stubs
 
 from graph.db import Database
 from loaders import pseudonym
 from loaders.rejects import RejectLog
+from tests.support.ingestion import write_ontology_stubs
 from vivier.ingest import load_cvs, load_history, load_offers
 from vivier.settings import REPO_ROOT, get_settings
 
 DATASET = Path(__file__).parent / "data" / "ingestion" / "dataset"
 KINDS = ("employer", "offer", "cv", "application")
 DEMO_KEY = "VIVIER_PSEUDONYM_KEY is not set"
-
-
-@pytest.fixture(scope="module")
-def stubs(database: Database) -> None:
-    write_ontology_stubs(database)
 
 
 @pytest.fixture
@@ -183,6 +178,7 @@ def run_in_terminal(args: list[str], timeout: float = 300) -> str:
     return b"".join(chunks).decode(errors="replace")
 
 
+@pytest.mark.slow
 def test_progress_is_drawn_live_on_a_terminal(db: Database) -> None:
     output = run_in_terminal([sys.executable, "-m", "vivier.cli", "load", "dataset", str(DATASET)])
     assert "\x1b[?25l" in output and "\x1b[?25h" in output  # the live display hid the cursor, then gave it back

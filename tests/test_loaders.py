@@ -20,6 +20,7 @@ DATA = Path(__file__).parent / "data" / "ingestion"
 PEP = Path(__file__).parent.parent / "data" / "sources" / "pep-offers"
 
 
+@pytest.mark.slow  # builds the text analyzer (spaCy, the catalogue's patterns): ~10 s on its own
 def test_parse_offer_links_skills_occupations_and_grade() -> None:
     offer = parse_offer(
         {
@@ -42,6 +43,7 @@ def test_parse_offer_links_skills_occupations_and_grade() -> None:
     assert offer.required_grade_uris
 
 
+@pytest.mark.slow  # builds the text analyzer (spaCy, the catalogue's patterns): ~10 s on its own
 def test_parse_offer_reads_schema_org_job_posting() -> None:
     offer = parse_offer(
         {
@@ -61,6 +63,7 @@ def test_parse_offer_reads_schema_org_job_posting() -> None:
     assert "<p>" not in offer.description
 
 
+@pytest.mark.slow  # builds the text analyzer (spaCy, the catalogue's patterns): ~10 s on its own
 def test_parse_offer_rejects_bad_input_naming_the_field() -> None:
     with pytest.raises(RecordError) as error:
         parse_offer(
@@ -97,6 +100,7 @@ def test_statutory_facts_from_french_text() -> None:
     assert (facts.education_level, facts.years_experience, facts.departement) == (5, 5.0, "35")
 
 
+@pytest.mark.slow  # builds the text analyzer (spaCy, the catalogue's patterns): ~10 s on its own
 def test_json_resume_cv_is_pseudonymised_and_understood() -> None:
     path = DATA / "dataset" / "cvs" / "cand-001.json"
     cv = parse_cv(path.read_bytes(), path.name, "dataset")
@@ -110,6 +114,7 @@ def test_json_resume_cv_is_pseudonymised_and_understood() -> None:
     assert any(s.source == "declared" for s in cv.skills) and any(s.source == "matcher" for s in cv.skills)
 
 
+@pytest.mark.slow  # builds the text analyzer (spaCy, the catalogue's patterns): ~10 s on its own
 def test_text_cv_experiences_and_heading_name() -> None:
     path = DATA / "dataset" / "cvs" / "cand-003.txt"
     cv = parse_cv(path.read_bytes(), path.name, "dataset")

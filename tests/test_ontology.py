@@ -67,6 +67,7 @@ def test_catalogue_api() -> None:
     assert "Ressources humaines" in domaines and "Ressources Humaines" not in domaines
 
 
+@pytest.mark.slow
 def test_skill_deduplication_rules() -> None:
     clusters = deduplicate(
         [

@@ -1,5 +1,5 @@
 """The schema is written down once (`graph/schema.py`): every node label and relationship type that a query of the
-library names must be declared there. Queries spell labels literally, as the Neo4j driver manual does, so that
+library names must be declared there. Queries spell labels literally, as the Neo4j database manual does, so that
 they read as Cypher; this test is what keeps them and the schema from drifting apart."""
 
 from __future__ import annotations

@@ -249,6 +249,7 @@ def digest(folder: Path) -> str:
     return h.hexdigest()
 
 
+@pytest.mark.slow
 def test_same_seed_same_bytes_in_another_process(tmp_path: Path, tiny: SimulationSummary) -> None:
     """No dependence on Python's per-process string hashing (set order) or on anything else of the process."""
     env = {**os.environ, "PYTHONHASHSEED": "123"}

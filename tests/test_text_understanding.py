@@ -95,6 +95,7 @@ def test_similarity_fallback_keeps_span_and_a_lower_confidence(analyzer: TextAna
     assert_spans(analysis.skills, text)
 
 
+@pytest.mark.slow  # builds the text analyzer (spaCy, the catalogue's patterns): ~10 s on its own
 def test_filiere_and_commune_of_offers() -> None:
     offer = parse_offer(OFFER)
     assert (offer.filiere, offer.commune, offer.categorie) == ("Technique", "Rennes", "B")

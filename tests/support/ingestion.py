@@ -72,6 +72,10 @@ def write_ontology_stubs(database: Database) -> None:
             )
 
 
+def count(database: Database, query: str, **params: object) -> int:
+    return int(database.execute_query(query, params).records[0][0])
+
+
 def graph_fingerprint(database: Database) -> tuple[list[str], list[str]]:
     """Every recruitment node and relationship with all its properties, sorted: equal fingerprints, equal graphs.
     Bookkeeping is left out: schema steps, and the revision counters every candidate write moves (a reload tells

@@ -1,0 +1,1 @@
+"""The query API end to end, one module per router, plus access control and freshness across routes."""
