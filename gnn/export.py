@@ -70,7 +70,10 @@ class GraphExport:
 
 
 def export_graph(db: Database, spec: FeatureSpec | None = None, progress: bool = True) -> GraphExport:
-    """Read the whole graph into tensors. `spec` fixes the feature vocabularies of a stored model."""
+    """Read the whole graph into tensors. `spec` fixes the feature vocabularies of a stored model.
+
+    Nodes added since the last export are numbered first (`graph.training_data.assign_gids`: the one write an
+    export makes, done by the graph package; existing gids never move)."""
     counts = training_data.assign_gids(db)
     data = HeteroData()
     ids: dict[str, np.ndarray] = {}

@@ -11,12 +11,12 @@ slow to load and shared by most tests.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from vivier.settings import REPO_ROOT, get_settings
+from vivier.settings import REPO_ROOT, Settings, get_settings
 
 # Tests keep their state (ontology build cache, rejects, models, audit log) apart from the user's `var/`:
 # a run never writes into the demo's data, and the ontology built by a first run is reused by the next.
@@ -162,3 +162,22 @@ def db(clean_data: Database, stubs: None) -> Iterator[Database]:
 
     write_ontology_stubs(clean_data)  # cheap MERGE: survives other modules' wipes
     yield clean_data
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Settings]]:
+    """`env(NAME=value, OTHER=None)`: settings read from these environment variables (None unsets one) for the rest
+    of the test; the session's settings come back after it."""
+
+    def set_variables(**variables: str | None) -> Settings:
+        for name, value in variables.items():
+            if value is None:
+                monkeypatch.delenv(name, raising=False)
+            else:
+                monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+        return get_settings()
+
+    yield set_variables
+    monkeypatch.undo()
+    get_settings.cache_clear()

@@ -3,8 +3,7 @@ leaves no JVM behind."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,19 +11,19 @@ from typer.testing import CliRunner
 
 from graph.server import _pid_alive, free_port
 from vivier.cli import app
-from vivier.settings import get_settings
+from vivier.settings import Settings
 
 
 @pytest.fixture
-def private_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("VIVIER_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("VIVIER_BOLT_PORT", str(free_port()))
-    monkeypatch.setenv("VIVIER_NEO4J_HEAP", "512m")
-    monkeypatch.setenv("VIVIER_NEO4J_PAGECACHE", "128m")
-    get_settings.cache_clear()
+def private_settings(tmp_path: Path, env: Callable[..., Settings]) -> Iterator[Path]:
+    env(
+        VIVIER_DATA_DIR=str(tmp_path),
+        VIVIER_BOLT_PORT=str(free_port()),
+        VIVIER_NEO4J_HEAP="512m",
+        VIVIER_NEO4J_PAGECACHE="128m",
+    )
     yield tmp_path
     CliRunner().invoke(app, ["db", "stop"])  # never leave a JVM behind, even when an assertion failed
-    get_settings.cache_clear()
 
 
 @pytest.mark.neo4j  # a Neo4j of its own
@@ -55,9 +54,10 @@ def test_start_twice_is_refused_and_stop_leaves_no_jvm(private_settings: Path) -
     assert not_running.exit_code == 3 and "not running" in not_running.output
 
 
-def test_start_refuses_a_port_taken_by_another_process(private_settings: Path, neo4j_uri: str) -> None:
-    os.environ["VIVIER_BOLT_PORT"] = neo4j_uri.rsplit(":", 1)[1]  # the test session's own Neo4j listens there
-    get_settings.cache_clear()
+def test_start_refuses_a_port_taken_by_another_process(
+    private_settings: Path, neo4j_uri: str, env: Callable[..., Settings]
+) -> None:
+    env(VIVIER_BOLT_PORT=neo4j_uri.rsplit(":", 1)[1])  # the test session's own Neo4j listens there
     result = CliRunner().invoke(app, ["db", "start"])
     assert result.exit_code == 1
     assert "already taken" in result.output

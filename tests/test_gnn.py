@@ -4,7 +4,6 @@ versions that reproduce their predictions, the serving interface, and the metric
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -32,8 +31,8 @@ from gnn.serving import Recommender, _Side
 from gnn.train import TrainConfig, edge_types, fit, temporal_split, validation_recall
 from graph.db import Database
 from ontology.eligibility import is_eligible
+from tests.support.settings import environment
 from tests.support.synthetic import write_synthetic_graph
-from vivier.settings import get_settings
 
 CONFIG = TrainConfig(epochs=40, eval_every=5, patience=4, hidden=32, out=64, random_negatives=32)
 
@@ -47,18 +46,11 @@ class Trained:
 
 @pytest.fixture(scope="module")
 def trained(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trained]:
-    previous = os.environ.get("VIVIER_DATA_DIR")
-    os.environ["VIVIER_DATA_DIR"] = str(tmp_path_factory.mktemp("gnn-data"))
-    get_settings.cache_clear()
-    database.execute_query("MATCH (n) WHERE NOT n:SchemaMigration DETACH DELETE n")
-    write_synthetic_graph(database, candidates=150, offers=60, seed=1)
-    version = train_model(database, CONFIG, progress=False)
-    yield Trained(database, version, export_graph(database, progress=False))
-    if previous is None:
-        os.environ.pop("VIVIER_DATA_DIR", None)
-    else:
-        os.environ["VIVIER_DATA_DIR"] = previous
-    get_settings.cache_clear()
+    with environment(VIVIER_DATA_DIR=str(tmp_path_factory.mktemp("gnn-data"))):
+        database.execute_query("MATCH (n) WHERE NOT n:SchemaMigration DETACH DELETE n")
+        write_synthetic_graph(database, candidates=150, offers=60, seed=1)
+        version = train_model(database, CONFIG, progress=False)
+        yield Trained(database, version, export_graph(database, progress=False))
 
 
 # --- metrics, by hand ---------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from loaders import measure, pseudonym
 from loaders.rejects import RejectLog
 from tests.support.ingestion import count, graph_fingerprint
 from vivier.ingest import LoadSummary, load_cvs, load_dataset, load_history, load_offers
-from vivier.settings import REPO_ROOT, get_settings
+from vivier.settings import REPO_ROOT, Settings
 
 DATA = Path(__file__).parent / "data" / "ingestion"
 DATASET = DATA / "dataset"
@@ -318,18 +318,15 @@ def test_readme_figures_agree_with_the_figures_file() -> None:
 
 # --- The demo pseudonym key is announced -----------------------------------------------------------------------
 @pytest.fixture
-def fresh_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
-    monkeypatch.setattr(pseudonym, "_warned", False)
-    get_settings.cache_clear()
-    yield monkeypatch
-    monkeypatch.undo()
-    get_settings.cache_clear()
+def fresh_settings(monkeypatch: pytest.MonkeyPatch, env: Callable[..., Settings]) -> Callable[..., Settings]:
+    monkeypatch.setattr(pseudonym, "_warned", False)  # as in a fresh process
+    return env
 
 
 def test_demo_pseudonym_key_is_announced_once(
-    fresh_settings: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    fresh_settings: Callable[..., Settings], caplog: pytest.LogCaptureFixture
 ) -> None:
-    fresh_settings.delenv("VIVIER_PSEUDONYM_KEY", raising=False)
+    fresh_settings(VIVIER_PSEUDONYM_KEY=None)
     with caplog.at_level(logging.WARNING, logger="loaders.pseudonym"):
         first = pseudonym.candidate_id("s", "ref-1")
         assert pseudonym.candidate_id("s", "ref-1") == first  # the demo still works without the variable
@@ -340,9 +337,8 @@ def test_demo_pseudonym_key_is_announced_once(
     assert pseudonym.warn_if_demo_key() is False  # said once per process
 
 
-def test_no_warning_with_a_real_key(fresh_settings: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    fresh_settings.setenv("VIVIER_PSEUDONYM_KEY", "a-production-secret")
-    get_settings.cache_clear()
+def test_no_warning_with_a_real_key(fresh_settings: Callable[..., Settings], caplog: pytest.LogCaptureFixture) -> None:
+    fresh_settings(VIVIER_PSEUDONYM_KEY="a-production-secret")
     with caplog.at_level(logging.WARNING, logger="loaders.pseudonym"):
         pseudonym.candidate_id("s", "ref-1")
     assert not pseudonym.uses_demo_key() and pseudonym.warn_if_demo_key() is False

@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,7 +25,7 @@ from loaders import pseudonym
 from loaders.rejects import RejectLog
 from tests.support.ingestion import write_ontology_stubs
 from vivier.ingest import load_cvs, load_history, load_offers
-from vivier.settings import REPO_ROOT, get_settings
+from vivier.settings import REPO_ROOT, Settings
 
 DATASET = Path(__file__).parent / "data" / "ingestion" / "dataset"
 KINDS = ("employer", "offer", "cv", "application")
@@ -33,15 +33,12 @@ DEMO_KEY = "VIVIER_PSEUDONYM_KEY is not set"
 
 
 @pytest.fixture
-def db(clean_data: Database, stubs: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
+def db(clean_data: Database, stubs: None, monkeypatch: pytest.MonkeyPatch, env: Callable[..., Settings]) -> Database:
     write_ontology_stubs(clean_data)
-    monkeypatch.setenv("COLUMNS", "160")  # one table row per line, whatever terminal runs the tests
-    monkeypatch.delenv("VIVIER_PSEUDONYM_KEY", raising=False)
     monkeypatch.setattr(pseudonym, "_warned", False)  # each command runs as in a fresh process
-    get_settings.cache_clear()
-    yield clean_data
-    monkeypatch.undo()
-    get_settings.cache_clear()
+    # One table row per line, whatever terminal runs the tests.
+    env(COLUMNS="160", VIVIER_PSEUDONYM_KEY=None)
+    return clean_data
 
 
 def run_load(*args: str) -> str:
@@ -142,9 +139,8 @@ def test_load_dataset_command(db: Database) -> None:
     assert output.count(DEMO_KEY) == 1
 
 
-def test_no_demo_key_warning_with_a_key(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("VIVIER_PSEUDONYM_KEY", "a-production-secret")
-    get_settings.cache_clear()
+def test_no_demo_key_warning_with_a_key(db: Database, env: Callable[..., Settings]) -> None:
+    env(VIVIER_PSEUDONYM_KEY="a-production-secret")
     output = run_load("dataset", str(DATASET), "--source", "with-key")
     assert DEMO_KEY not in output and summary_rows(output)["cv"] == (3, 0)
 

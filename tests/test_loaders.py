@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from loaders.records import RecordError
 from loaders.statutory import statutory_facts
 from loaders.tabular import read_rows
 from loaders.values import parse_date, parse_departement
+from vivier.settings import Settings
 
 DATA = Path(__file__).parent / "data" / "ingestion"
 PEP = Path(__file__).parent.parent / "data" / "sources" / "pep-offers"
@@ -123,18 +125,11 @@ def test_text_cv_experiences_and_heading_name() -> None:
     assert "Infirmière" in cv.cv_text  # a job title is not a name
 
 
-def test_pseudonym_is_stable_and_keyed(monkeypatch: pytest.MonkeyPatch) -> None:
-    from vivier.settings import get_settings
-
+def test_pseudonym_is_stable_and_keyed(env: Callable[..., Settings]) -> None:
     first = candidate_id("s", "ref-1")
     assert first == candidate_id("s", "ref-1") and first != candidate_id("s", "ref-2")
-    monkeypatch.setenv("VIVIER_PSEUDONYM_KEY", "another-key")
-    get_settings.cache_clear()
-    try:
-        assert candidate_id("s", "ref-1") != first
-    finally:
-        monkeypatch.delenv("VIVIER_PSEUDONYM_KEY")
-        get_settings.cache_clear()
+    env(VIVIER_PSEUDONYM_KEY="another-key")
+    assert candidate_id("s", "ref-1") != first
 
 
 def test_scrub_removes_contact_data() -> None:

@@ -3,7 +3,8 @@ the same transaction, and reads leave it alone. The API's facts cache is only as
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Callable
+
 from typer.testing import CliRunner
 
 from graph import revision
@@ -12,7 +13,7 @@ from graph.queries import all_candidate_facts, erase_candidate, statutory_facts
 from graph.writes import write_candidates, write_offers
 from loaders.records import CandidateRecord, OfferRecord
 from vivier.cli import app
-from vivier.settings import get_settings
+from vivier.settings import Settings
 
 
 def _candidate(candidate_id: str, categorie: str) -> CandidateRecord:
@@ -64,17 +65,10 @@ def test_all_candidate_facts_are_those_of_the_per_request_query_at_their_revisio
     assert rows["rev-1"]["categorie"] == "C" and rows["rev-2"]["education_level"] == 4
 
 
-def test_vivier_db_touch_moves_the_revision(
-    database: Database, neo4j_uri: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("NEO4J_URI", neo4j_uri)
-    get_settings.cache_clear()
-    try:
-        before = revision.current(database)
-        result = CliRunner().invoke(app, ["db", "touch"])
-        assert result.exit_code == 0, result.output
-        assert revision.current(database) == before + 1
-        assert f"statutory_facts {before + 1}" in result.output
-    finally:
-        monkeypatch.undo()
-        get_settings.cache_clear()
+def test_vivier_db_touch_moves_the_revision(database: Database, neo4j_uri: str, env: Callable[..., Settings]) -> None:
+    env(NEO4J_URI=neo4j_uri)
+    before = revision.current(database)
+    result = CliRunner().invoke(app, ["db", "touch"])
+    assert result.exit_code == 0, result.output
+    assert revision.current(database) == before + 1
+    assert f"statutory_facts {before + 1}" in result.output

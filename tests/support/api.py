@@ -4,7 +4,6 @@ fixture, `api`, is exposed by tests/api/conftest.py."""
 
 from __future__ import annotations
 
-import os
 import random
 import threading
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from graph.access import create_api_key
 from graph.db import Database
 from graph.server import free_port
 from ontology import uris
+from tests.support.settings import environment
 from vivier.settings import get_settings
 
 FICHES = ["K1401", "K1402", "M1402", "M1501"]
@@ -227,34 +227,27 @@ def api(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     from gnn.pipeline import train_model
     from gnn.train import TrainConfig
 
-    previous = os.environ.get("VIVIER_DATA_DIR")
     shared_ontology = get_settings().data_dir / "ontology"  # the catalogue cache: built once per machine, not per run
     shared_ontology.mkdir(parents=True, exist_ok=True)
     data_dir = tmp_path_factory.mktemp("vivier-data")  # models trained here stay out of the real data_dir
     (data_dir / "ontology").symlink_to(shared_ontology, target_is_directory=True)
-    os.environ["VIVIER_DATA_DIR"] = str(data_dir)
-    get_settings.cache_clear()
-    load_tiny_graph(database)
-    config = TrainConfig(
-        hidden=16, out=16, epochs=10, eval_every=5, random_negatives=8, eligible_negatives=4, hard_negatives=2
-    )
-    version = train_model(database, config, CareerConfig(hidden=16, out=16, epochs=10, negatives=4), progress=False)
-    keys = {
-        "admin": create_api_key(database, "admin", label="test admin")[1],
-        "hr": create_api_key(database, "hr_expert", label="test curator")[1],
-        "recA": create_api_key(database, "recruiter", "EA", "recruiter of EA")[1],
-        "recB": create_api_key(database, "recruiter", "EB", "recruiter of EB")[1],
-    }
-    # Webhooks go to a receiver on 127.0.0.1: allowed here only (VIVIER_WEBHOOK_ALLOW_PRIVATE, off by default).
-    app = create_app(get_settings().model_copy(update={"webhook_allow_private": True}), db=database)
-    app.state.vivier.dispatcher.base_delay = 0.05  # the back-off schedule, shortened for the test
-    with TestClient(app) as client:
-        yield {"client": client, "keys": keys, "version": version.version, "app": app, "database": database}
-    if previous is None:
-        os.environ.pop("VIVIER_DATA_DIR", None)
-    else:
-        os.environ["VIVIER_DATA_DIR"] = previous
-    get_settings.cache_clear()
+    with environment(VIVIER_DATA_DIR=str(data_dir)):
+        load_tiny_graph(database)
+        config = TrainConfig(
+            hidden=16, out=16, epochs=10, eval_every=5, random_negatives=8, eligible_negatives=4, hard_negatives=2
+        )
+        version = train_model(database, config, CareerConfig(hidden=16, out=16, epochs=10, negatives=4), progress=False)
+        keys = {
+            "admin": create_api_key(database, "admin", label="test admin")[1],
+            "hr": create_api_key(database, "hr_expert", label="test curator")[1],
+            "recA": create_api_key(database, "recruiter", "EA", "recruiter of EA")[1],
+            "recB": create_api_key(database, "recruiter", "EB", "recruiter of EB")[1],
+        }
+        # Webhooks go to a receiver on 127.0.0.1: allowed here only (VIVIER_WEBHOOK_ALLOW_PRIVATE, off by default).
+        app = create_app(get_settings().model_copy(update={"webhook_allow_private": True}), db=database)
+        app.state.vivier.dispatcher.base_delay = 0.05  # the back-off schedule, shortened for the test
+        with TestClient(app) as client:
+            yield {"client": client, "keys": keys, "version": version.version, "app": app, "database": database}
 
 
 def call(api: dict[str, Any], who: str | None, method: str, path: str, **kwargs: Any) -> Any:
