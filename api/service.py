@@ -15,10 +15,10 @@ from api.push import Delivery
 from api.schemas import Eligibility, Explanation
 from api.state import AppState, Recommender
 from api.timing import step
-from graph import explain, queries
+from graph import explain, queries, statutory
 from graph.access import Caller
 from graph.revision import OFFERS, STATUTORY_FACTS
-from ontology.eligibility import StatutoryProfile, StatutoryRequirement, check_eligibility
+from ontology.eligibility import check_eligibility
 
 PUSH_TOP_K = 10  # suggestions stored and pushed when an offer or a CV arrives
 
@@ -43,24 +43,10 @@ def verdicts(offer: dict[str, Any] | None, candidates: dict[str, dict[str, Any]]
     """Each candidate's eligibility for the offer, from the facts `queries.statutory_facts` reads."""
     if offer is None:
         return {}
-    requirement = StatutoryRequirement.from_facts(
-        contract=offer["contract"],
-        versant=offer["versant"],
-        categorie=offer["categorie"],
-        cadre_emplois=offer["cadre"],
-        grade=offer["grade"],
-    )
+    requirement = statutory.requirement_of(offer)
     result = {}
     for candidate_id, row in candidates.items():
-        profile = StatutoryProfile.from_facts(
-            titulaire=row["titulaire"],
-            education_level=row["education_level"],
-            versant=row["versant"],
-            categorie=row["categorie"],
-            cadre_emplois=row["cadre"],
-            grade=row["grade"],
-        )
-        verdict = check_eligibility(profile, requirement)
+        verdict = check_eligibility(statutory.profile_of(row), requirement)
         result[candidate_id] = Eligibility(eligible=verdict.eligible, route=verdict.route, reasons=verdict.reasons)
     return result
 

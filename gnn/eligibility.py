@@ -80,28 +80,11 @@ def eligibility_matrix(
 
 def candidate_profiles_from_neo4j(db: Database, candidate_ids: list[str] | None = None) -> dict[str, StatutoryProfile]:
     """Statutory profiles of the given candidates (all when None), read from Neo4j (`graph.statutory`)."""
-    records = statutory.candidate_rows(db, candidate_ids)
-    return {
-        r["id"]: StatutoryProfile.from_facts(
-            titulaire=r["titulaire"],
-            education_level=r["education"],
-            versant=r["versant"],
-            categorie=r["categorie"],
-            cadre_emplois=r["cadre"],
-            grade=r["grade"],
-        )
-        for r in records
-    }
+    return {r["id"]: statutory.profile_of(r) for r in statutory.candidate_rows(db, candidate_ids)}
 
 
 def offer_requirement_from_neo4j(db: Database, offer_id: str) -> StatutoryRequirement:
     r = statutory.offer_row(db, offer_id)
     if r is None:
         raise KeyError(f"no offer with offer_id = {offer_id!r} in Neo4j")
-    return StatutoryRequirement.from_facts(
-        contract=r["contract"],
-        versant=r["versant"],
-        categorie=r["categorie"],
-        cadre_emplois=r["cadre"],
-        grade=r["grade"],
-    )
+    return statutory.requirement_of(r)

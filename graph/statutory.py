@@ -10,19 +10,20 @@ from typing import Any
 
 from graph.db import Database
 from graph.queries import GRADE_AND_CADRE
+from ontology.eligibility import StatutoryProfile, StatutoryRequirement
 
 # A read-only row (the driver's record: a mapping, handed on without a copy, which costs about 10 µs a row).
 Row = Mapping[str, Any]
 
 
 def candidate_rows(db: Database, candidate_ids: list[str] | None = None) -> Sequence[Row]:
-    """The given candidates (all when None), one row each: `id`, `titulaire`, `education` (years after the
+    """The given candidates (all when None), one row each: `id`, `titulaire`, `education_level` (years after the
     baccalauréat), `versant`, `categorie`, `grade` and `cadre` (uris; the cadre of the grade when only a grade is
     held)."""
     records, _, _ = db.execute_query(
         "MATCH (n:Candidate) WHERE $ids IS NULL OR n.candidate_id IN $ids "
         + GRADE_AND_CADRE.format(rel="HOLDS_GRADE", keep="n")
-        + "RETURN n.candidate_id AS id, n.titulaire AS titulaire, n.education_level AS education, "
+        + "RETURN n.candidate_id AS id, n.titulaire AS titulaire, n.education_level AS education_level, "
         "n.versant AS versant, n.categorie AS categorie, grade, cadre",
         ids=candidate_ids,
     )
@@ -38,3 +39,27 @@ def offer_row(db: Database, offer_id: str) -> Row | None:
         id=offer_id,
     )
     return records[0] if records else None
+
+
+def profile_of(row: Row) -> StatutoryProfile:
+    """A candidate's statutory profile from its row: `candidate_rows`' rows and `queries.statutory_facts`'
+    candidates carry the same keys."""
+    return StatutoryProfile.from_facts(
+        titulaire=row["titulaire"],
+        education_level=row["education_level"],
+        versant=row["versant"],
+        categorie=row["categorie"],
+        cadre_emplois=row["cadre"],
+        grade=row["grade"],
+    )
+
+
+def requirement_of(row: Row) -> StatutoryRequirement:
+    """An offer's statutory requirement from its row (`offer_row`, or `queries.statutory_facts`' offer)."""
+    return StatutoryRequirement.from_facts(
+        contract=row["contract"],
+        versant=row["versant"],
+        categorie=row["categorie"],
+        cadre_emplois=row["cadre"],
+        grade=row["grade"],
+    )
