@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match, Route
+from starlette.routing import compile_path
 
 from api.schemas import Problem, ValidationIssue
 from api.state import ModelUnavailable
@@ -98,14 +98,19 @@ def _phrase(status: int) -> str:
 
 
 def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
-    """Every method of every route on this path: Starlette's own 405 names only the first route's methods, while
-    FastAPI declares one route per method (GET /v1/offers and POST /v1/offers are two routes)."""
-    methods: set[str] = set()
-    scope = {"type": "http", "path": request.url.path, "method": "", "root_path": ""}
-    for route in app.router.routes:
-        if isinstance(route, Route) and route.methods and route.matches(scope)[0] != Match.NONE:
-            methods |= route.methods
-    return sorted(methods)
+    """Every method the OpenAPI schema documents on this path: Starlette's own 405 names only the first route's
+    methods, while FastAPI declares one route per method (GET /v1/offers and POST /v1/offers are two routes)."""
+    templates = getattr(app.state, "path_methods", None)
+    if templates is None:
+        templates = [
+            (compile_path(path)[0], sorted(method.upper() for method in operations))
+            for path, operations in app.openapi()["paths"].items()
+        ]
+        app.state.path_methods = templates
+    for pattern, methods in templates:
+        if pattern.match(request.url.path):
+            return methods
+    return []
 
 
 def _issues(error: RequestValidationError) -> list[ValidationIssue]:
