@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 NEO4J_JAR := neo4j-embedded/target/vivier-neo4j-embedded-1.0.0.jar
 PACKAGES  := ontology graph gnn api loaders simulator vivier
 
-.PHONY: demo test test-fast lint setup db-stop clean
+.PHONY: demo test test-fast contract lint setup db-stop clean
 
 demo: setup
 	$(BIN)/vivier demo
@@ -20,6 +20,11 @@ test: setup
 # minute on this 2-core machine, a third of it the embedded Neo4j starting; run `make test` before pushing.
 test-fast: setup
 	$(BIN)/python -m pytest -m "not slow"
+
+# The API's OpenAPI contract with a larger schemathesis budget than the suite's (docs/api.md, Contract).
+CONTRACT_EXAMPLES ?= 200
+contract: setup
+	VIVIER_CONTRACT_EXAMPLES=$(CONTRACT_EXAMPLES) $(BIN)/python -m pytest tests/api/test_contract.py
 
 lint: setup
 	$(BIN)/ruff check $(PACKAGES) tests bench

@@ -7,11 +7,14 @@ from contextlib import asynccontextmanager
 
 import torch
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from threadpoolctl import threadpool_limits
 
-from api.errors import install_error_handlers
+from api.errors import install_error_handlers, install_openapi
+from api.limits import AbuseLimitMiddleware, AbuseLimits
 from api.push import WebhookDispatcher
 from api.routers import admin, applications, candidates, careers, gdpr, health, offers, ontology, suggestions
+from api.security import SecurityHeadersMiddleware
 from api.state import AppState, Recommender, load_default_recommender
 from api.timing import ServerTimingMiddleware
 from graph.db import Database
@@ -28,6 +31,10 @@ traceability the AI Act asks of a high-risk use.
 Authenticate with the header `X-API-Key`. Roles: `recruiter` (one employer's offers, applications and
 suggestions), `hr_expert` (ontology curation), `admin` (everything, GDPR, keys).
 """
+
+
+# Multipart framing and the form's other fields, on top of the largest CV a request may carry.
+BODY_SLACK = 64 * 1024
 
 
 def open_database(settings: Settings) -> Database:
@@ -81,10 +88,26 @@ def create_app(
     app = FastAPI(title="Vivier API", version="1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.vivier = state
     install_error_handlers(app)
+    install_openapi(app)
 
     # Server-Timing (`app;dur=…` first, then the steps of the request): a plain ASGI middleware, cheaper per
     # request than `@app.middleware("http")`.
     app.add_middleware(ServerTimingMiddleware)
+    # Outermost last: security headers (and the body bound) on every answer, 429s included; CORS only for the
+    # origins allowed (none by default: no Access-Control-* header is ever sent); then the abuse limits.
+    app.state.abuse_limits = AbuseLimits.from_settings(settings)
+    app.add_middleware(AbuseLimitMiddleware, limits=app.state.abuse_limits)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["X-API-Key", "Content-Type"],
+            expose_headers=["Retry-After", "Server-Timing"],
+        )
+    app.add_middleware(
+        SecurityHeadersMiddleware, max_body_bytes=settings.cv_max_bytes + BODY_SLACK, behind_tls=settings.api_behind_tls
+    )
 
     for module in (health, offers, candidates, applications, careers, suggestions, ontology, gdpr, admin):
         app.include_router(module.router)

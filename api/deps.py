@@ -14,6 +14,7 @@ from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader
 
+from api.errors import problem_responses
 from api.state import AppState, Recommender
 from api.timing import step
 from graph import queries
@@ -21,12 +22,7 @@ from graph.access import Caller
 from graph.queries import key_is_active
 
 # Documented on every protected router, so that the OpenAPI schema lists the errors a client must handle.
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "missing, unknown or revoked API key"},
-    403: {"description": "the key's role or employer does not allow this"},
-    404: {"description": "the offer, candidate, occupation or suggestion does not exist"},
-    503: {"description": "Neo4j unreachable or no trained model; see the Retry-After header"},
-}
+ERRORS: dict[int | str, dict[str, Any]] = problem_responses(401, 403, 404, 422, 503)
 
 api_key_header = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="An API key created by `vivier api-key create` (viv_…)."

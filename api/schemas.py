@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import date
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from ontology.eligibility import Categorie, Contract, Versant
 
+# The INSEE codes of the départements (loaders.values.DEPARTEMENTS); a single digit is read as 0N.
+DEPARTEMENT_CODE = r"^(0?[1-9]|1[0-9]|2[1-9AB]|[3-8][0-9]|9[0-5]|97[1-46])$"
 SUGGESTION_NOTICE = "Suggestions only: a recruiter decides. No candidate is rejected by Vivier."
 
 
@@ -152,10 +155,10 @@ class OfferIn(BaseModel):
     title: str = Field(min_length=1, max_length=500)
     employer_id: str | None = Field(None, description="defaults to the recruiter's employer")
     description: str = Field(min_length=1, max_length=50_000)
-    departement: str = Field(min_length=1, max_length=3)
+    departement: str = Field(pattern=DEPARTEMENT_CODE, description="INSEE département code, e.g. 75, 2A, 974")
     commune: str | None = None
-    published_at: str = Field(description="ISO date, e.g. 2026-03-18")
-    closes_at: str | None = None
+    published_at: date = Field(description="ISO date, e.g. 2026-03-18")
+    closes_at: date | None = Field(None, description="not before published_at")
     versant: Versant | None = None
     categorie: Categorie | None = None
     filiere: str | None = None
@@ -249,6 +252,246 @@ class ApiKeyCreated(BaseModel):
     role: str
     employer_id: str | None = None
     api_key: str = Field(description="shown once; only its SHA-256 hash is stored")
+
+
+class ApiKeyInfo(BaseModel):
+    key_id: str
+    role: str
+    label: str | None = None
+    employer_id: str | None = None
+    created_at: str | None = None
+    revoked: bool
+
+
+class ModelReloaded(BaseModel):
+    model_version: str
+
+
+# A Neo4j property: a scalar or a list of scalars (temporal values are served as ISO strings).
+PropertyValue = str | int | float | bool | list[str] | list[int] | list[float] | list[bool] | None
+
+
+class Ref(BaseModel):
+    uri: str | None = None
+    label: str | None = None
+
+
+class CareerStepView(BaseModel):
+    uri: str | None = None
+    label: str | None = None
+    start: str | None = None
+    end: str | None = None
+    order: int | None = None
+
+
+class CandidateProfile(BaseModel):
+    """The pseudonymous profile: the node's own properties (never a name, e-mail, phone or address), skills,
+    career steps, grades and département."""
+
+    model_config = ConfigDict(extra="allow")
+    candidate_id: str
+    skills: list[Ref] = []
+    career: list[CareerStepView] = []
+    grades: list[Ref] = []
+    departement: str | None = None
+    __pydantic_extra__: dict[str, PropertyValue]
+
+
+class OfferView(BaseModel):
+    """An offer's own properties, its employer and its occupations (best first)."""
+
+    model_config = ConfigDict(extra="allow")
+    offer_id: str
+    employer_id: str | None = None
+    occupations: list[Ref] = []
+    __pydantic_extra__: dict[str, PropertyValue]
+
+
+class ConceptHit(BaseModel):
+    uri: str
+    label: str | None = None
+    code: str | None = None
+    kinds: list[str] = Field(description="the concept's Neo4j labels besides Concept")
+    deprecated: bool
+    rank: int = Field(description="0 exact code or label, 1 label starts with the text, 2 contains it, 3 other")
+
+
+class ConceptLink(BaseModel):
+    type: str = Field(description="the relationship type, e.g. BROADER, REQUIRES_SKILL")
+    uri: str | None = None
+    label: str | None = None
+    props: dict[str, PropertyValue] = {}
+
+
+class ConceptDetail(BaseModel):
+    uri: str
+    labels: list[str]
+    properties: dict[str, PropertyValue]
+    outgoing: list[ConceptLink]
+    incoming: list[ConceptLink]
+
+
+Uri = Annotated[str, Field(min_length=1, max_length=2000, description="a concept URI")]
+Relation = Literal["broader", "related", "exact_match", "close_match", "requires_skill"]
+
+
+class AddLabelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    op: Literal["add_label"]
+    uri: Uri
+    label: str = Field(min_length=1, max_length=500)
+
+
+class RemoveLabelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    op: Literal["remove_label"]
+    uri: Uri
+    label: str = Field(min_length=1, max_length=500)
+
+
+class ChangeLabelIn(BaseModel):
+    """Set the preferred label; the previous one is kept as an alternative label."""
+
+    model_config = ConfigDict(extra="forbid")
+    op: Literal["change_label"]
+    uri: Uri
+    label: str = Field(min_length=1, max_length=500)
+
+
+class AddRelationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    op: Literal["add_relation"]
+    subject: Uri
+    relation: Relation
+    object: Uri
+    essential: bool = Field(True, description="for requires_skill only")
+
+
+class RemoveRelationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    op: Literal["remove_relation"]
+    subject: Uri
+    relation: Relation
+    object: Uri
+
+
+class MergeIn(BaseModel):
+    """Merge `source` into `target`: references move to the target, the source is deprecated and redirects."""
+
+    model_config = ConfigDict(extra="forbid")
+    op: Literal["merge"]
+    source: Uri
+    target: Uri
+
+
+class DeprecateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    op: Literal["deprecate"]
+    uri: Uri
+    replaced_by: Uri | None = None
+
+
+CurationChangeIn = Annotated[
+    AddLabelIn | RemoveLabelIn | ChangeLabelIn | AddRelationIn | RemoveRelationIn | MergeIn | DeprecateIn,
+    Field(discriminator="op"),
+]
+# A concept's own statements: property name -> sorted values (ontology.curation.describe).
+ConceptStatements = dict[str, list[str]]
+
+
+class AppliedChangeOut(BaseModel):
+    audit_id: str
+    actor: str
+    at: str
+    op: str
+    change: dict[str, str | bool | None] = Field(description="the change as applied: its op and fields")
+    before: dict[str, ConceptStatements] = Field(description="concept URI -> its statements before the change")
+    after: dict[str, ConceptStatements] = Field(description="concept URI -> its statements after the change")
+
+
+class AuditRecord(BaseModel):
+    audit_id: str
+    actor: str | None = None
+    at: str | None = None
+    op: str | None = None
+    change: str | None = Field(None, description="the change as JSON text")
+
+
+class RecommendationLogEntry(BaseModel):
+    """One ranking served (AI Act traceability)."""
+
+    model_config = ConfigDict(extra="allow")
+    log_id: str
+    served_at: str | None = None
+    endpoint: str | None = None
+    caller_key_id: str | None = None
+    caller_role: str | None = None
+    employer_id: str | None = None
+    offer_id: str | None = None
+    candidate_id: str | None = None
+    occupation_uri: str | None = None
+    model_version: str | None = None
+    ranked_ids: list[str] = []
+    scores: list[float] = []
+    parameters: str | None = None
+    __pydantic_extra__: dict[str, PropertyValue]
+
+
+class ExportedRelationship(BaseModel):
+    type: str
+    direction: Literal["in", "out"]
+    properties: dict[str, PropertyValue]
+    other_labels: list[str]
+    other_key: str | None = None
+
+
+class CandidateExport(BaseModel):
+    """Everything held about a candidate (GDPR access): the node, its relationships, suggestions and log entries."""
+
+    candidate: dict[str, PropertyValue]
+    relationships: list[ExportedRelationship]
+    suggestions: list[dict[str, PropertyValue]]
+    recommendation_logs: list[RecommendationLogEntry]
+
+
+class Erasure(BaseModel):
+    """What an erase removed or scrubbed (counts)."""
+
+    model_config = ConfigDict(extra="allow")
+    candidate_id: str
+    erased: bool
+    suggestions: int
+    logs: int
+    relationships: int
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready"]
+    schema_: str = Field(alias="schema", description="ok, or how far behind the applied schema is")
+    model_version: str
+
+
+class ValidationIssue(BaseModel):
+    """One invalid field (Pydantic's error without the input, which may hold personal data)."""
+
+    loc: list[str | int] = Field(description="where: body / query / path / header, then the field's path")
+    msg: str
+    type: str = Field(description="the error kind, e.g. missing, string_too_long, json_invalid")
+
+
+class Problem(BaseModel):
+    """Every 4xx and 5xx answer (RFC 9457 Problem Details, media type application/problem+json)."""
+
+    type: str = Field(description="a URI naming the kind of problem; stable, documented in docs/api.md")
+    title: str = Field(description="the kind of problem in words; the same for every problem of a type")
+    status: int = Field(ge=400, le=599, description="the HTTP status code")
+    detail: str = Field(description="what went wrong for this request, for a person to read")
+    instance: str | None = Field(None, description="the request path")
+    errors: list[ValidationIssue] | None = Field(None, description="validation problems: one entry per field")
 
 
 OfferCreated.model_rebuild()

@@ -16,6 +16,7 @@ from loaders.records import CandidateRecord, ExperienceRecord, RecordError, Skil
 from loaders.statutory import PRIVATE_SECTOR, statutory_facts
 from loaders.values import employer_kind_of, parse_date
 from ontology.text import fold_compat
+from vivier.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from loaders.nlp import TextAnalyzer
@@ -37,24 +38,65 @@ class Place:
     city: str | None = None
 
 
+@dataclass(frozen=True)
+class CvLimits:
+    """What an uploaded CV may weigh: bytes, PDF pages and decoded stream size, DOCX uncompressed size and ratio.
+    A hostile file is refused before its text is read in full, so memory stays bounded (docs/api.md, Limits)."""
+
+    max_bytes: int
+    max_pages: int
+    max_uncompressed_bytes: int
+    max_compression_ratio: int
+    max_pdf_stream_bytes: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> CvLimits:
+        s = settings or get_settings()
+        return cls(
+            s.cv_max_bytes,
+            s.cv_max_pages,
+            s.cv_max_uncompressed_bytes,
+            s.cv_max_compression_ratio,
+            s.cv_max_pdf_stream_bytes,
+        )
+
+
+class CvLimitExceeded(RecordError):
+    """A CV over one of `CvLimits`; `limit` names the setting (the API answers 413)."""
+
+    def __init__(self, limit: str, reason: str) -> None:
+        super().__init__("file", reason)
+        self.limit = limit
+
+
 NAME_LINE = re.compile(r"^[A-ZÉÈÀ][\w'’\-]+(?:\s+[A-ZÉÈÀ][\w'’\-]+){1,3}$")
 
 
 def parse_cv(
-    data: bytes, filename: str, source: str = "upload", analyzer: TextAnalyzer | None = None
+    data: bytes,
+    filename: str,
+    source: str = "upload",
+    analyzer: TextAnalyzer | None = None,
+    limits: CvLimits | None = None,
 ) -> CandidateRecord:
     """One CV file's bytes to a pseudonymised candidate. `source` scopes the pseudonym: applications that refer
-    to the same `candidate_ref` from the same source get the same id. Raises RecordError on unreadable input."""
+    to the same `candidate_ref` from the same source get the same id. Raises RecordError on unreadable input,
+    CvLimitExceeded on a file over the limits (the settings' by default)."""
     from loaders.nlp import default_analyzer
 
-    analyzer = analyzer or default_analyzer()
+    limits = limits or CvLimits.from_settings()
+    if len(data) > limits.max_bytes:
+        raise CvLimitExceeded(
+            "cv_max_bytes", f"the file is {len(data):,} bytes, over the limit of {limits.max_bytes:,}"
+        )
     suffix = Path(filename).suffix.lower()
+    text = "" if suffix == ".json" else _text_of(data, suffix, limits)  # limits checked before the NLP loads
+    analyzer = analyzer or default_analyzer()
     if suffix == ".json":
         resume = _json(data)
         text, names, positions, declared, place = _resume_parts(resume)
         ref = _resume_ref(resume, filename)
     else:
-        text = _text_of(data, suffix)
         names, positions, declared, place = _heading_names(text), _dated_positions(text), "", Place()
         ref = Path(filename).stem
     if not text.strip():
@@ -84,6 +126,8 @@ def _json(data: bytes) -> dict[str, Any]:
         raise RecordError("file", f"not UTF-8 ({error.reason} at byte {error.start})") from None
     except json.JSONDecodeError as error:
         raise RecordError("file", f"invalid JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
+    except RecursionError:
+        raise RecordError("file", "invalid JSON: nested too deeply") from None
     if not isinstance(resume, dict):
         raise RecordError("file", f"a JSON Resume is an object, got {type(resume).__name__}")
     return resume
@@ -140,10 +184,12 @@ def _list(parent: dict[str, Any], key: str) -> list[Any]:
     return value
 
 
-def _text_of(data: bytes, suffix: str) -> str:
+def _text_of(data: bytes, suffix: str, limits: CvLimits | None = None) -> str:
+    limits = limits or CvLimits.from_settings()
     if suffix == ".pdf":
-        return _pdf_text(data)
+        return _pdf_text(data, limits)
     if suffix == ".docx":
+        _check_zip(data, limits)
         return _docx_text(data)
     if suffix in (".txt", ".text", ".md"):
         try:
@@ -153,15 +199,68 @@ def _text_of(data: bytes, suffix: str) -> str:
     raise RecordError("file", f"unsupported CV format {suffix!r} (expected {', '.join(CV_SUFFIXES)})")
 
 
-def _pdf_text(data: bytes) -> str:
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
+def _pdf_text(data: bytes, limits: CvLimits) -> str:
+    from pypdf import PdfReader, apply_configuration
+    from pypdf.errors import LimitReachedError, PyPdfError
+
+    stream_limit = limits.max_pdf_stream_bytes
+    # pypdf's own guards, at our limit: every decoded stream (content streams, object streams, images) stops
+    # inflating at `stream_limit` bytes with LimitReachedError instead of growing in memory.
+    with apply_configuration(
+        maximum_declared_stream_length=stream_limit,
+        zlib_maximum_output_length=stream_limit,
+        lzw_maximum_output_length=stream_limit,
+        run_length_maximum_output_length=stream_limit,
+        array_based_stream_maximum_output_length=stream_limit,
+        stream_decoding_work_maximum_length=stream_limit,
+        image_maximum_buffer_size=stream_limit,
+    ):
+        try:
+            reader = PdfReader(io.BytesIO(data))
+            pages = len(reader.pages)
+            if pages > limits.max_pages:
+                raise CvLimitExceeded(
+                    "cv_max_pages", f"the PDF has {pages} pages, over the limit of {limits.max_pages}"
+                )
+            texts = []
+            for page in reader.pages:
+                page.get_contents()  # decoded here, where a stream over the limit raises; extract_text hides it
+                texts.append(page.extract_text() or "")
+            return "\n".join(texts)
+        except CvLimitExceeded:
+            raise
+        except LimitReachedError as error:
+            raise CvLimitExceeded(
+                "cv_max_pdf_stream_bytes", f"a PDF stream decodes to more than {stream_limit:,} bytes ({error})"
+            ) from None
+        except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError) as error:
+            raise RecordError("file", f"corrupt or unreadable PDF: {error}") from None
+
+
+def _check_zip(data: bytes, limits: CvLimits) -> None:
+    """A DOCX's zip members as declared in its central directory: their total uncompressed size and each one's
+    compression ratio. zipfile never inflates a member past its declared size, so checking the declarations
+    bounds what python-docx can unpack."""
+    import zipfile
 
     try:
-        reader = PdfReader(io.BytesIO(data))
-        return "\n".join(page.extract_text() or "" for page in reader.pages)
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError) as error:
-        raise RecordError("file", f"corrupt or unreadable PDF: {error}") from None
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as error:
+        raise RecordError("file", f"corrupt or unreadable DOCX: {error}") from None
+    total = sum(m.file_size for m in members)
+    if total > limits.max_uncompressed_bytes:
+        raise CvLimitExceeded(
+            "cv_max_uncompressed_bytes",
+            f"the DOCX unpacks to {total:,} bytes, over the limit of {limits.max_uncompressed_bytes:,}",
+        )
+    for member in members:
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > 1024 * 1024 and ratio > limits.max_compression_ratio:
+            raise CvLimitExceeded(
+                "cv_max_compression_ratio",
+                f"DOCX member {member.filename!r} inflates {ratio:,.0f} times, over the limit of "
+                f"{limits.max_compression_ratio}",
+            )
 
 
 def _docx_text(data: bytes) -> str:

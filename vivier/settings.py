@@ -45,6 +45,29 @@ class Settings(BaseSettings):
     # its full passes over the model's and libraries' objects stalled every request thread for ~300 ms.
     gc_freeze: bool = Field(default=True, alias="VIVIER_GC_FREEZE")
 
+    # Abuse limits of the API (docs/api.md, Limits). Per API key (or per client address without a key), in the
+    # `limits` library's notation: several windows separated by ';'. Over it: 429 with Retry-After. The default
+    # lets one client key sustain the 200 requests/s of the load benchmark (issue 15), bursts of 300.
+    api_rate_limit: str = Field(default="300/second;15000/minute", alias="VIVIER_API_RATE_LIMIT")
+    # Bad API keys from one client address: after this many within the back-off window, that address waits
+    # (429 + Retry-After) before its next unknown key is even checked: 1 s, then doubling up to the cap.
+    api_bad_keys_allowed: int = Field(default=10, ge=1, alias="VIVIER_API_BAD_KEYS_ALLOWED")
+    api_bad_key_window_s: int = Field(default=600, ge=1, alias="VIVIER_API_BAD_KEY_WINDOW_S")
+    api_bad_key_max_wait_s: int = Field(default=900, ge=1, alias="VIVIER_API_BAD_KEY_MAX_WAIT_S")
+    # Browsers' origins allowed to call the API (CORS), comma-separated; empty: CORS closed (no header is sent).
+    api_cors_origins: str = Field(default="", alias="VIVIER_API_CORS_ORIGINS")
+    # The API is served behind TLS (a reverse proxy terminating https): send Strict-Transport-Security.
+    api_behind_tls: bool = Field(default=False, alias="VIVIER_API_BEHIND_TLS")
+
+    # Uploaded CVs (loaders/cvs.py): refused with 413 over any of these, before their text is read in full.
+    cv_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1, alias="VIVIER_CV_MAX_BYTES")
+    cv_max_pages: int = Field(default=40, ge=1, alias="VIVIER_CV_MAX_PAGES")
+    # A DOCX is a zip: its members' total uncompressed size, and each member's compression ratio (zip bombs).
+    cv_max_uncompressed_bytes: int = Field(default=50 * 1024 * 1024, ge=1, alias="VIVIER_CV_MAX_UNCOMPRESSED_BYTES")
+    cv_max_compression_ratio: int = Field(default=200, ge=1, alias="VIVIER_CV_MAX_COMPRESSION_RATIO")
+    # A PDF's decoded streams (content, object streams): the most one stream may inflate to.
+    cv_max_pdf_stream_bytes: int = Field(default=20 * 1024 * 1024, ge=1, alias="VIVIER_CV_MAX_PDF_STREAM_BYTES")
+
     @property
     def embedded_uri(self) -> str:
         return f"bolt://127.0.0.1:{self.embedded_bolt_port}"
@@ -56,6 +79,10 @@ class Settings(BaseSettings):
     @property
     def uses_embedded(self) -> bool:
         return self.neo4j_uri is None
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return [origin.strip() for origin in self.api_cors_origins.split(",") if origin.strip()]
 
     def auth(self) -> tuple[str, str] | None:
         password = self.neo4j_password.get_secret_value()

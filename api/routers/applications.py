@@ -8,6 +8,7 @@ from datetime import date
 from fastapi import APIRouter, HTTPException
 
 from api.deps import ERRORS, RecruiterOrAdmin, State, check_offer_access
+from api.errors import problem_responses
 from api.schemas import Application, ApplicationIn, ApplicationUpdate
 from graph import queries
 from graph.writes import write_applications
@@ -21,7 +22,13 @@ def _write(state: State, row: dict) -> None:
     write_applications(state.db, [ApplicationRecord(**row)])
 
 
-@router.post("/applications", status_code=201, response_model=Application, summary="Record an application")
+@router.post(
+    "/applications",
+    status_code=201,
+    response_model=Application,
+    responses=problem_responses(409),
+    summary="Record an application",
+)
 def record_application(body: ApplicationIn, state: State, caller: RecruiterOrAdmin) -> Application:
     check_offer_access(state, caller, body.offer_id)
     if not queries.existing_candidates(state.db, [body.candidate_id]):

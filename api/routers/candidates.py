@@ -10,17 +10,23 @@ from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile
 
 from api import service
 from api.deps import ERRORS, Model, RecruiterOrAdmin, State, check_candidate_access, check_offer_access
-from api.schemas import CandidateCreated, OfferMatch, OffersForCandidate, Suggestion
+from api.errors import problem_responses
+from api.schemas import CandidateCreated, CandidateProfile, OfferMatch, OffersForCandidate, Suggestion
 from graph import queries
 from graph.writes import write_applications, write_candidates
-from loaders.cvs import CV_SUFFIXES, parse_cv
+from loaders.cvs import CV_SUFFIXES, CvLimitExceeded, CvLimits, parse_cv
 from loaders.records import ApplicationRecord, RecordError
 
 router = APIRouter(prefix="/v1/candidates", tags=["candidates"], responses=ERRORS)
-MAX_CV_BYTES = 10 * 1024 * 1024
 
 
-@router.post("", status_code=201, response_model=CandidateCreated, summary="Upload a CV (PDF, DOCX, JSON Resume)")
+@router.post(
+    "",
+    status_code=201,
+    response_model=CandidateCreated,
+    responses=problem_responses(400, 413),
+    summary="Upload a CV (PDF, DOCX, JSON Resume)",
+)
 def upload_cv(
     state: State,
     caller: RecruiterOrAdmin,
@@ -31,7 +37,10 @@ def upload_cv(
     ] = None,
 ) -> CandidateCreated:
     """The CV goes through the loaders' parser: names, e-mails, phones, addresses and birth dates are removed
-    before anything reaches the graph. The offers that fit the candidate are stored as **suggestions**."""
+    before anything reaches the graph. The offers that fit the candidate are stored as **suggestions**.
+
+    413 over a limit (size, PDF pages, a PDF stream's or a DOCX's unpacked size, a DOCX member's compression
+    ratio; `detail` names it); 422 for a file that is not a readable CV of a listed type."""
 
     filename = file.filename or "cv"
     if not filename.lower().endswith(CV_SUFFIXES):
@@ -40,11 +49,12 @@ def upload_cv(
         raise HTTPException(422, "offer_id is required: a recruiter uploads the CV of an application to its offer")
     if offer_id:
         check_offer_access(state, caller, offer_id)
-    data = file.file.read(MAX_CV_BYTES + 1)
-    if len(data) > MAX_CV_BYTES:
-        raise HTTPException(413, f"file {filename!r} is larger than {MAX_CV_BYTES // (1024 * 1024)} MiB")
+    limits = CvLimits.from_settings()
+    data = file.file.read(limits.max_bytes + 1)  # never more than the limit in memory
     try:
-        record = parse_cv(data, filename)
+        record = parse_cv(data, filename, limits=limits)
+    except CvLimitExceeded as error:
+        raise HTTPException(413, f"file {filename!r}: {error.reason} (limit {error.limit})") from error
     except RecordError as error:
         raise HTTPException(422, f"file {filename!r}, field {error.field}: {error.reason}") from error
     write_candidates(state.db, [record])
@@ -65,10 +75,15 @@ def upload_cv(
     )
 
 
-@router.get("/{candidate_id}", summary="The pseudonymous profile: skills, career steps, grades")
-def get_candidate(candidate_id: str, state: State, caller: RecruiterOrAdmin) -> dict:
+@router.get(
+    "/{candidate_id}", response_model=CandidateProfile, summary="The pseudonymous profile: skills, career steps, grades"
+)
+def get_candidate(candidate_id: str, state: State, caller: RecruiterOrAdmin) -> CandidateProfile:
     check_candidate_access(state, caller, candidate_id)
-    return queries.candidate(state.db, candidate_id) or {}
+    found = queries.candidate(state.db, candidate_id)
+    if found is None:
+        raise HTTPException(404, f"candidate {candidate_id!r} not found")
+    return CandidateProfile.model_validate(found)
 
 
 @router.get("/{candidate_id}/offers", response_model=OffersForCandidate, summary="Top-k offers for a candidate")

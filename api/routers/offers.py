@@ -17,7 +17,8 @@ from api.deps import (
     check_offer_access,
     confirm_key,
 )
-from api.schemas import CandidateMatch, CandidatesForOffer, OfferCreated, OfferIn, PairScore, Suggestion
+from api.errors import problem_responses
+from api.schemas import CandidateMatch, CandidatesForOffer, OfferCreated, OfferIn, OfferView, PairScore, Suggestion
 from api.timing import step
 from graph import queries
 from graph.writes import write_offers
@@ -30,7 +31,9 @@ K = Annotated[int, Query(ge=1, le=100, description="how many to return")]
 
 def _write_offer(state: State, body: OfferIn, employer_id: str) -> None:
     try:
-        record = parse_offer(body.model_dump(exclude_none=True) | {"employer_id": employer_id}, source="api")
+        record = parse_offer(
+            body.model_dump(mode="json", exclude_none=True) | {"employer_id": employer_id}, source="api"
+        )
     except RecordError as error:
         raise HTTPException(422, f"offer {body.offer_id!r}, field {error.field}: {error.reason}") from error
     write_offers(state.db, [record])
@@ -47,10 +50,19 @@ def _owning_employer(state: State, caller: RecruiterOrAdmin, body: OfferIn) -> s
     return employer_id
 
 
-@router.post("", status_code=201, response_model=OfferCreated, summary="Create an offer and push its top candidates")
+@router.post(
+    "",
+    status_code=201,
+    response_model=OfferCreated,
+    responses=problem_responses(409),
+    summary="Create an offer and push its top candidates",
+)
 def create_offer(body: OfferIn, state: State, caller: RecruiterOrAdmin, model: Model) -> OfferCreated:
     """Parses the offer like a file would be, writes it, embeds it with the current model, stores its top
-    candidates as **suggestions** for the employer and delivers them to the employer's webhooks."""
+    candidates as **suggestions** for the employer and delivers them to the employer's webhooks.
+
+    422 beyond the schema: a grade, cadre d'emplois, ROME appellation (OGR) or RMFP code the repertories do not
+    hold; `closes_at` before `published_at`; an employer that is not in the graph, or none named by an admin."""
     employer_id = _owning_employer(state, caller, body)
     if queries.offer_employers(state.db, [body.offer_id]):
         raise HTTPException(409, f"offer {body.offer_id!r} already exists; PUT /v1/offers/{body.offer_id} updates it")
@@ -60,11 +72,18 @@ def create_offer(body: OfferIn, state: State, caller: RecruiterOrAdmin, model: M
     return OfferCreated(offer_id=body.offer_id, employer_id=employer_id, suggestions=[Suggestion(**s) for s in pushed])
 
 
-@router.put("/{offer_id}", response_model=OfferCreated, summary="Update an offer (re-parsed, re-embedded)")
+@router.put(
+    "/{offer_id}",
+    response_model=OfferCreated,
+    responses=problem_responses(409),
+    summary="Update an offer (re-parsed, re-embedded)",
+)
 def update_offer(offer_id: str, body: OfferIn, state: State, caller: RecruiterOrAdmin, model: Model) -> OfferCreated:
-    if body.offer_id != offer_id:
-        raise HTTPException(422, f"body offer_id {body.offer_id!r} differs from the path's {offer_id!r}")
+    """The offer re-parsed, re-embedded and its suggestions recomputed. 409 when the body's `offer_id` is not the
+    path's; 422 beyond the schema as for `POST /v1/offers`."""
     check_offer_access(state, caller, offer_id)
+    if body.offer_id != offer_id:
+        raise HTTPException(409, f"body offer_id {body.offer_id!r} differs from the path's {offer_id!r}")
     employer_id = _owning_employer(state, caller, body)
     _write_offer(state, body, employer_id)
     state.forget_offer(offer_id)
@@ -73,20 +92,30 @@ def update_offer(offer_id: str, body: OfferIn, state: State, caller: RecruiterOr
     return OfferCreated(offer_id=offer_id, employer_id=employer_id, suggestions=[Suggestion(**s) for s in pushed])
 
 
-@router.get("", summary="The caller's employer's offers (all offers for an admin)")
-def list_offers(state: State, caller: RecruiterOrAdmin, employer_id: str | None = None) -> list[str]:
+@router.get(
+    "", response_model=list[str], summary="Offer ids: an employer's (the caller's by default; all for an admin)"
+)
+def list_offers(
+    state: State,
+    caller: RecruiterOrAdmin,
+    employer_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=10_000, description="at most this many, newest first (admin, all)")] = 1000,
+) -> list[str]:
     if employer_id is not None:
         check_employer_access(caller, employer_id)
     employer_id = employer_id or caller.employer_id
-    if employer_id is None:
-        raise HTTPException(422, "employer_id is required for an admin")
+    if employer_id is None:  # an admin without an employer: every offer
+        return list(queries.all_offer_employers(state.db, limit))
     return queries.employer_offer_ids(state.db, employer_id)
 
 
-@router.get("/{offer_id}", summary="One offer with its occupations")
-def get_offer(offer_id: str, state: State, caller: RecruiterOrAdmin) -> dict:
+@router.get("/{offer_id}", response_model=OfferView, summary="One offer with its occupations")
+def get_offer(offer_id: str, state: State, caller: RecruiterOrAdmin) -> OfferView:
     check_offer_access(state, caller, offer_id)
-    return queries.offer(state.db, offer_id) or {}
+    found = queries.offer(state.db, offer_id)
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"offer {offer_id!r} not found")
+    return OfferView.model_validate(found)
 
 
 @router.get("/{offer_id}/candidates", response_model=CandidatesForOffer, summary="Top-k candidates for an offer")

@@ -49,7 +49,7 @@ def register_webhook(body: WebhookIn, state: State, caller: RecruiterOrAdmin) ->
     """Deliveries are JSON POSTs signed with `X-Vivier-Signature: sha256=<HMAC-SHA256 of the body>` and retried
     with exponential back-off. `candidates_for_offer` goes to an employer; `offers_for_candidate` to the job board.
     The URL must be http(s) and its host must resolve to public addresses only (checked again at each delivery);
-    otherwise 422."""
+    otherwise 422. 422 too for an employer that is not in the graph, or none named for `candidates_for_offer`."""
     employer_id = caller.employer_id if caller.role == "recruiter" else body.employer_id
     if caller.role == "recruiter":
         if body.employer_id not in (None, caller.employer_id):
