@@ -11,7 +11,20 @@ from threadpoolctl import threadpool_limits
 
 from api.errors import install_error_handlers
 from api.push import WebhookDispatcher
-from api.routers import admin, applications, candidates, careers, gdpr, health, offers, ontology, suggestions
+from api.routers import (
+    admin,
+    applications,
+    audit,
+    candidates,
+    careers,
+    gdpr,
+    health,
+    notice,
+    offers,
+    ontology,
+    oversight,
+    suggestions,
+)
 from api.state import AppState, Recommender, load_default_recommender
 from api.timing import ServerTimingMiddleware
 from graph.db import Database
@@ -87,5 +100,7 @@ def create_app(
     app.add_middleware(ServerTimingMiddleware)
 
     for module in (health, offers, candidates, applications, careers, suggestions, ontology, gdpr, admin):
+        app.include_router(module.router)
+    for module in (audit, notice, oversight):  # human oversight (issue 17)
         app.include_router(module.router)
     return app
