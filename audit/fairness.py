@@ -60,6 +60,8 @@ class GroupRow:
 def decided_applications(applications: pd.DataFrame) -> pd.DataFrame:
     """Applications whose offer has been decided (some application went past `received`), less withdrawals, with
     `shortlisted` and `hired` columns (bool): how far each went."""
+    if applications.empty:
+        return applications.assign(shortlisted=False, hired=False, eligible=False)
     moved = applications.groupby("offer_id")["stage"].transform(lambda s: bool((~s.isin(["received"])).any()))
     kept = applications[moved & (applications["stage"] != "withdrawn")].copy()
     kept["shortlisted"] = kept["reached"].isin(POSITIVE_STAGES)
@@ -103,6 +105,8 @@ def selection_by_group(
 ) -> list[GroupRow]:
     """Selection rates of `outcomes` (bool columns of `frame`) per group of `attribute`, their ratios to the best
     group (the four-fifths rule) and bootstrap intervals."""
+    if frame.empty:
+        return []
     groups = frame[attribute].astype(str)
     names = sorted(groups.unique())
     candidates = frame.groupby(groups)["candidate_id"].nunique()
@@ -199,6 +203,8 @@ def calibration_by_group(frame: pd.DataFrame, attribute: str, seed: int = 0) -> 
     deployer would calibrate it), then, per group, the observed rate against the mean predicted chance."""
     from sklearn.linear_model import LogisticRegression
 
+    if frame.empty:
+        return [], pd.Series(dtype=float)
     x = frame[["score"]].to_numpy(dtype=float)
     y = frame["shortlisted"].to_numpy(dtype=bool)
     if len(np.unique(y)) < 2:

@@ -32,13 +32,15 @@ def audit_applications(db: Database, employer_id: str | None, since: str | None,
 
 
 def served_rankings(db: Database, employer_id: str | None, since: str | None, until: str | None) -> list[Row]:
-    """Candidate rankings served for an employer's offers (`candidates_for_offer` log entries) in [since, until]."""
+    """Candidate rankings served for an employer's offers (`candidates_for_offer` log entries) in [since, until],
+    whoever asked (the offer's employer, or the caller's when the offer is gone)."""
     records, _, _ = db.execute_query(
         "MATCH (l:RecommendationLog) WHERE l.endpoint = 'candidates_for_offer' "
-        "  AND ($eid IS NULL OR l.employer_id = $eid) "
         "  AND ($since IS NULL OR l.served_at >= datetime($since)) "
         "  AND ($until IS NULL OR l.served_at < datetime($until) + duration('P1D')) "
-        "RETURN l.log_id AS log_id, l.offer_id AS offer_id, l.employer_id AS employer_id, l.ranked_ids AS ranked_ids, "
+        "OPTIONAL MATCH (:Offer {offer_id: l.offer_id})-[:POSTED_BY]->(e:Employer) "
+        "WITH l, coalesce(e.employer_id, l.employer_id) AS employer_id WHERE $eid IS NULL OR employer_id = $eid "
+        "RETURN l.log_id AS log_id, l.offer_id AS offer_id, employer_id, l.ranked_ids AS ranked_ids, "
         "  toString(l.served_at) AS served_at",
         eid=employer_id,
         since=since,
