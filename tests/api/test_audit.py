@@ -8,9 +8,11 @@ from typing import Any
 
 import pandas as pd
 
+from api import oversight
 from api.routers.notice import FACTS_FR
 from audit.attributes import attributes_path
 from graph import queries
+from graph.oversight import resume
 from tests.support.api import call
 
 OFFER_EH = "off-EH-02"  # employer EH: no other API test uses its suggestions
@@ -44,45 +46,51 @@ def test_audit_route_for_admin_and_hr_only(api: dict[str, Any]) -> None:
 
 
 def test_kill_switch_per_employer_then_global(api: dict[str, Any]) -> None:
-    db = api["database"]
-    pushed = queries.store_suggestions(
-        db,
-        [
-            {
-                "kind": "candidate_for_offer",
-                "offer_id": OFFER_EH,
-                "candidate_id": "cand-02",
-                "score": 0.5,
-                "rank": 1,
-                "model_version": api["version"],
-            }
-        ],
-    )
-    assert call(api, "recA", "POST", "/v1/admin/suspensions", json={"reason": "audit"}).status_code == 403
-    suspended = call(api, "admin", "POST", "/v1/admin/suspensions", json={"employer_id": "EH", "reason": "audit"})
-    assert suspended.status_code == 201, suspended.text
-    assert suspended.json() == {"scope": "employer:EH", "suspended": True, "withdrawn_suggestions": 1}
-    assert (queries.suggestion(db, pushed[0]) or {}).get("status") == "withdrawn"
-    refused = call(api, "admin", "GET", f"/v1/offers/{OFFER_EH}/candidates")
-    assert refused.status_code == 503 and "recommendations_suspended" in refused.text and "audit" in refused.text
-    assert call(api, "recB", "GET", f"/v1/offers/{OFFER_EB}/candidates").status_code == 200  # others unaffected
-    everyone = call(api, "admin", "POST", "/v1/admin/suspensions", json={"reason": "incident"})
-    assert everyone.status_code == 201
-    assert call(api, "recB", "GET", f"/v1/offers/{OFFER_EB}/candidates").status_code == 503
-    for params in ({"reason": "fixed"}, {"reason": "fixed", "employer_id": "EH"}):
-        assert call(api, "admin", "DELETE", "/v1/admin/suspensions", params=params).status_code == 200
-    assert call(api, "admin", "DELETE", "/v1/admin/suspensions", params={"reason": "again"}).status_code == 404
-    assert call(api, "admin", "GET", f"/v1/offers/{OFFER_EH}/candidates").status_code == 200
-    trail = call(api, "admin", "GET", "/v1/admin/suspensions").json()
-    assert trail["active"] == {}
-    kinds = [(e["kind"], e["scope"]) for e in trail["events"]][:4]
-    assert kinds == [
-        ("resumed", "employer:EH"),
-        ("resumed", "global"),
-        ("suspended", "global"),
-        ("suspended", "employer:EH"),
-    ]
-    assert all(e["actor"].startswith("api-key:") for e in trail["events"][:4])
+    try:
+        db = api["database"]
+        pushed = queries.store_suggestions(
+            db,
+            [
+                {
+                    "kind": "candidate_for_offer",
+                    "offer_id": OFFER_EH,
+                    "candidate_id": "cand-02",
+                    "score": 0.5,
+                    "rank": 1,
+                    "model_version": api["version"],
+                }
+            ],
+        )
+        assert call(api, "recA", "POST", "/v1/admin/suspensions", json={"reason": "audit"}).status_code == 403
+        suspended = call(api, "admin", "POST", "/v1/admin/suspensions", json={"employer_id": "EH", "reason": "audit"})
+        assert suspended.status_code == 201, suspended.text
+        assert suspended.json() == {"scope": "employer:EH", "suspended": True, "withdrawn_suggestions": 1}
+        assert (queries.suggestion(db, pushed[0]) or {}).get("status") == "withdrawn"
+        refused = call(api, "admin", "GET", f"/v1/offers/{OFFER_EH}/candidates")
+        assert refused.status_code == 503 and "recommendations_suspended" in refused.text and "audit" in refused.text
+        assert call(api, "recB", "GET", f"/v1/offers/{OFFER_EB}/candidates").status_code == 200  # others unaffected
+        everyone = call(api, "admin", "POST", "/v1/admin/suspensions", json={"reason": "incident"})
+        assert everyone.status_code == 201
+        assert call(api, "recB", "GET", f"/v1/offers/{OFFER_EB}/candidates").status_code == 503
+        for params in ({"reason": "fixed"}, {"reason": "fixed", "employer_id": "EH"}):
+            assert call(api, "admin", "DELETE", "/v1/admin/suspensions", params=params).status_code == 200
+        assert call(api, "admin", "DELETE", "/v1/admin/suspensions", params={"reason": "again"}).status_code == 404
+        assert call(api, "admin", "GET", f"/v1/offers/{OFFER_EH}/candidates").status_code == 200
+        trail = call(api, "admin", "GET", "/v1/admin/suspensions").json()
+        assert trail["active"] == {}
+        kinds = [(e["kind"], e["scope"]) for e in trail["events"]][:4]
+        assert kinds == [
+            ("resumed", "employer:EH"),
+            ("resumed", "global"),
+            ("suspended", "global"),
+            ("suspended", "employer:EH"),
+        ]
+        assert all(e["actor"].startswith("api-key:") for e in trail["events"][:4])
+
+    finally:  # whatever failed, the other API tests find recommendations on
+        for employer_id in (None, "EH"):
+            resume(api["database"], employer_id, "test", "cleanup")
+        oversight.watch(api["database"]).refresh()
 
 
 def test_notice_comes_from_the_ranking_explanation(api: dict[str, Any]) -> None:
