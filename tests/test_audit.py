@@ -3,6 +3,7 @@ in a history loaded into Neo4j, isolation of the sensitive file from the model's
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -249,3 +250,23 @@ def test_mitigation_reports_cost_and_gain_paired_over_offers() -> None:
     assert result.recall_plain.value == pytest.approx(0.5) and result.recall_mitigated.value == pytest.approx(0.5)
     assert result.gap_plain.value == pytest.approx(0.5) and result.gap_mitigated.value <= 0.1 + 1e-9
     assert result.gap_difference.high < 0
+
+
+def test_model_card_has_every_section(db: Database, env: Callable[..., Settings], tmp_path: Path) -> None:
+    from audit.model_card import card_path, write_model_card
+
+    env(VIVIER_DATA_DIR=str(tmp_path))
+    folder = tmp_path / "models" / "v1"
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_text('{"data_hash": "abc123"}')
+    (folder / "metrics.json").write_text('{"history": [{"val_recall@10": 0.25}]}')
+    reports = tmp_path / "reports" / "audit" / "all-1"
+    reports.mkdir(parents=True)
+    row = {"attribute": "sex", "group": "F", "history": "0.5 [0.4, 0.6]", "model": "0.9 [0.8, 1.0]", "verdict": "x"}
+    (reports / "audit.json").write_text(json.dumps({"model_version": "v1", "applications": 10, "rows": [row]}))
+    db.execute_query("CREATE (:Offer {offer_id: 'O1', published_at: date('2024-03-01')})")
+    text = write_model_card(db, "v1").read_text()
+    assert card_path("v1") == folder / "model-card.md"
+    for section in ("Data and period", "Features", "Metrics", "Fairness", "Known limits", "Intended use", "Excluded"):
+        assert f"## {section}" in text
+    assert "abc123" in text and "2024-03-01" in text and "0.250" in text and "| sex | F | 0.5 [0.4, 0.6]" in text

@@ -117,3 +117,18 @@ def test_notice_comes_from_the_ranking_explanation(api: dict[str, Any]) -> None:
     assert "<h1>Avis d'information" in page.text and "<li>" in page.text
     other = call(api, "recB", "GET", f"/v1/candidates/{first['candidate_id']}/notice", params={"offer_id": "off-EA-00"})
     assert other.status_code == 403
+
+
+def test_mitigation_runs_on_the_served_model(api: dict[str, Any]) -> None:
+    from audit.attributes import read_attributes
+    from audit.fairness import decided_applications
+    from audit.mitigation import mitigation_on_history
+    from graph.oversight import audit_applications
+
+    _write_attributes()
+    history = decided_applications(pd.DataFrame(audit_applications(api["database"], None, None, None)))
+    model = api["app"].state.vivier.recommender()
+    result = mitigation_on_history(api["database"], model, history, read_attributes()["sex"], max_gap=0.0)
+    assert result.offers > 0
+    assert result.gap_mitigated.value <= result.gap_plain.value + 0.05  # no wider than rounding to whole places
+    assert 0.0 <= result.recall_mitigated.value <= 1.0
