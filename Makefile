@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 NEO4J_JAR := neo4j-embedded/target/vivier-neo4j-embedded-1.0.0.jar
-PACKAGES  := ontology graph gnn api loaders simulator vivier
+PACKAGES  := ontology graph gnn audit api loaders simulator vivier
 
 .PHONY: demo test test-fast contract lint setup db-stop clean
 

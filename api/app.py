@@ -13,7 +13,20 @@ from threadpoolctl import threadpool_limits
 from api.errors import install_error_handlers, install_openapi
 from api.limits import AbuseLimitMiddleware, AbuseLimits
 from api.push import WebhookDispatcher
-from api.routers import admin, applications, candidates, careers, gdpr, health, offers, ontology, suggestions
+from api.routers import (
+    admin,
+    applications,
+    audit,
+    candidates,
+    careers,
+    gdpr,
+    health,
+    notice,
+    offers,
+    ontology,
+    oversight,
+    suggestions,
+)
 from api.security import SecurityHeadersMiddleware
 from api.state import AppState, Recommender, load_default_recommender
 from api.timing import ServerTimingMiddleware
@@ -110,5 +123,7 @@ def create_app(
     )
 
     for module in (health, offers, candidates, applications, careers, suggestions, ontology, gdpr, admin):
+        app.include_router(module.router)
+    for module in (audit, notice, oversight):  # human oversight (issue 17)
         app.include_router(module.router)
     return app

@@ -14,6 +14,7 @@ from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader
 
+from api import oversight
 from api.errors import problem_responses
 from api.state import AppState, Recommender
 from api.timing import step
@@ -119,6 +120,7 @@ Curator = Annotated[Caller, Depends(require("hr_expert", "admin"))]
 
 
 async def get_recommender(state: State) -> Recommender:
+    oversight.watch(state.db).check()  # the kill switch, global scope (503 while recommendations are suspended)
     loaded = state.model_if_loaded()
     return loaded if loaded is not None else await run_in_threadpool(state.recommender)
 

@@ -495,3 +495,83 @@ class Problem(BaseModel):
 
 
 OfferCreated.model_rebuild()
+
+
+# --- Human oversight (issue 17): bias audit, kill switch, transparency notice ------------------------------
+class AuditInterval(BaseModel):
+    value: float | None
+    low: float | None
+    high: float | None
+
+
+class AuditGroup(BaseModel):
+    group: str
+    applications: int
+    candidates: int
+    rates: dict[str, AuditInterval] = Field(description="stage → selection rate among decided applications")
+    ratios: dict[str, AuditInterval] = Field(description="stage → rate over the best-treated group's (four-fifths)")
+    verdict: str = Field(description="'too few to conclude', 'below four-fifths' or 'no evidence below four-fifths'")
+
+
+class AuditExposure(BaseModel):
+    group: str
+    served: int
+    served_share: AuditInterval
+    pool: int
+    pool_share: float
+    ratio: float | None
+
+
+class AuditAttribute(BaseModel):
+    attribute: str
+    selection: list[AuditGroup]
+    served_exposure: list[AuditExposure]
+    model_selection: list[AuditGroup] = []
+    model_exposure: list[AuditExposure] = []
+
+
+class AuditResult(BaseModel):
+    employer_id: str | None
+    since: str | None
+    until: str | None
+    applications: int
+    without_attributes: int
+    offers: int
+    served_rankings: int
+    model_version: str | None
+    attributes: list[AuditAttribute]
+    notes: list[str] = []
+
+
+class SuspensionIn(BaseModel):
+    employer_id: str | None = Field(None, description="suspend one employer's recommendations; absent: all of them")
+    reason: str = Field(min_length=3, max_length=2000, description="why: recorded in the oversight trail")
+
+
+class SuspensionOut(BaseModel):
+    scope: str = Field(description="'global' or 'employer:<employer_id>'")
+    suspended: bool
+    withdrawn_suggestions: int = 0
+
+
+class NoticeFact(BaseModel):
+    fact: str = Field(description="the fact, in plain French")
+    value: float
+    contribution: float = Field(description="its share of the score's log-odds, against an average candidate")
+    direction: str = Field(description="'en votre faveur' or 'en votre défaveur'")
+
+
+class Notice(BaseModel):
+    """The transparency notice of CRPA art. L311-3-1 and R311-3-1-2, for one candidate and one offer."""
+
+    candidate_id: str
+    offer_id: str
+    model_version: str
+    score: float | None = Field(None, description="the score last served for this pair, when one was logged")
+    served_at: str | None = None
+    data_used: list[str] = Field(description="the candidate's data the algorithm read")
+    facts: list[NoticeFact] = Field(description="each fact behind the score and its contribution, largest first")
+    skills_shared: list[str]
+    skills_missing: list[str]
+    text: str = Field(description="the whole notice in plain French")
+    contest: str = Field(description="how to ask for an explanation or contest, and to whom")

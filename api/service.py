@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from api import oversight
 from api.deps import PendingCaller, confirm_key
 from api.push import Delivery
 from api.schemas import Eligibility, Explanation
@@ -138,6 +139,7 @@ def rank_candidates(
     """The model's top candidates with their eligibility; with `eligible_only`, the statutory check filters too.
     A `pending` caller's key is confirmed by the statutory-facts query before anything is returned."""
     ask = k * 3 if eligible_only else k
+    oversight.watch(state.db).check(state.offer_employer(offer_id)[1])  # the kill switch, offer's employer
     known = state.snapshot()
     if known is None:  # no watcher (or Neo4j silent): requirement, revocation and revision read beside the top-k
         pending_facts = state.candidate_facts.request_facts(offer_id, _key_id(pending))
@@ -185,7 +187,8 @@ def push_for_candidate(state: AppState, model: Recommender, candidate_id: str) -
     """A new CV: store the offers that fit the candidate and deliver them to the job board's webhooks."""
     ranked = [(str(o), float(s)) for o, s in model.recommend_offers(state.db, candidate_id, PUSH_TOP_K)]
     known = queries.offer_employers(state.db, [o for o, _ in ranked])
-    ranked = [(o, s) for o, s in ranked if o in known]
+    suspended = oversight.watch(state.db).suspended_employers() or set()  # the kill switch, per employer
+    ranked = [(o, s) for o, s in ranked if o in known and known[o] not in suspended]
     rows = [
         {
             "kind": "offer_for_candidate",

@@ -57,6 +57,9 @@ NODE_KEYS: dict[str, str] = {
     "RecommendationLog": "log_id",
     "SchemaMigration": "version",
     "Revision": "name",  # a counter bumped with every write that changes what a cache holds (graph/revision.py)
+    # human oversight (issue 17)
+    "Suspension": "scope",  # the kill switch: 'global' or 'employer:<employer_id>'
+    "OversightEvent": "event_id",  # the trail of suspensions, resumptions and log purges
 }
 
 # --- Relationship types -----------------------------------------------------------------------------------
@@ -167,6 +170,15 @@ STEPS: tuple[SchemaStep, ...] = (
         ),
     ),
     SchemaStep(7, "revision counters that caches compare (graph/revision.py)", (_unique("Revision", "name"),)),
+    SchemaStep(
+        8,
+        "human oversight: the kill switch's scopes, the oversight trail (graph/oversight.py)",
+        (
+            _unique("Suspension", "scope"),
+            _unique("OversightEvent", "event_id"),
+            "CREATE INDEX oversight_event_time IF NOT EXISTS FOR (n:OversightEvent) ON (n.at)",
+        ),
+    ),
 )
 
 LATEST_VERSION = STEPS[-1].version

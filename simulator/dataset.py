@@ -35,6 +35,7 @@ from simulator.population import (
 )
 from simulator.process import WEIGHTS, World, application_score, eligible, recruitment_history, signals, utility
 from simulator.repertory import EDGE_KINDS, Repertory, compile_repertory
+from simulator.sensitive import ATTRIBUTES, Bias, SensitiveAttributes, make_sensitive
 from simulator.text import Writer, candidate_ref, cv_record, employer_id, employer_names, offer_id, offer_record, siret
 
 MATRIX_LIMIT = 10_000_000  # offers × candidates up to which truth/utility_matrix.npy holds every pair
@@ -238,10 +239,22 @@ def _write_matrix(out: Path, world: World) -> bool:
     return True
 
 
+def _write_sensitive(out: Path, sensitive: SensitiveAttributes) -> None:
+    """The protected attributes, in truth/ only (docs/simulation.md): the loaders never read them."""
+    with _csv(out / "truth" / "sensitive.csv", ["candidate_ref", *ATTRIBUTES]) as w:
+        w.writerows([candidate_ref(i), *sensitive.labels(i)] for i in range(len(sensitive)))
+
+
 def simulate_dataset(
-    out: Path, scale: str | int, seed: int, catalogue: Catalogue | None = None, quiet: bool = False
+    out: Path,
+    scale: str | int,
+    seed: int,
+    catalogue: Catalogue | None = None,
+    quiet: bool = False,
+    bias: Bias | None = None,
 ) -> SimulationSummary:
-    """Write a simulated recruitment history under `out` (replaced if it exists) and return its counts."""
+    """Write a simulated recruitment history under `out` (replaced if it exists) and return its counts. `bias`
+    makes recruiters shortlist one group less at equal utility (simulator/sensitive.py); None: no bias."""
     started = time.perf_counter()
     size = parse_scale(scale)
     rep = compile_repertory(catalogue or load_catalogue())
@@ -255,12 +268,15 @@ def simulate_dataset(
     (out / "truth").mkdir()
     names, towns = employer_names(employers, seed)
     writer = Writer(rep, employers, names, towns, seed)
-    world = World(rep, employers, candidates, offers, seed)
+    sensitive = make_sensitive(candidates, np.random.default_rng([seed, 6]))
+    penalty = None if bias is None else bias.penalty * sensitive.mask(bias)
+    world = World(rep, employers, candidates, offers, seed, shortlist_penalty=penalty)
     with _progress() as progress:
         progress.disable = quiet
         _write_employers(out, employers, names, seed)
         _write_offers(out, writer, offers, progress)
         _write_candidates(out, writer, candidates, progress)
+        _write_sensitive(out, sensitive)
         applications, hires = _write_applications(out, world, size.applications_per_offer, progress)
     with _csv(out / "truth" / "skills.csv", ["index", "uri", "label"]) as skills:
         skills.writerows((k, uri, rep.skill_labels[k]) for k, uri in enumerate(rep.skill_uris))
@@ -284,5 +300,7 @@ def simulate_dataset(
         "counts": {k: getattr(summary, k) for k in ("employers", "candidates", "offers", "applications", "hires")},
         "utility_matrix": matrix,
     }
+    if bias is not None:  # absent without a bias: the default run's manifest stays as it was
+        manifest["bias"] = {"attribute": bias.attribute, "value": bias.value, "shortlist_penalty": bias.penalty}
     (out / "truth" / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     return summary

@@ -45,6 +45,9 @@ class World:
     candidates: Candidates
     offers: Offers
     seed: int
+    # The injected historical bias (simulator/sensitive.py): how much lower recruiters see the utility of each
+    # candidate at the shortlist stage (0 for everyone unless a bias is asked for).
+    shortlist_penalty: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         c = self.candidates
@@ -179,7 +182,8 @@ def _decide(
     stage[ineligible], reason[ineligible] = "rejected", REASONS["ineligible"]
     updated[ineligible] = applied[ineligible] + _days(rng, 3, 20, int(ineligible.sum()))
     active = np.flatnonzero(elig & ~withdrawn)
-    ranked = active[np.argsort(-u[active], kind="stable")]
+    seen = u if w.shortlist_penalty is None else u - w.shortlist_penalty[cand]  # the recruiters' view
+    ranked = active[np.argsort(-seen[active], kind="stable")]
     n_short = min(len(ranked), int(np.clip(round(0.2 * len(ranked)), 2, 10)))
     short, interviewed, rest = ranked[:n_short], ranked[: min(3, n_short)], ranked[n_short:]
     phase = (SNAPSHOT - closes).astype(float) / max(1.0, (decision - closes).astype(float))

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CHECKED = ("gnn", "api", "vivier")
+CHECKED = ("gnn", "audit", "api", "vivier")
 
 FORBIDDEN = re.compile(
     r"execute_query\("  # a query run through the database handle (or the database)

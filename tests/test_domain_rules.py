@@ -19,7 +19,7 @@ from ontology.eligibility import CONTRACTS, StatutoryProfile, StatutoryRequireme
 from ontology.text import fold, fold_accents, fold_compat, slug, snake_slug
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("ontology", "loaders", "graph", "gnn", "api", "simulator", "vivier")
+PACKAGES = ("ontology", "loaders", "graph", "gnn", "audit", "api", "simulator", "vivier")
 
 
 # The former copies, verbatim: ontology/skills.py (with ontology/build.py's slug), loaders/values.py and

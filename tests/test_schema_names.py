@@ -11,7 +11,7 @@ from pathlib import Path
 from graph.schema import EXTRA_LABELS, NODE_KEYS, RELATIONSHIP_TYPES
 from vivier.settings import REPO_ROOT
 
-PACKAGES = ("ontology", "loaders", "graph", "gnn", "api", "vivier", "simulator")
+PACKAGES = ("ontology", "loaders", "graph", "gnn", "audit", "api", "vivier", "simulator")
 # A clause, a relationship pattern, or a bare node pattern such as the GNN export's "n:Candidate".
 CYPHER = re.compile(r"\b(MATCH|MERGE|CREATE|UNWIND|RETURN|DETACH DELETE|SET)\b|\)-\[|\]-[>(]|^\(?n:[A-Z]")
 # `(n:Offer)`, `(:Concept:Occupation {…})`, `WHERE n:Grade OR n:CadreEmplois`: a label follows a colon glued to a

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import typer
 
+from vivier.commands.audit import app as audit_app
 from vivier.commands.db import db_app, schema
 from vivier.commands.load import app as load_app
 from vivier.commands.model import evaluate, train
@@ -28,6 +29,7 @@ app.command("evaluate")(evaluate)
 app.command("serve")(serve)
 app.add_typer(api_key_app, name="api-key")
 app.command("demo")(demo)
+app.add_typer(audit_app, name="audit")
 
 
 if __name__ == "__main__":

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # Once the model is loaded, move everything then alive out of the garbage collector's reach (`gc.freeze`):
     # its full passes over the model's and libraries' objects stalled every request thread for ~300 ms.
     gc_freeze: bool = Field(default=True, alias="VIVIER_GC_FREEZE")
+    # How long the served-recommendation log is kept before `vivier audit purge-logs` deletes it: at least six
+    # months (AI Act art. 26(6), a deployer's logs), longer where the deployer's own rules say so.
+    log_retention_days: int = Field(default=183, ge=183, alias="VIVIER_LOG_RETENTION_DAYS")
 
     # Abuse limits of the API (docs/api.md, Limits). Per API key (or per client address without a key), in the
     # `limits` library's notation: several windows separated by ';'. Over it: 429 with Retry-After. The default

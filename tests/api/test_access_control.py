@@ -67,6 +67,13 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None, tuple[str, ...]]] = [
     ("GET", "/v1/ontology/audit", None, ("hr_expert", "admin")),
     ("GET", "/v1/careers/paths?from_uri=a&to_uri=b", None, ("recruiter", "hr_expert", "admin")),
     ("GET", "/v1/occupations/next-steps?uri=a", None, ("recruiter", "hr_expert", "admin")),
+    # human oversight (issue 17)
+    ("GET", "/v1/audit", None, ("hr_expert", "admin")),
+    ("GET", "/v1/admin/suspensions", None, ("admin",)),
+    ("POST", "/v1/admin/suspensions", {"reason": "test"}, ("admin",)),
+    ("DELETE", "/v1/admin/suspensions?reason=test", None, ("admin",)),
+    ("GET", "/v1/candidates/cand-ea/notice?offer_id=off-EA-00", None, REC),
+    ("GET", "/v1/candidates/cand-ea/notice.html?offer_id=off-EA-00", None, REC),
 ]
 ROLE_KEYS = {"recruiter": "recA", "hr_expert": "hr", "admin": "admin"}
 

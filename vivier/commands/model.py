@@ -13,6 +13,7 @@ from vivier.runtime import command_database
 
 if TYPE_CHECKING:
     from gnn.artifacts import ModelVersion
+    from graph.db import Database
 
 console = Console()
 
@@ -34,7 +35,15 @@ def train(
         except ValueError as error:
             console.print(f"[red]{error}[/red]")
             raise typer.Exit(1) from None
-    report_trained(version)
+        report_trained(version)
+        _write_card(db, version.version)
+
+
+def _write_card(db: Database, version: str) -> None:
+    """The version's model card (issue 17, docs/model-card.md), rewritten with the latest figures."""
+    from audit.model_card import write_model_card
+
+    console.print(f"Model card: {write_model_card(db, version)}")
 
 
 def report_trained(version: ModelVersion) -> None:
@@ -77,4 +86,5 @@ def evaluate(
         except FileNotFoundError as error:
             console.print(f"[red]{error}[/red]")
             raise typer.Exit(1) from None
+        _write_card(db, report.parent.name)  # the report's folder is named after the version it evaluated
     console.print(f"Report written to {report}")

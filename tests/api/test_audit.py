@@ -1,0 +1,134 @@
+"""Human oversight over HTTP (issue 17): the audit route (admin and HR keys), the kill switch (global and per
+employer, audited, pushed suggestions withdrawn) and the candidate's transparency notice."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pandas as pd
+
+from api import oversight
+from api.routers.notice import FACTS_FR
+from audit.attributes import attributes_path
+from graph import queries
+from graph.oversight import resume
+from tests.support.api import call
+
+OFFER_EH = "off-EH-02"  # employer EH: no other API test uses its suggestions
+OFFER_EB = "off-EB-01"
+
+
+def _write_attributes() -> None:
+    path = attributes_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ids = [f"cand-{i:02d}" for i in range(24)] + ["cand-ea"]
+    sexes = ["F", "M"] * 11 + ["X", "X", "F"]  # X: a group of two candidates
+    pd.DataFrame({"candidate_id": ids, "sex": sexes}).to_csv(path, index=False)
+
+
+def test_audit_route_for_admin_and_hr_only(api: dict[str, Any]) -> None:
+    _write_attributes()
+    assert call(api, "recA", "GET", "/v1/audit").status_code == 403
+    response = call(api, "hr", "GET", "/v1/audit", params={"model": "true"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["model_version"] == api["version"] and body["applications"] > 0
+    sex = body["attributes"][0]
+    groups = {g["group"]: g for g in sex["selection"]}
+    assert sex["attribute"] == "sex" and set(groups) == {"F", "M", "X"}
+    # Two candidates: too few to conclude, shown with their counts, and never the reference group.
+    assert groups["X"]["verdict"] == "too few to conclude" and groups["X"]["applications"] > 0
+    assert max(groups["F"]["ratios"]["shortlisted"]["value"], groups["M"]["ratios"]["shortlisted"]["value"]) == 1.0
+    assert {g["group"] for g in sex["model_selection"]} == {"F", "M", "X"}
+    assert {e["group"] for e in sex["served_exposure"]} <= {"F", "M", "X"}
+    assert call(api, "admin", "GET", "/v1/audit", params={"employer_id": "EA"}).json()["offers"] >= 1
+
+
+def test_kill_switch_per_employer_then_global(api: dict[str, Any]) -> None:
+    try:
+        db = api["database"]
+        pushed = queries.store_suggestions(
+            db,
+            [
+                {
+                    "kind": "candidate_for_offer",
+                    "offer_id": OFFER_EH,
+                    "candidate_id": "cand-02",
+                    "score": 0.5,
+                    "rank": 1,
+                    "model_version": api["version"],
+                }
+            ],
+        )
+        assert call(api, "recA", "POST", "/v1/admin/suspensions", json={"reason": "audit"}).status_code == 403
+        suspended = call(api, "admin", "POST", "/v1/admin/suspensions", json={"employer_id": "EH", "reason": "audit"})
+        assert suspended.status_code == 201, suspended.text
+        assert suspended.json() == {"scope": "employer:EH", "suspended": True, "withdrawn_suggestions": 1}
+        assert (queries.suggestion(db, pushed[0]) or {}).get("status") == "withdrawn"
+        refused = call(api, "admin", "GET", f"/v1/offers/{OFFER_EH}/candidates")
+        assert refused.status_code == 503 and "recommendations_suspended" in refused.text and "audit" in refused.text
+        assert call(api, "recB", "GET", f"/v1/offers/{OFFER_EB}/candidates").status_code == 200  # others unaffected
+        everyone = call(api, "admin", "POST", "/v1/admin/suspensions", json={"reason": "incident"})
+        assert everyone.status_code == 201
+        assert call(api, "recB", "GET", f"/v1/offers/{OFFER_EB}/candidates").status_code == 503
+        for params in ({"reason": "fixed"}, {"reason": "fixed", "employer_id": "EH"}):
+            assert call(api, "admin", "DELETE", "/v1/admin/suspensions", params=params).status_code == 200
+        assert call(api, "admin", "DELETE", "/v1/admin/suspensions", params={"reason": "again"}).status_code == 404
+        assert call(api, "admin", "GET", f"/v1/offers/{OFFER_EH}/candidates").status_code == 200
+        trail = call(api, "admin", "GET", "/v1/admin/suspensions").json()
+        assert trail["active"] == {}
+        kinds = [(e["kind"], e["scope"]) for e in trail["events"]][:4]
+        assert kinds == [
+            ("resumed", "employer:EH"),
+            ("resumed", "global"),
+            ("suspended", "global"),
+            ("suspended", "employer:EH"),
+        ]
+        assert all(e["actor"].startswith("api-key:") for e in trail["events"][:4])
+
+    finally:  # whatever failed, the other API tests find recommendations on
+        for employer_id in (None, "EH"):
+            resume(api["database"], employer_id, "test", "cleanup")
+        oversight.watch(api["database"]).refresh()
+
+
+def test_notice_comes_from_the_ranking_explanation(api: dict[str, Any]) -> None:
+    ranked = call(api, "recA", "GET", "/v1/offers/off-EA-00/candidates", params={"k": 3})
+    assert ranked.status_code == 200, ranked.text
+    first = ranked.json()["candidates"][0]
+    path = f"/v1/candidates/{first['candidate_id']}/notice"
+    for _ in range(50):  # the log writer stores the served ranking in the background
+        response = call(api, "recA", "GET", path, params={"offer_id": "off-EA-00"})
+        assert response.status_code == 200, response.text
+        notice = response.json()
+        if notice["score"] is not None:
+            break
+        time.sleep(0.1)
+    explained = first["explanation"]["score_factors"]
+    assert [f["contribution"] for f in notice["facts"]] == [f["contribution"] for f in explained]
+    assert [f["fact"] for f in notice["facts"]] == [FACTS_FR[f["fact"]] for f in explained]
+    assert notice["score"] == first["score"] and notice["model_version"] == api["version"]
+    assert "tribunal administratif" in notice["contest"] and "Données utilisées" in notice["text"]
+    page = call(
+        api, "recA", "GET", f"/v1/candidates/{first['candidate_id']}/notice.html", params={"offer_id": "off-EA-00"}
+    )
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "<h1>Avis d'information" in page.text and "<li>" in page.text
+    other = call(api, "recB", "GET", f"/v1/candidates/{first['candidate_id']}/notice", params={"offer_id": "off-EA-00"})
+    assert other.status_code == 403
+
+
+def test_mitigation_runs_on_the_served_model(api: dict[str, Any]) -> None:
+    from audit.attributes import read_attributes
+    from audit.fairness import decided_applications
+    from audit.mitigation import mitigation_on_history
+    from graph.oversight import audit_applications
+
+    _write_attributes()
+    history = decided_applications(pd.DataFrame(audit_applications(api["database"], None, None, None)))
+    model = api["app"].state.vivier.recommender()
+    result = mitigation_on_history(api["database"], model, history, read_attributes()["sex"], max_gap=0.0)
+    assert result.offers > 0
+    assert result.gap_mitigated.value <= result.gap_plain.value + 0.05  # no wider than rounding to whole places
+    assert 0.0 <= result.recall_mitigated.value <= 1.0
