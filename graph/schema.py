@@ -83,6 +83,11 @@ APPLIED = "APPLIED"  # Candidate -> Offer {application_id, stage, reached, appli
 SUGGESTS = "SUGGESTS"  # Suggestion -> Candidate | Offer
 FOR_OFFER = "FOR_OFFER"  # Suggestion -> Offer
 OWNED_BY = "OWNED_BY"  # ApiKey | Webhook -> Employer
+# --- issue 18, parts 3-4: public-service careers (ontology/ladder.py) ---
+# One type for every step of a public-service career, so that a route can chain job moves and statutory steps:
+# {step_id, kind, basis, requirement, weight, provenance, years_in_grade}; kind is one of CAREER_STEP_KINDS.
+CAREER_STEP = "CAREER_STEP"  # Grade -> Grade | CadreEmplois -> CadreEmplois | EmploiReference -> EmploiReference
+CAREER_STEP_KINDS = ("job_move", "avancement_de_grade", "promotion_interne", "concours", "detachement")
 
 RELATIONSHIP_TYPES = (
     BROADER,
@@ -108,6 +113,7 @@ RELATIONSHIP_TYPES = (
     SUGGESTS,
     FOR_OFFER,
     OWNED_BY,
+    CAREER_STEP,  # issue 18
 )
 
 # Application stages, in pipeline order; the last three end an application.
