@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from graph.db import Database
+from ontology.vocab import CAREER_STEP_KINDS as CAREER_STEP_KINDS  # issue 18: the kinds of a CAREER_STEP
 
 # --- Node labels and their unique keys -------------------------------------------------------------------
 # Ontology concepts all carry the extra label `Concept` and a unique `uri`; those that repertories identify
@@ -87,7 +88,6 @@ OWNED_BY = "OWNED_BY"  # ApiKey | Webhook -> Employer
 # One type for every step of a public-service career, so that a route can chain job moves and statutory steps:
 # {step_id, kind, basis, requirement, weight, provenance, years_in_grade}; kind is one of CAREER_STEP_KINDS.
 CAREER_STEP = "CAREER_STEP"  # Grade -> Grade | CadreEmplois -> CadreEmplois | EmploiReference -> EmploiReference
-CAREER_STEP_KINDS = ("job_move", "avancement_de_grade", "promotion_interne", "concours", "detachement")
 
 RELATIONSHIP_TYPES = (
     BROADER,
