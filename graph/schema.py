@@ -88,6 +88,7 @@ OWNED_BY = "OWNED_BY"  # ApiKey | Webhook -> Employer
 # One type for every step of a public-service career, so that a route can chain job moves and statutory steps:
 # {step_id, kind, basis, requirement, weight, provenance, years_in_grade}; kind is one of CAREER_STEP_KINDS.
 CAREER_STEP = "CAREER_STEP"  # Grade -> Grade | CadreEmplois -> CadreEmplois | EmploiReference -> EmploiReference
+TYPICAL_EMPLOI = "TYPICAL_EMPLOI"  # CadreEmplois -> EmploiReference: jobs a member of the cadre typically holds
 
 RELATIONSHIP_TYPES = (
     BROADER,
@@ -114,6 +115,7 @@ RELATIONSHIP_TYPES = (
     FOR_OFFER,
     OWNED_BY,
     CAREER_STEP,  # issue 18
+    TYPICAL_EMPLOI,  # issue 18
 )
 
 # Application stages, in pipeline order; the last three end an application.
