@@ -94,6 +94,7 @@ class CareerStep:
 @dataclass
 class Ladder:
     steps: list[CareerStep] = field(default_factory=list)
+    typical: dict[str, list[str]] = field(default_factory=dict)  # cadre URI -> typical emplois-référence URIs
     ranks: dict[str, int] = field(default_factory=dict)  # grade URI -> rank in its cadre (1 = entry grade)
     current: set[str] = field(default_factory=set)  # grade URIs the NEG does not mark as replaced
 
@@ -106,6 +107,7 @@ def build_ladder(catalogue: Catalogue) -> Ladder:
     ladder = Ladder(current={g.uri for g in catalogue.grades.values() if not _replaced(g, catalogue)})
     advancement, ladder.ranks = advancement_steps(catalogue, ladder.current, grille_years())
     ladder.steps = advancement + cadre_steps(catalogue, ladder.current) + job_moves(catalogue)
+    ladder.typical = typical_emplois(catalogue, ladder.current)
     return ladder
 
 
@@ -117,6 +119,9 @@ def add_ladder(graph: Graph, catalogue: Catalogue) -> Ladder:
         graph.add((URIRef(grade.uri), V.currentGrade, Literal(grade.uri in ladder.current)))
     for uri, rank in ladder.ranks.items():
         graph.add((URIRef(uri), V.ladderRank, Literal(rank)))
+    for cadre, emplois in ladder.typical.items():
+        for emploi in emplois:
+            graph.add((URIRef(cadre), V.typicalEmploi, URIRef(emploi)))
     for step in ladder.steps:
         node = URIRef(step.uri)
         graph.add((node, RDF.type, CAREER_STEP_CLASS))
@@ -319,6 +324,71 @@ def _label_overlap(a: str, b: str) -> float:
     words_a, words_b = ({w[:5] for w in fold(x).split() if len(w) > 3} for x in (a, b))
     union = words_a | words_b
     return len(words_a & words_b) / len(union) if union else 0.0
+
+
+# --- The jobs of a cadre: TYPICAL_EMPLOI -------------------------------------------------------------------
+# RMFP domaines fonctionnels where each family of filières works (the RMFP is common to the three versants).
+FILIERE_DOMAINES = {
+    "administrative": (
+        "achat",
+        "affaires juridiques",
+        "communication",
+        "direction et pilotage",
+        "finances publiques",
+        "gestion budgetaire",
+        "organisation, controle",
+        "relation a l'usager",
+        "ressources humaines",
+    ),
+    "direction": ("direction et pilotage", "organisation, controle", "ressources humaines", "gestion budgetaire"),
+    "technique": ("agriculture", "amenagement", "batiment", "environnement", "interventions techniques", "numerique"),
+    "sante-social": ("medical et paramedical", "prevention, conseil et pilotage en sante", "social, enfance"),
+    "culturelle": ("culture et patrimoine", "lecture publique", "enseignement et formation"),
+    "animation": ("animation, jeunesse",),
+    "sportive": ("animation, jeunesse",),
+    "securite": ("securite",),
+}
+# The catégories an emploi-référence's title names, by the start of its first word (« Chargée / Chargé … »,
+# « Agente / Agent … »): a cue, not a rule; a title without a cue is typical of no cadre.
+_TITLE_CATEGORIES = (
+    ("ABC", ("secretaire",)),
+    ("AB", ("charge", "conseill", "coordinat", "develop", "analyste", "archiviste", "enseign", "infirmi", "format")),
+    ("AB", ("achet", "masseur", "kine", "puericult", "respons")),
+    ("A", ("direct", "chef", "ingenieur", "medecin", "psychologue", "attache", "administrat", "conservat")),
+    ("A", ("architecte", "urbaniste", "juriste", "expert", "audit", "inspect", "professeur", "bibliothecaire")),
+    ("A", ("sage", "pharmacien", "cadre", "veterinaire", "statisticien", "climatolog", "meteorolog", "concept")),
+    ("AB", ("coordonnat", "referent", "encadr", "qualiticien", "geomaticien", "geometre", "cartograph")),
+    ("B", ("technicien", "redact", "educat", "instruct", "control", "documentaliste")),
+    ("BC", ("gestionnaire", "assistant", "animat", "comptable", "dessinat", "regis")),
+    ("C", ("agent", "adjoint", "aide", "auxiliaire", "ouvri", "operat", "conduct", "gardien", "jardini", "cuisini")),
+    ("C", ("magasini", "mecanicien", "electricien", "plombi", "peintre", "menuisi", "macon", "hote", "chauffeur")),
+    ("C", ("brancardier", "employe", "polici", "surveillant", "accueil", "accompagn", "electromecan", "metalli")),
+    ("C", ("monteu", "animali", "collect")),
+)
+TYPICAL_EMPLOIS_PER_CADRE = 25
+
+
+def title_categories(label: str) -> str:
+    words = fold(label).replace("'", " ").split()
+    first = words[0] if words else ""
+    return next((cats for cats, starts in _TITLE_CATEGORIES if first.startswith(starts)), "")
+
+
+def typical_emplois(catalogue: Catalogue, current: set[str]) -> dict[str, list[str]]:
+    """Cadre URI -> the emplois-référence its members typically hold: in the RMFP domaines of the cadre's
+    filière, with a title that names the cadre's catégorie; those whose title shares a word with the cadre's come
+    first (« Infirmiers » → « Infirmière / Infirmier en soins généraux »)."""
+    emplois = sorted(catalogue.occupations_of("RMFP"), key=lambda o: o.code)
+    typical = {}
+    for cadre in cadres(catalogue, current):
+        domaines = FILIERE_DOMAINES.get(filiere_family(cadre.filiere) or "", ())
+        fitting = [
+            o for o in emplois if fold(o.domain).startswith(domaines) and cadre.categorie in title_categories(o.label)
+        ]
+        fitting.sort(key=lambda o: -_label_overlap(o.label, cadre.label))
+        if fitting:
+            typical[cadre.uri] = [o.uri for o in fitting[:TYPICAL_EMPLOIS_PER_CADRE]]
+    return typical
 
 
 # --- Job moves between RMFP emplois-référence -----------------------------------------------------------------

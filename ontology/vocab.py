@@ -54,6 +54,7 @@ RELATIONS: dict[str, tuple[str, dict[str, object]]] = {
     str(V.filiere): ("IN_FILIERE", {}),
     str(V.categorie): ("IN_CATEGORIE", {}),
     str(V.versant): ("IN_VERSANT", {}),
+    str(V.typicalEmploi): ("TYPICAL_EMPLOI", {}),  # issue 18 (ontology/ladder.py)
 }
 
 # RDF datatype property -> Neo4j node property; `multi` ones become lists.
