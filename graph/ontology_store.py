@@ -320,3 +320,33 @@ def sync_concepts(db: Database, graph: Graph, subjects: Iterable[URIRef]) -> Non
         for batch in _batches(node_rows):
             db.execute_query(f"UNWIND $rows AS row MATCH (n:{CONCEPT} {{uri: row.uri}}) SET n = row", rows=batch)
     write_rows(db, rows)
+
+
+def career_coverage(db: Database) -> dict[str, int]:
+    """How much of the public service the career graph covers (issue 18): emplois-référence with next steps and
+    with a ROME mapping, grades ordered, cadres linked, steps by kind."""
+    records, _, _ = db.execute_query(
+        "CALL { MATCH (e:EmploiReference) RETURN count(e) AS emplois, "
+        "  count(CASE WHEN EXISTS { (e)-[:CAREER_STEP]->() } THEN 1 END) AS emplois_with_next_steps, "
+        "  count(CASE WHEN EXISTS { (e)-[:EXACT_MATCH|CLOSE_MATCH]-(:RomeFiche|RomeAppellation) } THEN 1 END) "
+        "    AS emplois_with_rome_mapping, "
+        "  count(CASE WHEN EXISTS { (:CadreEmplois)-[:TYPICAL_EMPLOI]->(e) } THEN 1 END) "
+        "    AS emplois_typical_of_a_cadre } "
+        "CALL { MATCH (g:Grade) RETURN count(g) AS grades, count(CASE WHEN g.current THEN 1 END) AS grades_current, "
+        "  count(g.ladder_rank) AS grades_ordered } "
+        "CALL { MATCH (c:CadreEmplois) RETURN count(c) AS cadres, "
+        "  count(CASE WHEN EXISTS { (:Grade)-[:CAREER_STEP]->(:Grade)-[:GRADE_OF]->(c) } "
+        "    THEN 1 END) AS cadres_with_grade_ladder, "
+        "  count(CASE WHEN EXISTS { (c)-[s:CAREER_STEP]-(:CadreEmplois) "
+        "    WHERE s.kind IN ['promotion_interne', 'concours'] } THEN 1 END) AS cadres_linked_across_categories, "
+        "  count(CASE WHEN EXISTS { (c)-[:CAREER_STEP {kind: 'detachement'}]-(:CadreEmplois) } THEN 1 END) "
+        "    AS cadres_with_detachement, "
+        "  count(CASE WHEN EXISTS { (c)-[:TYPICAL_EMPLOI]->() } THEN 1 END) AS cadres_with_typical_emplois } "
+        "RETURN emplois, emplois_with_next_steps, emplois_with_rome_mapping, emplois_typical_of_a_cadre, grades, "
+        "grades_current, grades_ordered, cadres, cadres_with_grade_ladder, cadres_linked_across_categories, "
+        "cadres_with_detachement, cadres_with_typical_emplois"
+    )
+    coverage = dict(records[0])
+    records, _, _ = db.execute_query("MATCH ()-[s:CAREER_STEP]->() RETURN s.kind AS kind, count(s) AS n ORDER BY kind")
+    coverage.update({f"steps_{r['kind']}": r["n"] for r in records})
+    return coverage
