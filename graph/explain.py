@@ -137,7 +137,21 @@ def routes_to(db: Database, from_uris: Sequence[str], to_uri: str) -> dict[str, 
     best = {r["from_uri"]: r["best"] for r in records}
     pairs = {(b["fiches"][i]["uri"], b["fiches"][i + 1]["uri"]) for b in best.values() for i in range(len(b["kinds"]))}
     new_skills = _skills_to_acquire(db, sorted(pairs), set())
-    return {uri: _route(b["fiches"], b["kinds"], new_skills) for uri, b in best.items()}
+    routes = {uri: _route(b["fiches"], b["kinds"], new_skills) for uri, b in best.items()}
+    return routes | _ladder_routes_to(db, from_uris, to_uri)
+
+
+MAX_LADDER_EXPLANATIONS = 20  # one path search each: bounded so that explaining a ranking stays quick
+
+
+def _ladder_routes_to(db: Database, from_uris: Sequence[str], to_uri: str) -> dict[str, Row]:
+    """Between public-service concepts, the best route through job moves and statutory steps, which replaces
+    the ROME one (explanations show both kinds of step)."""
+    if not is_public_service(db, [to_uri]):
+        return {}
+    starts = [uri for uri in dict.fromkeys(from_uris) if is_public_service(db, [uri])][:MAX_LADDER_EXPLANATIONS]
+    found = {uri: ladder_routes(db, uri, to_uri, k=1) for uri in starts if uri != to_uri}
+    return {uri: routes[0] for uri, routes in found.items() if routes}
 
 
 def _route(fiches: list[Row], kinds: list[str], new_skills: dict[tuple[str, str], list[Row]]) -> Row:

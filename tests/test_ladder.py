@@ -200,3 +200,15 @@ def test_a_route_chains_job_moves_and_statutory_steps(ontology: Database) -> Non
                 assert step["from"]["uri"].startswith(cadre)
     job = explain.career_paths(ontology, uris.rmfp_emploi("FPDIR004"), uris.rmfp_emploi("FPCOM010"), k=2)
     assert job and all(step["kind"] for route in job for step in route["steps"])
+
+
+@pytest.mark.slow
+def test_match_explanations_route_through_the_ladder(ontology: Database) -> None:
+    """The candidate–offer explanation's career route (graph.explain.routes_to) between public-service concepts
+    is a ladder route; from a ROME fiche it stays a ROME one."""
+    grade, job, fiche = uris.grade("0162"), uris.rmfp_emploi("FPCOM010"), uris.rome_fiche("K1401")
+    routes = explain.routes_to(ontology, [grade, fiche], job)
+    assert [c["uri"] for c in routes[grade]["concepts"]][-1] == job
+    kinds = [s["kind"] for s in routes[grade]["steps"]]
+    assert kinds[0] == "cadre" and set(kinds) <= {*CAREER_STEP_KINDS, "cadre", "emploi"}
+    assert fiche not in routes or all(s["kind"] in ("proche", "evolution") for s in routes[fiche]["steps"])
