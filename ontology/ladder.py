@@ -36,7 +36,7 @@ from ontology.sources import read_grades
 from ontology.text import fold
 from ontology.vocab import CAREER_STEP_CLASS, V
 
-METHOD = "ladder-v1"  # bump when a rule below changes: it is part of every step's provenance
+METHOD = "ladder-v2"  # bump when a rule below changes: it is part of every step's provenance
 PROVENANCE = f"computed:{METHOD}"
 TO_CHECK = "conditions à vérifier"
 CATEGORIE_ORDER = ("C", "B", "A")  # promotion interne and concours go up this order
@@ -394,13 +394,16 @@ def typical_emplois(catalogue: Catalogue, current: set[str]) -> dict[str, list[s
 # --- Job moves between RMFP emplois-référence -----------------------------------------------------------------
 def job_moves(catalogue: Catalogue, per_emploi: int = JOB_MOVES_PER_EMPLOI) -> list[CareerStep]:
     """Each emploi-référence's closest others: skill similarity (TF-IDF cosine over skill concepts, so that a
-    skill every emploi lists weighs little), plus a bonus for the same famille and the same domaine."""
+    skill every emploi lists weighs little), plus a bonus for the same famille and the same domaine; never to a
+    job whose title names only catégories above those the origin's title names (« Agent » → « Directeur »)."""
     emplois = sorted(catalogue.occupations_of("RMFP"), key=lambda o: o.code)
     similarity = skill_similarity(emplois)
     famille = np.array([[a.family == b.family and a.domain == b.domain for b in emplois] for a in emplois])
     domaine = np.array([[a.domain == b.domain for b in emplois] for a in emplois])
     weight = 0.6 * similarity + 0.25 * famille + 0.15 * domaine
     np.fill_diagonal(weight, -1.0)
+    climbs = np.array([[climbs_categorie(a.label, b.label) for b in emplois] for a in emplois])
+    weight[climbs] = -1.0  # a job of a higher catégorie is reached through a statutory step, not a job move
     steps = []
     for i, a in enumerate(emplois):
         for j in np.argsort(-weight[i], kind="stable")[:per_emploi]:
@@ -409,6 +412,14 @@ def job_moves(catalogue: Catalogue, per_emploi: int = JOB_MOVES_PER_EMPLOI) -> l
             basis = "famille" if famille[i, j] else "domaine" if domaine[i, j] else "competences"
             steps.append(CareerStep(a.uri, emplois[j].uri, "job_move", basis, TO_CHECK, round(float(weight[i, j]), 3)))
     return steps
+
+
+def climbs_categorie(source: str, target: str) -> bool:
+    """Whether the target title names only catégories above every one the source title names (C < B < A)."""
+    low, high = title_categories(source), title_categories(target)
+    if not low or not high:
+        return False
+    return max(CATEGORIE_ORDER.index(c) for c in low) < min(CATEGORIE_ORDER.index(c) for c in high)
 
 
 def skill_similarity(emplois: list[OccupationConcept]) -> np.ndarray:

@@ -16,7 +16,15 @@ from graph.db import Database
 from graph.ontology_store import career_coverage
 from ontology import uris
 from ontology.catalogue import load_catalogue
-from ontology.ladder import PROVENANCE, TO_CHECK, Ladder, build_ladder, grade_level, grade_line
+from ontology.ladder import (
+    PROVENANCE,
+    TO_CHECK,
+    Ladder,
+    build_ladder,
+    climbs_categorie,
+    grade_level,
+    grade_line,
+)
 from ontology.repository import OntologyRepository
 from ontology.validate import validate_graph
 from ontology.vocab import CAREER_STEP_KINDS, V
@@ -119,6 +127,9 @@ def test_every_emploi_reference_has_job_moves() -> None:
     assert len(emplois) == 560 and {m.source for m in moves} == emplois
     assert {m.basis for m in moves} == {"famille", "domaine", "competences"}
     assert all(0 < m.weight <= 1 and m.source != m.target for m in moves)
+    occupations = load_catalogue().occupations
+    assert not [m for m in moves if climbs_categorie(occupations[m.source].label, occupations[m.target].label)]
+    assert climbs_categorie("Agente / Agent d'accueil", "Directrice / Directeur de la communication")
 
 
 def test_every_step_says_its_kind_requirement_and_provenance(ontology_repository: OntologyRepository) -> None:
