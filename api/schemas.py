@@ -34,16 +34,35 @@ class Eligibility(BaseModel):
     reasons: list[str] = []
 
 
+STEP_KIND_HELP = (
+    "between ROME fiches: proche or evolution; between public-service concepts: job_move (RMFP emplois-référence), "
+    "avancement_de_grade, promotion_interne, concours, detachement, or a membership: cadre (a grade and its cadre "
+    "d'emplois), emploi (a cadre and one of its typical jobs)"
+)
+
+
 class RouteStep(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
     from_: ConceptRef = Field(alias="from")
     to: ConceptRef
-    kind: str | None = Field(None, description="ROME transition: proche or evolution")
+    kind: str | None = Field(default=None, description=STEP_KIND_HELP)
+    requirement: str | None = Field(
+        default=None, description="what a statutory step requires as the sources say it, else « conditions à vérifier »"
+    )
+    basis: str | None = Field(default=None, description="what the step is derived from (docs/ontology.md, the ladder)")
+    weight: float | None = Field(default=None, description="the step's plausibility among its origin's steps, 0–1")
+    provenance: str | None = Field(default=None, description="computed:<method version>")
+    years_in_grade: float | None = Field(
+        default=None,
+        description="avancement de grade: average years to the top échelon of the origin grade (its grille)",
+    )
+    alternatives: list[str] = Field([], description="other kinds of step between the same two concepts")
     skills_to_acquire: list[ConceptRef] = []
 
 
 class CareerRoute(BaseModel):
-    fiches: list[ConceptRef]
+    fiches: list[ConceptRef] = Field(description="the concepts along the route (kept under this name for clients)")
+    concepts: list[ConceptRef] = Field([], description="the concepts along the route: fiches, grades, cadres, jobs")
     steps: list[RouteStep]
     length: int
 
@@ -130,6 +149,13 @@ class NextStep(BaseModel):
     code: str | None = None
     score: float | None = Field(None, description="the model's score; None when only the mobility graph proposes it")
     transition: str | None = Field(None, description="proche or evolution when a real ROME transition leads there")
+    kind: str | None = Field(default=None, description=STEP_KIND_HELP)
+    requirement: str | None = Field(
+        default=None, description="what a statutory step requires, else « conditions à vérifier »"
+    )
+    basis: str | None = None
+    weight: float | None = None
+    provenance: str | None = None
     skills_to_acquire: list[ConceptRef] = []
 
 

@@ -8,6 +8,7 @@ crosswalks' EXACT_MATCH / CLOSE_MATCH).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -83,11 +84,17 @@ def career_paths(
     k: int = 3,
     held_skills: set[str] | None = None,
 ) -> list[Row]:
-    """The k most plausible routes between two occupations through real ROME transitions.
+    """The k most plausible routes between two occupations through real ROME transitions; between two
+    public-service concepts (grades, cadres, RMFP emplois-référence), through job moves and statutory steps
+    (`ladder_routes`), the ROME transitions being the fallback.
 
     Plausibility: fewer steps first, then fewer 'evolution' transitions than 'proche' (close) ones. Each step lists
     the essential skills of the next fiche that the previous one did not require (and the candidate lacks).
     """
+    if is_public_service(db, [from_uri, to_uri]):  # grades, cadres, RMFP jobs: job moves and statutory steps
+        routes = ladder_routes(db, from_uri, to_uri, k, held_skills)
+        if routes:
+            return routes
     k = max(1, min(int(k), 10))  # SHORTEST takes a literal, not a parameter: an int we bounded ourselves
     records, _, _ = db.execute_query(
         "MATCH (occ:Concept {uri: $from_uri}) " + _FICHES_OF + "WITH collect(DISTINCT fiche) AS sources "
@@ -130,7 +137,21 @@ def routes_to(db: Database, from_uris: Sequence[str], to_uri: str) -> dict[str, 
     best = {r["from_uri"]: r["best"] for r in records}
     pairs = {(b["fiches"][i]["uri"], b["fiches"][i + 1]["uri"]) for b in best.values() for i in range(len(b["kinds"]))}
     new_skills = _skills_to_acquire(db, sorted(pairs), set())
-    return {uri: _route(b["fiches"], b["kinds"], new_skills) for uri, b in best.items()}
+    routes = {uri: _route(b["fiches"], b["kinds"], new_skills) for uri, b in best.items()}
+    return routes | _ladder_routes_to(db, from_uris, to_uri)
+
+
+MAX_LADDER_EXPLANATIONS = 20  # one path search each: bounded so that explaining a ranking stays quick
+
+
+def _ladder_routes_to(db: Database, from_uris: Sequence[str], to_uri: str) -> dict[str, Row]:
+    """Between public-service concepts, the best route through job moves and statutory steps, which replaces
+    the ROME one (explanations show both kinds of step)."""
+    if not is_public_service(db, [to_uri]):
+        return {}
+    starts = [uri for uri in dict.fromkeys(from_uris) if is_public_service(db, [uri])][:MAX_LADDER_EXPLANATIONS]
+    found = {uri: ladder_routes(db, uri, to_uri, k=1) for uri in starts if uri != to_uri}
+    return {uri: routes[0] for uri, routes in found.items() if routes}
 
 
 def _route(fiches: list[Row], kinds: list[str], new_skills: dict[tuple[str, str], list[Row]]) -> Row:
@@ -143,7 +164,7 @@ def _route(fiches: list[Row], kinds: list[str], new_skills: dict[tuple[str, str]
         }
         for i in range(len(kinds))
     ]
-    return {"fiches": fiches, "steps": steps, "length": len(steps)}
+    return {"fiches": fiches, "concepts": fiches, "steps": steps, "length": len(steps)}
 
 
 def _skills_to_acquire(
@@ -220,3 +241,152 @@ def similar_hires(hires: list[Row], skills: set[str], candidate_id: str, per_gro
         entry["skill_similarity"] = round(similarity, 3)
         groups["same_employer" if hire["same_employer"] else "similar_employers"].append(entry)
     return {g: sorted(rows, key=lambda r: -r["skill_similarity"])[:per_group] for g, rows in groups.items()}
+
+
+# --- Public-service careers (issue 18): job moves and statutory steps, CAREER_STEP ---------------------------
+PUBLIC_SERVICE_LABELS = ("EmploiReference", "Grade", "CadreEmplois")
+MAX_LADDER_HOPS = 6  # a route from a grade to a job of a cadre two catégories up takes five or six hops
+STEP_PREFERENCE = ("job_move", "avancement_de_grade", "promotion_interne", "concours", "detachement")
+# Hops that are memberships, not moves: a grade in its cadre (and a cadre's entry grade), a job of a cadre.
+BRIDGE_KINDS = {"GRADE_OF": "cadre", "TYPICAL_EMPLOI": "emploi"}
+
+# One hop of a route: a CAREER_STEP forwards; GRADE_OF up to the cadre, or down to its entry grade only;
+# TYPICAL_EMPLOI both ways (a cadre's member holds its jobs; a job's holder may belong to its cadres).
+_LADDER_HOP = (
+    "((x)-[r:CAREER_STEP|GRADE_OF|TYPICAL_EMPLOI]-(y) WHERE type(r) = 'TYPICAL_EMPLOI' OR startNode(r) = x "
+    "OR (type(r) = 'GRADE_OF' AND y.ladder_rank = 1))"
+)
+
+
+# A job's holder belongs to the cadres the job is typical of: that hop (emploi → cadre) starts a route, never
+# continues one, else two cadres would be joined through a job they share, bypassing the statutory steps.
+_JOB_TO_CADRE_FIRST_ONLY = (
+    "all(i IN range(1, size(r) - 1) WHERE NOT (type(r[i]) = 'TYPICAL_EMPLOI' AND startNode(r[i]) = y[i]))"
+)
+
+
+def is_public_service(db: Database, uris: Sequence[str]) -> bool:
+    """Whether every concept is a grade, a cadre d'emplois or an RMFP emploi-référence."""
+    records, _, _ = db.execute_query(
+        "UNWIND $uris AS uri OPTIONAL MATCH (c:Concept {uri: uri}) "
+        "RETURN all(x IN collect(c) WHERE any(l IN labels(x) WHERE l IN $labels)) AND count(c) = size($uris) AS ok",
+        uris=list(uris),
+        labels=list(PUBLIC_SERVICE_LABELS),
+    )
+    return bool(records and records[0]["ok"])
+
+
+def career_steps_from(db: Database, uri: str, k: int = 10) -> list[Row]:
+    """The steps out of a grade, a cadre or an emploi-référence, most plausible first. A grade's holder may also
+    take the steps of its cadre (promotion interne, concours, détachement)."""
+    records, _, _ = db.execute_query(
+        "MATCH (n:Concept {uri: $uri}) "
+        "CALL (n) { MATCH (n)-[:GRADE_OF]->{0,1}(x)-[s:CAREER_STEP]->(m:Concept) RETURN s, m } "
+        "RETURN m.uri AS uri, m.label AS label, m.code AS code, s.kind AS kind, s.basis AS basis, "
+        "s.requirement AS requirement, s.weight AS weight, s.provenance AS provenance, "
+        "s.years_in_grade AS years_in_grade "
+        "ORDER BY s.weight DESC, $preference[s.kind], m.label LIMIT $k",
+        uri=uri,
+        k=k,
+        preference={kind: rank for rank, kind in enumerate(STEP_PREFERENCE)},
+    )
+    return [dict(r) for r in records]
+
+
+def candidate_grades(db: Database, candidate_id: str) -> list[str]:
+    """The grades a candidate holds (their statutory steps are the candidate's next steps too)."""
+    records, _, _ = db.execute_query(
+        "MATCH (:Candidate {candidate_id: $id})-[:HOLDS_GRADE]->(g:Grade) RETURN g.uri AS uri ORDER BY uri",
+        id=candidate_id,
+    )
+    return [r["uri"] for r in records]
+
+
+def ladder_routes(
+    db: Database, from_uri: str, to_uri: str, k: int = 3, held_skills: set[str] | None = None
+) -> list[Row]:
+    """The k most plausible routes between two public-service concepts through job moves, statutory steps and the
+    memberships between them: fewest hops, then the heaviest steps. Each step has its kind and requirement, the
+    other kinds of step between the same two concepts (`alternatives`: a promotion interne may also be a
+    concours), and the skills to acquire."""
+    k = max(1, min(int(k), 10))
+    records, _, _ = db.execute_query(
+        "MATCH (a:Concept {uri: $from_uri}), (b:Concept {uri: $to_uri}) "
+        f"MATCH p = SHORTEST {2 * k} ((a){_LADDER_HOP}{{1,{MAX_LADDER_HOPS}}}(b) WHERE {_JOB_TO_CADRE_FIRST_ONLY}) "
+        "WITH nodes(p) AS route, relationships(p) AS hops "
+        "WITH route, hops, reduce(w = 0.0, h IN hops | w + coalesce(h.weight, 1.0)) AS weight "
+        "ORDER BY size(hops), weight DESC "
+        "RETURN [n IN route | {uri: n.uri, code: n.code, label: n.label}] AS nodes",
+        from_uri=from_uri,
+        to_uri=to_uri,
+    )
+    routes = list({tuple(n["uri"] for n in r["nodes"]): r["nodes"] for r in records}.values())[:k]
+    pairs = sorted({(r[i]["uri"], r[i + 1]["uri"]) for r in routes for i in range(len(r) - 1)})
+    hops = _hops(db, pairs)
+    new_skills = skills_to_acquire_between(db, pairs, held_skills or set())
+    return [_ladder_route(nodes, hops, new_skills) for nodes in routes]
+
+
+def _hops(db: Database, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], list[Row]]:
+    """Every step or membership between each pair, in either direction for memberships, preferred kind first."""
+    if not pairs:
+        return {}
+    records, _, _ = db.execute_query(
+        "UNWIND $pairs AS pair MATCH (a:Concept {uri: pair[0]}), (b:Concept {uri: pair[1]}) "
+        "OPTIONAL MATCH (a)-[s:CAREER_STEP]->(b) "
+        "WITH pair, a, b, s ORDER BY s.weight DESC, $preference[s.kind] "
+        "WITH pair, a, b, [x IN collect(s) | x {.kind, .basis, .requirement, .weight, .provenance, "
+        "  .years_in_grade}] AS steps "
+        "OPTIONAL MATCH (a)-[m:GRADE_OF|TYPICAL_EMPLOI]-(b) "
+        "RETURN pair, steps, collect(DISTINCT type(m)) AS memberships",
+        pairs=[list(p) for p in pairs],
+        preference={kind: rank for rank, kind in enumerate(STEP_PREFERENCE)},
+    )
+    hops: dict[tuple[str, str], list[Row]] = {}
+    for r in records:
+        bridges = [{"kind": BRIDGE_KINDS[t], "requirement": None} for t in r["memberships"]]
+        hops[(r["pair"][0], r["pair"][1])] = r["steps"] + bridges
+    return hops
+
+
+def _ladder_route(
+    nodes: list[Row], hops: dict[tuple[str, str], list[Row]], new_skills: dict[tuple[str, str], list[Row]]
+) -> Row:
+    steps = []
+    for a, b in itertools.pairwise(nodes):
+        options = hops.get((a["uri"], b["uri"])) or [{"kind": None}]
+        best = options[0]
+        skills = [] if best["kind"] in ("cadre", "avancement_de_grade") else new_skills.get((a["uri"], b["uri"]), [])
+        steps.append(
+            {
+                "from": a,
+                "to": b,
+                **{key: best.get(key) for key in ("kind", "basis", "requirement", "weight", "provenance")},
+                "years_in_grade": best.get("years_in_grade"),
+                "alternatives": [o["kind"] for o in options[1:] if o["kind"] != best["kind"]],
+                "skills_to_acquire": skills,
+            }
+        )
+    return {"fiches": nodes, "concepts": nodes, "steps": steps, "length": len(steps)}
+
+
+def skills_to_acquire_between(
+    db: Database, pairs: list[tuple[str, str]], held: set[str], per_step: int = 10
+) -> dict[tuple[str, str], list[Row]]:
+    """For each step, the essential skills of where it leads that where it starts does not require, the most
+    common first. An emploi's skills are its own; a cadre's those of its typical emplois; a grade's its cadre's."""
+    if not pairs:
+        return {}
+    records, _, _ = db.execute_query(
+        "UNWIND $pairs AS pair MATCH (a:Concept {uri: pair[0]}), (b:Concept {uri: pair[1]}) "
+        "CALL (b) { MATCH (b)-[:GRADE_OF]->{0,1}()-[:TYPICAL_EMPLOI]->{0,1}(e)-[r:REQUIRES_SKILL]->(s:Skill) "
+        "  WHERE coalesce(r.essential, true) RETURN s, count(DISTINCT e) AS n } "
+        "WITH pair, a, s, n WHERE NOT s.uri IN $held AND NOT EXISTS { "
+        "  (a)-[:GRADE_OF]->{0,1}()-[:TYPICAL_EMPLOI]->{0,1}()-[:REQUIRES_SKILL]->(s) } "
+        "WITH pair, s, n ORDER BY n DESC, s.label "
+        "RETURN pair, [x IN collect(s) | {uri: x.uri, label: x.label}][..$n] AS skills",
+        pairs=[list(p) for p in pairs],
+        held=sorted(held),
+        n=per_step,
+    )
+    return {(r["pair"][0], r["pair"][1]): r["skills"] for r in records}

@@ -3,7 +3,8 @@ read queries that curation and the API need (search, show with neighbours, URI r
 
 Mapping (see ontology/vocab.py): each typed concept becomes a node `:Concept:<Class>` (plus `:Occupation` for
 occupation-like ones) keyed by `uri`; SKOS / vocabulary object properties become the relationship types of
-graph/schema.py; reified `v:Mobility` resources become `MOBILITY` relationships between ROME fiches.
+graph/schema.py; reified `v:Mobility` resources become `MOBILITY` relationships between ROME fiches, and reified
+`v:CareerStep` resources (issue 18) `CAREER_STEP` relationships between grades, cadres or emplois-référence.
 """
 
 from __future__ import annotations
@@ -21,13 +22,15 @@ from rich.progress import Progress
 
 from graph import revision
 from graph.db import Database
-from graph.schema import CONCEPT, MOBILITY, NODE_KEYS, OCCUPATION, RELATIONSHIP_TYPES, apply_schema
+from graph.schema import CAREER_STEP, CONCEPT, MOBILITY, NODE_KEYS, OCCUPATION, RELATIONSHIP_TYPES, apply_schema
 from ontology.text import fold
-from ontology.vocab import CLASSES, MOBILITY_CLASS, MULTI_VALUED, PROPERTIES, RELATIONS, V
+from ontology.vocab import CAREER_STEP_CLASS, CLASSES, MOBILITY_CLASS, MULTI_VALUED, PROPERTIES, RELATIONS, V
 
 BATCH = 5000
 MARKER_CODE = "VIVIER"  # the :Repertory node that records which ontology build is loaded
-ONTOLOGY_RELATIONSHIPS = sorted({rel for rel, _ in RELATIONS.values()} | {MOBILITY})
+ONTOLOGY_RELATIONSHIPS = sorted({rel for rel, _ in RELATIONS.values()} | {MOBILITY, CAREER_STEP})
+# Relationships made from reified resources, MERGEd on their resource's URI (a pair may carry several of them).
+REIFIED_KEYS = {MOBILITY: "mobility_id", CAREER_STEP: "step_id"}
 CLASS_BY_URI = {str(V[name]): name for name in CLASSES}
 assert all(label in NODE_KEYS or label == OCCUPATION for labels in CLASSES.values() for label in labels)
 assert all(rel in RELATIONSHIP_TYPES for rel in ONTOLOGY_RELATIONSHIPS)
@@ -107,14 +110,24 @@ def rows_from_graph(graph: Graph, subjects: Iterable[URIRef] | None = None) -> R
     rows = Rows()
     if subjects is None:
         classes: dict[Any, str] = class_index(graph)
-        subjects = [*classes, *(m for m in graph.subjects(RDF.type, MOBILITY_CLASS) if isinstance(m, URIRef))]
+        reified = [*graph.subjects(RDF.type, MOBILITY_CLASS), *graph.subjects(RDF.type, CAREER_STEP_CLASS)]
+        subjects = [*classes, *(m for m in reified if isinstance(m, URIRef))]
     else:
         classes = _LazyClasses(graph)
         subjects = list(subjects)
-        subjects += [m for s in list(subjects) for m in graph.subjects(V.fromFiche, s) if isinstance(m, URIRef)]
+        subjects += [
+            m
+            for s in list(subjects)
+            for origin in (V.fromFiche, V.stepFrom)
+            for m in graph.subjects(origin, s)
+            if isinstance(m, URIRef)
+        ]
     for subject in dict.fromkeys(subjects):
         if (subject, RDF.type, MOBILITY_CLASS) in graph:
             rows.relationships[MOBILITY].append(mobility_row(graph, subject))
+            continue
+        if (subject, RDF.type, CAREER_STEP_CLASS) in graph:
+            rows.relationships[CAREER_STEP].append(career_step_row(graph, subject))
             continue
         cls = classes[subject] if not isinstance(classes, _LazyClasses) else concept_class(graph, subject)
         if cls is None:
@@ -140,6 +153,23 @@ def mobility_row(graph: Graph, subject: URIRef) -> dict[str, Any]:
     return {"from": one(V.fromFiche), "to": one(V.toFiche), "props": props}
 
 
+def career_step_row(graph: Graph, subject: URIRef) -> dict[str, Any]:
+    def one(predicate: URIRef) -> Any:
+        value = graph.value(subject, predicate)
+        return value.toPython() if isinstance(value, Literal) else (str(value) if value is not None else None)
+
+    props = {
+        "step_id": str(subject),
+        "kind": one(V.stepKind),
+        "basis": one(V.stepBasis),
+        "requirement": str(one(V.requirement)),
+        "weight": float(one(V.weight)),
+        "provenance": one(V.provenance),
+        "years_in_grade": one(V.yearsInGrade),
+    }
+    return {"from": one(V.stepFrom), "to": one(V.stepTo), "props": props}
+
+
 def _code(uri: str | None) -> str | None:
     return uri.rsplit("/", 1)[-1] if uri else None
 
@@ -160,7 +190,7 @@ def write_rows(db: Database, rows: Rows, progress: Progress | None = None) -> No
             if progress and task is not None:
                 progress.advance(task, len(batch))
     for rel_type, rel_rows in rows.relationships.items():
-        key = "{mobility_id: row.props.mobility_id}" if rel_type == MOBILITY else ""
+        key = f"{{{REIFIED_KEYS[rel_type]}: row.props.{REIFIED_KEYS[rel_type]}}}" if rel_type in REIFIED_KEYS else ""
         query = (
             f"UNWIND $rows AS row MATCH (a:{CONCEPT} {{uri: row.from}}) MATCH (b:{CONCEPT} {{uri: row.to}}) "
             f"MERGE (a)-[r:{rel_type} {key}]->(b) SET r += row.props"
@@ -290,3 +320,33 @@ def sync_concepts(db: Database, graph: Graph, subjects: Iterable[URIRef]) -> Non
         for batch in _batches(node_rows):
             db.execute_query(f"UNWIND $rows AS row MATCH (n:{CONCEPT} {{uri: row.uri}}) SET n = row", rows=batch)
     write_rows(db, rows)
+
+
+def career_coverage(db: Database) -> dict[str, int]:
+    """How much of the public service the career graph covers (issue 18): emplois-référence with next steps and
+    with a ROME mapping, grades ordered, cadres linked, steps by kind."""
+    records, _, _ = db.execute_query(
+        "CALL { MATCH (e:EmploiReference) RETURN count(e) AS emplois, "
+        "  count(CASE WHEN EXISTS { (e)-[:CAREER_STEP]->() } THEN 1 END) AS emplois_with_next_steps, "
+        "  count(CASE WHEN EXISTS { (e)-[:EXACT_MATCH|CLOSE_MATCH]-(:RomeFiche|RomeAppellation) } THEN 1 END) "
+        "    AS emplois_with_rome_mapping, "
+        "  count(CASE WHEN EXISTS { (:CadreEmplois)-[:TYPICAL_EMPLOI]->(e) } THEN 1 END) "
+        "    AS emplois_typical_of_a_cadre } "
+        "CALL { MATCH (g:Grade) RETURN count(g) AS grades, count(CASE WHEN g.current THEN 1 END) AS grades_current, "
+        "  count(g.ladder_rank) AS grades_ordered } "
+        "CALL { MATCH (c:CadreEmplois) RETURN count(c) AS cadres, "
+        "  count(CASE WHEN EXISTS { (:Grade)-[:CAREER_STEP]->(:Grade)-[:GRADE_OF]->(c) } "
+        "    THEN 1 END) AS cadres_with_grade_ladder, "
+        "  count(CASE WHEN EXISTS { (c)-[s:CAREER_STEP]-(:CadreEmplois) "
+        "    WHERE s.kind IN ['promotion_interne', 'concours'] } THEN 1 END) AS cadres_linked_across_categories, "
+        "  count(CASE WHEN EXISTS { (c)-[:CAREER_STEP {kind: 'detachement'}]-(:CadreEmplois) } THEN 1 END) "
+        "    AS cadres_with_detachement, "
+        "  count(CASE WHEN EXISTS { (c)-[:TYPICAL_EMPLOI]->() } THEN 1 END) AS cadres_with_typical_emplois } "
+        "RETURN emplois, emplois_with_next_steps, emplois_with_rome_mapping, emplois_typical_of_a_cadre, grades, "
+        "grades_current, grades_ordered, cadres, cadres_with_grade_ladder, cadres_linked_across_categories, "
+        "cadres_with_detachement, cadres_with_typical_emplois"
+    )
+    coverage = dict(records[0])
+    records, _, _ = db.execute_query("MATCH ()-[s:CAREER_STEP]->() RETURN s.kind AS kind, count(s) AS n ORDER BY kind")
+    coverage.update({f"steps_{r['kind']}": r["n"] for r in records})
+    return coverage

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from graph.db import Database
+from ontology.vocab import CAREER_STEP_KINDS as CAREER_STEP_KINDS  # issue 18: the kinds of a CAREER_STEP
 
 # --- Node labels and their unique keys -------------------------------------------------------------------
 # Ontology concepts all carry the extra label `Concept` and a unique `uri`; those that repertories identify
@@ -86,6 +87,11 @@ APPLIED = "APPLIED"  # Candidate -> Offer {application_id, stage, reached, appli
 SUGGESTS = "SUGGESTS"  # Suggestion -> Candidate | Offer
 FOR_OFFER = "FOR_OFFER"  # Suggestion -> Offer
 OWNED_BY = "OWNED_BY"  # ApiKey | Webhook -> Employer
+# --- issue 18, parts 3-4: public-service careers (ontology/ladder.py) ---
+# One type for every step of a public-service career, so that a route can chain job moves and statutory steps:
+# {step_id, kind, basis, requirement, weight, provenance, years_in_grade}; kind is one of CAREER_STEP_KINDS.
+CAREER_STEP = "CAREER_STEP"  # Grade -> Grade | CadreEmplois -> CadreEmplois | EmploiReference -> EmploiReference
+TYPICAL_EMPLOI = "TYPICAL_EMPLOI"  # CadreEmplois -> EmploiReference: jobs a member of the cadre typically holds
 
 RELATIONSHIP_TYPES = (
     BROADER,
@@ -111,6 +117,8 @@ RELATIONSHIP_TYPES = (
     SUGGESTS,
     FOR_OFFER,
     OWNED_BY,
+    CAREER_STEP,  # issue 18
+    TYPICAL_EMPLOI,  # issue 18
 )
 
 # Application stages, in pipeline order; the last three end an application.

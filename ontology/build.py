@@ -11,6 +11,7 @@ from rdflib import DCTERMS, RDF, SKOS, Graph, Literal, URIRef
 from ontology import uris
 from ontology.catalogue import VERSANT_LABELS, Catalogue, load_catalogue
 from ontology.collect import FPT_FILIERES
+from ontology.ladder import add_ladder
 from ontology.sources import SOURCES_DIR, read_csv, read_esco, read_rome
 from ontology.text import slug
 from ontology.vocab import V, new_graph
@@ -77,6 +78,7 @@ def build_graph(catalogue: Catalogue | None = None) -> tuple[Graph, dict[str, in
     add_skills(builder, catalogue)
     add_grades(builder, catalogue)
     add_fap_pcs(builder)
+    add_ladder(builder.graph, catalogue)  # issue 18: career steps between grades, cadres and emplois-référence
     return builder.graph, builder.skipped
 
 

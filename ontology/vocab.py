@@ -54,6 +54,7 @@ RELATIONS: dict[str, tuple[str, dict[str, object]]] = {
     str(V.filiere): ("IN_FILIERE", {}),
     str(V.categorie): ("IN_CATEGORIE", {}),
     str(V.versant): ("IN_VERSANT", {}),
+    str(V.typicalEmploi): ("TYPICAL_EMPLOI", {}),  # issue 18 (ontology/ladder.py)
 }
 
 # RDF datatype property -> Neo4j node property; `multi` ones become lists.
@@ -68,11 +69,17 @@ PROPERTIES: dict[str, str] = {
     str(V.indices): "indices",
     str(OWL.deprecated): "deprecated",
     str(V.scheme): "scheme",
+    # issue 18: the statutory ladder (ontology/ladder.py)
+    str(V.ladderRank): "ladder_rank",
+    str(V.currentGrade): "current",
 }
 MULTI_VALUED = {"alt_labels", "source_ids", "source"}
 
 # Mobility transitions are reified (vivier:Mobility) because one ROME pair may come with appellation detail.
 MOBILITY_CLASS = V.Mobility
+# Career steps (issue 18, ontology/ladder.py) are reified too: each keeps its kind, requirement, weight, provenance.
+CAREER_STEP_CLASS = V.CareerStep
+CAREER_STEP_KINDS = ("job_move", "avancement_de_grade", "promotion_interne", "concours", "detachement")
 
 SKILL_KINDS = ("connaissance", "savoir_faire", "savoir_etre", "rome_savoir", "rome_savoir_faire", "esco")
 

@@ -17,23 +17,55 @@ router = APIRouter(prefix="/v1", tags=["careers"], responses=ERRORS)
 K = Annotated[int, Query(ge=1, le=50)]
 
 
+def _public_service_steps(
+    state: AppState, origin_uri: str, k: int, candidate_id: str | None, held: set[str]
+) -> list[NextStep]:
+    """Steps out of the origin (an emploi-référence's job moves, a grade's or cadre's statutory steps) and out of
+    the candidate's grades, most plausible first, each with its kind and requirement."""
+    origins = [origin_uri, *(explain.candidate_grades(state.db, candidate_id) if candidate_id else [])]
+    rows = [(origin, row) for origin in origins for row in explain.career_steps_from(state.db, origin, k)]
+    rows.sort(key=lambda pair: -float(pair[1]["weight"] or 0.0))
+    rows = rows[:k]
+    pairs = sorted({(origin, row["uri"]) for origin, row in rows})
+    to_acquire = explain.skills_to_acquire_between(state.db, pairs, held)
+    return [
+        NextStep(
+            uri=row["uri"],
+            label=row["label"],
+            code=row["code"],
+            score=None,
+            transition=None,
+            kind=row["kind"],
+            requirement=row["requirement"],
+            basis=row["basis"],
+            weight=row["weight"],
+            provenance=row["provenance"],
+            skills_to_acquire=[ConceptRef(**s) for s in to_acquire.get((origin, row["uri"]), [])][:10],
+        )
+        for origin, row in rows
+    ]
+
+
 def _next_steps(
     state: AppState, caller: Caller, model: Recommender, occupation_uri: str, k: int, candidate_id: str | None
 ) -> NextSteps:
-    """The model's next occupations, completed by the real transitions of the mobility graph, each with the
-    skills to acquire (those the candidate lacks, when there is a candidate)."""
+    """Public-service steps first (job moves between RMFP emplois-référence, and the statutory steps of the
+    candidate's grade or of the grade / cadre asked for), then the model's next occupations, completed by the
+    real transitions of the mobility graph; each with the skills to acquire (those the candidate lacks, when there
+    is a candidate)."""
     occupation = explain.concept_labels(state.db, [occupation_uri]).get(occupation_uri)
     if occupation is None:
         raise HTTPException(404, f"occupation {occupation_uri!r} not found")
+    held: set[str] = set()
+    if candidate_id:
+        held = explain.candidate_skill_sets(state.db, [candidate_id]).get(candidate_id, set())
+    public = _public_service_steps(state, occupation_uri, k, candidate_id, held)
     scored = [(str(u), float(s)) for u, s in model.next_steps(state.db, occupation_uri, k)]
     transitions = {row["uri"]: row for row in explain.next_occupations(state.db, occupation_uri, k)}
     uris = [u for u, _ in scored] + [u for u in transitions if u not in dict(scored)]
     labels = explain.concept_labels(state.db, uris)
-    held: set[str] = set()
-    if candidate_id:
-        held = explain.candidate_skill_sets(state.db, [candidate_id]).get(candidate_id, set())
-    steps = []
-    for uri in uris[:k]:
+    steps = public[:k]
+    for uri in uris[: k - len(steps)]:
         route = explain.career_paths(state.db, occupation_uri, uri, k=1, held_skills=held)
         to_acquire = [s for step in route[0]["steps"] for s in step["skills_to_acquire"]] if route else []
         steps.append(
@@ -92,12 +124,13 @@ def candidate_next_steps(
 def career_paths(
     state: State,
     caller: CurrentCaller,
-    from_uri: Annotated[str, Query(description="starting occupation URI")],
-    to_uri: Annotated[str, Query(description="target occupation URI")],
+    from_uri: Annotated[str, Query(description="starting occupation, grade or cadre d'emplois URI")],
+    to_uri: Annotated[str, Query(description="target occupation, grade or cadre d'emplois URI")],
     k: Annotated[int, Query(ge=1, le=10)] = 3,
 ) -> CareerPaths:
-    """The most plausible routes through real ROME mobility transitions (fewest steps, 'proche' before
-    'evolution'), with the skills to acquire at each step."""
+    """The most plausible routes, with the skills to acquire at each step: between grades, cadres d'emplois and
+    RMFP emplois-référence, through job moves and statutory steps (each with its kind and requirement), else
+    through real ROME mobility transitions (fewest steps, 'proche' before 'evolution')."""
     labels = explain.concept_labels(state.db, [from_uri, to_uri])
     for uri in (from_uri, to_uri):
         if uri not in labels:

@@ -324,3 +324,66 @@ def dedup_report_command(examples: Annotated[int, typer.Option(min=1, max=100)] 
         for a, b, score in pairs:
             table.add_row(a, b, f"{score:.3f}")
         console.print(table)
+
+
+# --- issue 18: coverage of the career graph ---------------------------------------------------------------------
+COVERAGE_START = "<!-- career-coverage:start (written by `vivier ontology coverage`) -->"
+COVERAGE_END = "<!-- career-coverage:end -->"
+COVERAGE_ROWS = (
+    ("emplois-référence with next steps (`CAREER_STEP` out)", "emplois_with_next_steps", "emplois"),
+    ("emplois-référence with a ROME mapping (official crosswalk or computed)", "emplois_with_rome_mapping", "emplois"),
+    ("emplois-référence typical of a cadre d'emplois (`TYPICAL_EMPLOI`)", "emplois_typical_of_a_cadre", "emplois"),
+    ("grades ordered in their cadre (`ladder_rank`)", "grades_ordered", "grades"),
+    ("current grades (not replaced in the NEG)", "grades_current", "grades"),
+    ("cadres with an avancement de grade ladder", "cadres_with_grade_ladder", "cadres"),
+    ("cadres linked across catégories (promotion interne, concours)", "cadres_linked_across_categories", "cadres"),
+    ("cadres with a détachement to another versant", "cadres_with_detachement", "cadres"),
+    ("cadres with typical emplois-référence", "cadres_with_typical_emplois", "cadres"),
+)
+
+
+def coverage_markdown(coverage: dict[str, int], stamp: str) -> str:
+    lines = [COVERAGE_START, f"Figures of {stamp}.", "", "| measure | count | share |", "|---|---|---|"]
+    for title, key, total in COVERAGE_ROWS:
+        share = coverage[key] / coverage[total] if coverage[total] else 0.0
+        lines.append(f"| {title} | {coverage[key]:,} of {coverage[total]:,} | {share:.0%} |")
+    steps = sorted((k.removeprefix("steps_"), v) for k, v in coverage.items() if k.startswith("steps_"))
+    lines += ["", "| `CAREER_STEP` kind | steps |", "|---|---|"]
+    lines += [f"| {kind} | {n:,} |" for kind, n in steps]
+    return "\n".join([*lines, COVERAGE_END])
+
+
+def write_coverage(markdown: str, path: Path) -> bool:
+    """Replace the coverage block of `path` (appended when absent); True when the text changed."""
+    old = path.read_text(encoding="utf-8")
+    start, end = old.find(COVERAGE_START), old.find(COVERAGE_END)
+    if start >= 0 and end > start:
+        new = old[:start] + markdown + old[end + len(COVERAGE_END) :]
+    else:
+        new = old.rstrip() + "\n\n" + markdown + "\n"
+    if new != old:
+        path.write_text(new, encoding="utf-8")
+    return new != old
+
+
+@app.command()
+def coverage(
+    write: Annotated[bool, typer.Option(help="rewrite the coverage block of docs/ontology.md")] = True,
+) -> None:
+    """How much of the public service the career graph covers: emplois-référence with next steps, grades
+    ordered, cadres linked (issue 18); read from Neo4j, written to docs/ontology.md."""
+    import datetime
+    import os
+
+    from graph.ontology_store import career_coverage
+    from vivier.settings import REPO_ROOT
+
+    with command_database() as db:
+        figures = career_coverage(db)
+    _print_counts(figures, "Career graph coverage")
+    load = os.getloadavg()[0]
+    stamp = f"{datetime.date.today().isoformat()} (`vivier ontology coverage`, load average {load:.1f})"
+    if write:
+        path = REPO_ROOT / "docs" / "ontology.md"
+        changed = write_coverage(coverage_markdown(figures, stamp), path)
+        console.print(f"{path}: coverage block {'rewritten' if changed else 'already up to date'}")
