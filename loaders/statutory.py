@@ -69,6 +69,9 @@ EDUCATION = (
         ),
     ),
 )
+# Every EDUCATION expression contains one of these
+DIPLOMA_WORDS = ("doctorat", "phd", "bac", "master", "diplome", "dess", "dea", "mba", "niveau", "licence", "bachelor")
+DIPLOMA_WORDS += ("maitrise", "bts", "dut", "deug", "deust", "cap", "bep", "brevet", "titre")
 # A line that asks for a diploma, rather than one that mentions diplomas as the work ("stages de licences et masters")
 REQUIREMENT = re.compile(
     r"formation|diplom|titulaire|niveau|exige|requis|souhait|minimum|issue? d|profil|de type|equivalent|dispos"
@@ -274,10 +277,9 @@ def offer_education(folded: str) -> int | None:
     lower bound of "bac + 3 à bac + 5", of "BTS ou licence")."""
     if match := PEP_LEVEL.search(folded):
         return PEP_LEVELS[match.group(1)]
-    if not any(pattern.search(folded) for _, pattern in EDUCATION):
-        return None
     for line in DIPLOMA_LINE.findall(folded):
-        if not REQUIREMENT.search(line):
+        # a substring test first: the EDUCATION expressions cost a scan of the text each (a third of the reading)
+        if not any(word in line for word in DIPLOMA_WORDS) or not REQUIREMENT.search(line):
             continue
         levels = [level for level, pattern in EDUCATION if pattern.search(line)]
         if levels:
