@@ -5,6 +5,7 @@ the figures block of README.md (between the `ingestion-figures` markers), so tha
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import statistics
@@ -13,14 +14,18 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from loaders.nlp import default_analyzer
+from loaders.nlp import TextAnalyzer, default_analyzer
+from loaders.occupations import OfferCoding
 from loaders.offers import enrich_offers, read_offer_file, validate_offer
 from loaders.records import OfferRecord, RecordError
+from ontology.text import fold_compat
 from vivier.settings import REPO_ROOT
 
 PEP_OFFERS = REPO_ROOT / "data" / "sources" / "pep-offers" / "pep_offers_2020_2021.csv"
 PEP_FULL_EXPORT = PEP_OFFERS.parent / "pep_full_export_sample.csv"  # the other PEP format (56 columns, `;`)
 FIGURES = REPO_ROOT / "docs" / "ingestion-figures.md"
+GOLD = REPO_ROOT / "data" / "gold"
+GOLD_STATUTORY = GOLD / "statutory-offers.jsonl"  # 100 real offers annotated by hand (data/gold/README.md)
 README = REPO_ROOT / "README.md"
 README_START = "<!-- ingestion-figures:start (written by `vivier load measure`: edit loaders/measure.py, not this) -->"
 README_END = "<!-- ingestion-figures:end -->"
@@ -43,6 +48,8 @@ class Figures:
     offers_per_second_2: float
     load_average: float
     appellations: int  # distinct OGR codes the publishers used: how coarse the truth is
+    lexical_top1: float | None = None  # the lexical score alone (no learned part), for comparison
+    lexical_top3: float | None = None
 
 
 def measure(path: Path = PEP_OFFERS) -> Figures:
@@ -65,16 +72,16 @@ def measure(path: Path = PEP_OFFERS) -> Figures:
     started = time.perf_counter()
     enrich_offers(records, analyzer)
     elapsed = time.perf_counter() - started
-    rome = [[o.code for o in r.occupations if o.scheme == "ROME"] for r in records]
-    scored = [(t, p) for t, p in zip(truth, rome, strict=True) if t]
+    lexical_top1, lexical_top3 = rome_accuracy(records, truth, analyzer, learned=False)
+    top1, top3 = rome_accuracy(records, truth, analyzer, learned=True)
     skills = [len(r.skills) for r in records]
     mentions = [m for r in records for m in r.skills]
     n = len(records)
     return Figures(
         offers=n,
         rejected=len(raws) - n + len(problems),
-        top1=sum(bool(p) and p[0] == t for t, p in scored) / len(scored),
-        top3=sum(t in p for t, p in scored) / len(scored),
+        top1=top1,
+        top3=top3,
         skills_per_offer=statistics.mean(skills),
         no_skill_share=sum(s == 0 for s in skills) / n,
         similarity_share=sum(m.source == "similarity" for m in mentions) / max(1, len(mentions)),
@@ -86,7 +93,45 @@ def measure(path: Path = PEP_OFFERS) -> Figures:
         offers_per_second_2=n / elapsed_2,
         load_average=os.getloadavg()[0],
         appellations=appellations,
+        lexical_top1=lexical_top1,
+        lexical_top3=lexical_top3,
     )
+
+
+FOLDS = 5
+
+
+def rome_accuracy(
+    records: list[OfferRecord], truth: list[str | None], analyzer: TextAnalyzer, learned: bool
+) -> tuple[float, float]:
+    """Offer → ROME fiche top-1 and top-3 accuracy. With `learned`, by 5-fold cross-validation: each offer is
+    scored by a model of the publishers' coding fitted on the other four fifths, never on itself."""
+    from sklearn.model_selection import KFold
+
+    scored = [i for i, t in enumerate(truth) if t]
+    titles = [records[i].title for i in scored]
+    texts = [f"{records[i].title}\n{records[i].description}" for i in scored]
+    expected = [str(truth[i]) for i in scored]
+    classifier = analyzer.occupations
+    codes = classifier.by_scheme["ROME"][1]
+    ranked: list[list[str]] = [[] for _ in scored]
+    kept = classifier.learned.pop("ROME", None)
+    try:
+        splits = KFold(FOLDS, shuffle=True, random_state=16).split(scored) if learned else [([], range(len(scored)))]
+        for train, test in splits:
+            if learned:
+                fitted = [titles[i] for i in train], [texts[i] for i in train], [expected[i] for i in train]
+                classifier.learned["ROME"] = OfferCoding(*fitted)
+            scores = classifier.scores([texts[i] for i in test], [titles[i] for i in test], "ROME", learned)
+            for i, row in zip(test, scores, strict=True):
+                ranked[i] = [codes[c] for c in row.argsort()[::-1][:3]]
+    finally:
+        classifier.learned.pop("ROME", None)
+        if kept is not None:
+            classifier.learned["ROME"] = kept
+    top1 = sum(r[0] == t for r, t in zip(ranked, expected, strict=True)) / len(expected)
+    top3 = sum(t in r for r, t in zip(ranked, expected, strict=True)) / len(expected)
+    return top1, top3
 
 
 def figures_markdown(f: Figures) -> str:
@@ -101,8 +146,10 @@ def figures_markdown(f: Figures) -> str:
             "| measure | value |",
             "|---|---|",
             f"| offers understood (rejected) | {f.offers} ({f.rejected}) |",
-            f"| offer → ROME fiche, top-1 accuracy | {f.top1:.1%} |",
-            f"| offer → ROME fiche, top-3 accuracy | {f.top3:.1%} |",
+            f"| offer → ROME fiche, top-1 accuracy (5-fold cross-validated) | {f.top1:.1%} |",
+            f"| offer → ROME fiche, top-3 accuracy (5-fold cross-validated) | {f.top3:.1%} |",
+            f"| offer → ROME fiche, lexical score alone, top-1 / top-3 | {_pct(f.lexical_top1)} / "
+            f"{_pct(f.lexical_top3)} |",
             f"| skills found per offer (mean) | {f.skills_per_offer:.1f} |",
             f"| offers with no skill | {f.no_skill_share:.1%} |",
             f"| skill mentions from the similarity fallback | {f.similarity_share:.1%} |",
@@ -116,6 +163,10 @@ def figures_markdown(f: Figures) -> str:
             "",
         ]
     )
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
 
 
 def write_figures(markdown: str, path: Path = FIGURES) -> Path:
@@ -225,7 +276,12 @@ HOLD = "\0"  # a space that line wrapping must not break (a number and its unit,
 MARKERS = re.compile(r"(<!-- ingestion-figures:start\b[^\n]*?-->\n)(.*?)(<!-- ingestion-figures:end -->)", re.DOTALL)
 
 
-def readme_block(f: Figures, cv: CvFigures | None = None, folder: Path | None = None) -> str:
+def readme_block(
+    f: Figures,
+    cv: CvFigures | None = None,
+    folder: Path | None = None,
+    statutory: list[FieldScore] | None = None,
+) -> str:
     """The README's summary of a `vivier load measure` run (the full figures go to docs/ingestion-figures.md)."""
     total = f.offers + f.rejected
     intro = (
@@ -250,9 +306,26 @@ def readme_block(f: Figures, cv: CvFigures | None = None, folder: Path | None = 
     ]
     table = ["| measure | value |", "|---|---:|", *(f"| {name} | {value} |" for name, value in rows)]
     parts = [_wrap(intro), "", *table]
+    if statutory:
+        parts += ["", _wrap(_statutory_sentence(statutory))]
     if cv is not None and folder is not None:
         parts += ["", _wrap(_cv_sentence(cv, folder))]
     return "\n".join(parts) + "\n"
+
+
+def _statutory_sentence(scores: list[FieldScore]) -> str:
+    def pct(value: float | None) -> str:
+        return "—" if value is None else f"{value:.0%}"
+
+    fields = "; ".join(
+        f"{s.field.replace('_', ' ')} {pct(s.precision)}{HOLD}/{HOLD}{pct(s.recall)}" for s in scores if s.stated
+    )
+    unstated = [s.field.replace("_", " ") for s in scores if not s.stated]
+    return (
+        f"Statutory facts against {GOLD_STATUTORY.relative_to(REPO_ROOT).as_posix()} (100 real PEP offers annotated "
+        f"by hand, `data/gold/README.md`), precision{HOLD}/{HOLD}recall: {fields}"
+        + (f"; not stated in any gold offer: {', '.join(unstated)}." if unstated else ".")
+    )
 
 
 def _cv_sentence(f: CvFigures, folder: Path) -> str:
@@ -289,3 +362,157 @@ def write_readme(block: str, path: Path = README) -> bool:
     if new != old:
         path.write_text(new, encoding="utf-8")
     return new != old
+
+
+# --- Statutory facts against the hand-annotated gold (data/gold/statutory-offers.jsonl) ------------------------
+STATUTORY_FIELDS = (
+    "versant",
+    "categorie",
+    "contract",
+    "filiere",
+    "corps",
+    "grade",
+    "education_level",
+    "years_experience",
+    "working_time",
+    "remote_work",
+)
+_NAME_STOP = {"de", "des", "du", "d", "l", "la", "le", "les", "en", "territorial", "territoriaux", "territoriale"}
+_NAME_STOP |= {"territoriales", "terr", "hospitalier", "hospitaliers", "etat", "h", "f"}
+
+
+@dataclass
+class FieldScore:
+    field: str
+    stated: int  # offers whose gold states the field
+    found: int  # offers for which the loader gives a value
+    right: int  # … and it is the gold's
+
+    @property
+    def precision(self) -> float | None:
+        return self.right / self.found if self.found else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.right / self.stated if self.stated else None
+
+
+def read_gold(path: Path = GOLD_STATUTORY) -> list[dict[str, object]]:
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        unknown = set(row["facts"]) - set(STATUTORY_FIELDS)
+        if unknown:
+            raise ValueError(f"{path}: line {number} (offer {row['offer_id']}): unknown field(s) {sorted(unknown)}")
+        rows.append(row)
+    return rows
+
+
+def gold_offers(rows: list[dict[str, object]], folder: Path = PEP_OFFERS.parent) -> list[OfferRecord | None]:
+    """The gold's offers as the loader reads them (same order as `rows`; None for one the loader rejects), their
+    text understood."""
+    analyzer = default_analyzer()
+    by_key: dict[tuple[str, str], OfferRecord] = {}
+    for name in dict.fromkeys(str(r["file"]) for r in rows):
+        raws, _ = read_offer_file(folder / name)
+        for raw in raws:
+            try:
+                record = validate_offer(raw.fields, name, analyzer.catalogue, contract_required=False)
+            except RecordError:
+                continue
+            by_key[(name, record.offer_id)] = record
+    records = [by_key.get((str(r["file"]), str(r["offer_id"]))) for r in rows]
+    understood = [r for r in records if r is not None]
+    for record in understood:
+        record.rome_appellation = None  # as in `measure`: the publisher's appellation is not a statutory fact
+    enrich_offers(understood, analyzer)
+    return records
+
+
+def predicted_facts(record: OfferRecord | None) -> dict[str, object]:
+    """The statutory facts the loader gives an offer, named as in the gold file (none for a rejected offer)."""
+    if record is None:
+        return dict.fromkeys(STATUTORY_FIELDS)
+    catalogue = default_analyzer().catalogue
+    grade = next((catalogue.grades[u] for u in record.required_grade_uris if u in catalogue.grades), None)
+    cadre_labels = {g.cadre_uri: g.cadre_label for g in catalogue.grades.values() if g.cadre_uri}
+    cadre = next((cadre_labels[u] for u in record.required_grade_uris if u in cadre_labels), None)
+    return {
+        "versant": record.versant,
+        "categorie": record.categorie,
+        "contract": record.contract,
+        "filiere": record.filiere,
+        "corps": record.corps or (grade.cadre_label if grade else cadre),
+        "grade": grade.label if grade else None,
+        "education_level": record.education_level,
+        "years_experience": record.years_experience,
+        "working_time": record.working_time,
+        "remote_work": record.remote_work,
+    }
+
+
+def same_fact(field: str, found: object, expected: object) -> bool:
+    """Corps and grades are compared by name (folded, singular, without "territorial"; one name starting the
+    other); a gold list accepts any of its names; numbers by value; the rest exactly."""
+    options = expected if isinstance(expected, list) else [expected]
+    if field in ("corps", "grade"):
+        words = _name_words(str(found))
+        return any(_prefix(words, _name_words(str(o))) for o in options)
+    if field in ("education_level", "years_experience"):
+        return any(float(found) == float(o) for o in options)  # type: ignore[arg-type]
+    return any(found == o for o in options)
+
+
+def _name_words(name: str) -> list[str]:
+    words = re.findall(r"[a-z0-9]+", fold_compat(re.sub(r"\([^)]*\)", " ", name)))
+    words = [w[:-1] if len(w) > 3 and w[-1] in "sx" else w for w in words if w not in _NAME_STOP]
+    return ["principal" if w == "principau" else w for w in words]
+
+
+def _prefix(a: list[str], b: list[str]) -> bool:
+    shorter = min(len(a), len(b))
+    return shorter > 0 and a[:shorter] == b[:shorter]
+
+
+def measure_statutory(path: Path = GOLD_STATUTORY) -> list[FieldScore]:
+    rows = read_gold(path)
+    records = gold_offers(rows)
+    scores = {f: FieldScore(f, 0, 0, 0) for f in STATUTORY_FIELDS}
+    for row, record in zip(rows, records, strict=True):
+        expected: dict[str, object] = row["facts"]  # type: ignore[assignment]
+        found = predicted_facts(record)
+        for name, score in scores.items():
+            score.stated += expected.get(name) is not None
+            score.found += found[name] is not None
+            score.right += (
+                found[name] is not None
+                and expected.get(name) is not None
+                and same_fact(name, found[name], expected[name])
+            )
+    return list(scores.values())
+
+
+def statutory_markdown(scores: list[FieldScore], path: Path = GOLD_STATUTORY) -> str:
+    def pct(value: float | None) -> str:
+        return "—" if value is None else f"{value:.1%}"
+
+    rows = [
+        f"| {s.field} | {s.stated} | {s.found} | {s.right} | {pct(s.precision)} | {pct(s.recall)} |" for s in scores
+    ]
+    return "\n".join(
+        [
+            "",
+            "## Statutory facts against the hand-annotated gold",
+            "",
+            f"Produced by `vivier load measure` on `{path.relative_to(REPO_ROOT)}` ({len(read_gold(path))} real PEP",
+            "offers read and annotated by hand; guidelines and provenance in `data/gold/README.md`). Stated = offers",
+            "whose gold gives the field; found = offers the loader gives a value; right = found and equal to the gold.",
+            "",
+            "| field | stated | found | right | precision | recall |",
+            "|---|---:|---:|---:|---:|---:|",
+            *rows,
+            "",
+        ]
+    )

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 import numpy as np
@@ -226,12 +227,15 @@ class TextAnalyzer:
         norm = float(np.linalg.norm(mean))
         return mean / norm if norm else mean
 
-    def analyse(self, texts: Iterable[str], titles: Iterable[str] | None = None) -> Iterator[TextAnalysis]:
-        """One `TextAnalysis` per text, in order. `titles` (offer titles, CV positions) weigh in occupations."""
+    def analyse(
+        self, texts: Iterable[str], titles: Iterable[str] | None = None, offers: bool = False
+    ) -> Iterator[TextAnalysis]:
+        """One `TextAnalysis` per text, in order. `titles` (offer titles, CV positions) weigh in occupations;
+        `offers` adds, to the occupations, the model learned from offers their publishers coded."""
         texts = list(texts)
         title_list = list(titles) if titles is not None else [""] * len(texts)
         docs = self.nlp.pipe(texts, batch_size=64)
-        occupations = self.occupations.classify(texts, title_list)
+        occupations = self.occupations.classify(texts, title_list, learned=offers)
         for text, doc, occs in zip(texts, docs, occupations, strict=True):
             yield self._analysis(text, doc, occs)
 
@@ -314,4 +318,17 @@ def default_analyzer() -> TextAnalyzer:
     """The analyzer over the ontology catalogue, built once per process (patterns and TF-IDF are cached here)."""
     from ontology.catalogue import load_catalogue
 
-    return TextAnalyzer(load_catalogue())
+    analyzer = TextAnalyzer(load_catalogue())
+    learn_offer_coding(analyzer)
+    return analyzer
+
+
+def learn_offer_coding(analyzer: TextAnalyzer, path: Path | None = None) -> None:
+    """Fit the ROME model of offers their publishers coded (`loaders.occupations.OfferCoding`) on the real PEP
+    offers the repository ships (each carries the OGR appellation its publisher chose)."""
+    from loaders.occupations import OfferCoding
+    from loaders.offers import PEP_OFFERS_FILE, coded_offers
+
+    titles, texts, codes = coded_offers(path or PEP_OFFERS_FILE, analyzer.catalogue)
+    if len(set(codes)) > 1:
+        analyzer.occupations.learned["ROME"] = OfferCoding(titles, texts, codes)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from loaders.records import EmployerRecord, OccupationScore, OfferRecord, RecordError, TextAnalysis
+from loaders.statutory import offer_facts, statutory_grade_label
 from loaders.tabular import decode_lines, read_rows
 from loaders.values import (
     EMPLOYER_KINDS,
@@ -131,12 +132,13 @@ def _check_codes(record: OfferRecord, catalogue: Catalogue) -> None:
         raise RecordError("rmfp_code", f"unknown RMFP emploi-référence code {record.rmfp_code!r}")
 
 
-_cadres: dict[int, set[str]] = {}
+_cadres: dict[int, dict[str, str]] = {}
 
 
-def _cadre_uris(catalogue: Catalogue) -> set[str]:
+def _cadre_uris(catalogue: Catalogue) -> dict[str, str]:
+    """The catalogue's cadres d'emplois / corps: URI → label."""
     if id(catalogue) not in _cadres:
-        _cadres[id(catalogue)] = {g.cadre_uri for g in catalogue.grades.values()}
+        _cadres[id(catalogue)] = {g.cadre_uri: g.cadre_label for g in catalogue.grades.values()}
     return _cadres[id(catalogue)]
 
 
@@ -146,18 +148,28 @@ def enrich_offers(records: list[OfferRecord], analyzer: TextAnalyzer, n_process:
 
     texts = [f"{r.title}\n{r.description}" for r in records]
     analyses = analyse_in_processes(analyzer, texts, [r.title for r in records], n_process)
-    for record, analysis in zip(records, analyses, strict=True):
-        facts = analysis.facts
+    for record, text, analysis in zip(records, texts, analyses, strict=True):
+        facts = offer_facts(text, analysis.facts)
+        grade = analyzer.catalogue.grades.get(analysis.facts.grade_uri or "")  # found by the nomenclature matcher
+        if grade is not None and not statutory_grade_label(grade.label):
+            grade = None  # "technicien", "chef de bureau": the job, not the grade
         record.skills = analysis.skills
         record.occupations = with_stated_occupations(analysis.occupations, record, analyzer.catalogue)
-        record.versant = record.versant or facts.versant
-        record.categorie = record.categorie or facts.categorie
-        record.filiere = record.filiere or facts.filiere
+        record.versant = record.versant or facts.versant or (grade.versant if grade else None)
+        record.categorie = record.categorie or facts.categorie or (grade.categorie if grade else None)
+        record.filiere = record.filiere or facts.filiere or (grade.filiere if grade else None)
         record.contract = record.contract or facts.contract
+        record.working_time = record.working_time or facts.working_time
+        record.remote_work = facts.remote_work
+        record.corps = facts.corps
         record.departement = record.departement or facts.departement
         record.commune = record.commune or facts.commune
         record.education_level = facts.education_level
         record.years_experience = facts.years_experience
+        cadre_label = _cadre_uris(analyzer.catalogue).get(analysis.facts.cadre_uri or "", "")
+        facts.grade_uri = grade.uri if grade else None
+        named_cadre = analysis.facts.grade_uri is None and "territori" in cadre_label  # not a rejected grade's cadre
+        facts.cadre_uri = grade.cadre_uri if grade else analysis.facts.cadre_uri if named_cadre else None
         stated = [uris.grade(record.grade)] if record.grade else []
         stated += [uris.cadre_emplois(record.cadre_emplois)] if record.cadre_emplois else []
         record.required_grade_uris = stated or [u for u in (facts.grade_uri, facts.cadre_uri) if u][:1]
@@ -194,7 +206,7 @@ def analyse_in_processes(
     """Split the texts over `n_process` forked workers, which inherit the built analyzer (matcher, TF-IDF, vectors)
     instead of rebuilding it: spaCy's own `n_process` would reload the model and only parallelise tokenising."""
     if n_process <= 1 or len(texts) < 2 * MIN_TEXTS_PER_PROCESS:
-        return list(analyzer.analyse(texts, titles))
+        return list(analyzer.analyse(texts, titles, offers=True))
     global _forked_analyzer
     _forked_analyzer = analyzer
     size = math.ceil(len(texts) / n_process)
@@ -206,7 +218,7 @@ def analyse_in_processes(
 
 def _analyse_chunk(chunk: tuple[list[str], list[str]]) -> list[TextAnalysis]:
     assert _forked_analyzer is not None
-    return list(_forked_analyzer.analyse(*chunk))
+    return list(_forked_analyzer.analyse(*chunk, offers=True))
 
 
 def parse_offer(fields: dict[str, Any], source: str = "api") -> OfferRecord:
@@ -382,9 +394,13 @@ def _title_from_url(url: str) -> str | None:
     return match.group(1).replace("-", " ").capitalize()
 
 
+PEP_OFFERS_FILE = (
+    Path(__file__).resolve().parent.parent / "data" / "sources" / "pep-offers" / "pep_offers_2020_2021.csv"
+)
 PEP_VERSANTS = {
     "fonction_publique_territoriale": "FPT",
     "fonction_publique_de_l_etat": "FPE",
+    "fonction_publique_d_etat": "FPE",  # `Origin_Entity_With2` spells it so
     "fonction_publique_hospitaliere": "FPH",
 }
 
@@ -399,7 +415,8 @@ def _pep_full_fields(values: dict[str, str]) -> tuple[dict[str, Any], EmployerRe
     kind = kind or ("etat" if entity.startswith(("ministere", "rectorat", "prefecture")) else None)
     departement = values.get("location_department_department")
     employer = EmployerRecord(f"pep:{snake_slug(name)}", name, kind=kind)
-    with_versant = snake_slug(values.get("origin_entity_with2") or values.get("jobdescription_salaryrange") or "")
+    with_versant = snake_slug(values.get("origin_entity_with2") or "")
+    salary_range = snake_slug(values.get("jobdescription_salaryrange") or "")  # holds the versant in this export
     contract = snake_slug(values.get("jobdescription_contract") or "")
     fields = {
         "offer_id": values.get("offer_reference") or values.get("offerid"),
@@ -421,7 +438,7 @@ def _pep_full_fields(values: dict[str, str]) -> tuple[dict[str, Any], EmployerRe
         "published_at": (values.get("firstpublicationdate") or values.get("origin_beginningdate") or "")[:10],
         "closes_at": (values.get("schedulingdata_defaultpublicationenddate") or "")[:10] or None,
         "categorie": values.get("jobdescription_customfields_customcodetablevalue1") or None,
-        "versant": PEP_VERSANTS.get(with_versant),
+        "versant": PEP_VERSANTS.get(with_versant) or PEP_VERSANTS.get(salary_range),
         "contract": "titulaire_ou_contractuel"
         if "titulaires" in contract and "contractuels" in contract
         else "contractuel"
@@ -434,6 +451,24 @@ def _pep_full_fields(values: dict[str, str]) -> tuple[dict[str, Any], EmployerRe
     if fields["departement"]:
         employer.departement = departement_from_text(str(fields["departement"]))
     return fields, employer
+
+
+def coded_offers(path: Path, catalogue: Catalogue) -> tuple[list[str], list[str], list[str]]:
+    """Titles, texts (as `enrich_offers` reads them) and ROME fiche codes of the offers of `path` that carry a
+    known appellation: the publishers' coding, which `loaders.occupations.OfferCoding` learns."""
+    raws, _ = read_offer_file(path)
+    titles, texts, codes = [], [], []
+    for raw in raws:
+        try:
+            record = validate_offer(raw.fields, path.name, catalogue, contract_required=False)
+        except RecordError:
+            continue
+        fiche = catalogue.appellation_to_fiche.get(record.rome_appellation or "")
+        if fiche:
+            titles.append(record.title)
+            texts.append(f"{record.title}\n{record.description}")
+            codes.append(fiche)
+    return titles, texts, codes
 
 
 def iter_offer_files(path: Path) -> Iterator[Path]:

@@ -48,6 +48,9 @@ class StatutoryFacts:
     years_experience: float | None = None
     departement: str | None = None
     commune: str | None = None
+    working_time: str | None = None  # temps_complet, temps_partiel (offers)
+    remote_work: bool | None = None  # telework stated possible (True) or excluded (False) (offers)
+    corps: str | None = None  # the corps or cadre d'emplois the text names, as written (offers)
 
 
 @dataclass
@@ -89,6 +92,8 @@ class OfferRecord:
     rmfp_code: str | None = None
     education_level: int | None = None
     years_experience: float | None = None
+    remote_work: bool | None = None  # read from the text; not written to the graph (no schema property yet)
+    corps: str | None = None  # corps / cadre d'emplois named by the text; not written to the graph
     employer_name: str | None = None  # when the offer names its employer without an id (PEP exports, JSON-LD)
     skills: list[SkillMention] = field(default_factory=list)
     occupations: list[OccupationScore] = field(default_factory=list)

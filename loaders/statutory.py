@@ -40,13 +40,42 @@ CONTRACT = {
 NON_TITULAIRE = re.compile(r"\bnon[- ]titulaires?\b")
 PRIVATE_SECTOR = re.compile(r"secteur prive|entreprise privee|entreprises? du prive|salarie(?:\(e\)|e)? du prive")
 # Education: years after the baccalauréat (-1 below it), the scale the French "niveaux" express.
+_LEVEL = r"(?:niveau\s*{0}\s*[(:]|diplome (?:de )?niveau\s*{0}\b|titre de niveau\s*{0}\b)"
 EDUCATION = (
-    (8, re.compile(r"\bdoctorat|\bphd\b|\bbac\s*\+\s*8|\bniveau\s*8\b")),
-    (5, re.compile(r"\bmaster|\bbac\s*\+\s*5|\bdiplome d'ingenieur|\bdess\b|\bdea\b|\bniveau (?:i|7)\b|\bmba\b")),
-    (3, re.compile(r"\blicence|\bbac\s*\+\s*[34]|\bbachelor|\bmaitrise|\bniveau (?:ii|6)\b")),
-    (2, re.compile(r"\bbts\b|\bdut\b|\bbut\b|\bdeug\b|\bbac\s*\+\s*2|\bniveau (?:iii|5)\b|\bdeust\b")),
-    (0, re.compile(r"\bbaccalaureat|\bbac\b(?!\s*\+)|\bbac pro|\bniveau (?:iv|4)\b")),
-    (-1, re.compile(r"\bcap\b|\bbep\b|\bbrevet des colleges|\bniveau (?:v|3)\b")),
+    (8, re.compile(r"\bdoctorat|\bphd\b|\bbac\s*\+\s*8|" + _LEVEL.format("8"))),
+    (
+        5,
+        re.compile(
+            r"\bmaster|\bbac\s*\+\s*5|\bdiplome d'ingenieur|\bdess\b|\bdea\b|\bmba\b|" + _LEVEL.format("(?:i|7)")
+        ),
+    ),
+    (
+        3,
+        re.compile(
+            r"\blicence\b|\bbac\s*\+\s*[34]|\bbachelor|\bmaitrise universitaire|\bmaitrise (?:en|de|d')\s*"
+            r"(?:droit|sciences?|lettres|histoire|economie|gestion|aes|langues?|math|physique|chimie|biologie|psycho"
+            r"|socio|geographie|informatique)|" + _LEVEL.format("(?:ii|6)")
+        ),
+    ),
+    (2, re.compile(r"\bbts\b|\bdut\b|\bdeug\b|\bbac\s*\+\s*2|\bdeust\b|" + _LEVEL.format("(?:iii|5)"))),
+    (0, re.compile(r"\bbaccalaureat|\bbac\b(?!\s*\+)|\bbac pro|" + _LEVEL.format("(?:iv|4)"))),
+    (
+        -1,
+        re.compile(
+            r"\bcap\b(?=\s*(?:/|ou|,|-)?\s*bep)|\bbep\b|(?:diplome|titulaire|niveau|formation|type)\s+(?:d'un\s+|du\s+)?cap\b"
+            r"|\bcap (?:petite enfance|aepe|cuisine|agent|maintenance|electric|menuis|plomb|peint|macon|jardin|paysag"
+            r"|carrel|mecani|accompagnant)|\bbrevet des colleges|diplome national du brevet|"
+            + _LEVEL.format("(?:v|vi|3)")
+        ),
+    ),
+)
+# Every EDUCATION expression contains one of these
+DIPLOMA_WORDS = ("doctorat", "phd", "bac", "master", "diplome", "dess", "dea", "mba", "niveau", "licence", "bachelor")
+DIPLOMA_WORDS += ("maitrise", "bts", "dut", "deug", "deust", "cap", "bep", "brevet", "titre")
+# A line that asks for a diploma, rather than one that mentions diplomas as the work ("stages de licences et masters")
+REQUIREMENT = re.compile(
+    r"formation|diplom|titulaire|niveau|exige|requis|souhait|minimum|issue? d|profil|de type|equivalent|dispos"
+    r"|vous (?:avez|etes|possedez|justifiez)"
 )
 NUMBERS = {
     "un": 1,
@@ -141,3 +170,247 @@ def location(folded: str) -> tuple[str | None, str | None]:
         if code in DEPARTEMENTS:
             return code, None
     return None, None
+
+
+# --- Offers: what the post requires, read from the PEP's structured lines first, then from the French text ------
+# An offer states its requirements in a few places (an "Emploi ouvert aux …" line, "Catégorie C - Filière
+# technique", "Niveau III (DUT, BTS, bac+2) - Expérience souhaitée : de 1 à 3 ans") and mentions the same words
+# elsewhere for other reasons: "le titulaire du poste" (the holder), "gestion des fonctionnaires et des
+# contractuels" (HR duties), "agents de catégorie A, B et C" (the people managed). The rules below read the
+# former and skip the latter.
+PEP_LEVELS = {"i": 5, "ii": 3, "iii": 2, "iv": 0, "v": -1, "vi": -1}  # the PEP's "Niveau I … VI" (old scale)
+PEP_LEVEL = re.compile(r"\bniveau\s+(vi|v|iv|iii|ii|i)\b\s*[(:]")
+STATED_EXPERIENCE = re.compile(r"experience souhaitee\s*:\s*(?:moins d'un an|moins de 1 an|de\s+" + _N + r")")
+DIPLOMA_LINE = re.compile(r"[^\n.;]*")
+OFFER_CATEGORIE = re.compile(r"\bcat(?:egorie|\.)?\s*:?\s*([abc])\b(?![\w'])(?!\s*(?:,|/|et|ou|-)\s*[abc]\b)")
+# Opening a post to a status: the sentence must speak of the recruitment ("ouvert", "recrutement", "voie") …
+OPENING = re.compile(
+    r"\bouvert|\baccessible|\breserve|par (?:la )?voie|voie (?:statutaire|contractuelle)|a defaut|type de recrutement"
+    r"|recrutement (?:par|sur|statutaire|contractuel|ouvert)"
+    r"|(?:poste|emploi) (?:ouvert|reserve|accessible|a pourvoir par)"
+    r"|conditions (?:d'emploi|de recrutement)|statut (?:du poste|:)|cadre statutaire"
+)
+HOLDER = re.compile(
+    r"\b(?:le|la|le-la|le/la|le ou la|du|au)\s+titulaire\b|\btitulaire\s+(?:du poste|d'une?|du permis|du diplome"
+    r"|des? diplomes?|du ces|du des|de la fonction)"
+)
+OFFER_TITULAIRE = re.compile(r"\b(?:titulaires?|fonctionnaires?|voie statutaire|mutation|detachement|statutaire)\b")
+OFFER_CONTRACTUEL = re.compile(
+    r"\b(?:contractuel(?:le)?s?|cdd|cdi|contrat (?:a duree|de \d+ mois|jusqu|de projet)|non[- ]titulaires?"
+    r"|vacataires?|apprenti(?:e|s|ssage)?|voie contractuelle)\b"
+)
+ONLY_TITULAIRES = re.compile(r"uniquement (?:aux|a des) (?:agents )?(?:titulaires|fonctionnaires)")
+FIXED_TERM = re.compile(
+    r"\bcdd\b|\bcontrat (?:a duree determinee|de \d+ mois|jusqu'au)|contrat d'apprentissage|\ben apprentissage\b"
+    r"|\bl'apprentie?\b"
+)
+WORKING_TIME = (
+    ("temps_partiel", re.compile(r"\btemps non complet\b|\b(?:a|poste a|emploi a) temps partiel\b|\bmi-temps\b")),
+    ("temps_complet", re.compile(r"\btemps (?:complet|plein)\b(?!s)")),
+)
+WEEKLY_HOURS = re.compile(
+    r"\b(\d{1,2})\s*(?:h|heures)(?:\s*\d{2})?\s*(?:/\s*semaine|par semaine|hebdomadaires?|sur \d)"
+)
+TELEWORK_NO = re.compile(r"(?:pas de|sans|aucun|non eligible au) teletravail|teletravail (?:non|impossible|exclu)")
+TELEWORK_YES = re.compile(
+    r"teletravail\s*(?::\s*(?:oui|possible)|possible|envisageable|autorise|ouvert|accorde|\(|de \d|d'un|jusqu"
+    r"|\d jours?|partiel)|(?:possibilite|eligible|ouvert|droit|jours?) (?:de |au |a du )?teletravail"
+)
+CORPS = re.compile(
+    r"\b(?:cadre d'emplois?|corps)\s*(?::\s*|des\s+|de\s+l'|d'|de\s+)([a-z][a-z' -]{3,60}?)(?=\s*(?:[,.;:()\n]|-|$|ou\b"
+    r"|et\b|d'ile|de la fonction|territoriaux d'|du ministere|\(|/))"
+)
+TERRITORIAL_NAME = re.compile(r"\b([a-z][a-z' -]{2,40}?) territori(?:al|aux|ale|ales)\b")
+GRADE_OF = re.compile(r"\bsur le grade d(?:e |')([a-z][a-z' ]{3,50}?)(?=\s*(?:[,.;:()\n]|$))")
+
+
+def offer_facts(text: str, read: StatutoryFacts | None = None) -> StatutoryFacts:
+    """The requirements an offer states. Échelon and place as `statutory_facts` reads them (`read`: what it read
+    already, as `TextAnalyzer.analyse` gives it), the rest with the offer's own rules (module comment above)."""
+    folded = fold_compat(text)
+    read = read or statutory_facts(text)
+    facts = StatutoryFacts(echelon=read.echelon, departement=read.departement, commune=read.commune)
+    facts.versant = offer_versant(folded)
+    facts.filiere = filiere_of(folded, facts.versant)
+    facts.categorie = offer_categorie(folded)
+    facts.contract = offer_contract(folded)
+    facts.education_level = offer_education(folded)
+    facts.years_experience = offer_experience(folded)
+    facts.working_time = working_time(folded)
+    facts.remote_work = remote_work(folded)
+    facts.corps = corps_named(folded)
+    if facts.corps:
+        categorie, filiere = corps_facts(facts.corps)
+        facts.categorie = facts.categorie or categorie
+        if facts.versant == "FPT" or "territori" in facts.corps:
+            facts.filiere = facts.filiere or filiere
+    return facts
+
+
+def offer_categorie(folded: str) -> str | None:
+    letters = {m.group(1).upper() for m in OFFER_CATEGORIE.finditer(folded)}
+    return letters.pop() if len(letters) == 1 else None  # "catégorie A ou B" elsewhere: no single answer
+
+
+def offer_contract(folded: str) -> str | None:
+    if ONLY_TITULAIRES.search(folded):
+        return "titulaire"
+    titulaire = contractuel = False
+    for sentence in re.split(r"[\n.;!?]+", folded):
+        if not (OFFER_TITULAIRE.search(sentence) or OFFER_CONTRACTUEL.search(sentence)):
+            continue  # most sentences name no status: skip the costlier tests
+        sentence = HOLDER.sub(" ", sentence)
+        if not OPENING.search(sentence):
+            continue
+        if OFFER_CONTRACTUEL.search(sentence):
+            contractuel = True
+            sentence = OFFER_CONTRACTUEL.sub(" ", sentence)  # "non titulaire" is not "titulaire"
+        titulaire = titulaire or bool(OFFER_TITULAIRE.search(sentence))
+    contractuel = contractuel or bool(FIXED_TERM.search(folded))
+    if titulaire and contractuel:
+        return "titulaire_ou_contractuel"
+    return "titulaire" if titulaire else "contractuel" if contractuel else None
+
+
+def offer_education(folded: str) -> int | None:
+    """The PEP's "Niveau III (DUT, BTS…)" line; else the lowest diploma of the first line that names one (the
+    lower bound of "bac + 3 à bac + 5", of "BTS ou licence")."""
+    if match := PEP_LEVEL.search(folded):
+        return PEP_LEVELS[match.group(1)]
+    for line in DIPLOMA_LINE.findall(folded):
+        # a substring test first: the EDUCATION expressions cost a scan of the text each (a third of the reading)
+        if not any(word in line for word in DIPLOMA_WORDS) or not REQUIREMENT.search(line):
+            continue
+        levels = [level for level, pattern in EDUCATION if pattern.search(line)]
+        if levels:
+            return min(levels)
+    return None
+
+
+def offer_experience(folded: str) -> float | None:
+    """The PEP's "Expérience souhaitée : de 1 à 3 ans" (lower bound; "moins d'un an" = 0), else the text's."""
+    if match := STATED_EXPERIENCE.search(folded):
+        raw = match.group(1)
+        return 0.0 if raw is None else float(NUMBERS.get(raw) or float(raw.replace(",", ".")))
+    return years_of_experience(folded)
+
+
+def working_time(folded: str) -> str | None:
+    for value, pattern in WORKING_TIME:
+        if pattern.search(folded):
+            return value
+    hours = [int(m.group(1)) for m in WEEKLY_HOURS.finditer(folded) if 1 <= int(m.group(1)) <= 48]
+    if hours:
+        return "temps_complet" if max(hours) >= 35 else "temps_partiel"
+    return None
+
+
+def remote_work(folded: str) -> bool | None:
+    if TELEWORK_NO.search(folded):
+        return False
+    return True if TELEWORK_YES.search(folded) else None
+
+
+def corps_named(folded: str) -> str | None:
+    """The corps or cadre d'emplois an offer names ("cadre d'emplois des rédacteurs territoriaux", "Corps :
+    attaché", "rémunération sur le grade d'adjoint technique"), as written; "corps de métier" is not one."""
+    for match in [*CORPS.finditer(folded), *GRADE_OF.finditer(folded), *TERRITORIAL_NAME.finditer(folded)]:
+        name = match.group(1).strip(" -'")
+        name = re.sub(r"^(?:l'|les?\s|la\s|un\s|une\s|des\s)", "", name)
+        if corps_facts(name) != (None, None) or re.search(r"territori|de l'etat|hospitali", name):
+            return name
+    return None
+
+
+# The employer names its versant more often than the text states it: a ministry, a university or the armed forces
+# are the State's; a commune, a département or an EPCI are territorial; a hospital is hospital. The cue found first
+# wins (the employer usually comes first; partners and "collectivités territoriales" as users come later). Explicit
+# words ("fonction publique territoriale") win over employers.
+VERSANT_STATED = (
+    ("FPT", re.compile(r"fonction publique territoriale|\bfpt\b|cadre d'emplois")),
+    ("FPH", re.compile(r"fonction publique hospitaliere|\bfph\b")),
+    ("FPE", re.compile(r"fonction publique de l'etat|fonction publique d'etat|\bfpe\b")),
+)
+VERSANT_EMPLOYERS = (
+    (
+        "FPE",
+        re.compile(
+            r"\bministere|\bministeriel|\buniversite|\brectorat|\bacademie d|\bdsden\b|\bprefecture|\bsous-prefe"
+            r"|\bprefet|\bprefectora|\barmees?\b|\barmee de|\bgendarmerie|\bmarine nationale|\bbase de defense"
+            r"|\bgsbdd\b|\bdga\b"
+            r"|\bdgfip\b|\bdrfip\b|\bddfip\b|\bdireccte\b|\bdreets?\b|\bdreal\b|\bddt(?:m)?\b|\bddpp\b|\bdgccrf\b"
+            r"|\bdouanes?\b|\bservices? de l'etat|\bniveau de l'etat|\bagence regionale de sante|\bars\b|\bcnrs\b"
+            r"|\binserm\b|\binrae?\b|\bcrous\b|\bcommissariat des armees|\bpolice nationale|\bdggn\b|\bdgpn\b"
+            r"|\bsgami\b|\betablissement public (?:national|de l'etat)|\bgreffes?\b|\btribunal|\bjuridictions?\b"
+            r"|\bcour d'appel|\bdgac\b|\bdsac\b|\becole nationale|\bensa\b|\bcese\b|\bconseil d'etat|\bcour des comptes"
+            r"|\binsee\b|\bmeteo-france|\bign\b"
+        ),
+    ),
+    (
+        "FPT",
+        re.compile(
+            r"\bmairie|\bcommunes?\b|\bcommunaux|\bcommunal|\bmunicipa|\bville de\b|\bla ville\b"
+            r"|\bconseil departemental|\bconseil regional|\bcommunaute d'agglomeration|\bcommunaute de"
+            r" communes|\bmetropole\b|\bintercommuna|\bepci\b|\bcentre de gestion|\bcollectivites? (?:et etablissements"
+            r" )?affilie|\bsyndicat (?:mixte|intercommunal)|\bs\.[im]\.|\bccas\b|\bcias\b|\bautorite territoriale"
+            r"|\bcollectivite\b|\bterritoire de\b"
+        ),
+    ),
+    (
+        "FPH",
+        re.compile(
+            r"\bcentre hospitalier|\bchu\b|\bchr\b|\bhopita|\behpad\b|\bgroupement hospitalier|\bap-hp\b"
+            r"|\betablissement de sante"
+        ),
+    ),
+)
+
+
+def offer_versant(folded: str) -> str | None:
+    stated = [(m.start(), code) for code, pattern in VERSANT_STATED if (m := pattern.search(folded))]
+    if stated:
+        return min(stated)[1]
+    found = [(m.start(), code) for code, pattern in VERSANT_EMPLOYERS if (m := pattern.search(folded))]
+    return min(found)[1] if found else None
+
+
+# The corps and cadres d'emplois offers name most, and what the name tells: catégorie, and for a territorial cadre
+# its filière (the gold and the NEG nomenclature give filières for the territorial versant only).
+CORPS_FACTS = (
+    (re.compile(r"adjoints? techniques?"), "C", "Technique"),
+    (re.compile(r"adjoints? administratifs?"), "C", "Administrative"),
+    (re.compile(r"adjoints? d'animation"), "C", "Animation"),
+    (re.compile(r"adjoints? (?:territoriaux )?du patrimoine"), "C", "Culturelle"),
+    (re.compile(r"agents? de maitrise"), "C", "Technique"),
+    (re.compile(r"agents? sociaux"), "C", "Médico-sociale"),
+    (re.compile(r"agents? (?:territoriaux )?specialises des ecoles|atsem"), "C", "Médico-sociale"),
+    (re.compile(r"auxiliaires? de puericulture"), "C", "Médico-sociale"),
+    (re.compile(r"(?:agents? de )?police municipale|gardiens?[- ]brigadiers?"), "C", "Police municipale"),
+    (re.compile(r"redacteurs?"), "B", "Administrative"),
+    (re.compile(r"techniciens?"), "B", "Technique"),
+    (re.compile(r"animateurs?"), "B", "Animation"),
+    (re.compile(r"assistants? (?:territoriaux )?de conservation"), "B", "Culturelle"),
+    (re.compile(r"educateurs? (?:territoriaux )?des activites physiques"), "B", "Sportive"),
+    (re.compile(r"chefs? de service de police"), "B", "Police municipale"),
+    (re.compile(r"secretaires? administratifs?"), "B", None),
+    (re.compile(r"attaches?"), "A", "Administrative"),
+    (re.compile(r"ingenieurs?"), "A", "Technique"),
+    (re.compile(r"administrateurs?"), "A", "Administrative"),
+    (re.compile(r"bibliothecaires?"), "A", "Culturelle"),
+    (re.compile(r"conservateurs?"), "A", "Culturelle"),
+)
+
+
+def corps_facts(corps: str) -> tuple[str | None, str | None]:
+    """(catégorie, territorial filière) of a corps or cadre d'emplois named as `corps_named` returns it."""
+    for pattern, categorie, filiere in CORPS_FACTS:
+        if pattern.match(corps) and len(corps) < 40:
+            return categorie, filiere
+    return None, None
+
+
+def statutory_grade_label(label: str) -> bool:
+    """Whether a grade label of the NEG nomenclature, found in an offer, names a grade rather than a job: "Rédacteur
+    principal de 2e classe" or "Adjoint technique territorial" do; "Technicien", "Chef de bureau" or "Standardiste"
+    (labels of some grades too) are what offers call the job."""
+    return bool(re.search(r"\bclasse\b|\bprincipal|territori|\bhors cl|\bcl\b", fold_compat(label)))

@@ -110,14 +110,17 @@ def measure(
 
     with console.status("Understanding the 652 real offers…"):
         figures = m.measure()
+    with console.status(f"Statutory facts of the offers of {m.GOLD_STATUTORY.name}…"):
+        statutory = m.measure_statutory()
     cv_figures = None
     if cvs is not None:
         with console.status(f"Reading {limit} CVs of {cvs}…"):
             cv_figures = m.measure_cvs(cvs, limit)
-    markdown = m.figures_markdown(figures) + (m.cv_figures_markdown(cv_figures, cvs) if cv_figures and cvs else "")
+    markdown = m.figures_markdown(figures) + m.statutory_markdown(statutory)
+    markdown += m.cv_figures_markdown(cv_figures, cvs) if cv_figures and cvs else ""
     _show_figures(markdown)
     console.print(f"Written to {m.write_figures(markdown)}")
-    changed = m.write_readme(m.readme_block(figures, cv_figures, cvs))
+    changed = m.write_readme(m.readme_block(figures, cv_figures, cvs, statutory))
     console.print(f"{m.README}: figures block {'rewritten' if changed else 'already up to date'}")
 
 
@@ -126,7 +129,8 @@ def _show_figures(markdown: str) -> None:
     table.add_column("measure")
     table.add_column("value", justify="right")
     for line in markdown.splitlines():
-        if line.startswith("| ") and not line.startswith("| measure"):
-            name, value = line.strip("| ").split(" | ")
-            table.add_row(name, value)
+        cells = line.strip("| ").split(" | ")
+        if line.startswith("| ") and not line.startswith(("| measure", "| field")):
+            # the statutory table's rows (field, stated, found, right, precision, recall) read as one value
+            table.add_row(cells[0], cells[1] if len(cells) == 2 else f"P {cells[4]} / R {cells[5]} (stated {cells[1]})")
     console.print(table)
