@@ -14,6 +14,7 @@ from api.push import WebhookDispatcher
 from api.routers import admin, applications, candidates, careers, gdpr, health, offers, ontology, suggestions
 from api.state import AppState, Recommender, load_default_recommender
 from api.timing import ServerTimingMiddleware
+from api.web.routes import mount_web
 from graph.db import Database
 from vivier.settings import Settings, get_settings
 
@@ -88,4 +89,5 @@ def create_app(
 
     for module in (health, offers, candidates, applications, careers, suggestions, ontology, gdpr, admin):
         app.include_router(module.router)
+    mount_web(app)  # the web app (/ui): server-rendered pages over the same functions
     return app
