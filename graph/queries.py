@@ -518,7 +518,7 @@ def occupation_neighbourhood(db: Database, uri: str, limit: int = 60) -> Row | N
         "    labels: labels(s), essential: r.essential} END) AS skills } "
         "CALL (n) { OPTIONAL MATCH (n)-[r:EXACT_MATCH|CLOSE_MATCH|BROADER]-(x:Occupation) WITH r, x LIMIT $limit "
         "  RETURN collect(CASE WHEN x IS NULL THEN NULL ELSE {uri: x.uri, label: x.label, code: x.code, "
-        "    labels: labels(x), kind: toLower(type(r))} END) AS linked } "
+        "    labels: labels(x), kind: toLower(type(r)), outgoing: startNode(r) = n} END) AS linked } "
         "RETURN n.uri AS uri, n.label AS label, n.code AS code, labels(n) AS labels, mobility, skills, linked",
         uri=uri,
         limit=limit,

@@ -31,7 +31,7 @@ EDGE_NAMES = {
     "requires": "compétence requise",
     "close_match": "correspondance proche",
     "exact_match": "correspondance exacte",
-    "broader": "plus générique",
+    "broader": "a pour métier plus générique",
 }
 
 
@@ -58,7 +58,8 @@ def neighbourhood_elements(found: dict[str, Any]) -> dict[str, Any]:
         edges.append({"source": centre, "target": row["uri"], "kind": "requires", "essential": row["essential"]})
     for row in found["linked"]:
         nodes.append(_node(row))
-        edges.append({"source": centre, "target": row["uri"], "kind": row["kind"]})
+        source, target = (centre, row["uri"]) if row["outgoing"] else (row["uri"], centre)  # broader: narrow → broad
+        edges.append({"source": source, "target": target, "kind": row["kind"]})
     for edge in edges:
         edge["id"] = f"{edge['source']}|{edge['kind']}|{edge['target']}"
         edge["name"] = EDGE_NAMES.get(edge["kind"], edge["kind"])
