@@ -252,6 +252,8 @@ async def create_offer(request: Request, user: CsrfChecked) -> Response:
 
 def _field_named(detail: str) -> str:
     """The form field an API error message names ('field X: …', 'offer_id …'), else the form as a whole."""
+    if detail.startswith("offer "):  # "offer 'X' already exists": the identifier is taken
+        return "offer_id"
     for name in OFFER_FIELDS:
         if f"field {name}" in detail or detail.startswith(name) or f"{name} " in detail.split(":")[0]:
             return name

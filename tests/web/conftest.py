@@ -50,8 +50,11 @@ def _mini_repository(database: Database) -> OntologyRepository:
 @pytest.fixture(scope="package")
 def live(api: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """The API's app served over real HTTP (its lifespan already runs under the API fixture's TestClient)."""
+    from loaders.nlp import default_analyzer
+
     database: Database = api["database"]
     _mini_repository(database)
+    default_analyzer()  # spaCy and the catalogue's patterns, built once here rather than while a browser waits
     port = free_port()
     config = uvicorn.Config(api["app"], host="127.0.0.1", port=port, lifespan="off", log_level="warning")
     server = uvicorn.Server(config)
@@ -74,7 +77,9 @@ def live(api: dict[str, Any]) -> Iterator[dict[str, Any]]:
 @pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
         yield launched
         launched.close()
 

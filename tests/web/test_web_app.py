@@ -134,9 +134,8 @@ def test_creating_an_offer_shows_its_pushed_suggestions(live: dict[str, Any], pa
     page.get_by_label("Description").fill("Pilotage budgétaire et marchés publics pour la commune.")
     page.get_by_label("Département").fill("75")
     page.get_by_label("Catégorie").select_option("A")
-    # The first offer of a process loads the text analyzer (spaCy, the catalogue's patterns): minutes on a busy host.
     page.get_by_role("button", name="Créer l'offre et proposer des candidats").click(no_wait_after=True)
-    expect(page.get_by_role("heading", name=re.compile("Offre web-EA-1 créée"))).to_be_visible(timeout=600_000)
+    expect(page.get_by_role("heading", name=re.compile("Offre web-EA-1 créée"))).to_be_visible(timeout=180_000)
     assert page.locator("#titre-poussees + p + ol li a").count() > 0
     check_accessibility(page)
     # The same form again: the API's 409 shown next to the identifier field.
