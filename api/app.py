@@ -30,6 +30,7 @@ from api.routers import (
 from api.security import SecurityHeadersMiddleware
 from api.state import AppState, Recommender, load_default_recommender
 from api.timing import ServerTimingMiddleware
+from api.web.routes import mount_web
 from graph.db import Database
 from vivier.settings import Settings, get_settings
 
@@ -126,4 +127,5 @@ def create_app(
         app.include_router(module.router)
     for module in (audit, notice, oversight):  # human oversight (issue 17)
         app.include_router(module.router)
+    mount_web(app)  # the web app (/ui): server-rendered pages over the same functions
     return app

@@ -460,3 +460,81 @@ def first_offer_per_title_word(db: Database, employer_id: str, words: Sequence[s
         employer_id=employer_id,
     )
     return [r["offer_id"] for r in records]
+
+
+# --- web app reads (api/web) ---------------------------------------------------------------------------------
+def offer_summaries(db: Database, offer_ids: Sequence[str]) -> list[Row]:
+    """Title, date, département and catégorie of each offer, newest first: the recruiter's list of offers."""
+    records, _, _ = db.execute_query(
+        "UNWIND $ids AS id MATCH (o:Offer {offer_id: id}) OPTIONAL MATCH (o)-[:LOCATED_IN]->(d:Departement) "
+        "RETURN o.offer_id AS offer_id, o.title AS title, toString(o.published_at) AS published_at, "
+        "o.categorie AS categorie, d.code AS departement, "
+        "COUNT { (:Candidate)-[:APPLIED]->(o) } AS applications ORDER BY published_at DESC, offer_id",
+        ids=list(offer_ids),
+    )
+    return [dict(r) for r in records]
+
+
+def candidate_summaries(db: Database, candidate_ids: Sequence[str]) -> dict[str, Row]:
+    """candidate_id → département, catégorie and skill uris: what the offer page's filters read."""
+    records, _, _ = db.execute_query(
+        "UNWIND $ids AS id MATCH (c:Candidate {candidate_id: id}) OPTIONAL MATCH (c)-[:LIVES_IN]->(d:Departement) "
+        "RETURN id, d.code AS departement, c.categorie AS categorie, "
+        "COLLECT { MATCH (c)-[:HAS_SKILL]->(s:Skill) RETURN s.uri } AS skills",
+        ids=list(candidate_ids),
+    )
+    return {
+        r["id"]: {"departement": r["departement"], "categorie": r["categorie"], "skills": r["skills"]} for r in records
+    }
+
+
+def search_occupations(db: Database, folded: str, limit: int = 20) -> list[Row]:
+    """Occupations (ROME, RMFP, ESCO) whose folded label or code matches `folded` (already folded by the caller:
+    accents and case ignored), exact code or label first, then labels starting with it, then containing it."""
+    records, _, _ = db.execute_query(
+        "MATCH (n:Occupation) WITH n, coalesce(n.label_folded, toLower(n.label)) AS label "
+        "WHERE label CONTAINS $q OR n.alt_folded CONTAINS $q OR toLower(n.code) = $q "
+        "WITH n, CASE WHEN toLower(n.code) = $q OR label = $q THEN 0 WHEN label STARTS WITH $q THEN 1 ELSE 2 END "
+        "  AS rank "
+        "RETURN n.uri AS uri, n.label AS label, n.code AS code, [l IN labels(n) WHERE NOT l IN ['Concept', "
+        "'Occupation']] AS kinds ORDER BY rank, coalesce(n.deprecated, false), size(n.label), n.label LIMIT $limit",
+        q=folded,
+        limit=limit,
+    )
+    return [dict(r) for r in records]
+
+
+def occupation_neighbourhood(db: Database, uri: str, limit: int = 60) -> Row | None:
+    """An occupation and its neighbours for the career explorer: real ROME mobility transitions (both ways),
+    required skills (essential first) and linked occupations of other repertories (emplois-référence, ROME fiches,
+    ESCO occupations through skos matches and broader). None when the concept does not exist."""
+    records, _, _ = db.execute_query(
+        "MATCH (n:Concept {uri: $uri}) "
+        "CALL (n) { OPTIONAL MATCH (n)-[m:MOBILITY]-(o:RomeFiche) WITH m, o LIMIT $limit "
+        "  RETURN collect(CASE WHEN o IS NULL THEN NULL ELSE {uri: o.uri, label: o.label, code: o.code, "
+        "    labels: labels(o), kind: m.kind, outgoing: startNode(m) = n} END) AS mobility } "
+        "CALL (n) { OPTIONAL MATCH (n)-[r:REQUIRES_SKILL]->(s:Skill) WITH r, s ORDER BY r.essential DESC, s.label "
+        "  LIMIT $limit RETURN collect(CASE WHEN s IS NULL THEN NULL ELSE {uri: s.uri, label: s.label, "
+        "    labels: labels(s), essential: r.essential} END) AS skills } "
+        "CALL (n) { OPTIONAL MATCH (n)-[r:EXACT_MATCH|CLOSE_MATCH|BROADER]-(x:Occupation) WITH r, x LIMIT $limit "
+        "  RETURN collect(CASE WHEN x IS NULL THEN NULL ELSE {uri: x.uri, label: x.label, code: x.code, "
+        "    labels: labels(x), kind: toLower(type(r)), outgoing: startNode(r) = n} END) AS linked } "
+        "RETURN n.uri AS uri, n.label AS label, n.code AS code, labels(n) AS labels, mobility, skills, linked",
+        uri=uri,
+        limit=limit,
+    )
+    return dict(records[0]) if records else None
+
+
+def concept_details(db: Database, uri: str) -> Row | None:
+    """A concept's own properties (no embedding; `source` names the repertory and file it comes from) and its
+    labels: the details shown beside every node of the career explorer."""
+    records, _, _ = db.execute_query(
+        "MATCH (n:Concept {uri: $uri}) RETURN n {.*, embedding: null} AS properties, labels(n) AS labels",
+        uri=uri,
+    )
+    if not records:
+        return None
+    row = dict(records[0])
+    row["properties"] = _plain({k: v for k, v in row["properties"].items() if k != "embedding"})
+    return row

@@ -66,12 +66,14 @@ def demo(
         _step("GNN training", lambda: _train(db, seed))
         _step("Evaluation against baselines", lambda: _evaluate(db, dataset))
         _step("Real Place de l'Emploi Public offers", lambda: _load_real_offers(db))
-        with _api_server(port) as base_url:
+        with _api_server(port) as (base_url, app):
             key = _admin_key(db)
             offers = _showcase_offers(db)
             _step("Ranked candidates for real offers, from the API", lambda: _show_candidates(base_url, key, offers))
+            link = app.state.web_sessions.sign_in_link(key)  # one use, within 15 minutes
             console.print(
                 f"\nThe API is at {base_url} (OpenAPI: {base_url}/docs). An admin key for this demo:\n{key}\n"
+                f"The web app, already signed in (a one-time link): {base_url}/ui/connexion/lien/{link}\n"
                 "Vivier suggests; a recruiter decides."
             )
             if serve:
@@ -146,10 +148,11 @@ def _load_real_offers(db: Database) -> None:
 
 
 @contextmanager
-def _api_server(port: int) -> Iterator[str]:
+def _api_server(port: int) -> Iterator[tuple[str, Any]]:
     from api.app import create_app
 
-    config = uvicorn.Config(create_app(get_settings()), host="127.0.0.1", port=port, log_level="warning")
+    app = create_app(get_settings())
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="vivier-api", daemon=True)
     thread.start()
@@ -159,7 +162,7 @@ def _api_server(port: int) -> Iterator[str]:
     if not server.started:
         raise RuntimeError(f"the API did not start on 127.0.0.1:{port} (is the port taken?)")
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", app
     finally:
         server.should_exit = True
         thread.join(timeout=30)

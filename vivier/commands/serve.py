@@ -29,6 +29,7 @@ def serve(
 
     from api.app import create_app
 
+    console.print(f"API at http://{host}:{port} (OpenAPI: /docs); web app at http://{host}:{port}/ui/")
     if workers > 1:
         serve_workers(host, port, workers)
     else:

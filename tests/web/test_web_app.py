@@ -1,0 +1,281 @@
+"""The web app in a real browser against a live server and a real Neo4j: sign-in, an offer's ranked and explained
+candidates, feedback persisted, the career explorer, curation (applied, refused by SHACL, audited), admin pages,
+and cross-employer isolation. axe-core checks every page visited. Tests run in file order: the GDPR erase is last."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from graph import queries
+from ontology import uris
+from tests.web.conftest import NS
+from tests.web.support import check_accessibility, screenshot, sign_in, visit
+
+
+def test_sign_in_sets_a_strict_http_only_session(live: dict[str, Any], page: Page) -> None:
+    assert visit(page, live, "/ui/offres") == 200  # redirected to the sign-in page
+    assert "/ui/connexion" in page.url
+    page.get_by_label("Clé d'API").fill("viv_nothing_wrong")
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("alert")).to_contain_text("Clé inconnue ou révoquée")
+    check_accessibility(page)
+    sign_in(page, live, "recA")
+    assert page.url.endswith("/ui/offres")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("EA")
+    check_accessibility(page)
+    cookie = next(c for c in page.context.cookies() if c["name"] == "vivier_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    screenshot(page, "offres")
+    page.get_by_role("button", name="Se déconnecter").click()
+    assert "/ui/connexion" in page.url
+    assert visit(page, live, "/ui/offres") == 200 and "/ui/connexion" in page.url  # the session is gone
+
+
+def test_a_recruiter_is_refused_on_another_employers_pages(live: dict[str, Any], page: Page) -> None:
+    sign_in(page, live, "recA")
+    assert visit(page, live, "/ui/offres/off-EB-01") == 403
+    expect(page.get_by_role("heading", level=1)).to_have_text("Accès refusé")
+    assert visit(page, live, "/ui/offres?employeur=EB") == 403
+    assert visit(page, live, "/ui/admin/cles") == 403  # role, not employer
+    assert visit(page, live, "/ui/ontologie") == 403
+    assert visit(page, live, "/ui/offres/off-EA-00") == 200  # its own offer
+    # A write to another employer's offer is refused too, and records nothing.
+    csrf = page.locator("input[name=csrf]").first.input_value()
+    candidate = _candidates_of(live, "off-EB-01")[0]
+    response = page.request.post(
+        live["url"] + f"/ui/offres/off-EB-01/candidats/{candidate}/avis", form={"csrf": csrf, "decision": "kept"}
+    )
+    assert response.status == 403
+    sid = queries.suggestion_id("candidate_for_offer", "off-EB-01", candidate)
+    assert (queries.suggestion(live["database"], sid) or {}).get("status") != "kept"
+    # Without the session's CSRF token, even its own offer refuses the write.
+    forged = page.request.post(
+        live["url"] + f"/ui/offres/off-EA-00/candidats/{candidate}/avis", form={"csrf": "x", "decision": "kept"}
+    )
+    assert forged.status == 403
+    # cand-ea applied to employer EA only: employer EB's recruiter may not open its page.
+    page.get_by_role("button", name="Se déconnecter").click()
+    sign_in(page, live, "recB")
+    assert visit(page, live, "/ui/candidats/cand-ea") == 403
+    expect(page.get_by_role("alert")).to_contain_text("no application or suggestion with your employer")
+
+
+def test_an_offer_shows_ranked_explained_candidates_and_records_feedback(live: dict[str, Any], page: Page) -> None:
+    database = live["database"]
+    sign_in(page, live, "recA")
+    assert visit(page, live, "/ui/offres") == 200
+    page.get_by_role("link", name=re.compile("Poste K1401 n°0")).click()
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("/ui/offres/off-EA-00")
+    check_accessibility(page)
+    cards = page.locator("ol.candidates > li")
+    expect(cards).to_have_count(10)
+    first = cards.first
+    expect(first).to_contain_text("score")
+    expect(first.locator(".badge").first).to_have_text(re.compile("Éligible|Non éligible"))
+    first.get_by_text("Pourquoi ce candidat").click()
+    why = first.locator("dl.why")
+    expect(why).to_contain_text("Compétences partagées")
+    expect(why).to_contain_text("Compétences manquantes (essentielles d'abord)")
+    expect(why).to_contain_text("Parcours depuis son métier actuel")
+    expect(why).to_contain_text("Recrutements passés comparables")
+    expect(why).to_contain_text(live["version"])
+    in_pipeline = set(_candidates_of(live, "off-EA-00"))
+    shown = [c.split("candidat-", 1)[1] for c in cards.evaluate_all("els => els.map(e => e.id)")]
+    marked = [c for c in shown if page.locator(f"#candidat-{c} .badge.info").count()]
+    assert marked and set(marked) == set(shown) & in_pipeline  # candidates already in the pipeline are marked
+    screenshot(page, "offre")
+
+    # Dismiss one with a reason (htmx), move another's application; both persist (Neo4j and after a reload).
+    dismissed, moved = shown[0], next(c for c in shown if c in in_pipeline and c != shown[0])
+    card = page.locator(f"#candidat-{dismissed}")
+    card.get_by_label("Raison").fill("mobilité géographique impossible")
+    card.get_by_role("button", name="Écarter").click()
+    expect(card.get_by_role("status")).to_contain_text("Avis enregistré")
+    sid = queries.suggestion_id("candidate_for_offer", "off-EA-00", dismissed)
+    stored = queries.suggestion(database, sid) or {}
+    assert stored["status"] == "dismissed" and stored["feedback_reason"] == "mobilité géographique impossible"
+    card = page.locator(f"#candidat-{moved}")
+    card.get_by_label("Étape de la candidature").select_option("interviewed")
+    card.get_by_role("button", name="Changer d'étape").click()
+    expect(card.get_by_role("status")).to_contain_text("interviewed")
+    stage = {a["candidate_id"]: a["stage"] for a in queries.offer_applications(database, "off-EA-00")}[moved]
+    assert stage == "interviewed"
+    page.reload()
+    expect(page.locator(f"#candidat-{dismissed}")).to_contain_text("mobilité géographique impossible")
+    expect(page.locator(f"#candidat-{moved} .badge.info")).to_contain_text("entretien")
+
+    # Filters: département 75 only, through htmx; every candidate shown lives there.
+    page.get_by_label("Département").fill("75")
+    page.get_by_role("button", name="Filtrer").click()
+    page.wait_for_url(re.compile("departement=75"))
+    expect(page.locator("ol.candidates > li").first).to_be_visible()
+    ids = [c.split("candidat-", 1)[1] for c in page.locator("ol.candidates > li").evaluate_all("e => e.map(x => x.id)")]
+    summaries = queries.candidate_summaries(database, ids)
+    assert ids and all(summaries[c]["departement"] == "75" for c in ids)
+    check_accessibility(page)
+
+    # The candidate's page: profile, fitting offers of EA only, next career steps.
+    assert visit(page, live, f"/ui/candidats/{moved}") == 200
+    expect(page.get_by_role("heading", name="Offres qui lui correspondent")).to_be_visible()
+    offers = page.locator("main ol").first.locator("a").evaluate_all("e => e.map(x => x.getAttribute('href'))")
+    assert offers and all("/off-EA-" in href for href in offers)
+    screenshot(page, "candidat")
+
+
+def test_creating_an_offer_shows_its_pushed_suggestions(live: dict[str, Any], page: Page) -> None:
+    sign_in(page, live, "recA")
+    assert visit(page, live, "/ui/offres-nouvelle") == 200
+    page.get_by_label("Identifiant de l'offre").fill("web-EA-1")
+    page.get_by_label("Intitulé").fill("Chargé de mission budget")
+    page.get_by_label("Description").fill("Pilotage budgétaire et marchés publics pour la commune.")
+    page.get_by_label("Département").fill("75")
+    page.get_by_label("Catégorie").select_option("A")
+    page.get_by_role("button", name="Créer l'offre et proposer des candidats").click(no_wait_after=True)
+    expect(page.get_by_role("heading", name=re.compile("Offre web-EA-1 créée"))).to_be_visible(timeout=180_000)
+    assert page.locator("#titre-poussees + p + ol li a").count() > 0
+    check_accessibility(page)
+    # The same form again: the API's 409 shown next to the identifier field.
+    page.goto(live["url"] + "/ui/offres-nouvelle")
+    page.get_by_label("Identifiant de l'offre").fill("web-EA-1")
+    page.get_by_label("Intitulé").fill("Doublon")
+    page.get_by_label("Description").fill("Doublon.")
+    page.get_by_label("Département").fill("75")
+    page.get_by_role("button", name="Créer l'offre et proposer des candidats").click()
+    expect(page.locator("#erreur-offer_id")).to_contain_text("already exists")
+
+
+def test_career_explorer_expands_on_click_and_draws_routes(live: dict[str, Any], page: Page) -> None:
+    sign_in(page, live, "recA")
+    assert visit(page, live, "/ui/carrieres?q=chargee+de+mission") == 200  # accents ignored: « Chargée »
+    expect(page.locator("#resultats")).to_contain_text("Chargé / Chargée de mission développement")
+    assert visit(page, live, "/ui/carrieres?q=conception+et+pilotage") == 200
+    page.locator("#resultats a").first.click()
+    page.wait_for_function("() => window.vivierExplorer && window.vivierExplorer.cy.nodes().length > 1")
+    check_accessibility(page)
+    cy_count = "() => window.vivierExplorer.cy.nodes().length"
+    before = page.evaluate(cy_count)
+    assert before == 6  # K1401, its mobility to K1402, two skills, its emploi-référence, its appellation
+    expect(page.locator("#liste-noeuds")).to_contain_text("Gestionnaire des ressources humaines")
+    expect(page.locator("#details")).to_contain_text("test fixture")  # where the data comes from
+    # Click K1402 on the canvas: its neighbours are added (its own skill) and its details shown.
+    position = page.evaluate(
+        "uri => { const n = window.vivierExplorer.cy.getElementById(uri); const p = n.renderedPosition(); "
+        "const b = document.getElementById('graphe').getBoundingClientRect(); return [b.left + p.x, b.top + p.y]; }",
+        NS + "fiche-K1402",
+    )
+    page.mouse.click(position[0], position[1])
+    page.wait_for_function(f"() => ({cy_count[6:]}) > {before}")
+    expect(page.locator("#details")).to_contain_text("Conseil en Services Publics")
+    expect(page.locator("#liste-noeuds")).to_contain_text("Techniques de gestion budgétaire")
+    screenshot(page, "parcours")
+
+    # 300 nodes drawn without freezing the page: the dagre layout of a few hundred nodes, timed in the browser.
+    elapsed = page.evaluate(
+        "() => { const e = {nodes: [], edges: []}; for (let i = 0; i < 300; i++) { "
+        "e.nodes.push({id: 'x' + i, label: 'Métier ' + i, kind: i % 3 ? 'RomeFiche' : 'Skill'}); "
+        "if (i) e.edges.push({id: 'e' + i, source: 'x' + Math.floor(i / 4), target: 'x' + i, kind: 'proche'}); } "
+        "window.vivierExplorer.add(e); return window.vivierExplorer.layout(); }"
+    )
+    print(f"layout of {page.evaluate(cy_count)} nodes: {elapsed:.0f} ms")
+    assert elapsed < 5000
+
+    # Routes between two occupations, drawn left to right, with the skills to acquire at each step.
+    assert visit(page, live, "/ui/carrieres?de=Fiche+K1401&vers=Fiche+M1501") == 200
+    routes = page.locator("#parcours > li")
+    expect(routes.first).to_contain_text("Fiche K1401 → Fiche M1402")
+    expect(routes.first).to_contain_text("Fiche M1402 → Fiche M1501")
+    expect(routes.first).to_contain_text("à acquérir")
+    page.wait_for_function("() => window.vivierExplorer && window.vivierExplorer.cy.nodes().length >= 3")
+    xs = page.evaluate(
+        "uris => uris.map(u => window.vivierExplorer.cy.getElementById(u).position('x'))",
+        [uris.rome_fiche(c) for c in ("K1401", "M1402", "M1501")],
+    )
+    assert xs[0] < xs[1] < xs[2]  # left to right
+    screenshot(page, "parcours-route")
+
+
+def test_curation_applied_refused_by_shacl_and_audited(live: dict[str, Any], page: Page) -> None:
+    database = live["database"]
+    sign_in(page, live, "hr")
+    assert page.url.endswith("/ui/ontologie")
+    assert visit(page, live, "/ui/ontologie?q=gestion+budgetaire") == 200
+    page.get_by_role("link", name="Gestion budgétaire", exact=True).click()
+    page.wait_for_load_state()
+    check_accessibility(page)
+    form = page.locator("form", has=page.get_by_role("heading", name="Ajouter un libellé alternatif"))
+    form.get_by_label("Libellé").fill("Pilotage du budget")
+    form.get_by_role("button").click()
+    expect(page.locator("#resultat")).to_contain_text("Modification appliquée")
+    labels = database.execute_query("MATCH (n:Concept {uri: $u}) RETURN n.alt_labels AS a", u=NS + "skill-budget")
+    assert "Pilotage du budget" in labels[0][0]["a"]
+    check_accessibility(page)
+
+    # A cycle refused by SHACL: the message next to the field, nothing changed.
+    def broader_of(uri: str) -> list[str]:
+        rows = database.execute_query("MATCH (:Concept {uri: $u})-[:BROADER]->(m) RETURN m.uri AS m", u=uri)[0]
+        return sorted(r["m"] for r in rows)
+
+    before = broader_of(NS + "dom-K14")
+    assert visit(page, live, "/ui/ontologie/concept?uri=" + NS + "dom-K14") == 200
+    form = page.locator("form", has=page.get_by_role("heading", name="Ajouter une relation"))
+    form.get_by_label("Objet (URI)").fill(NS + "fiche-K1401")
+    form.get_by_label("Relation").select_option("broader")
+    form.get_by_role("button").click()
+    expect(page.locator("#resultat")).to_contain_text("rien n'a changé")
+    error = page.locator(".field-error")
+    expect(error).to_contain_text("SHACL")
+    assert error.get_attribute("id") == "err-add_relation-object"
+    assert page.get_by_label("Objet (URI)").first.get_attribute("aria-invalid") == "true"
+    assert broader_of(NS + "dom-K14") == before
+    check_accessibility(page)
+    screenshot(page, "curation-refusee")
+
+    assert visit(page, live, "/ui/ontologie/journal") == 200
+    rows = page.locator("tbody tr")
+    expect(rows).to_have_count(1)  # the applied change only
+    expect(rows.first).to_contain_text("add_label")
+    expect(rows.first).to_contain_text("Pilotage du budget")
+    assert visit(page, live, "/ui/ontologie/versions?v1=v1&v2=current") == 200
+    expect(page.locator("main")).to_contain_text("concepts modifiés : 1")
+
+
+def test_admin_keys_logs_and_gdpr_with_confirmation(live: dict[str, Any], page: Page) -> None:
+    database = live["database"]
+    sign_in(page, live, "admin")
+    assert visit(page, live, "/ui/admin/cles") == 200
+    page.get_by_label("Rôle").select_option("recruiter")
+    page.get_by_label("Employeur (recrutement)").fill("EB")
+    page.get_by_label("Libellé").fill("clé web")
+    page.get_by_role("button", name="Créer").click()
+    key = page.locator("#nouvelle-cle").inner_text()
+    assert key.startswith("viv_")
+    key_id = key.split("_")[1]
+    page.get_by_role("button", name=f"Révoquer la clé {key_id}").click()
+    row = page.locator("tr", has_text=key_id)
+    expect(row).to_contain_text("révoquée")
+    check_accessibility(page)
+
+    assert visit(page, live, "/ui/admin/journal?offre=off-EA-00") == 200
+    expect(page.locator("tbody tr").first).to_contain_text("candidates_for_offer")
+
+    erased = "cand-23"
+    assert visit(page, live, f"/ui/admin/rgpd?candidat={erased}") == 200
+    expect(page.locator("pre.export")).to_contain_text(erased)
+    page.get_by_label(re.compile("Pour confirmer")).fill("pas le bon")
+    page.get_by_role("button", name="Effacer définitivement").click()
+    expect(page.get_by_role("alert")).to_contain_text("recopiez")
+    assert queries.existing_candidates(database, [erased]) == {erased}  # nothing erased without confirmation
+    page.go_back()
+    page.get_by_label(re.compile("Pour confirmer")).fill(erased)
+    page.get_by_role("button", name="Effacer définitivement").click()
+    expect(page.get_by_role("status")).to_contain_text("effacé")
+    check_accessibility(page)
+    assert not queries.existing_candidates(database, [erased])
+
+
+def _candidates_of(live: dict[str, Any], offer_id: str) -> list[str]:
+    return [a["candidate_id"] for a in queries.offer_applications(live["database"], offer_id)]
