@@ -24,6 +24,13 @@ DOCS_CSP = (
     "connect-src 'self'; worker-src blob:; frame-ancestors 'none'; base-uri 'none'"
 )
 DOCS_PATHS = ("/docs", "/redoc")
+# The web app (/ui) loads its own vendored scripts and styles only; no inline script runs. Inline styles stay
+# allowed: htmx injects its indicator style and one template sets a width.
+UI_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+UI_PATH = "/ui"
 # Public, not personal: everything else (every /v1 route, /ready) is `Cache-Control: no-store`.
 CACHEABLE_PATHS = ("/openapi.json", "/docs", "/redoc", "/health")
 HSTS = "max-age=63072000; includeSubDomains"
@@ -87,9 +94,16 @@ def _bounded(receive: Receive, limit: int) -> Receive:
     return bounded
 
 
+def _csp(path: str) -> str:
+    if path.startswith(DOCS_PATHS):
+        return DOCS_CSP
+    if path == UI_PATH or path.startswith(UI_PATH + "/"):
+        return UI_CSP
+    return API_CSP
+
+
 def _add_headers(headers: MutableHeaders, path: str, tls: bool) -> None:
-    docs = path.startswith(DOCS_PATHS)
-    headers.setdefault("Content-Security-Policy", DOCS_CSP if docs else API_CSP)
+    headers.setdefault("Content-Security-Policy", _csp(path))
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "no-referrer")
     headers.setdefault("X-Frame-Options", "DENY")

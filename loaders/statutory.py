@@ -70,8 +70,8 @@ EDUCATION = (
     ),
 )
 # Every EDUCATION expression contains one of these
-DIPLOMA_WORDS = ("doctorat", "phd", "bac", "master", "diplome", "dess", "dea", "mba", "niveau", "licence", "bachelor")
-DIPLOMA_WORDS += ("maitrise", "bts", "dut", "deug", "deust", "cap", "bep", "brevet", "titre")
+DIPLOMA_WORDS: tuple[str, ...] = ("doctorat", "phd", "bac", "master", "diplome", "dess", "dea", "mba", "niveau")
+DIPLOMA_WORDS += ("licence", "bachelor", "maitrise", "bts", "dut", "deug", "deust", "cap", "bep", "brevet", "titre")
 # A line that asks for a diploma, rather than one that mentions diplomas as the work ("stages de licences et masters")
 REQUIREMENT = re.compile(
     r"formation|diplom|titulaire|niveau|exige|requis|souhait|minimum|issue? d|profil|de type|equivalent|dispos"
