@@ -57,6 +57,7 @@ NODE_KEYS: dict[str, str] = {
     "RecommendationLog": "log_id",
     "SchemaMigration": "version",
     "Revision": "name",  # a counter bumped with every write that changes what a cache holds (graph/revision.py)
+    "ErasureTombstone": "digest",  # a keyed hash of an erased candidate's id, never the id (graph/erasure.py)
 }
 
 # --- Relationship types -----------------------------------------------------------------------------------
@@ -167,6 +168,7 @@ STEPS: tuple[SchemaStep, ...] = (
         ),
     ),
     SchemaStep(7, "revision counters that caches compare (graph/revision.py)", (_unique("Revision", "name"),)),
+    SchemaStep(8, "GDPR erasure tombstones (graph/erasure.py)", (_unique("ErasureTombstone", "digest"),)),
 )
 
 LATEST_VERSION = STEPS[-1].version

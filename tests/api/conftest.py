@@ -1,27 +1,9 @@
 """One app for every API test (`tests.support.api.api`): the tiny graph is loaded and the model trained once for
-the whole folder, whichever of its modules run and in whatever order."""
+the whole folder, whichever of its modules run and in whatever order (erasures included: rankings replace an
+erased candidate before they cut their top k)."""
 
 from __future__ import annotations
-
-from pathlib import Path
-
-import pytest
 
 from tests.support.api import api
 
 __all__ = ["api"]
-
-# Run after every other API test, whatever order the modules come in: they erase part of the shared tiny graph. An
-# erased candidate stays in the trained model's matrix and is dropped after its top-k is taken, so a ranking that
-# counts its k (the push test's 10 suggestions, the offers test's 5 candidates) would come back short after them.
-ERASING = {"test_gdpr_export_then_erase"}
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    here = Path(__file__).parent
-    places = [i for i, item in enumerate(items) if here in item.path.parents]
-    ours = [items[i] for i in places]
-    ours.sort(key=lambda item: item.originalname in ERASING if isinstance(item, pytest.Function) else False)
-    for place, item in zip(places, ours, strict=True):
-        items[place] = item
