@@ -26,7 +26,13 @@ from graph import erasure as erasure_graph
 from graph.access import Caller, authenticate
 from graph.db import Database
 from graph.erasure import ERASURES
-from graph.queries import all_offer_employers, key_is_active, offer_employers, record_recommendations
+from graph.queries import (
+    all_offer_employers,
+    existing_candidates,
+    key_is_active,
+    offer_employers,
+    record_recommendations,
+)
 from graph.revision import Snapshot
 
 log = logging.getLogger("vivier.api")
@@ -231,21 +237,25 @@ class AppState:
         return self._recommender
 
     def _erasures_changed(self, snapshot: Snapshot) -> None:
-        """The watcher's listener: candidates erased by another process leave this one's model within one poll."""
+        """The watcher's listener: candidates erased by another process leave this one's model within one poll
+        (that process rewrote the stored versions itself)."""
         model = self._recommender
         if model is not None and snapshot.counters.get(ERASURES, 0) > self._erasures_seen:
-            self._forget_erased(model, since=self._erasures_seen)
+            self._forget_erased(model, since=self._erasures_seen, rewrite_stored=False)
 
-    def _forget_erased(self, model: GuardedRecommender, since: int) -> None:
-        """Forget the candidates of the tombstones recorded after counter value `since`; when a stored version
-        still held one (trained while the erasure ran), rewrite it too."""
+    def _forget_erased(self, model: GuardedRecommender, since: int, rewrite_stored: bool = True) -> None:
+        """Forget the candidates of the tombstones recorded after counter value `since`, unless they are in Neo4j
+        again (the same CV uploaded after its erasure gets the same pseudonym: a new consent, a new candidate);
+        with `rewrite_stored`, rewrite a stored version that still held one (trained while the erasure ran)."""
         digests, now = erasure_graph.tombstones(self.db, since)
         gone = erasure.matching(model.candidate_ids(), digests)
+        gone -= set(existing_candidates(self.db, sorted(gone))) if gone else set()
         for candidate_id in gone:
             model.forget_candidate(candidate_id)
-        if gone:
+        if gone and rewrite_stored:
             erasure.erase_stored_models(gone)
-            log.info("forgot %d candidate(s) erased elsewhere", len(gone))
+        if gone:
+            log.info("forgot %d erased candidate(s)", len(gone))
         self._erasures_seen = max(self._erasures_seen, now)
 
     def cached_caller(self, key: str) -> Caller | None:
