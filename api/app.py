@@ -14,7 +14,7 @@ from api.push import WebhookDispatcher
 from api.routers import admin, applications, candidates, careers, gdpr, health, offers, ontology, suggestions
 from api.state import AppState, Recommender, load_default_recommender
 from api.timing import ServerTimingMiddleware
-from graph.db import Database
+from graph.db import FAIL_FAST, Database
 from vivier.settings import Settings, get_settings
 
 DESCRIPTION = """
@@ -31,13 +31,8 @@ suggestions), `hr_expert` (ontology curation), `admin` (everything, GDPR, keys).
 
 
 def open_database(settings: Settings) -> Database:
-    # Short retry and connect times: when Neo4j is down the API answers 503 quickly instead of hanging for 30 s.
-    return Database.connect(
-        settings,
-        max_transaction_retry_time=2.0,
-        connection_timeout=3.0,
-        connection_acquisition_timeout=5.0,
-    )
+    # Fail fast: when Neo4j is down the API answers 503 within a second instead of hanging (graph/db.py).
+    return Database.connect(settings, **FAIL_FAST)
 
 
 def create_app(

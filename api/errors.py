@@ -12,7 +12,8 @@ from api.state import ModelUnavailable
 from graph.db import UNAVAILABLE
 
 log = logging.getLogger("vivier.api")
-RETRY_AFTER_SECONDS = 10
+# Neo4j unreachable: the database handle retries the server after a second (graph/db.py, DOWN_MEMORY_SECONDS).
+RETRY_AFTER_SECONDS = 1
 
 
 def install_error_handlers(app: FastAPI) -> None:

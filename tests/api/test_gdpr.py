@@ -117,7 +117,8 @@ def test_rankings_return_k_after_an_erasure_made_by_another_process(api: dict[st
 
 
 def test_a_second_api_process_forgets_an_erased_candidate_within_one_poll(api: dict[str, Any], neo4j_uri: str) -> None:
-    second = create_app(get_settings(), db=Database.connect(uri=neo4j_uri))
+    handle = Database.connect(uri=neo4j_uri)  # a process of its own has a driver of its own
+    second = create_app(get_settings(), db=handle)
     with TestClient(second) as client:
         headers = {"X-API-Key": api["keys"]["admin"]}
         response = client.get("/v1/offers/off-EB-07/candidates", params={"k": 5, "explain": False}, headers=headers)
@@ -130,6 +131,7 @@ def test_a_second_api_process_forgets_an_erased_candidate_within_one_poll(api: d
         again = client.get("/v1/offers/off-EB-07/candidates", params={"k": 5, "explain": False}, headers=headers)
         assert victim not in {c["candidate_id"] for c in again.json()["candidates"]}
         assert len(again.json()["candidates"]) == 5
+    handle.close()
     tombstones = api["database"].execute_query("MATCH (t:ErasureTombstone) RETURN properties(t) AS p").records
     assert tombstones and all(victim not in json.dumps(t["p"], default=str) for t in tombstones)
 
