@@ -24,7 +24,6 @@ from api.state import ModelUnavailable
 from graph.db import UNAVAILABLE
 
 log = logging.getLogger("vivier.api")
-RETRY_AFTER_SECONDS = 10
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://id.vivier.fr/problems/"
 
@@ -127,6 +126,10 @@ def _summary(issues: list[ValidationIssue]) -> str:
     parts = [f"{'.'.join(map(str, i.loc)) or 'request'}: {i.msg}" for i in issues[:3]]
     more = f" (and {len(issues) - 3} more)" if len(issues) > 3 else ""
     return "; ".join(parts) + more
+
+
+# Neo4j unreachable: the database handle retries the server after a second (graph/db.py, DOWN_MEMORY_SECONDS).
+RETRY_AFTER_SECONDS = 1
 
 
 def install_error_handlers(app: FastAPI) -> None:

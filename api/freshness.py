@@ -7,6 +7,9 @@ snapshot and make no round trip of their own for it:
 - a cached API key is trusted while its id is in the snapshot (revoked or deleted: 401 within one poll);
 - candidates' facts and offers' requirements held in memory are used while their counter has not moved.
 
+- erasures: when the `erasures` counter moves, the listeners (api/state.py) read the new tombstones and forget the
+  erased candidates held in memory.
+
 A write made through this process polls at once (`poll_now`), so the next request here sees it. When polls fail
 (Neo4j away), the snapshot ages; past `max_age` it is no longer used, and requests read Neo4j themselves, which
 answers their 503. With `VIVIER_FRESHNESS_MS=0` there is no watcher: every request reads Neo4j, as before.
@@ -17,6 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from graph.db import Database
 from graph.revision import Snapshot, snapshot
@@ -33,8 +37,15 @@ class FreshnessWatcher:
         self._latest_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="vivier-freshness", daemon=True)
+        # Called with each snapshot the watcher's own thread reads (never on a request's thread).
+        self.listeners: list[Callable[[Snapshot], None]] = []
 
     def start(self) -> None:
+        """Start polling (again, after `stop`)."""
+        if self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="vivier-freshness", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -66,6 +77,10 @@ class FreshnessWatcher:
         while not self._stop.is_set():
             try:
                 self.poll_now()
+                latest = self._latest
+                for listener in self.listeners:
+                    if latest is not None:
+                        listener(latest[0])
             except Exception:  # Neo4j away: the snapshot ages until requests stop trusting it
                 log.debug("freshness poll failed", exc_info=True)
             self._stop.wait(self.interval)

@@ -136,9 +136,11 @@ def rank_candidates(
     eligible_only: bool,
     pending: PendingCaller | None = None,
 ) -> tuple[list[tuple[str, float]], dict[str, Eligibility]]:
-    """The model's top candidates with their eligibility; with `eligible_only`, the statutory check filters too.
-    A `pending` caller's key is confirmed by the statutory-facts query before anything is returned."""
-    ask = k * 3 if eligible_only else k
+    """The model's top `k` candidates with their eligibility, fewer only when fewer exist. The model masks erased
+    and, with `eligible_only`, ineligible candidates before it cuts its top-k; a candidate it still holds but the
+    graph no longer does (erased by another process less than one poll ago) is dropped here, and the model is
+    asked again, deeper, until k remain or it has no more. A `pending` caller's key is confirmed by the
+    statutory-facts query before anything is returned."""
     oversight.watch(state.db).check(state.offer_employer(offer_id)[1])  # the kill switch, offer's employer
     known = state.snapshot()
     if known is None:  # no watcher (or Neo4j silent): requirement, revocation and revision read beside the top-k
@@ -146,7 +148,7 @@ def rank_candidates(
     elif pending is not None:
         confirm_key(state, pending, pending.caller.key_id in known.active_keys)
     with step("topk"), _RANKING_SLOTS:
-        ranked = [(str(c), float(s)) for c, s in model.recommend_candidates(state.db, offer_id, ask, eligible_only)]
+        ranked = _ranked(state, model, offer_id, k, eligible_only)
     with step("facts"):
         if known is None:
             facts = pending_facts.result()
@@ -156,12 +158,22 @@ def rank_candidates(
         else:
             offer = state.candidate_facts.offer_requirement(known.counters[OFFERS], offer_id)
             revision = known.counters[STATUTORY_FACTS]
-        found = verdicts(offer, state.candidate_facts.candidates(revision, offer_id, [c for c, _ in ranked]))
-    # A candidate erased since the model was trained is still in its matrix: never serve it again.
-    ranked = [(c, s) for c, s in ranked if c in found]
-    if eligible_only:
-        ranked = [(c, s) for c, s in ranked if found[c].eligible]
-    return ranked[:k], found
+        found: dict[str, Eligibility] = {}
+        ask, kept = k, []
+        while True:
+            ids = [c for c, _ in ranked if c not in found]
+            found |= verdicts(offer, state.candidate_facts.candidates(revision, offer_id, ids))
+            kept = [(c, s) for c, s in ranked if c in found and (found[c].eligible or not eligible_only)]
+            if len(kept) >= k or len(ranked) < ask or offer is None:  # k served, or no more to give
+                break
+            ask *= 4
+            with _RANKING_SLOTS:
+                ranked = _ranked(state, model, offer_id, ask, eligible_only)
+    return kept[:k], found
+
+
+def _ranked(state: AppState, model: Recommender, offer_id: str, k: int, eligible_only: bool) -> list[tuple[str, float]]:
+    return [(str(c), float(s)) for c, s in model.recommend_candidates(state.db, offer_id, k, eligible_only)]
 
 
 def push_for_offer(state: AppState, model: Recommender, offer_id: str, employer_id: str | None) -> list[dict]:

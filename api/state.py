@@ -10,21 +10,32 @@ same check folded into the ranking's own query). The cache saves the full lookup
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
+from api import erasure
 from api.facts import StatutoryFactsCache
 from api.freshness import FreshnessWatcher
 from api.push import WebhookDispatcher
 from api.traceability import LogWriter
+from graph import erasure as erasure_graph
 from graph.access import Caller, authenticate
 from graph.db import Database
-from graph.queries import all_offer_employers, key_is_active, offer_employers, record_recommendations
+from graph.erasure import ERASURES
+from graph.queries import (
+    all_offer_employers,
+    existing_candidates,
+    key_is_active,
+    offer_employers,
+    record_recommendations,
+)
 from graph.revision import Snapshot
 
+log = logging.getLogger("vivier.api")
 CACHE_SIZE = 100_000  # keys or offers remembered per process; beyond it the cache starts again
 # An offer's employer never changes; the delay only bounds how long a deleted offer still passes the check.
 OFFER_CACHE_SECONDS = 600.0
@@ -56,8 +67,13 @@ class Recommender(Protocol):
         """The facts behind each candidate's score; {} when the model cannot say (no linear re-ranker)."""
         ...
 
-    def forget_candidate(self, candidate_id: str) -> None:
-        """After a GDPR erase: the candidate's embedding leaves memory and no ranking returns it again."""
+    def forget_candidate(self, candidate_id: str) -> bool:
+        """After a GDPR erase: the candidate's embedding leaves memory and no ranking returns it again; False when
+        the model did not know the id."""
+        ...
+
+    def candidate_ids(self) -> list[str]:
+        """The ids of the candidates the model holds."""
         ...
 
 
@@ -134,10 +150,14 @@ class GuardedRecommender:
         with self._lock.read():
             return self.inner.score_factors(db, offer_id, candidate_ids)
 
-    def forget_candidate(self, candidate_id: str) -> None:
+    def forget_candidate(self, candidate_id: str) -> bool:
         """After a GDPR erase: the embedding leaves the matrices, which a concurrent ranking must not see half done."""
         with self._lock.write():
-            self.inner.forget_candidate(candidate_id)
+            return self.inner.forget_candidate(candidate_id)
+
+    def candidate_ids(self) -> list[str]:
+        with self._lock.read():
+            return self.inner.candidate_ids()
 
 
 def thaw_heap() -> None:
@@ -191,13 +211,18 @@ class AppState:
         self._offer_cache: dict[str, tuple[str | None, float]] = {}
         self._offers_preloaded = False
         self._offers_lock = threading.Lock()
+        self._erasures_seen = 0  # the `erasures` counter as of the tombstones this process has applied
+        if self.freshness is not None:
+            self.freshness.listeners.append(self._erasures_changed)
 
     def recommender(self) -> GuardedRecommender:
         if self._recommender is None:
             with self._lock:
                 if self._recommender is None:
                     try:
-                        self._recommender = GuardedRecommender(self._loader(self.db))
+                        loaded = GuardedRecommender(self._loader(self.db))
+                        self._forget_erased(loaded, since=0)  # a version trained before an erasure holds them
+                        self._recommender = loaded
                         if self._gc_freeze:
                             freeze_heap()
                     except (LookupError, FileNotFoundError, ImportError) as error:
@@ -210,6 +235,28 @@ class AppState:
 
     def model_if_loaded(self) -> GuardedRecommender | None:
         return self._recommender
+
+    def _erasures_changed(self, snapshot: Snapshot) -> None:
+        """The watcher's listener: candidates erased by another process leave this one's model within one poll
+        (that process rewrote the stored versions itself)."""
+        model = self._recommender
+        if model is not None and snapshot.counters.get(ERASURES, 0) > self._erasures_seen:
+            self._forget_erased(model, since=self._erasures_seen, rewrite_stored=False)
+
+    def _forget_erased(self, model: GuardedRecommender, since: int, rewrite_stored: bool = True) -> None:
+        """Forget the candidates of the tombstones recorded after counter value `since`, unless they are in Neo4j
+        again (the same CV uploaded after its erasure gets the same pseudonym: a new consent, a new candidate);
+        with `rewrite_stored`, rewrite a stored version that still held one (trained while the erasure ran)."""
+        digests, now = erasure_graph.tombstones(self.db, since)
+        gone = erasure.matching(model.candidate_ids(), digests)
+        gone -= set(existing_candidates(self.db, sorted(gone))) if gone else set()
+        for candidate_id in gone:
+            model.forget_candidate(candidate_id)
+        if gone and rewrite_stored:
+            erasure.erase_stored_models(gone)
+        if gone:
+            log.info("forgot %d erased candidate(s)", len(gone))
+        self._erasures_seen = max(self._erasures_seen, now)
 
     def cached_caller(self, key: str) -> Caller | None:
         """The caller of a key authenticated before, not yet confirmed for this request (see `confirm`)."""

@@ -5,13 +5,18 @@ dimensions, training-data hash), `model.pt` (weights), `states.pt` (hidden state
 embedding of new nodes), `embeddings.pt` (candidate and offer embeddings with their ids), `career.pt` (the
 career head's fiche embeddings), `reranker.pkl` (the re-ranker with the pair facts and application history it
 reads at serving time; absent from versions trained before it existed) and `metrics.json`.
+
+A GDPR erasure rewrites `embeddings.pt`, `states.pt` and `reranker.pkl` of every version
+(`erase_candidates_from_versions`): the candidate's id, vectors, facts and applications leave them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import pickle
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -180,3 +185,89 @@ def register(db: Database, model_version: ModelVersion, dimension: int) -> None:
 def write_embeddings(db: Database, label: str, vectors: torch.Tensor, version: str) -> None:
     """`embedding` and `embedding_version` on every node of `label` by its gid (row i on gid i)."""
     models.write_embeddings(db, label, vectors.tolist(), version)
+
+
+# --- GDPR erasure -------------------------------------------------------------------------------------------------
+# Erasures rewrite stored versions in place; one at a time across processes, or two would each write back a copy
+# that still holds the other's candidate.
+_ERASURE_LOCK = ".erasure.lock"
+
+
+def forget_candidate_rows(reranking: RerankingArtifact, rows: list[int]) -> None:
+    """Clear what the re-ranker holds about candidate `rows`: their skills, occupations, home, experience and
+    education become empty, and their applications leave the history (the 'before' counts no longer see them).
+    Rows keep their numbers, so the facts stay aligned with the embedding matrix."""
+    facts = reranking.facts
+    for name in ("candidate_skills", "held", "holds_now"):
+        matrix = getattr(facts, name).tolil()
+        for row in rows:
+            if row < matrix.shape[0]:
+                matrix.rows[row], matrix.data[row] = [], []
+        setattr(facts, name, matrix.tocsr())
+    present = [row for row in rows if row < len(facts.candidate_departement)]
+    facts.candidate_departement[present] = -1
+    facts.years_experience[present] = 0.0
+    facts.education[present] = -1.0
+    history = reranking.history
+    keep = ~np.isin(history.candidate, rows)
+    history.candidate, history.offer = history.candidate[keep], history.offer[keep]
+    history.positive, history.published = history.positive[keep], history.published[keep]
+    history.__dict__.pop("_cache", None)  # its totals and per-employer indexes point into the old arrays
+
+
+def erase_candidates_from_versions(candidate_ids: set[str]) -> list[Path]:
+    """Remove candidates from every stored version under `models/`: their id (blanked) and embedding (zeros) in
+    `embeddings.pt`, their hidden states in `states.pt`, their facts and applications in `reranker.pkl`. Each
+    file is rewritten whole, then renamed over the old one, so a process loading it reads one or the other, never
+    half. Returns the files rewritten."""
+    import fcntl
+
+    root = models_dir()
+    if not root.is_dir() or not candidate_ids:
+        return []
+    rewritten: list[Path] = []
+    with (root / _ERASURE_LOCK).open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for version in sorted(p for p in root.iterdir() if (p / "embeddings.pt").exists()):
+            rewritten += _erase_from_version(version, candidate_ids)
+    return rewritten
+
+
+def _erase_from_version(path: Path, candidate_ids: set[str]) -> list[Path]:
+    stored = torch.load(path / "embeddings.pt")
+    ids: list[str] = list(stored["ids"]["candidate"])
+    rows = [i for i, key in enumerate(ids) if key in candidate_ids]
+    if not rows:
+        return []
+    for row in rows:
+        ids[row] = ""
+    stored["ids"]["candidate"] = ids
+    stored["embeddings"]["candidate"][rows] = 0.0
+    _replace(path / "embeddings.pt", lambda tmp: torch.save(stored, tmp))
+    rewritten = [path / "embeddings.pt"]
+    if (path / "states.pt").exists():
+        states = torch.load(path / "states.pt")
+        for layer in states:
+            if "candidate" in layer:
+                layer["candidate"][[r for r in rows if r < layer["candidate"].shape[0]]] = 0.0
+        _replace(path / "states.pt", lambda tmp: torch.save(states, tmp))
+        rewritten.append(path / "states.pt")
+    if (path / "reranker.pkl").exists():
+        reranking = _reranking(path / "reranker.pkl", path.name)
+        assert reranking is not None
+        forget_candidate_rows(reranking, rows)
+        _replace(path / "reranker.pkl", lambda tmp: tmp.write_bytes(pickle.dumps(reranking.to_stored())))
+        rewritten.append(path / "reranker.pkl")
+    return rewritten
+
+
+def _replace(path: Path, write: Callable[[Path], object]) -> None:
+    """Write through a temporary file in the same folder, flushed to disk, then rename it over `path`."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        with tmp.open("rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

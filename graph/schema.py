@@ -61,6 +61,7 @@ NODE_KEYS: dict[str, str] = {
     # human oversight (issue 17)
     "Suspension": "scope",  # the kill switch: 'global' or 'employer:<employer_id>'
     "OversightEvent": "event_id",  # the trail of suspensions, resumptions and log purges
+    "ErasureTombstone": "digest",  # a keyed hash of an erased candidate's id, never the id (graph/erasure.py)
 }
 
 # --- Relationship types -----------------------------------------------------------------------------------
@@ -187,6 +188,7 @@ STEPS: tuple[SchemaStep, ...] = (
             "CREATE INDEX oversight_event_time IF NOT EXISTS FOR (n:OversightEvent) ON (n.at)",
         ),
     ),
+    SchemaStep(9, "GDPR erasure tombstones (graph/erasure.py)", (_unique("ErasureTombstone", "digest"),)),
 )
 
 LATEST_VERSION = STEPS[-1].version

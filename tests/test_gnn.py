@@ -414,6 +414,9 @@ def test_forget_candidate_leaves_memory_and_rankings(trained: Trained) -> None:
     assert after[0] == pytest.approx(top[1])  # the others keep their scores
     assert gone not in [c for c, _ in served.recommend_candidates(database, "O00050", 10, True)]
     assert list(served.score_factors(database, "O00050", [gone, kept])) == [kept]
+    facts = recommender._reranking.facts if recommender._reranking is not None else None
+    assert facts is not None and not facts.candidate_skills[row].nnz and not facts.held[row].nnz
+    assert gone not in served.candidate_ids() and kept in served.candidate_ids()
 
 
 def test_forgotten_row_is_a_hole_in_exact_and_approximate_top_k() -> None:
@@ -426,6 +429,43 @@ def test_forgotten_row_is_a_hole_in_exact_and_approximate_top_k() -> None:
     assert side.top_rows(torch.ones(3), 3, approximate=True)[0].tolist() == [0, 2]
     side.put("b", torch.ones(3))  # the same id embedded again is a new row; the hole stays one
     assert side.index["b"] == 3 and side.top(torch.ones(3), 1) == [("b", 3.0)]
+
+
+def test_allowed_rows_are_masked_before_the_top_k_is_cut() -> None:
+    scores = torch.tensor([[5.0], [4.0], [3.0], [2.0], [1.0]])
+    side = _Side(["a", "b", "c", "d", "e"], scores)
+    allowed = np.array([False, False, True, False, True])  # the best rows are not allowed: k allowed still come
+    assert [key for key, _ in side.top(torch.ones(1), 2, allowed=allowed)] == ["c", "e"]
+    assert side.top_rows(torch.ones(1), 2, approximate=True, allowed=allowed)[0].tolist() == [2, 4]
+    assert [key for key, _ in side.top(torch.ones(1), 5, allowed=allowed)] == ["c", "e"]  # fewer exist: all
+    side.forget("c")
+    assert [key for key, _ in side.top(torch.ones(1), 2, allowed=allowed)] == ["e"]
+
+
+def test_erasure_rewrites_every_stored_version_without_the_candidate(trained: Trained) -> None:
+    from gnn.artifacts import erase_candidates_from_versions, load
+
+    recommender = Recommender.load(trained.database)
+    stored = recommender._stored
+    gone = stored.ids["candidate"][3]
+    row = 3
+    assert stored.reranking is not None and stored.reranking.facts.candidate_skills[row].nnz
+    backup = {name: (stored.path / name).read_bytes() for name in ("embeddings.pt", "states.pt", "reranker.pkl")}
+    try:
+        rewritten = erase_candidates_from_versions({gone})
+        assert {p.name for p in rewritten} >= {"embeddings.pt", "states.pt", "reranker.pkl"}
+        again = load(stored.version)
+        assert gone not in again.ids["candidate"] and again.ids["candidate"][row] == ""
+        assert not again.embeddings["candidate"][row].any()
+        assert all(not layer["candidate"][row].any() for layer in again.states if "candidate" in layer)
+        assert again.reranking is not None
+        facts, history = again.reranking.facts, again.reranking.history
+        assert not facts.candidate_skills[row].nnz and not facts.held[row].nnz and row not in history.candidate
+        assert len(again.ids["candidate"]) == len(stored.ids["candidate"])  # rows keep their numbers
+        assert erase_candidates_from_versions({gone}) == []  # nothing left to erase
+    finally:
+        for name, data in backup.items():
+            (stored.path / name).write_bytes(data)
 
 
 def test_reranking_artifact_reads_its_stored_form_and_names_what_it_cannot(trained: Trained) -> None:

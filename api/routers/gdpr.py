@@ -6,8 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 
+from api import erasure
 from api.deps import ERRORS, Admin, RecruiterOrAdmin, State, check_offer_access
 from api.schemas import CandidateExport, Erasure, RecommendationLogEntry
+from graph import erasure as erasure_graph
 from graph import queries
 
 router = APIRouter(prefix="/v1", tags=["gdpr and traceability"], responses=ERRORS)
@@ -30,19 +32,22 @@ def export_candidate(candidate_id: str, state: State, caller: Admin) -> Candidat
 
 @router.delete("/gdpr/candidates/{candidate_id}", response_model=Erasure, summary="Erase a candidate")
 def erase_candidate(candidate_id: str, state: State, caller: Admin) -> Erasure:
-    """Deletes the node with its relationships and embedding, its suggestions, and replaces its pseudonym in the
-    recommendation log by `erased` (time, model version and scores stay, for traceability)."""
+    """Leaves nothing of the candidate (docs/api.md, *Erasure*): the node with its relationships and embedding, its
+    suggestions, its id in the recommendation log (replaced by `erased`; time, model version and scores stay, for
+    traceability), its rows in every stored model version and in the text files under the data directory, and its
+    embedding in the memory of every API process (this one at once, the others within one freshness poll)."""
     state.log_writer.flush()
-    erased = queries.erase_candidate(state.db, candidate_id)
+    erased = erasure.erase_in_graph(state.db, candidate_id)
     if erased is None:
         raise HTTPException(404, f"candidate {candidate_id!r} not found")
     state.changed()  # the next ranking in this process no longer trusts the cached facts that still list them
-    state.log_writer.flush()  # entries served while the erase ran
-    erased["logs"] += queries.scrub_logs(state.db, candidate_id)
     model = state.model_if_loaded()
     if model is not None:
         model.forget_candidate(candidate_id)  # the in-memory embedding matrix must not keep the erased candidate
-    return Erasure.model_validate({"candidate_id": candidate_id, "erased": True, **erased})
+    state.log_writer.flush()  # entries served while the erase ran
+    erased["logs"] += erasure_graph.scrub_logs(state.db, candidate_id)
+    files = erasure.erase_from_files(candidate_id)
+    return Erasure.model_validate({"candidate_id": candidate_id, "erased": True, **erased, **files})
 
 
 @router.get(

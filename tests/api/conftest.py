@@ -1,5 +1,6 @@
 """One app for every API test (`tests.support.api.api`): the tiny graph is loaded and the model trained once for
-the whole folder, whichever of its modules run and in whatever order."""
+the whole folder, whichever of its modules run and in whatever order (erasures included: rankings replace an
+erased candidate before they cut their top k)."""
 
 from __future__ import annotations
 
@@ -11,18 +12,15 @@ from tests.support.api import api
 
 __all__ = ["api"]
 
-# Run after every other API test, whatever order the modules come in: they erase part of the shared tiny graph. An
-# erased candidate stays in the trained model's matrix and is dropped after its top-k is taken, so a ranking that
-# counts its k (the push test's 10 suggestions, the offers test's 5 candidates) would come back short after them.
-ERASING = {"test_gdpr_export_then_erase"}
-# And after those, the contract test (tests/api/test_contract.py): its generated requests create offers,
-# candidates, applications and keys that would change what the other tests count.
+# Run after every other API test, whatever order the modules come in: the contract test's generated requests
+# (tests/api/test_contract.py) create offers, candidates, applications and keys that would change what the other
+# tests count.
 LAST = {"test_contract"}
 
 
 def _place(item: pytest.Item) -> int:
     name = item.originalname if isinstance(item, pytest.Function) else ""
-    return 2 if name in LAST else 1 if name in ERASING else 0
+    return 1 if name in LAST else 0
 
 
 @pytest.hookimpl(tryfirst=True)
