@@ -14,7 +14,6 @@ from typing import Any, NamedTuple
 
 from graph import revision
 from graph.db import Database
-from graph.revision import BUMP_STATUTORY_FACTS
 
 ERASED = "erased"  # replaces a candidate pseudonym in logs after a GDPR erase
 Row = dict[str, Any]
@@ -377,42 +376,6 @@ def export_candidate(db: Database, candidate_id: str) -> Row | None:
             "recommendation_logs": r["logs"],
         }
     )
-
-
-def erase_candidate(db: Database, candidate_id: str) -> Row | None:
-    """Erase a candidate: suggestions, the node with its relationships and embedding, and its pseudonym in logs.
-
-    One transaction, so an erase is never half done. Log entries keep the model version, time and scores
-    (the traceability of what was served) but no longer say whom they were about.
-    """
-    records, _, _ = db.execute_query(
-        "MATCH (c:Candidate {candidate_id: $cid}) "
-        "CALL (c) { OPTIONAL MATCH (s:Suggestion)-[:SUGGESTS]->(c) DETACH DELETE s RETURN count(s) AS suggestions } "
-        "CALL (c) { OPTIONAL MATCH (l:RecommendationLog) WHERE l.candidate_id = $cid OR $cid IN l.ranked_ids "
-        "  SET l.candidate_id = CASE WHEN l.candidate_id = $cid THEN $erased ELSE l.candidate_id END, "
-        "      l.ranked_ids = [x IN l.ranked_ids | CASE WHEN x = $cid THEN $erased ELSE x END], "
-        "      l.erasures = coalesce(l.erasures, 0) + 1 "
-        "  RETURN count(l) AS logs } "
-        "CALL (c) { OPTIONAL MATCH (c)-[r]-() RETURN count(r) AS relationships } "
-        "DETACH DELETE c WITH suggestions, logs, relationships "
-        "CALL () { " + BUMP_STATUTORY_FACTS + " } "  # the erased candidate leaves every facts cache at once
-        "RETURN suggestions, logs, relationships",
-        cid=candidate_id,
-        erased=ERASED,
-    )
-    return dict(records[0]) if records else None
-
-
-def scrub_logs(db: Database, candidate_id: str) -> int:
-    """Replace a candidate's pseudonym by `erased` in log entries written after its erase began."""
-    records, _, _ = db.execute_query(
-        "MATCH (l:RecommendationLog) WHERE l.candidate_id = $cid OR $cid IN l.ranked_ids "
-        "SET l.candidate_id = CASE WHEN l.candidate_id = $cid THEN $erased ELSE l.candidate_id END, "
-        "    l.ranked_ids = [x IN l.ranked_ids | CASE WHEN x = $cid THEN $erased ELSE x END] RETURN count(l) AS n",
-        cid=candidate_id,
-        erased=ERASED,
-    )
-    return int(records[0]["n"])
 
 
 def _plain(value: Any) -> Any:

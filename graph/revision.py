@@ -6,7 +6,7 @@ committed since the cache was filled:
 
 - `STATUTORY_FACTS`: each candidate's statutory facts as eligibility reads them (status, education level,
   versant, catégorie, grade and its cadre d'emplois) and which candidates exist. Bumped by candidate writes
-  (`graph.writes`), GDPR erasure (`graph.queries.erase_candidate`), ontology loads and curation (a grade's cadre).
+  (`graph.writes`), GDPR erasure (`graph.erasure.erase_candidate`), ontology loads and curation (a grade's cadre).
 - `OFFERS`: offers' statutory requirements (contract, versant, catégorie, grade, cadre). Bumped by offer writes,
   ontology loads and curation.
 

@@ -9,7 +9,8 @@ from typer.testing import CliRunner
 
 from graph import revision
 from graph.db import Database
-from graph.queries import all_candidate_facts, erase_candidate, statutory_facts
+from graph.erasure import erase_candidate
+from graph.queries import all_candidate_facts, statutory_facts
 from graph.writes import write_candidates, write_offers
 from loaders.records import CandidateRecord, OfferRecord
 from vivier.cli import app
@@ -48,9 +49,9 @@ def test_candidate_writes_and_erasure_move_the_revision_reads_do_not(empty_db: D
     )
     write_offers(empty_db, [offer])
     assert revision.current(empty_db) == start + 2  # reads and offer writes leave candidates' facts alone
-    assert erase_candidate(empty_db, "rev-2") is not None
+    assert erase_candidate(empty_db, "rev-2", digest="d-rev-2") is not None
     assert revision.current(empty_db) == start + 3
-    assert erase_candidate(empty_db, "nobody") is None
+    assert erase_candidate(empty_db, "nobody", digest="d-nobody") is None
     assert revision.current(empty_db) == start + 3  # nothing erased, nothing to invalidate
 
 
