@@ -32,6 +32,7 @@ from sklearn.feature_extraction.text import TfidfTransformer
 
 from ontology import uris
 from ontology.catalogue import Catalogue, GradeConcept, OccupationConcept
+from ontology.eligibility import CATEGORIES
 from ontology.sources import read_grades
 from ontology.text import fold
 from ontology.vocab import CAREER_STEP_CLASS, V
@@ -39,7 +40,7 @@ from ontology.vocab import CAREER_STEP_CLASS, V
 METHOD = "ladder-v2"  # bump when a rule below changes: it is part of every step's provenance
 PROVENANCE = f"computed:{METHOD}"
 TO_CHECK = "conditions à vérifier"
-CATEGORIE_ORDER = ("C", "B", "A")  # promotion interne and concours go up this order
+CATEGORIE_ORDER = tuple(reversed(CATEGORIES))  # C, B, A: promotion interne and concours go up this order
 JOB_MOVES_PER_EMPLOI = 8
 DETACHEMENT_OVERLAP = 0.8
 # Grades that are no step of a ladder: temporary scales, Mayotte's own statuses, emplois fonctionnels, contracts.

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query
 
 from api.deps import ERRORS, Curator, State
-from api.schemas import AuditResult
+from api.schemas import AuditResult, Problem
 from audit.attributes import AttributesError, read_attributes
 from audit.run import Audit, run_audit
 
@@ -43,7 +43,12 @@ def as_result(audit: Audit) -> AuditResult:
     return AuditResult.model_validate(_plain(body))
 
 
-@router.get("", response_model=AuditResult, summary="Bias audit of an employer's history (and of the model)")
+@router.get(
+    "",
+    response_model=AuditResult,
+    summary="Bias audit of an employer's history (and of the model)",
+    responses={409: {"model": Problem, "description": "no sensitive-attributes file loaded, or it is unreadable"}},
+)
 def audit(
     state: State,
     caller: Curator,

@@ -55,6 +55,10 @@ SEMANTIC_422 = {
     ("POST", "/v1/webhooks"): "the URL's host resolves to public addresses; the employer exists",
     ("POST", "/v1/admin/api-keys"): "a recruiter key names an existing employer, other roles none",
 }
+# Left out of the generated traffic: the kill switch. A suspension the fuzzer sets would turn every later ranking
+# into a 503 (as documented), which the not_a_server_error check counts as a failure; tests/api/test_audit.py
+# tests the switch, its 503 and its resumption.
+LEFT_OUT = [("POST", "/v1/admin/suspensions")]
 POSITIVE_EXPECTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]  # schemathesis' default
 
 
@@ -90,7 +94,8 @@ def contract_failures(app: ASGIApp, api_key: str, max_examples: int, seed: int =
                     "checks": {"positive_data_acceptance": {"expected-statuses": [*POSITIVE_EXPECTED, "422"]}},
                 }
                 for method, path in SEMANTIC_422
-            ],
+            ]
+            + [{"include-method": method, "include-path": path, "enabled": False} for method, path in LEFT_OUT],
             "generation": {"max-examples": max_examples, "mode": "all", "deterministic": True},
             "phases": {name: {"enabled": True} for name in ("examples", "coverage", "fuzzing", "stateful")},
             "checks": {
