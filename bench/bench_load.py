@@ -44,14 +44,13 @@ from rich.table import Table
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench_api import (  # noqa: E402  (a sibling script: bench/ is on sys.path when run)
+from bench.bench_api import (  # noqa: E402
     load_candidates,
     load_offers_and_applications,
     load_ontology_and_employers,
     percentiles,
     start_server,
 )
-
 from graph import queries  # noqa: E402
 from graph.access import create_api_key  # noqa: E402
 from graph.db import Database  # noqa: E402

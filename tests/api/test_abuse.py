@@ -21,6 +21,7 @@ from api.app import create_app
 from api.errors import PROBLEM_MEDIA_TYPE
 from graph import queries
 from tests.support.api import call
+from tests.support.ingestion import pdf_file
 from vivier.settings import Settings, get_settings
 
 MiB = 1024 * 1024
@@ -140,17 +141,7 @@ def inflating_pdf(inflated: int) -> bytes:
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
         b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
     ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    out.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
-    return out.getvalue()
+    return pdf_file(objects, version=b"1.7")
 
 
 def test_pdf_with_a_stream_that_inflates_without_end_is_refused_in_bounded_memory(api: dict[str, Any]) -> None:
