@@ -9,6 +9,11 @@ When Neo4j cannot be reached, a server must say so fast (the API's 503 within a 
 `DOWN_MEMORY_SECONDS` that the server was unreachable, so that the queries of that second fail at once instead of
 each waiting out its own connection attempt. The first query after that second tries the server again: recovery
 needs no restart.
+
+With a routing URI (`neo4j://`, `neo4j+s://`, `neo4j+ssc://`: a cluster), reads go to the secondaries and writes to
+the leader. Which a query is, Neo4j says itself: the first time a handle meets a query text it asks for its plan
+(`EXPLAIN`, nothing runs) and keeps the plan's query type; only a read-only plan (`r`) is routed to a reader.
+With `bolt://` (one server, the embedded one) nothing of this happens.
 """
 
 from __future__ import annotations
@@ -20,13 +25,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from neo4j import Driver, EagerResult, GraphDatabase, Query, Session
+from neo4j import Driver, EagerResult, GraphDatabase, Query, RoutingControl, Session
 from neo4j.exceptions import ServiceUnavailable, SessionExpired
 
 from vivier.settings import Settings, get_settings
 
 # The driver's errors that mean "the server cannot be reached now": callers answer "retry later" (the API's 503).
 UNAVAILABLE: tuple[type[Exception], ...] = (ServiceUnavailable, SessionExpired)
+
+# URI schemes of the driver that route (a cluster, or one server behind its routing table).
+ROUTING_SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc")
 
 # How long a handle answers "unavailable" without trying, after the server was found unreachable.
 DOWN_MEMORY_SECONDS = 1.0
@@ -70,6 +78,8 @@ class Database:
     driver: Driver
     name: str = "neo4j"
     breaker: CircuitBreaker = field(default_factory=CircuitBreaker, compare=False, repr=False)
+    routed: bool = False  # a routing URI: reads may go to secondaries
+    _query_types: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def connect(cls, settings: Settings | None = None, uri: str | None = None, **driver_config: Any) -> Database:
@@ -80,7 +90,8 @@ class Database:
         driver = GraphDatabase.driver(
             uri or settings.effective_uri, auth=settings.auth(), notifications_min_severity="OFF", **driver_config
         )
-        return cls(driver, settings.neo4j_database)
+        routed = (uri or settings.effective_uri).split("://", 1)[0].lower() in ROUTING_SCHEMES
+        return cls(driver, settings.neo4j_database, routed=routed)
 
     def execute_query(
         self, query: str | Query, parameters_: dict[str, Any] | None = None, **kwargs: Any
@@ -88,6 +99,9 @@ class Database:
         """`Driver.execute_query` on this database; keyword arguments are query parameters, as in the driver.
         Raises ServiceUnavailable at once while the breaker remembers the server as down."""
         self.breaker.check()
+        if self.routed and "routing_" not in kwargs:
+            named = {k: v for k, v in kwargs.items() if not k.endswith("_")}  # the driver's own options end in _
+            kwargs["routing_"] = self.routing(query, {**(parameters_ or {}), **named})
         try:
             result = self.driver.execute_query(query, parameters_, database_=self.name, **kwargs)
         except UNAVAILABLE:
@@ -95,6 +109,17 @@ class Database:
             raise
         self.breaker.succeeded()
         return result
+
+    def routing(self, query: str | Query, parameters: dict[str, Any] | None = None) -> RoutingControl:
+        """READ when Neo4j plans `query` as read-only, else WRITE (asked once per query text, then remembered)."""
+        text = str(query.text) if isinstance(query, Query) else query
+        kind = self._query_types.get(text)
+        if kind is None:
+            plan = self.driver.execute_query(
+                f"EXPLAIN {text}", parameters, database_=self.name, routing_=RoutingControl.WRITE
+            )
+            kind = self._query_types.setdefault(text, plan.summary.query_type or "rw")
+        return RoutingControl.READ if kind == "r" else RoutingControl.WRITE
 
     def session(self, **config: Any) -> Session:
         return self.driver.session(database=self.name, **config)

@@ -48,3 +48,25 @@ def test_unique_keys_are_enforced(empty_db: Database) -> None:
         assert "already exists" in str(error)
     else:
         raise AssertionError("a duplicate Offer key was accepted")
+
+
+def test_a_routing_uri_sends_reads_to_readers_and_writes_to_the_leader(neo4j_uri: str, empty_db: Database) -> None:
+    """`neo4j://` (a cluster's URI) works on the single embedded server too, whose routing table names it as both
+    reader and writer; the handle asks Neo4j's planner once per query text whether the query only reads."""
+    from neo4j import RoutingControl
+
+    routed = Database.connect(uri=neo4j_uri.replace("bolt://", "neo4j://"))
+    try:
+        assert routed.routed and not empty_db.routed
+        write = "MERGE (e:Employer {employer_id: $id}) RETURN e.employer_id AS id"
+        read = "MATCH (e:Employer {employer_id: $id}) RETURN e.employer_id AS id"
+        assert routed.execute_query(write, {"id": "E-route"}).records[0]["id"] == "E-route"
+        assert routed.execute_query(read, id="E-route").records[0]["id"] == "E-route"
+        assert routed.routing(read) is RoutingControl.READ
+        assert routed.routing(write) is RoutingControl.WRITE
+        assert routed.routing("CREATE INDEX route_test IF NOT EXISTS FOR (e:Employer) ON (e.name)") is (
+            RoutingControl.WRITE
+        )
+        assert set(routed._query_types) >= {read, write}  # asked once, then remembered
+    finally:
+        routed.close()
