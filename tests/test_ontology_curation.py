@@ -260,3 +260,20 @@ def test_merge_on_the_real_ontology(
         if entry is not None:
             ontology.execute_query("MATCH (a:AuditEntry {audit_id: $id}) DELETE a", id=entry.audit_id)
     assert resolve_uri(ontology, source) == source
+
+
+def test_a_build_by_other_code_is_rebuilt_but_a_curated_file_is_kept(tmp_path: Path) -> None:
+    """`build.json` carries the fingerprint of the code and sources that built `ontology.ttl`: a graph built by
+    other code is stale, while one saved since its build (curated, imported) is never thrown away."""
+    from ontology.repository import build_fingerprint
+
+    graph = new_graph()
+    graph.parse(FIXTURES / "mini.ttl", format="turtle")
+    repository = OntologyRepository(tmp_path / "ontology")
+    assert repository.needs_build()  # nothing there
+    repository.save(graph, built_by=build_fingerprint())
+    assert not repository.needs_build()
+    repository.build_file.write_text('{"fingerprint": "built by last week\'s code"}', encoding="utf-8")
+    assert repository.needs_build()
+    repository.save(graph)  # a curation change saves the graph: from now on it is the curators' file
+    assert not repository.build_file.exists() and not repository.needs_build()

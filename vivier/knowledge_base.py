@@ -37,7 +37,7 @@ def build_and_load(
     """What `vivier demo` calls: build (and validate) the ontology if there is none yet, then load it into Neo4j
     unless Neo4j already holds it. Idempotent; a few seconds when everything is already there."""
     repository = repository or default_repository()
-    built: BuildSummary | None = repository.build() if rebuild or not repository.exists() else None
+    built: BuildSummary | None = repository.build() if rebuild or repository.needs_build() else None
     marker = loaded_marker(db)
     if marker.get("file") == str(repository.current_file) and marker.get("file_stamp") == file_stamp(
         repository.current_file
