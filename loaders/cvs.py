@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import io
 import json
+import multiprocessing
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from loaders.pseudonym import candidate_id, scrub
-from loaders.records import CandidateRecord, ExperienceRecord, RecordError, SkillMention
+from loaders.records import CandidateRecord, ExperienceRecord, RecordError, SkillMention, TextAnalysis
 from loaders.statutory import PRIVATE_SECTOR, statutory_facts
 from loaders.values import employer_kind_of, parse_date
 from ontology.text import fold_compat
@@ -72,6 +74,23 @@ class CvLimitExceeded(RecordError):
 NAME_LINE = re.compile(r"^[A-ZÉÈÀ][\w'’\-]+(?:\s+[A-ZÉÈÀ][\w'’\-]+){1,3}$")
 
 
+Step = tuple[str, ExperienceRecord, str]  # start date (sort key), the experience, its summary
+
+
+@dataclass(frozen=True)
+class CvReading:
+    """A CV file read but not understood yet: its reference, text, the person's names it states, its work steps,
+    its declared skills and its place."""
+
+    ref: str
+    text: str
+    names: list[str]
+    positions: list[dict[str, Any]]
+    declared: str
+    place: Place
+    steps: list[Step]  # work steps, positions not scrubbed yet (the NER's names are not known yet)
+
+
 def parse_cv(
     data: bytes,
     filename: str,
@@ -82,31 +101,108 @@ def parse_cv(
     """One CV file's bytes to a pseudonymised candidate. `source` scopes the pseudonym: applications that refer
     to the same `candidate_ref` from the same source get the same id. Raises RecordError on unreadable input,
     CvLimitExceeded on a file over the limits (the settings' by default)."""
+    result = parse_cvs([(data, filename)], source, analyzer, limits)[0]
+    if isinstance(result, RecordError):
+        raise result
+    return result
+
+
+def parse_cvs(
+    files: Sequence[tuple[bytes, str]],
+    source: str = "upload",
+    analyzer: TextAnalyzer | None = None,
+    limits: CvLimits | None = None,
+) -> list[CandidateRecord | RecordError]:
+    """Many CV files (bytes, file name) at once, in order: each one's candidate, or the RecordError that refuses
+    it. The same records as `parse_cv` file by file; the statistical steps (person names, skills, occupations)
+    run once over the whole batch, which is what makes a large load fast (docs/ingestion.md, *Speed*)."""
     from loaders.nlp import default_analyzer
 
     limits = limits or CvLimits.from_settings()
+    readings: list[CvReading | RecordError] = []
+    for data, filename in files:
+        try:
+            readings.append(read_cv(data, filename, limits))  # limits checked before the NLP loads
+        except RecordError as error:
+            readings.append(error)
+    read = [r for r in readings if isinstance(r, CvReading)]
+    if not read:
+        return [r for r in readings if isinstance(r, RecordError)]  # all of them: nothing could be read
+    understood = iter(_understand_all(read, source, analyzer or default_analyzer()))
+    return [r if isinstance(r, RecordError) else next(understood) for r in readings]
+
+
+# CVs per batch of the statistical steps; a worker process takes one batch at a time.
+CV_BATCH = 128
+_forked: tuple[str, TextAnalyzer, CvLimits] | None = None  # what forked workers inherit (source, analyzer, limits)
+
+
+def parse_cv_files(
+    files: Sequence[Path], source: str, analyzer: TextAnalyzer, n_process: int = 1
+) -> Iterator[list[CandidateRecord | RecordError]]:
+    """The CV files in batches of `CV_BATCH`, in order, each batch as `parse_cvs` returns it. With `n_process` > 1
+    the batches are read in forked workers, which inherit the built analyzer and NER instead of reloading them."""
+    from loaders.nlp import ner_pipeline
+
+    limits = CvLimits.from_settings()
+    chunks = [list(files[i : i + CV_BATCH]) for i in range(0, len(files), CV_BATCH)]
+    if n_process <= 1 or len(chunks) < 2:
+        for chunk in chunks:
+            yield parse_cvs([(f.read_bytes(), f.name) for f in chunk], source, analyzer, limits)
+        return
+    global _forked
+    ner_pipeline()  # loaded once here, shared by the forked workers
+    _forked = (source, analyzer, limits)
+    try:
+        with multiprocessing.get_context("fork").Pool(n_process) as pool:
+            yield from pool.imap(_parse_chunk, chunks)
+    finally:
+        _forked = None
+
+
+def _parse_chunk(chunk: list[Path]) -> list[CandidateRecord | RecordError]:
+    assert _forked is not None, "a worker forked by parse_cv_files"
+    source, analyzer, limits = _forked
+    return parse_cvs([(f.read_bytes(), f.name) for f in chunk], source, analyzer, limits)
+
+
+def read_cv(data: bytes, filename: str, limits: CvLimits) -> CvReading:
+    """The text and the structured parts of one CV file; raises RecordError (CvLimitExceeded) on a bad file."""
     if len(data) > limits.max_bytes:
         raise CvLimitExceeded(
             "cv_max_bytes", f"the file is {len(data):,} bytes, over the limit of {limits.max_bytes:,}"
         )
     suffix = Path(filename).suffix.lower()
-    text = "" if suffix == ".json" else _text_of(data, suffix, limits)  # limits checked before the NLP loads
-    analyzer = analyzer or default_analyzer()
     if suffix == ".json":
         resume = _json(data)
         text, names, positions, declared, place = _resume_parts(resume)
         ref = _resume_ref(resume, filename)
     else:
+        text = _text_of(data, suffix, limits)
         names, positions, declared, place = _heading_names(text), _dated_positions(text), "", Place()
         ref = Path(filename).stem
     if not text.strip():
         raise RecordError("text", "the CV has no readable text (a scanned PDF needs OCR first)")
-    persons = _ner_persons(text)
-    cv_text = scrub(text, names, persons)
-    names = [*names, *persons]
-    record = CandidateRecord(candidate_id=candidate_id(source, ref), source=source, cv_text=cv_text)
-    _understand(record, text, positions, declared, place, names, analyzer)
-    return record
+    return CvReading(ref, text, names, positions, declared, place, _steps(positions))
+
+
+def _understand_all(readings: list[CvReading], source: str, analyzer: TextAnalyzer) -> list[CandidateRecord]:
+    persons = _ner_persons_many([r.text for r in readings])
+    records, declared = [], []
+    for reading, found in zip(readings, persons, strict=True):
+        cv_text = scrub(reading.text, reading.names, found)
+        records.append(CandidateRecord(candidate_id=candidate_id(source, reading.ref), source=source, cv_text=cv_text))
+        declared.append(scrub(reading.declared, [*reading.names, *found]))
+    analyses = list(analyzer.analyse([r.cv_text for r in records] + declared))
+    for reading, found in zip(readings, persons, strict=True):
+        for _, experience, _ in reading.steps:
+            experience.position = scrub(experience.position, [*reading.names, *found])
+    _classify_steps([r.steps for r in readings], analyzer)
+    for number, (record, reading) in enumerate(zip(records, readings, strict=True)):
+        _understand(record, reading, analyses[number], analyses[len(records) + number])
+        record.experiences = [experience for _, experience, _ in reading.steps]
+        record.years_experience = record.years_experience or _years_from(record.experiences)
+    return records
 
 
 def candidate_ref_of(data: bytes, filename: str) -> str:
@@ -289,12 +385,28 @@ def _heading_names(text: str) -> list[str]:
     return []
 
 
-def _ner_persons(text: str) -> list[str]:
+# A line where a person's name may stand: two capitalised words in a row. Only such lines go through the
+# statistical NER, whose person entities are kept only when they are two or more capitalised words: the same names
+# for a twentieth of the text (docs/ingestion.md, *Speed*).
+NAME_LIKE = re.compile(r"[A-ZÀ-ÖØ-Þ][\w'’\-]+[ \t]+[A-ZÀ-ÖØ-Þ][\w'’\-]+")
+
+
+def _ner_persons_many(texts: list[str]) -> list[list[str]]:
+    """Person names found by the statistical NER in each text (its first 20,000 characters)."""
     from loaders.nlp import ner_pipeline
 
-    doc = ner_pipeline()(text[:20000])
+    lines = [[line for line in text[:20000].splitlines() if NAME_LIKE.search(line)] for text in texts]
+    docs = iter(ner_pipeline().pipe((line for text_lines in lines for line in text_lines), batch_size=256))
     # One-word PER entities are mostly capitalised job titles ("Infirmière"); a person has a first and last name.
-    return [e.text for e in doc.ents if e.label_ == "PER" and len(e) >= 2 and all(t.text[:1].isupper() for t in e)]
+    return [
+        [
+            e.text
+            for _ in text_lines
+            for e in next(docs).ents
+            if e.label_ == "PER" and len(e) >= 2 and all(t.text[:1].isupper() for t in e)
+        ]
+        for text_lines in lines
+    ]
 
 
 def _dated_positions(text: str) -> list[dict[str, Any]]:
@@ -320,17 +432,12 @@ def _year(value: str) -> str:
 
 
 def _understand(
-    record: CandidateRecord,
-    text: str,
-    positions: list[dict[str, Any]],
-    declared: str,
-    place: Place,
-    names: list[str],
-    analyzer: TextAnalyzer,
+    record: CandidateRecord, reading: CvReading, analysis: TextAnalysis, declared_analysis: TextAnalysis
 ) -> None:
+    """The candidate's skills and statutory facts from the analyses of their scrubbed text and declared skills."""
     from loaders.values import departement_from_postal_code
 
-    analysis, declared_analysis = list(analyzer.analyse([record.cv_text, scrub(declared, names)]))
+    text, place = reading.text, reading.place
     facts = statutory_facts(text)  # the original text: the postal code is gone from cv_text
     grade_facts = analysis.facts
     record.skills = analysis.skills
@@ -350,11 +457,12 @@ def _understand(
     record.grade_uri, record.echelon = grade_facts.grade_uri, facts.echelon
     record.departement = (departement_from_postal_code(place.postal) if place.postal else None) or facts.departement
     record.commune = place.city or facts.commune
-    record.experiences = _experiences(positions, names, analyzer)
-    record.years_experience = facts.years_experience or _years_from(record.experiences)
+    record.years_experience = facts.years_experience
 
 
-def _experiences(positions: list[dict[str, Any]], names: list[str], analyzer: TextAnalyzer) -> list[ExperienceRecord]:
+def _steps(positions: list[dict[str, Any]]) -> list[Step]:
+    """A CV's work steps, the most recent first (order 0): positions not scrubbed, occupations not classified yet.
+    Raises RecordError on a bad date."""
     steps = []
     for number, step in enumerate(positions):
         position = step.get("position")
@@ -364,16 +472,22 @@ def _experiences(positions: list[dict[str, Any]], names: list[str], analyzer: Te
         end = parse_date(step.get("endDate"), f"work[{number}].endDate")
         summary = " ".join([str(step.get("summary") or ""), *map(str, step.get("highlights") or [])])
         employer = str(step.get("name") or position)  # free-text CVs: "Infirmière, CHU de Brest"
-        experience = ExperienceRecord(scrub(position, names), 0, start, end, employer_kind_of(employer))
+        experience = ExperienceRecord(position, 0, start, end, employer_kind_of(employer))
         steps.append((start or "", experience, summary))
-    steps.sort(key=lambda s: s[0], reverse=True)  # order 0 = the most recent step
-    experiences = [e for _, e, _ in steps]
-    if experiences:
-        classified = analyzer.occupations.classify([s for _, _, s in steps], [e.position for e in experiences])
-        for order, (experience, occupations) in enumerate(zip(experiences, classified, strict=True)):
-            experience.order = order
-            experience.occupations = occupations
-    return experiences
+    steps.sort(key=lambda s: s[0], reverse=True)
+    for order, (_, experience, _) in enumerate(steps):
+        experience.order = order
+    return steps
+
+
+def _classify_steps(steps: list[list[Step]], analyzer: TextAnalyzer) -> None:
+    """Every CV's steps classified in one call (occupations from the position and its summary)."""
+    flat = [step for cv_steps in steps for step in cv_steps]
+    if not flat:
+        return
+    classified = analyzer.occupations.classify([s for _, _, s in flat], [e.position for _, e, _ in flat])
+    for (_, experience, _), occupations in zip(flat, classified, strict=True):
+        experience.occupations = occupations
 
 
 def _years_from(experiences: list[ExperienceRecord]) -> float | None:

@@ -17,6 +17,7 @@ from graph.db import Database
 from graph.writes import batches, existing_keys, write_applications, write_candidates, write_employers, write_offers
 from loaders.records import ApplicationRecord, CandidateRecord, EmployerRecord, OfferRecord, RecordError
 from loaders.rejects import RejectLog
+from vivier.settings import get_settings
 
 
 @dataclass
@@ -106,9 +107,11 @@ def load_cvs(
     rejects: RejectLog | None = None,
     progress: Progress | None = None,
     summary: LoadSummary | None = None,
+    n_process: int = 1,
 ) -> LoadSummary:
-    """CV files (JSON Resume, PDF, DOCX, text; folders are expanded) into pseudonymised candidates."""
-    from loaders.cvs import CV_SUFFIXES, parse_cv
+    """CV files (JSON Resume, PDF, DOCX, text; folders are expanded) into pseudonymised candidates; `n_process`
+    > 1 reads them in forked workers."""
+    from loaders.cvs import CV_SUFFIXES, parse_cv_files
     from loaders.nlp import default_analyzer
 
     rejects = rejects or RejectLog()
@@ -118,18 +121,18 @@ def load_cvs(
     analyzer = default_analyzer()
     records: dict[str, CandidateRecord] = {}
     task = progress.add_task("CVs: reading", total=len(files)) if progress else None
-    for file in files:
-        try:
-            record = parse_cv(file.read_bytes(), file.name, source, analyzer)
-        except RecordError as error:
-            rejects.add(file, "file", error.field, error.reason, "cv")
-        else:
-            if record.candidate_id in records:
+    done = 0
+    for results in parse_cv_files(files, source, analyzer, n_process):
+        for file, result in zip(files[done : done + len(results)], results, strict=True):
+            if isinstance(result, RecordError):
+                rejects.add(file, "file", result.field, result.reason, "cv")
+            elif result.candidate_id in records:
                 rejects.add(file, "file", "candidate_ref", "duplicate candidate (first CV kept)", "cv")
             else:
-                records[record.candidate_id] = record
+                records[result.candidate_id] = result
+        done += len(results)
         if progress is not None and task is not None:
-            progress.advance(task)
+            progress.advance(task, len(results))
     kind = summary.kind("cv")
     stats = write_candidates(db, list(records.values()), on_batch=_advance(progress, "CVs: writing", len(records)))
     kind.loaded += len(records)
@@ -221,13 +224,16 @@ def load_dataset(
     source: str | None = None,
     rejects: RejectLog | None = None,
     progress: Progress | None = None,
+    n_process: int | None = None,
 ) -> LoadSummary:
     """A docs/formats.md folder: employers, offers, CVs, applications, in that order. Candidates are
-    pseudonymised with `source` (default: the folder's name), which applications.csv shares."""
+    pseudonymised with `source` (default: the folder's name), which applications.csv shares. Texts are read in
+    `n_process` processes (default: the settings' `load_process_count`)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: not a dataset folder (see docs/formats.md)")
     source = source or folder.resolve().name
+    n_process = n_process or get_settings().load_process_count
     rejects = rejects or RejectLog()
     summary = new_summary(rejects)
     known: set[str] = set()
@@ -235,9 +241,9 @@ def load_dataset(
         known = load_employers_file(db, folder / "employers.csv", rejects, summary)
     for name in ("offers.json", "offers.csv", "offers.jsonld"):
         if (folder / name).exists():
-            load_offers(db, folder / name, rejects, progress, known, summary)
+            load_offers(db, folder / name, rejects, progress, known, summary, n_process)
     if (folder / "cvs").is_dir():
-        load_cvs(db, [folder / "cvs"], source, rejects, progress, summary)
+        load_cvs(db, [folder / "cvs"], source, rejects, progress, summary, n_process)
     if (folder / "applications.csv").exists():
         load_history(db, folder / "applications.csv", source, rejects, progress, summary)
     return summary

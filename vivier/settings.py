@@ -6,6 +6,7 @@ pseudonymisation key, API bootstrap key, webhook secret) are read here and nowhe
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -62,6 +63,10 @@ class Settings(BaseSettings):
     # The API is served behind TLS (a reverse proxy terminating https): send Strict-Transport-Security.
     api_behind_tls: bool = Field(default=False, alias="VIVIER_API_BEHIND_TLS")
 
+    # Processes that read CVs and offers when a dataset folder is loaded (`vivier load dataset`, the demo); 0: one
+    # per core. The statistical text steps are CPU-bound and Neo4j waits for them, so every core helps.
+    load_processes: int = Field(default=0, ge=0, alias="VIVIER_LOAD_PROCESSES")
+
     # Uploaded CVs (loaders/cvs.py): refused with 413 over any of these, before their text is read in full.
     cv_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1, alias="VIVIER_CV_MAX_BYTES")
     cv_max_pages: int = Field(default=40, ge=1, alias="VIVIER_CV_MAX_PAGES")
@@ -70,6 +75,10 @@ class Settings(BaseSettings):
     cv_max_compression_ratio: int = Field(default=200, ge=1, alias="VIVIER_CV_MAX_COMPRESSION_RATIO")
     # A PDF's decoded streams (content, object streams): the most one stream may inflate to.
     cv_max_pdf_stream_bytes: int = Field(default=20 * 1024 * 1024, ge=1, alias="VIVIER_CV_MAX_PDF_STREAM_BYTES")
+
+    @property
+    def load_process_count(self) -> int:
+        return self.load_processes or os.cpu_count() or 1
 
     @property
     def embedded_uri(self) -> str:
