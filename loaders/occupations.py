@@ -4,6 +4,7 @@ TF-IDF cosine between the text and each occupation's document (labels and appell
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,6 +35,7 @@ def analyse_words(text: str) -> list[str]:
     return [_stem(w) for w in words if len(w) > 2 and w not in _STOP]
 
 
+@lru_cache(maxsize=1 << 16)  # a few thousand words recur across texts
 def _stem(word: str) -> str:
     if word.endswith("aux"):
         return word[:-3] + "al"
@@ -94,6 +96,7 @@ class OccupationClassifier:
     def __init__(self, catalogue: Catalogue) -> None:
         self.by_scheme: dict[str, tuple[list[str], list[str]]] = {}  # scheme → (uris, codes)
         self.label_owner: dict[str, np.ndarray] = {}  # scheme → occupation index of each label row
+        self.label_starts: dict[str, np.ndarray] = {}  # scheme → first label row of each occupation
         self.label_matrix: dict[str, object] = {}
         self.doc_matrix: dict[str, object] = {}
         self.vectorizer = TfidfVectorizer(analyzer=analyse_words, sublinear_tf=True, min_df=1)
@@ -107,6 +110,8 @@ class OccupationClassifier:
             # and an occupation scores its best label, so that long appellation lists do not dilute the match.
             rows = [(i, label) for i, o in enumerate(concepts) for label in dict.fromkeys([o.label, *o.alt_labels])]
             self.label_owner[scheme] = np.array([i for i, _ in rows])
+            # Rows are grouped by occupation and every occupation has its label: a row range per occupation.
+            self.label_starts[scheme] = np.searchsorted(self.label_owner[scheme], np.arange(len(concepts)))
             corpus_labels[scheme] = [label for _, label in rows]
             corpus_docs[scheme] = [
                 " ".join([o.label, *o.alt_labels, o.family or "", *_skill_labels(catalogue, o)]) for o in concepts
@@ -137,12 +142,10 @@ class OccupationClassifier:
     def scores(self, texts: list[str], titles: list[str], scheme: str, learned: bool = False) -> np.ndarray:
         """texts × occupations of `scheme` (in `by_scheme` order): the lexical score, blended (`learned`) with the
         probabilities of the model learned from coded offers where one is fitted (`self.learned`)."""
-        uris, _ = self.by_scheme[scheme]
         title_vectors = self.vectorizer.transform(titles)
         text_vectors = self.vectorizer.transform([f"{t} {t} {x}" for t, x in zip(titles, texts, strict=True)])
         by_label = (title_vectors @ self.label_matrix[scheme].T).toarray()  # type: ignore[attr-defined]
-        best_label = np.zeros((len(texts), len(uris)))
-        np.maximum.at(best_label.T, self.label_owner[scheme], by_label.T)
+        best_label = np.maximum.reduceat(by_label, self.label_starts[scheme], axis=1)  # each occupation's best label
         scores = TITLE_WEIGHT * best_label
         scores += (1 - TITLE_WEIGHT) * (text_vectors @ self.doc_matrix[scheme].T).toarray()  # type: ignore[attr-defined]
         model = self.learned.get(scheme)

@@ -22,7 +22,9 @@ keep only ``a-z0-9`` runs.
 
 from __future__ import annotations
 
+import functools
 import re
+import sys
 import unicodedata
 
 # Typographic apostrophes and the French ligatures, as `fold` unifies them (applied before lowering, so that "Æ"
@@ -42,7 +44,13 @@ def fold_compat(text: str) -> str:
     ligatures such as "ﬁ", superscripts, no-break spaces), whitespace kept: the key for matching French labels
     in loaded records."""
     text = unicodedata.normalize("NFKD", text.replace("’", "'").replace("œ", "oe").replace("Œ", "oe"))
-    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return text.lower() if text.isascii() else text.translate(_combining_marks()).lower()
+
+
+@functools.cache
+def _combining_marks() -> dict[int, None]:
+    """A `str.translate` table that deletes every combining character (accents once NFKD has split them off)."""
+    return {code: None for code in range(sys.maxunicode + 1) if unicodedata.combining(chr(code))}
 
 
 def fold_accents(text: str) -> str:
