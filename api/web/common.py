@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 
 from api.deps import require
 from api.state import AppState, Recommender
+from api.timing import step
 from api.web.sessions import WebSession, WebSessions
 from graph.access import Caller
 
@@ -132,12 +133,13 @@ def model_of(state: AppState) -> Recommender:
 
 
 def render(request: Request, template: str, user: WebUser | None, code: int = 200, **context: Any) -> HTMLResponse:
-    return TEMPLATES.TemplateResponse(
-        request,
-        template,
-        {"user": user, "csrf": user.session.csrf if user else "", **context},
-        status_code=code,
-    )
+    with step("render"):  # the template is rendered here, whole (Server-Timing shows it beside the API's steps)
+        return TEMPLATES.TemplateResponse(
+            request,
+            template,
+            {"user": user, "csrf": user.session.csrf if user else "", **context},
+            status_code=code,
+        )
 
 
 def sign_in_url(next_path: str) -> str:
