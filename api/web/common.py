@@ -78,18 +78,13 @@ def sessions_of(request: Request) -> WebSessions:
 
 
 async def current_user(request: Request) -> WebUser:
-    """The session's caller, its key re-checked against revocation on every request (`AppState.authenticate`)."""
-    sessions = sessions_of(request)
+    """The session's caller: one keyed read in Neo4j, which also checks that the session's API key is not revoked
+    (api/web/sessions.py), so any process accepts the cookie and none accepts it after a revocation."""
     token = request.cookies.get(SESSION_COOKIE)
-    session = sessions.get(token)
-    next_path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    session = await run_in_threadpool(sessions_of(request).get, token) if token else None
     if session is None:
-        raise SignInRequired(next_path)
-    caller = await run_in_threadpool(state_of(request).authenticate, session.api_key)
-    if caller is None:
-        sessions.close(token)
-        raise SignInRequired(next_path)
-    return WebUser(caller, session)
+        raise SignInRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+    return WebUser(session.caller, session)
 
 
 def role(*roles: str) -> Any:
