@@ -81,7 +81,8 @@ async def current_user(request: Request) -> WebUser:
     """The session's caller: one keyed read in Neo4j, which also checks that the session's API key is not revoked
     (api/web/sessions.py), so any process accepts the cookie and none accepts it after a revocation."""
     token = request.cookies.get(SESSION_COOKIE)
-    session = await run_in_threadpool(sessions_of(request).get, token) if token else None
+    with step("session"):
+        session = await run_in_threadpool(sessions_of(request).get, token) if token else None
     if session is None:
         raise SignInRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
     return WebUser(session.caller, session)

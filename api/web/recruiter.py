@@ -101,8 +101,9 @@ def rank_for_page(request: Request, user: WebUser, offer_id: str, filters: Filte
         parameters=f"k={SHOWN};eligible_only={filters.eligible_only};departement={filters.departement};"
         f"categorie={filters.categorie};skill={filters.skill};via=web",
     )
-    pipeline = {a["candidate_id"]: a for a in applications.result()}
-    feedback = {s["candidate_id"]: s for s in suggested.result()}
+    with step("page-reads"):  # the pipeline and feedback reads started beside the explanations
+        pipeline = {a["candidate_id"]: a for a in applications.result()}
+        feedback = {s["candidate_id"]: s for s in suggested.result()}
     rows = [
         {
             "rank": i,
