@@ -91,11 +91,11 @@
 
   // Resolves, once the nodes are placed, with the milliseconds the layout took (positions of an older request
   // that a newer one overtook are not applied).
-  function layout() {
+  function layout(options) {
     const started = performance.now();
     const id = ++requested;
     let done;
-    if (!worker) {
+    if (!worker || (options && options.mainThread)) {  // mainThread: the tests compare both
       cy.layout(Object.assign({ name: "dagre", animate: false }, DAGRE)).run();
       cy.fit(undefined, 20);
       done = Promise.resolve();
