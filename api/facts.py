@@ -5,13 +5,16 @@ knows, from the freshness watcher's latest snapshot (api/freshness.py) or, with 
 query of its own run beside the top-k. When the counter is the cache's, no candidate (or offer) was written,
 erased or regraded since: the cached facts are current. Otherwise, or for a candidate the cache has never seen,
 the request reads the facts of its ranked candidates from Neo4j, and the cache is read again in the background.
+
+`ExplanationCache` holds, on the same principle, what explaining a ranking reads that only offer and ontology
+writes change (an offer's occupation and skills, routes between occupations), tagged with the `offers` counter.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -94,3 +97,62 @@ class StatutoryFactsCache:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+MAX_ROUTES = 200_000  # occupation pairs remembered; beyond it the cache starts again
+
+
+class ExplanationCache:
+    """What an explanation reads that changes only with the offers or the ontology: an offer's occupation and
+    required skills, and the best career route between two occupations (ROME transitions, or job moves and
+    statutory steps between public-service concepts). Held while the `offers` counter stands: offer writes,
+    ontology loads and curation bump it (graph/revision.py). Candidates' skills and occupations, and past hires,
+    change with every application and are always read."""
+
+    def __init__(self) -> None:
+        self._revision: int | None = None
+        self._offers: dict[str, tuple[Row | None, list[Row]]] = {}
+        self._routes: dict[tuple[str, str], Row | None] = {}  # None: no route between the two
+        self._lock = threading.Lock()
+
+    def offer(
+        self, revision: int | None, offer_id: str, read: Callable[[], tuple[Row | None, list[Row]]]
+    ) -> tuple[Row | None, list[Row]]:
+        """(the offer's occupation, its required skills), from memory while the counter stands at `revision`;
+        `read` otherwise (always, with no `revision`: no freshness snapshot to trust)."""
+        with self._lock:
+            if self._current(revision) and offer_id in self._offers:
+                return self._offers[offer_id]
+        found = read()
+        with self._lock:
+            if self._current(revision):  # read after the counter was: as fresh as it, or fresher
+                if len(self._offers) >= MAX_OFFERS:
+                    self._offers.clear()
+                self._offers[offer_id] = found
+        return found
+
+    def routes(
+        self, revision: int | None, from_uris: Sequence[str], to_uri: str, read: Callable[[list[str]], dict[str, Row]]
+    ) -> dict[str, Row]:
+        """The best route from each of `from_uris` to `to_uri` (absent: none); `read` is asked for the starts
+        whose route is not held at `revision`."""
+        with self._lock:
+            current = self._current(revision)
+            held = {u: self._routes[(u, to_uri)] for u in from_uris if current and (u, to_uri) in self._routes}
+        missing = [u for u in from_uris if u not in held]
+        found = read(missing) if missing else {}
+        with self._lock:
+            if self._current(revision):
+                if len(self._routes) + len(missing) > MAX_ROUTES:
+                    self._routes.clear()
+                self._routes.update({(u, to_uri): found.get(u) for u in missing})
+        return {u: route for u, route in (held | found).items() if route is not None}
+
+    def _current(self, revision: int | None) -> bool:
+        """Whether what is held is as of `revision`; a newer counter empties the cache (counters only grow, so an
+        older one comes from a request that read its snapshot before: it neither reads nor fills the cache)."""
+        if revision is None or (self._revision is not None and revision < self._revision):
+            return False
+        if revision != self._revision:
+            self._offers, self._routes, self._revision = {}, {}, revision
+        return True

@@ -6,9 +6,10 @@ from __future__ import annotations
 import os
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from api import oversight
 from api.deps import PendingCaller, confirm_key
@@ -18,10 +19,19 @@ from api.state import AppState, Recommender
 from api.timing import step
 from graph import explain, queries, statutory
 from graph.access import Caller
+from graph.db import Database
 from graph.revision import OFFERS, STATUTORY_FACTS
 from ontology.eligibility import check_eligibility
 
+T = TypeVar("T")
 PUSH_TOP_K = 10  # suggestions stored and pushed when an offer or a CV arrives
+# Reads of one request that do not depend on each other (explanations), run side by side: each waits on Neo4j.
+_READS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="vivier-reads")
+
+
+def read_aside(read: Callable[..., T], *args: Any, **kwargs: Any) -> Future[T]:
+    """Start a read of Neo4j on `_READS` while the request does something else; `.result()` waits for it."""
+    return _READS.submit(read, *args, **kwargs)
 
 
 def eligibilities(
@@ -55,17 +65,30 @@ def verdicts(offer: dict[str, Any] | None, candidates: dict[str, dict[str, Any]]
 def explanations(
     state: AppState, offer_id: str, candidate_ids: Sequence[str], model_version: str, model: Recommender | None = None
 ) -> dict[str, Explanation]:
-    """Per candidate: skills shared and missing, career route to the offer's occupation, similar past hires."""
+    """Per candidate: skills shared and missing, career route to the offer's occupation, similar past hires.
+
+    The reads are independent round trips to Neo4j: they run side by side (`read_aside`), so a ranking waits for
+    the longest of them rather than for their sum. What only offer and ontology writes change (the offer's
+    occupation and skills, routes between occupations) comes from `state.explanation_facts` while the `offers`
+    counter of the freshness snapshot stands."""
     db = state.db
-    required = explain.offer_skills(db, offer_id)
-    skills = explain.candidate_skill_sets(db, candidate_ids)
-    latest = explain.latest_occupations(db, candidate_ids)
-    target = explain.offer_occupation(db, offer_id)
-    hires = explain.past_hires(db, offer_id)
+    ids = list(candidate_ids)
+    known = state.snapshot()
+    revision = known.counters[OFFERS] if known is not None else None
+    held_skills = read_aside(explain.candidate_skill_sets, db, ids)
+    past = read_aside(explain.past_hires, db, offer_id)
+    factors_read = read_aside(model.score_factors, db, offer_id, ids) if model is not None else None
+    latest_read = read_aside(explain.latest_occupations, db, ids)
+    target, required = state.explanation_facts.offer(revision, offer_id, lambda: _offer_side(db, offer_id))
+    latest = latest_read.result()
     routes: dict[str, Any] = {}
     if target:
-        routes = explain.routes_to(db, sorted({occ["uri"] for occ in latest.values()}), target["uri"])
-    factors = model.score_factors(db, offer_id, list(candidate_ids)) if model is not None else {}
+        starts, to_uri = sorted({occ["uri"] for occ in latest.values()}), target["uri"]
+        routes = state.explanation_facts.routes(
+            revision, starts, to_uri, lambda missing: explain.routes_to(db, missing, to_uri)
+        )
+    skills, hires = held_skills.result(), past.result()
+    factors = factors_read.result() if factors_read is not None else {}
     result = {}
     for candidate_id in candidate_ids:
         held = skills.get(candidate_id, set())
@@ -88,6 +111,12 @@ def explanations(
             }
         )
     return result
+
+
+def _offer_side(db: Database, offer_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """(the offer's occupation, the skills it requires), read side by side."""
+    required = read_aside(explain.offer_skills, db, offer_id)
+    return explain.offer_occupation(db, offer_id), required.result()
 
 
 def log_served(

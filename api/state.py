@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from typing import Any, Protocol
 
 from api import erasure
-from api.facts import StatutoryFactsCache
+from api.facts import ExplanationCache, StatutoryFactsCache
 from api.freshness import FreshnessWatcher
 from api.push import WebhookDispatcher
 from api.traceability import LogWriter
@@ -202,6 +202,7 @@ class AppState:
         self.dispatcher = dispatcher
         self.log_writer = LogWriter(lambda entries: record_recommendations(db, entries))
         self.candidate_facts = StatutoryFactsCache(db)
+        self.explanation_facts = ExplanationCache()  # offers' occupations and skills, career routes
         self.freshness = FreshnessWatcher(db, freshness_ms) if freshness_ms > 0 else None
         self._gc_freeze = gc_freeze
         self._loader = recommender_loader

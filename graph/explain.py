@@ -147,9 +147,10 @@ MAX_LADDER_EXPLANATIONS = 20  # one path search each: bounded so that explaining
 def _ladder_routes_to(db: Database, from_uris: Sequence[str], to_uri: str) -> dict[str, Row]:
     """Between public-service concepts, the best route through job moves and statutory steps, which replaces
     the ROME one (explanations show both kinds of step)."""
-    if not is_public_service(db, [to_uri]):
+    public = public_service_uris(db, [to_uri, *from_uris])  # one query for the target and every start
+    if to_uri not in public:
         return {}
-    starts = [uri for uri in dict.fromkeys(from_uris) if is_public_service(db, [uri])][:MAX_LADDER_EXPLANATIONS]
+    starts = [uri for uri in dict.fromkeys(from_uris) if uri in public][:MAX_LADDER_EXPLANATIONS]
     found = {uri: ladder_routes(db, uri, to_uri, k=1) for uri in starts if uri != to_uri}
     return {uri: routes[0] for uri, routes in found.items() if routes}
 
@@ -274,6 +275,17 @@ def is_public_service(db: Database, uris: Sequence[str]) -> bool:
         labels=list(PUBLIC_SERVICE_LABELS),
     )
     return bool(records and records[0]["ok"])
+
+
+def public_service_uris(db: Database, uris: Sequence[str]) -> set[str]:
+    """Those of `uris` that are grades, cadres d'emplois or RMFP emplois-référence."""
+    records, _, _ = db.execute_query(
+        "UNWIND $uris AS uri MATCH (c:Concept {uri: uri}) WHERE any(l IN labels(c) WHERE l IN $labels) "
+        "RETURN collect(DISTINCT uri) AS found",
+        uris=list(uris),
+        labels=list(PUBLIC_SERVICE_LABELS),
+    )
+    return set(records[0]["found"]) if records else set()
 
 
 def career_steps_from(db: Database, uri: str, k: int = 10) -> list[Row]:

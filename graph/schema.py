@@ -62,6 +62,8 @@ NODE_KEYS: dict[str, str] = {
     "Suspension": "scope",  # the kill switch: 'global' or 'employer:<employer_id>'
     "OversightEvent": "event_id",  # the trail of suspensions, resumptions and log purges
     "ErasureTombstone": "digest",  # a keyed hash of an erased candidate's id, never the id (graph/erasure.py)
+    # web app (issue 14)
+    "WebSession": "token_sha256",  # a signed-in browser: the hash of its session token, never the token
 }
 
 # --- Relationship types -----------------------------------------------------------------------------------
@@ -93,6 +95,7 @@ OWNED_BY = "OWNED_BY"  # ApiKey | Webhook -> Employer
 # {step_id, kind, basis, requirement, weight, provenance, years_in_grade}; kind is one of CAREER_STEP_KINDS.
 CAREER_STEP = "CAREER_STEP"  # Grade -> Grade | CadreEmplois -> CadreEmplois | EmploiReference -> EmploiReference
 TYPICAL_EMPLOI = "TYPICAL_EMPLOI"  # CadreEmplois -> EmploiReference: jobs a member of the cadre typically holds
+SIGNED_IN_WITH = "SIGNED_IN_WITH"  # WebSession -> ApiKey: the key a web session (or one-time link) stands for
 
 RELATIONSHIP_TYPES = (
     BROADER,
@@ -120,6 +123,7 @@ RELATIONSHIP_TYPES = (
     OWNED_BY,
     CAREER_STEP,  # issue 18
     TYPICAL_EMPLOI,  # issue 18
+    SIGNED_IN_WITH,  # issue 14
 )
 
 # Application stages, in pipeline order; the last three end an application.
@@ -189,6 +193,14 @@ STEPS: tuple[SchemaStep, ...] = (
         ),
     ),
     SchemaStep(9, "GDPR erasure tombstones (graph/erasure.py)", (_unique("ErasureTombstone", "digest"),)),
+    SchemaStep(
+        10,
+        "web sessions shared by every API process (graph/web_sessions.py)",
+        (
+            _unique("WebSession", "token_sha256"),
+            "CREATE INDEX web_session_expiry IF NOT EXISTS FOR (n:WebSession) ON (n.expires_at)",
+        ),
+    ),
 )
 
 LATEST_VERSION = STEPS[-1].version

@@ -23,8 +23,8 @@ def _safe_next(path: str | None) -> str:
     return "/ui/"
 
 
-def _open_session(request: Request, api_key: str, target: str) -> Response:
-    token, _ = sessions_of(request).open(api_key)
+def _signed_in(request: Request, token: str, target: str) -> Response:
+    """Redirect to `target` with the session cookie (HttpOnly, SameSite=Strict, Secure over HTTPS)."""
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -60,21 +60,22 @@ async def sign_in(
         return render(request, "sign_in.html", None, 403, suite=_safe_next(suite), form_token=expected,
                       error="Le formulaire a expiré : recommencez.")  # fmt: skip
     caller = await run_in_threadpool(state_of(request).authenticate, api_key.strip())
-    if caller is None:
+    opened = await run_in_threadpool(sessions_of(request).open, caller) if caller is not None else None
+    if caller is None or opened is None:
         return render(request, "sign_in.html", None, 401, suite=_safe_next(suite), form_token=expected,
                       error="Clé inconnue ou révoquée.")  # fmt: skip
     target = _safe_next(suite)
-    return _open_session(request, api_key.strip(), HOME[caller.role] if target == "/ui/" else target)
+    return _signed_in(request, opened[0], HOME[caller.role] if target == "/ui/" else target)
 
 
 @router.get("/connexion/lien/{token}")
 def sign_in_link(request: Request, token: str) -> Response:
     """A one-time link (printed by `vivier demo`): opens a session, then works no more."""
-    api_key = sessions_of(request).redeem(token)
-    if api_key is None or state_of(request).authenticate(api_key) is None:
+    session = sessions_of(request).redeem(token)
+    if session is None:
         return render(request, "sign_in.html", None, 401, suite="/ui/", form_token="",
                       error="Ce lien de connexion a déjà servi ou a expiré.")  # fmt: skip
-    return _open_session(request, api_key, "/ui/")
+    return _signed_in(request, session, "/ui/")
 
 
 @router.post("/deconnexion")

@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 
 from api.deps import require
 from api.state import AppState, Recommender
+from api.timing import step
 from api.web.sessions import WebSession, WebSessions
 from graph.access import Caller
 
@@ -77,18 +78,14 @@ def sessions_of(request: Request) -> WebSessions:
 
 
 async def current_user(request: Request) -> WebUser:
-    """The session's caller, its key re-checked against revocation on every request (`AppState.authenticate`)."""
-    sessions = sessions_of(request)
+    """The session's caller: one keyed read in Neo4j, which also checks that the session's API key is not revoked
+    (api/web/sessions.py), so any process accepts the cookie and none accepts it after a revocation."""
     token = request.cookies.get(SESSION_COOKIE)
-    session = sessions.get(token)
-    next_path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    with step("session"):
+        session = await run_in_threadpool(sessions_of(request).get, token) if token else None
     if session is None:
-        raise SignInRequired(next_path)
-    caller = await run_in_threadpool(state_of(request).authenticate, session.api_key)
-    if caller is None:
-        sessions.close(token)
-        raise SignInRequired(next_path)
-    return WebUser(caller, session)
+        raise SignInRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+    return WebUser(session.caller, session)
 
 
 def role(*roles: str) -> Any:
@@ -132,12 +129,13 @@ def model_of(state: AppState) -> Recommender:
 
 
 def render(request: Request, template: str, user: WebUser | None, code: int = 200, **context: Any) -> HTMLResponse:
-    return TEMPLATES.TemplateResponse(
-        request,
-        template,
-        {"user": user, "csrf": user.session.csrf if user else "", **context},
-        status_code=code,
-    )
+    with step("render"):  # the template is rendered here, whole (Server-Timing shows it beside the API's steps)
+        return TEMPLATES.TemplateResponse(
+            request,
+            template,
+            {"user": user, "csrf": user.session.csrf if user else "", **context},
+            status_code=code,
+        )
 
 
 def sign_in_url(next_path: str) -> str:

@@ -15,6 +15,7 @@ from api import service
 from api.deps import check_candidate_access, check_employer_access, check_offer_access
 from api.routers import applications, candidates, careers, offers, suggestions
 from api.schemas import ApplicationIn, ApplicationUpdate, FeedbackIn, OfferIn
+from api.timing import step
 from api.web.common import CsrfChecked, WebUser, api_errors, is_htmx, model_of, render, role, state_of
 from graph import queries
 from ontology.text import fold
@@ -75,7 +76,7 @@ def rank_for_page(request: Request, user: WebUser, offer_id: str, filters: Filte
     with the page's filters applied to a wider pool when they narrow it."""
     state = state_of(request)
     model = model_of(state)
-    with api_errors():
+    with api_errors(), step("access"):
         check_offer_access(state, user.caller, offer_id)
     pool = FILTERED_POOL if filters.narrowing else SHOWN
     ranked, verdicts = service.rank_candidates(state, model, offer_id, pool, filters.eligible_only)
@@ -85,7 +86,11 @@ def rank_for_page(request: Request, user: WebUser, offer_id: str, filters: Filte
         ranked = [(c, s) for c, s in ranked if filters.keeps(summaries.get(c, {}), labels)]
     ranked = ranked[:SHOWN]
     ids = [c for c, _ in ranked]
-    reasons = service.explanations(state, offer_id, ids, model.version, model)
+    # The page's own reads do not wait for the explanations' (each is a round trip to Neo4j).
+    applications = service.read_aside(queries.offer_applications, state.db, offer_id)
+    suggested = service.read_aside(queries.suggestions, state.db, offer_id=offer_id, kind="candidate_for_offer")
+    with step("explain"):
+        reasons = service.explanations(state, offer_id, ids, model.version, model)
     log_id = service.log_served(
         state,
         user.caller,
@@ -96,10 +101,9 @@ def rank_for_page(request: Request, user: WebUser, offer_id: str, filters: Filte
         parameters=f"k={SHOWN};eligible_only={filters.eligible_only};departement={filters.departement};"
         f"categorie={filters.categorie};skill={filters.skill};via=web",
     )
-    pipeline = {a["candidate_id"]: a for a in queries.offer_applications(state.db, offer_id)}
-    feedback = {
-        s["candidate_id"]: s for s in queries.suggestions(state.db, offer_id=offer_id, kind="candidate_for_offer")
-    }
+    with step("page-reads"):  # the pipeline and feedback reads started beside the explanations
+        pipeline = {a["candidate_id"]: a for a in applications.result()}
+        feedback = {s["candidate_id"]: s for s in suggested.result()}
     rows = [
         {
             "rank": i,
@@ -137,8 +141,9 @@ def offer_page(
     competence: str = "",
 ) -> Response:
     filters = _filters(eligibles, departement, categorie, competence)
+    offer_read = service.read_aside(queries.offer, state_of(request).db, offer_id)  # shown only if access passes
     ranked = rank_for_page(request, user, offer_id, filters)
-    offer = queries.offer(state_of(request).db, offer_id) or {}
+    offer = offer_read.result() or {}
     template = "_candidates.html" if is_htmx(request) else "offer.html"
     return render(request, template, user, offer=offer, ranked=ranked, filters=filters)
 

@@ -17,7 +17,8 @@ for module in (auth, recruiter, explorer, curation, admin):
 
 
 def mount_web(app: FastAPI) -> None:
-    app.state.web_sessions = WebSessions()
+    # Sessions live in Neo4j (every worker process reads them), through the app's own database handle and key check.
+    app.state.web_sessions = WebSessions(lambda: app.state.vivier.db, lambda key: app.state.vivier.authenticate(key))
     app.include_router(router)
     app.mount("/ui/static", StaticFiles(directory=HERE / "static"), name="ui-static")
 

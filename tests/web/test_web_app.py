@@ -4,13 +4,18 @@ and cross-employer isolation. axe-core checks every page visited. Tests run in f
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from graph import queries
+from graph import explain, queries
 from ontology import uris
+from ontology.text import fold
+from tests.support.ingestion import tiny_docx, tiny_pdf
 from tests.web.conftest import NS
 from tests.web.support import check_accessibility, screenshot, sign_in, visit
 
@@ -155,6 +160,7 @@ def test_career_explorer_expands_on_click_and_draws_routes(live: dict[str, Any],
     assert visit(page, live, "/ui/carrieres?q=conception+et+pilotage") == 200
     page.locator("#resultats a").first.click()
     page.wait_for_function("() => window.vivierExplorer && window.vivierExplorer.cy.nodes().length > 1")
+    page.evaluate("() => window.vivierExplorer.settled()")  # laid out (in a worker): positions are final
     check_accessibility(page)
     cy_count = "() => window.vivierExplorer.cy.nodes().length"
     before = page.evaluate(cy_count)
@@ -173,15 +179,49 @@ def test_career_explorer_expands_on_click_and_draws_routes(live: dict[str, Any],
     expect(page.locator("#liste-noeuds")).to_contain_text("Techniques de gestion budgétaire")
     screenshot(page, "parcours")
 
-    # 300 nodes drawn without freezing the page: the dagre layout of a few hundred nodes, timed in the browser.
-    elapsed = page.evaluate(
-        "() => { const e = {nodes: [], edges: []}; for (let i = 0; i < 300; i++) { "
-        "e.nodes.push({id: 'x' + i, label: 'Métier ' + i, kind: i % 3 ? 'RomeFiche' : 'Skill'}); "
-        "if (i) e.edges.push({id: 'e' + i, source: 'x' + Math.floor(i / 4), target: 'x' + i, kind: 'proche'}); } "
-        "window.vivierExplorer.add(e); return window.vivierExplorer.layout(); }"
+    # 300 nodes drawn without freezing the page: with 300 more nodes laid out on screen, one expansion (its request,
+    # then the dagre layout of every node, in a worker) is timed from the request to the nodes placed, while a 10 ms
+    # timer on the main thread records its longest wait: a layout on the main thread would hold it for seconds.
+    timed = page.evaluate(
+        "async () => { const x = window.vivierExplorer; const e = {nodes: [], edges: []}; "
+        "for (let i = 0; i < 300; i++) { e.nodes.push({id: 'x' + i, label: 'Métier ' + i, "
+        "kind: i % 3 ? 'RomeFiche' : 'Skill'}); if (i) e.edges.push({id: 'e' + i, source: 'x' + Math.floor(i / 4), "
+        "target: 'x' + i, kind: 'proche'}); } x.add(e); await x.layout(); "
+        "const next = x.cy.nodes().filter(n => !n.hasClass('expanded') && !n.id().startsWith('x') "
+        "&& n.data('kind') !== 'Skill')[0].id(); "
+        "let last = performance.now(), longest = 0; "
+        "const timer = setInterval(() => { const now = performance.now(); longest = Math.max(longest, now - last); "
+        "last = now; }, 10); "
+        "const started = performance.now(); await x.expand(next); const elapsed = performance.now() - started; "
+        "clearInterval(timer); return {elapsed, longest, nodes: x.cy.nodes().length, "
+        "placed: x.cy.getElementById('x299').position('x') !== 0}; }"
     )
-    print(f"layout of {page.evaluate(cy_count)} nodes: {elapsed:.0f} ms")
-    assert elapsed < 5000
+    print(
+        f"{timed['nodes']} nodes: one expansion, request to layout done {timed['elapsed']:.0f} ms; "
+        f"longest main-thread wait {timed['longest']:.0f} ms"
+    )
+    assert timed["nodes"] >= 300 and timed["placed"]
+    assert timed["elapsed"] < 5000
+    # The same graph laid out again, on the main thread then in the worker, under the same machine load: the
+    # main-thread layout holds the page for its whole duration, the worker's leaves it answering.
+    waits = page.evaluate(
+        "async () => { const x = window.vivierExplorer; const out = {}; "
+        "for (const [name, options] of [['main', {mainThread: true}], ['worker', {}]]) { "
+        "let last = performance.now(), longest = 0; "
+        "const timer = setInterval(() => { const now = performance.now(); longest = Math.max(longest, now - last); "
+        "last = now; }, 10); await new Promise(r => setTimeout(r, 50)); const ms = await x.layout(options); "
+        "await new Promise(r => setTimeout(r, 50)); clearInterval(timer); out[name] = {ms, longest}; } return out; }"
+    )
+    print(
+        f"layout of {timed['nodes']} nodes on the main thread: {waits['main']['ms']:.0f} ms, longest wait "
+        f"{waits['main']['longest']:.0f} ms; in the worker: {waits['worker']['ms']:.0f} ms, longest wait "
+        f"{waits['worker']['longest']:.0f} ms"
+    )
+    # What the worker leaves on the main thread is Cytoscape drawing the placed nodes (~100 ms for 307 nodes at load
+    # average ~10 on 2 cores, against 420 ms with the layout on the main thread in the same run).
+    assert timed["longest"] < 500 and waits["worker"]["longest"] < 500, "the layout froze the page"
+    assert waits["worker"]["longest"] < waits["main"]["longest"]
+    check_accessibility(page)
 
     # Routes between two occupations, drawn left to right, with the skills to acquire at each step.
     assert visit(page, live, "/ui/carrieres?de=Fiche+K1401&vers=Fiche+M1501") == 200
@@ -190,6 +230,7 @@ def test_career_explorer_expands_on_click_and_draws_routes(live: dict[str, Any],
     expect(routes.first).to_contain_text("Fiche M1402 → Fiche M1501")
     expect(routes.first).to_contain_text("à acquérir")
     page.wait_for_function("() => window.vivierExplorer && window.vivierExplorer.cy.nodes().length >= 3")
+    page.evaluate("() => window.vivierExplorer.settled()")
     xs = page.evaluate(
         "uris => uris.map(u => window.vivierExplorer.cy.getElementById(u).position('x'))",
         [uris.rome_fiche(c) for c in ("K1401", "M1402", "M1501")],
@@ -241,6 +282,147 @@ def test_curation_applied_refused_by_shacl_and_audited(live: dict[str, Any], pag
     expect(rows.first).to_contain_text("Pilotage du budget")
     assert visit(page, live, "/ui/ontologie/versions?v1=v1&v2=current") == 200
     expect(page.locator("main")).to_contain_text("concepts modifiés : 1")
+
+
+def _shown(page: Page) -> list[str]:
+    ids: list[str] = page.locator("ol.candidates > li").evaluate_all("e => e.map(x => x.id.slice(9))")
+    return ids
+
+
+def _filter_and_wait(page: Page, expected: list[str]) -> list[str]:
+    """Submit the filters (htmx swaps the list and pushes the URL), wait until the list is `expected` (or 20 s)."""
+    page.get_by_role("button", name="Filtrer").click()
+    page.wait_for_url(re.compile(r"\?"))
+    with contextlib.suppress(PlaywrightTimeout):  # the caller's assertion says what was shown instead
+        page.wait_for_function(
+            "ids => JSON.stringify([...document.querySelectorAll('ol.candidates > li')].map(e => e.id.slice(9))) "
+            "=== JSON.stringify(ids)",
+            arg=expected,
+            timeout=20_000,
+        )
+    return _shown(page)
+
+
+def _ranking(live: dict[str, Any], k: int, eligible_only: bool = False) -> list[str]:
+    """The JSON API's ranking of off-EA-00: what the page filters (its first 50 when a filter narrows it)."""
+    params = {"k": k, "explain": False, "eligible_only": eligible_only}
+    answer = live["client"].get(
+        "/v1/offers/off-EA-00/candidates", params=params, headers={"X-API-Key": live["keys"]["recA"]}
+    )
+    assert answer.status_code == 200, answer.text
+    return [c["candidate_id"] for c in answer.json()["candidates"]]
+
+
+def test_offer_filters_catégorie_skill_and_eligible_only_change_the_list_as_they_say(
+    live: dict[str, Any], page: Page
+) -> None:
+    database = live["database"]
+    sign_in(page, live, "recA")
+    assert visit(page, live, "/ui/offres/off-EA-00") == 200
+    unfiltered = _shown(page)
+    pool = _ranking(live, 50)
+    assert unfiltered == pool[:10]
+    summaries = queries.candidate_summaries(database, pool)
+    first = summaries[unfiltered[0]]
+
+    # Catégorie: one the first candidate is not in, so that the list changes; the first ten of the pool in it.
+    categorie = next(c for c in ("A", "B", "C") if c != first["categorie"] and any(
+        s["categorie"] == c for s in summaries.values()))  # fmt: skip
+    expected = [c for c in pool if summaries[c]["categorie"] == categorie][:10]
+    page.get_by_label("Catégorie").select_option(categorie)
+    shown = _filter_and_wait(page, expected)
+    assert shown == expected and shown != unfiltered
+    assert "categorie=" + categorie in page.url
+    check_accessibility(page)
+
+    # Skill: a label one candidate of the pool holds and the first one does not (accents and case ignored).
+    labels = {u: r["label"] for u, r in explain.concept_labels(database, sorted(
+        {u for s in summaries.values() for u in s["skills"]})).items() if r["label"]}  # fmt: skip
+    held_first = [fold(labels.get(u, u)) for u in first["skills"]]
+    wanted = next(label for _, label in sorted(labels.items()) if not any(fold(label) in h for h in held_first))
+    holds = {c for c, s in summaries.items() if any(fold(wanted) in fold(labels.get(u, u)) for u in s["skills"])}
+    expected = [c for c in pool if c in holds][:10]
+    assert visit(page, live, "/ui/offres/off-EA-00") == 200
+    page.get_by_label("Compétence").fill(wanted.upper())
+    shown = _filter_and_wait(page, expected)
+    assert shown == expected and unfiltered[0] not in shown
+    check_accessibility(page)
+
+    # Eligible only: the model's own eligible ranking; every card says « Éligible ».
+    expected = _ranking(live, 10, eligible_only=True)
+    assert visit(page, live, "/ui/offres/off-EA-00") == 200
+    page.get_by_label("Éligibles seulement").check()
+    shown = _filter_and_wait(page, expected)
+    assert shown == expected
+    badges = page.locator("ol.candidates > li h3 .badge.ok, ol.candidates > li h3 .badge.warn")
+    assert badges.count() == len(shown) and all(t.startswith("Éligible") for t in badges.all_inner_texts())
+    ineligible = [c for c in unfiltered if page.locator(f"#candidat-{c}").count() == 0]
+    print(f"eligible only: {len(shown)} shown; of the unfiltered ten, {len(ineligible)} left out")
+    check_accessibility(page)
+
+
+def test_cv_upload_through_the_page_in_every_format(live: dict[str, Any], page: Page) -> None:
+    """A PDF, a DOCX, a JSON Resume and a text CV, generated here, uploaded through the page for off-EA-00: each
+    becomes a pseudonymous candidate with an application, and no name, e-mail or phone reaches Neo4j."""
+    database = live["database"]
+    people = {
+        "pdf": ("Maelys Kerbrat", "maelys.kerbrat@exemple.fr", "06 11 22 33 44"),
+        "docx": ("Gurvan Le Floch", "gurvan.lefloch@exemple.fr", "07 55 44 33 22"),
+        "json": ("Nolwenn Tanguy", "nolwenn.tanguy@exemple.fr", "06 98 76 54 32"),
+        "txt": ("Erwan Kervella", "erwan.kervella@exemple.fr", "07 12 21 12 21"),
+    }
+    job = "Gestionnaire des ressources humaines, titulaire, categorie B. Paie et carrieres des agents."
+
+    def cv(kind: str) -> tuple[str, str, bytes]:
+        name, mail, phone = people[kind]
+        lines = [name, f"Tel {phone} {mail}", job, "2018 - 2024 : Gestionnaire paie, Mairie de Quimper"]
+        if kind == "pdf":
+            return "cv-web-pdf.pdf", "application/pdf", tiny_pdf(lines)
+        if kind == "docx":
+            return "cv-web-docx.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", (
+                tiny_docx(lines))  # fmt: skip
+        if kind == "json":
+            work = {"name": "Mairie de Quimper", "position": "Gestionnaire paie", "startDate": "2018-01-01",
+                    "summary": "Paie et carrieres des agents."}  # fmt: skip
+            resume = {"basics": {"name": name, "email": mail, "phone": phone, "summary": job}, "work": [work],
+                      "skills": [{"name": "Gestion de la paie"}]}  # fmt: skip
+            return "cv-web-json.json", "application/json", json.dumps(resume).encode()
+        return "cv-web-txt.txt", "text/plain", "\n".join(lines).encode()
+
+    sign_in(page, live, "recA")
+    created = []
+    for kind in people:
+        assert visit(page, live, "/ui/cv?offre=off-EA-00") == 200
+        name, mime, data = cv(kind)
+        page.get_by_label("Fichier du CV").set_input_files(FilePayload(name=name, mimeType=mime, buffer=data))
+        page.get_by_role("button", name="Déposer").click()
+        status = page.get_by_role("status")
+        expect(status).to_contain_text("CV enregistré", timeout=120_000)
+        expect(status).to_contain_text("candidature")
+        check_accessibility(page)
+        href = status.get_by_role("link").get_attribute("href") or ""
+        created.append(href.rsplit("/", 1)[1])
+        if kind == "pdf":
+            screenshot(page, "cv")
+    assert len(set(created)) == 4 and queries.existing_candidates(database, created) == set(created)
+    assert set(created) <= set(_candidates_of(live, "off-EA-00"))  # each one's application to the offer
+    stored = database.execute_query(
+        "UNWIND $ids AS id MATCH (c:Candidate {candidate_id: id}) OPTIONAL MATCH (c)-[r]-() "
+        "RETURN properties(c) AS c, collect(properties(r)) AS r",
+        ids=created,
+    ).records
+    text = " ".join(str(r["c"]) + str(r["r"]) for r in stored).lower()
+    for name, mail, phone in people.values():
+        assert name.split()[0].lower() not in text and mail not in text and phone not in text
+    # A file of another kind is refused with the API's message next to the field, and nothing is written.
+    assert visit(page, live, "/ui/cv?offre=off-EA-00") == 200
+    page.get_by_label("Fichier du CV").set_input_files(
+        FilePayload(name="cv.exe", mimeType="application/octet-stream", buffer=b"MZ")
+    )
+    page.get_by_role("button", name="Déposer").click()
+    expect(page.get_by_role("alert")).to_contain_text("cv.exe")
+    assert page.get_by_label("Fichier du CV").get_attribute("aria-invalid") == "true"
+    check_accessibility(page)
 
 
 def test_admin_keys_logs_and_gdpr_with_confirmation(live: dict[str, Any], page: Page) -> None:

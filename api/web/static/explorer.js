@@ -69,11 +69,46 @@
     return added;
   }
 
-  function layout() {
+  // Left to right, laid out by dagre in a worker (static/layout-worker.js) so that the page stays responsive with
+  // hundreds of nodes; where workers are unavailable, on the main thread through cytoscape-dagre.
+  const DAGRE = { rankDir: "LR", nodeSep: 8, rankSep: 90, edgeSep: 4 };
+  const worker = window.Worker ? new Worker("/ui/static/layout-worker.js") : null;
+  const pending = new Map();
+  let requested = 0;
+  let settledLayout = Promise.resolve(0);
+  if (worker) {
+    worker.onmessage = (event) => {
+      const resolve = pending.get(event.data.id);
+      pending.delete(event.data.id);
+      if (resolve) resolve(event.data.positions);
+    };
+  }
+
+  function place(positions) {
+    cy.layout({ name: "preset", positions: (node) => positions[node.id()] || node.position(), fit: true,
+      padding: 20, animate: false }).run();
+  }
+
+  // Resolves, once the nodes are placed, with the milliseconds the layout took (positions of an older request
+  // that a newer one overtook are not applied).
+  function layout(options) {
     const started = performance.now();
-    cy.layout({ name: "dagre", rankDir: "LR", nodeSep: 8, rankSep: 90, edgeSep: 4, animate: false }).run();
-    cy.fit(undefined, 20);
-    return performance.now() - started;
+    const id = ++requested;
+    let done;
+    if (!worker || (options && options.mainThread)) {  // mainThread: the tests compare both
+      cy.layout(Object.assign({ name: "dagre", animate: false }, DAGRE)).run();
+      cy.fit(undefined, 20);
+      done = Promise.resolve();
+    } else {
+      const nodes = cy.nodes().map((n) => { const d = n.layoutDimensions({}); return { id: n.id(), w: d.w, h: d.h }; });
+      const edges = cy.edges().map((e) => ({ id: e.id(), source: e.source().id(), target: e.target().id() }));
+      done = new Promise((resolve) => { pending.set(id, resolve); })
+        .then((positions) => { if (id === requested) place(positions); });
+      worker.postMessage({ id, nodes, edges, options: DAGRE });
+    }
+    settledLayout = done.then(() => performance.now() - started);
+    box.dataset.layouts = String(id);
+    return settledLayout;
   }
 
   async function expand(uri) {
@@ -83,8 +118,8 @@
     const elements = await response.json();
     add(elements);
     cy.getElementById(uri).addClass("expanded");
-    layout();
     box.dataset.expanded = String(cy.nodes(".expanded").length);
+    await layout();
   }
 
   function details(uri) {
@@ -101,7 +136,8 @@
   }
 
   cy.on("tap", "node", (event) => select(event.target.id()));
-  window.vivierExplorer = { cy, add, layout, expand, select };
+  // `settled()`: the latest layout's promise (tests wait on it before reading positions).
+  window.vivierExplorer = { cy, add, layout, expand, select, settled: () => settledLayout };
 
   const routeData = document.getElementById("route-data");
   const route = routeData ? JSON.parse(routeData.textContent) : null;
