@@ -65,6 +65,7 @@ def apply(
         raise HTTPException(422, f"change refused: {error}") from error
     except ValueError as error:
         raise HTTPException(422, f"change refused: {error}") from error
+    state.changed()  # curation bumps every counter: this process's cached routes and facts go at once
     return AppliedChangeOut.model_validate(asdict(entry))
 
 
