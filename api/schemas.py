@@ -130,6 +130,9 @@ class OffersForCandidate(BaseModel):
     log_id: str
     notice: str = SUGGESTION_NOTICE
     offers: list[OfferMatch]
+    withheld_employers: list[str] = Field(
+        [], description="employers whose recommendations an admin suspended: their offers are left out of this ranking"
+    )
 
 
 class PairScore(BaseModel):

@@ -7,6 +7,7 @@ import os
 import threading
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -195,12 +196,45 @@ def push_for_offer(state: AppState, model: Recommender, offer_id: str, employer_
     return for_employer
 
 
+@dataclass
+class OfferRanking:
+    """A candidate's offers, best first, with each offer's employer and the suspended employers whose offers
+    were left out of it (the kill switch)."""
+
+    ranked: list[tuple[str, float]]
+    employers: dict[str, str | None]
+    withheld_employers: list[str]
+
+
+def rank_offers(
+    state: AppState, model: Recommender, candidate_id: str, k: int, employer_id: str | None = None
+) -> OfferRanking:
+    """The model's top `k` offers for a candidate (only `employer_id`'s when given: a recruiter's), fewer only
+    when fewer exist. 503 while recommendations are suspended for everyone or for `employer_id`; the offers of
+    the other suspended employers are left out, and the model is asked deeper so that k remain."""
+    watch = oversight.watch(state.db)
+    watch.check(employer_id)
+    ask = k if employer_id is None else max(k * 20, 200)  # a recruiter sees its employer's offers only
+    while True:
+        suspended = watch.suspended_employers() or set()
+        ranked = [(str(o), float(s)) for o, s in model.recommend_offers(state.db, candidate_id, ask)]
+        employers = queries.offer_employers(state.db, [o for o, _ in ranked])
+        withheld = sorted({e for o, _ in ranked if (e := employers.get(o)) is not None and e in suspended})
+        kept = [
+            (o, s)
+            for o, s in ranked
+            if employers.get(o) not in suspended and (employer_id is None or employers.get(o) == employer_id)
+        ]
+        if len(kept) >= k or len(ranked) < ask or not withheld:  # k left, no more offers, or nothing withheld
+            return OfferRanking(kept[:k], employers, withheld)
+        ask *= 4
+
+
 def push_for_candidate(state: AppState, model: Recommender, candidate_id: str) -> list[dict]:
-    """A new CV: store the offers that fit the candidate and deliver them to the job board's webhooks."""
-    ranked = [(str(o), float(s)) for o, s in model.recommend_offers(state.db, candidate_id, PUSH_TOP_K)]
-    known = queries.offer_employers(state.db, [o for o, _ in ranked])
-    suspended = oversight.watch(state.db).suspended_employers() or set()  # the kill switch, per employer
-    ranked = [(o, s) for o, s in ranked if o in known and known[o] not in suspended]
+    """A new CV: store the offers that fit the candidate and deliver them to the job board's webhooks (never the
+    offers of an employer whose recommendations are suspended)."""
+    found = rank_offers(state, model, candidate_id, PUSH_TOP_K)
+    ranked = [(o, s) for o, s in found.ranked if o in found.employers]
     rows = [
         {
             "kind": "offer_for_candidate",

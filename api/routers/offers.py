@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 
-from api import service
+from api import oversight, service
 from api.deps import (
     ERRORS,
     Model,
@@ -159,7 +159,8 @@ def candidates_for_offer(
 
 @router.get("/{offer_id}/candidates/{candidate_id}", response_model=PairScore, summary="Score one pair, explained")
 def score_pair(offer_id: str, candidate_id: str, state: State, caller: RecruiterOrAdmin, model: Model) -> PairScore:
-    check_offer_access(state, caller, offer_id)
+    """503 while the offer's employer's recommendations are suspended (the kill switch), as its ranking is."""
+    oversight.watch(state.db).check(check_offer_access(state, caller, offer_id))
     if not queries.existing_candidates(state.db, [candidate_id]):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"candidate {candidate_id!r} not found")
     score = float(model.score_pair(state.db, candidate_id, offer_id))

@@ -12,6 +12,7 @@ from api import oversight
 from api.routers.notice import FACTS_FR
 from audit.attributes import attributes_path
 from graph import queries
+from graph.access import create_api_key
 from graph.oversight import resume
 from tests.support.api import call
 
@@ -91,6 +92,40 @@ def test_kill_switch_per_employer_then_global(api: dict[str, Any]) -> None:
         for employer_id in (None, "EH"):
             resume(api["database"], employer_id, "test", "cleanup")
         oversight.watch(api["database"]).refresh()
+
+
+def test_an_employer_suspension_stops_every_ranking_that_serves_its_offers(api: dict[str, Any]) -> None:
+    """Suspending EH leaves its offers out of a candidate's offers (the response says so), refuses EH's recruiter
+    and EH's pair scores with the 503; a global suspension refuses a candidate's offers too."""
+    db = api["database"]
+    keys = dict(api["keys"], recH=create_api_key(db, "recruiter", "EH", "recruiter of EH")[1])
+    offers = {"params": {"k": 12, "explain": False}}  # the tiny graph's 12 offers, 4 of them EH's
+    before = call(api, "admin", "GET", "/v1/candidates/cand-02/offers", **offers).json()
+    assert "EH" in {o["employer_id"] for o in before["offers"]} and before["withheld_employers"] == []
+    try:
+        suspend = {"employer_id": "EH", "reason": "audit"}
+        assert call(api, "admin", "POST", "/v1/admin/suspensions", json=suspend).is_success
+        during = call(api, "admin", "GET", "/v1/candidates/cand-02/offers", **offers)
+        assert during.status_code == 200, during.text
+        assert "EH" not in {o["employer_id"] for o in during.json()["offers"]}
+        assert during.json()["withheld_employers"] == ["EH"] and len(during.json()["offers"]) == 8
+        logged = call(api, "admin", "GET", "/v1/logs", params={"candidate_id": "cand-02", "limit": 1}).json()[0]
+        assert logged["parameters"].endswith("suspended_employers_left_out=EH")
+        own = call(dict(api, keys=keys), "recH", "GET", f"/v1/offers/{OFFER_EH}/candidates")
+        assert own.status_code == 503 and "recommendations_suspended" in own.text
+        pair = call(api, "admin", "GET", f"/v1/offers/{OFFER_EH}/candidates/cand-02")
+        assert pair.status_code == 503 and "employer:EH" in pair.text
+        assert call(api, "admin", "GET", f"/v1/offers/{OFFER_EB}/candidates/cand-02").status_code == 200
+        assert call(api, "admin", "POST", "/v1/admin/suspensions", json={"reason": "incident"}).is_success
+        stopped = call(api, "admin", "GET", "/v1/candidates/cand-02/offers", **offers)
+        assert stopped.status_code == 503 and "recommendations_suspended" in stopped.text
+        assert stopped.headers["content-type"].startswith("application/problem+json")
+    finally:
+        for employer_id in (None, "EH"):
+            resume(db, employer_id, "test", "cleanup")
+        oversight.watch(db).refresh()
+    after = call(api, "admin", "GET", "/v1/candidates/cand-02/offers", **offers).json()
+    assert after["withheld_employers"] == [] and len(after["offers"]) == 12
 
 
 def test_notice_comes_from_the_ranking_explanation(api: dict[str, Any]) -> None:
