@@ -15,7 +15,13 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from audit.attributes import AttributesError, attributes_path, import_attributes, read_attributes
+from audit.attributes import (
+    AttributesError,
+    attributes_path,
+    erase_attributes,
+    import_attributes,
+    read_attributes,
+)
 from audit.fairness import TOO_FEW, decided_applications, exposure_by_group, selection_by_group
 from audit.mitigation import bounded_rerank, evaluate_mitigation, exposure_gap
 from audit.run import run_audit
@@ -101,6 +107,19 @@ def test_attributes_file_errors_name_file_line_and_field(tmp_path: Path) -> None
     bad.write_text("candidate_ref,sex\nCAND-1,F\nCAND-1,M\n", encoding="utf-8")
     with pytest.raises(AttributesError, match=r"bad.csv, line 3, field candidate_ref"):
         import_attributes(bad, "x", tmp_path)
+
+
+def test_erasure_removes_the_row_whole_and_keeps_the_others_byte_for_byte(tmp_path: Path) -> None:
+    path = attributes_path(tmp_path)
+    path.parent.mkdir(parents=True)
+    text = 'candidate_id,sex,residence\nc-1,F,"Paris, 75"\nc-2,M,\nc-3,F,Lyon\n'
+    path.write_text(text, encoding="utf-8")
+    assert erase_attributes({"c-2", "c-unknown"}, tmp_path) == 1
+    assert path.read_text(encoding="utf-8") == text.replace("c-2,M,\n", "")
+    assert read_attributes(path).index.tolist() == ["c-1", "c-3"]
+    assert erase_attributes({"c-2"}, tmp_path) == 0  # twice: nothing more to remove
+    assert sorted(p.name for p in path.parent.iterdir()) == ["attributes.csv"]  # no temporary file left behind
+    assert erase_attributes({"c-1"}, tmp_path / "elsewhere") == 0  # no file: nothing to do
 
 
 @pytest.fixture(scope="module")
