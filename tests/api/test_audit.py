@@ -11,6 +11,7 @@ import pandas as pd
 from api import oversight
 from api.routers.notice import FACTS_FR
 from audit.attributes import attributes_path
+from audit.mitigation import bounded_rerank, population_shares
 from graph import queries
 from graph.access import create_api_key
 from graph.oversight import resume
@@ -167,3 +168,52 @@ def test_mitigation_runs_on_the_served_model(api: dict[str, Any]) -> None:
     assert result.offers > 0
     assert result.gap_mitigated.value <= result.gap_plain.value + 0.05  # no wider than rounding to whole places
     assert 0.0 <= result.recall_mitigated.value <= 1.0
+
+
+def test_an_employer_opts_in_to_the_exposure_bound_and_its_served_rankings_follow_it(api: dict[str, Any]) -> None:
+    """EA's recruiter gets, once an admin turned the re-ranking on, the bounded re-ranking of the model's deeper
+    list (what audit/mitigation.py evaluates), told so in the response and the log, with no one's group in either;
+    EB's rankings are untouched; turning it on and off is in the oversight trail."""
+    db = api["database"]
+    offer, wide = "off-EA-00", {"k": 50, "explain": False}
+    deeper = [
+        c["candidate_id"]
+        for c in call(api, "recA", "GET", f"/v1/offers/{offer}/candidates", params=wide).json()["candidates"]
+    ]
+    # The model's top ten are all in group M: the bound must bring group F (every other candidate) into the top.
+    groups = {c: ("M" if i < 10 else "F") for i, c in enumerate(deeper)}
+    path = attributes_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame({"candidate_id": list(groups), "sex": list(groups.values())}).to_csv(path, index=False)
+    shares = population_shares(pd.Series(groups))
+    expected = bounded_rerank(deeper, groups, shares, 10, 0.2)
+    assert sum(groups[c] == "F" for c in expected) >= 4 and expected != deeper[:10]
+    on = {"attribute": "sex", "max_gap": 0.2, "reason": "audit: women under-exposed"}
+    assert call(api, "recA", "PUT", "/v1/admin/mitigations/EA", json=on).status_code == 403
+    missing = call(api, "admin", "PUT", "/v1/admin/mitigations/EA", json=dict(on, attribute="age_band"))
+    assert missing.status_code == 422 and "age_band" in missing.text
+    try:
+        turned = call(api, "admin", "PUT", "/v1/admin/mitigations/EA", json=on)
+        assert turned.status_code == 200, turned.text
+        assert turned.json() == {"employer_id": "EA", "on": True, "attribute": "sex", "max_gap": 0.2}
+        served = call(api, "recA", "GET", f"/v1/offers/{offer}/candidates", params={"k": 10, "explain": False})
+        assert served.status_code == 200, served.text
+        body = served.json()
+        assert [c["candidate_id"] for c in body["candidates"]] == expected
+        assert body["mitigation"]["applied"] and body["mitigation"]["attribute"] == "sex"
+        assert body["mitigation"]["moved"] == sum(a != b for a, b in zip(expected, deeper[:10], strict=True))
+        assert '"F"' not in served.text and '"M"' not in served.text  # nobody's group reaches the recruiter
+        logged = call(api, "admin", "GET", "/v1/logs", params={"offer_id": offer, "limit": 1}).json()[0]
+        assert logged["ranked_ids"] == expected and ";mitigation=sex:0.2:applied;" in logged["parameters"]
+        other = call(api, "recB", "GET", f"/v1/offers/{OFFER_EB}/candidates", params={"explain": False}).json()
+        assert other["mitigation"] is None
+        assert call(api, "admin", "GET", "/v1/admin/mitigations").json()["EA"]["attribute"] == "sex"
+    finally:
+        off = call(api, "admin", "DELETE", "/v1/admin/mitigations/EA", params={"reason": "test over"})
+        oversight.watch(db).refresh()
+    assert off.status_code == 200 and off.json()["on"] is False
+    plain = call(api, "recA", "GET", f"/v1/offers/{offer}/candidates", params={"k": 10, "explain": False}).json()
+    assert [c["candidate_id"] for c in plain["candidates"]] == deeper[:10] and plain["mitigation"] is None
+    trail = [(e["kind"], e["scope"]) for e in call(api, "admin", "GET", "/v1/admin/suspensions").json()["events"][:2]]
+    assert trail == [("mitigation_off", "employer:EA"), ("mitigation_on", "employer:EA")]
+    assert call(api, "admin", "DELETE", "/v1/admin/mitigations/EA", params={"reason": "again"}).status_code == 404
