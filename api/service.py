@@ -237,7 +237,8 @@ def rank_offers(
     watch.check(employer_id)
     ask = k if employer_id is None else max(k * 20, 200)  # a recruiter sees its employer's offers only
     while True:
-        suspended = watch.suspended_employers() or set()
+        # A recruiter's own employer is not suspended (checked above); others' suspensions are not its business.
+        suspended = (watch.suspended_employers() or set()) if employer_id is None else set()
         ranked = [(str(o), float(s)) for o, s in model.recommend_offers(state.db, candidate_id, ask)]
         employers = queries.offer_employers(state.db, [o for o, _ in ranked])
         withheld = sorted({e for o, _ in ranked if (e := employers.get(o)) is not None and e in suspended})

@@ -45,6 +45,9 @@ def test_audit_route_for_admin_and_hr_only(api: dict[str, Any]) -> None:
     assert {g["group"] for g in sex["model_selection"]} == {"F", "M", "X"}
     assert {e["group"] for e in sex["served_exposure"]} <= {"F", "M", "X"}
     assert call(api, "admin", "GET", "/v1/audit", params={"employer_id": "EA"}).json()["offers"] >= 1
+    assert call(api, "hr", "GET", "/v1/audit", params={"until": "0000-00-00"}).status_code == 422  # not a date
+    dated = call(api, "hr", "GET", "/v1/audit", params={"since": "2025-06-01", "until": "2025-12-31"})
+    assert dated.status_code == 200 and dated.json()["since"] == "2025-06-01"
 
 
 def test_kill_switch_per_employer_then_global(api: dict[str, Any]) -> None:
@@ -112,6 +115,12 @@ def test_an_employer_suspension_stops_every_ranking_that_serves_its_offers(api: 
         assert during.json()["withheld_employers"] == ["EH"] and len(during.json()["offers"]) == 8
         logged = call(api, "admin", "GET", "/v1/logs", params={"candidate_id": "cand-02", "limit": 1}).json()[0]
         assert logged["parameters"].endswith("suspended_employers_left_out=EH")
+        records, _, _ = db.execute_query(
+            "MATCH (c:Candidate)-[:APPLIED]->(:Offer)-[:POSTED_BY]->(:Employer {employer_id: 'EB'}) "
+            "RETURN c.candidate_id AS id LIMIT 1"
+        )
+        for_eb = call(api, "recB", "GET", f"/v1/candidates/{records[0]['id']}/offers", params={"explain": False})
+        assert for_eb.status_code == 200 and for_eb.json()["withheld_employers"] == []  # not EB's business
         own = call(dict(api, keys=keys), "recH", "GET", f"/v1/offers/{OFFER_EH}/candidates")
         assert own.status_code == 503 and "recommendations_suspended" in own.text
         pair = call(api, "admin", "GET", f"/v1/offers/{OFFER_EH}/candidates/cand-02")
