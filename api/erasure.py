@@ -1,5 +1,6 @@
 """GDPR erasure that leaves nothing behind: Neo4j (graph/erasure.py), every stored model version
-(gnn/artifacts.py), the text files under the data directory (rejects, reports), and the model in the memory of
+(gnn/artifacts.py), the candidate's row of the audit's sensitive-attributes file (audit/attributes.py), the text
+files under the data directory (rejects, reports), and the model in the memory of
 every API process: this one at once, the others within one freshness poll, from the tombstone (a keyed hash of the
 id, `digest`) that the erasure records.
 
@@ -17,6 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from audit.attributes import erase_attributes
 from graph import erasure
 from graph.db import Database
 from vivier.settings import get_settings
@@ -52,11 +54,16 @@ def erase_in_graph(db: Database, candidate_id: str) -> dict[str, Any] | None:
 
 
 def erase_from_files(candidate_id: str) -> dict[str, int]:
-    """Every stored model version, then the text files under the data directory (rejects, reports, logs), rewritten
-    without the id. Counts of files rewritten."""
+    """Every stored model version, the candidate's row of the sensitive-attributes file (audit/attributes.py),
+    then the text files under the data directory (rejects, reports, logs), rewritten without the id. Counts of
+    files rewritten and of attribute rows removed."""
     models = erase_stored_models({candidate_id})
-    files = scrub_text_files(get_settings().data_dir, candidate_id)
-    return {"model_files": models, "files": len(files)}
+    data_dir = get_settings().data_dir
+    # The row goes whole: scrubbing would leave the attributes under an `erased` key (and two such keys make
+    # the file unreadable to the audit).
+    attribute_rows = erase_attributes({candidate_id}, data_dir)
+    files = scrub_text_files(data_dir, candidate_id)
+    return {"model_files": models, "files": len(files) + int(attribute_rows > 0), "attribute_rows": attribute_rows}
 
 
 def erase_stored_models(candidate_ids: set[str]) -> int:

@@ -1,9 +1,9 @@
 """The kill switch as the API sees it: rankings and pushes are refused with 503 and a clear status while
-recommendations are suspended, globally or for the offer's employer (graph/oversight.py writes the switch).
+recommendations are suspended, globally or for the offer's employer (graph/oversight.py writes the switch); and
+which employers opted in to the exposure-aware re-ranking of their served rankings (api/service.py applies it).
 
-The suspensions in force are read from Neo4j at most once per `REFRESH_S` per process (in the background), and at
-once in the process that changed them (`SuspensionWatch.refresh`): another API process follows within about that
-delay.
+Both are read from Neo4j at most once per `REFRESH_S` per process (in the background), and at once in the process
+that changed them (`SuspensionWatch.refresh`): another API process follows within about that delay.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import HTTPException, status
 
 from graph.db import Database
-from graph.oversight import GLOBAL, active_suspensions, scope_of
+from graph.oversight import GLOBAL, active_suspensions, exposure_mitigations, scope_of
 
 REFRESH_S = 1.0
 SUSPENDED = "recommendations_suspended"
@@ -32,6 +32,7 @@ class SuspensionWatch:
         self._read_at: float | None = None
         self._refreshing = False
         self._active: dict[str, dict[str, Any]] = {}
+        self._mitigations: dict[str, dict[str, Any]] = {}
 
     def active(self) -> dict[str, dict[str, Any]]:
         if self._read_at is None:
@@ -42,10 +43,10 @@ class SuspensionWatch:
         return self._active
 
     def refresh(self) -> None:
-        """Read the suspensions now (after this process changed them, and on first use)."""
-        found = active_suspensions(self._db)
+        """Read the suspensions and re-ranking switches now (after this process changed them, and on first use)."""
+        found, mitigations = active_suspensions(self._db), exposure_mitigations(self._db)
         with self._lock:
-            self._active, self._read_at = found, time.monotonic()
+            self._active, self._mitigations, self._read_at = found, mitigations, time.monotonic()
 
     def _refresh_quietly(self) -> None:
         try:
@@ -54,6 +55,11 @@ class SuspensionWatch:
             pass
         finally:
             self._refreshing = False
+
+    def mitigation(self, employer_id: str | None) -> dict[str, Any] | None:
+        """The employer's exposure-aware re-ranking ({attribute, max_gap, since, by}) when it opted in."""
+        self.active()  # refreshes the snapshot when it is old
+        return self._mitigations.get(employer_id) if employer_id is not None else None
 
     def suspended_employers(self) -> set[str] | None:
         """The employers whose recommendations are suspended; None when all are (global suspension)."""

@@ -106,12 +106,25 @@ class CandidateMatch(BaseModel):
     explanation: Explanation | None = None
 
 
+class ExposureMitigation(BaseModel):
+    """The employer's exposure-aware re-ranking of this ranking (docs/fairness.md, *Mitigation*); no one's group."""
+
+    attribute: str = Field(description="the sensitive attribute whose groups' exposure in the top k is bounded")
+    max_gap: float = Field(description="allowed relative shortfall of a group's share of the top places")
+    applied: bool = Field(description="false when the attributes could not be read: the model's order is served")
+    moved: int = Field(description="candidates whose place differs from the model's order")
+    note: str
+
+
 class CandidatesForOffer(BaseModel):
     offer_id: str
     model_version: str
     log_id: str
     notice: str = SUGGESTION_NOTICE
     candidates: list[CandidateMatch]
+    mitigation: ExposureMitigation | None = Field(
+        None, description="present when the offer's employer opted in to the exposure-aware re-ranking"
+    )
 
 
 class OfferMatch(BaseModel):
@@ -130,6 +143,9 @@ class OffersForCandidate(BaseModel):
     log_id: str
     notice: str = SUGGESTION_NOTICE
     offers: list[OfferMatch]
+    withheld_employers: list[str] = Field(
+        [], description="employers whose recommendations an admin suspended: their offers are left out of this ranking"
+    )
 
 
 class PairScore(BaseModel):
@@ -578,6 +594,19 @@ class SuspensionOut(BaseModel):
     scope: str = Field(description="'global' or 'employer:<employer_id>'")
     suspended: bool
     withdrawn_suggestions: int = 0
+
+
+class MitigationIn(BaseModel):
+    attribute: str = Field(min_length=1, max_length=100, description="a column of the sensitive-attributes file")
+    max_gap: float = Field(0.2, ge=0.0, le=1.0, description="allowed relative shortfall of a group's share (0: none)")
+    reason: str = Field(min_length=3, max_length=2000, description="why: recorded in the oversight trail")
+
+
+class MitigationOut(BaseModel):
+    employer_id: str
+    on: bool
+    attribute: str | None = None
+    max_gap: float | None = None
 
 
 class NoticeFact(BaseModel):

@@ -8,6 +8,7 @@ import threading
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -17,6 +18,7 @@ from api.push import Delivery
 from api.schemas import Eligibility, Explanation
 from api.state import AppState, Recommender
 from api.timing import step
+from audit.mitigation import SERVING_DEPTH, ServedMitigation, ServingGroups, rerank_served
 from graph import explain, queries, statutory
 from graph.access import Caller
 from graph.db import Database
@@ -152,6 +154,14 @@ def log_served(
     return log_id
 
 
+def mitigation_parameter(mitigation: ServedMitigation | None) -> str:
+    """The log entry's record of the exposure-aware re-ranking (AI Act traceability): attribute, bound, applied."""
+    if mitigation is None:
+        return ""
+    state = "applied" if mitigation.applied else "not_applied"
+    return f";mitigation={mitigation.attribute}:{mitigation.max_gap:g}:{state};moved={mitigation.moved}"
+
+
 # The ranking is CPU-bound (matrix product, re-ranker): more of them at once than there are cores only slices the
 # cores finer, so every one of them finishes later.
 _RANKING_SLOTS = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
@@ -164,13 +174,19 @@ def rank_candidates(
     k: int,
     eligible_only: bool,
     pending: PendingCaller | None = None,
-) -> tuple[list[tuple[str, float]], dict[str, Eligibility]]:
+) -> tuple[list[tuple[str, float]], dict[str, Eligibility], ServedMitigation | None]:
     """The model's top `k` candidates with their eligibility, fewer only when fewer exist. The model masks erased
     and, with `eligible_only`, ineligible candidates before it cuts its top-k; a candidate it still holds but the
     graph no longer does (erased by another process less than one poll ago) is dropped here, and the model is
     asked again, deeper, until k remain or it has no more. A `pending` caller's key is confirmed by the
-    statutory-facts query before anything is returned."""
-    oversight.watch(state.db).check(state.offer_employer(offer_id)[1])  # the kill switch, offer's employer
+    statutory-facts query before anything is returned. When the offer's employer opted in to the exposure-aware
+    re-ranking, the top k are drawn from the model's deeper list under its bound (audit/mitigation.py), and the
+    third value says so."""
+    watch = oversight.watch(state.db)
+    employer_id = state.offer_employer(offer_id)[1]
+    watch.check(employer_id)  # the kill switch, offer's employer
+    setting = watch.mitigation(employer_id)
+    served_k, k = k, (max(k, SERVING_DEPTH) if setting else k)
     known = state.snapshot()
     if known is None:  # no watcher (or Neo4j silent): requirement, revocation and revision read beside the top-k
         pending_facts = state.candidate_facts.request_facts(offer_id, _key_id(pending))
@@ -198,7 +214,13 @@ def rank_candidates(
             ask *= 4
             with _RANKING_SLOTS:
                 ranked = _ranked(state, model, offer_id, ask, eligible_only)
-    return kept[:k], found
+    if setting is None:
+        return kept[:k], found, None
+    served, mitigation = rerank_served(kept[:k], setting, served_k, _SERVING_GROUPS)
+    return served, found, mitigation
+
+
+_SERVING_GROUPS = ServingGroups()  # the sensitive file, read only to re-rank for the employers that opted in
 
 
 def _ranked(state: AppState, model: Recommender, offer_id: str, k: int, eligible_only: bool) -> list[tuple[str, float]]:
@@ -208,7 +230,7 @@ def _ranked(state: AppState, model: Recommender, offer_id: str, k: int, eligible
 def push_for_offer(state: AppState, model: Recommender, offer_id: str, employer_id: str | None) -> list[dict]:
     """A new offer: store its top candidates as suggestions for the employer and deliver them to its webhooks;
     store the same pairs as 'this offer fits you' suggestions for the job board's webhooks."""
-    ranked, _ = rank_candidates(state, model, offer_id, PUSH_TOP_K, eligible_only=False)
+    ranked, _, _ = rank_candidates(state, model, offer_id, PUSH_TOP_K, eligible_only=False)
     rows = [
         {"kind": kind, "offer_id": offer_id, "candidate_id": c, "score": s, "rank": i, "model_version": model.version}
         for kind in ("candidate_for_offer", "offer_for_candidate")
@@ -224,12 +246,46 @@ def push_for_offer(state: AppState, model: Recommender, offer_id: str, employer_
     return for_employer
 
 
+@dataclass
+class OfferRanking:
+    """A candidate's offers, best first, with each offer's employer and the suspended employers whose offers
+    were left out of it (the kill switch)."""
+
+    ranked: list[tuple[str, float]]
+    employers: dict[str, str | None]
+    withheld_employers: list[str]
+
+
+def rank_offers(
+    state: AppState, model: Recommender, candidate_id: str, k: int, employer_id: str | None = None
+) -> OfferRanking:
+    """The model's top `k` offers for a candidate (only `employer_id`'s when given: a recruiter's), fewer only
+    when fewer exist. 503 while recommendations are suspended for everyone or for `employer_id`; the offers of
+    the other suspended employers are left out, and the model is asked deeper so that k remain."""
+    watch = oversight.watch(state.db)
+    watch.check(employer_id)
+    ask = k if employer_id is None else max(k * 20, 200)  # a recruiter sees its employer's offers only
+    while True:
+        # A recruiter's own employer is not suspended (checked above); others' suspensions are not its business.
+        suspended = (watch.suspended_employers() or set()) if employer_id is None else set()
+        ranked = [(str(o), float(s)) for o, s in model.recommend_offers(state.db, candidate_id, ask)]
+        employers = queries.offer_employers(state.db, [o for o, _ in ranked])
+        withheld = sorted({e for o, _ in ranked if (e := employers.get(o)) is not None and e in suspended})
+        kept = [
+            (o, s)
+            for o, s in ranked
+            if employers.get(o) not in suspended and (employer_id is None or employers.get(o) == employer_id)
+        ]
+        if len(kept) >= k or len(ranked) < ask or not withheld:  # k left, no more offers, or nothing withheld
+            return OfferRanking(kept[:k], employers, withheld)
+        ask *= 4
+
+
 def push_for_candidate(state: AppState, model: Recommender, candidate_id: str) -> list[dict]:
-    """A new CV: store the offers that fit the candidate and deliver them to the job board's webhooks."""
-    ranked = [(str(o), float(s)) for o, s in model.recommend_offers(state.db, candidate_id, PUSH_TOP_K)]
-    known = queries.offer_employers(state.db, [o for o, _ in ranked])
-    suspended = oversight.watch(state.db).suspended_employers() or set()  # the kill switch, per employer
-    ranked = [(o, s) for o, s in ranked if o in known and known[o] not in suspended]
+    """A new CV: store the offers that fit the candidate and deliver them to the job board's webhooks (never the
+    offers of an employer whose recommendations are suspended)."""
+    found = rank_offers(state, model, candidate_id, PUSH_TOP_K)
+    ranked = [(o, s) for o, s in found.ranked if o in found.employers]
     rows = [
         {
             "kind": "offer_for_candidate",

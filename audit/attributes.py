@@ -9,6 +9,9 @@ feature reads this folder (tests/test_audit.py::test_model_inputs_ignore_the_sen
 from __future__ import annotations
 
 import csv
+import os
+import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -67,3 +70,32 @@ def _read(path: Path, key: str) -> pd.DataFrame:
         line = int(duplicated[0]) + 2
         raise AttributesError(f"{path}, line {line}, field {key}: {frame[key].iloc[line - 2]!r} appears twice")
     return frame.replace("", "inconnu")
+
+
+def erase_attributes(candidate_ids: Iterable[str], data_dir: Path | None = None) -> int:
+    """GDPR erasure: remove these candidates' rows from the attributes file; the number of rows removed. The file
+    is rewritten through a temporary file in the same folder and a rename, so a reader (an audit running now)
+    reads the old file or the new one, never half of one; every other row is kept byte for byte."""
+    path = attributes_path(data_dir)
+    if not path.exists():
+        return 0
+    wanted = set(candidate_ids)
+    with path.open(newline="", encoding="utf-8") as source:
+        rows = list(csv.reader(source))
+    if not rows or KEY not in rows[0]:
+        raise AttributesError(f"{path}: no {KEY!r} column; the erasure cannot find the candidates' rows")
+    column = rows[0].index(KEY)
+    kept = [rows[0]] + [row for row in rows[1:] if len(row) <= column or row[column] not in wanted]
+    removed = len(rows) - len(kept)
+    if removed:
+        handle, name = tempfile.mkstemp(prefix=".attributes.", suffix=".erasure", dir=path.parent)
+        try:
+            with os.fdopen(handle, "w", newline="", encoding="utf-8") as target:
+                csv.writer(target, quoting=csv.QUOTE_MINIMAL, lineterminator="\n").writerows(kept)
+                target.flush()
+                os.fsync(target.fileno())
+            os.replace(name, path)
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
+    return removed

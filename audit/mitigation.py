@@ -10,12 +10,15 @@ floor(i × its pool share × (1 − max_gap)); then that group's best remaining 
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from audit.attributes import attributes_path, read_attributes
 from audit.fairness import Interval
 from audit.run import Scorer
 from gnn.metrics import bootstrap
@@ -131,3 +134,76 @@ def mitigation_on_history(
     selected = {str(o): set(rows["candidate_id"]) for o, rows in shortlisted.groupby("offer_id")}
     rankings = {o: [c for c, _ in model.recommend_candidates(db, o, depth, eligible_only=True)] for o in selected}
     return evaluate_mitigation(rankings, selected, groups, shares, str(attributes.name), max_gap, k)
+
+
+# --- serving: an employer that opted in gets its rankings re-ranked ----------------------------------------
+SERVING_DEPTH = 50  # the model's list the bounded top-k is drawn from, as in the evaluation above
+
+
+def population_shares(groups: pd.Series) -> dict[str, float]:
+    """Each known group's share of the candidates in the attributes file (the unknown left out): the target a
+    served ranking is held to. An offer's eligible pool would need every candidate's eligibility per request."""
+    shares = groups[groups != UNKNOWN].value_counts(normalize=True)
+    return {str(g): float(v) for g, v in shares.items()}
+
+
+@dataclass(frozen=True)
+class ServedMitigation:
+    """What the response and the log say of the re-ranking; never anyone's group."""
+
+    attribute: str
+    max_gap: float
+    applied: bool
+    moved: int  # candidates of the served top-k whose place differs from the model's order
+    note: str
+
+
+class ServingGroups:
+    """The attributes file as serving reads it: one attribute's candidate → group map and its population shares,
+    re-read when the file changes (its size or modification time). The groups stay in this object: they are
+    never a model input and never returned."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self._path = path
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int] | None = None
+        self._table: pd.DataFrame | None = None
+        self._by_attribute: dict[str, tuple[dict[str, str], dict[str, float]]] = {}
+
+    def groups(self, attribute: str) -> tuple[dict[str, str], dict[str, float]]:
+        """candidate_id → group and each group's share; KeyError (with the reason) when the file or the
+        attribute is missing."""
+        path = self._path or attributes_path()
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            raise KeyError(f"{path}: no sensitive-attributes file") from None
+        with self._lock:
+            if self._stamp != (stat.st_mtime_ns, stat.st_size):
+                self._table, self._by_attribute = read_attributes(path), {}
+                self._stamp = (stat.st_mtime_ns, stat.st_size)
+            assert self._table is not None
+            if attribute not in self._by_attribute:
+                if attribute not in self._table.columns:
+                    raise KeyError(f"{path}: no column {attribute!r}")
+                column = self._table[attribute]
+                self._by_attribute[attribute] = ({str(c): str(g) for c, g in column.items()}, population_shares(column))
+            return self._by_attribute[attribute]
+
+
+def rerank_served(
+    ranked: Sequence[tuple[str, float]], setting: Mapping[str, object], k: int, groups: ServingGroups
+) -> tuple[list[tuple[str, float]], ServedMitigation]:
+    """The served top-`k` of `ranked` (the model's deeper list, best first) under the employer's bound; scores are
+    the model's, unchanged. When the attributes cannot be read, the model's order is served and the note says why."""
+    attribute, max_gap = str(setting["attribute"]), float(str(setting["max_gap"]))
+    try:
+        by_candidate, shares = groups.groups(attribute)
+    except (KeyError, ValueError) as error:
+        note = f"not applied: {error}"
+        return list(ranked[:k]), ServedMitigation(attribute, max_gap, False, 0, note)
+    scores = dict(ranked)
+    order = bounded_rerank([c for c, _ in ranked], by_candidate, shares, k, max_gap)
+    moved = sum(a != b for a, b in zip(order, (c for c, _ in ranked[:k]), strict=False))
+    note = f"exposure-aware re-ranking on {attribute}: each group keeps at least (1 − {max_gap:g}) of its share"
+    return [(c, scores[c]) for c in order], ServedMitigation(attribute, max_gap, True, moved, note)

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from audit.model_fairness import stored_markdown
 from gnn.rerank import FEATURES
 from graph.db import Database
 from graph.oversight import history_period
@@ -60,7 +61,13 @@ def latest_audit(version: str) -> dict[str, Any] | None:
     return {**body, "path": str(path.parent / "audit.md")}
 
 
-def render_card(version: str, metrics: dict[str, Any], period: dict[str, Any], audit: dict[str, Any] | None) -> str:
+def render_card(
+    version: str,
+    metrics: dict[str, Any],
+    period: dict[str, Any],
+    audit: dict[str, Any] | None,
+    model_side: str | None = None,
+) -> str:
     lines = [f"# Model card — Vivier {version}", ""]
     lines += ["## Data and period", ""]
     lines += [
@@ -103,6 +110,8 @@ def render_card(version: str, metrics: dict[str, Any], period: dict[str, Any], a
             )
     else:
         lines.append("No audit of this version yet: `vivier audit report --version " + version + "`.")
+    lines += ["", "### The model's rankings and the exposure bound (temporal test)", ""]
+    lines.append(model_side or f"Not measured yet: `vivier audit model --truth DATASET --version {version}`.")
     lines += ["", "## Known limits", "", *[f"- {x}" for x in LIMITS]]
     lines += ["", "## Intended use", "", INTENDED, "", "## Excluded uses", "", EXCLUDED, ""]
     return "\n".join(lines)
@@ -118,5 +127,6 @@ def write_model_card(db: Database, version: str) -> Path:
     evaluation = _evaluation(version)
     stored["evaluation"] = {k: v for k, v in evaluation.items() if k.startswith(("Vivier", "GNN", "skill", "random"))}
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_card(version, stored, history_period(db), latest_audit(version)), encoding="utf-8")
+    card = render_card(version, stored, history_period(db), latest_audit(version), stored_markdown(version))
+    path.write_text(card, encoding="utf-8")
     return path

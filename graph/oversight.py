@@ -158,3 +158,42 @@ def history_period(db: Database) -> Row:
         "RETURN first, last, offers, applications, candidates"
     )
     return dict(records[0]) if records else {}
+
+
+# --- exposure-aware re-ranking, per employer --------------------------------------------------------------
+def set_exposure_mitigation(
+    db: Database, employer_id: str, attribute: str | None, max_gap: float, actor: str, reason: str
+) -> bool:
+    """Turn the employer's exposure-aware re-ranking on (`attribute`: the sensitive attribute whose groups'
+    exposure is bounded, `max_gap` the allowed relative shortfall) or off (`attribute` None), with the event in
+    the oversight trail: one transaction. Only the attribute's name is stored here, never anyone's group (those
+    stay in the sensitive file, audit/attributes.py). False when the employer is unknown."""
+    on = attribute is not None
+    records, _, _ = db.execute_query(
+        "MATCH (e:Employer {employer_id: $eid}) "
+        "SET e.mitigation_attribute = $attribute, e.mitigation_max_gap = $max_gap, "
+        "  e.mitigation_since = CASE WHEN $on THEN datetime() END, e.mitigation_by = CASE WHEN $on THEN $actor END "
+        "CREATE (:OversightEvent {event_id: $event_id, kind: $kind, actor: $actor, scope: $scope, detail: $detail, "
+        "  at: datetime()}) "
+        "RETURN count(e) AS n",
+        eid=employer_id,
+        attribute=attribute,
+        max_gap=max_gap if on else None,
+        on=on,
+        actor=actor,
+        kind="mitigation_on" if on else "mitigation_off",
+        scope=scope_of(employer_id),
+        detail=f"{reason} ({attribute}, max gap {max_gap:g})" if on else reason,
+        event_id=str(uuid.uuid4()),
+    )
+    return bool(records and records[0]["n"])
+
+
+def exposure_mitigations(db: Database) -> dict[str, Row]:
+    """employer_id → {attribute, max_gap, since, by} of every employer whose re-ranking is on."""
+    records, _, _ = db.execute_query(
+        "MATCH (e:Employer) WHERE e.mitigation_attribute IS NOT NULL "
+        "RETURN e.employer_id AS employer_id, e.mitigation_attribute AS attribute, e.mitigation_max_gap AS max_gap, "
+        "  toString(e.mitigation_since) AS since, e.mitigation_by AS by"
+    )
+    return {r["employer_id"]: {k: r[k] for k in ("attribute", "max_gap", "since", "by")} for r in records}

@@ -66,6 +66,11 @@ NODE_KEYS: dict[str, str] = {
     "WebSession": "token_sha256",  # a signed-in browser: the hash of its session token, never the token
 }
 
+# Properties of an `Employer` that opted in to the exposure-aware re-ranking of its served rankings (issue 17,
+# graph/oversight.py `set_exposure_mitigation`): the sensitive attribute's name (never anyone's group), the allowed
+# relative shortfall, when and by whom it was turned on. Absent: the employer's rankings are served as ranked.
+EMPLOYER_MITIGATION_PROPERTIES = ("mitigation_attribute", "mitigation_max_gap", "mitigation_since", "mitigation_by")
+
 # --- Relationship types -----------------------------------------------------------------------------------
 BROADER = "BROADER"  # child -> parent within a repertory (skos:broader)
 RELATED = "RELATED"  # skos:related

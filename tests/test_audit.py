@@ -15,7 +15,13 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from audit.attributes import AttributesError, attributes_path, import_attributes, read_attributes
+from audit.attributes import (
+    AttributesError,
+    attributes_path,
+    erase_attributes,
+    import_attributes,
+    read_attributes,
+)
 from audit.fairness import TOO_FEW, decided_applications, exposure_by_group, selection_by_group
 from audit.mitigation import bounded_rerank, evaluate_mitigation, exposure_gap
 from audit.run import run_audit
@@ -101,6 +107,19 @@ def test_attributes_file_errors_name_file_line_and_field(tmp_path: Path) -> None
     bad.write_text("candidate_ref,sex\nCAND-1,F\nCAND-1,M\n", encoding="utf-8")
     with pytest.raises(AttributesError, match=r"bad.csv, line 3, field candidate_ref"):
         import_attributes(bad, "x", tmp_path)
+
+
+def test_erasure_removes_the_row_whole_and_keeps_the_others_byte_for_byte(tmp_path: Path) -> None:
+    path = attributes_path(tmp_path)
+    path.parent.mkdir(parents=True)
+    text = 'candidate_id,sex,residence\nc-1,F,"Paris, 75"\nc-2,M,\nc-3,F,Lyon\n'
+    path.write_text(text, encoding="utf-8")
+    assert erase_attributes({"c-2", "c-unknown"}, tmp_path) == 1
+    assert path.read_text(encoding="utf-8") == text.replace("c-2,M,\n", "")
+    assert read_attributes(path).index.tolist() == ["c-1", "c-3"]
+    assert erase_attributes({"c-2"}, tmp_path) == 0  # twice: nothing more to remove
+    assert sorted(p.name for p in path.parent.iterdir()) == ["attributes.csv"]  # no temporary file left behind
+    assert erase_attributes({"c-1"}, tmp_path / "elsewhere") == 0  # no file: nothing to do
 
 
 @pytest.fixture(scope="module")
@@ -270,3 +289,65 @@ def test_model_card_has_every_section(db: Database, env: Callable[..., Settings]
     for section in ("Data and period", "Features", "Metrics", "Fairness", "Known limits", "Intended use", "Excluded"):
         assert f"## {section}" in text
     assert "abc123" in text and "2024-03-01" in text and "0.250" in text and "| sex | F | 0.5 [0.4, 0.6]" in text
+    assert "### The model's rankings and the exposure bound" in text and "vivier audit model --truth" in text
+
+
+def test_model_side_counts_shares_and_pairs_recall_as_the_evaluation_ranks() -> None:
+    """`measure` on hand-made scores: the model's Recall@10 is gnn.train.rank_offers's (same pool, same ties), the
+    group's shares are counted in each list, and the bounded top 10 lifts the group the model leaves out."""
+    from types import SimpleNamespace
+
+    from audit.model_fairness import measure, summarise
+    from gnn.export import Applications
+    from gnn.train import rank_offers
+
+    rng = np.random.default_rng(3)
+    candidates, offers = 80, 12
+    ids = np.array([f"c{j}" for j in range(candidates)])
+    groups = pd.Series({c: ("F" if j % 2 else "M") for j, c in enumerate(ids)})
+    eligible = rng.random((offers, candidates)) < 0.7
+    offer_of = np.repeat(np.arange(offers), 6)
+    applicant = rng.integers(0, candidates, size=len(offer_of))
+    positive = np.tile([True, True, False, False, False, False], offers)
+    export = SimpleNamespace(
+        ids={"candidate": ids}, applications=Applications(applicant, offer_of, np.zeros_like(offer_of), positive)
+    )
+    model = rng.random((offers, candidates)) + np.where(np.arange(candidates) % 2, 0.0, 1.0)  # M ranked first
+    oracle = rng.random((offers, candidates))  # blind to the group
+    test = np.arange(offers)
+    per_offer = measure(export, test, eligible, model, oracle, groups, "F", max_gap=0.2)  # type: ignore[arg-type]
+    evaluated = rank_offers(export, test, model, torch.from_numpy(eligible))  # type: ignore[arg-type]
+    assert per_offer["recall_model"].tolist() == pytest.approx([q["recall@10"] for q in evaluated])
+    assert per_offer["model"].max() < 0.2 and per_offer["mitigated"].min() >= 0.3  # ⌊10 × 0.5 × 0.8⌋ = 4 places
+    assert 0.3 < per_offer["pool"].mean() < 0.7 and 0.2 < per_offer["oracle"].mean() < 0.8
+    result = summarise(per_offer, "v1", "sex", "F", 0.2, {"F": 0.5, "M": 0.5})
+    assert result.offers == offers and result.group_gain is not None and result.group_gain.low > 0
+    assert result.model_minus["oracle"].high < 0 and result.gap["difference"].high < 0
+    unbounded = measure(export, test, eligible, model, oracle, groups, "F", max_gap=1.0)  # type: ignore[arg-type]
+    assert unbounded["recall_mitigated"].tolist() == unbounded["recall_model"].tolist()
+
+
+def test_mitigate_command_turns_an_employers_rerank_on_and_off(
+    db: Database, env: Callable[..., Settings], tmp_path: Path
+) -> None:
+    from graph.oversight import exposure_mitigations
+
+    env(VIVIER_DATA_DIR=str(tmp_path))
+    path = attributes_path(tmp_path)
+    path.parent.mkdir(parents=True)
+    path.write_text("candidate_id,sex\nc-1,F\nc-2,M\n", encoding="utf-8")
+    db.execute_query("CREATE (:Employer {employer_id: 'E-MIT'})")
+    turn = ["audit", "mitigate", "--employer", "E-MIT", "--attribute", "sex", "--max-gap", "0.1"]
+    assert CliRunner().invoke(app, ["audit", "mitigate", "--attribute", "sex", "--on"]).exit_code == 2  # no employer
+    assert CliRunner().invoke(app, [*turn[:4], "--attribute", "age", "--on"]).exit_code == 2  # not in the file
+    result = CliRunner().invoke(app, [*turn, "--on", "--reason", "audit: gap"])
+    assert result.exit_code == 0, result.output
+    assert exposure_mitigations(db)["E-MIT"] | {"since": None} == {"attribute": "sex", "max_gap": 0.1, "since": None,
+                                                                    "by": "cli"}  # fmt: skip
+    assert CliRunner().invoke(app, [*turn, "--off", "--reason", "done"]).exit_code == 0
+    assert "E-MIT" not in exposure_mitigations(db)
+    events = [(e["kind"], e["scope"], e["detail"]) for e in oversight_events(db)[:2]]
+    assert events == [
+        ("mitigation_off", "employer:E-MIT", "done"),
+        ("mitigation_on", "employer:E-MIT", "audit: gap (sex, max gap 0.1)"),
+    ]

@@ -3,6 +3,7 @@ The sensitive-attributes file is read from the server's data directory; it is ne
 
 from __future__ import annotations
 
+import datetime
 import math
 from dataclasses import asdict
 from typing import Annotated, Any
@@ -15,7 +16,8 @@ from audit.attributes import AttributesError, read_attributes
 from audit.run import Audit, run_audit
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"], responses=ERRORS)
-Date = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD (offers published)")]
+# A real calendar date (422 otherwise): a pattern alone let `0000-00-00` through to Neo4j's date() (a 500).
+Date = Annotated[datetime.date | None, Query(description="YYYY-MM-DD (offers published)")]
 
 
 def _plain(value: Any) -> Any:
@@ -65,4 +67,5 @@ def audit(
     except (FileNotFoundError, AttributesError) as error:
         raise HTTPException(409, str(error)) from error
     scorer = state.recommender() if model else None
-    return as_result(run_audit(state.db, employer_id, since, until, scorer, table))  # type: ignore[arg-type]
+    period = (since.isoformat() if since else None, until.isoformat() if until else None)
+    return as_result(run_audit(state.db, employer_id, *period, scorer, table))  # type: ignore[arg-type]

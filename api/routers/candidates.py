@@ -97,14 +97,18 @@ def offers_for_candidate(
 ) -> OffersForCandidate:
     """Offers that fit the candidate (a recruiter sees only its own employer's). Suggestions only; logged."""
     check_candidate_access(state, caller, candidate_id)
-    ask = k if caller.role != "recruiter" else max(k * 20, 200)
-    ranked = [(str(o), float(s)) for o, s in model.recommend_offers(state.db, candidate_id, ask)]
-    employers = queries.offer_employers(state.db, [o for o, _ in ranked])
-    if caller.role == "recruiter":
-        ranked = [(o, s) for o, s in ranked if employers.get(o) == caller.employer_id]
-    ranked = ranked[:k]
+    own = caller.employer_id if caller.role == "recruiter" else None  # a recruiter key is bound to one employer
+    found = service.rank_offers(state, model, candidate_id, k, own)
+    ranked, employers = found.ranked, found.employers
+    withheld = ",".join(found.withheld_employers)
     log_id = service.log_served(
-        state, caller, "offers_for_candidate", model.version, ranked, candidate_id=candidate_id, parameters=f"k={k}"
+        state,
+        caller,
+        "offers_for_candidate",
+        model.version,
+        ranked,
+        candidate_id=candidate_id,
+        parameters=f"k={k}" + (f";suspended_employers_left_out={withheld}" if withheld else ""),
     )
     matches = []
     for i, (offer_id, score) in enumerate(ranked, start=1):
@@ -126,4 +130,10 @@ def offers_for_candidate(
                 explanation=reason,
             )
         )
-    return OffersForCandidate(candidate_id=candidate_id, model_version=model.version, log_id=log_id, offers=matches)
+    return OffersForCandidate(
+        candidate_id=candidate_id,
+        model_version=model.version,
+        log_id=log_id,
+        offers=matches,
+        withheld_employers=found.withheld_employers,
+    )

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 
-from api import service
+from api import oversight, service
 from api.deps import (
     ERRORS,
     Model,
@@ -18,7 +18,16 @@ from api.deps import (
     confirm_key,
 )
 from api.errors import problem_responses
-from api.schemas import CandidateMatch, CandidatesForOffer, OfferCreated, OfferIn, OfferView, PairScore, Suggestion
+from api.schemas import (
+    CandidateMatch,
+    CandidatesForOffer,
+    ExposureMitigation,
+    OfferCreated,
+    OfferIn,
+    OfferView,
+    PairScore,
+    Suggestion,
+)
 from api.timing import step
 from graph import queries
 from graph.writes import write_offers
@@ -138,7 +147,7 @@ def candidates_for_offer(
         except HTTPException:
             confirm_key(state, pending)  # a revoked key gets 401, not a 404 or 403 that tells it about offers
             raise
-    ranked, verdicts = service.rank_candidates(state, model, offer_id, k, eligible_only, pending)
+    ranked, verdicts, mitigation = service.rank_candidates(state, model, offer_id, k, eligible_only, pending)
     with step("explain"):
         reasons = service.explanations(state, offer_id, [c for c, _ in ranked], model.version, model) if explain else {}
     log_id = service.log_served(
@@ -148,18 +157,25 @@ def candidates_for_offer(
         model.version,
         ranked,
         offer_id=offer_id,
-        parameters=f"k={k};eligible_only={eligible_only}",
+        parameters=f"k={k};eligible_only={eligible_only}" + service.mitigation_parameter(mitigation),
     )
     matches = [
         CandidateMatch(rank=i, candidate_id=c, score=s, eligibility=verdicts[c], explanation=reasons.get(c))
         for i, (c, s) in enumerate(ranked, start=1)
     ]
-    return CandidatesForOffer(offer_id=offer_id, model_version=model.version, log_id=log_id, candidates=matches)
+    return CandidatesForOffer(
+        offer_id=offer_id,
+        model_version=model.version,
+        log_id=log_id,
+        candidates=matches,
+        mitigation=ExposureMitigation(**vars(mitigation)) if mitigation else None,
+    )
 
 
 @router.get("/{offer_id}/candidates/{candidate_id}", response_model=PairScore, summary="Score one pair, explained")
 def score_pair(offer_id: str, candidate_id: str, state: State, caller: RecruiterOrAdmin, model: Model) -> PairScore:
-    check_offer_access(state, caller, offer_id)
+    """503 while the offer's employer's recommendations are suspended (the kill switch), as its ranking is."""
+    oversight.watch(state.db).check(check_offer_access(state, caller, offer_id))
     if not queries.existing_candidates(state.db, [candidate_id]):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"candidate {candidate_id!r} not found")
     score = float(model.score_pair(state.db, candidate_id, offer_id))

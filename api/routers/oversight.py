@@ -1,6 +1,7 @@
 """The kill switch (issue 17): an admin suspends recommendations for everyone or for one employer, and resumes
 them. While suspended, rankings and pushes answer 503 `recommendations_suspended`; suggestions already pushed and
-still open are marked `withdrawn`. Every change goes to the oversight trail (who, when, why)."""
+still open are marked `withdrawn`. An admin also turns an employer's exposure-aware re-ranking on or off. Every
+change goes to the oversight trail (who, when, why)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,18 @@ from fastapi import APIRouter, HTTPException, Query
 
 from api import oversight
 from api.deps import ERRORS, Admin, State
-from api.schemas import SuspensionIn, SuspensionOut
+from api.schemas import MitigationIn, MitigationOut, SuspensionIn, SuspensionOut
+from audit.attributes import read_attributes
 from graph import queries
-from graph.oversight import active_suspensions, oversight_events, resume, scope_of, suspend
+from graph.oversight import (
+    active_suspensions,
+    exposure_mitigations,
+    oversight_events,
+    resume,
+    scope_of,
+    set_exposure_mitigation,
+    suspend,
+)
 
 router = APIRouter(prefix="/v1/admin", tags=["oversight"], responses=ERRORS)
 
@@ -50,3 +60,44 @@ def list_suspensions(
     state: State, caller: Admin, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> dict[str, object]:
     return {"active": active_suspensions(state.db), "events": oversight_events(state.db, limit)}
+
+
+@router.put("/mitigations/{employer_id}", response_model=MitigationOut, summary="Turn on the exposure-aware re-ranking")
+def turn_mitigation_on(employer_id: str, body: MitigationIn, state: State, caller: Admin) -> MitigationOut:
+    """The employer's served rankings are re-ranked so that each group of `attribute` keeps at least (1 − max_gap)
+    of its share of every prefix of the top k (docs/fairness.md, *Mitigation*). 422 when the sensitive-attributes
+    file lacks the attribute."""
+    _check_employer(state, employer_id)
+    try:
+        columns = read_attributes().columns
+    except (FileNotFoundError, ValueError) as error:
+        raise HTTPException(422, f"field attribute: {error}") from error
+    if body.attribute not in columns:
+        known = ", ".join(columns)
+        raise HTTPException(422, f"field attribute: {body.attribute!r} is not in the attributes file ({known})")
+    set_exposure_mitigation(
+        state.db, employer_id, body.attribute, body.max_gap, f"api-key:{caller.key_id}", body.reason
+    )
+    oversight.watch(state.db).refresh()
+    return MitigationOut(employer_id=employer_id, on=True, attribute=body.attribute, max_gap=body.max_gap)
+
+
+@router.delete("/mitigations/{employer_id}", response_model=MitigationOut, summary="Turn off the re-ranking")
+def turn_mitigation_off(
+    employer_id: str,
+    state: State,
+    caller: Admin,
+    reason: Annotated[str, Query(min_length=3, max_length=2000, description="why: recorded in the trail")],
+) -> MitigationOut:
+    """The employer's rankings are served in the model's order again. 404 when it was not on."""
+    _check_employer(state, employer_id)
+    if employer_id not in exposure_mitigations(state.db):
+        raise HTTPException(404, f"the exposure-aware re-ranking is not on for employer {employer_id!r}")
+    set_exposure_mitigation(state.db, employer_id, None, 0.0, f"api-key:{caller.key_id}", reason)
+    oversight.watch(state.db).refresh()
+    return MitigationOut(employer_id=employer_id, on=False)
+
+
+@router.get("/mitigations", summary="Employers whose rankings are re-ranked for exposure")
+def list_mitigations(state: State, caller: Admin) -> dict[str, dict[str, object]]:
+    return exposure_mitigations(state.db)

@@ -16,6 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from api import oversight
 from api.deps import require
 from api.state import AppState, Recommender
 from api.timing import step
@@ -124,6 +125,9 @@ def api_errors() -> Iterator[None]:
 
 
 def model_of(state: AppState) -> Recommender:
+    """The served model, as the API's `Model` dependency gives it: 503 while every recommendation is suspended."""
+    with api_errors():
+        oversight.watch(state.db).check()
     loaded = state.model_if_loaded()
     return loaded if loaded is not None else state.recommender()
 

@@ -53,6 +53,7 @@ class RankedCandidates:
     model_version: str
     log_id: str
     rows: list[dict[str, Any]] = field(default_factory=list)
+    mitigation: str = ""  # the employer's exposure-aware re-ranking, when on
 
 
 def _employer(user: WebUser, employer_id: str | None) -> str | None:
@@ -79,7 +80,7 @@ def rank_for_page(request: Request, user: WebUser, offer_id: str, filters: Filte
     with api_errors(), step("access"):
         check_offer_access(state, user.caller, offer_id)
     pool = FILTERED_POOL if filters.narrowing else SHOWN
-    ranked, verdicts = service.rank_candidates(state, model, offer_id, pool, filters.eligible_only)
+    ranked, verdicts, mitigation = service.rank_candidates(state, model, offer_id, pool, filters.eligible_only)
     if filters.narrowing:
         summaries = queries.candidate_summaries(state.db, [c for c, _ in ranked])
         labels = _skill_labels(state, summaries) if filters.skill else {}
@@ -99,7 +100,7 @@ def rank_for_page(request: Request, user: WebUser, offer_id: str, filters: Filte
         ranked,
         offer_id=offer_id,
         parameters=f"k={SHOWN};eligible_only={filters.eligible_only};departement={filters.departement};"
-        f"categorie={filters.categorie};skill={filters.skill};via=web",
+        f"categorie={filters.categorie};skill={filters.skill};via=web" + service.mitigation_parameter(mitigation),
     )
     with step("page-reads"):  # the pipeline and feedback reads started beside the explanations
         pipeline = {a["candidate_id"]: a for a in applications.result()}
@@ -116,7 +117,7 @@ def rank_for_page(request: Request, user: WebUser, offer_id: str, filters: Filte
         }
         for i, (c, s) in enumerate(ranked, start=1)
     ]
-    return RankedCandidates(model.version, log_id, rows)
+    return RankedCandidates(model.version, log_id, rows, mitigation.note if mitigation else "")
 
 
 def _skill_labels(state: Any, summaries: dict[str, dict[str, Any]]) -> dict[str, str]:

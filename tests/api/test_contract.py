@@ -54,6 +54,7 @@ SEMANTIC_422 = {
     ("POST", "/v1/candidates"): "the file is a readable CV (PDF, DOCX, JSON Resume or text with text in it)",
     ("POST", "/v1/webhooks"): "the URL's host resolves to public addresses; the employer exists",
     ("POST", "/v1/admin/api-keys"): "a recruiter key names an existing employer, other roles none",
+    ("PUT", "/v1/admin/mitigations/{employer_id}"): "the attribute is a column of the sensitive-attributes file",
 }
 # Left out of the generated traffic: the kill switch. A suspension the fuzzer sets would turn every later ranking
 # into a 503 (as documented), which the not_a_server_error check counts as a failure; tests/api/test_audit.py

@@ -12,10 +12,12 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.erasure import erase_in_graph
+from audit.attributes import attributes_path, read_attributes
 from graph.db import Database
 from graph.erasure import mentions
 from loaders.rejects import RejectLog
@@ -76,6 +78,11 @@ def test_gdpr_export_then_erase_leaves_nothing(api: dict[str, Any]) -> None:
     (data_dir / "reports" / "probe").mkdir(parents=True, exist_ok=True)
     (data_dir / "reports" / "probe" / "notes.md").write_text(f"cand-23 and {uploaded} were reviewed\n")
     stored = [p for p in (data_dir / "models").rglob("*") if p.is_file()]
+    attributes = attributes_path(data_dir)  # the audit's sensitive file: the erasure removes their rows whole
+    attributes.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame({"candidate_id": ["cand-22", "cand-23", uploaded], "sex": ["F", "M", "F"]}).to_csv(
+        attributes, index=False
+    )
     assert _mentions_in_files(data_dir / "models", "cand-23"), "the trained model should hold cand-23 before"
 
     for candidate_id in ("cand-23", uploaded):
@@ -87,6 +94,7 @@ def test_gdpr_export_then_erase_leaves_nothing(api: dict[str, Any]) -> None:
     for needle in ("cand-23", uploaded, ref):
         assert mentions(database, needle) == [], needle
         assert _mentions_in_files(data_dir, needle) == [], needle
+    assert read_attributes(attributes).index.tolist() == ["cand-22"]  # no `erased` row left in its place
     assert all(p.exists() for p in stored)  # rewritten in place, none removed: the version still serves
     ranked = call(api, "admin", "GET", "/v1/offers/off-EA-03/candidates", params={"k": 30, "explain": False})
     assert ranked.status_code == 200

@@ -123,8 +123,16 @@ def mitigate(
     until: Annotated[str | None, typer.Option(help="offers published up to this date (YYYY-MM-DD)")] = None,
     max_gap: Annotated[float, typer.Option(help="allowed relative shortfall of a group's share (0..1)")] = 0.2,
     version: Annotated[str | None, typer.Option(help="model version (default: the latest)")] = None,
+    serve: Annotated[
+        bool | None,
+        typer.Option(
+            "--on/--off", help="turn the re-ranking of the employer's served rankings on or off (audited) instead"
+        ),
+    ] = None,
+    reason: Annotated[str, typer.Option(help="why it is turned on or off (oversight trail)")] = "vivier audit mitigate",
 ) -> None:
-    """Exposure-aware re-ranking: its cost in Recall@10 and its gain in exposure, side by side, paired over offers."""
+    """Exposure-aware re-ranking: its cost in Recall@10 and its gain in exposure, side by side, paired over offers;
+    with --on / --off and --employer, whether the API applies it to that employer's served rankings."""
     import pandas as pd
 
     from audit.attributes import read_attributes
@@ -137,6 +145,9 @@ def mitigate(
     if attribute not in table.columns:
         console.print(f"[red]--attribute {attribute}: not in the attributes file ({', '.join(table.columns)})[/red]")
         raise typer.Exit(2)
+    if serve is not None:
+        _switch_mitigation(employer, attribute if serve else None, max_gap, reason)
+        return
     with command_database() as db:
         model = Recommender.load(db, version)
         history = decided_applications(pd.DataFrame(audit_applications(db, employer, since, until)))
@@ -149,3 +160,48 @@ def mitigate(
         "largest exposure shortfall", str(result.gap_plain), str(result.gap_mitigated), str(result.gap_difference)
     )
     console.print(out)
+
+
+def _switch_mitigation(employer: str | None, attribute: str | None, max_gap: float, reason: str) -> None:
+    from graph.oversight import exposure_mitigations, set_exposure_mitigation
+
+    if employer is None:
+        console.print("[red]--on / --off apply to one employer: give --employer[/red]")
+        raise typer.Exit(2)
+    if not 0.0 <= max_gap <= 1.0:
+        console.print(f"[red]--max-gap {max_gap}: between 0 and 1[/red]")
+        raise typer.Exit(2)
+    with command_database() as db:
+        if attribute is None and employer not in exposure_mitigations(db):
+            console.print(f"the re-ranking is not on for employer {employer}: nothing to turn off")
+            return
+        if not set_exposure_mitigation(db, employer, attribute, max_gap, "cli", reason):
+            console.print(f"[red]--employer {employer}: not in the graph[/red]")
+            raise typer.Exit(1)
+    state = f"on ({attribute}, max gap {max_gap:g})" if attribute else "off"
+    console.print(f"exposure-aware re-ranking {state} for employer {employer}; API processes follow within a second")
+
+
+@app.command("model")
+def model_side(
+    truth: Annotated[Path, typer.Option(help="the simulated dataset: its latent utility is the unbiased oracle")],
+    attribute: Annotated[str, typer.Option(help="the sensitive attribute")] = "sex",
+    group: Annotated[str, typer.Option(help="the group whose share is followed (the one the bias disfavours)")] = "F",
+    max_gap: Annotated[float, typer.Option(help="the exposure bound's allowed relative shortfall (0..1)")] = 0.2,
+    version: Annotated[str | None, typer.Option(help="model version (default: the latest)")] = None,
+) -> None:
+    """The model's side on the temporal test: does it reproduce a bias of the history (the group's share of its top
+    10 against the eligible pool, the recruiters' selections and the unbiased oracle), and the exposure bound's cost
+    in Recall@10 beside its gain in exposure, paired over the same offers. Rewrites the model card."""
+    from audit.model_card import write_model_card
+    from audit.model_fairness import model_fairness, render, write
+
+    with command_database() as db:
+        try:
+            result = model_fairness(db, truth, attribute, group, max_gap, version)
+        except (KeyError, FileNotFoundError) as error:
+            console.print(f"[red]{error}[/red]")
+            raise typer.Exit(1) from None
+        path = write(result)
+        console.print(render(result))
+        console.print(f"Written to {path.with_suffix('.md')}; model card: {write_model_card(db, result.version)}")
