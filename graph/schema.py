@@ -64,6 +64,11 @@ NODE_KEYS: dict[str, str] = {
     "ErasureTombstone": "digest",  # a keyed hash of an erased candidate's id, never the id (graph/erasure.py)
 }
 
+# --- Property keys that need a word ------------------------------------------------------------------------
+# Candidate.sparse_profile: true when the profile has no prose beyond job titles and a place (or nothing but a
+# history); such a candidate is ranked from titles, place and applications (docs/ingestion.md, Sparse profiles).
+SPARSE_PROFILE = "sparse_profile"
+
 # --- Relationship types -----------------------------------------------------------------------------------
 BROADER = "BROADER"  # child -> parent within a repertory (skos:broader)
 RELATED = "RELATED"  # skos:related
@@ -189,6 +194,11 @@ STEPS: tuple[SchemaStep, ...] = (
         ),
     ),
     SchemaStep(9, "GDPR erasure tombstones (graph/erasure.py)", (_unique("ErasureTombstone", "digest"),)),
+    SchemaStep(
+        10,
+        "sparse candidate profiles (issue 13): no prose beyond job titles and a place, or only a history",
+        (f"CREATE INDEX candidate_sparse_profile IF NOT EXISTS FOR (n:Candidate) ON (n.{SPARSE_PROFILE})",),
+    ),
 )
 
 LATEST_VERSION = STEPS[-1].version

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from loaders.pseudonym import candidate_id, scrub
 from loaders.records import CandidateRecord, ExperienceRecord, RecordError, SkillMention
 from loaders.statutory import PRIVATE_SECTOR, statutory_facts
-from loaders.values import employer_kind_of, parse_date
+from loaders.values import departement_from_text, employer_kind_of, parse_date
 from ontology.text import fold_compat
 from vivier.settings import Settings, get_settings
 
@@ -36,6 +36,14 @@ class Place:
 
     postal: str | None = None
     city: str | None = None
+    region: str | None = None  # JSON Resume `location.region`: a région, or a département (tabular exports)
+
+    @property
+    def departement(self) -> str | None:
+        return departement_from_text(self.region) if self.region else None
+
+    def __bool__(self) -> bool:
+        return bool(self.postal or self.city or self.region)
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,19 @@ class CvLimits:
             s.cv_max_compression_ratio,
             s.cv_max_pdf_stream_bytes,
         )
+
+
+class EmptyProfile(RecordError):
+    """A CV with no readable text and no place. It still loads, as a sparse profile, when the candidate has a
+    history (`vivier.ingest` knows the applications; `parse_cv` does not)."""
+
+    def __init__(self, reason: str, candidate_id: str) -> None:
+        super().__init__("text", reason)
+        self.candidate_id = candidate_id
+
+
+# Fewer words of prose than this (titles and place aside) make a profile sparse.
+SPARSE_WORDS = 12
 
 
 class CvLimitExceeded(RecordError):
@@ -96,17 +117,27 @@ def parse_cv(
         resume = _json(data)
         text, names, positions, declared, place = _resume_parts(resume)
         ref = _resume_ref(resume, filename)
+        prose = _resume_prose(resume)
     else:
         names, positions, declared, place = _heading_names(text), _dated_positions(text), "", Place()
         ref = Path(filename).stem
-    if not text.strip():
-        raise RecordError("text", "the CV has no readable text (a scanned PDF needs OCR first)")
-    persons = _ner_persons(text)
+        prose = text
+    if not text.strip() and not place:
+        raise EmptyProfile(
+            "the CV has no readable text and no place (a scanned PDF needs OCR first)", candidate_id(source, ref)
+        )
+    persons = _ner_persons(text) if text.strip() else []
     cv_text = scrub(text, names, persons)
     names = [*names, *persons]
     record = CandidateRecord(candidate_id=candidate_id(source, ref), source=source, cv_text=cv_text)
+    record.sparse_profile = len(prose.split()) < SPARSE_WORDS
     _understand(record, text, positions, declared, place, names, analyzer)
     return record
+
+
+def sparse_candidate(candidate: str, source: str) -> CandidateRecord:
+    """A candidate known only by their history: an empty profile whose applications are the only signal."""
+    return CandidateRecord(candidate_id=candidate, source=source, cv_text="", sparse_profile=True)
 
 
 def candidate_ref_of(data: bytes, filename: str) -> str:
@@ -166,8 +197,27 @@ def _resume_parts(resume: dict[str, Any]) -> tuple[str, list[str], list[dict[str
             keywords: list[Any] = found if isinstance(found, list) else []
             declared.append(", ".join([str(skill.get("name") or ""), *map(str, keywords)]))
     text = "\n".join(p for p in parts if p.strip())
-    place = Place(str(location.get("postalCode") or "") or None, str(location.get("city") or "").strip() or None)
+    place = Place(
+        str(location.get("postalCode") or "") or None,
+        str(location.get("city") or "").strip() or None,
+        str(location.get("region") or "").strip() or None,
+    )
     return text, names, [w for w in work if isinstance(w, dict)], "\n".join(declared), place
+
+
+def _resume_prose(resume: dict[str, Any]) -> str:
+    """What a JSON Resume says beyond job titles, employers' names and place: summaries, highlights, studies,
+    skills. A profile with little of it is sparse."""
+    parts = [str(_obj(resume, "basics").get("summary") or "")]
+    for step in _list(resume, "work"):
+        if isinstance(step, dict):
+            parts += [str(step.get("summary") or ""), *map(str, step.get("highlights") or [])]
+    for key in ("education", "skills"):
+        for item in _list(resume, key):
+            if isinstance(item, dict):
+                parts += [str(v) for v in item.values() if isinstance(v, str)]
+                parts += [str(k) for k in item.get("keywords") or [] if isinstance(item.get("keywords"), list)]
+    return " ".join(p for p in parts if p.strip())
 
 
 def _obj(parent: dict[str, Any], key: str) -> dict[str, Any]:
@@ -348,7 +398,9 @@ def _understand(
         record.titulaire = False  # a private-sector employee is not a titulaire
     record.education_level = facts.education_level
     record.grade_uri, record.echelon = grade_facts.grade_uri, facts.echelon
-    record.departement = (departement_from_postal_code(place.postal) if place.postal else None) or facts.departement
+    record.departement = (
+        (departement_from_postal_code(place.postal) if place.postal else None) or place.departement or facts.departement
+    )
     record.commune = place.city or facts.commune
     record.experiences = _experiences(positions, names, analyzer)
     record.years_experience = facts.years_experience or _years_from(record.experiences)

@@ -15,6 +15,7 @@ from rich.progress import Progress
 
 from graph.db import Database
 from graph.writes import batches, existing_keys, write_applications, write_candidates, write_employers, write_offers
+from loaders.profiles import PROFILE_FILES
 from loaders.records import ApplicationRecord, CandidateRecord, EmployerRecord, OfferRecord, RecordError
 from loaders.rejects import RejectLog
 
@@ -106,26 +107,26 @@ def load_cvs(
     rejects: RejectLog | None = None,
     progress: Progress | None = None,
     summary: LoadSummary | None = None,
+    with_history: set[str] | None = None,
 ) -> LoadSummary:
-    """CV files (JSON Resume, PDF, DOCX, text; folders are expanded) into pseudonymised candidates."""
-    from loaders.cvs import CV_SUFFIXES, parse_cv
-    from loaders.nlp import default_analyzer
+    """CV files (JSON Resume, PDF, DOCX, text; folders are expanded) and profile tables (a CSV, or a JSON array,
+    one profile per row: `loaders.profiles`) into pseudonymised candidates. A profile with no text and no place
+    loads as sparse when its candidate id is in `with_history` (they applied), and is rejected otherwise."""
+    from loaders.cvs import CV_SUFFIXES
 
     rejects = rejects or RejectLog()
     summary = summary or new_summary(rejects)
     files = [f for p in map(Path, paths) for f in (sorted(p.iterdir()) if p.is_dir() else [p])]
-    files = [f for f in files if f.suffix.lower() in CV_SUFFIXES or not Path(f).is_dir()]
-    analyzer = default_analyzer()
+    files = [f for f in files if f.suffix.lower() in (*CV_SUFFIXES, ".csv") or not Path(f).is_dir()]
     records: dict[str, CandidateRecord] = {}
     task = progress.add_task("CVs: reading", total=len(files)) if progress else None
     for file in files:
-        try:
-            record = parse_cv(file.read_bytes(), file.name, source, analyzer)
-        except RecordError as error:
-            rejects.add(file, "file", error.field, error.reason, "cv")
-        else:
+        for ref, data, name in _profile_documents(file, rejects):
+            record = _parse_profile(file, ref, data, name, source, rejects, with_history or set())
+            if record is None:
+                continue
             if record.candidate_id in records:
-                rejects.add(file, "file", "candidate_ref", "duplicate candidate (first CV kept)", "cv")
+                rejects.add(file, ref, "candidate_ref", "duplicate candidate (first CV kept)", "cv")
             else:
                 records[record.candidate_id] = record
         if progress is not None and task is not None:
@@ -136,6 +137,38 @@ def load_cvs(
     kind.written += stats.written
     kind.rejected = rejects.count("cv")
     return summary
+
+
+def _profile_documents(file: Path, rejects: RejectLog) -> list[tuple[str, bytes, str]]:
+    """(record, bytes, file name) of each CV a file holds: itself, or one JSON Resume per row of a profile table."""
+    import json
+
+    from loaders.profiles import read_profiles
+
+    data = file.read_bytes()
+    if file.suffix.lower() != ".csv" and not (file.suffix.lower() == ".json" and data.lstrip()[:1] == b"["):
+        return [("file", data, file.name)]
+    resumes, problems = read_profiles(file)
+    for ref, field_name, reason in problems:
+        rejects.add(file, ref, field_name, reason, "cv")
+    return [(ref, json.dumps(resume).encode(), f"{file.stem}.json") for ref, resume in resumes]
+
+
+def _parse_profile(
+    file: Path, ref: str, data: bytes, name: str, source: str, rejects: RejectLog, with_history: set[str]
+) -> CandidateRecord | None:
+    from loaders.cvs import EmptyProfile, parse_cv, sparse_candidate
+    from loaders.nlp import default_analyzer
+
+    try:
+        return parse_cv(data, name, source, default_analyzer())
+    except EmptyProfile as error:
+        if error.candidate_id in with_history:
+            return sparse_candidate(error.candidate_id, source)  # their applications are what we know of them
+        rejects.add(file, ref, error.field, f"{error.reason}, and no application refers to it", "cv")
+    except RecordError as error:
+        rejects.add(file, ref, error.field, error.reason, "cv")
+    return None
 
 
 def load_history(
@@ -222,8 +255,9 @@ def load_dataset(
     rejects: RejectLog | None = None,
     progress: Progress | None = None,
 ) -> LoadSummary:
-    """A docs/formats.md folder: employers, offers, CVs, applications, in that order. Candidates are
-    pseudonymised with `source` (default: the folder's name), which applications.csv shares."""
+    """A docs/formats.md folder: employers, offers, CVs (`cvs/` and profile tables such as `candidates.csv`),
+    applications, in that order. Candidates are pseudonymised with `source` (default: the folder's name), which
+    applications.csv shares; a candidate who applied loads even with an empty profile, flagged sparse."""
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: not a dataset folder (see docs/formats.md)")
@@ -236,11 +270,22 @@ def load_dataset(
     for name in ("offers.json", "offers.csv", "offers.jsonld"):
         if (folder / name).exists():
             load_offers(db, folder / name, rejects, progress, known, summary)
+    applicants = _applicants(folder / "applications.csv", source)
+    profiles = [folder / name for name in PROFILE_FILES if (folder / name).exists()]
     if (folder / "cvs").is_dir():
-        load_cvs(db, [folder / "cvs"], source, rejects, progress, summary)
+        profiles.append(folder / "cvs")
+    if profiles:
+        load_cvs(db, profiles, source, rejects, progress, summary, applicants)
     if (folder / "applications.csv").exists():
         load_history(db, folder / "applications.csv", source, rejects, progress, summary)
     return summary
+
+
+def _applicants(applications: Path, source: str) -> set[str]:
+    """Candidate ids that applications.csv refers to: their profiles load even when empty (a sparse profile)."""
+    from loaders.history import read_applications
+
+    return {a.candidate_id for _, a in read_applications(applications, source)[0]} if applications.exists() else set()
 
 
 def _advance(progress: Progress | None, label: str, total: int) -> Callable[[int], None] | None:
