@@ -145,34 +145,43 @@ def fit_text_model(props: dict[str, list[dict[str, Any]]]) -> SharedText | None:
     long texts are too alike to tell occupations apart, specific words are not. Characters (`char_wb` 2–5-grams,
     accents stripped): "ingénieur" and "engineer", "infirmier" and "infirmière" share n-grams, and a title of
     three words already gives a vector, whatever its language."""
-    from sklearn.decomposition import TruncatedSVD
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.pipeline import make_pipeline
 
     texts = [t for node_type in SHARED_TEXT_TYPES for t in _texts(node_type, props[node_type]) if t]
     if len(texts) <= 2:
         return None
-    words = make_pipeline(
-        TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=50_000, sublinear_tf=True),
-        TruncatedSVD(n_components=max(1, min(WORD_TEXT_DIM, len(texts) - 1)), random_state=0),
-    )
-    chars = make_pipeline(
-        TfidfVectorizer(
-            analyzer="char_wb",
-            ngram_range=(2, 5),
-            min_df=2,
-            max_features=100_000,
-            sublinear_tf=True,
-            strip_accents="unicode",
-            dtype=np.float32,
-        ),
-        TruncatedSVD(n_components=max(1, min(CHAR_TEXT_DIM, len(texts) - 1)), random_state=0),
+    words = TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=50_000, sublinear_tf=True)
+    chars = TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=(2, 5),
+        min_df=2,
+        max_features=100_000,
+        sublinear_tf=True,
+        strip_accents="unicode",
+        dtype=np.float32,
     )
     sample = texts
     if len(texts) > CHAR_FIT_SAMPLE:
         picked = np.random.default_rng(0).choice(len(texts), CHAR_FIT_SAMPLE, replace=False)
         sample = [texts[i] for i in np.sort(picked)]
-    return SharedText(words.fit(texts), chars.fit(sample))
+    return SharedText(_fit_space(words, WORD_TEXT_DIM, texts), _fit_space(chars, CHAR_TEXT_DIM, sample))
+
+
+def _fit_space(vectorizer: Any, dim: int, texts: list[str]) -> Any:
+    """TF-IDF then SVD to at most `dim` components (fewer when the texts have fewer terms); None when there is
+    nothing to reduce (a handful of texts sharing no term)."""
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.pipeline import Pipeline
+
+    try:
+        matrix = vectorizer.fit_transform(texts)
+    except ValueError:  # empty vocabulary: no term in min_df texts
+        return None
+    components = min(dim, matrix.shape[0] - 1, matrix.shape[1] - 1)
+    if components < 1:
+        return None
+    svd = TruncatedSVD(n_components=components, random_state=0).fit(matrix)
+    return Pipeline([("tfidf", vectorizer), ("svd", svd)])
 
 
 def shared_text(texts: list[str], spec: FeatureSpec) -> np.ndarray:
