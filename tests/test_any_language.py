@@ -1,6 +1,6 @@
 """Any history, any language (issue 13), end to end at a reduced size: the sparse, mixed-language history of
 `simulator/sparse.py` loaded through `vivier.ingest.load_dataset`, trained with `gnn.pipeline.train_model` and served
-by `gnn.serving.Recommender`, on the real ontology. Sparse candidates load and are ranked, English offers get
+by `gnn.serving.Recommender`, over the catalogue's concepts. Sparse candidates load and are ranked, English offers get
 candidates of their own occupation family, and candidates who never applied reach the top 10. Also, without a
 database: the character n-gram space puts an English title near its French CV, and a candidate with no statutory fact
 is never ineligible by default."""
@@ -24,6 +24,7 @@ from loaders.pseudonym import candidate_id
 from loaders.rejects import RejectLog
 from ontology.eligibility import StatutoryProfile, StatutoryRequirement, check_eligibility
 from simulator.sparse import simulate_sparse
+from tests.support.ingestion import write_ontology_stubs
 from tests.support.settings import environment
 from vivier.ingest import load_dataset
 
@@ -45,21 +46,32 @@ def _truth(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def _ontology_stubs_with_mobility(database: Database) -> None:
+    """The catalogue's concepts as stubs (the loaders link to them) and a chain of ROME mobility transitions for the
+    career head: the whole ontology is not needed here, and parsing it doubles the test's memory."""
+    write_ontology_stubs(database)
+    database.execute_query(
+        "MATCH (f:RomeFiche) WITH f ORDER BY f.uri LIMIT 60 WITH collect(f) AS fiches "
+        "UNWIND range(0, size(fiches) - 2) AS i WITH fiches[i] AS a, fiches[i + 1] AS b, i "
+        "MERGE (a)-[:MOBILITY {kind: 'proche', mobility_id: 'test-' + toString(i)}]->(b)"
+    )
+
+
 @pytest.fixture(scope="module")
-def served(ontology_db: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+def served(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     folder = tmp_path_factory.mktemp("any-language") / "sparse"
     with environment(VIVIER_DATA_DIR=str(folder.parent / "data")):
-        ontology_db.execute_query("MATCH (n) WHERE n:Offer OR n:Candidate OR n:Employer DETACH DELETE n")
+        database.execute_query("MATCH (n) WHERE n:Offer OR n:Candidate OR n:Employer DETACH DELETE n")
+        _ontology_stubs_with_mobility(database)
         simulate_sparse(folder, scale=300, seed=3)
         rejects = RejectLog(folder.parent / "rejects.jsonl")
-        load_dataset(ontology_db, folder, rejects=rejects)
-        train_model(ontology_db, CONFIG, progress=False)
+        load_dataset(database, folder, rejects=rejects)
+        train_model(database, CONFIG, progress=False)
         offers = {row["offer_id"]: row for row in _truth(folder / "truth" / "offers.csv")}
-        candidates = {
-            candidate_id(folder.name, r["candidate_ref"]): r for r in _truth(folder / "truth" / "candidates.csv")
-        }
-        yield Served(ontology_db, Recommender.load(ontology_db), folder, rejects, offers, candidates)
-        ontology_db.execute_query("MATCH (n) WHERE n:Offer OR n:Candidate OR n:Employer DETACH DELETE n")
+        refs = _truth(folder / "truth" / "candidates.csv")
+        candidates = {candidate_id(folder.name, r["candidate_ref"]): r for r in refs}
+        yield Served(database, Recommender.load(database), folder, rejects, offers, candidates)
+        database.execute_query("MATCH (n) WHERE n:Offer OR n:Candidate OR n:Employer DETACH DELETE n")
 
 
 def test_every_profile_and_application_loads_the_sparse_ones_flagged(served: Served) -> None:
