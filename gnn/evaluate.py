@@ -42,6 +42,9 @@ ABLATION = "re-ranker without the GNN's cosine"
 UPPER = "simulator: latent utility (who is selected, not who applies)"
 ORACLE = "simulator: its own process (applies × selected), oracle"
 NOT_BASELINES = (VIVIER, SERVED, GNN, ABLATION, UPPER, ORACLE)
+CONTENT_MLP = "content-only MLP (same features)"
+TFIDF = "TF-IDF cosine"
+PAIRED_WITH = (TFIDF, CONTENT_MLP)  # always reported paired with the served ranking (issue 13), beside the best
 
 
 @dataclass
@@ -89,12 +92,12 @@ def evaluate_model(
     scorers: dict[str, Callable[[], np.ndarray]] = {
         **reranked_scorers(stored, export, split, eligible, progress),
         GNN: lambda: baselines.embedding_scores(embeddings(stored.model, export, graph), test),
-        "content-only MLP (same features)": lambda: baselines.embedding_scores(
+        CONTENT_MLP: lambda: baselines.embedding_scores(
             embeddings(fit(export, split, config, layers=0, progress=progress).model, export, graph), test
         ),
         "skill overlap (Jaccard)": lambda: baselines.jaccard_scores(export, test),
         "skill overlap (BM25)": lambda: baselines.bm25_scores(export, test),
-        "TF-IDF cosine": lambda: baselines.tfidf_scores(export, test),
+        TFIDF: lambda: baselines.tfidf_scores(export, test),
         "popularity": lambda: baselines.popularity_scores(export, test, split),
         "random": lambda: baselines.random_scores(export, test),
     }
@@ -261,6 +264,12 @@ def render(evaluation: Evaluation) -> str:
         f"**{served} vs the best baseline ({best}) on Recall@10: {lift:+.1f} % relative; intervals "
         f"{'do not overlap' if gnn.low > base.high else 'overlap'}.** "
         f"{paired_difference(evaluation, served, best)}",
+        "",
+        *[
+            f"- {served} minus {other}: {paired_difference(evaluation, served, other)}"
+            for other in PAIRED_WITH
+            if other != best and other in evaluation.results
+        ],
         "",
         "![Recall@10 by method](evaluation_recall.png)",
         "",

@@ -1,5 +1,7 @@
 """Node features: French text vectors (spaCy `fr_core_news_md`, 300-d mean of word vectors), one-hot statutory
-and categorical attributes, and scaled numeric ones.
+and categorical attributes, scaled numeric ones, and a text space shared by CVs and offers in two halves: word
+TF-IDF → SVD, and character n-grams → SVD, which does not depend on French (English posts, titles alone, job
+titles only: issue 13).
 
 The vocabularies of the one-hot columns are learnt once, at training, and stored with the model (`FeatureSpec`)
 so that a stored version turns a new node into exactly the same columns.
@@ -53,15 +55,18 @@ ROME_CODE = re.compile(r"^[A-N]\d{4}$")
 ROME_PREFIX = {"rome_domaine": 3, "rome_grand_domaine": 1}
 
 
-SHARED_TEXT_DIM = 64  # TF-IDF → SVD space shared by CVs and offers; the last columns of their features
+WORD_TEXT_DIM = 64  # word TF-IDF → SVD
+CHAR_TEXT_DIM = 64  # character 2–5-gram TF-IDF → SVD: any language, and short texts (a title) still land somewhere
+SHARED_TEXT_DIM = WORD_TEXT_DIM + CHAR_TEXT_DIM  # shared by CVs and offers; the last columns of their features
 SHARED_TEXT_TYPES = ("candidate", "offer")
+CHAR_FIT_SAMPLE = 50_000  # texts the character space is fitted on: its vocabulary settles long before a million
 
 
 @dataclass
 class FeatureSpec:
     vocab: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # type → property → values
     numeric_scale: dict[str, dict[str, float]] = field(default_factory=dict)  # type → property → max log1p
-    text_model: Any = None  # fitted TfidfVectorizer + TruncatedSVD pipeline (pickled with the model)
+    text_model: Any = None  # a fitted SharedText (pickled with the model)
 
     def to_json(self) -> dict[str, Any]:
         return {"vocab": self.vocab, "numeric_scale": self.numeric_scale}
@@ -118,29 +123,73 @@ def _texts(node_type: str, rows: list[dict[str, Any]]) -> list[str]:
     return [" ".join(str(row.get(p) or "") for p in TEXT_PROPS[node_type]).strip() for row in rows]
 
 
-def fit_text_model(props: dict[str, list[dict[str, Any]]]) -> Any:
-    """TF-IDF (words and bigrams) then SVD, fitted on CVs and offers together so that both land in one space:
-    mean word vectors of long texts are too alike to tell occupations apart, specific words are not."""
-    from sklearn.decomposition import TruncatedSVD
+@dataclass
+class SharedText:
+    """The shared text space: word TF-IDF → SVD and character n-grams → SVD, each half L2-normalised."""
+
+    words: Any = None  # TfidfVectorizer + TruncatedSVD pipeline, or None when too few texts
+    chars: Any = None
+
+    def transform(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), SHARED_TEXT_DIM), dtype=np.float32)
+        for model, start in ((self.words, 0), (self.chars, WORD_TEXT_DIM)):
+            if model is not None and texts:
+                values = model.transform(texts).astype(np.float32)
+                norms = np.linalg.norm(values, axis=1, keepdims=True)
+                out[:, start : start + values.shape[1]] = values / np.maximum(norms, 1e-9)
+        return out
+
+
+def fit_text_model(props: dict[str, list[dict[str, Any]]]) -> SharedText | None:
+    """Both halves fitted on CVs and offers together so that both land in one space. Words: mean word vectors of
+    long texts are too alike to tell occupations apart, specific words are not. Characters (`char_wb` 2–5-grams,
+    accents stripped): "ingénieur" and "engineer", "infirmier" and "infirmière" share n-grams, and a title of
+    three words already gives a vector, whatever its language."""
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.pipeline import make_pipeline
 
     texts = [t for node_type in SHARED_TEXT_TYPES for t in _texts(node_type, props[node_type]) if t]
-    n_components = max(1, min(SHARED_TEXT_DIM, len(texts) - 1))
-    model = make_pipeline(
-        TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=50_000, sublinear_tf=True),
-        TruncatedSVD(n_components=n_components, random_state=0),
+    if len(texts) <= 2:
+        return None
+    words = TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=50_000, sublinear_tf=True)
+    chars = TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=(2, 5),
+        min_df=2,
+        max_features=100_000,
+        sublinear_tf=True,
+        strip_accents="unicode",
+        dtype=np.float32,
     )
-    return model.fit(texts) if len(texts) > 2 else None
+    sample = texts
+    if len(texts) > CHAR_FIT_SAMPLE:
+        picked = np.random.default_rng(0).choice(len(texts), CHAR_FIT_SAMPLE, replace=False)
+        sample = [texts[i] for i in np.sort(picked)]
+    return SharedText(_fit_space(words, WORD_TEXT_DIM, texts), _fit_space(chars, CHAR_TEXT_DIM, sample))
+
+
+def _fit_space(vectorizer: Any, dim: int, texts: list[str]) -> Any:
+    """TF-IDF then SVD to at most `dim` components (fewer when the texts have fewer terms); None when there is
+    nothing to reduce (a handful of texts sharing no term)."""
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.pipeline import Pipeline
+
+    try:
+        matrix = vectorizer.fit_transform(texts)
+    except ValueError:  # empty vocabulary: no term in min_df texts
+        return None
+    components = min(dim, matrix.shape[0] - 1, matrix.shape[1] - 1)
+    if components < 1:
+        return None
+    svd = TruncatedSVD(n_components=components, random_state=0).fit(matrix)
+    return Pipeline([("tfidf", vectorizer), ("svd", svd)])
 
 
 def shared_text(texts: list[str], spec: FeatureSpec) -> np.ndarray:
-    out = np.zeros((len(texts), SHARED_TEXT_DIM), dtype=np.float32)
-    if spec.text_model is not None and texts:
-        values = spec.text_model.transform(texts).astype(np.float32)
-        norms = np.linalg.norm(values, axis=1, keepdims=True)
-        out[:, : values.shape[1]] = values / np.maximum(norms, 1e-9)
-    return out
+    if isinstance(spec.text_model, SharedText):
+        return spec.text_model.transform(texts)
+    if spec.text_model is not None:  # a model stored before the character half existed: its columns differ
+        raise ValueError("the stored text model has no character n-gram space; retrain with `vivier train`")
+    return np.zeros((len(texts), SHARED_TEXT_DIM), dtype=np.float32)
 
 
 def fit_spec(props: dict[str, list[dict[str, Any]]]) -> FeatureSpec:

@@ -71,6 +71,11 @@ NODE_KEYS: dict[str, str] = {
 # relative shortfall, when and by whom it was turned on. Absent: the employer's rankings are served as ranked.
 EMPLOYER_MITIGATION_PROPERTIES = ("mitigation_attribute", "mitigation_max_gap", "mitigation_since", "mitigation_by")
 
+# --- Property keys that need a word ------------------------------------------------------------------------
+# Candidate.sparse_profile: true when the profile has no prose beyond job titles and a place (or nothing but a
+# history); such a candidate is ranked from titles, place and applications (docs/ingestion.md, Sparse profiles).
+SPARSE_PROFILE = "sparse_profile"
+
 # --- Relationship types -----------------------------------------------------------------------------------
 BROADER = "BROADER"  # child -> parent within a repertory (skos:broader)
 RELATED = "RELATED"  # skos:related
@@ -205,6 +210,11 @@ STEPS: tuple[SchemaStep, ...] = (
             _unique("WebSession", "token_sha256"),
             "CREATE INDEX web_session_expiry IF NOT EXISTS FOR (n:WebSession) ON (n.expires_at)",
         ),
+    ),
+    SchemaStep(
+        11,
+        "sparse candidate profiles (issue 13): no prose beyond job titles and a place, or only a history",
+        (f"CREATE INDEX candidate_sparse_profile IF NOT EXISTS FOR (n:Candidate) ON (n.{SPARSE_PROFILE})",),
     ),
 )
 

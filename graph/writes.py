@@ -246,6 +246,7 @@ def _candidate_row(r: CandidateRecord) -> dict[str, Any]:
             "education_level",
             "years_experience",
             "commune",
+            "sparse_profile",
         )
     }
     # Each career step links to its best RMFP and best ROME occupation; ranks 2-3 ride on that HELD as lists, not

@@ -4,19 +4,22 @@ database: the API calls it on uploads."""
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import multiprocessing
 import re
-from collections.abc import Iterator, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from loaders.pseudonym import candidate_id, scrub
 from loaders.records import CandidateRecord, ExperienceRecord, RecordError, SkillMention, TextAnalysis
 from loaders.statutory import PRIVATE_SECTOR, statutory_facts
-from loaders.values import employer_kind_of, parse_date
+from loaders.values import departement_from_text, employer_kind_of, parse_date
 from ontology.text import fold_compat
 from vivier.settings import Settings, get_settings
 
@@ -38,6 +41,14 @@ class Place:
 
     postal: str | None = None
     city: str | None = None
+    region: str | None = None  # JSON Resume `location.region`: a région, or a département (tabular exports)
+
+    @property
+    def departement(self) -> str | None:
+        return departement_from_text(self.region) if self.region else None
+
+    def __bool__(self) -> bool:
+        return bool(self.postal or self.city or self.region)
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,19 @@ class CvLimits:
             s.cv_max_compression_ratio,
             s.cv_max_pdf_stream_bytes,
         )
+
+
+class EmptyProfile(RecordError):
+    """A CV with no readable text and no place. It still loads, as a sparse profile, when the candidate has a
+    history (`vivier.ingest` knows the applications; `parse_cv` does not)."""
+
+    def __init__(self, reason: str, candidate_id: str) -> None:
+        super().__init__("text", reason)
+        self.candidate_id = candidate_id
+
+
+# Fewer words of prose than this (titles and place aside) make a profile sparse.
+SPARSE_WORDS = 12
 
 
 class CvLimitExceeded(RecordError):
@@ -89,6 +113,7 @@ class CvReading:
     declared: str
     place: Place
     steps: list[Step]  # work steps, positions not scrubbed yet (the NER's names are not known yet)
+    prose: str  # what it says beyond job titles, employers and place (little of it: a sparse profile)
 
 
 def parse_cv(
@@ -122,7 +147,7 @@ def parse_cvs(
     readings: list[CvReading | RecordError] = []
     for data, filename in files:
         try:
-            readings.append(read_cv(data, filename, limits))  # limits checked before the NLP loads
+            readings.append(read_cv(data, filename, source, limits))  # limits checked before the NLP loads
         except RecordError as error:
             readings.append(error)
     read = [r for r in readings if isinstance(r, CvReading)]
@@ -138,36 +163,53 @@ _forked: tuple[str, TextAnalyzer, CvLimits] | None = None  # what forked workers
 
 
 def parse_cv_files(
-    files: Sequence[Path], source: str, analyzer: TextAnalyzer, n_process: int = 1
+    documents: Iterable[tuple[bytes, str]], source: str, analyzer: TextAnalyzer, n_process: int = 1
 ) -> Iterator[list[CandidateRecord | RecordError]]:
-    """The CV files in batches of `CV_BATCH`, in order, each batch as `parse_cvs` returns it. With `n_process` > 1
-    the batches are read in forked workers, which inherit the built analyzer and NER instead of reloading them."""
+    """CV documents (bytes, file name) in batches of `CV_BATCH`, in order, each batch as `parse_cvs` returns it.
+    With `n_process` > 1 the batches are read in forked workers, which inherit the built analyzer and NER instead
+    of reloading them; a few batches at most are in flight, so memory stays bounded however many CVs come."""
     from loaders.nlp import ner_pipeline
 
     limits = CvLimits.from_settings()
-    chunks = [list(files[i : i + CV_BATCH]) for i in range(0, len(files), CV_BATCH)]
-    if n_process <= 1 or len(chunks) < 2:
-        for chunk in chunks:
-            yield parse_cvs([(f.read_bytes(), f.name) for f in chunk], source, analyzer, limits)
+    chunks = _chunks(documents, CV_BATCH)
+    first = next(chunks, None)
+    second = next(chunks, None)
+    if n_process <= 1 or second is None:  # one batch: not worth a fork
+        for chunk in itertools.chain([first, second], chunks):
+            if chunk is not None:
+                yield parse_cvs(chunk, source, analyzer, limits)
         return
     global _forked
     ner_pipeline()  # loaded once here, shared by the forked workers
     _forked = (source, analyzer, limits)
     try:
         with multiprocessing.get_context("fork").Pool(n_process) as pool:
-            yield from pool.imap(_parse_chunk, chunks)
+            pending: deque[AsyncResult[list[CandidateRecord | RecordError]]] = deque()
+            for chunk in itertools.chain([first, second], chunks):
+                pending.append(pool.apply_async(_parse_chunk, (chunk,)))
+                if len(pending) >= 2 * n_process:
+                    yield pending.popleft().get()
+            while pending:
+                yield pending.popleft().get()
     finally:
         _forked = None
 
 
-def _parse_chunk(chunk: list[Path]) -> list[CandidateRecord | RecordError]:
+def _chunks(documents: Iterable[tuple[bytes, str]], size: int) -> Iterator[list[tuple[bytes, str]]]:
+    iterator = iter(documents)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def _parse_chunk(chunk: list[tuple[bytes, str]]) -> list[CandidateRecord | RecordError]:
     assert _forked is not None, "a worker forked by parse_cv_files"
     source, analyzer, limits = _forked
-    return parse_cvs([(f.read_bytes(), f.name) for f in chunk], source, analyzer, limits)
+    return parse_cvs(chunk, source, analyzer, limits)
 
 
-def read_cv(data: bytes, filename: str, limits: CvLimits) -> CvReading:
-    """The text and the structured parts of one CV file; raises RecordError (CvLimitExceeded) on a bad file."""
+def read_cv(data: bytes, filename: str, source: str, limits: CvLimits) -> CvReading:
+    """The text and the structured parts of one CV file; raises RecordError (CvLimitExceeded on a file over the
+    limits, EmptyProfile on one with neither text nor place)."""
     if len(data) > limits.max_bytes:
         raise CvLimitExceeded(
             "cv_max_bytes", f"the file is {len(data):,} bytes, over the limit of {limits.max_bytes:,}"
@@ -177,13 +219,17 @@ def read_cv(data: bytes, filename: str, limits: CvLimits) -> CvReading:
         resume = _json(data)
         text, names, positions, declared, place = _resume_parts(resume)
         ref = _resume_ref(resume, filename)
+        prose = _resume_prose(resume)
     else:
         text = _text_of(data, suffix, limits)
         names, positions, declared, place = _heading_names(text), _dated_positions(text), "", Place()
         ref = Path(filename).stem
-    if not text.strip():
-        raise RecordError("text", "the CV has no readable text (a scanned PDF needs OCR first)")
-    return CvReading(ref, text, names, positions, declared, place, _steps(positions))
+        prose = text
+    if not text.strip() and not place:
+        raise EmptyProfile(
+            "the CV has no readable text and no place (a scanned PDF needs OCR first)", candidate_id(source, ref)
+        )
+    return CvReading(ref, text, names, positions, declared, place, _steps(positions), prose)
 
 
 def _understand_all(readings: list[CvReading], source: str, analyzer: TextAnalyzer) -> list[CandidateRecord]:
@@ -191,7 +237,9 @@ def _understand_all(readings: list[CvReading], source: str, analyzer: TextAnalyz
     records, declared = [], []
     for reading, found in zip(readings, persons, strict=True):
         cv_text = scrub(reading.text, reading.names, found)
-        records.append(CandidateRecord(candidate_id=candidate_id(source, reading.ref), source=source, cv_text=cv_text))
+        record = CandidateRecord(candidate_id=candidate_id(source, reading.ref), source=source, cv_text=cv_text)
+        record.sparse_profile = len(reading.prose.split()) < SPARSE_WORDS
+        records.append(record)
         declared.append(scrub(reading.declared, [*reading.names, *found]))
     analyses = list(analyzer.analyse([r.cv_text for r in records] + declared))
     for reading, found in zip(readings, persons, strict=True):
@@ -203,6 +251,11 @@ def _understand_all(readings: list[CvReading], source: str, analyzer: TextAnalyz
         record.experiences = [experience for _, experience, _ in reading.steps]
         record.years_experience = record.years_experience or _years_from(record.experiences)
     return records
+
+
+def sparse_candidate(candidate: str, source: str) -> CandidateRecord:
+    """A candidate known only by their history: an empty profile whose applications are the only signal."""
+    return CandidateRecord(candidate_id=candidate, source=source, cv_text="", sparse_profile=True)
 
 
 def candidate_ref_of(data: bytes, filename: str) -> str:
@@ -262,8 +315,27 @@ def _resume_parts(resume: dict[str, Any]) -> tuple[str, list[str], list[dict[str
             keywords: list[Any] = found if isinstance(found, list) else []
             declared.append(", ".join([str(skill.get("name") or ""), *map(str, keywords)]))
     text = "\n".join(p for p in parts if p.strip())
-    place = Place(str(location.get("postalCode") or "") or None, str(location.get("city") or "").strip() or None)
+    place = Place(
+        str(location.get("postalCode") or "") or None,
+        str(location.get("city") or "").strip() or None,
+        str(location.get("region") or "").strip() or None,
+    )
     return text, names, [w for w in work if isinstance(w, dict)], "\n".join(declared), place
+
+
+def _resume_prose(resume: dict[str, Any]) -> str:
+    """What a JSON Resume says beyond job titles, employers' names and place: summaries, highlights, studies,
+    skills. A profile with little of it is sparse."""
+    parts = [str(_obj(resume, "basics").get("summary") or "")]
+    for step in _list(resume, "work"):
+        if isinstance(step, dict):
+            parts += [str(step.get("summary") or ""), *map(str, step.get("highlights") or [])]
+    for key in ("education", "skills"):
+        for item in _list(resume, key):
+            if isinstance(item, dict):
+                parts += [str(v) for v in item.values() if isinstance(v, str)]
+                parts += [str(k) for k in item.get("keywords") or [] if isinstance(item.get("keywords"), list)]
+    return " ".join(p for p in parts if p.strip())
 
 
 def _obj(parent: dict[str, Any], key: str) -> dict[str, Any]:
@@ -455,7 +527,9 @@ def _understand(
         record.titulaire = False  # a private-sector employee is not a titulaire
     record.education_level = facts.education_level
     record.grade_uri, record.echelon = grade_facts.grade_uri, facts.echelon
-    record.departement = (departement_from_postal_code(place.postal) if place.postal else None) or facts.departement
+    record.departement = (
+        (departement_from_postal_code(place.postal) if place.postal else None) or place.departement or facts.departement
+    )
     record.commune = place.city or facts.commune
     record.years_experience = facts.years_experience
 

@@ -138,6 +138,9 @@ class CandidateRecord:
     echelon: int | None = None
     skills: list[SkillMention] = field(default_factory=list)
     experiences: list[ExperienceRecord] = field(default_factory=list)
+    # The profile carries no prose beyond job titles and a place (many platforms export only those): the candidate
+    # loads and is ranked from what there is and from their history (docs/ingestion.md, Sparse profiles).
+    sparse_profile: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

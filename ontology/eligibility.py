@@ -47,6 +47,9 @@ class StatutoryProfile:
     categorie: str | None = None
     cadre_emplois: str | None = None
     grade: str | None = None
+    # False when the profile states no statutory fact at all (a sparse profile, a foreign CV): the rules cannot
+    # tell, so such a candidate is never ineligible by default; the recruiter checks (issue 13).
+    known: bool = True
 
     @classmethod
     def from_facts(
@@ -62,6 +65,7 @@ class StatutoryProfile:
             categorie=categorie,
             cadre_emplois=cadre_emplois,
             grade=grade,
+            known=any(f is not None for f in (titulaire, education_level, versant, categorie, cadre_emplois, grade)),
         )
 
 
@@ -127,6 +131,8 @@ def check_eligibility(candidate: StatutoryProfile, offer: StatutoryRequirement) 
     """Whether `candidate` may be appointed on `offer`, with the route and the reasons (in French)."""
     if offer.contract not in CONTRACTS:
         raise ValueError(f"unknown contract {offer.contract!r}; expected one of {CONTRACTS}")
+    if not candidate.known:
+        return Eligibility(True, ["aucun fait statutaire connu du candidat : éligibilité à vérifier"], None)
     reasons: list[str] = []
     if offer.contract in ("titulaire", "titulaire_ou_contractuel"):
         route, why = _titulaire_route(candidate, offer)

@@ -7,7 +7,7 @@ This is orchestration across packages, so it lives in the application layer: `lo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from rich.progress import Progress
 
 from graph.db import Database
 from graph.writes import batches, existing_keys, write_applications, write_candidates, write_employers, write_offers
+from loaders.profiles import PROFILE_FILES
 from loaders.records import ApplicationRecord, CandidateRecord, EmployerRecord, OfferRecord, RecordError
 from loaders.rejects import RejectLog
 from vivier.settings import get_settings
@@ -107,38 +108,67 @@ def load_cvs(
     rejects: RejectLog | None = None,
     progress: Progress | None = None,
     summary: LoadSummary | None = None,
+    with_history: set[str] | None = None,
     n_process: int = 1,
 ) -> LoadSummary:
-    """CV files (JSON Resume, PDF, DOCX, text; folders are expanded) into pseudonymised candidates; `n_process`
-    > 1 reads them in forked workers."""
-    from loaders.cvs import CV_SUFFIXES, parse_cv_files
+    """CV files (JSON Resume, PDF, DOCX, text; folders are expanded) and profile tables (a CSV, or a JSON array,
+    one profile per row: `loaders.profiles`) into pseudonymised candidates. A profile with no text and no place
+    loads as sparse when its candidate id is in `with_history` (they applied), and is rejected otherwise.
+    `n_process` > 1 reads them in forked workers."""
+    from loaders.cvs import CV_SUFFIXES, EmptyProfile, parse_cv_files, sparse_candidate
     from loaders.nlp import default_analyzer
 
     rejects = rejects or RejectLog()
     summary = summary or new_summary(rejects)
     files = [f for p in map(Path, paths) for f in (sorted(p.iterdir()) if p.is_dir() else [p])]
-    files = [f for f in files if f.suffix.lower() in CV_SUFFIXES or not Path(f).is_dir()]
-    analyzer = default_analyzer()
+    files = [f for f in files if f.suffix.lower() in (*CV_SUFFIXES, ".csv") or not Path(f).is_dir()]
     records: dict[str, CandidateRecord] = {}
     task = progress.add_task("CVs: reading", total=len(files)) if progress else None
+    origins: list[tuple[Path, str]] = []  # (file, record) of each document, in the order they are read
+
+    def documents() -> Iterator[tuple[bytes, str]]:
+        for file in files:
+            for ref, data, name in _profile_documents(file, rejects):
+                origins.append((file, ref))
+                yield data, name
+            if progress is not None and task is not None:
+                progress.advance(task)
+
     done = 0
-    for results in parse_cv_files(files, source, analyzer, n_process):
-        for file, result in zip(files[done : done + len(results)], results, strict=True):
-            if isinstance(result, RecordError):
-                rejects.add(file, "file", result.field, result.reason, "cv")
+    for results in parse_cv_files(documents(), source, default_analyzer(), n_process):
+        for (file, ref), result in zip(origins[done : done + len(results)], results, strict=True):
+            if isinstance(result, EmptyProfile) and result.candidate_id in (with_history or set()):
+                result = sparse_candidate(result.candidate_id, source)  # their applications are what we know
+            if isinstance(result, EmptyProfile):
+                rejects.add(file, ref, result.field, f"{result.reason}, and no application refers to it", "cv")
+            elif isinstance(result, RecordError):
+                rejects.add(file, ref, result.field, result.reason, "cv")
             elif result.candidate_id in records:
-                rejects.add(file, "file", "candidate_ref", "duplicate candidate (first CV kept)", "cv")
+                rejects.add(file, ref, "candidate_ref", "duplicate candidate (first CV kept)", "cv")
             else:
                 records[result.candidate_id] = result
         done += len(results)
-        if progress is not None and task is not None:
-            progress.advance(task, len(results))
     kind = summary.kind("cv")
     stats = write_candidates(db, list(records.values()), on_batch=_advance(progress, "CVs: writing", len(records)))
     kind.loaded += len(records)
     kind.written += stats.written
     kind.rejected = rejects.count("cv")
     return summary
+
+
+def _profile_documents(file: Path, rejects: RejectLog) -> list[tuple[str, bytes, str]]:
+    """(record, bytes, file name) of each CV a file holds: itself, or one JSON Resume per row of a profile table."""
+    import json
+
+    from loaders.profiles import read_profiles
+
+    data = file.read_bytes()
+    if file.suffix.lower() != ".csv" and not (file.suffix.lower() == ".json" and data.lstrip()[:1] == b"["):
+        return [("file", data, file.name)]
+    resumes, problems = read_profiles(file)
+    for ref, field_name, reason in problems:
+        rejects.add(file, ref, field_name, reason, "cv")
+    return [(ref, json.dumps(resume).encode(), f"{file.stem}.json") for ref, resume in resumes]
 
 
 def load_history(
@@ -226,9 +256,10 @@ def load_dataset(
     progress: Progress | None = None,
     n_process: int | None = None,
 ) -> LoadSummary:
-    """A docs/formats.md folder: employers, offers, CVs, applications, in that order. Candidates are
-    pseudonymised with `source` (default: the folder's name), which applications.csv shares. Texts are read in
-    `n_process` processes (default: the settings' `load_process_count`)."""
+    """A docs/formats.md folder: employers, offers, CVs (`cvs/` and profile tables such as `candidates.csv`),
+    applications, in that order. Candidates are pseudonymised with `source` (default: the folder's name), which
+    applications.csv shares; a candidate who applied loads even with an empty profile, flagged sparse. Texts are
+    read in `n_process` processes (default: the settings' `load_process_count`)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: not a dataset folder (see docs/formats.md)")
@@ -242,11 +273,22 @@ def load_dataset(
     for name in ("offers.json", "offers.csv", "offers.jsonld"):
         if (folder / name).exists():
             load_offers(db, folder / name, rejects, progress, known, summary, n_process)
+    applicants = _applicants(folder / "applications.csv", source)
+    profiles = [folder / name for name in PROFILE_FILES if (folder / name).exists()]
     if (folder / "cvs").is_dir():
-        load_cvs(db, [folder / "cvs"], source, rejects, progress, summary, n_process)
+        profiles.append(folder / "cvs")
+    if profiles:
+        load_cvs(db, profiles, source, rejects, progress, summary, applicants, n_process)
     if (folder / "applications.csv").exists():
         load_history(db, folder / "applications.csv", source, rejects, progress, summary)
     return summary
+
+
+def _applicants(applications: Path, source: str) -> set[str]:
+    """Candidate ids that applications.csv refers to: their profiles load even when empty (a sparse profile)."""
+    from loaders.history import read_applications
+
+    return {a.candidate_id for _, a in read_applications(applications, source)[0]} if applications.exists() else set()
 
 
 def _advance(progress: Progress | None, label: str, total: int) -> Callable[[int], None] | None:

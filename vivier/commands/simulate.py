@@ -28,9 +28,22 @@ def simulate(
             "attribute=value:penalty in utility units, e.g. sex=F:0.8 (docs/simulation.md); default: none"
         ),
     ] = None,
+    profile: Annotated[
+        str,
+        typer.Option(
+            help="public-service (the documented French public-service process) or sparse-multilingual: short "
+            "French/English offers and profiles, most candidates cold (simulator/sparse.py, docs/any-language.md)"
+        ),
+    ] = "public-service",
 ) -> None:
     """Write a simulated recruitment history (employers, offers, JSON Resume CVs, applications, truth/)."""
     console = Console()
+    if profile == "sparse-multilingual" and report is None:
+        _simulate_sparse(console, out, scale, seed)
+        return
+    if profile not in ("public-service", "sparse-multilingual"):
+        console.print(f"[red]unknown profile {profile!r}: expected public-service or sparse-multilingual[/red]")
+        raise typer.Exit(2)
     if report is not None:
         try:
             console.print(report_table(report))
@@ -58,3 +71,27 @@ def simulate(
     console.print(f"written to {out} (truth/ holds the latent utilities; the loaders never read it)")
     if injected is not None:
         console.print(f"historical bias injected: {injected} (truth/manifest.json)")
+
+
+def _simulate_sparse(console: Console, out: Path, scale: str, seed: int) -> None:
+    from simulator.sparse import parse_sparse_scale, simulate_sparse
+
+    try:
+        parse_sparse_scale(scale)
+    except ValueError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    manifest = simulate_sparse(out, scale, seed)
+    table = Table(title=f"vivier simulate --profile sparse-multilingual --scale {scale} --seed {seed}")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for key, value in manifest["counts"].items():
+        table.add_row(key, f"{value:,}")
+    for key, value in manifest["profiles"].items():
+        table.add_row(f"profiles: {key.replace('_', ' ')}", f"{value:,}")
+    table.add_row("offers in English", f"{manifest['english_offers']:,}")
+    table.add_row(
+        "cold share of the latest offers' selected applicants", f"{manifest['cold_share_of_late_targets']:.0%}"
+    )
+    console.print(table)
+    console.print(f"written to {out} (truth/ holds the latent utilities; the loaders never read it)")
