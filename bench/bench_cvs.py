@@ -45,7 +45,8 @@ def one_by_one(files: list[Path]) -> float:
 
 def batched(files: list[Path], processes: int) -> float:
     started = time.perf_counter()
-    read = sum(len(batch) for batch in parse_cv_files(files, "bench", default_analyzer(), processes))
+    documents = ((f.read_bytes(), f.name) for f in files)  # read as a load reads them, inside the timing
+    read = sum(len(batch) for batch in parse_cv_files(documents, "bench", default_analyzer(), processes))
     return read / (time.perf_counter() - started)
 
 
