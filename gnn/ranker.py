@@ -283,7 +283,7 @@ def _epoch(
 def listwise_loss(scores: Tensor, log_weight: Tensor, offer: np.ndarray, label: np.ndarray) -> Tensor:
     """Mean over positives of −log softmax of the positive within its offer's (weighted) pool."""
     index = torch.from_numpy(np.unique(offer, return_inverse=True)[1])
-    weighted = scores + log_weight
+    weighted = scores + log_weight.to(scores.dtype)
     # A stable log-sum-exp per offer: shift by the offer's largest score.
     top = torch.zeros(int(index.max()) + 1).scatter_reduce(0, index, weighted.detach(), "amax", include_self=False)
     sums = torch.zeros_like(top).index_add(0, index, (weighted - top[index]).exp())
