@@ -25,7 +25,8 @@ from gnn import artifacts, baselines
 from gnn.eligibility import candidate_profiles, eligibility_matrix, offer_requirements
 from gnn.export import GraphExport, export_graph
 from gnn.metrics import METRICS, Estimate, bootstrap, ranks, summarise
-from gnn.rerank import FEATURES, PairFacts, RerankConfig, evaluation_pools, fit_and_score, gnn_embedder, score_pools
+from gnn.ranker import WIDE_FACTS, RankerConfig, fit_joint, joint_scores
+from gnn.rerank import PairFacts, RerankConfig, evaluation_pools, fit_and_score, gnn_embedder, score_pools
 from gnn.serving import RERANK_DEPTH
 from gnn.train import Split, TrainConfig, embeddings, fit, message_graph, rank_offers, temporal_split
 from graph.db import Database
@@ -35,16 +36,20 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 console = Console()
-GNN = "GNN alone (HeteroConv SAGE, cosine)"
-VIVIER = "Vivier: GNN + re-ranker"
-SERVED = f"Vivier as served (re-ranker on the GNN's top {RERANK_DEPTH:,})"
-ABLATION = "re-ranker without the GNN's cosine"
+GNN = "the model's GNN part alone (HeteroConv SAGE, cosine)"
+VIVIER = "Vivier: one model (message passing + pair facts, trained jointly)"
+SERVED = f"Vivier as served (the model on its GNN's top {RERANK_DEPTH:,})"
+NO_MESSAGES = "the same model without message passing"
+FACTS_ONLY = "facts-only logistic regression"
 UPPER = "simulator: latent utility (who is selected, not who applies)"
 ORACLE = "simulator: its own process (applies × selected), oracle"
-NOT_BASELINES = (VIVIER, SERVED, GNN, ABLATION, UPPER, ORACLE)
+NOT_BASELINES = (VIVIER, SERVED, GNN, NO_MESSAGES, UPPER, ORACLE)
 CONTENT_MLP = "content-only MLP (same features)"
 TFIDF = "TF-IDF cosine"
 PAIRED_WITH = (TFIDF, CONTENT_MLP)  # always reported paired with the served ranking (issue 13), beside the best
+# The bars of issue 13: paired differences over the same test offers, and the share of the oracle.
+PAIRED = ((VIVIER, FACTS_ONLY), (VIVIER, NO_MESSAGES))
+ORACLE_SHARE = 0.85
 
 
 @dataclass
@@ -69,6 +74,7 @@ class Evaluation:
     notes: list[str] = field(default_factory=list)
     recall_by_offer: dict[str, np.ndarray] = field(default_factory=dict)  # method → Recall@10 of each test offer
     inductive: dict[str, float] = field(default_factory=dict)  # path → Recall@10 of the test offers embedded alone
+    seconds: dict[str, float] = field(default_factory=dict)  # method → seconds to fit (when refitted) and score
 
 
 def evaluate_model(
@@ -117,7 +123,7 @@ def evaluate_model(
             evaluation.recall_by_offer[name] = np.array([q["recall@10"] for q in per_query])
             evaluation.cold[name] = cold_start_recall(export, split, test, scores, eligible)
             bar.advance(task)
-    evaluation.inductive["GNN, inductive path (offers embedded one by one)"] = inductive_recall(
+    evaluation.inductive["Vivier, inductive path (each test offer embedded alone, as a new offer)"] = inductive_recall(
         stored, export, split, graph, eligible
     )
     return write_report(evaluation, to_docs)
@@ -126,7 +132,8 @@ def evaluate_model(
 def reranked_scorers(
     stored: artifacts.Artifacts, export: GraphExport, split: Split, eligible: torch.Tensor, progress: bool
 ) -> dict[str, Callable[[], np.ndarray]]:
-    """The stored re-ranker on the test offers and, as an ablation, one refitted without the GNN's cosine."""
+    """The stored model on the test offers (whole pool, and as served), the same model refitted without message
+    passing, and the facts-only logistic regression."""
     if stored.reranking is None:
         return {}
     reranker = stored.reranking.reranker
@@ -141,9 +148,17 @@ def reranked_scorers(
     def whole_pool() -> np.ndarray:
         return score_pools(reranker, export, facts, split.test, split.history_test, eligible, test_embeddings())
 
-    def without_gnn() -> np.ndarray:
-        """Refitted as `train_model` fits the served one (gnn/pipeline.py), without the GNN's cosine."""
-        config = RerankConfig(seed=int(stored.config["train"]["seed"]), features=FEATURES[1:])
+    def without_messages() -> np.ndarray:
+        """The same joint training (gnn/pipeline.py) with no message-passing layer: the GNN part sees each node's
+        own features only (and its log-degrees)."""
+        config = TrainConfig(**stored.config["train"])
+        ranker = RankerConfig(**stored.config.get("ranker", {}))
+        fitted = fit_joint(export, facts, split, config, ranker, layers=0, progress=progress)
+        return joint_scores(fitted, export, facts, split.test, split.history_test, eligible)
+
+    def facts_only() -> np.ndarray:
+        """A logistic regression over the wide part's facts alone (no GNN anywhere), fitted on the training offers."""
+        config = RerankConfig(seed=int(stored.config["train"]["seed"]), features=WIDE_FACTS)
         _, scores = fit_and_score(
             export, facts, split, embed, config, split.test, split.history_test, eligible, test_embeddings()
         )
@@ -158,7 +173,7 @@ def reranked_scorers(
         np.put_along_axis(scores, outside, -np.inf, axis=1)
         return scores
 
-    return {VIVIER: whole_pool, SERVED: as_served, ABLATION: without_gnn}
+    return {VIVIER: whole_pool, SERVED: as_served, NO_MESSAGES: without_messages, FACTS_ONLY: facts_only}
 
 
 def cold_start_recall(
@@ -194,18 +209,23 @@ def inductive_recall(
     graph: dict[tuple[str, str, str], torch.Tensor],
     eligible: torch.Tensor,
 ) -> float:
-    """Recall@10 when each test offer is embedded alone by the serving path (`embed_one`) from its features
-    and its links, as a brand-new offer would be, instead of by the full-graph forward pass."""
+    """Recall@10 of the served model when each test offer is embedded alone by the serving path (`embed_one`) from
+    its features and its links, as a brand-new offer would be, instead of by the full-graph forward pass."""
     model = stored.model
     x_dict = {t: export.data[t].x for t in export.data.node_types}
     states = model.states(x_dict, graph)
-    candidates = model.embed(states[-1], x_dict)["candidate"]
+    emb = model.embed(states[-1], x_dict)
     into = [et for et in stored.relations if et[2] == "offer"]
-    rows = []
     for offer in split.test.tolist():
         neighbours = {et: graph[et][0][graph[et][1] == offer] for et in into if et in graph}
-        rows.append(model.embed_one("offer", x_dict["offer"][offer], neighbours, states[:-1], stored.relations))
-    scores = (torch.stack(rows) @ candidates.T).numpy()
+        emb["offer"][offer] = model.embed_one(
+            "offer", x_dict["offer"][offer], neighbours, states[:-1], stored.relations
+        )
+    if stored.reranking is None:
+        scores = (emb["offer"][torch.from_numpy(split.test)] @ emb["candidate"].T).numpy()
+    else:
+        facts = PairFacts.from_export(export)
+        scores = score_pools(stored.reranking.reranker, export, facts, split.test, split.history_test, eligible, emb)
     per_query = rank_offers(export, split.test, scores, eligible)
     return float(np.mean([q["recall@10"] for q in per_query]))
 
@@ -236,7 +256,7 @@ def best_baseline(evaluation: Evaluation, metric: str = "recall@10") -> str:
 
 
 def headline(evaluation: Evaluation) -> str:
-    """The method Vivier serves: the re-ranked GNN when the version has a re-ranker."""
+    """The method Vivier serves: the joint model when the version has its wide part (older versions: the GNN)."""
     return VIVIER if VIVIER in evaluation.results else GNN
 
 
@@ -273,6 +293,7 @@ def render(evaluation: Evaluation) -> str:
         "",
         "![Recall@10 by method](evaluation_recall.png)",
         "",
+        *bars(evaluation),
         "## Cold start",
         "",
         "Test offers are all cold (no application is known when they are scored). Candidates are *cold* when "
@@ -310,6 +331,30 @@ def _paired(result: dict[str, float], key: str) -> str:
     if key not in result:
         return ""
     return f"{result[key]:.3f} [{result[key + '_low']:.3f}, {result[key + '_high']:.3f}]"
+
+
+def bars(evaluation: Evaluation) -> list[str]:
+    """The bars of issue 13: paired differences in Recall@10 with their intervals, and the share of the oracle."""
+    lines = [
+        "## Bars (issue 13)",
+        "",
+        "| comparison | paired difference in Recall@10 [95 % bootstrap] | bar met |",
+        "|---|---|---|",
+    ]
+    for method, baseline in PAIRED:
+        a, b = evaluation.recall_by_offer.get(method), evaluation.recall_by_offer.get(baseline)
+        if a is None or b is None:
+            continue
+        diff = bootstrap(a - b)
+        lines.append(f"| {method} − {baseline} | {diff} | {'yes' if diff.low > 0 else 'no'} (interval above 0) |")
+    full, oracle = evaluation.recall_by_offer.get(VIVIER), evaluation.recall_by_offer.get(ORACLE)
+    if full is not None and oracle is not None and oracle.mean() > 0:
+        share = full.mean() / oracle.mean()
+        lines.append(
+            f"| {VIVIER} / oracle | {share:.3f} × the oracle | {'yes' if share >= ORACLE_SHARE else 'no'} "
+            f"(≥ {ORACLE_SHARE}) |"
+        )
+    return [*lines, ""]
 
 
 def paired_difference(evaluation: Evaluation, method: str, baseline: str) -> str:

@@ -1,4 +1,5 @@
-"""`train_model`: export, train, store a version, write the embeddings back into Neo4j."""
+"""`train_model`: export, train the joint ranker (gnn/ranker.py), store a version, write the embeddings back into
+Neo4j."""
 
 from __future__ import annotations
 
@@ -12,20 +13,11 @@ from rich.console import Console
 from gnn import artifacts
 from gnn.artifacts import ModelVersion
 from gnn.career import CareerConfig, evaluate_career
-from gnn.eligibility import candidate_profiles, eligibility_matrix, offer_requirements
 from gnn.export import GraphExport, export_graph
 from gnn.model import LinkGNN
-from gnn.rerank import History, PairFacts, RerankConfig, RerankingArtifact, fit_and_score, gnn_embedder
-from gnn.train import (
-    FitResult,
-    Split,
-    TrainConfig,
-    edge_types,
-    fit,
-    message_graph,
-    rank_offers,
-    temporal_split,
-)
+from gnn.ranker import RankerConfig, fit_joint, served_ranker
+from gnn.rerank import History, PairFacts, RerankingArtifact
+from gnn.train import TrainConfig, edge_types, message_graph, temporal_split
 from graph.db import Database
 from graph.schema import apply_schema
 
@@ -47,9 +39,14 @@ def train_model(
     if not export.applications.positive.any():
         raise ValueError("no application at a positive stage (shortlisted or later) in Neo4j: nothing to learn from")
     split = temporal_split(export, config)
-    result = fit(export, split, config, progress=progress)
-    reranking, rerank_metrics = train_reranker(export, split, result, RerankConfig(seed=config.seed))
-    states, final = final_states(result.model, export)
+    facts = PairFacts.from_export(export)
+    ranker_config = RankerConfig()
+    result = fit_joint(export, facts, split, config, ranker_config, progress=progress)
+    everything = History.known(export, facts, np.arange(export.data["offer"].num_nodes))
+    reranking = RerankingArtifact(served_ranker(result), facts, everything)
+    best = next((h for h in result.history if h["epoch"] == result.best_epoch), {})
+    rerank_metrics = {m: float(best.get(f"val_{m}", float("nan"))) for m in ("recall@10", "recall@50")}
+    states, final = final_states(result.gnn, export)
     career_metrics, head = evaluate_career(export, career_config)
     career = {**head, "fiches": [str(export.ids["occupation"][i]) for i in head["fiches"].tolist()]}
     version = artifacts.new_version()
@@ -63,6 +60,7 @@ def train_model(
     }
     stored_config = {
         "train": asdict(config),
+        "ranker": asdict(ranker_config),
         "career": asdict(career_config),
         "relations": [list(et) for et in edge_types(export)],
         "in_dims": {t: int(export.data[t].x.shape[1]) for t in export.data.node_types},
@@ -73,7 +71,7 @@ def train_model(
         version,
         stored_config,
         export.feature_spec,
-        result.model,
+        result.gnn,
         states[:-1],
         final,
         ids,
@@ -96,21 +94,3 @@ def final_states(model: LinkGNN, export: GraphExport) -> tuple[list[dict[str, to
     x_dict = {t: export.data[t].x for t in export.data.node_types}
     states = model.states(x_dict, graph)
     return states, model.embed(states[-1], x_dict)
-
-
-def train_reranker(
-    export: GraphExport, split: Split, result: FitResult, config: RerankConfig
-) -> tuple[RerankingArtifact, dict[str, float]]:
-    """Fit the re-ranker on the training offers (GNN scores with each fold's applications hidden), measure it on
-    the validation offers, and return what serving needs (the re-ranker, the pair facts, every application) with
-    the validation metrics (a dict: they go to `metrics.json` as they are)."""
-    facts = PairFacts.from_export(export)
-    embed = gnn_embedder(result.model, export)
-    val_eligible = eligibility_matrix(candidate_profiles(export), offer_requirements(export), split.val)
-    reranker, scores = fit_and_score(
-        export, facts, split, embed, config, split.val, split.history_val, val_eligible, embed(split.history_val)
-    )
-    per_query = rank_offers(export, split.val, scores, val_eligible)
-    metrics = {m: float(np.mean([q[m] for q in per_query])) for m in ("recall@10", "recall@50")}
-    everything = History.known(export, facts, np.arange(export.data["offer"].num_nodes))
-    return RerankingArtifact(reranker, facts, everything), metrics

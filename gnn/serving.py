@@ -3,9 +3,13 @@ career next steps, and inductive embedding of new offers and candidates (no retr
 
 Top-k uses an in-memory matrix of the stored embeddings (one matrix product, well under a millisecond per
 thousand candidates); the same embeddings are also in Neo4j (`embedding`, vector indexes) for Cypher users.
-When the version has a re-ranker (gnn/rerank.py), candidates for an offer are the GNN's top `RERANK_DEPTH` by
-cosine, re-ordered by the re-ranker; their score is then its estimated chance of reaching *shortlisted* or later
-(0–1). Every other score is a cosine in [-1, 1].
+When the version has the joint ranker (gnn/ranker.py: the pair facts' linear part plus the scaled cosine of the
+GNN trained with it, one model), candidates for an offer are its GNN's top `RERANK_DEPTH` by cosine (the cosine is
+the model's only term a vector index can search), ordered by the model's full score; that score is shown as
+sigmoid(score) in 0–1: ordered as the model's, started from the log-odds of reaching *shortlisted* (the wide part
+is initialised by a logistic regression) but trained listwise, so not a calibrated probability. Versions trained
+before the joint ranker carry a re-ranker (gnn/rerank.py) read the same way. Every other score is a cosine in
+[-1, 1].
 """
 
 from __future__ import annotations

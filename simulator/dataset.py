@@ -33,7 +33,16 @@ from simulator.population import (
     make_candidates,
     make_employers,
 )
-from simulator.process import WEIGHTS, World, application_score, eligible, recruitment_history, signals, utility
+from simulator.process import (
+    WEIGHTS,
+    Mechanisms,
+    World,
+    eligible,
+    oracle_application_score,
+    recruitment_history,
+    signals,
+    utility,
+)
 from simulator.repertory import EDGE_KINDS, Repertory, compile_repertory
 from simulator.sensitive import ATTRIBUTES, Bias, SensitiveAttributes, make_sensitive
 from simulator.text import Writer, candidate_ref, cv_record, employer_id, employer_names, offer_id, offer_record, siret
@@ -51,7 +60,7 @@ class Scale:
 
 SCALES = {
     "tiny": Scale(300, 30, 20, 25.0),
-    "demo": Scale(5_000, 500, 150, 40.0),
+    "demo": Scale(5_000, 1_000, 150, 40.0),
     "large": Scale(1_000_000, 100_000, 10_000, 100.0),
 }
 
@@ -233,7 +242,9 @@ def _write_matrix(out: Path, world: World) -> bool:
     for o in range(n_o):
         parts = signals(world, o, everyone)
         utilities.append(utility(parts).astype(np.float32))
-        wishes.append(application_score(parts, eligible(world, o, everyone)).astype(np.float32))
+        wishes.append(
+            oracle_application_score(world, o, parts, eligible(world, o, everyone), everyone).astype(np.float32)
+        )
     np.save(out / "truth" / "utility_matrix.npy", np.vstack(utilities))
     np.save(out / "truth" / "application_matrix.npy", np.vstack(wishes))
     return True
@@ -252,6 +263,7 @@ def simulate_dataset(
     catalogue: Catalogue | None = None,
     quiet: bool = False,
     bias: Bias | None = None,
+    mechanisms: Mechanisms | None = None,
 ) -> SimulationSummary:
     """Write a simulated recruitment history under `out` (replaced if it exists) and return its counts. `bias`
     makes recruiters shortlist one group less at equal utility (simulator/sensitive.py); None: no bias."""
@@ -270,7 +282,9 @@ def simulate_dataset(
     writer = Writer(rep, employers, names, towns, seed)
     sensitive = make_sensitive(candidates, np.random.default_rng([seed, 6]))
     penalty = None if bias is None else bias.penalty * sensitive.mask(bias)
-    world = World(rep, employers, candidates, offers, seed, shortlist_penalty=penalty)
+    world = World(
+        rep, employers, candidates, offers, seed, shortlist_penalty=penalty, mechanisms=mechanisms or Mechanisms()
+    )
     with _progress() as progress:
         progress.disable = quiet
         _write_employers(out, employers, names, seed)

@@ -23,6 +23,7 @@ KIND_SIZE = ((40, 1.2), (150, 0.9), (2500, 0.6), (3000, 0.5), (400, 1.0), (1200,
 STATUS_SHARE = np.array([0.50, 0.25, 0.25])  # by STATUSES: titulaire, contractuel, prive
 VERSANT_SHARE = np.array([0.40, 0.38, 0.22])  # FPE, FPT, FPH among titulaires (DGAFP orders of magnitude)
 N_CLUSTERS = 8  # employer "styles": similar employers hire similar profiles
+OWN_TASTE = 0.6  # spread of an employer's own taste around its cluster's centre (the centres have unit spread)
 MAX_STEPS = 8
 START_DAY = np.datetime64("1985-01-01")
 SNAPSHOT = np.datetime64("2025-06-30")  # the date the simulated CVs and histories are taken at
@@ -34,7 +35,8 @@ class Employers:
     departement: np.ndarray  # index into geo.DEPARTEMENTS
     size: np.ndarray
     cluster: np.ndarray
-    preference: np.ndarray  # (n, STYLE_DIM)
+    preference: np.ndarray  # (n, STYLE_DIM): centre + the employer's own, persistent deviation
+    centre: np.ndarray  # (n, STYLE_DIM): its cluster's centre, the taste it shares with similar employers
 
     def __len__(self) -> int:
         return len(self.kind)
@@ -106,8 +108,8 @@ def make_employers(n: int, rng: np.random.Generator) -> Employers:
     kind_affinity = rng.dirichlet(np.full(N_CLUSTERS, 0.4), size=len(EMPLOYER_KINDS))
     cluster = np.array([rng.choice(N_CLUSTERS, p=kind_affinity[k]) for k in kind], dtype=np.int64)
     centres = rng.standard_normal((N_CLUSTERS, STYLE_DIM))
-    preference = centres[cluster] + 0.6 * rng.standard_normal((n, STYLE_DIM))
-    return Employers(kind, departement, size, cluster, preference)
+    preference = centres[cluster] + OWN_TASTE * rng.standard_normal((n, STYLE_DIM))
+    return Employers(kind, departement, size, cluster, preference, centres[cluster])
 
 
 def _walk(rep: Repertory, status: str, start: np.ndarray, n_steps: np.ndarray, rng: np.random.Generator) -> tuple:

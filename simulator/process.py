@@ -6,7 +6,7 @@ Documented in docs/simulation.md; the weights below are the ones the documentati
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.special import ndtri
@@ -14,7 +14,7 @@ from scipy.special import ndtri
 from ontology.eligibility import CATEGORIES, MIN_DIPLOMA_LEVEL
 from simulator import geo
 from simulator.offers import CONTRACTS_ARRAY, Offers
-from simulator.population import SNAPSHOT, STYLE_DIM, Candidates, Employers
+from simulator.population import OWN_TASTE, SNAPSHOT, STYLE_DIM, Candidates, Employers
 from simulator.repertory import Repertory
 
 # Utility = Σ weight × signal (docs/simulation.md).
@@ -23,7 +23,7 @@ WEIGHTS = {
     "path": 1.5,  # 1 / (1 + hops) from the nearest occupation held to the offer's, in the career graph
     "geo": 0.8,  # 1 same département, 0.5 same région, 0 elsewhere
     "preference": 0.9,  # employer preference · candidate latent profile (unit variance)
-    "quality": 0.5,  # candidate's latent merit (standard normal), the same for every employer
+    "quality": 0.5,  # candidate's dossier merit (standard normal), judged alike by every employer
     "experience": 0.3,  # years of experience / 20, capped at 1
     "noise": 0.6,  # standard normal, independent per (offer, candidate)
 }
@@ -34,8 +34,31 @@ WITHDRAW_RATE = 0.04
 DECLINE_RATE = 0.10
 UNFILLED_RATE = 0.08
 HIRED_COOLDOWN_DAYS = 730  # a hired candidate stops applying for two years
+# The talent pool ("vivier"): an employer re-contacts the runners-up it shortlisted for a close post (within
+# NEAR_HOPS of the new one) in the last TALENT_POOL_DAYS; each re-contacted, eligible runner-up applies with
+# probability RECONTACT_RATE. RECONTACT_SCORE is that invitation on the application score's scale: about the log-odds
+# of a 25 % answer against the 1–2 % chance that one nearby candidate applies (40 applicants among a few thousand).
+TALENT_POOL_DAYS = 730
+RECONTACT_RATE = 0.25
+RECONTACT_SCORE = 3.0
 MIN_LEVEL = np.array([MIN_DIPLOMA_LEVEL[c] for c in CATEGORIES])
 _PREF_SCALE = 1.0 / np.sqrt(STYLE_DIM * 1.36 * 1.53)  # makes preference about unit variance
+
+
+@dataclass(frozen=True)
+class Mechanisms:
+    """The three documented mechanisms through which history predicts outcomes (docs/simulation.md); each can be
+    switched off for the ablation of `bench/simulation_ablation.py`."""
+
+    dossier: bool = True  # (a) the candidate's dossier merit (`quality`), judged alike by every recruiter
+    employer_memory: bool = True  # (b) an employer's taste persists across its offers, and it re-contacts its pool
+    shared_taste: bool = True  # (c) employers of one cluster (leaning by kind) share a taste centre
+
+    @classmethod
+    def without(cls, name: str) -> Mechanisms:
+        if name not in cls.__dataclass_fields__:
+            raise ValueError(f"unknown mechanism {name!r}: expected one of {sorted(cls.__dataclass_fields__)}")
+        return cls(**{name: False})
 
 
 @dataclass
@@ -48,6 +71,11 @@ class World:
     # The injected historical bias (simulator/sensitive.py): how much lower recruiters see the utility of each
     # candidate at the shortlist stage (0 for everyone unless a bias is asked for).
     shortlist_penalty: np.ndarray | None = None
+    mechanisms: Mechanisms = field(default_factory=Mechanisms)
+    # The talent pool as it grows (runners-up: candidate, shortlist date, occupation of the offer, by employer),
+    # and each offer's re-contactable candidates at its publication (for the oracle's application score).
+    pool: dict[int, list[tuple[np.ndarray, np.datetime64, int]]] = field(default_factory=dict)
+    recontactable: dict[int, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         c = self.candidates
@@ -61,6 +89,19 @@ class World:
         )
         self._distance = np.vstack([self.rep.distance, np.full((1, self.rep.n_occupations), 9, dtype=np.int8)])
         self._hired_until = np.full(len(c), np.datetime64("1900-01-01"), dtype="datetime64[D]")
+        self._centre = self.employers.centre
+        if not self.mechanisms.shared_taste:  # every employer gets a centre of its own, of the same spread
+            self._centre = np.random.default_rng([self.seed, 8]).standard_normal(self._centre.shape)
+
+    def preference(self, o: int) -> np.ndarray:
+        """The taste of offer o's recruiters: the employer's centre plus its own, persistent deviation; without
+        employer memory the deviation is drawn afresh for every offer (a new recruiter each time)."""
+        employer = self.offers.employer[o]
+        centre = self._centre[employer]
+        if self.mechanisms.employer_memory:
+            return centre + (self.employers.preference[employer] - self.employers.centre[employer])
+        fresh = pair_noise(self.seed + 9, o, np.arange(STYLE_DIM))
+        return centre + OWN_TASTE * fresh
 
 
 def pair_noise(seed: int, offer: int, candidates: np.ndarray) -> np.ndarray:
@@ -105,13 +146,12 @@ def signals(w: World, o: int, cand: np.ndarray) -> dict[str, np.ndarray]:
     held = np.bitwise_or.reduce(masks[w._career[cand]], axis=1)
     coverage = np.bitwise_count(held) / max(len(required), 1)
     hops = w._distance[w._career[cand], off.occupation[o]].min(axis=1).astype(np.float64)
-    employer = off.employer[o]
     return {
         "coverage": coverage,
         "path": np.where(hops >= 9, 0.0, 1.0 / (1.0 + hops)),
-        "geo": geo.proximity(c.home[cand], w.employers.departement[employer]),
-        "preference": (c.style[cand] @ w.employers.preference[employer]) * _PREF_SCALE,
-        "quality": c.quality[cand],
+        "geo": geo.proximity(c.home[cand], w.employers.departement[off.employer[o]]),
+        "preference": (c.style[cand] @ w.preference(o)) * _PREF_SCALE,
+        "quality": c.quality[cand] if w.mechanisms.dossier else np.zeros(len(cand)),
         "experience": w._experience[cand],
         "noise": pair_noise(w.seed, o, cand),
     }
@@ -125,6 +165,14 @@ def application_score(parts: dict[str, np.ndarray], elig: np.ndarray) -> np.ndar
     """How much a candidate wants to apply: candidates look at the post (skills, path, place) and partly know their
     statutory chances, not the employer. Applicants are drawn by this score plus Gumbel noise."""
     return 3.0 * parts["geo"] + 1.0 * parts["path"] + 0.8 * parts["coverage"] - 0.9 * ~elig
+
+
+def oracle_application_score(
+    w: World, o: int, parts: dict[str, np.ndarray], elig: np.ndarray, cand: np.ndarray
+) -> np.ndarray:
+    """The application score plus the talent pool's invitation (RECONTACT_SCORE for a re-contacted runner-up)."""
+    invited = np.isin(cand, w.recontactable.get(o, np.zeros(0, dtype=np.int64)))
+    return application_score(parts, elig) + RECONTACT_SCORE * invited
 
 
 def _applicants(w: World, o: int, n_apps: int, rng: np.random.Generator) -> np.ndarray:
@@ -148,7 +196,29 @@ def _applicants(w: World, o: int, n_apps: int, rng: np.random.Generator) -> np.n
     chosen = pool[np.argsort(-(score + gumbel))[: n_apps - n_random]]
     anyone = rng.choice(len(w.candidates), size=min(len(w.candidates), n_random))
     anyone = anyone[w._hired_until[anyone] < off.published[o]]
-    return np.union1d(chosen, anyone)
+    recontacted = talent_pool(w, o)
+    recontacted = recontacted[rng.random(len(recontacted)) < RECONTACT_RATE]
+    return np.union1d(np.union1d(chosen, anyone), recontacted)
+
+
+def talent_pool(w: World, o: int) -> np.ndarray:
+    """The runners-up offer o's employer re-contacts: shortlisted, not hired, for a close post, in the last
+    TALENT_POOL_DAYS, available and statutorily eligible (recruiters know the statuses). Recorded per offer."""
+    off = w.offers
+    published, entries = off.published[o], w.pool.get(int(off.employer[o]), [])
+    close = [
+        cand
+        for cand, day, occupation in entries
+        if published - TALENT_POOL_DAYS <= day < published
+        and w.rep.distance[occupation, off.occupation[o]] <= NEAR_HOPS
+    ]
+    if not close or not w.mechanisms.employer_memory:
+        w.recontactable[o] = np.zeros(0, dtype=np.int64)
+        return w.recontactable[o]
+    cand = np.unique(np.concatenate(close))
+    cand = cand[(w._hired_until[cand] < published) & eligible(w, o, cand)]
+    w.recontactable[o] = cand
+    return cand
 
 
 REASONS = {
@@ -207,11 +277,18 @@ def _decide(
             stage[hired], reason[hired] = "hired", ""
             updated[hired] = decision
             w._hired_until[cand[hired]] = decision + np.timedelta64(HIRED_COOLDOWN_DAYS, "D")
+        _remember(w, o, cand[short[stage[short] != "hired"]], decision)
     late = updated > SNAPSHOT  # events after the snapshot have not happened yet
     stage[late & (stage != "received")] = "received"
     reason[late] = ""
     updated = np.maximum(np.minimum(updated, SNAPSHOT), applied)
     return stage, reason, updated
+
+
+def _remember(w: World, o: int, runners_up: np.ndarray, day: np.datetime64) -> None:
+    """Runners-up of a decided offer join its employer's talent pool (as of the decision date)."""
+    if len(runners_up) and day <= SNAPSHOT:
+        w.pool.setdefault(int(w.offers.employer[o]), []).append((runners_up, day, int(w.offers.occupation[o])))
 
 
 @dataclass

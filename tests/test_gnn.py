@@ -28,7 +28,7 @@ from gnn.rerank import (
     pair_features,
 )
 from gnn.serving import Recommender, _Side
-from gnn.train import TrainConfig, edge_types, fit, temporal_split, validation_recall
+from gnn.train import TrainConfig, edge_types, fit, temporal_split
 from graph.db import Database
 from ontology.eligibility import is_eligible
 from tests.support.settings import environment
@@ -306,12 +306,19 @@ def test_validation_recall_of_stored_model(trained: Trained) -> None:
     recommender = Recommender.load(trained.database)
     export = trained.export
     split = temporal_split(export, CONFIG)
-    from gnn.train import message_graph
+    from gnn.rerank import score_pools
+    from gnn.train import embeddings, message_graph, rank_offers
 
     eligible = eligibility_matrix(candidate_profiles(export), offer_requirements(export), split.val)
-    recall = validation_recall(
-        recommender._stored.model, export, split.val, message_graph(export, split.history_val), eligible
+    stored = recommender._stored
+    assert stored.reranking is not None
+    # The served score (the joint model's wide part + its GNN's cosine) gives the validation figure training kept.
+    emb = embeddings(stored.model, export, message_graph(export, split.history_val))
+    scores = score_pools(
+        stored.reranking.reranker, export, PairFacts.from_export(export), split.val, split.history_val, eligible, emb
     )
+    per_query = rank_offers(export, split.val, scores, eligible)
+    recall = {"recall@10": float(np.mean([q["recall@10"] for q in per_query]))}
     history = trained.version.metrics["history"]
     best = next(h for h in history if h["epoch"] == trained.version.metrics["best_epoch"])
     assert recall["recall@10"] == pytest.approx(best["val_recall@10"], abs=1e-6)
@@ -489,3 +496,40 @@ def test_paired_difference_resamples_offers_together() -> None:
     assert "0.500 [0.500, 0.500]" in paired_difference(evaluation, "a", "b")
     assert "excludes 0" in paired_difference(evaluation, "a", "b")
     assert paired_difference(evaluation, "a", "missing") == ""
+
+
+# --- the joint ranker (gnn/ranker.py) ---------------------------------------------------------------------------
+def test_listwise_loss_by_hand() -> None:
+    from gnn.ranker import listwise_loss
+
+    scores = torch.tensor([2.0, 0.0, 1.0, 3.0, 1.0])
+    log_weight = torch.tensor([0.0, 0.0, np.log(4.0), 0.0, 0.0])  # the third row stands for four pool members
+    offer, label = np.array([0, 0, 0, 1, 1]), np.array([True, False, False, False, True])
+    first = -2.0 + np.log(np.exp(2.0) + 1.0 + 4 * np.exp(1.0))
+    second = -1.0 + np.log(np.exp(3.0) + np.exp(1.0))
+    assert float(listwise_loss(scores, log_weight, offer, label)) == pytest.approx((first + second) / 2, rel=1e-5)
+
+
+def test_joint_ranker_contributions_add_up_and_the_gnn_has_its_term(trained: Trained) -> None:
+    from gnn.ranker import COSINE, WIDE_FACTS, JointRanker
+
+    stored = Recommender.load(trained.database)._stored
+    assert stored.reranking is not None
+    ranker = stored.reranking.reranker
+    assert isinstance(ranker, JointRanker) and ranker.cosine_scale > 0
+    facts, offer = stored.reranking.facts, 5
+    rows = np.arange(40)
+    x = pair_features(
+        facts,
+        stored.reranking.history,
+        offer_facts(facts, offer),
+        rows,
+        stored.embeddings["offer"][offer],
+        stored.embeddings["candidate"],
+    )
+    contributions = ranker.contributions(x)
+    assert set(contributions[0]) == {COSINE, *WIDE_FACTS}
+    totals = np.array([sum(c.values()) for c in contributions])
+    # Each row's terms sum to its score minus the same constant (the score of an average training pair).
+    offsets = ranker.score(x) - totals
+    assert np.allclose(offsets, offsets[0], atol=1e-6)

@@ -300,3 +300,35 @@ def test_cli_simulate_writes_a_dataset(tmp_path: Path) -> None:
     assert (tmp_path / "d" / "applications.csv").exists() and len(list((tmp_path / "d" / "cvs").iterdir())) == 40
     bad = CliRunner().invoke(app, ["simulate", "--scale", "huge", "--out", str(tmp_path / "x")])
     assert bad.exit_code == 2 and "unknown scale" in bad.output
+
+
+def test_talent_pool_and_mechanism_switches(catalogue: Catalogue) -> None:
+    """Runners-up are re-contacted by their employer (mechanism b) and the switches turn each mechanism off."""
+    from simulator.process import Mechanisms, recruitment_history, signals
+
+    rep = compile_repertory(catalogue)
+    employers = make_employers(20, np.random.default_rng([3, 1]))
+    people = make_candidates(rep, 1500, np.random.default_rng([3, 2]))
+    offers = make_offers(rep, employers, 300, np.random.default_rng([3, 3]))
+    full = World(rep, employers, people, offers, 3)
+    applicants: dict[int, set[int]] = {int(o): set() for o in range(len(offers))}
+    for batch in recruitment_history(full, 25.0):
+        for o, c in zip(batch.offer.tolist(), batch.candidate.tolist(), strict=True):
+            applicants[o].add(c)
+    invited = [(o, set(full.recontactable[o].tolist())) for o in range(len(offers)) if len(full.recontactable[o])]
+    assert invited, "no offer found a runner-up to re-contact"
+    came = sum(len(pool & applicants[o]) for o, pool in invited) / sum(len(pool) for _, pool in invited)
+    assert 0.2 <= came <= 0.6  # RECONTACT_RATE 0.25, plus those who would have applied anyway
+    off = World(rep, employers, people, offers, 3, mechanisms=Mechanisms.without("employer_memory"))
+    for _ in recruitment_history(off, 25.0):
+        pass
+    assert not any(len(v) for v in off.recontactable.values())
+    assert not np.allclose(off.preference(0), full.preference(0))
+    everyone = np.arange(len(people))
+    assert not signals(World(rep, employers, people, offers, 3, mechanisms=Mechanisms.without("dossier")), 0, everyone)[
+        "quality"
+    ].any()
+    shared = World(rep, employers, people, offers, 3, mechanisms=Mechanisms.without("shared_taste"))
+    same_cluster = np.flatnonzero(employers.cluster == employers.cluster[0])[:2]
+    if len(same_cluster) == 2:
+        assert not np.allclose(shared._centre[same_cluster[0]], shared._centre[same_cluster[1]])

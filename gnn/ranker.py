@@ -1,0 +1,380 @@
+"""The served ranker: ONE model, trained end to end, in which message passing and the explicit pair facts meet.
+
+    score(c, o) = Σ_f w_f · φ_f(facts(c, o)) + s · cos(g_c, g_o)
+
+- the *wide* part is linear in the pair facts of `gnn.rerank.pair_features` (skill coverage, career steps, place,
+  experience, past applications and selections, overall and at this employer) and their shapes φ (the value,
+  1 / (1 + value), log(1 + value)), standardised; each term is one fact's exact contribution to the score;
+- the *deep* part is the cosine of the heterogeneous GNN's embeddings (`gnn.model.LinkGNN`: message passing over
+  the ontology, the profiles, and the applications of the visible offers with their outcome — who shortlisted
+  this candidate, whom this employer shortlisted), scaled by the GNN's learnt temperature. A dot product, so that
+  a vector index retrieves the candidates the full score then orders (serving), and the GNN's share of a score is
+  one exact term ("gnn_cosine").
+
+Both parts are trained *together* ("wide & deep", Cheng et al. 2016; the GNN as in PinSage / GraphSAGE link
+prediction) by a listwise loss over test-like pools: for each training offer, its applicants plus eligible
+non-applicants sampled from the same statutory pool as at test time, weighted back to the pool's size (a sampled
+softmax with log-weight correction); the targets are the applicants who reached *shortlisted* or later. The GNN
+therefore learns what the facts do not already say, instead of competing with them (the old cascade trained the
+GNN alone, then a re-ranker that could ignore it).
+
+Leakage: an offer's own applications never pass messages while it is supervised (each epoch supervises a random
+half of the training offers, with their applications hidden, as a test offer's are), and history facts only
+count applications to offers published before it (`gnn.rerank.History`).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+from rich.progress import Progress
+from sklearn.linear_model import LogisticRegression
+from torch import Tensor, nn
+
+from gnn.eligibility import candidate_profiles, eligibility_matrix, offer_requirements
+from gnn.export import GraphExport
+from gnn.model import LinkGNN
+from gnn.rerank import (
+    FEATURES,
+    History,
+    PairFacts,
+    Reranker,
+    _linear_terms,
+    evaluation_pools,
+    offer_facts,
+    pair_features,
+)
+from gnn.train import Split, TrainConfig, build_model, message_graph, rank_offers, seed_everything
+
+COSINE = "gnn_cosine"  # the deep part's column in FEATURES (filled with the cosine at scoring time)
+# The wide part's facts: every pair fact but the two that read GNN embeddings (the deep part is the GNN's say).
+WIDE_FACTS = tuple(f for f in FEATURES if f not in (COSINE, "employer_affinity"))
+
+
+@dataclass
+class RankerConfig:
+    """What the joint training adds to `TrainConfig` (whose epochs, learning rate, early stopping, supervised
+    share and seed it uses)."""
+
+    negatives: int = 300  # eligible non-applicants sampled per training offer (weighted back to the pool)
+    wide_lr: float = 2e-2  # the wide part starts from a logistic regression and moves faster than the GNN
+
+
+@dataclass
+class Pools:
+    """Scored rows of several offers: pair facts, candidate gid, position of the offer, label, log-weight."""
+
+    x: np.ndarray  # [rows × FEATURES]
+    candidate: np.ndarray
+    offer: np.ndarray  # index into `offers`
+    label: np.ndarray
+    log_weight: np.ndarray
+    offers: np.ndarray  # offer gids
+
+    def rows_of(self, positions: np.ndarray) -> np.ndarray:
+        return np.flatnonzero(np.isin(self.offer, positions))
+
+
+def training_pools(
+    export: GraphExport,
+    facts: PairFacts,
+    history: History,
+    offers: np.ndarray,
+    eligible: torch.Tensor,
+    negatives: int,
+    rng: np.random.Generator,
+) -> Pools:
+    """Per training offer: every applicant, plus `negatives` eligible non-applicants weighted back to the pool."""
+    apps = export.applications
+    parts: list[tuple[np.ndarray, ...]] = []
+    for i, offer in enumerate(offers.tolist()):
+        mine = apps.offer == offer
+        applicants, first = np.unique(apps.candidate[mine], return_index=True)
+        labels = apps.positive[mine][first]
+        others = np.setdiff1d(np.flatnonzero(eligible[i].numpy()), applicants)
+        sampled = rng.choice(others, size=min(negatives, len(others)), replace=False) if len(others) else others
+        candidates = np.concatenate([applicants, sampled])
+        weight = np.concatenate(
+            [np.zeros(len(applicants)), np.full(len(sampled), np.log(len(others) / max(len(sampled), 1)))]
+        )
+        label = np.concatenate([labels, np.zeros(len(sampled), dtype=bool)])
+        parts.append((candidates, np.full(len(candidates), i), label, weight))
+    return _pools(facts, history, offers, parts)
+
+
+def whole_pools(
+    export: GraphExport, facts: PairFacts, history: History, offers: np.ndarray, eligible: torch.Tensor
+) -> Pools:
+    """Every candidate of each offer's evaluation pool (eligible, plus its selected ones), as the test ranks them."""
+    pools = evaluation_pools(export, offers, eligible)
+    apps = export.applications
+    parts = []
+    for i, offer in enumerate(offers.tolist()):
+        candidates = np.flatnonzero(pools[i].numpy())
+        label = np.isin(candidates, apps.candidate[apps.positive & (apps.offer == offer)])
+        parts.append((candidates, np.full(len(candidates), i), label, np.zeros(len(candidates))))
+    return _pools(facts, history, offers, parts)
+
+
+def _pools(facts: PairFacts, history: History, offers: np.ndarray, parts: Sequence[tuple[np.ndarray, ...]]) -> Pools:
+    n_c = facts.candidate_skills.shape[0]
+    nothing, zeros = torch.zeros(1), torch.zeros((n_c, 1))  # the GNN columns are filled at scoring time
+    xs = [
+        pair_features(facts, history, offer_facts(facts, int(offers[int(p[1][0])])), p[0], nothing, zeros)
+        for p in parts
+        if len(p[0])
+    ]
+    cat = [np.concatenate([p[k] for p in parts]) for k in range(4)]
+    return Pools(
+        np.concatenate(xs), cat[0].astype(np.int64), cat[1].astype(np.int64), cat[2].astype(bool), cat[3], offers
+    )
+
+
+class Wide(nn.Module):
+    """The linear part over standardised fact terms (`gnn.rerank._linear_terms`)."""
+
+    mean: Tensor
+    std: Tensor
+
+    def __init__(self, mean: np.ndarray, std: np.ndarray) -> None:
+        super().__init__()
+        self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32))
+        self.register_buffer("std", torch.tensor(std, dtype=torch.float32))
+        self.linear = nn.Linear(len(mean), 1)
+        self.columns = [FEATURES.index(f) for f in WIDE_FACTS]
+
+    def terms(self, x: np.ndarray) -> Tensor:
+        raw = torch.tensor(_linear_terms(x[:, self.columns].astype(np.float64)), dtype=torch.float32)
+        return (raw - self.mean) / self.std
+
+    def forward(self, terms: Tensor) -> Tensor:
+        return self.linear(terms).squeeze(-1)
+
+
+@dataclass
+class JointFit:
+    gnn: LinkGNN
+    wide: Wide
+    history: list[dict[str, float]] = field(default_factory=list)
+    best_epoch: int = 0
+    average_cosine: float = 0.0  # over the training rows: the origin of the GNN's share in explanations
+
+
+def fit_joint(
+    export: GraphExport,
+    facts: PairFacts,
+    split: Split,
+    train_config: TrainConfig,
+    config: RankerConfig,
+    layers: int | None = None,
+    progress: bool = True,
+) -> JointFit:
+    """Train the GNN and the wide part together; early stopping on validation Recall@10 + Recall@50."""
+    seed_everything(train_config.seed)
+    torch.set_num_threads(train_config.threads)
+    rng = np.random.default_rng(train_config.seed)
+    profiles, requirements = candidate_profiles(export), offer_requirements(export)
+    history = History.known(export, facts, split.history_val)
+    train = training_pools(
+        export,
+        facts,
+        history,
+        split.train,
+        eligibility_matrix(profiles, requirements, split.train),
+        config.negatives,
+        rng,
+    )
+    val_eligible = eligibility_matrix(profiles, requirements, split.val)
+    val = whole_pools(export, facts, history, split.val, val_eligible)
+    wide = _warm_wide(train)
+    gnn = build_model(export, train_config, layers)
+    optimiser = torch.optim.Adam(
+        [
+            {"params": gnn.parameters(), "lr": train_config.lr, "weight_decay": train_config.weight_decay},
+            {"params": wide.parameters(), "lr": config.wide_lr},
+        ]
+    )
+    x_dict = {t: export.data[t].x for t in export.data.node_types}
+    train_terms, val_terms = wide.terms(train.x), wide.terms(val.x)
+    val_graph = message_graph(export, split.history_val)
+    result = JointFit(gnn, wide)
+    best, best_state, stale = -1.0, copy.deepcopy((gnn.state_dict(), wide.state_dict())), 0
+    generator = torch.Generator().manual_seed(train_config.seed)
+    with Progress(disable=not progress, transient=True) as bar:
+        task = bar.add_task("Training the ranker", total=train_config.epochs)
+        for epoch in range(1, train_config.epochs + 1):
+            loss = _epoch(gnn, wide, optimiser, export, split, train, train_terms, x_dict, generator, train_config)
+            bar.advance(task)
+            if epoch % train_config.eval_every:
+                continue
+            recall = _validation(gnn, wide, export, val, val_terms, x_dict, val_graph, val_eligible)
+            result.history.append({"epoch": epoch, "loss": loss, **{f"val_{k}": v for k, v in recall.items()}})
+            bar.update(task, description=f"Training the ranker (loss {loss:.3f}, val R@10 {recall['recall@10']:.3f})")
+            criterion = recall["recall@10"] + recall["recall@50"]
+            if criterion > best:
+                best, stale, result.best_epoch = criterion, 0, epoch
+                best_state = copy.deepcopy((gnn.state_dict(), wide.state_dict()))
+            else:
+                stale += 1
+                if stale >= train_config.patience:
+                    break
+    gnn.load_state_dict(best_state[0])
+    wide.load_state_dict(best_state[1])
+    gnn.eval()
+    with torch.no_grad():
+        emb = gnn(x_dict, val_graph)
+        offers = torch.from_numpy(train.offers[train.offer])
+        cosine = (emb["candidate"][torch.from_numpy(train.candidate)] * emb["offer"][offers]).sum(-1)
+        result.average_cosine = float(cosine.mean())
+    return result
+
+
+def _warm_wide(train: Pools) -> Wide:
+    """The wide part starts from a logistic regression on the facts alone (a few seconds; saves epochs)."""
+    columns = [FEATURES.index(f) for f in WIDE_FACTS]
+    raw = _linear_terms(train.x[:, columns].astype(np.float64))
+    mean, std = raw.mean(axis=0), raw.std(axis=0) + 1e-6
+    wide = Wide(mean, std)
+    regression = LogisticRegression(max_iter=2000).fit(
+        (raw - mean) / std, train.label, sample_weight=np.exp(train.log_weight)
+    )
+    with torch.no_grad():
+        wide.linear.weight.copy_(torch.tensor(regression.coef_, dtype=torch.float32))
+        wide.linear.bias.fill_(float(regression.intercept_[0]))
+    return wide
+
+
+def _scores(gnn: LinkGNN, wide: Wide, emb: dict[str, Tensor], pools: Pools, rows: np.ndarray, terms: Tensor) -> Tensor:
+    candidates = torch.from_numpy(pools.candidate[rows])
+    offers = torch.from_numpy(pools.offers[pools.offer[rows]])
+    return wide(terms[torch.from_numpy(rows)]) + gnn.score(emb["candidate"][candidates], emb["offer"][offers])
+
+
+def _epoch(
+    gnn: LinkGNN,
+    wide: Wide,
+    optimiser: torch.optim.Optimizer,
+    export: GraphExport,
+    split: Split,
+    train: Pools,
+    terms: Tensor,
+    x_dict: dict[str, Tensor],
+    generator: torch.Generator,
+    config: TrainConfig,
+) -> float:
+    gnn.train()
+    order = torch.randperm(len(split.train), generator=generator).numpy()
+    supervised = order[: max(1, int(len(order) * config.supervision_fraction))]
+    context = np.setdiff1d(split.history_val, split.train[supervised])
+    emb = gnn(x_dict, message_graph(export, context))
+    rows = train.rows_of(supervised)
+    scores = _scores(gnn, wide, emb, train, rows, terms)
+    loss = listwise_loss(scores, torch.from_numpy(train.log_weight[rows]).float(), train.offer[rows], train.label[rows])
+    optimiser.zero_grad()
+    loss.backward()
+    optimiser.step()
+    return float(loss.detach())
+
+
+def listwise_loss(scores: Tensor, log_weight: Tensor, offer: np.ndarray, label: np.ndarray) -> Tensor:
+    """Mean over positives of −log softmax of the positive within its offer's (weighted) pool."""
+    index = torch.from_numpy(np.unique(offer, return_inverse=True)[1])
+    weighted = scores + log_weight.to(scores.dtype)
+    # A stable log-sum-exp per offer: shift by the offer's largest score.
+    top = torch.zeros(int(index.max()) + 1).scatter_reduce(0, index, weighted.detach(), "amax", include_self=False)
+    sums = torch.zeros_like(top).index_add(0, index, (weighted - top[index]).exp())
+    lse = sums.log() + top
+    positives = torch.from_numpy(label)
+    return (lse[index[positives]] - scores[positives]).mean()
+
+
+@torch.no_grad()
+def _validation(
+    gnn: LinkGNN,
+    wide: Wide,
+    export: GraphExport,
+    pools: Pools,
+    terms: Tensor,
+    x_dict: dict[str, Tensor],
+    graph: dict[tuple[str, str, str], Tensor],
+    eligible: torch.Tensor,
+) -> dict[str, float]:
+    gnn.eval()
+    emb = gnn(x_dict, graph)
+    matrix = pool_matrix(pools, _scores(gnn, wide, emb, pools, np.arange(len(pools.offer)), terms).numpy(), export)
+    per_query = rank_offers(export, pools.offers, matrix, eligible)
+    return {m: float(np.mean([q[m] for q in per_query])) for m in ("recall@10", "recall@50")}
+
+
+def pool_matrix(pools: Pools, scores: np.ndarray, export: GraphExport) -> np.ndarray:
+    out = np.full((len(pools.offers), export.data["candidate"].num_nodes), -np.inf)
+    out[pools.offer, pools.candidate] = scores
+    return out
+
+
+class JointRanker(Reranker):
+    """The served form of a joint fit: the wide part's weights on the facts and the GNN's cosine scale, read by
+    serving and evaluation as a re-ranker's would be (`score`, `contributions` over FEATURES rows)."""
+
+    def __init__(self, wide: Wide, cosine_scale: float) -> None:
+        self.model = None
+        self.features = (COSINE, *WIDE_FACTS)
+        self.columns = [FEATURES.index(f) for f in WIDE_FACTS]
+        self.mean = wide.mean.numpy().astype(np.float64)
+        self.std = wide.std.numpy().astype(np.float64)
+        self.weights = wide.linear.weight.detach().numpy()[0].astype(np.float64)
+        self.bias = float(wide.linear.bias.detach())
+        self.cosine_scale = cosine_scale
+        self._weights = None
+        self.average_cosine = 0.0  # set after fitting: the mean cosine over training pools (contributions' origin)
+
+    def _terms(self, features: np.ndarray) -> np.ndarray:
+        return (_linear_terms(features[:, self.columns].astype(np.float64)) - self.mean) / self.std
+
+    def score(self, features: np.ndarray) -> np.ndarray:
+        cosine = features[:, FEATURES.index(COSINE)].astype(np.float64)
+        return self._terms(features) @ self.weights + self.bias + self.cosine_scale * cosine
+
+    def contributions(self, features: np.ndarray) -> list[dict[str, float]]:
+        """Per row: each fact's terms (relative to an average training pair, as standardised) and the GNN's
+        cosine relative to its training average; they add up to the score minus an average pair's."""
+        per_term = self._terms(features) * self.weights
+        per_fact = per_term.reshape(len(features), 3, len(self.columns)).sum(axis=1)
+        graph = self.cosine_scale * (features[:, FEATURES.index(COSINE)] - self.average_cosine)
+        return [
+            {COSINE: float(g), **dict(zip(WIDE_FACTS, row.tolist(), strict=True))}
+            for g, row in zip(graph.tolist(), per_fact, strict=True)
+        ]
+
+
+def served_ranker(fit: JointFit) -> JointRanker:
+    ranker = JointRanker(fit.wide, float(fit.gnn.log_scale.exp().detach()))
+    ranker.average_cosine = fit.average_cosine
+    return ranker
+
+
+@torch.no_grad()
+def joint_scores(
+    fit: JointFit,
+    export: GraphExport,
+    facts: PairFacts,
+    offers: np.ndarray,
+    known_offers: np.ndarray,
+    eligible: torch.Tensor,
+) -> np.ndarray:
+    """[offers × candidates] scores of the joint model over each offer's evaluation pool (-inf elsewhere), the
+    applications of `known_offers` passing messages and counting as history."""
+    history = History.known(export, facts, known_offers)
+    pools = whole_pools(export, facts, history, offers, eligible)
+    fit.gnn.eval()
+    emb = fit.gnn({t: export.data[t].x for t in export.data.node_types}, message_graph(export, known_offers))
+    scores = _scores(fit.gnn, fit.wide, emb, pools, np.arange(len(pools.offer)), fit.wide.terms(pools.x))
+    return pool_matrix(pools, scores.numpy(), export)
+
+
+def config_dict(config: RankerConfig) -> dict[str, object]:
+    return asdict(config)
