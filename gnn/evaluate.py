@@ -346,13 +346,13 @@ def bars(evaluation: Evaluation) -> list[str]:
         if a is None or b is None:
             continue
         diff = bootstrap(a - b)
-        lines.append(f"| {method} − {baseline} | {diff} | {'yes' if diff.low > 0 else 'no'} (interval above 0) |")
+        lines.append(f"| {method} − {baseline} | {diff} | {'yes' if diff.low > 0 else 'no'} (bar: interval above 0) |")
     full, oracle = evaluation.recall_by_offer.get(VIVIER), evaluation.recall_by_offer.get(ORACLE)
     if full is not None and oracle is not None and oracle.mean() > 0:
         share = full.mean() / oracle.mean()
         lines.append(
-            f"| {VIVIER} / oracle | {share:.3f} × the oracle | {'yes' if share >= ORACLE_SHARE else 'no'} "
-            f"(≥ {ORACLE_SHARE}) |"
+            f"| {VIVIER} / oracle | {share:.3f} × the oracle | {'yes' if share >= ORACLE_SHARE else 'no'} (bar: "
+            f"≥ {ORACLE_SHARE}) |"
         )
     return [*lines, ""]
 
