@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from gnn.career import CareerConfig
 from gnn.features import CHAR_TEXT_DIM, WORD_TEXT_DIM, FeatureSpec, fit_text_model, shared_text
 from gnn.pipeline import train_model
 from gnn.serving import Recommender
@@ -29,6 +30,8 @@ from tests.support.settings import environment
 from vivier.ingest import load_dataset
 
 CONFIG = TrainConfig(epochs=30, eval_every=5, patience=3, hidden=32, out=64, random_negatives=32)
+# The career head is not this test's subject: a small one, as the API tests' model has (tests/support/api.py).
+CAREER = CareerConfig(hidden=16, out=16, epochs=10, negatives=4)
 
 
 @dataclass
@@ -66,7 +69,7 @@ def served(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iter
         simulate_sparse(folder, scale=300, seed=3)
         rejects = RejectLog(folder.parent / "rejects.jsonl")
         load_dataset(database, folder, rejects=rejects)
-        train_model(database, CONFIG, progress=False)
+        train_model(database, CONFIG, CAREER, progress=False)
         offers = {row["offer_id"]: row for row in _truth(folder / "truth" / "offers.csv")}
         refs = _truth(folder / "truth" / "candidates.csv")
         candidates = {candidate_id(folder.name, r["candidate_ref"]): r for r in refs}
