@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime
 import math
+import re
 from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
+from pydantic import BeforeValidator
 
 from api.deps import ERRORS, Curator, State
 from api.schemas import AuditResult, Problem
@@ -16,8 +18,17 @@ from audit.attributes import AttributesError, read_attributes
 from audit.run import Audit, run_audit
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"], responses=ERRORS)
+
+
 # A real calendar date (422 otherwise): a pattern alone let `0000-00-00` through to Neo4j's date() (a 500).
-Date = Annotated[datetime.date | None, Query(description="YYYY-MM-DD (offers published)")]
+def _iso_date(value: Any) -> Any:
+    """Only YYYY-MM-DD: pydantic alone would also read a number as a Unix time ("0" as 1970-01-01)."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("expected a date as YYYY-MM-DD")
+    return value
+
+
+Date = Annotated[datetime.date | None, BeforeValidator(_iso_date), Query(description="YYYY-MM-DD (offers published)")]
 
 
 def _plain(value: Any) -> Any:

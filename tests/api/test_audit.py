@@ -112,7 +112,11 @@ def test_an_employer_suspension_stops_every_ranking_that_serves_its_offers(api: 
         during = call(api, "admin", "GET", "/v1/candidates/cand-02/offers", **offers)
         assert during.status_code == 200, during.text
         assert "EH" not in {o["employer_id"] for o in during.json()["offers"]}
-        assert during.json()["withheld_employers"] == ["EH"] and len(during.json()["offers"]) == 8
+        others, _, _ = db.execute_query(  # 8 in the tiny graph, more when an earlier test created offers
+            "MATCH (o:Offer)-[:POSTED_BY]->(e:Employer) WHERE e.employer_id <> 'EH' RETURN count(o) AS n"
+        )
+        expected = min(12, others[0]["n"])
+        assert during.json()["withheld_employers"] == ["EH"] and len(during.json()["offers"]) == expected
         logged = call(api, "admin", "GET", "/v1/logs", params={"candidate_id": "cand-02", "limit": 1}).json()[0]
         assert logged["parameters"].endswith("suspended_employers_left_out=EH")
         records, _, _ = db.execute_query(
