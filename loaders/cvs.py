@@ -168,9 +168,10 @@ def parse_cv_files(
     """CV documents (bytes, file name) in batches of `CV_BATCH`, in order, each batch as `parse_cvs` returns it.
     With `n_process` > 1 the batches are read in forked workers, which inherit the built analyzer and NER instead
     of reloading them; a few batches at most are in flight, so memory stays bounded however many CVs come."""
-    from loaders.nlp import ner_pipeline
+    from loaders.nlp import fork_is_safe, ner_pipeline
 
     limits = CvLimits.from_settings()
+    n_process = n_process if fork_is_safe() else 1
     chunks = _chunks(documents, CV_BATCH)
     first = next(chunks, None)
     second = next(chunks, None)

@@ -12,6 +12,7 @@ the skills of the offer's top occupations."""
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -311,6 +312,13 @@ def _stripped_span(segment: re.Match[str]) -> tuple[int, int]:
     """The offsets of a segment without its surrounding blanks, so that `text == analysed[start:end]`."""
     raw = segment.group()
     return segment.start() + len(raw) - len(raw.lstrip()), segment.end() - len(raw) + len(raw.rstrip())
+
+
+def fork_is_safe() -> bool:
+    """Whether texts may be read in forked workers. Not once PyTorch is loaded in this process (a server, a test
+    session that trained a model): its OpenMP and BLAS thread pools do not survive a fork, and the children's first
+    matrix product then waits forever on a lock copied held. The `vivier` commands that load data never import it."""
+    return "torch" not in sys.modules
 
 
 @lru_cache(maxsize=1)

@@ -205,7 +205,9 @@ def analyse_in_processes(
 ) -> list[TextAnalysis]:
     """Split the texts over `n_process` forked workers, which inherit the built analyzer (matcher, TF-IDF, vectors)
     instead of rebuilding it: spaCy's own `n_process` would reload the model and only parallelise tokenising."""
-    if n_process <= 1 or len(texts) < 2 * MIN_TEXTS_PER_PROCESS:
+    from loaders.nlp import fork_is_safe
+
+    if n_process <= 1 or len(texts) < 2 * MIN_TEXTS_PER_PROCESS or not fork_is_safe():
         return list(analyzer.analyse(texts, titles, offers=True))
     global _forked_analyzer
     _forked_analyzer = analyzer
