@@ -54,10 +54,12 @@ def report_trained(version: ModelVersion) -> None:
     table.add_row("stored in", str(version.path))
     table.add_row("training data sha256", version.data_hash[:16] + "…")
     table.add_row("best epoch", str(version.metrics["best_epoch"]))
-    best = max((h["val_recall@10"] for h in version.metrics["history"]), default=float("nan"))
-    table.add_row("validation Recall@10, GNN alone", f"{best:.3f}")
-    if "reranker" in version.metrics:
-        table.add_row("validation Recall@10, GNN + re-ranker", f"{version.metrics['reranker']['recall@10']:.3f}")
+    # The served model's figures at the kept epoch (`reranker`: the slot the served ranking is stored in).
+    kept = version.metrics.get("reranker") or {}
+    table.add_row(
+        "validation Recall@10 / @50, served model",
+        f"{kept.get('recall@10', float('nan')):.3f} / {kept.get('recall@50', float('nan')):.3f}",
+    )
     table.add_row("training seconds", f"{version.metrics.get('seconds', float('nan')):.1f}")
     for name, result in version.metrics["career"].items():
         table.add_row(f"career: {name}", f"Hits@10 {result['hits@10']:.3f}, MRR {result['mrr']:.3f}")
