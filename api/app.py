@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from threading import Thread
 
 import torch
 from fastapi import FastAPI
@@ -32,6 +33,7 @@ from api.state import AppState, Recommender, load_default_recommender
 from api.timing import ServerTimingMiddleware
 from api.web.routes import mount_web
 from graph.db import FAIL_FAST, Database
+from loaders.nlp import default_analyzer
 from vivier.settings import Settings, get_settings
 
 DESCRIPTION = """
@@ -83,6 +85,9 @@ def create_app(
         dispatcher.start()
         state.log_writer.start()
         state.candidate_facts.refresh_in_background()  # the first rankings find the facts in memory
+        # The CV reader (spaCy, the catalogue's patterns, the offer coding: seconds, minutes without the catalogue's
+        # disk cache) is built now, beside the first requests, rather than by the first upload while it waits.
+        Thread(target=default_analyzer, name="vivier-text-analyzer", daemon=True).start()
         if state.freshness is not None:
             state.freshness.start()
         yield

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -321,9 +322,18 @@ def fork_is_safe() -> bool:
     return "torch" not in sys.modules
 
 
-@lru_cache(maxsize=1)
+_ANALYZER_LOCK = threading.Lock()
+
+
 def default_analyzer() -> TextAnalyzer:
-    """The analyzer over the ontology catalogue, built once per process (patterns and TF-IDF are cached here)."""
+    """The analyzer over the ontology catalogue, built once per process (patterns and TF-IDF are cached here).
+    Concurrent first callers, such as a server's upload threads, wait for that one build."""
+    with _ANALYZER_LOCK:
+        return _default_analyzer()
+
+
+@lru_cache(maxsize=1)
+def _default_analyzer() -> TextAnalyzer:
     from ontology.catalogue import load_catalogue
 
     analyzer = TextAnalyzer(load_catalogue())

@@ -11,6 +11,7 @@ import functools
 import hashlib
 import os
 import pickle
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -130,9 +131,19 @@ def cache_path() -> Path:
     return get_settings().data_dir / "ontology" / "catalogue.pkl"
 
 
-@functools.cache
+_LOAD_LOCK = threading.Lock()
+
+
 def load_catalogue() -> Catalogue:
-    """The catalogue, from the disk cache when the sources have not changed, else built (and cached)."""
+    """The catalogue, from the disk cache when the sources have not changed, else built (and cached), once per
+    process: concurrent first callers (a server's request threads) wait for the one build instead of each running
+    their own (`functools.cache` alone does not lock; a load benchmark saw every CV upload rebuild it at once)."""
+    with _LOAD_LOCK:
+        return _load_catalogue()
+
+
+@functools.cache
+def _load_catalogue() -> Catalogue:
     path, fingerprint = cache_path(), sources_fingerprint()
     if path.exists():
         try:
