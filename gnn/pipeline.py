@@ -19,7 +19,7 @@ from gnn.ranker import RankerConfig, fit_joint, served_ranker
 from gnn.rerank import History, PairFacts, RerankingArtifact
 from gnn.train import TrainConfig, edge_types, message_graph, temporal_split
 from graph.db import Database
-from graph.schema import apply_schema
+from graph.schema import EMBEDDING_DIMENSIONS, apply_schema
 
 console = Console()
 
@@ -34,7 +34,13 @@ def train_model(
     started = time.perf_counter()
     config = config or TrainConfig()
     career_config = career_config or CareerConfig(seed=config.seed)
-    apply_schema(db)  # the vector indexes of step 5
+    if config.out + config.wide != EMBEDDING_DIMENSIONS:
+        raise ValueError(
+            f"the model's embeddings would have {config.out + config.wide} columns (out {config.out} + wide "
+            f"{config.wide}) but Neo4j's vector indexes declare {EMBEDDING_DIMENSIONS} "
+            "(graph.schema.EMBEDDING_DIMENSIONS): change both, with a schema step that re-creates the indexes"
+        )
+    apply_schema(db)  # the vector indexes (steps 5 and 12)
     export = export_graph(db, progress=progress)
     if not export.applications.positive.any():
         raise ValueError("no application at a positive stage (shortlisted or later) in Neo4j: nothing to learn from")

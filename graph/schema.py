@@ -75,6 +75,10 @@ EMPLOYER_MITIGATION_PROPERTIES = ("mitigation_attribute", "mitigation_max_gap", 
 # Candidate.sparse_profile: true when the profile has no prose beyond job titles and a place (or nothing but a
 # history); such a candidate is ranked from titles, place and applications (docs/ingestion.md, Sparse profiles).
 SPARSE_PROFILE = "sparse_profile"
+# The served embeddings' width, which the vector indexes must declare (Neo4j leaves vectors of another width out
+# of the index without a word): the GNN's 64 learnt columns + the 256 text and place columns both sides share
+# (gnn.train.TrainConfig.out + wide). A model of another width is refused at registration (gnn.pipeline).
+EMBEDDING_DIMENSIONS = 320
 
 # --- Relationship types -----------------------------------------------------------------------------------
 BROADER = "BROADER"  # child -> parent within a repertory (skos:broader)
@@ -215,6 +219,20 @@ STEPS: tuple[SchemaStep, ...] = (
         11,
         "sparse candidate profiles (issue 13): no prose beyond job titles and a place, or only a history",
         (f"CREATE INDEX candidate_sparse_profile IF NOT EXISTS FOR (n:Candidate) ON (n.{SPARSE_PROFILE})",),
+    ),
+    SchemaStep(
+        12,
+        f"vector indexes at the served embeddings' width ({EMBEDDING_DIMENSIONS}; step 5 declared 256, which the "
+        "shared text columns outgrew: no embedding was indexed)",
+        tuple(
+            statement
+            for label, name in (("Candidate", "candidate_embedding"), ("Offer", "offer_embedding"))
+            for statement in (
+                f"DROP INDEX {name} IF EXISTS",
+                f"CREATE VECTOR INDEX {name} IF NOT EXISTS FOR (n:{label}) ON (n.embedding) OPTIONS {{indexConfig: "
+                f"{{`vector.dimensions`: {EMBEDDING_DIMENSIONS}, `vector.similarity_function`: 'cosine'}}}}",
+            )
+        ),
     ),
 )
 

@@ -241,6 +241,24 @@ def test_serving_interface(trained: Trained) -> None:
     assert records[0]["n"] == 150
 
 
+def test_neo4j_vector_index_serves_the_written_embeddings(trained: Trained) -> None:
+    """Cypher users search the same embeddings: the index must declare their width (step 5's 256 did not)."""
+    database = trained.database
+    database.execute_query("CALL db.awaitIndexes(300)")
+    records, _, _ = database.execute_query(
+        "MATCH (o:Offer {offer_id: 'O00055'}) "
+        "CALL db.index.vector.queryNodes('candidate_embedding', 10, o.embedding) YIELD node, score "
+        "RETURN node.candidate_id AS candidate, score"
+    )
+    assert len(records) == 10
+    assert len(trained.export.data["candidate"].x) == 150
+    stored = Recommender.load(database)._stored.embeddings
+    offer = stored["offer"][int(np.nonzero(trained.export.ids["offer"] == "O00055")[0][0])]
+    cosine = stored["candidate"] @ offer  # rows are unit vectors
+    best = trained.export.ids["candidate"][int(torch.argmax(cosine))]
+    assert records[0]["candidate"] == best  # HNSW's first hit is the exact nearest neighbour on 150 nodes
+
+
 def test_cold_start_matches_the_full_graph_and_embeds_new_offers(trained: Trained) -> None:
     database = trained.database
     recommender = Recommender.load(database)
