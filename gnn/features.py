@@ -12,11 +12,12 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import torch
+
+from vivier.once import once
 
 TEXT_DIM = 300
 
@@ -82,7 +83,7 @@ class FeatureSpec:
         return text + one_hot + len(self.numeric_scale[node_type]) + 1 + shared  # +1: a constant column
 
 
-@lru_cache(maxsize=1)
+@once
 def _nlp() -> Any:
     import spacy
 

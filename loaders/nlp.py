@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import re
 import sys
-import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -31,6 +29,7 @@ from loaders.occupations import OccupationClassifier
 from loaders.records import OccupationScore, SkillMention, TextAnalysis
 from loaders.statutory import statutory_facts
 from ontology.text import fold_compat
+from vivier.once import once
 
 if TYPE_CHECKING:
     from ontology.catalogue import Catalogue
@@ -66,7 +65,7 @@ class LemmaTables:
     folded: dict[str, str]  # accent-folded form → folded lemma, for texts typed without accents
 
 
-@lru_cache(maxsize=1)
+@once
 def lemma_tables() -> LemmaTables:
     """spaCy's French lookup lemmas (`spacy-lookups-data`: the table of the `lemmatizer` in lookup mode, 216,849
     forms). A folded form whose accented forms disagree ("marche" / "marché") is left out of the folded table."""
@@ -146,7 +145,7 @@ def vivier_norm(doc: Doc) -> Doc:
     return doc
 
 
-@lru_cache(maxsize=1)
+@once
 def pipeline() -> Language:
     """The shared pipeline: tokenizer, then the lemma norm component; statistical components excluded (see above)."""
     nlp = spacy.load(MODEL, exclude=["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "ner"])
@@ -154,7 +153,7 @@ def pipeline() -> Language:
     return nlp
 
 
-@lru_cache(maxsize=1)
+@once
 def ner_pipeline() -> Language:
     """Only for CVs: the statistical NER finds person names to remove (speed matters less there)."""
     # The NER of fr_core_news_md has its own embedding layer: the shared tok2vec is not needed (4x faster).
@@ -322,18 +321,10 @@ def fork_is_safe() -> bool:
     return "torch" not in sys.modules
 
 
-_ANALYZER_LOCK = threading.Lock()
-
-
+@once
 def default_analyzer() -> TextAnalyzer:
-    """The analyzer over the ontology catalogue, built once per process (patterns and TF-IDF are cached here).
-    Concurrent first callers, such as a server's upload threads, wait for that one build."""
-    with _ANALYZER_LOCK:
-        return _default_analyzer()
-
-
-@lru_cache(maxsize=1)
-def _default_analyzer() -> TextAnalyzer:
+    """The analyzer over the ontology catalogue, built once per process (patterns and TF-IDF are cached here);
+    concurrent first callers, such as a server's upload threads, wait for that one build."""
     from ontology.catalogue import load_catalogue
 
     analyzer = TextAnalyzer(load_catalogue())

@@ -7,16 +7,15 @@ from the same objects. `load_catalogue()` builds it from data/sources/ once (abo
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 import pickle
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ontology import uris
 from ontology.sources import SOURCES_DIR
+from vivier.once import once
 from vivier.settings import get_settings
 
 CATALOGUE_FORMAT = 1  # bump when the objects' shape or the build rules change: invalidates the disk cache
@@ -131,19 +130,14 @@ def cache_path() -> Path:
     return get_settings().data_dir / "ontology" / "catalogue.pkl"
 
 
-_LOAD_LOCK = threading.Lock()
-
-
+@once
 def load_catalogue() -> Catalogue:
     """The catalogue, from the disk cache when the sources have not changed, else built (and cached), once per
-    process: concurrent first callers (a server's request threads) wait for the one build instead of each running
-    their own (`functools.cache` alone does not lock; a load benchmark saw every CV upload rebuild it at once)."""
-    with _LOAD_LOCK:
-        return _load_catalogue()
+    process: concurrent first callers (a server's request threads) wait for that one build."""
+    return _load_or_build()
 
 
-@functools.cache
-def _load_catalogue() -> Catalogue:
+def _load_or_build() -> Catalogue:
     path, fingerprint = cache_path(), sources_fingerprint()
     if path.exists():
         try:
