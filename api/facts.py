@@ -19,7 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from graph.db import Database
-from graph.queries import StatutoryFacts, all_candidate_facts, statutory_facts
+from graph.queries import StatutoryFacts, all_candidate_facts, candidate_facts_since, statutory_facts
 
 Row = dict[str, Any]
 MAX_OFFERS = 100_000  # requirements remembered; beyond it the cache starts again
@@ -79,7 +79,8 @@ class StatutoryFactsCache:
             self._pool.submit(self._refresh_unless_running)
 
     def refresh(self) -> None:
-        """Read every candidate's facts again (one query; about a second at 100,000 candidates)."""
+        """Read the candidates' facts again: those written since, or everyone (one query; about a second at
+        100,000 candidates)."""
         with self._refreshing:
             self._read_all()
 
@@ -93,7 +94,16 @@ class StatutoryFactsCache:
                 self._refreshing.release()
 
     def _read_all(self) -> None:
-        self._snapshot = all_candidate_facts(self._db)
+        """The candidates written since the held revision merged into what is held (an upload reads one
+        candidate, not all of them); everyone again after a write that did not stamp what it changed."""
+        held_revision, held = self._snapshot
+        changed = None if held_revision is None else candidate_facts_since(self._db, held_revision)
+        if changed is None:
+            self._snapshot = all_candidate_facts(self._db)
+            return
+        revision, rows = changed
+        held.update(rows)  # in place: a reader at the old revision may see newer facts, never older ones
+        self._snapshot = (revision, held)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -236,13 +236,30 @@ def report(results: Results, rate: float, duration: float, out: Path | None) -> 
     if samples:
         for name in ("rss_mb", "fds"):
             values = [s[name] for s in samples]
-            console.print(f"{name}: start {values[0]:.0f}, end {values[-1]:.0f}, peak {max(values):.0f}")
+            quarters = ", ".join(f"{values[min(len(values) - 1, len(values) * q // 4)]:.0f}" for q in (1, 2, 3))
+            console.print(
+                f"{name}: start {values[0]:.0f}, at 1/4, 1/2, 3/4 {quarters}, end {values[-1]:.0f}, "
+                f"peak {max(values):.0f}; slope over the second half {_slope(samples, name):+.2f}/min"
+            )
     console.print(f"offers written by the loader meanwhile: {results.offers_written}")
     console.print(f"requests sent > 100 ms after they were due (every client busy): {results.late_starts}")
     summary |= {"samples": samples, "offers_written": results.offers_written, "late_starts": results.late_starts}
     if out is not None:
         out.write_text(json.dumps(summary, indent=1))
     return errors
+
+
+def _slope(samples: list[dict[str, float]], name: str) -> float:
+    """Least-squares slope per minute over the second half of the run: the first half holds the warm-up (the CV
+    reader's models, the caches filling); a leak keeps growing after it, a flat process does not."""
+    half = samples[len(samples) // 2 :]
+    if len(half) < 2:
+        return 0.0
+    t = [s["t"] for s in half]
+    v = [s[name] for s in half]
+    mean_t, mean_v = sum(t) / len(t), sum(v) / len(v)
+    var = sum((x - mean_t) ** 2 for x in t)
+    return 60 * sum((x - mean_t) * (y - mean_v) for x, y in zip(t, v, strict=True)) / var if var else 0.0
 
 
 def _mix(text: str) -> dict[str, float]:

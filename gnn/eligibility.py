@@ -78,9 +78,13 @@ def eligibility_matrix(
     return torch.stack(rows) if rows else torch.zeros((0, len(profiles)), dtype=torch.bool)
 
 
-def candidate_profiles_from_neo4j(db: Database, candidate_ids: list[str] | None = None) -> dict[str, StatutoryProfile]:
-    """Statutory profiles of the given candidates (all when None), read from Neo4j (`graph.statutory`)."""
-    return {r["id"]: statutory.profile_of(r) for r in statutory.candidate_rows(db, candidate_ids)}
+def candidate_profiles_from_neo4j(
+    db: Database, candidate_ids: list[str] | None = None, changed_since: int | None = None
+) -> dict[str, StatutoryProfile]:
+    """Statutory profiles of the given candidates (all when None; with `changed_since`, those written after that
+    statutory-facts revision), read from Neo4j (`graph.statutory`)."""
+    rows = statutory.candidate_rows(db, candidate_ids, changed_since)
+    return {r["id"]: statutory.profile_of(r) for r in rows}
 
 
 def offer_requirement_from_neo4j(db: Database, offer_id: str) -> StatutoryRequirement:

@@ -19,7 +19,7 @@ from gnn.ranker import RankerConfig, fit_joint, served_ranker
 from gnn.rerank import History, PairFacts, RerankingArtifact
 from gnn.train import TrainConfig, edge_types, message_graph, temporal_split
 from graph.db import Database
-from graph.schema import EMBEDDING_DIMENSIONS, apply_schema
+from graph.schema import apply_schema, fit_vector_indexes
 
 console = Console()
 
@@ -34,12 +34,6 @@ def train_model(
     started = time.perf_counter()
     config = config or TrainConfig()
     career_config = career_config or CareerConfig(seed=config.seed)
-    if config.out + config.wide != EMBEDDING_DIMENSIONS:
-        raise ValueError(
-            f"the model's embeddings would have {config.out + config.wide} columns (out {config.out} + wide "
-            f"{config.wide}) but Neo4j's vector indexes declare {EMBEDDING_DIMENSIONS} "
-            "(graph.schema.EMBEDDING_DIMENSIONS): change both, with a schema step that re-creates the indexes"
-        )
     apply_schema(db)  # the vector indexes (steps 5 and 12)
     export = export_graph(db, progress=progress)
     if not export.applications.positive.any():
@@ -86,6 +80,7 @@ def train_model(
         reranking,
     )
     model_version = ModelVersion(version, path, stored_config["data_hash"], metrics)  # type: ignore[arg-type]
+    fit_vector_indexes(db, config.out + config.wide)  # Neo4j indexes only vectors of the declared width
     artifacts.write_embeddings(db, "Candidate", final["candidate"], version)
     artifacts.write_embeddings(db, "Offer", final["offer"], version)
     artifacts.register(db, model_version, config.out + config.wide)

@@ -382,7 +382,14 @@ class Recommender:
         """Every candidate's statutory profile, read again when the statutory-facts counter has moved since
         (a candidate regraded or erased elsewhere; graph/revision.py). The counter is read first: profiles read
         after it are as fresh as it, or fresher."""
+        if self._profiles is not None and self._profiles_revision is not None:
+            current, stamped = revision.changed_since(db, self._profiles_revision)
+            if current == self._profiles_revision:
+                return self._profiles
+            if stamped:  # only candidates written since: a new dict, so that the profile classes are recomputed
+                changed = candidate_profiles_from_neo4j(db, changed_since=self._profiles_revision)
+                self._profiles, self._profiles_revision = {**self._profiles, **changed}, current
+                return self._profiles
         current = revision.current(db, revision.STATUTORY_FACTS)
-        if self._profiles is None or self._profiles_revision != current:
-            self._profiles, self._profiles_revision = candidate_profiles_from_neo4j(db), current
+        self._profiles, self._profiles_revision = candidate_profiles_from_neo4j(db), current
         return self._profiles

@@ -185,6 +185,24 @@ def all_candidate_facts(db: Database) -> tuple[int, dict[str, Row]]:
     return version, {r["facts"]["id"]: dict(r["facts"]) for r in records}
 
 
+def candidate_facts_since(db: Database, since: int) -> tuple[int, dict[str, Row]] | None:
+    """The facts of the candidates written after revision `since` (stamped `facts_revision`), and the revision
+    they are current at; None when a write since did not stamp what it changed (an erasure, an ontology load,
+    Cypher by hand: graph/revision.py), and every candidate must be read again (`all_candidate_facts`)."""
+    version, stamped = revision.changed_since(db, since)
+    if not stamped:
+        return None
+    records, _, _ = db.execute_query(
+        f"MATCH (n:Candidate) WHERE n.{revision.FACTS_STAMP} > $since WITH n, n.candidate_id AS id "
+        + GRADE_AND_CADRE.format(rel="HOLDS_GRADE", keep="id, n")
+        + "RETURN "
+        + _CANDIDATE_FACTS
+        + " AS facts",
+        since=since,
+    )
+    return version, {r["facts"]["id"]: dict(r["facts"]) for r in records}
+
+
 def key_is_active(db: Database, key_id: str) -> bool:
     """Whether an API key still exists unrevoked: one keyed read, to confirm a key the API has cached."""
     records, _, _ = db.execute_query(

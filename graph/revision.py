@@ -10,6 +10,10 @@ committed since the cache was filled:
 - `OFFERS`: offers' statutory requirements (contract, versant, catégorie, grade, cadre). Bumped by offer writes,
   ontology loads and curation.
 
+Candidate writes also stamp each candidate they write with the counter's new value (`facts_revision`), so that a
+cache at revision r reads again only the candidates stamped after r (`changed_since`, `graph.queries.
+candidate_facts_since`). Every other bump also moves the counter's `full_version`: after it, a cache reads everyone.
+
 A write made outside Vivier's graph package (Cypher typed by hand) must bump them too: `vivier db touch`.
 API keys need no counter: `snapshot` reads the ids of the active keys themselves (a few hundred at most), so a key
 revoked or deleted by any means, Cypher included, leaves the snapshot.
@@ -20,6 +24,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from graph.db import Database
+from graph.schema import FACTS_REVISION
 
 STATUTORY_FACTS = "statutory_facts"
 OFFERS = "offers"
@@ -28,12 +33,25 @@ COUNTERS = (STATUTORY_FACTS, OFFERS)
 
 def bump_clause(name: str) -> str:
     """Cypher appended to a write query to bump counter `name` in the same transaction: it runs once whatever the
-    number of rows (`count(*)` folds them into one)."""
+    number of rows (`count(*)` folds them into one). The write is not stamped on what it changed (`full_version`
+    moves too): a cache that sees it reads everything again."""
     return (
         "WITH count(*) AS _written "
         f"MERGE (_revision:Revision {{name: '{name}'}}) "
-        "SET _revision.version = coalesce(_revision.version, 0) + 1"
+        "SET _revision.version = coalesce(_revision.version, 0) + 1, "
+        "_revision.full_version = coalesce(_revision.version, 0) + 1"  # one SET reads the values from before it
     )
+
+
+# Candidate writes open with this instead: the counter is bumped (and locked: concurrent writers queue here, so
+# stamps follow commit order) and each written candidate is stamped `facts_revision = _stamp`, so that a cache at
+# revision r reads only the candidates stamped after r (`changed_since`), not all of them again.
+STAMP_STATUTORY_FACTS = (
+    f"MERGE (_revision:Revision {{name: '{STATUTORY_FACTS}'}}) "
+    "SET _revision.version = coalesce(_revision.version, 0) + 1 "
+    "WITH _revision.version AS _stamp "
+)
+FACTS_STAMP = FACTS_REVISION
 
 
 BUMP_STATUTORY_FACTS = bump_clause(STATUTORY_FACTS)
@@ -48,9 +66,12 @@ def current(db: Database, name: str = STATUTORY_FACTS) -> int:
 
 
 def bump(db: Database, name: str = STATUTORY_FACTS) -> int:
-    """Bump a counter in a transaction of its own (after a write that cannot carry the bump itself)."""
+    """Bump a counter in a transaction of its own (after a write that cannot carry the bump itself); caches read
+    everything again."""
     records, _, _ = db.execute_query(
-        "MERGE (r:Revision {name: $name}) SET r.version = coalesce(r.version, 0) + 1 RETURN r.version AS version",
+        "MERGE (r:Revision {name: $name}) "
+        "SET r.version = coalesce(r.version, 0) + 1, r.full_version = coalesce(r.version, 0) + 1 "
+        "RETURN r.version AS version",
         name=name,
     )
     return int(records[0]["version"])
@@ -78,3 +99,14 @@ def snapshot(db: Database) -> Snapshot:
     )
     counters = dict.fromkeys(COUNTERS, 0) | {str(name): int(version) for name, version in records[0]["counters"]}
     return Snapshot(counters, frozenset(records[0]["keys"]))
+
+
+def changed_since(db: Database, since: int, name: str = STATUTORY_FACTS) -> tuple[int, bool]:
+    """(the counter now, whether every write after `since` stamped what it changed): when True, the nodes stamped
+    after `since` are all a cache at `since` must read again."""
+    records, _, _ = db.execute_query(
+        "OPTIONAL MATCH (r:Revision {name: $name}) "
+        "RETURN coalesce(r.version, 0) AS version, coalesce(r.full_version, 0) AS full_version",
+        name=name,
+    )
+    return int(records[0]["version"]), int(records[0]["full_version"]) <= since

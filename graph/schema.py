@@ -77,8 +77,12 @@ EMPLOYER_MITIGATION_PROPERTIES = ("mitigation_attribute", "mitigation_max_gap", 
 SPARSE_PROFILE = "sparse_profile"
 # The served embeddings' width, which the vector indexes must declare (Neo4j leaves vectors of another width out
 # of the index without a word): the GNN's 64 learnt columns + the 256 text and place columns both sides share
-# (gnn.train.TrainConfig.out + wide). A model of another width is refused at registration (gnn.pipeline).
+# (gnn.train.TrainConfig.out + wide). A model of another width re-creates them at its own (`fit_vector_indexes`).
 EMBEDDING_DIMENSIONS = 320
+VECTOR_INDEXES = (("Candidate", "candidate_embedding"), ("Offer", "offer_embedding"))  # (label, index) on `embedding`
+# Candidate.facts_revision: the statutory-facts counter of the write that last wrote the candidate
+# (graph/revision.py), so that the API's facts cache reads again only the candidates written since it was filled.
+FACTS_REVISION = "facts_revision"
 
 # --- Relationship types -----------------------------------------------------------------------------------
 BROADER = "BROADER"  # child -> parent within a repertory (skos:broader)
@@ -157,6 +161,20 @@ def _unique(label: str, key: str) -> str:
     return f"CREATE CONSTRAINT {label.lower()}_{key} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{key} IS UNIQUE"
 
 
+def vector_index_statements(dimensions: int) -> tuple[str, ...]:
+    """Drop and create the cosine vector indexes of `embedding` at `dimensions` (schema commands take no
+    parameters: the width is an integer of ours, never user input)."""
+    return tuple(
+        statement
+        for label, name in VECTOR_INDEXES
+        for statement in (
+            f"DROP INDEX {name} IF EXISTS",
+            f"CREATE VECTOR INDEX {name} IF NOT EXISTS FOR (n:{label}) ON (n.embedding) OPTIONS {{indexConfig: "
+            f"{{`vector.dimensions`: {int(dimensions)}, `vector.similarity_function`: 'cosine'}}}}",
+        )
+    )
+
+
 STEPS: tuple[SchemaStep, ...] = (
     SchemaStep(1, "unique key of every node kind", tuple(_unique(label, key) for label, key in NODE_KEYS.items())),
     SchemaStep(
@@ -224,19 +242,28 @@ STEPS: tuple[SchemaStep, ...] = (
         12,
         f"vector indexes at the served embeddings' width ({EMBEDDING_DIMENSIONS}; step 5 declared 256, which the "
         "shared text columns outgrew: no embedding was indexed)",
-        tuple(
-            statement
-            for label, name in (("Candidate", "candidate_embedding"), ("Offer", "offer_embedding"))
-            for statement in (
-                f"DROP INDEX {name} IF EXISTS",
-                f"CREATE VECTOR INDEX {name} IF NOT EXISTS FOR (n:{label}) ON (n.embedding) OPTIONS {{indexConfig: "
-                f"{{`vector.dimensions`: {EMBEDDING_DIMENSIONS}, `vector.similarity_function`: 'cosine'}}}}",
-            )
-        ),
+        vector_index_statements(EMBEDDING_DIMENSIONS),
+    ),
+    SchemaStep(
+        14,
+        "candidates' statutory-facts stamps, read by range (the API's facts cache reads only those written since)",
+        (f"CREATE INDEX candidate_facts_revision IF NOT EXISTS FOR (n:Candidate) ON (n.{FACTS_REVISION})",),
     ),
 )
 
 LATEST_VERSION = STEPS[-1].version
+
+
+def fit_vector_indexes(db: Database, dimensions: int) -> bool:
+    """Re-create the vector indexes when they declare another width than `dimensions` (a model trained with
+    another `out` or `wide` than the default's); True when they were."""
+    records, _, _ = db.execute_query("SHOW VECTOR INDEXES YIELD name, options RETURN name, options")
+    declared = {r["name"]: r["options"]["indexConfig"].get("vector.dimensions") for r in records}
+    if all(declared.get(name) == dimensions for _, name in VECTOR_INDEXES):
+        return False
+    for statement in vector_index_statements(dimensions):
+        db.execute_query(statement)
+    return True
 
 
 def applied_versions(db: Database) -> set[int]:

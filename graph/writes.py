@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
 from graph.db import Database
-from graph.revision import BUMP_OFFERS, BUMP_STATUTORY_FACTS
+from graph.revision import BUMP_OFFERS, STAMP_STATUTORY_FACTS
 from loaders.records import ApplicationRecord, CandidateRecord, EmployerRecord, OfferRecord
 
 BATCH_SIZE = 1000  # ~17 relationships per offer: ~18k writes per transaction, well inside a 1 GB heap
@@ -69,10 +69,11 @@ CALL (o, row) { UNWIND row.grades AS uri MATCH (g:Concept {uri: uri}) CREATE (o)
 )  # same transaction: a cache of offers' requirements sees the change (graph/revision.py)
 
 CANDIDATES = (
-    """
+    STAMP_STATUTORY_FACTS  # first: a cache of candidates' facts reads the stamped ones again (graph/revision.py)
+    + """
 UNWIND $rows AS row
 MERGE (c:Candidate {candidate_id: row.candidate_id})
-SET c += row.props
+SET c += row.props, c.facts_revision = _stamp
 WITH c, row
 CALL (c) { MATCH (c)-[old:HAS_SKILL|HELD|HOLDS_GRADE|LIVES_IN]->() DELETE old }
 CALL (c, row) {
@@ -94,8 +95,7 @@ CALL (c, row) {
   MATCH (g:Grade {uri: row.grade_uri}) CREATE (c)-[:HOLDS_GRADE {echelon: row.echelon}]->(g)
 }
 """
-    + BUMP_STATUTORY_FACTS
-)  # same transaction: a cache of candidates' facts sees the change (graph/revision.py)
+)
 
 EMPLOYERS = """
 UNWIND $rows AS row

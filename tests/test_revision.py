@@ -7,10 +7,11 @@ from collections.abc import Callable
 
 from typer.testing import CliRunner
 
+from api.facts import StatutoryFactsCache
 from graph import revision
 from graph.db import Database
 from graph.erasure import erase_candidate
-from graph.queries import all_candidate_facts, statutory_facts
+from graph.queries import all_candidate_facts, candidate_facts_since, statutory_facts
 from graph.writes import write_candidates, write_offers
 from loaders.records import CandidateRecord, OfferRecord
 from vivier.cli import app
@@ -73,3 +74,41 @@ def test_vivier_db_touch_moves_the_revision(database: Database, neo4j_uri: str, 
     assert result.exit_code == 0, result.output
     assert revision.current(database) == before + 1
     assert f"statutory_facts {before + 1}" in result.output
+
+
+def test_a_cache_reads_only_the_candidates_written_since_unless_a_write_left_no_stamp(empty_db: Database) -> None:
+    write_candidates(empty_db, [_candidate(f"rev-{i}", "C") for i in range(5)])
+    held, _ = all_candidate_facts(empty_db)
+    write_candidates(empty_db, [_candidate("rev-1", "A"), _candidate("rev-new", "B")])  # one regraded, one new
+    changed = candidate_facts_since(empty_db, held)
+    assert changed is not None
+    version, rows = changed
+    assert version == revision.current(empty_db) and set(rows) == {"rev-1", "rev-new"}
+    assert rows["rev-1"]["categorie"] == "A"
+    assert candidate_facts_since(empty_db, version) == (version, {})  # nothing since
+    erase_candidate(empty_db, "rev-2", digest="d-rev-2")  # no stamp can say who left: read everyone again
+    assert candidate_facts_since(empty_db, version) is None
+    write_candidates(empty_db, [_candidate("rev-3", "B")])
+    assert candidate_facts_since(empty_db, version) is None  # still: the erasure lies after `version`
+    latest = revision.current(empty_db)
+    assert candidate_facts_since(empty_db, latest) == (latest, {})
+    revision.bump_all(empty_db)  # an ontology load, `vivier db touch`
+    assert candidate_facts_since(empty_db, latest) is None
+
+
+def test_the_api_facts_cache_merges_the_written_candidates_and_drops_the_erased(empty_db: Database) -> None:
+    write_candidates(empty_db, [_candidate(f"rev-{i}", "C") for i in range(3)])
+    cache = StatutoryFactsCache(empty_db)
+    try:
+        cache.refresh()
+        write_candidates(empty_db, [_candidate("rev-0", "A")])
+        cache.refresh()
+        now = revision.current(empty_db)
+        rows, missing = cache.lookup(now, ["rev-0", "rev-1", "rev-9"])
+        assert rows["rev-0"]["categorie"] == "A" and rows["rev-1"]["categorie"] == "C" and missing == ["rev-9"]
+        erase_candidate(empty_db, "rev-1", digest="d-rev-1")
+        cache.refresh()
+        rows, missing = cache.lookup(revision.current(empty_db), ["rev-0", "rev-1"])
+        assert set(rows) == {"rev-0"} and missing == ["rev-1"]  # the erased candidate is gone from memory
+    finally:
+        cache.close()

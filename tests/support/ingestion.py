@@ -6,6 +6,7 @@ import io
 from typing import Any
 
 from graph.db import Database
+from graph.revision import FACTS_STAMP
 
 
 def tiny_pdf(lines: list[str]) -> bytes:
@@ -82,8 +83,9 @@ def count(database: Database, query: str, **params: object) -> int:
 
 def graph_fingerprint(database: Database) -> tuple[list[str], list[str]]:
     """Every recruitment node and relationship with all its properties, sorted: equal fingerprints, equal graphs.
-    Bookkeeping is left out: schema steps, and the revision counters every candidate write moves (a reload tells
-    the API's caches to read the facts again, which then hold the same data)."""
+    Bookkeeping is left out: schema steps, and the revision counters and candidates' `facts_revision` stamps every
+    candidate write moves (a reload tells the API's caches to read those candidates' facts again, which then hold
+    the same data)."""
     nodes, _, _ = database.execute_query(
         "MATCH (n) WHERE NOT n:Concept AND NOT n:SchemaMigration AND NOT n:Revision "
         "RETURN labels(n) AS labels, properties(n) AS props"
@@ -94,6 +96,6 @@ def graph_fingerprint(database: Database) -> tuple[list[str], list[str]]:
         "coalesce(b.offer_id, b.candidate_id, b.employer_id, b.uri, b.code) AS b, properties(r) AS props"
     )
     return (
-        sorted(f"{sorted(r['labels'])}{sorted(r['props'].items())}" for r in nodes),
+        sorted(f"{sorted(r['labels'])}{sorted(p for p in r['props'].items() if p[0] != FACTS_STAMP)}" for r in nodes),
         sorted(f"{r['type']}{r['a']}{r['b']}{sorted(r['props'].items())}" for r in rels),
     )
