@@ -28,11 +28,51 @@ if TYPE_CHECKING:
 
 # The CV files Vivier reads, loaded from folders (graph.writes) or uploaded (api.routers.candidates).
 CV_SUFFIXES = (".json", ".pdf", ".docx", ".txt", ".text", ".md")
+# A month as CVs write it before a year: "09/2018", "sept. 2012", "mars 2022".
+_MONTH = r"(?:\d{1,2}/|(?:janv?|f[ée]vr?|mars|avr|mai|juin|juil|ao[uû]t?|sept?|oct|nov|d[ée]c)[a-zéû]*\.?\s+)?"
+# Still in post: "aujourd'hui", "auj.", "à ce jour", "présent", "en cours"…
+_ONGOING = r"aujourd'hui|aujourd’hui|auj\.?|(?:a|à)\s+ce\s+jour|ce\s+jour|pr[ée]sent|en\s+cours|actuel(?:lement)?"
 DATE_RANGE = re.compile(
-    r"(?P<start>(?:\d{1,2}/)?\d{4})\s*(?:-|–|—|à|au|to)\s*(?P<end>(?:\d{1,2}/)?\d{4}|aujourd'hui|ce jour|"
-    r"pr[ée]sent|en cours|actuel(?:lement)?)\s*[:,\-–—]?\s*(?P<position>[^\n]{3,120})",
+    r"(?P<start>" + _MONTH + r"\d{4})\s*(?:-|–|—|/|à|au|to)\s*(?P<end>" + _MONTH + r"\d{4}|" + _ONGOING + r")"
+    r"\s*[:,\-–—|]?\s*(?P<position>[^\n]{3,120})",
     re.IGNORECASE,
 )
+# "depuis 2020 : Gestionnaire…", "Depuis sept. 2019 — Cheffe…": a step that has not ended.
+SINCE = re.compile(
+    r"\bdepuis\s+(?P<start>" + _MONTH + r"\d{4})\s*[:,\-–—|]?\s*(?P<position>[^\n]{3,120})", re.IGNORECASE
+)
+MONTHS = {"jan": 1, "fev": 2, "feb": 2, "mar": 3, "avr": 4, "mai": 5, "jui": 7, "aou": 8, "sep": 9, "oct": 10}
+MONTHS |= {"nov": 11, "dec": 12, "juin": 6}
+# A word cut at a line end by the PDF's or the typist's hyphen ("suivi de l'exécution finan-\ncière").
+CUT_WORD = re.compile(r"(?<=[a-zà-ÿ])-[ \t]*\n[ \t]*(?=[a-zà-ÿ])")
+# Abbreviations of grades and cadres d'emplois as CVs write them, spelt out as the NEG nomenclature labels them
+# ("adj. adm. ppal 2e cl." → "adjoint administratif principal 2e classe"); "territorial" is dropped, the
+# nomenclature's grade labels do not carry it. Applied to the lines that hold one, read for the grade only.
+GRADE_ABBREVIATIONS = (
+    (re.compile(r"\badj\.\s*", re.IGNORECASE), "adjoint "),
+    (re.compile(r"\badm\.\s*", re.IGNORECASE), "administratif "),
+    (re.compile(r"\br[ée]dac\.\s*", re.IGNORECASE), "rédacteur "),
+    (re.compile(r"\btech\.\s*", re.IGNORECASE), "technique "),
+    (re.compile(r"\bppale?\b\.?", re.IGNORECASE), "principal"),
+    (re.compile(r"\bcl\.\s*sup\b\.?", re.IGNORECASE), "classe supérieure"),
+    (re.compile(r"\bcl\.\s*(?:ex|exc)\b\.?", re.IGNORECASE), "classe exceptionnelle"),
+    (re.compile(r"\bcl\b\.?", re.IGNORECASE), "classe"),
+    (re.compile(r"\b1(?:re|ère|ere)\b", re.IGNORECASE), "1ere"),
+    (re.compile(r"\bACH\b"), "adjoint des cadres hospitaliers"),
+    (re.compile(r"\bEJE\b"), "éducateur de jeunes enfants"),
+    (re.compile(r"\bATTEE\b"), "adjoint technique des établissements d'enseignement"),
+    (re.compile(r"\bterr\.\s*|\bterritoria(?:l|le|ux|les)\b\s*", re.IGNORECASE), ""),
+)
+# A status line worth spelling out: one abbreviation above, or a grade's class ("principal de 2e classe").
+STATUS_LINE = re.compile(r"\b(?:adj|adm|r[ée]dac|tech|ppale?|cl|terr)\.|\b(?:ACH|EJE|ATTEE)\b|\bppal\b")
+
+
+def status_text(text: str) -> str:
+    """The lines of a CV that state a grade in abbreviations, spelt out (empty when there are none)."""
+    lines = [line for line in text.splitlines() if STATUS_LINE.search(line)]
+    for pattern, replacement in GRADE_ABBREVIATIONS:
+        lines = [pattern.sub(replacement, line) for line in lines]
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -222,7 +262,7 @@ def read_cv(data: bytes, filename: str, source: str, limits: CvLimits) -> CvRead
         ref = _resume_ref(resume, filename)
         prose = _resume_prose(resume)
     else:
-        text = _text_of(data, suffix, limits)
+        text = CUT_WORD.sub("", _text_of(data, suffix, limits))
         names, positions, declared, place = _heading_names(text), _dated_positions(text), "", Place()
         ref = Path(filename).stem
         prose = text
@@ -242,13 +282,15 @@ def _understand_all(readings: list[CvReading], source: str, analyzer: TextAnalyz
         record.sparse_profile = len(reading.prose.split()) < SPARSE_WORDS
         records.append(record)
         declared.append(scrub(reading.declared, [*reading.names, *found]))
-    analyses = list(analyzer.analyse([r.cv_text for r in records] + declared))
+    statuses = [status_text(r.text) for r in readings]
+    analyses = list(analyzer.analyse([r.cv_text for r in records] + declared + statuses))
     for reading, found in zip(readings, persons, strict=True):
         for _, experience, _ in reading.steps:
             experience.position = scrub(experience.position, [*reading.names, *found])
     _classify_steps([r.steps for r in readings], analyzer)
     for number, (record, reading) in enumerate(zip(records, readings, strict=True)):
-        _understand(record, reading, analyses[number], analyses[len(records) + number])
+        status = analyses[2 * len(records) + number]
+        _understand(record, reading, analyses[number], analyses[len(records) + number], status)
         record.experiences = [experience for _, experience, _ in reading.steps]
         record.years_experience = record.years_experience or _years_from(record.experiences)
     return records
@@ -450,11 +492,12 @@ def _docx_text(data: bytes) -> str:
 
 
 def _heading_names(text: str) -> list[str]:
-    """A CV usually opens with the person's name: the first short line made of capitalised words."""
+    """A CV usually opens with the person's name: the first short line made of capitalised words, or the first
+    part of such a line when a PDF merged it with a second column or a phone ("Brigitte VAYSSE - 06 88 …")."""
     for line in text.splitlines()[:5]:
-        line = line.strip()
-        if line and NAME_LINE.match(line) and not re.search(r"\d|curriculum|cv\b", line, re.IGNORECASE):
-            return [line]
+        for part in [line.strip(), re.split(r"\s{3,}|\t|\s[-–|·]\s", line.strip())[0]]:
+            if part and NAME_LINE.match(part) and not re.search(r"\d|curriculum|cv\b", part, re.IGNORECASE):
+                return [part]
     return []
 
 
@@ -483,36 +526,63 @@ def _ner_persons_many(texts: list[str]) -> list[list[str]]:
 
 
 def _dated_positions(text: str) -> list[dict[str, Any]]:
-    """Career steps of a free-text CV: lines such as "2015 - 2020 : Gestionnaire RH, Mairie de X"."""
+    """Career steps of a free-text CV: lines such as "2015 - 2020 : Gestionnaire RH, Mairie de X", "2019 – auj.
+    Agent…", "depuis 2021 : …". When the date line names only the employer and the next line the job (a PDF's
+    layout: "Depuis 2018 – CHU de Brest" / "Infirmière en soins généraux"), the next line is the position."""
     steps = []
-    for match in DATE_RANGE.finditer(text):
-        end = match.group("end")
+    taken: list[tuple[int, int]] = []
+    for match in [*DATE_RANGE.finditer(text), *SINCE.finditer(text)]:
+        if any(start <= match.start() < end for start, end in taken):
+            continue
+        taken.append(match.span())
+        end = match.groupdict().get("end")
         steps.append(
             {
-                "position": match.group("position").strip(),
+                "position": _position_of(match.group("position"), text[match.end() :]),
                 "startDate": _year(match.group("start")),
-                "endDate": _year(end) if end[0].isdigit() else None,
+                "endDate": _year(end) if end and end[-1].isdigit() else None,
             }
         )
     return steps
 
 
+def _position_of(line: str, after: str) -> str:
+    """The position of a dated line; the next line's when the dated one names only an employer."""
+    position = line.strip()
+    following = after.lstrip("\n").split("\n", 1)[0].strip()
+    employer_only = employer_kind_of(position) is not None or re.match(r"(?i)(?:int[ée]rim|ch[ur]?\b)", position)
+    if employer_only and following and not re.match(r"\d{4}|depuis\b", following, re.IGNORECASE):
+        return f"{following}, {position}"
+    return position
+
+
 def _year(value: str) -> str:
+    """ "2019", "09/2018" or "sept. 2012" as yyyy or yyyy-mm."""
+    value = value.strip()
+    year = value[-4:]
     if "/" in value:
-        month, year = value.split("/")
-        return f"{year}-{int(month):02d}"
-    return value
+        return f"{year}-{int(value.split('/')[0]):02d}"
+    word = fold_compat(value[:-4]).strip(" .")
+    month = MONTHS.get(word[:4]) or MONTHS.get(word[:3])
+    if word.startswith("juil"):
+        month = 7
+    return f"{year}-{month:02d}" if month else year
 
 
 def _understand(
-    record: CandidateRecord, reading: CvReading, analysis: TextAnalysis, declared_analysis: TextAnalysis
+    record: CandidateRecord,
+    reading: CvReading,
+    analysis: TextAnalysis,
+    declared_analysis: TextAnalysis,
+    status: TextAnalysis,
 ) -> None:
-    """The candidate's skills and statutory facts from the analyses of their scrubbed text and declared skills."""
+    """The candidate's skills and statutory facts from the analyses of their scrubbed text, declared skills and
+    abbreviated status lines spelt out (`status_text`: a grade found there wins)."""
     from loaders.values import departement_from_postal_code
 
     text, place = reading.text, reading.place
     facts = statutory_facts(text)  # the original text: the postal code is gone from cv_text
-    grade_facts = analysis.facts
+    grade_facts = status.facts if status.facts.grade_uri else analysis.facts
     record.skills = analysis.skills
     known = {m.uri for m in record.skills}
     record.skills += [
@@ -520,7 +590,7 @@ def _understand(
         for m in declared_analysis.skills
         if m.uri not in known
     ]
-    record.versant = grade_facts.versant or facts.versant
+    record.versant = grade_facts.versant or facts.versant or _versant_of_employer(reading.steps)
     record.categorie = grade_facts.categorie or facts.categorie
     record.filiere = grade_facts.filiere or facts.filiere
     record.titulaire = {"titulaire": True, "contractuel": False}.get(facts.contract or "")
@@ -533,6 +603,20 @@ def _understand(
     )
     record.commune = place.city or facts.commune
     record.years_experience = facts.years_experience
+
+
+EMPLOYER_VERSANTS = {"hopital": "FPH", "etat": "FPE", "commune": "FPT", "epci": "FPT", "departement": "FPT"}
+EMPLOYER_VERSANTS["region"] = "FPT"
+PRIVATE_EMPLOYER = re.compile(r"\bprive|\bclinique|\bcabinet|\besn\b|\bassociation|\bentreprise|\bsociete\b")
+
+
+def _versant_of_employer(steps: list[Step]) -> str | None:
+    """The versant of the latest public employer a step names ("Ville de Nantes" → FPT, "CHU" → FPH,
+    "Préfecture" → FPE), when the CV states none; private employers ("clinique", "secteur privé") are skipped."""
+    for _, experience, _ in sorted(steps, key=lambda s: s[1].order):
+        if experience.employer_kind and not PRIVATE_EMPLOYER.search(fold_compat(experience.position)):
+            return EMPLOYER_VERSANTS.get(experience.employer_kind)
+    return None
 
 
 def _steps(positions: list[dict[str, Any]]) -> list[Step]:
