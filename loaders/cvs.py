@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from loaders.pseudonym import candidate_id, scrub
-from loaders.records import CandidateRecord, ExperienceRecord, RecordError, SkillMention, TextAnalysis
+from loaders.records import (
+    CandidateRecord,
+    ExperienceRecord,
+    RecordError,
+    SkillMention,
+    StatutoryFacts,
+    TextAnalysis,
+)
 from loaders.statutory import PRIVATE_SECTOR, statutory_facts
 from loaders.values import departement_from_text, employer_kind_of, parse_date
 from ontology.text import fold_compat
@@ -25,6 +32,7 @@ from vivier.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from loaders.nlp import TextAnalyzer
+    from ontology.catalogue import Catalogue
 
 # The CV files Vivier reads, loaded from folders (graph.writes) or uploaded (api.routers.candidates).
 CV_SUFFIXES = (".json", ".pdf", ".docx", ".txt", ".text", ".md")
@@ -64,7 +72,11 @@ GRADE_ABBREVIATIONS = (
     (re.compile(r"\bterr\.\s*|\bterritoria(?:l|le|ux|les)\b\s*", re.IGNORECASE), ""),
 )
 # A status line worth spelling out: one abbreviation above, or a grade's class ("principal de 2e classe").
-STATUS_LINE = re.compile(r"\b(?:adj|adm|r[ée]dac|tech|ppale?|cl|terr)\.|\b(?:ACH|EJE|ATTEE)\b|\bppal\b")
+STATUS_LINE = re.compile(
+    r"\b(?:adj|adm|r[ée]dac|tech|ppale?|cl|terr)\.|\b(?:ACH|EJE|ATTEE)\b|\bppal\b|territoria(?:l|le|ux)\b"
+    r"|principale? (?:de )?[12]",
+    re.IGNORECASE,
+)
 
 
 def status_text(text: str) -> str:
@@ -154,6 +166,7 @@ class CvReading:
     place: Place
     steps: list[Step]  # work steps, positions not scrubbed yet (the NER's names are not known yet)
     prose: str  # what it says beyond job titles, employers and place (little of it: a sparse profile)
+    free_text: bool = True  # PDF, DOCX or text; False for a JSON Resume, whose parts are structured
 
 
 def parse_cv(
@@ -270,7 +283,7 @@ def read_cv(data: bytes, filename: str, source: str, limits: CvLimits) -> CvRead
         raise EmptyProfile(
             "the CV has no readable text and no place (a scanned PDF needs OCR first)", candidate_id(source, ref)
         )
-    return CvReading(ref, text, names, positions, declared, place, _steps(positions), prose)
+    return CvReading(ref, text, names, positions, declared, place, _steps(positions), prose, suffix != ".json")
 
 
 def _understand_all(readings: list[CvReading], source: str, analyzer: TextAnalyzer) -> list[CandidateRecord]:
@@ -282,7 +295,7 @@ def _understand_all(readings: list[CvReading], source: str, analyzer: TextAnalyz
         record.sparse_profile = len(reading.prose.split()) < SPARSE_WORDS
         records.append(record)
         declared.append(scrub(reading.declared, [*reading.names, *found]))
-    statuses = [status_text(r.text) for r in readings]
+    statuses = [status_text(r.text) if r.free_text else "" for r in readings]
     analyses = list(analyzer.analyse([r.cv_text for r in records] + declared + statuses))
     for reading, found in zip(readings, persons, strict=True):
         for _, experience, _ in reading.steps:
@@ -290,7 +303,7 @@ def _understand_all(readings: list[CvReading], source: str, analyzer: TextAnalyz
     _classify_steps([r.steps for r in readings], analyzer)
     for number, (record, reading) in enumerate(zip(records, readings, strict=True)):
         status = analyses[2 * len(records) + number]
-        _understand(record, reading, analyses[number], analyses[len(records) + number], status)
+        _understand(record, reading, analyses[number], analyses[len(records) + number], status, analyzer)
         record.experiences = [experience for _, experience, _ in reading.steps]
         record.years_experience = record.years_experience or _years_from(record.experiences)
     return records
@@ -575,14 +588,17 @@ def _understand(
     analysis: TextAnalysis,
     declared_analysis: TextAnalysis,
     status: TextAnalysis,
+    analyzer: TextAnalyzer,
 ) -> None:
     """The candidate's skills and statutory facts from the analyses of their scrubbed text, declared skills and
     abbreviated status lines spelt out (`status_text`: a grade found there wins)."""
     from loaders.values import departement_from_postal_code
 
+    catalogue = analyzer.catalogue
+
     text, place = reading.text, reading.place
     facts = statutory_facts(text)  # the original text: the postal code is gone from cv_text
-    grade_facts = status.facts if status.facts.grade_uri else analysis.facts
+    grade_facts = _grade_facts(catalogue, status.facts, analysis.facts) if reading.free_text else analysis.facts
     record.skills = analysis.skills
     known = {m.uri for m in record.skills}
     record.skills += [
@@ -590,19 +606,108 @@ def _understand(
         for m in declared_analysis.skills
         if m.uri not in known
     ]
-    record.versant = grade_facts.versant or facts.versant or _versant_of_employer(reading.steps)
+    folded = fold_compat(text)
+    stated = next((code for code, pattern in STATED_VERSANT if pattern.search(folded)), None)
+    record.versant = stated or _versant_of_employer(reading.steps) or grade_facts.versant or facts.versant
+    if grade_facts.grade_uri and catalogue.grades[grade_facts.grade_uri].versant != record.versant:
+        grade_facts = _same_grade_in(catalogue, grade_facts, record.versant)
     record.categorie = grade_facts.categorie or facts.categorie
     record.filiere = grade_facts.filiere or facts.filiere
-    record.titulaire = {"titulaire": True, "contractuel": False}.get(facts.contract or "")
-    if record.titulaire is None and PRIVATE_SECTOR.search(fold_compat(text)):
-        record.titulaire = False  # a private-sector employee is not a titulaire
-    record.education_level = facts.education_level
+    record.titulaire = _titulaire(folded, facts.contract, status.facts.grade_uri is not None)
+    record.education_level = _education_level(folded, facts.education_level)
     record.grade_uri, record.echelon = grade_facts.grade_uri, facts.echelon
     record.departement = (
-        (departement_from_postal_code(place.postal) if place.postal else None) or place.departement or facts.departement
+        (departement_from_postal_code(place.postal) if place.postal else None)
+        or place.departement
+        or _header_departement(text)
+        or facts.departement
     )
     record.commune = place.city or facts.commune
     record.years_experience = facts.years_experience
+
+
+# The versant a CV states in words, which beats the employers it names ("fonction publique hospitalière", "FPT").
+STATED_VERSANT = (
+    ("FPT", re.compile(r"fonction publique territoriale|\bfpt\b")),
+    ("FPH", re.compile(r"fonction publique hospitaliere|\bfph\b")),
+    ("FPE", re.compile(r"fonction publique de l'etat|\bfpe\b|fonctionnaire de l'etat")),
+)
+# In a free-text CV, grades whose NEG label is also what CVs call a job ("Agent d'animation", "Conducteur",
+# "Adjoint administratif" as a former position) count from the whole text only when the label names a grade (a
+# class, "principal", "territorial"); a grade read on a status line spelt out (`status_text`) always counts. Not
+# for JSON Resumes: on the simulated ones it lost a third of the exact grades (78.0 % → 54.1 %, docs/ingestion.md).
+GRADE_LABEL = re.compile(r"\bclasse\b|\bprincipal|territori|\bhors cl|\bcl\b|jeunes enfants|socio-educatif|maitrise")
+
+
+def _grade_facts(catalogue: Catalogue, status: StatutoryFacts, whole: StatutoryFacts) -> StatutoryFacts:
+    if status.grade_uri:
+        return status
+    if whole.grade_uri and not GRADE_LABEL.search(fold_compat(catalogue.grades[whole.grade_uri].label)):
+        return StatutoryFacts()  # a job title, not a grade: nothing follows from it
+    return whole
+
+
+def _same_grade_in(catalogue: Catalogue, facts: StatutoryFacts, versant: str | None) -> StatutoryFacts:
+    """The grade of the same label in the CV's versant ("Assistant socio-éducatif" is FPT and FPH); the grade as
+    found when that versant has none."""
+    label = fold_compat(catalogue.grades[facts.grade_uri or ""].label)
+    for uri, grade in catalogue.grades.items():
+        if grade.versant == versant and fold_compat(grade.label) == label:
+            return StatutoryFacts(
+                versant=grade.versant,
+                categorie=grade.categorie,
+                filiere=grade.filiere,
+                cadre_uri=grade.cadre_uri,
+                grade_uri=uri,
+            )
+    return facts
+
+
+def _titulaire(folded: str, contract: str | None, grade_stated: bool) -> bool | None:
+    """Titulaire or contractuel as the CV states it. Both words in one CV (a titulaire who was a contractuel, or
+    "titulaire d'un diplôme"): the first that names a status counts, CVs state the current one first; a grade
+    spelt out on a status line makes a titulaire."""
+    if contract == "titulaire_ou_contractuel":
+        first = STATUS_WORD.search(folded)
+        contract = None if first is None else "titulaire" if first.group("titulaire") else "contractuel"
+    if contract is None and grade_stated:
+        contract = "titulaire"
+    if contract is None and PRIVATE_SECTOR.search(folded):
+        return False  # a private-sector employee is not a titulaire
+    return {"titulaire": True, "contractuel": False}.get(contract or "")
+
+
+STATUS_WORD = re.compile(
+    r"(?P<titulaire>\btitulaire\b(?! d[u'e ])|\bfonctionnaire\b)|\bcontractuel|\bcdd\b|\bvacataire|\bcontrat\b"
+)
+# Diplomas CVs name that offers rarely ask for, with their level (years after the bac; the gold's scale).
+CV_DIPLOMAS = (
+    (3, re.compile(r"diplome d'etat d'(?:infirmier|assistant de service social|educateur)|\bdeass\b|\bdeeje\b")),
+    (0, re.compile(r"\bdeas\b|\bdeap\b|diplome d'etat d'(?:aide-soignant|auxiliaire)|\bbpjeps\b|\bbp [a-z]")),
+    (-1, re.compile(r"\bcap [a-z]")),
+)
+
+
+def _education_level(folded: str, level: int | None) -> int | None:
+    """The highest diploma: the statutory rules' level, CV diplomas above, a master 1 (bac + 4) counted as 3."""
+    levels = [lvl for lvl, pattern in CV_DIPLOMAS if pattern.search(folded)]
+    if level == 5 and re.search(r"\bmaster 1\b|\bm1\b", folded) and not re.search(r"\bmaster(?! 1\b)|\bm2\b", folded):
+        level = 3
+    return max([*levels, *([level] if level is not None else [])], default=None)
+
+
+HEADER_POSTAL = re.compile(r"\b(\d{5})\s+[A-ZÉÈ][\w'’\-]+|\((\d{5})\)")
+
+
+def _header_departement(text: str) -> str | None:
+    """The département of the postal code in the CV's first lines ("75011 Paris —", "Poitiers (86000)"), where a CV
+    gives the person's address; the employers' codes come later."""
+    from loaders.values import departement_from_postal_code
+
+    for match in HEADER_POSTAL.finditer("\n".join(text.splitlines()[:8])):
+        if code := departement_from_postal_code(match.group(1) or match.group(2)):
+            return code
+    return None
 
 
 EMPLOYER_VERSANTS = {"hopital": "FPH", "etat": "FPE", "commune": "FPT", "epci": "FPT", "departement": "FPT"}

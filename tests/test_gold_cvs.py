@@ -6,7 +6,17 @@ from __future__ import annotations
 import pytest
 
 from loaders import measure
-from loaders.cvs import CvLimits, _dated_positions, _heading_names, read_cv, status_text
+from loaders.cvs import (
+    CvLimits,
+    _dated_positions,
+    _education_level,
+    _header_departement,
+    _heading_names,
+    _titulaire,
+    read_cv,
+    status_text,
+)
+from ontology.text import fold_compat
 
 
 def test_the_gold_names_30_readable_cvs_with_a_check_set_and_their_invented_identities() -> None:
@@ -48,6 +58,23 @@ def test_grade_abbreviations_are_spelt_out_and_merged_columns_do_not_hide_the_na
     assert status_text("Infirmière en soins généraux") == ""
     assert _heading_names("Sébastien DUQUESNOY          Technicien ppal 2e cl.\n") == ["Sébastien DUQUESNOY"]
     assert _heading_names("Brigitte VAYSSE - 06 88 41 25 60\n") == ["Brigitte VAYSSE"]
+
+
+def test_status_diplomas_and_home_departement_as_cvs_state_them() -> None:
+    # The current status comes first in a CV; "titulaire d'un diplôme" is no status; a grade held makes a titulaire.
+    assert _titulaire(
+        fold_compat("Titulaire, cat. B.\n2016-2021 : secrétaire contractuelle"), "titulaire_ou_contractuel", False
+    )
+    assert (
+        _titulaire(fold_compat("titulaire d'un BTS ; vacataire depuis 2020"), "titulaire_ou_contractuel", False)
+        is False
+    )
+    assert _titulaire("", None, True)
+    assert _education_level(fold_compat("2013 Diplôme d'État d'infirmier"), None) == 3
+    assert _education_level(fold_compat("CAP Cuisine (2010) – BP Arts de la cuisine"), -1) == 0
+    assert _education_level(fold_compat("Master 1 Management des organisations"), 5) == 3
+    assert _header_departement("Jean X\n52 bd Voltaire, 75011 Paris — 06 03 48 61 72\n") == "75"
+    assert _header_departement("Olivier X\nPoitiers (86000) – 06 21 46 83 07\n") == "86"
 
 
 def test_the_gold_cv_section_of_the_figures_file_is_replaced_in_place() -> None:
