@@ -11,13 +11,15 @@ import re
 import statistics
 import textwrap
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from loaders.nlp import TextAnalyzer, default_analyzer
 from loaders.occupations import OfferCoding
 from loaders.offers import enrich_offers, read_offer_file, validate_offer
-from loaders.records import OfferRecord, RecordError
+from loaders.records import CandidateRecord, ExperienceRecord, OfferRecord, RecordError
 from ontology.text import fold_compat
 from vivier.settings import REPO_ROOT
 
@@ -516,3 +518,264 @@ def statutory_markdown(scores: list[FieldScore], path: Path = GOLD_STATUTORY) ->
             "",
         ]
     )
+
+
+# --- CVs written by hand, against data/gold/cvs.jsonl (issue 16) -----------------------------------------------
+GOLD_CVS = GOLD / "cvs.jsonl"
+GOLD_CV_FOLDER = GOLD / "cvs"
+CV_FACT_FIELDS = (
+    "versant",
+    "categorie",
+    "contract",
+    "grade",
+    "cadre",
+    "filiere",
+    "echelon",
+    "education_level",
+    "departement",
+)
+CV_SETS = ("development", "check")
+CV_FIGURES_START = "<!-- gold-cvs:start (written by `vivier load measure`: edit loaders/measure.py, not this) -->"
+CV_FIGURES_END = "<!-- gold-cvs:end -->"
+CV_MARKERS = re.compile(r"(<!-- gold-cvs:start\b[^\n]*?-->\n)(.*?)(<!-- gold-cvs:end -->)", re.DOTALL)
+
+
+@dataclass
+class Ratio:
+    right: int = 0
+    total: int = 0
+
+    def add(self, right: bool) -> None:
+        self.right += right
+        self.total += 1
+
+    @property
+    def value(self) -> float | None:
+        return self.right / self.total if self.total else None
+
+
+@dataclass
+class GoldCvFigures:
+    """What the product's CV reading gets right on one set of the hand-written CVs."""
+
+    cvs: int
+    facts: list[FieldScore]
+    experiences: int
+    dates: Ratio  # start and end of the step as stated (month when stated; "present" = no end)
+    rome_top1: Ratio
+    rome_top3: Ratio
+    rmfp_top1: Ratio
+    rmfp_top3: Ratio
+    span: FieldScore  # skill spans: stated = gold spans, found = mentions, right = gold spans a mention overlaps
+    span_found_right: int  # mentions that overlap a gold span (the precision's numerator)
+    concept: FieldScore  # skill concepts per CV: stated = gold URIs, found = URIs found, right = in both
+    identities: int  # invented names, e-mails, phones, addresses (and birth dates) the gold lists
+    leaked: list[str]  # those found in what goes to Neo4j: "file: value"
+
+    @property
+    def span_precision(self) -> float | None:
+        return self.span_found_right / self.span.found if self.span.found else None
+
+    @property
+    def concept_f1(self) -> float | None:
+        p, r = self.concept.precision, self.concept.recall
+        return 2 * p * r / (p + r) if p and r else None
+
+
+def read_gold_cvs(path: Path = GOLD_CVS) -> list[dict[str, Any]]:
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        unknown = set(row["facts"]) - set(CV_FACT_FIELDS)
+        if unknown:
+            raise ValueError(f"{path}: line {number} ({row['file']}): unknown field(s) {sorted(unknown)}")
+        if row["set"] not in CV_SETS:
+            raise ValueError(f"{path}: line {number} ({row['file']}): set {row['set']!r} is not one of {CV_SETS}")
+        rows.append(row)
+    return rows
+
+
+def gold_cv_records(rows: list[dict[str, Any]], folder: Path = GOLD_CV_FOLDER) -> list[CandidateRecord]:
+    """The gold's CV files read by the product's own batch reader (`parse_cv_files`), in the gold's order."""
+    from loaders.cvs import parse_cv_files
+
+    documents = [((folder / str(r["file"])).read_bytes(), str(r["file"])) for r in rows]
+    records: list[CandidateRecord] = []
+    for batch in parse_cv_files(documents, "gold-cvs", default_analyzer()):
+        for number, result in enumerate(batch, start=len(records)):
+            if isinstance(result, RecordError):
+                raise ValueError(f"{folder / str(rows[number]['file'])}: the CV reader refused it: {result}")
+            records.append(result)
+    return records
+
+
+def predicted_cv_facts(record: CandidateRecord) -> dict[str, object]:
+    grade = default_analyzer().catalogue.grades.get(record.grade_uri or "")
+    contract = {True: "titulaire", False: "contractuel"}.get(record.titulaire) if record.titulaire is not None else None
+    return {
+        "versant": record.versant,
+        "categorie": record.categorie,
+        "contract": contract,
+        "grade": grade.code if grade else None,
+        "cadre": grade.cadre_label if grade and grade.cadre_label else None,
+        "filiere": record.filiere,
+        "echelon": record.echelon,
+        "education_level": record.education_level,
+        "departement": record.departement,
+    }
+
+
+def same_cv_fact(field: str, found: object, expected: object) -> bool:
+    """Grades by NEG code (a gold list accepts any), cadres by name as for offers' corps, filières folded."""
+    if field == "cadre":
+        return same_fact("corps", found, expected)
+    if field == "filiere":
+        return fold_compat(str(found)) == fold_compat(str(expected))
+    options = expected if isinstance(expected, list) else [expected]
+    return any(found == o for o in options)
+
+
+def measure_gold_cvs(path: Path = GOLD_CVS, folder: Path = GOLD_CV_FOLDER) -> dict[str, GoldCvFigures]:
+    """The hand-written CVs read by the product, scored against the gold: one figure set per gold set
+    (`development`: read while fixing the reader; `check`: never looked at while fixing) and for all."""
+    rows = read_gold_cvs(path)
+    records = gold_cv_records(rows, folder)
+    figures = {}
+    for name in ("all", *CV_SETS):
+        chosen = [(r, c) for r, c in zip(rows, records, strict=True) if name in ("all", r["set"])]
+        figures[name] = _score_gold_cvs(chosen)
+    return figures
+
+
+def _score_gold_cvs(pairs: list[tuple[dict[str, Any], CandidateRecord]]) -> GoldCvFigures:
+    facts = {f: FieldScore(f, 0, 0, 0) for f in CV_FACT_FIELDS}
+    figures = GoldCvFigures(
+        len(pairs), list(facts.values()), 0, Ratio(), Ratio(), Ratio(), Ratio(), Ratio(),
+        FieldScore("span", 0, 0, 0), 0, FieldScore("concept", 0, 0, 0), 0, [],
+    )  # fmt: skip
+    for row, record in pairs:
+        found = predicted_cv_facts(record)
+        for name, score in facts.items():
+            expected = row["facts"].get(name)
+            score.stated += expected is not None
+            score.found += found[name] is not None
+            score.right += (
+                found[name] is not None and expected is not None and same_cv_fact(name, found[name], expected)
+            )
+        _score_experiences(figures, row["experiences"], record.experiences)
+        _score_skills(figures, row["skills"], record)
+        stored = fold_compat(json.dumps(record.to_dict(), ensure_ascii=False))
+        figures.identities += len(row["identity"])
+        figures.leaked += [f"{row['file']}: {i}" for i in row["identity"] if fold_compat(i) in stored]
+    return figures
+
+
+def _score_experiences(figures: GoldCvFigures, gold: list[dict[str, Any]], found: list[ExperienceRecord]) -> None:
+    """Each gold step is paired with the reader's step that starts the same year and shares most words with its
+    position; a gold step with no such step counts as missed for its dates and occupations."""
+    free = list(found)
+    for step in gold:
+        figures.experiences += 1
+        match = _matching_step(step, free)
+        if match is not None:
+            free.remove(match)
+        end = None if step["end"] == "present" else step["end"]
+        figures.dates.add(match is not None and (match.start, match.end) == (step["start"], end))
+        for scheme, top1, top3 in (("rome", figures.rome_top1, figures.rome_top3), ("rmfp", figures.rmfp_top1,
+                                                                                  figures.rmfp_top3)):  # fmt: skip
+            if not step.get(scheme):
+                continue
+            occupations = sorted(match.occupations, key=lambda o: o.rank) if match is not None else []
+            ranked = [o.code for o in occupations if o.scheme == scheme.upper()]
+            top1.add(bool(ranked) and ranked[0] in step[scheme])
+            top3.add(any(code in step[scheme] for code in ranked[:3]))
+
+
+def _matching_step(step: dict[str, Any], found: list[ExperienceRecord]) -> ExperienceRecord | None:
+    same_year = [e for e in found if (e.start or "")[:4] == str(step["start"])[:4]]
+    words = set(_words(str(step["position"])))
+    return max(same_year, key=lambda e: len(words & set(_words(e.position))), default=None)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]{3,}", fold_compat(text))
+
+
+def _score_skills(figures: GoldCvFigures, gold: list[dict[str, Any]], record: CandidateRecord) -> None:
+    spans = [_span_text(str(g["text"])) for g in gold]
+    mentions = [_span_text(m.text) for m in record.skills]
+    overlaps = [[g in m or m in g for m in mentions] for g in spans]
+    figures.span.stated += len(spans)
+    figures.span.found += len(mentions)
+    figures.span.right += sum(any(row) for row in overlaps)
+    figures.span_found_right += sum(any(row[i] for row in overlaps) for i in range(len(mentions)))
+    expected = {str(g["uri"]) for g in gold if g["uri"]}
+    uris = {m.uri for m in record.skills}
+    figures.concept.stated += len(expected)
+    figures.concept.found += len(uris)
+    figures.concept.right += len(expected & uris)
+
+
+def _span_text(text: str) -> str:
+    """A span compared folded, with words cut at a line end joined again and blanks collapsed."""
+    return " ".join(re.sub(r"-\s*\n\s*", "", fold_compat(text)).split())
+
+
+def gold_cvs_markdown(figures: dict[str, GoldCvFigures], path: Path = GOLD_CVS) -> str:
+    def pct(value: float | None) -> str:
+        return "—" if value is None else f"{value:.1%}"
+
+    def ratio(r: Ratio) -> str:
+        return f"{pct(r.value)} ({r.right}/{r.total})"
+
+    sets = ("all", *CV_SETS)
+    head = "| measure | " + " | ".join(f"{s} ({figures[s].cvs} CVs)" for s in sets) + " |"
+    rows = [head, "|---|" + "---:|" * len(sets)]
+    for number, field in enumerate(CV_FACT_FIELDS):
+        cells = [f"{pct(figures[s].facts[number].precision)} / {pct(figures[s].facts[number].recall)} "
+                 f"(stated {figures[s].facts[number].stated})" for s in sets]  # fmt: skip
+        rows.append(f"| {field}: precision / recall | " + " | ".join(cells) + " |")
+    measures: list[tuple[str, Callable[[GoldCvFigures], str]]] = [
+        ("career steps (gold)", lambda f: str(f.experiences)),
+        ("step dates as stated (start and end)", lambda f: ratio(f.dates)),
+        ("step → ROME fiche, top-1", lambda f: ratio(f.rome_top1)),
+        ("step → ROME fiche, top-3", lambda f: ratio(f.rome_top3)),
+        ("step → RMFP emploi-référence, top-1 (public posts)", lambda f: ratio(f.rmfp_top1)),
+        ("step → RMFP emploi-référence, top-3 (public posts)", lambda f: ratio(f.rmfp_top3)),
+        ("skill spans: precision / recall", lambda f: f"{pct(f.span_precision)} / {pct(f.span.recall)}"),
+        (
+            "skill concepts: precision / recall / F1",
+            lambda f: f"{pct(f.concept.precision)} / {pct(f.concept.recall)} / {pct(f.concept_f1)}",
+        ),
+        ("invented identities reaching the records (of those listed)", lambda f: f"{len(f.leaked)} / {f.identities}"),
+    ]
+    rows += [f"| {name} | " + " | ".join(show(figures[s]) for s in sets) + " |" for name, show in measures]
+    leaked = sorted(figures["all"].leaked)
+    return "\n".join(
+        [
+            CV_FIGURES_START,
+            "",
+            "## CVs written by hand against the gold",
+            "",
+            "Produced by `vivier load measure` (or `vivier load measure --gold-cvs` alone) on",
+            f"`{path.relative_to(REPO_ROOT)}` ({figures['all'].cvs} invented French public-service CVs in",
+            "`data/gold/cvs/`, read by `parse_cv_files`; guidelines in `data/gold/README.md`). *development*: the",
+            "CVs read while the reader was fixed (optimistic); *check*: the CVs kept aside, never looked at while",
+            "fixing. Precision / recall as for offers; a field counts when the gold states it.",
+            "",
+            *rows,
+            "",
+            *(["Identities found in the records: " + ", ".join(leaked) + ".", ""] if leaked else []),
+            CV_FIGURES_END,
+            "",
+        ]
+    )
+
+
+def replace_gold_cvs_block(text: str, block: str) -> str:
+    """`text` with its gold-CV section replaced by `block`, or `block` appended when it has none."""
+    if CV_MARKERS.search(text) is None:
+        return text.rstrip("\n") + "\n\n" + block
+    return CV_MARKERS.sub(lambda _: block.rstrip("\n"), text, count=1) + ("" if text.endswith("\n") else "\n")

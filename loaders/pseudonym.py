@@ -25,7 +25,8 @@ EMAIL = re.compile(r"[\w.+-]+\s?(?:@|\[at\]|\(at\))\s?[\w-]+(?:\.[\w-]+)+", re.I
 PHONE = re.compile(r"(?<![\w])(?:(?:\+|00)\s?33\s?(?:\(0\)\s?)?|0)[1-9](?:[\s.\-/]?\d{2}){4}(?!\d)")
 URL = re.compile(r"\b(?:https?://|www\.)\S+|\blinkedin\.com/\S+", re.IGNORECASE)
 STREET = re.compile(
-    r"\b\d{1,4}\s?(?:bis|ter|b)?,?\s+(?:rue|avenue|av\.?|boulevard|bd|bld|place|chemin|impasse|allée|allee|route|"
+    r"\b\d{1,4}\s?(?:bis|ter|b)?,?\s+(?:grande?\s+|grand['’]\s*)?"  # "12 Grande Rue"
+    r"(?:rue|avenue|av\.?|boulevard|bd|bld|place|chemin|impasse|allée|allee|route|"
     r"quai|cours|square|résidence|residence|lotissement|lieu[- ]dit|voie|passage|sentier|rond-point|hameau|faubourg)"
     r"\b[^\n,;]{0,60}",
     re.IGNORECASE,

@@ -103,11 +103,21 @@ def measure(
         typer.Option(exists=True, file_okay=False, help="also a `vivier simulate` folder's CVs vs its truth"),
     ] = None,
     limit: Annotated[int, typer.Option(help="CVs measured at most")] = 300,
+    gold_cvs: Annotated[
+        bool, typer.Option("--gold-cvs", help="only the 30 hand-written CVs of data/gold/cvs.jsonl (their section)")
+    ] = False,
 ) -> None:
-    """Measure text understanding on the 652 real offers; writes docs/ingestion-figures.md and the README's
-    figures block."""
+    """Measure text understanding on the 652 real offers and the hand-written gold CVs; writes
+    docs/ingestion-figures.md and the README's figures block."""
     from loaders import measure as m
 
+    with console.status(f"Reading the CVs of {m.GOLD_CVS.name}…"):
+        gold_cv_block = m.gold_cvs_markdown(m.measure_gold_cvs())
+    if gold_cvs:
+        _show_gold_cvs(gold_cv_block)
+        text = m.FIGURES.read_text(encoding="utf-8") if m.FIGURES.exists() else ""
+        console.print(f"Written to {m.write_figures(m.replace_gold_cvs_block(text, gold_cv_block))}")
+        return
     with console.status("Understanding the 652 real offers…"):
         figures = m.measure()
     with console.status(f"Statutory facts of the offers of {m.GOLD_STATUTORY.name}…"):
@@ -119,6 +129,8 @@ def measure(
     markdown = m.figures_markdown(figures) + m.statutory_markdown(statutory)
     markdown += m.cv_figures_markdown(cv_figures, cvs) if cv_figures and cvs else ""
     _show_figures(markdown)
+    _show_gold_cvs(gold_cv_block)
+    markdown += "\n" + gold_cv_block
     console.print(f"Written to {m.write_figures(markdown)}")
     changed = m.write_readme(m.readme_block(figures, cv_figures, cvs, statutory))
     console.print(f"{m.README}: figures block {'rewritten' if changed else 'already up to date'}")
@@ -133,4 +145,14 @@ def _show_figures(markdown: str) -> None:
         if line.startswith("| ") and not line.startswith(("| measure", "| field")):
             # the statutory table's rows (field, stated, found, right, precision, recall) read as one value
             table.add_row(cells[0], cells[1] if len(cells) == 2 else f"P {cells[4]} / R {cells[5]} (stated {cells[1]})")
+    console.print(table)
+
+
+def _show_gold_cvs(block: str) -> None:
+    rows = [line.strip("| ").split(" | ") for line in block.splitlines() if line.startswith("| ")]
+    table = Table(title="Hand-written CVs against the gold")
+    for column in rows[0]:
+        table.add_column(column, justify="left" if column == "measure" else "right")
+    for cells in rows[2:]:
+        table.add_row(*cells)
     console.print(table)

@@ -1,0 +1,95 @@
+"""The hand-written CV gold (data/gold/cvs.jsonl, issue 16): the files it names, the reading rules its failures
+led to, and the figures `vivier load measure` writes from it."""
+
+from __future__ import annotations
+
+import pytest
+
+from loaders import measure
+from loaders.cvs import (
+    CvLimits,
+    _dated_positions,
+    _education_level,
+    _header_departement,
+    _heading_names,
+    _titulaire,
+    read_cv,
+    status_text,
+)
+from ontology.text import fold_compat
+
+
+def test_the_gold_names_30_readable_cvs_with_a_check_set_and_their_invented_identities() -> None:
+    rows = measure.read_gold_cvs()
+    assert len(rows) == 30 and sum(r["set"] == "check" for r in rows) == 10
+    suffixes = [str(r["file"]).rsplit(".", 1)[1] for r in rows]
+    assert suffixes.count("pdf") + suffixes.count("docx") >= 6
+    limits = CvLimits.from_settings()
+    for row in rows:
+        reading = read_cv((measure.GOLD_CV_FOLDER / row["file"]).read_bytes(), row["file"], "gold", limits)
+        # Every identity the leak check looks for is in the text the reader sees, so a miss means it was removed.
+        assert all(identity in reading.text for identity in row["identity"]), row["file"]
+        assert all(step["rome"] for step in row["experiences"]), row["file"]
+
+
+def test_dates_as_cvs_write_them_and_words_cut_at_line_ends() -> None:
+    text = (
+        "2019 – auj.    Agent d'accueil, Mairie de Bruz\n"
+        "depuis 2021 : Gestionnaire marchés publics\n"
+        "Sept. 2012 à ce jour  ATSEM, école Jean-Zay\n"
+        "2015 / auj.    Gestionnaire paie, CHU de Poitiers\n"
+        "Depuis 2018 – CHU de Brest, cardiologie\nInfirmière en soins généraux\n"
+    )
+    steps = {(s["startDate"], s["endDate"]): s["position"] for s in _dated_positions(text)}
+    assert steps[("2019", None)].startswith("Agent d'accueil")
+    assert steps[("2021", None)] == "Gestionnaire marchés publics"
+    assert steps[("2012-09", None)].startswith("ATSEM")
+    assert steps[("2015", None)].startswith("Gestionnaire paie")
+    assert steps[("2018", None)].startswith("Infirmière en soins généraux")
+    reading = read_cv(
+        "Suivi de l'exécution finan-\ncière des marchés".encode(), "cv.txt", "t", CvLimits.from_settings()
+    )
+    assert "financière" in reading.text
+
+
+def test_grade_abbreviations_are_spelt_out_and_merged_columns_do_not_hide_the_name() -> None:
+    assert "adjoint administratif principal 2e classe" in status_text("Adj. adm. ppal 2e cl. – FPT").lower()
+    assert "adjoint des cadres hospitaliers" in status_text("ACH – cl. sup. – titulaire")
+    assert status_text("Infirmière en soins généraux") == ""
+    assert _heading_names("Sébastien DUQUESNOY          Technicien ppal 2e cl.\n") == ["Sébastien DUQUESNOY"]
+    assert _heading_names("Brigitte VAYSSE - 06 88 41 25 60\n") == ["Brigitte VAYSSE"]
+
+
+def test_status_diplomas_and_home_departement_as_cvs_state_them() -> None:
+    # The current status comes first in a CV; "titulaire d'un diplôme" is no status; a grade held makes a titulaire.
+    assert _titulaire(
+        fold_compat("Titulaire, cat. B.\n2016-2021 : secrétaire contractuelle"), "titulaire_ou_contractuel", False
+    )
+    assert (
+        _titulaire(fold_compat("titulaire d'un BTS ; vacataire depuis 2020"), "titulaire_ou_contractuel", False)
+        is False
+    )
+    assert _titulaire("", None, True)
+    assert _education_level(fold_compat("2013 Diplôme d'État d'infirmier"), None) == 3
+    assert _education_level(fold_compat("CAP Cuisine (2010) – BP Arts de la cuisine"), -1) == 0
+    assert _education_level(fold_compat("Master 1 Management des organisations"), 5) == 3
+    assert _header_departement("Jean X\n52 bd Voltaire, 75011 Paris — 06 03 48 61 72\n") == "75"
+    assert _header_departement("Olivier X\nPoitiers (86000) – 06 21 46 83 07\n") == "86"
+
+
+def test_the_gold_cv_section_of_the_figures_file_is_replaced_in_place() -> None:
+    block = f"{measure.CV_FIGURES_START}\nlatest figures\n{measure.CV_FIGURES_END}\n"
+    text = f"# Figures\n\n{measure.CV_FIGURES_START}\nformer figures\n{measure.CV_FIGURES_END}\n\n## After\n"
+    replaced = measure.replace_gold_cvs_block(text, block)
+    assert "latest figures" in replaced and "former figures" not in replaced and replaced.endswith("## After\n")
+    assert measure.replace_gold_cvs_block(replaced, block) == replaced
+    assert measure.replace_gold_cvs_block("# Figures\n", block).endswith(block)
+
+
+@pytest.mark.slow  # builds the text analyzer and reads the 30 CVs: ~1 min on the shared machine
+def test_the_measure_reads_the_gold_no_identity_leaks_and_the_docs_carry_its_figures() -> None:
+    figures = measure.measure_gold_cvs()
+    assert figures["all"].cvs == 30 and figures["check"].cvs == 10
+    assert figures["all"].leaked == []  # no invented name, e-mail, phone or address reaches the records
+    assert figures["all"].experiences == sum(len(r["experiences"]) for r in measure.read_gold_cvs())
+    assert measure.gold_cvs_markdown(figures) in measure.FIGURES.read_text(encoding="utf-8")
