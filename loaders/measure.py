@@ -297,7 +297,7 @@ def readme_block(
         ("offer → ROME fiche, top-1 / top-3 accuracy", f"{f.top1:.1%} / {f.top3:.1%}"),
         ("skills found per offer (mean)", f"{f.skills_per_offer:.1f}"),
         ("offers with no skill", f"{f.no_skill_share:.1%}"),
-        ("skill mentions from the vector-similarity fallback", f"{f.similarity_share:.1%}"),
+        ("skill mentions from the similarity fallback", f"{f.similarity_share:.1%}"),
         (
             "contract / catégorie / education level / years of experience found",
             f"{f.with_contract:.1%} / {f.with_categorie:.1%} / {f.with_education:.1%} / {f.with_experience:.1%}",

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -61,6 +62,7 @@ SIMILARITY_TRUST = 0.6
 # Clauses of 2 to 14 content words: longer ones are sentences about the service, not one skill; one word alone is
 # mostly a heading ("Missions", "Profil"), and the matcher already reads one-word skills ("Rigueur").
 MIN_SEGMENT_WORDS, MAX_SEGMENT_WORDS = 2, 14
+BATCH = 64  # texts tokenised, then compared with the skill labels, together
 CLAUSE = re.compile(r"[^\n•;:.!?·*,]+")
 # Words that open missions ("assurer le suivi de…", "vous participez à…") and say nothing of the skill itself.
 MISSION_WORDS = frozenset(
@@ -243,12 +245,25 @@ class TextAnalyzer:
         `offers` adds, to the occupations, the model learned from offers their publishers coded."""
         texts = list(texts)
         title_list = list(titles) if titles is not None else [""] * len(texts)
-        docs = self.nlp.pipe(texts, batch_size=64)
+        docs = self.nlp.pipe(texts, batch_size=BATCH)
         occupations = self.occupations.classify(texts, title_list, learned=offers)
-        for text, doc, occs in zip(texts, docs, occupations, strict=True):
-            yield self._analysis(text, doc, occs)
+        rows = zip(texts, docs, occupations, strict=True)
+        while chunk := list(islice(rows, BATCH)):
+            # The similarity fallback compares the clauses of a whole batch at once: one TF-IDF transform and one
+            # sparse product instead of one per text (on the real offers 0.4–0.5 ms per offer instead of 3).
+            clauses = [_clauses(text, doc) for text, doc, _ in chunk]
+            similar = self._similar_skills(clauses)
+            for (text, doc, occs), text_clauses, text_similar in zip(chunk, clauses, similar, strict=True):
+                yield self._analysis(text, doc, occs, text_clauses, text_similar)
 
-    def _analysis(self, text: str, doc: Doc, occupations: list[OccupationScore]) -> TextAnalysis:
+    def _analysis(
+        self,
+        text: str,
+        doc: Doc,
+        occupations: list[OccupationScore],
+        clauses: list[tuple[Span, list[str]]],
+        similar: list[SkillMention],
+    ) -> TextAnalysis:
         analysis = TextAnalysis(occupations=occupations, facts=statutory_facts(text))
         spans = []
         for match_id, start, end in self.matcher(doc):
@@ -257,7 +272,6 @@ class TextAnalyzer:
             spans.append(span)
         best: dict[str, SkillMention] = {}
         grade_hits: list[Pattern] = []
-        clauses = _clauses(text, doc)
         for span in filter_spans(spans):
             pattern = self.patterns[int(span.label_)]
             if pattern.kind != "skill":
@@ -270,30 +284,38 @@ class TextAnalyzer:
             )
             if pattern.uri not in best or best[pattern.uri].confidence < mention.confidence:
                 best[pattern.uri] = mention
-        for mention in self._similar_skills(clauses):
+        for mention in similar:
             if mention.uri not in best:
                 best[mention.uri] = mention
         analysis.skills = sorted(best.values(), key=lambda m: m.start)
         self._grade_facts(analysis, grade_hits)
         return analysis
 
-    def _similar_skills(self, clauses: list[tuple[Span, list[str]]]) -> list[SkillMention]:
-        """Paraphrase fallback: each clause against every skill label (TF-IDF of lemma norms), the best one kept."""
-        kept = [(span, words) for span, words in clauses if MIN_SEGMENT_WORDS <= len(words) <= MAX_SEGMENT_WORDS]
+    def _similar_skills(self, texts_clauses: list[list[tuple[Span, list[str]]]]) -> list[list[SkillMention]]:
+        """Paraphrase fallback, for each text: each clause against every skill label (TF-IDF of lemma norms), the
+        best label kept when its cosine reaches the threshold; one mention per skill (the most confident)."""
+        kept = [
+            (text, span, words)
+            for text, clauses in enumerate(texts_clauses)
+            for span, words in clauses
+            if MIN_SEGMENT_WORDS <= len(words) <= MAX_SEGMENT_WORDS
+        ]
+        mentions: list[dict[str, SkillMention]] = [{} for _ in texts_clauses]
         if not kept:
-            return []
-        scores = (self.label_vectorizer.transform([words for _, words in kept]) @ self.label_matrix).tocsr()
-        mentions: dict[str, SkillMention] = {}
-        for (span, _), row in zip(kept, scores, strict=True):
-            if row.nnz == 0:
+            return [[] for _ in texts_clauses]
+        scores = (self.label_vectorizer.transform([words for _, _, words in kept]) @ self.label_matrix).tocsr()
+        for row, (text, span, _) in enumerate(kept):
+            start, end = scores.indptr[row], scores.indptr[row + 1]
+            if start == end:
                 continue
-            column = int(row.indices[row.data.argmax()])
-            score = float(row.data.max())
-            uri = self.label_skills[column]
+            best = start + int(scores.data[start:end].argmax())
+            score = float(scores.data[best])
+            uri = self.label_skills[int(scores.indices[best])]
             confidence = round(score * SIMILARITY_TRUST, 3)
-            if score >= SIMILARITY_THRESHOLD and (uri not in mentions or mentions[uri].confidence < confidence):
-                mentions[uri] = SkillMention(uri, span.text, span.start_char, span.end_char, confidence, "similarity")
-        return list(mentions.values())
+            found = mentions[text]
+            if score >= SIMILARITY_THRESHOLD and (uri not in found or found[uri].confidence < confidence):
+                found[uri] = SkillMention(uri, span.text, span.start_char, span.end_char, confidence, "similarity")
+        return [list(found.values()) for found in mentions]
 
     def _skills_of(self, occupation_uri: str) -> list[str]:
         occupation = self.catalogue.occupations.get(occupation_uri)
