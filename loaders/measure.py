@@ -5,6 +5,7 @@ the figures block of README.md (between the `ingestion-figures` markers), so tha
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -19,7 +20,7 @@ from typing import Any
 from loaders.nlp import TextAnalyzer, default_analyzer
 from loaders.occupations import OfferCoding
 from loaders.offers import enrich_offers, read_offer_file, validate_offer
-from loaders.records import CandidateRecord, ExperienceRecord, OfferRecord, RecordError
+from loaders.records import CandidateRecord, ExperienceRecord, OfferRecord, RecordError, SkillMention
 from ontology.text import fold_compat
 from vivier.settings import REPO_ROOT
 
@@ -283,6 +284,8 @@ def readme_block(
     cv: CvFigures | None = None,
     folder: Path | None = None,
     statutory: list[FieldScore] | None = None,
+    skills: dict[str, list[SkillScore]] | None = None,
+    rmfp: RmfpScore | None = None,
 ) -> str:
     """The README's summary of a `vivier load measure` run (the full figures go to docs/ingestion-figures.md)."""
     total = f.offers + f.rejected
@@ -295,7 +298,7 @@ def readme_block(
         ("offer → ROME fiche, top-1 / top-3 accuracy", f"{f.top1:.1%} / {f.top3:.1%}"),
         ("skills found per offer (mean)", f"{f.skills_per_offer:.1f}"),
         ("offers with no skill", f"{f.no_skill_share:.1%}"),
-        ("skill mentions from the vector-similarity fallback", f"{f.similarity_share:.1%}"),
+        ("skill mentions from the similarity fallback", f"{f.similarity_share:.1%}"),
         (
             "contract / catégorie / education level / years of experience found",
             f"{f.with_contract:.1%} / {f.with_categorie:.1%} / {f.with_education:.1%} / {f.with_experience:.1%}",
@@ -310,6 +313,8 @@ def readme_block(
     parts = [_wrap(intro), "", *table]
     if statutory:
         parts += ["", _wrap(_statutory_sentence(statutory))]
+    if skills or rmfp:
+        parts += ["", _wrap(_skills_sentence(skills, rmfp))]
     if cv is not None and folder is not None:
         parts += ["", _wrap(_cv_sentence(cv, folder))]
     return "\n".join(parts) + "\n"
@@ -328,6 +333,29 @@ def _statutory_sentence(scores: list[FieldScore]) -> str:
         f"by hand, `data/gold/README.md`), precision{HOLD}/{HOLD}recall: {fields}"
         + (f"; not stated in any gold offer: {', '.join(unstated)}." if unstated else ".")
     )
+
+
+def _skills_sentence(skills: dict[str, list[SkillScore]] | None, rmfp: RmfpScore | None) -> str:
+    def prf(s: SkillScore) -> str:
+        return HOLD.join([_pct(s.concept_precision), "/", _pct(s.concept_recall), "/", _pct(s.concept_f1)])
+
+    parts = []
+    if skills:
+        split = {s.split: s for s in skills["all mentions"]}
+        held = split["heldout"]
+        gold = GOLD_SKILLS.relative_to(REPO_ROOT).as_posix()
+        parts.append(
+            f"Skill mentions against {gold} (60 real offers annotated by hand), concept-level precision{HOLD}/{HOLD}"
+            f"recall{HOLD}/{HOLD}F1: development offers {prf(split['dev'])}, held-out offers {prf(held)} (span level, "
+            f"held out: {_pct(held.span_precision)}{HOLD}/{HOLD}{_pct(held.span_recall)})."
+        )
+    if rmfp:
+        gold = GOLD_RMFP.relative_to(REPO_ROOT).as_posix()
+        parts.append(
+            f"Offer → RMFP emploi-référence against {gold} ({rmfp.offers} offers checked by hand): top-1 "
+            f"{rmfp.top1_rate:.1%}, top-3 {rmfp.top3_rate:.1%}."
+        )
+    return " ".join(parts)
 
 
 def _cv_sentence(f: CvFigures, folder: Path) -> str:
@@ -515,6 +543,241 @@ def statutory_markdown(scores: list[FieldScore], path: Path = GOLD_STATUTORY) ->
             "| field | stated | found | right | precision | recall |",
             "|---|---:|---:|---:|---:|---:|",
             *rows,
+            "",
+        ]
+    )
+
+
+# --- Skill mentions against the hand-annotated gold (data/gold/skills-offers.jsonl) --------------------------------
+GOLD_SKILLS = GOLD / "skills-offers.jsonl"  # 60 real offers, skill spans and concepts annotated by hand
+SKILL_SPLITS = ("dev", "heldout")  # the extractor is changed looking at `dev` only (data/gold/README.md)
+
+
+@dataclass
+class SkillScore:
+    """Span-level (overlap) and concept-level counts of one split of the skills gold (data/gold/README.md)."""
+
+    split: str
+    offers: int = 0
+    gold_spans: int = 0
+    spans_hit: int = 0  # gold spans that a found mention overlaps
+    found: int = 0  # found mentions
+    found_hit: int = 0  # found mentions that overlap a gold span
+    gold_sets: int = 0  # distinct gold concept sets, per offer (a mention's alternatives)
+    sets_hit: int = 0  # … of which a concept is found
+    concepts: int = 0  # distinct concepts found, per offer
+    concepts_right: int = 0  # … that are among the offer's gold concepts
+
+    @property
+    def span_precision(self) -> float | None:
+        return self.found_hit / self.found if self.found else None
+
+    @property
+    def span_recall(self) -> float | None:
+        return self.spans_hit / self.gold_spans if self.gold_spans else None
+
+    @property
+    def concept_precision(self) -> float | None:
+        return self.concepts_right / self.concepts if self.concepts else None
+
+    @property
+    def concept_recall(self) -> float | None:
+        return self.sets_hit / self.gold_sets if self.gold_sets else None
+
+    @property
+    def concept_f1(self) -> float | None:
+        return _f1(self.concept_precision, self.concept_recall)
+
+    @property
+    def span_f1(self) -> float | None:
+        return _f1(self.span_precision, self.span_recall)
+
+    def add(self, other: SkillScore) -> None:
+        for name in ("offers", "gold_spans", "spans_hit", "found", "found_hit", "gold_sets", "sets_hit"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.concepts += other.concepts
+        self.concepts_right += other.concepts_right
+
+
+def _f1(precision: float | None, recall: float | None) -> float | None:
+    if precision is None or recall is None:
+        return None
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def read_skills_gold(path: Path = GOLD_SKILLS) -> list[dict[str, Any]]:
+    """The gold's lines, checked: known split, mentions in order, not overlapping, each with concepts' URIs."""
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        where = f"{path}: line {number} (offer {row.get('offer_id')})"
+        if row.get("split") not in SKILL_SPLITS:
+            raise ValueError(f"{where}: field 'split' is {row.get('split')!r}, expected one of {SKILL_SPLITS}")
+        end = 0
+        for mention in row["mentions"]:
+            if mention["start"] < end or mention["end"] <= mention["start"]:
+                raise ValueError(f"{where}: mention {mention['text']!r} overlaps the previous one or is empty")
+            if any(not str(c.get("uri", "")).startswith("https://") for c in mention["concepts"]):
+                raise ValueError(f"{where}: mention {mention['text']!r} has a concept without a URI")
+            end = mention["end"]
+        rows.append(row)
+    return rows
+
+
+def analysed_text(record: OfferRecord) -> str:
+    """The text `enrich_offers` gives the analyzer: the skills gold's offsets point into it."""
+    return f"{record.title}\n{record.description}"
+
+
+def check_skills_gold(rows: list[dict[str, Any]], records: list[OfferRecord | None], path: Path = GOLD_SKILLS) -> None:
+    """Every gold offer is read by the loader, its analysed text is the one annotated (SHA-1), each mention's text is
+    the slice its offsets name and each concept is in the catalogue."""
+    skills = default_analyzer().catalogue.skills
+    for row, record in zip(rows, records, strict=True):
+        where = f"{path}: offer {row['offer_id']} of {row['file']}"
+        if record is None:
+            raise ValueError(f"{where}: the loader rejects or does not find this offer")
+        text = analysed_text(record)
+        if hashlib.sha1(text.encode("utf-8")).hexdigest() != row["text_sha1"]:
+            raise ValueError(f"{where}: field 'text_sha1': the loader's text changed since it was annotated")
+        for mention in row["mentions"]:
+            if text[mention["start"] : mention["end"]] != mention["text"]:
+                span = f"[{mention['start']}, {mention['end']})"
+                raise ValueError(f"{where}: mention {mention['text']!r} is not at {span}")
+            unknown = [c["uri"] for c in mention["concepts"] if c["uri"] not in skills]
+            if unknown:
+                raise ValueError(f"{where}: mention {mention['text']!r}: concept(s) not in the catalogue: {unknown}")
+
+
+def score_skills(row: dict[str, Any], found: list[SkillMention]) -> SkillScore:
+    """One offer's counts: `found` (the loader's mentions) against the gold line `row`."""
+    gold = row["mentions"]
+    score = SkillScore(str(row["split"]), offers=1, gold_spans=len(gold), found=len(found))
+    score.spans_hit = sum(any(m.start < g["end"] and g["start"] < m.end for m in found) for g in gold)
+    score.found_hit = sum(any(m.start < g["end"] and g["start"] < m.end for g in gold) for m in found)
+    sets = {frozenset(c["uri"] for c in g["concepts"]) for g in gold if g["concepts"]}
+    uris = {m.uri for m in found}
+    score.gold_sets, score.sets_hit = len(sets), sum(bool(s & uris) for s in sets)
+    gold_uris = set().union(*sets) if sets else set()
+    score.concepts, score.concepts_right = len(uris), len(uris & gold_uris)
+    return score
+
+
+SKILL_SOURCES = {"all mentions": None, "matcher only": ("matcher",)}  # which of the loader's mentions are scored
+
+
+def measure_skills(path: Path = GOLD_SKILLS) -> dict[str, list[SkillScore]]:
+    """Span and concept precision / recall of the loader's skill mentions on the gold, per split (development, held
+    out, all): of all its mentions, and of the matcher's alone (`SKILL_SOURCES`)."""
+    rows = read_skills_gold(path)
+    records = gold_offers(rows)
+    check_skills_gold(rows, records, path)
+    figures = {}
+    for name, sources in SKILL_SOURCES.items():
+        scores = {split: SkillScore(split) for split in (*SKILL_SPLITS, "all")}
+        for row, record in zip(rows, records, strict=True):
+            assert record is not None  # check_skills_gold refused the gold otherwise
+            offer = score_skills(row, [m for m in record.skills if sources is None or m.source in sources])
+            scores[offer.split].add(offer)
+            scores["all"].add(offer)
+        figures[name] = list(scores.values())
+    return figures
+
+
+SPLIT_NAMES = {"dev": "development (40 offers)", "heldout": "held out (20 offers)", "all": "all 60 offers"}
+
+
+def skills_markdown(figures: dict[str, list[SkillScore]], path: Path = GOLD_SKILLS) -> str:
+    def row(s: SkillScore, what: str) -> str:
+        return (
+            f"| {SPLIT_NAMES[s.split]}, {what} | {s.gold_spans} | {s.found} | {_pct(s.span_precision)} | "
+            f"{_pct(s.span_recall)} | {s.gold_sets} | {s.concepts} | {_pct(s.concept_precision)} | "
+            f"{_pct(s.concept_recall)} | {_pct(s.concept_f1)} |"
+        )
+
+    return "\n".join(
+        [
+            "",
+            "## Skill mentions against the hand-annotated gold",
+            "",
+            f"Produced by `vivier load measure` on `{path.relative_to(REPO_ROOT)}` (60 real PEP offers, skill spans",
+            "and catalogue concepts annotated by hand; guidelines, the development / held-out split and the scoring in",
+            "`data/gold/README.md`). Span level: a found mention is right when it overlaps a gold span. Concept level:",
+            "found concepts among the offer's gold concepts (precision), gold concept sets of which one is found",
+            "(recall), micro-averaged over offers. The extractor is changed looking at the development offers only.",
+            "",
+            "| offers | gold spans | found | span precision | span recall | gold concepts | found concepts | "
+            "concept precision | concept recall | concept F1 |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            *(row(s, name) for name, scores in figures.items() for s in scores),
+            "",
+        ]
+    )
+
+
+# --- Offer → RMFP emploi-référence against the hand-checked truth (data/gold/rmfp-offers.jsonl) -------------------
+GOLD_RMFP = GOLD / "rmfp-offers.jsonl"  # 100 real offers, the emplois-référence that fit each, checked by hand
+
+
+@dataclass
+class RmfpScore:
+    offers: int
+    top1: int  # offers whose best RMFP emploi-référence is one the truth accepts
+    top3: int  # … one of the three best
+
+    @property
+    def top1_rate(self) -> float:
+        return self.top1 / self.offers if self.offers else 0.0
+
+    @property
+    def top3_rate(self) -> float:
+        return self.top3 / self.offers if self.offers else 0.0
+
+
+def read_rmfp_gold(path: Path = GOLD_RMFP) -> list[dict[str, Any]]:
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        if not row.get("emplois") or any(not str(e.get("code", "")).startswith("FP") for e in row["emplois"]):
+            where = f"{path}: line {number} (offer {row.get('offer_id')})"
+            raise ValueError(f"{where}: field 'emplois' must list RMFP emplois-référence with their codes")
+        rows.append(row)
+    return rows
+
+
+def measure_rmfp(path: Path = GOLD_RMFP) -> RmfpScore:
+    """Top-1 and top-3 of the loader's RMFP scores against the truth (an offer the loader rejects counts as missed)."""
+    rows = read_rmfp_gold(path)
+    records = gold_offers(rows)
+    score = RmfpScore(len(rows), 0, 0)
+    for row, record in zip(rows, records, strict=True):
+        accepted = {str(e["code"]) for e in row["emplois"]}
+        found = sorted((o for o in (record.occupations if record else []) if o.scheme == "RMFP"), key=lambda o: o.rank)
+        codes = [o.code for o in found[:3]]
+        score.top1 += bool(codes) and codes[0] in accepted
+        score.top3 += bool(accepted & set(codes))
+    return score
+
+
+def rmfp_markdown(score: RmfpScore, path: Path = GOLD_RMFP) -> str:
+    return "\n".join(
+        [
+            "",
+            "## Offer → RMFP emploi-référence against the hand-checked truth",
+            "",
+            f"Produced by `vivier load measure` on `{path.relative_to(REPO_ROOT)}` ({score.offers} real PEP offers,",
+            "the emplois-référence that fit each checked by hand; method and provenance in `data/gold/README.md`).",
+            "Right when the loader's best (top-1) or one of its three best (top-3) RMFP emplois is one the truth",
+            "accepts.",
+            "",
+            "| measure | value |",
+            "|---|---|",
+            f"| offer → RMFP emploi-référence, top-1 | {score.top1_rate:.1%} ({score.top1} of {score.offers}) |",
+            f"| offer → RMFP emploi-référence, top-3 | {score.top3_rate:.1%} ({score.top3} of {score.offers}) |",
             "",
         ]
     )

@@ -6,8 +6,8 @@ The matcher compares *lemmas*: each token's norm is its lemma in spaCy's French 
 activités d'une équipe" meets the label "Coordonner l'activité d'une équipe". Why the lookup table and not the
 statistical lemmatiser: on the 652 real offers, `fr_core_news_md` with tok2vec, morphologizer and lemmatizer runs
 at ~50 offers/s on one core; the tokenizer alone at ~1,000. Light rules (plural, "-ez", feminine job titles) cover
-words the table lacks. Paraphrases are caught by a vector-similarity fallback (the model's word vectors) against
-the skills of the offer's top occupations."""
+words the table lacks. Paraphrases are caught by a similarity fallback: each clause of the text against every skill
+label, by the cosine of TF-IDF vectors of their lemma norms."""
 
 from __future__ import annotations
 
@@ -15,14 +15,14 @@ import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-import numpy as np
 import spacy
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
 from loaders.occupations import OccupationClassifier
@@ -51,10 +51,30 @@ ORDINALS = {
 FEMININE = (("trice", "teur"), ("euse", "eur"), ("ienne", "ien"), ("iere", "ier"), ("ale", "al"))
 VERB_ENDINGS = ("er", "ir", "re")
 PARTICIPLE_ENDINGS = ("é", "ée", "és", "ées")
-SIMILARITY_THRESHOLD = 0.92  # cosine of mean word vectors; read on samples: below it most pairs differ
-# Of 15 sampled fallback mentions on the real offers about half named the right skill: their confidence says so.
+# Similarity fallback: each clause (a line, a bullet, a list item between commas) against every skill label, by the
+# cosine of TF-IDF vectors of their lemma norms; the best label at or above the threshold gives a mention. 0.6 was
+# chosen among 0.4–0.8 on the 40 development offers of data/gold/skills-offers.jsonl (5-fold cross-validated choice:
+# docs/ingestion.md); below it most pairs name another skill.
+SIMILARITY_THRESHOLD = 0.6
+# Such mentions are less often right than the matcher's (docs/ingestion-figures.md): their confidence says so.
 SIMILARITY_TRUST = 0.6
-MIN_SEGMENT_WORDS, MAX_SEGMENT_WORDS = 3, 12  # whole sentences average out to "similar to everything"
+# Clauses of 2 to 14 content words: longer ones are sentences about the service, not one skill; one word alone is
+# mostly a heading ("Missions", "Profil"), and the matcher already reads one-word skills ("Rigueur").
+MIN_SEGMENT_WORDS, MAX_SEGMENT_WORDS = 2, 14
+BATCH = 64  # texts tokenised, then compared with the skill labels, together
+CLAUSE = re.compile(r"[^\n•;:.!?·*,]+")
+# Words that open missions ("assurer le suivi de…", "vous participez à…") and say nothing of the skill itself.
+MISSION_WORDS = frozenset(
+    [
+        *("assurer", "participer", "contribuer", "veiller", "garantir", "etre", "avoir", "pouvoir", "devoir"),
+        *("permettre", "vous", "il", "elle", "nous", "titulaire", "poste", "agent", "charge", "chargee", "cadre"),
+        *("ensemble", "different", "divers", "notamment", "sein", "lien", "tout"),
+    ]
+)
+# A one-word label ("Contrôler", "Organisation", "Juridique") inside a longer clause is mostly a word of that clause,
+# not the skill: on the development offers 3 of 4 such hits were wrong. Kept when the clause is that word and at
+# most one other ("Polyvalence", "Grande disponibilité").
+STANDALONE_WORDS = 2
 _norm_cache: dict[str, str] = {}
 
 
@@ -177,8 +197,6 @@ class TextAnalyzer:
         self.patterns: dict[int, Pattern] = {}
         self._add_patterns()
         self.occupations = OccupationClassifier(catalogue)
-        self._skill_vectors, self._skill_uris = self._vectors_of_skills()
-        self._skill_index = {uri: row for row, uri in enumerate(self._skill_uris)}
 
     def _labels(self) -> Iterator[tuple[str, str, str, float]]:
         for uri, skill in self.catalogue.skills.items():
@@ -191,6 +209,8 @@ class TextAnalyzer:
                 yield grade.cadre_uri, "cadre", grade.cadre_label, 1.0
 
     def _add_patterns(self) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         seen: set[tuple[str, str]] = set()
         entries: list[tuple[str, str, str, float]] = []
         for uri, kind, label, confidence in self._labels():
@@ -200,7 +220,12 @@ class TextAnalyzer:
             seen.add(seen_key)
             entries.append((uri, kind, label, confidence))
         docs = self.nlp.pipe((label for _, _, label, _ in entries), batch_size=1000)
+        label_words: list[list[str]] = []
+        self.label_skills: list[str] = []  # the skill URI of each row of `label_matrix`
         for (uri, kind, _, confidence), doc in zip(entries, docs, strict=True):
+            if kind == "skill" and (label_norms := content_words(doc)):
+                label_words.append(label_norms)
+                self.label_skills.append(uri)
             if all(t.norm_ == "_" for t in doc):
                 continue
             # One-word labels ("Accueil", "Anglais") are ambiguous in running text: lower confidence.
@@ -209,24 +234,8 @@ class TextAnalyzer:
             match_id = self.nlp.vocab.strings.add(key)
             self.patterns[match_id] = Pattern(uri, kind, round(confidence * (0.7 if words == 1 else 1.0), 3))
             self.matcher.add(key, [doc])
-
-    def _vectors_of_skills(self) -> tuple[np.ndarray, list[str]]:
-        uris = list(self.catalogue.skills)
-        vectors = np.stack([self._mean_vector(self.catalogue.skills[u].label) for u in uris]) if uris else np.zeros(0)
-        return vectors, uris
-
-    def _mean_vector(self, text: str) -> np.ndarray:
-        vectors = self.nlp.vocab.vectors
-        rows = [
-            vectors[key]
-            for w in re.findall(r"\w+", text.lower())
-            if len(w) > 2 and (key := self.nlp.vocab.strings.add(w)) in vectors
-        ]
-        if not rows:
-            return np.zeros(vectors.shape[1], dtype=np.float32)
-        mean = np.mean(rows, axis=0)
-        norm = float(np.linalg.norm(mean))
-        return mean / norm if norm else mean
+        self.label_vectorizer = TfidfVectorizer(analyzer=_same, sublinear_tf=True)
+        self.label_matrix = self.label_vectorizer.fit_transform(label_words).T.tocsr()
 
     def analyse(
         self, texts: Iterable[str], titles: Iterable[str] | None = None, offers: bool = False
@@ -235,12 +244,25 @@ class TextAnalyzer:
         `offers` adds, to the occupations, the model learned from offers their publishers coded."""
         texts = list(texts)
         title_list = list(titles) if titles is not None else [""] * len(texts)
-        docs = self.nlp.pipe(texts, batch_size=64)
+        docs = self.nlp.pipe(texts, batch_size=BATCH)
         occupations = self.occupations.classify(texts, title_list, learned=offers)
-        for text, doc, occs in zip(texts, docs, occupations, strict=True):
-            yield self._analysis(text, doc, occs)
+        rows = zip(texts, docs, occupations, strict=True)
+        while chunk := list(islice(rows, BATCH)):
+            # The similarity fallback compares the clauses of a whole batch at once: one TF-IDF transform and one
+            # sparse product instead of one per text (on the real offers 0.4–0.5 ms per offer instead of 3).
+            clauses = [_clauses(text, doc) for text, doc, _ in chunk]
+            similar = self._similar_skills(clauses)
+            for (text, doc, occs), text_clauses, text_similar in zip(chunk, clauses, similar, strict=True):
+                yield self._analysis(text, doc, occs, text_clauses, text_similar)
 
-    def _analysis(self, text: str, doc: Doc, occupations: list[OccupationScore]) -> TextAnalysis:
+    def _analysis(
+        self,
+        text: str,
+        doc: Doc,
+        occupations: list[OccupationScore],
+        clauses: list[tuple[Span, list[str]]],
+        similar: list[SkillMention],
+    ) -> TextAnalysis:
         analysis = TextAnalysis(occupations=occupations, facts=statutory_facts(text))
         spans = []
         for match_id, start, end in self.matcher(doc):
@@ -254,39 +276,45 @@ class TextAnalyzer:
             if pattern.kind != "skill":
                 grade_hits.append(pattern)
                 continue
+            if pattern.confidence < ONE_WORD and not _standalone(span, clauses):
+                continue
             mention = SkillMention(
                 pattern.uri, span.text, span.start_char, span.end_char, pattern.confidence, "matcher"
             )
             if pattern.uri not in best or best[pattern.uri].confidence < mention.confidence:
                 best[pattern.uri] = mention
-        for mention in self._similar_skills(text, occupations, set(best)):
-            best[mention.uri] = mention
+        for mention in similar:
+            if mention.uri not in best:
+                best[mention.uri] = mention
         analysis.skills = sorted(best.values(), key=lambda m: m.start)
         self._grade_facts(analysis, grade_hits)
         return analysis
 
-    def _similar_skills(self, text: str, occupations: list[OccupationScore], found: set[str]) -> list[SkillMention]:
-        """Paraphrase fallback: text segments (lines, bullet points) against the skills of the top occupations."""
-        candidates = [u for o in occupations for u in self._skills_of(o.uri) if u not in found]
-        if not candidates:
-            return []
-        rows = [self._skill_index[u] for u in dict.fromkeys(candidates) if u in self._skill_index]
-        if not rows:
-            return []
-        matrix = self._skill_vectors[rows]
-        mentions: dict[str, SkillMention] = {}
-        for segment in re.finditer(r"[^\n.;•]+", text):
-            if not MIN_SEGMENT_WORDS <= len(segment.group().split()) <= MAX_SEGMENT_WORDS:
+    def _similar_skills(self, texts_clauses: list[list[tuple[Span, list[str]]]]) -> list[list[SkillMention]]:
+        """Paraphrase fallback, for each text: each clause against every skill label (TF-IDF of lemma norms), the
+        best label kept when its cosine reaches the threshold; one mention per skill (the most confident)."""
+        kept = [
+            (text, span, words)
+            for text, clauses in enumerate(texts_clauses)
+            for span, words in clauses
+            if MIN_SEGMENT_WORDS <= len(words) <= MAX_SEGMENT_WORDS
+        ]
+        mentions: list[dict[str, SkillMention]] = [{} for _ in texts_clauses]
+        if not kept:
+            return [[] for _ in texts_clauses]
+        scores = (self.label_vectorizer.transform([words for _, _, words in kept]) @ self.label_matrix).tocsr()
+        for row, (text, span, _) in enumerate(kept):
+            start, end = scores.indptr[row], scores.indptr[row + 1]
+            if start == end:
                 continue
-            scores = matrix @ self._mean_vector(segment.group())
-            best = int(np.argmax(scores))
-            score = float(scores[best])
-            uri = self._skill_uris[rows[best]]
+            best = start + int(scores.data[start:end].argmax())
+            score = float(scores.data[best])
+            uri = self.label_skills[int(scores.indices[best])]
             confidence = round(score * SIMILARITY_TRUST, 3)
-            if score >= SIMILARITY_THRESHOLD and (uri not in mentions or mentions[uri].confidence < confidence):
-                start, end = _stripped_span(segment)
-                mentions[uri] = SkillMention(uri, text[start:end], start, end, confidence, "similarity")
-        return list(mentions.values())
+            found = mentions[text]
+            if score >= SIMILARITY_THRESHOLD and (uri not in found or found[uri].confidence < confidence):
+                found[uri] = SkillMention(uri, span.text, span.start_char, span.end_char, confidence, "similarity")
+        return [list(found.values()) for found in mentions]
 
     def _skills_of(self, occupation_uri: str) -> list[str]:
         occupation = self.catalogue.occupations.get(occupation_uri)
@@ -308,10 +336,35 @@ class TextAnalyzer:
                 facts.cadre_uri = hit.uri
 
 
-def _stripped_span(segment: re.Match[str]) -> tuple[int, int]:
-    """The offsets of a segment without its surrounding blanks, so that `text == analysed[start:end]`."""
-    raw = segment.group()
-    return segment.start() + len(raw) - len(raw.lstrip()), segment.end() - len(raw) + len(raw.rstrip())
+ONE_WORD = 0.75  # one-word labels get 0.7 (preferred) or 0.63 (alternative): see `_add_patterns`
+
+
+def content_words(tokens: Iterable[Token]) -> list[str]:
+    """The lemma norms that say what a clause or a label is about: no glue word, punctuation or mission verb."""
+    return [
+        t.norm_
+        for t in tokens
+        if t.norm_ != "_" and len(t.norm_) > 1 and not (t.is_punct or t.is_space) and t.norm_ not in MISSION_WORDS
+    ]
+
+
+def _same(words: list[str]) -> list[str]:
+    return words  # the TF-IDF of already analysed words (a named function: a lambda would not pickle)
+
+
+def _clauses(text: str, doc: Doc) -> list[tuple[Span, list[str]]]:
+    """Lines, bullets and list items (between commas) of the text, as spans with their content words."""
+    clauses = []
+    for found in CLAUSE.finditer(text):
+        span = doc.char_span(found.start(), found.end(), alignment_mode="contract")
+        if span is not None and (words := content_words(span)):
+            tokens = [t for t in span if not (t.is_punct or t.is_space)]  # the clause without its bullet or blanks
+            clauses.append((doc[tokens[0].i : tokens[-1].i + 1], words))
+    return clauses
+
+
+def _standalone(span: Span, clauses: list[tuple[Span, list[str]]]) -> bool:
+    return any(c.start <= span.start and span.end <= c.end and len(w) <= STANDALONE_WORDS for c, w in clauses)
 
 
 def fork_is_safe() -> bool:

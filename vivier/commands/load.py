@@ -122,18 +122,31 @@ def measure(
         figures = m.measure()
     with console.status(f"Statutory facts of the offers of {m.GOLD_STATUTORY.name}…"):
         statutory = m.measure_statutory()
+    with console.status(f"Skill mentions of the offers of {m.GOLD_SKILLS.name}…"):
+        skills = m.measure_skills()
+    with console.status(f"RMFP emplois-référence of the offers of {m.GOLD_RMFP.name}…"):
+        rmfp = m.measure_rmfp()
     cv_figures = None
     if cvs is not None:
         with console.status(f"Reading {limit} CVs of {cvs}…"):
             cv_figures = m.measure_cvs(cvs, limit)
     markdown = m.figures_markdown(figures) + m.statutory_markdown(statutory)
+    markdown += m.skills_markdown(skills) + m.rmfp_markdown(rmfp)
     markdown += m.cv_figures_markdown(cv_figures, cvs) if cv_figures and cvs else ""
     _show_figures(markdown)
     _show_gold_cvs(gold_cv_block)
     markdown += "\n" + gold_cv_block
     console.print(f"Written to {m.write_figures(markdown)}")
-    changed = m.write_readme(m.readme_block(figures, cv_figures, cvs, statutory))
+    changed = m.write_readme(m.readme_block(figures, cv_figures, cvs, statutory, skills, rmfp))
     console.print(f"{m.README}: figures block {'rewritten' if changed else 'already up to date'}")
+
+
+def _value(cells: list[str]) -> str:
+    """A table row's figures as one value: the statutory table's (field, stated, found, right, precision, recall),
+    the skills table's (offers, gold spans, found, span P, span R, gold concepts, found concepts, concept P, R, F1)."""
+    if len(cells) == 10:
+        return f"concept P {cells[7]} / R {cells[8]} / F1 {cells[9]}; span P {cells[3]} / R {cells[4]}"
+    return cells[1] if len(cells) == 2 else f"P {cells[4]} / R {cells[5]} (stated {cells[1]})"
 
 
 def _show_figures(markdown: str) -> None:
@@ -142,9 +155,8 @@ def _show_figures(markdown: str) -> None:
     table.add_column("value", justify="right")
     for line in markdown.splitlines():
         cells = line.strip("| ").split(" | ")
-        if line.startswith("| ") and not line.startswith(("| measure", "| field")):
-            # the statutory table's rows (field, stated, found, right, precision, recall) read as one value
-            table.add_row(cells[0], cells[1] if len(cells) == 2 else f"P {cells[4]} / R {cells[5]} (stated {cells[1]})")
+        if line.startswith("| ") and not line.startswith(("| measure", "| field", "| offers")):
+            table.add_row(cells[0], _value(cells))
     console.print(table)
 
 
