@@ -53,6 +53,9 @@ def test_two_ranks_match_one_process_within_noise(problem: Problem) -> None:
     two = spawn_fit(
         Inputs(problem.export, problem.facts, problem.split, _config(SEEDS[0]), RankerConfig()), 2, progress=False
     )
+    figures = {seed: _test_figures(problem, fit) for seed, fit in single.items()}
+    distributed = _test_figures(problem, two.fit)
+    _print_figures(single, figures, two.fit, distributed)
     # The gradients were all-reduced: both ranks end with the very same parameters.
     assert two.replicas[0].keys() == two.replicas[1].keys()
     for name, value in two.replicas[0].items():
@@ -62,8 +65,6 @@ def test_two_ranks_match_one_process_within_noise(problem: Problem) -> None:
     assert [h["epoch"] for h in two.fit.history] == [h["epoch"] for h in reference.history]
     for ours, theirs in zip(two.fit.history, reference.history, strict=True):
         assert ours["loss"] == pytest.approx(theirs["loss"], rel=1e-3)
-    figures = {seed: _test_figures(problem, fit) for seed, fit in single.items()}
-    distributed = _test_figures(problem, two.fit)
     for metric in METRICS:
         difference = distributed[metric] - figures[SEEDS[0]][metric]
         _assert_within_noise(float(np.mean(difference)), [float(np.mean(f[metric])) for f in figures.values()])
@@ -108,6 +109,25 @@ def _assert_within_noise(difference: float, single_process: list[float]) -> None
 
 def _kept_validation(fit: JointFit) -> float:
     return next(h["val_recall@10"] + h["val_recall@50"] for h in fit.history if h["epoch"] == fit.best_epoch)
+
+
+def _print_figures(
+    single: dict[int, JointFit],
+    figures: dict[int, dict[str, np.ndarray]],
+    two: JointFit,
+    distributed: dict[str, np.ndarray],
+) -> None:
+    """The figures of docs/distributed.md (`pytest tests/test_distributed.py -s` shows them)."""
+    runs = [*((f"1 process, seed {s}", single[s], figures[s]) for s in SEEDS), ("2 ranks, seed 7", two, distributed)]
+    for name, fit, test in runs:
+        means = ", ".join(f"{m} {float(np.mean(test[m])):.3f}" for m in METRICS)
+        losses = ", ".join(f"{h['loss']:.4f}" for h in fit.history)
+        print(f"{name}: kept epoch {fit.best_epoch}, validation {_kept_validation(fit):.3f}, test {means}; {losses}")
+    for metric in METRICS:
+        difference = bootstrap(distributed[metric] - figures[SEEDS[0]][metric])
+        print(
+            f"paired difference over {len(distributed[metric])} test offers, 2 ranks - 1 process: {metric} {difference}"
+        )
 
 
 def _config(seed: int) -> TrainConfig:
