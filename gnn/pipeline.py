@@ -1,5 +1,5 @@
-"""`train_model`: export, train the joint ranker (gnn/ranker.py), store a version, write the embeddings back into
-Neo4j."""
+"""`train_model`: export, train the joint ranker (gnn/ranker.py) in one process or several (gnn/distributed.py),
+store a version, write the embeddings back into Neo4j."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from rich.console import Console
 from gnn import artifacts
 from gnn.artifacts import ModelVersion
 from gnn.career import CareerConfig, evaluate_career
+from gnn.distributed import Inputs, fit_ranker
 from gnn.export import GraphExport, export_graph
 from gnn.model import LinkGNN
-from gnn.ranker import RankerConfig, fit_joint, served_ranker
+from gnn.ranker import RankerConfig, served_ranker
 from gnn.rerank import History, PairFacts, RerankingArtifact
 from gnn.train import TrainConfig, edge_types, message_graph, temporal_split
 from graph.db import Database
@@ -29,8 +30,12 @@ def train_model(
     config: TrainConfig | None = None,
     career_config: CareerConfig | None = None,
     progress: bool = True,
+    processes: int = 1,
 ) -> ModelVersion:
-    """Train on the graph in Neo4j and store a new version; returns it (its metrics include validation)."""
+    """Train on the graph in Neo4j and store a new version; returns it (its metrics include validation).
+
+    `processes` > 1 trains with that many local data-parallel ranks; under torchrun this process is rank 0 and
+    the other ranks run `gnn.distributed.follow` (docs/distributed.md)."""
     started = time.perf_counter()
     config = config or TrainConfig()
     career_config = career_config or CareerConfig(seed=config.seed)
@@ -41,7 +46,7 @@ def train_model(
     split = temporal_split(export, config)
     facts = PairFacts.from_export(export)
     ranker_config = RankerConfig()
-    result = fit_joint(export, facts, split, config, ranker_config, progress=progress)
+    result = fit_ranker(Inputs(export, facts, split, config, ranker_config), processes, progress)
     everything = History.known(export, facts, np.arange(export.data["offer"].num_nodes))
     reranking = RerankingArtifact(served_ranker(result), facts, everything)
     best = next((h for h in result.history if h["epoch"] == result.best_epoch), {})

@@ -28,6 +28,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -49,6 +50,9 @@ from gnn.rerank import (
     pair_features,
 )
 from gnn.train import Split, TrainConfig, build_model, message_graph, rank_offers, seed_everything
+
+if TYPE_CHECKING:
+    from gnn.distributed import Replica
 
 COSINE = "gnn_cosine"  # the deep part's column in FEATURES (filled with the cosine at scoring time)
 # The wide part's facts: every pair fact but the two that read GNN embeddings (the deep part is the GNN's say).
@@ -155,6 +159,26 @@ class Wide(nn.Module):
         return self.linear(terms).squeeze(-1)
 
 
+class Joint(nn.Module):
+    """The GNN and the wide part as one module whose forward scores pool rows: the unit DistributedDataParallel
+    wraps (every parameter the loss reads must be reached from the output of the wrapped module's forward)."""
+
+    def __init__(self, gnn: LinkGNN, wide: Wide) -> None:
+        super().__init__()
+        self.gnn = gnn
+        self.wide = wide
+
+    def forward(
+        self,
+        x_dict: dict[str, Tensor],
+        graph: dict[tuple[str, str, str], Tensor],
+        pools: Pools,
+        rows: np.ndarray,
+        terms: Tensor,
+    ) -> Tensor:
+        return _scores(self.gnn, self.wide, self.gnn(x_dict, graph), pools, rows, terms)
+
+
 @dataclass
 class JointFit:
     gnn: LinkGNN
@@ -172,8 +196,12 @@ def fit_joint(
     config: RankerConfig,
     layers: int | None = None,
     progress: bool = True,
+    replica: Replica | None = None,
 ) -> JointFit:
-    """Train the GNN and the wide part together; early stopping on validation Recall@10 + Recall@50."""
+    """Train the GNN and the wide part together; early stopping on validation Recall@10 + Recall@50.
+
+    With a `replica` (gnn/distributed.py), this process is one rank of a data-parallel run: it supervises its
+    shard of each epoch's offers, the gradients are all-reduced, and rank 0 alone validates and decides."""
     seed_everything(train_config.seed)
     torch.set_num_threads(train_config.threads)
     rng = np.random.default_rng(train_config.seed)
@@ -202,21 +230,30 @@ def fit_joint(
     train_terms, val_terms = wide.terms(train.x), wide.terms(val.x)
     val_graph = message_graph(export, split.history_val)
     result = JointFit(gnn, wide)
+    model: nn.Module = Joint(gnn, wide) if replica is None else replica.wrap(Joint(gnn, wide))
+    chief = replica is None or replica.chief
     best, best_state, stale = -1.0, copy.deepcopy((gnn.state_dict(), wide.state_dict())), 0
     generator = torch.Generator().manual_seed(train_config.seed)
-    with Progress(disable=not progress, transient=True) as bar:
+    with Progress(disable=not (progress and chief), transient=True) as bar:
         task = bar.add_task("Training the ranker", total=train_config.epochs)
         for epoch in range(1, train_config.epochs + 1):
-            loss = _epoch(gnn, wide, optimiser, export, split, train, train_terms, x_dict, generator, train_config)
+            loss = _epoch(model, optimiser, export, split, train, train_terms, x_dict, generator, train_config, replica)
             bar.advance(task)
             if epoch % train_config.eval_every:
                 continue
-            recall = _validation(gnn, wide, export, val, val_terms, x_dict, val_graph, val_eligible)
-            result.history.append({"epoch": epoch, "loss": loss, **{f"val_{k}": v for k, v in recall.items()}})
-            bar.update(task, description=f"Training the ranker (loss {loss:.3f}, val R@10 {recall['recall@10']:.3f})")
-            criterion = recall["recall@10"] + recall["recall@50"]
-            if criterion > best:
-                best, stale, result.best_epoch = criterion, 0, epoch
+            improved = False
+            if chief:
+                recall = _validation(gnn, wide, export, val, val_terms, x_dict, val_graph, val_eligible)
+                result.history.append({"epoch": epoch, "loss": loss, **{f"val_{k}": v for k, v in recall.items()}})
+                description = f"Training the ranker (loss {loss:.3f}, val R@10 {recall['recall@10']:.3f})"
+                bar.update(task, description=description)
+                criterion = recall["recall@10"] + recall["recall@50"]
+                improved = criterion > best
+                best = max(best, criterion)
+            if replica is not None:
+                improved = replica.agree(improved)  # rank 0's verdict: every rank keeps and stops alike
+            if improved:
+                stale, result.best_epoch = 0, epoch
                 best_state = copy.deepcopy((gnn.state_dict(), wide.state_dict()))
             else:
                 stale += 1
@@ -255,8 +292,7 @@ def _scores(gnn: LinkGNN, wide: Wide, emb: dict[str, Tensor], pools: Pools, rows
 
 
 def _epoch(
-    gnn: LinkGNN,
-    wide: Wide,
+    model: nn.Module,
     optimiser: torch.optim.Optimizer,
     export: GraphExport,
     split: Split,
@@ -265,19 +301,23 @@ def _epoch(
     x_dict: dict[str, Tensor],
     generator: torch.Generator,
     config: TrainConfig,
+    replica: Replica | None = None,
 ) -> float:
-    gnn.train()
+    """One step: a random share of the training offers is supervised, their applications hidden from the
+    message passing. A `replica` scores only its shard of those offers (every rank draws the same share)."""
+    model.train()
     order = torch.randperm(len(split.train), generator=generator).numpy()
     supervised = order[: max(1, int(len(order) * config.supervision_fraction))]
     context = np.setdiff1d(split.history_val, split.train[supervised])
-    emb = gnn(x_dict, message_graph(export, context))
-    rows = train.rows_of(supervised)
-    scores = _scores(gnn, wide, emb, train, rows, terms)
+    rows = train.rows_of(supervised if replica is None else replica.shard(supervised))
+    scores = model(x_dict, message_graph(export, context), train, rows, terms)
     loss = listwise_loss(scores, torch.from_numpy(train.log_weight[rows]).float(), train.offer[rows], train.label[rows])
+    if replica is not None:  # weighted so that the all-reduced gradient is the whole share's (gnn/distributed.py)
+        loss = loss * replica.share(int(train.label[rows].sum()), int(train.label[train.rows_of(supervised)].sum()))
     optimiser.zero_grad()
     loss.backward()
     optimiser.step()
-    return float(loss.detach())
+    return float(loss.detach()) if replica is None else replica.average(loss)
 
 
 def listwise_loss(scores: Tensor, log_weight: Tensor, offer: np.ndarray, label: np.ndarray) -> Tensor:

@@ -24,14 +24,25 @@ def train(
     ] = 300,
     seed: Annotated[int, typer.Option(help="fixes the split of each epoch, the negatives and the weights")] = 7,
     threads: Annotated[int, typer.Option(help="torch threads (1 is faster on a machine busy with other jobs)")] = 2,
+    processes: Annotated[
+        int,
+        typer.Option(
+            help="local data-parallel training processes (DDP over gloo; the threads are shared among them). "
+            "Several machines: start one `vivier train` per process with torchrun (docs/distributed.md)"
+        ),
+    ] = 1,
 ) -> None:
     """Train the GNN on the graph in Neo4j, store a new model version and write the embeddings back."""
+    from gnn.distributed import follow, launched_rank
     from gnn.pipeline import train_model
     from gnn.train import TrainConfig
 
+    if launched_rank() not in (None, 0):  # a torchrun rank other than 0: trains on rank 0's export, stores nothing
+        follow()
+        return
     with command_database() as db:
         try:
-            version = train_model(db, TrainConfig(epochs=epochs, seed=seed, threads=threads))
+            version = train_model(db, TrainConfig(epochs=epochs, seed=seed, threads=threads), processes=processes)
         except ValueError as error:
             console.print(f"[red]{error}[/red]")
             raise typer.Exit(1) from None
