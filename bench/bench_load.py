@@ -174,15 +174,17 @@ def _tree(pid: int) -> list[int]:
 
 
 def _sample(pid: int) -> dict[str, float]:
-    rss = fds = 0.0
+    rss = fds = cpu = 0.0
     for p in _tree(pid):
         try:
             status = Path(f"/proc/{p}/status").read_text()
             rss += next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")) / 1024
             fds += len(os.listdir(f"/proc/{p}/fd"))
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            cpu += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
         except (OSError, StopIteration):
             continue
-    return {"rss_mb": rss, "fds": fds}
+    return {"rss_mb": rss, "fds": fds, "cpu_s": cpu}
 
 
 def _sampler(pid: int, results: Results, stop: threading.Event) -> None:
@@ -240,6 +242,14 @@ def report(results: Results, rate: float, duration: float, out: Path | None) -> 
             console.print(
                 f"{name}: start {values[0]:.0f}, at 1/4, 1/2, 3/4 {quarters}, end {values[-1]:.0f}, "
                 f"peak {max(values):.0f}; slope over the second half {_slope(samples, name):+.2f}/min"
+            )
+        answered = sum(len(v) for v in results.latencies.values())
+        cpu = samples[-1]["cpu_s"] - samples[0]["cpu_s"]
+        if answered and cpu > 0:
+            # What a machine of its own would give: the rate one core of server CPU sustains, whatever the load.
+            console.print(
+                f"server CPU: {cpu:.1f} s for {answered} requests answered while sampled, "
+                f"{1000 * cpu / answered:.1f} ms per request, about {answered / cpu:.0f} requests/s per core"
             )
     console.print(f"offers written by the loader meanwhile: {results.offers_written}")
     console.print(f"requests sent > 100 ms after they were due (every client busy): {results.late_starts}")
