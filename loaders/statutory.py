@@ -327,7 +327,10 @@ def corps_named(folded: str) -> str | None:
 # wins (the employer usually comes first; partners and "collectivités territoriales" as users come later). Explicit
 # words ("fonction publique territoriale") win over employers.
 VERSANT_STATED = (
-    ("FPT", re.compile(r"fonction publique territoriale|\bfpt\b|cadre d'emplois")),
+    (
+        "FPT",
+        re.compile(r"fonction publique territoriale|\bfpt\b|cadre d'emplois|loi (?:n. ?84-53 )?du 26 janvier 1984"),
+    ),
     ("FPH", re.compile(r"fonction publique hospitaliere|\bfph\b")),
     ("FPE", re.compile(r"fonction publique de l'etat|fonction publique d'etat|\bfpe\b")),
 )
@@ -335,25 +338,34 @@ VERSANT_EMPLOYERS = (
     (
         "FPE",
         re.compile(
-            r"\bministere|\bministeriel|\buniversite|\brectorat|\bacademie d|\bdsden\b|\bprefecture|\bsous-prefe"
-            r"|\bprefet|\bprefectora|\barmees?\b|\barmee de|\bgendarmerie|\bmarine nationale|\bbase de defense"
-            r"|\bgsbdd\b|\bdga\b"
+            r"\bministere|\bministeriel|\buniversite|\brectorat|\bacademie d|\bdsden|\bprefecture|\bsous-prefe"
+            r"|\bprefet|\bcorps prefectora|\barmees?\b|\barmee de|\bgendarmerie|\bmarine nationale|\bbase de defense"
+            r"|\bgsbdd\b|\bsca\b|\bdga\b|\bbase aerienne|\bregiment\b|\bmilitaires?\b|\bdirisi\b|\bminarm\b"
             r"|\bdgfip\b|\bdrfip\b|\bddfip\b|\bdireccte\b|\bdreets?\b|\bdreal\b|\bddt(?:m)?\b|\bddpp\b|\bdgccrf\b"
             r"|\bdouanes?\b|\bservices? de l'etat|\bniveau de l'etat|\bagence regionale de sante|\bars\b|\bcnrs\b"
             r"|\binserm\b|\binrae?\b|\bcrous\b|\bcommissariat des armees|\bpolice nationale|\bdggn\b|\bdgpn\b"
             r"|\bsgami\b|\betablissement public (?:national|de l'etat)|\bgreffes?\b|\btribunal|\bjuridictions?\b"
             r"|\bcour d'appel|\bdgac\b|\bdsac\b|\becole nationale|\bensa\b|\bcese\b|\bconseil d'etat|\bcour des comptes"
             r"|\binsee\b|\bmeteo-france|\bign\b"
+            # the State's services and bodies by their usual names (finance, justice, police, education, research)
+            r"|\bservices? des impots|\bfinances publiques|\bservice national universel|\bsnu\b|\bspip\b"
+            r"|\bpenitentiaire|\bparquet\b|\bprocureur|\bmagistrats\b|\bcrs\b|\bddsp\b|\bdzsp\b|\bdtpn\b"
+            r"|\beducation nationale|\benseignants?[- ]chercheurs?|\bepscp\b|\bufr\b|\bcnam\b|\bcaisse des depots"
+            r"|\binrap\b|\bonf\b|\bofb\b|\bademe\b|\bcerema\b|\bfranceagrimer\b|\bdinum\b|\bsgpi\b|\bpremier ministre"
+            r"|\bsecretaires? administratifs?|\battaches? d'administration|\bconseillers? d'administration"
+            r"|\beleves? fonctionnaires"
         ),
     ),
     (
         "FPT",
         re.compile(
-            r"\bmairie|\bcommunes?\b|\bcommunaux|\bcommunal|\bmunicipa|\bville de\b|\bla ville\b"
-            r"|\bconseil departemental|\bconseil regional|\bcommunaute d'agglomeration|\bcommunaute de"
-            r" communes|\bmetropole\b|\bintercommuna|\bepci\b|\bcentre de gestion|\bcollectivites? (?:et etablissements"
-            r" )?affilie|\bsyndicat (?:mixte|intercommunal)|\bs\.[im]\.|\bccas\b|\bcias\b|\bautorite territoriale"
-            r"|\bcollectivite\b|\bterritoire de\b"
+            r"\bmairie|\b(?:la|notre|une|cette|chaque) commune\b|\bcommune (?:de|d')|\bcommunes? (?:membres|rurales)"
+            r"|\bcommunaux|\bcommunal|\bmunicipa|\bville de\b|\bla ville\b(?! durable| intelligente)"
+            r"|\bconseil departemental|\bconseil regional|\bcommunaute d'agglomeration|\bcommunautes? de"
+            r" communes|\bcollectivites? membres|\bmetropole\b|\bintercommuna|\bepci\b|\bcentre de gestion"
+            r"|\bcollectivites? (?:et etablissements )?affilie|\bsyndicat (?:mixte|intercommunal|interdepartemental)"
+            r"|\bs\.[im]\.|\bccas\b|\bcias\b"
+            r"|\bautorite territoriale|\bcollectivite\b|\bterritoire de\b|\bcnas\b"
         ),
     ),
     (
