@@ -188,21 +188,26 @@ OPENING = re.compile(
     r"\bouvert|\baccessible|\breserve|par (?:la )?voie|voie (?:statutaire|contractuelle)|a defaut|type de recrutement"
     r"|recrutement (?:par|sur|statutaire|contractuel|ouvert)"
     r"|(?:poste|emploi) (?:ouvert|reserve|accessible|a pourvoir par)"
-    r"|conditions (?:d'emploi|de recrutement)|statut (?:du poste|:)|cadre statutaire"
+    r"|conditions (?:d'emploi|de recrutement)|statut (?:du poste|:)|cadre statutaire|type de contrat"
 )
+# Both statuses named side by side, as a line of their own ("Adjoint technique titulaire / contractuel")
+BOTH_STATUSES = re.compile(r"(?<!le )(?<!la )(?<!du )\btitulaires?\s*(?:/|ou|et/ou|-|,)?\s*(?:ou\s+)?contractuel")
+# A sentence citing a text ("décret n° 96-1087 relatif au recrutement par voie contractuelle des travailleurs
+# handicapés") states the law, not this post's status.
+CITED_TEXT = re.compile(r"\bdecret n|\bloi n|\brelatif au recrutement")
 HOLDER = re.compile(
     r"\b(?:le|la|le-la|le/la|le ou la|du|au)\s+titulaire\b|\btitulaire\s+(?:du poste|d'une?|du permis|du diplome"
     r"|des? diplomes?|du ces|du des|de la fonction)"
 )
-OFFER_TITULAIRE = re.compile(r"\b(?:titulaires?|fonctionnaires?|voie statutaire|mutation|detachement|statutaire)\b")
+OFFER_TITULAIRE = re.compile(r"\b(?:titulaires?|fonctionnaires?|voie statutaire|mutation|detachement)\b")
 OFFER_CONTRACTUEL = re.compile(
     r"\b(?:contractuel(?:le)?s?|cdd|cdi|contrat (?:a duree|de \d+ mois|jusqu|de projet)|non[- ]titulaires?"
     r"|vacataires?|apprenti(?:e|s|ssage)?|voie contractuelle)\b"
 )
 ONLY_TITULAIRES = re.compile(r"uniquement (?:aux|a des) (?:agents )?(?:titulaires|fonctionnaires)")
 FIXED_TERM = re.compile(
-    r"\bcdd\b|\bcontrat (?:a duree determinee|de \d+ mois|jusqu'au)|contrat d'apprentissage|\ben apprentissage\b"
-    r"|\bl'apprentie?\b"
+    r"(?<!\d )(?<!des )(?<!les )\bcdd\b|\bcontrat (?:a duree determinee|de \d+ mois|jusqu'au)|contrat d'apprentissage"
+    r"|\ben apprentissage\b|\bl'apprentie?\b"
 )
 WORKING_TIME = (
     ("temps_partiel", re.compile(r"\btemps non complet\b|\b(?:a|poste a|emploi a) temps partiel\b|\bmi-temps\b")),
@@ -252,15 +257,20 @@ def offer_categorie(folded: str) -> str | None:
     return letters.pop() if len(letters) == 1 else None  # "catégorie A ou B" elsewhere: no single answer
 
 
+def only_titulaires(text: str) -> bool:
+    """Whether an offer restricts the post to fonctionnaires ("ouvert uniquement aux titulaires")."""
+    return bool(ONLY_TITULAIRES.search(fold_compat(text)))
+
+
 def offer_contract(folded: str) -> str | None:
     if ONLY_TITULAIRES.search(folded):
         return "titulaire"
-    titulaire = contractuel = False
+    titulaire = contractuel = bool(BOTH_STATUSES.search(folded))
     for sentence in re.split(r"[\n.;!?]+", folded):
         if not (OFFER_TITULAIRE.search(sentence) or OFFER_CONTRACTUEL.search(sentence)):
             continue  # most sentences name no status: skip the costlier tests
         sentence = HOLDER.sub(" ", sentence)
-        if not OPENING.search(sentence):
+        if not OPENING.search(sentence) or CITED_TEXT.search(sentence):
             continue
         if OFFER_CONTRACTUEL.search(sentence):
             contractuel = True
