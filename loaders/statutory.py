@@ -182,7 +182,14 @@ PEP_LEVELS = {"i": 5, "ii": 3, "iii": 2, "iv": 0, "v": -1, "vi": -1}  # the PEP'
 PEP_LEVEL = re.compile(r"\bniveau\s+(vi|v|iv|iii|ii|i)\b\s*[(:]")
 STATED_EXPERIENCE = re.compile(r"experience souhaitee\s*:\s*(?:moins d'un an|moins de 1 an|de\s+" + _N + r")")
 DIPLOMA_LINE = re.compile(r"[^\n.;]*")
-OFFER_CATEGORIE = re.compile(r"\bcat(?:egorie|\.)?\s*:?\s*([abc])\b(?![\w'])(?!\s*(?:,|/|et|ou|-)\s*[abc]\b)")
+OFFER_CATEGORIE = re.compile(
+    r"\bcat(?:egorie|\.)?(?: d'emploi| statutaire| hierarchique)?\s*:?\s*([abc])\b(?![\w'])"
+    r"(?!\s*(?:,|/|et|ou|-)\s*[abc]\b)|\(cadre ([abc])\b|\b(?:poste|emploi) de cadre ([abc])\b"
+)
+# A catégorie on a line about the team or the people the post manages ("Effectif du bureau : … 1 chargée de
+# mission de catégorie A", "chef de bureau des personnels administratifs de catégorie A") is not the post's.
+TEAM_LINE = re.compile(r"effectif|repartition|encadr|equipe|compose")
+PEOPLE_BEFORE = re.compile(r"(?:des|les) (?:\w+ )?(?:personnels|agents|fonctionnaires|gestionnaires)\b")
 # Opening a post to a status: the sentence must speak of the recruitment ("ouvert", "recrutement", "voie") …
 OPENING = re.compile(
     r"\bouvert|\baccessible|\breserve|par (?:la )?voie|voie (?:statutaire|contractuelle)|a defaut|type de recrutement"
@@ -226,6 +233,13 @@ CORPS = re.compile(
     r"|et\b|d'ile|de la fonction|territoriaux d'|du ministere|\(|/))"
 )
 TERRITORIAL_NAME = re.compile(r"\b([a-z][a-z' -]{2,40}?) territori(?:al|aux|ale|ales)\b")
+# The PEP's "Corps : ADJAENES/ATRF" or "Corps / Grade : TECH RF" line: the publisher's own field, taken as written
+CORPS_FIELD = re.compile(r"^\s*corps\s*(?:/\s*grade\s*)?:\s*([a-z][^\n]{1,60}?)\s*$", re.MULTILINE)
+# Abbreviations PEP titles open with ("ATTADM-Secrétaire général-…")
+CORPS_ABBREVIATIONS = {"attadm": "attache d'administration"}
+ABBREVIATED_CORPS = re.compile(r"\b(" + "|".join(CORPS_ABBREVIATIONS) + r")\b")
+# "gestion des ressources humaines du corps des administrateurs des finances publiques": the people managed
+MANAGED = re.compile(r"gestion|\bgere|carrieres?|membres|avancement|recrutements? des")
 GRADE_OF = re.compile(r"\bsur le grade d(?:e |')([a-z][a-z' ]{3,50}?)(?=\s*(?:[,.;:()\n]|$))")
 
 
@@ -245,15 +259,23 @@ def offer_facts(text: str, read: StatutoryFacts | None = None) -> StatutoryFacts
     facts.remote_work = remote_work(folded)
     facts.corps = corps_named(folded)
     if facts.corps:
-        categorie, filiere = corps_facts(facts.corps)
-        facts.categorie = facts.categorie or categorie
+        filiere = corps_facts(facts.corps)[1]
+        facts.categorie = facts.categorie or corps_categorie(folded, facts.corps)
         if facts.versant == "FPT" or "territori" in facts.corps:
             facts.filiere = facts.filiere or filiere
     return facts
 
 
 def offer_categorie(folded: str) -> str | None:
-    letters = {m.group(1).upper() for m in OFFER_CATEGORIE.finditer(folded)}
+    letters = set()
+    for match in OFFER_CATEGORIE.finditer(folded):
+        start = folded.rfind("\n", 0, match.start()) + 1
+        end = folded.find("\n", match.end())
+        line = folded[start : end if end >= 0 else len(folded)]
+        before = folded[max(start, match.start() - 60) : match.start()]
+        if (TEAM_LINE.search(line) or PEOPLE_BEFORE.search(before)) and not OPENING.search(line):
+            continue
+        letters.add(next(letter for letter in match.groups() if letter).upper())
     return letters.pop() if len(letters) == 1 else None  # "catégorie A ou B" elsewhere: no single answer
 
 
@@ -324,7 +346,13 @@ def remote_work(folded: str) -> bool | None:
 def corps_named(folded: str) -> str | None:
     """The corps or cadre d'emplois an offer names ("cadre d'emplois des rédacteurs territoriaux", "Corps :
     attaché", "rémunération sur le grade d'adjoint technique"), as written; "corps de métier" is not one."""
+    if match := CORPS_FIELD.search(folded):
+        return re.sub(r"(?<=[a-z])-(?:ne|e)\b", "", match.group(1))  # "technicien-ne" → "technicien"
+    if match := ABBREVIATED_CORPS.search(folded):
+        return CORPS_ABBREVIATIONS[match.group(1)]
     for match in [*CORPS.finditer(folded), *GRADE_OF.finditer(folded), *TERRITORIAL_NAME.finditer(folded)]:
+        if MANAGED.search(folded[max(0, match.start() - 60) : match.start()]):
+            continue
         name = match.group(1).strip(" -'")
         name = re.sub(r"^(?:l'|les?\s|la\s|un\s|une\s|des\s)", "", name)
         if corps_facts(name) != (None, None) or re.search(r"territori|de l'etat|hospitali", name):
@@ -416,11 +444,26 @@ CORPS_FACTS = (
     (re.compile(r"chefs? de service de police"), "B", "Police municipale"),
     (re.compile(r"secretaires? administratifs?"), "B", None),
     (re.compile(r"attaches?"), "A", "Administrative"),
+    (re.compile(r"ige\b|igr\b|asi\b"), "A", None),  # ingénieurs d'études / de recherche, assistants ingénieurs
+    (re.compile(r"tech rf\b"), "B", None),
+    (re.compile(r"adjaenes\b|atrf\b"), "C", None),
     (re.compile(r"ingenieurs?"), "A", "Technique"),
     (re.compile(r"administrateurs?"), "A", "Administrative"),
     (re.compile(r"bibliothecaires?"), "A", "Culturelle"),
     (re.compile(r"conservateurs?"), "A", "Culturelle"),
 )
+
+
+def corps_categorie(folded: str, corps: str) -> str | None:
+    """The catégorie of the corps named, when the alternatives named with it share it: "cadre d'emplois des attachés
+    / rédacteurs territoriaux" opens the post at A and B, so to no single catégorie; "IGE ou IGR" both at A."""
+    start = folded.find(corps)
+    if start < 0:  # an abbreviation spelt out ("ATTADM")
+        return corps_facts(corps)[0]
+    end = folded.find("\n", start)
+    names = re.split(r"\s*(?:/|\bou\b|\bet\b|,)\s*", folded[start : end if end >= 0 else start + 100][:100])
+    letters = {corps_facts(re.split(r"[()]", name)[0].strip())[0] for name in names} - {None}
+    return letters.pop() if len(letters) == 1 else None
 
 
 def corps_facts(corps: str) -> tuple[str | None, str | None]:
