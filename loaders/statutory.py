@@ -223,9 +223,12 @@ WORKING_TIME = (
 WEEKLY_HOURS = re.compile(
     r"\b(\d{1,2})\s*(?:h|heures)(?:\s*\d{2})?\s*(?:/\s*semaine|par semaine|hebdomadaires?|sur \d)"
 )
-TELEWORK_NO = re.compile(r"(?:pas de|sans|aucun|non eligible au) teletravail|teletravail (?:non|impossible|exclu)")
+TELEWORK_NO = re.compile(
+    r"(?:pas de|sans|aucun|non eligible au) teletravail|teletravail (?:non|impossible|exclu)|non teletravaillable"
+)
 TELEWORK_YES = re.compile(
-    r"teletravail\s*(?::\s*(?:oui|possible)|possible|envisageable|autorise|ouvert|accorde|\(|de \d|d'un|jusqu"
+    r"teletravaillable|(?:effectue|exerce|realise)e? en teletravail"
+    r"|teletravail\s*(?::\s*(?:oui|possible)|possible|envisageable|autorise|ouvert|accorde|de \d|d'un|jusqu"
     r"|\d jours?|partiel)|(?:possibilite|eligible|ouvert|droit|jours?) (?:de |au |a du )?teletravail"
 )
 CORPS = re.compile(
@@ -240,6 +243,12 @@ CORPS_ABBREVIATIONS = {"attadm": "attache d'administration"}
 ABBREVIATED_CORPS = re.compile(r"\b(" + "|".join(CORPS_ABBREVIATIONS) + r")\b")
 # "gestion des ressources humaines du corps des administrateurs des finances publiques": the people managed
 MANAGED = re.compile(r"gestion|\bgere|carrieres?|membres|avancement|recrutements? des")
+# A line opening with the cadre and the status sought ("Adjoint technique titulaire / contractuel")
+STATUS_LINE_CORPS = re.compile(r"^\s*([a-z][a-z' ]{3,40}?)\s+(?:titulaire|contractuel|stagiaire)", re.MULTILINE)
+# "Le poste convient à un(e) magistrat/magistrate judiciaire, un(e) administrateur/administratrice civil(e) ou …"
+OPEN_TO = re.compile(
+    r"\b(?:poste|emploi) (?:convient|s'adresse|est ouvert|ouvert|accessible) (?:a|aux) ([^.;\n]{3,200})"
+)
 GRADE_OF = re.compile(r"\bsur le grade d(?:e |')([a-z][a-z' ]{3,50}?)(?=\s*(?:[,.;:()\n]|$))")
 
 
@@ -350,7 +359,13 @@ def corps_named(folded: str) -> str | None:
         return re.sub(r"(?<=[a-z])-(?:ne|e)\b", "", match.group(1))  # "technicien-ne" → "technicien"
     if match := ABBREVIATED_CORPS.search(folded):
         return CORPS_ABBREVIATIONS[match.group(1)]
-    for match in [*CORPS.finditer(folded), *GRADE_OF.finditer(folded), *TERRITORIAL_NAME.finditer(folded)]:
+    for match in OPEN_TO.finditer(folded):
+        for name in re.split(r",|\bou\b|\bet\b", match.group(1)):
+            name = re.sub(r"\((?:e|ve|ne)\)|/\s*[a-z]+|^\s*(?:un|une|des|les|l')\b", "", name.strip()).strip()
+            if corps_facts(name) != (None, None):
+                return name
+    found = [CORPS, GRADE_OF, TERRITORIAL_NAME, STATUS_LINE_CORPS]
+    for match in [m for pattern in found for m in pattern.finditer(folded)]:
         if MANAGED.search(folded[max(0, match.start() - 60) : match.start()]):
             continue
         name = match.group(1).strip(" -'")
@@ -449,6 +464,7 @@ CORPS_FACTS = (
     (re.compile(r"adjaenes\b|atrf\b"), "C", None),
     (re.compile(r"ingenieurs?"), "A", "Technique"),
     (re.compile(r"administrateurs?"), "A", "Administrative"),
+    (re.compile(r"magistrats?"), "A", None),
     (re.compile(r"bibliothecaires?"), "A", "Culturelle"),
     (re.compile(r"conservateurs?"), "A", "Culturelle"),
 )
