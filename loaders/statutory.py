@@ -5,6 +5,7 @@ d'emplois (which need the nomenclature) are matched in `loaders.nlp`."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from loaders.records import StatutoryFacts
 from loaders.values import DEPARTEMENTS, departement_from_postal_code
@@ -74,7 +75,7 @@ DIPLOMA_WORDS: tuple[str, ...] = ("doctorat", "phd", "bac", "master", "diplome",
 DIPLOMA_WORDS += ("licence", "bachelor", "maitrise", "bts", "dut", "deug", "deust", "cap", "bep", "brevet", "titre")
 # A line that asks for a diploma, rather than one that mentions diplomas as the work ("stages de licences et masters")
 REQUIREMENT = re.compile(
-    r"formation|diplom|titulaire|niveau|exige|requis|souhait|minimum|issue? d|profil|de type|equivalent|dispos"
+    r"\bformation|diplom|titulaire|niveau|exige|requis|souhait|minimum|issue? d|profil|de type|equivalent|dispos"
     r"|vous (?:avez|etes|possedez|justifiez)"
 )
 NUMBERS = {
@@ -179,6 +180,7 @@ def location(folded: str) -> tuple[str | None, str | None]:
 # contractuels" (HR duties), "agents de catégorie A, B et C" (the people managed). The rules below read the
 # former and skip the latter.
 PEP_LEVELS = {"i": 5, "ii": 3, "iii": 2, "iv": 0, "v": -1, "vi": -1}  # the PEP's "Niveau I … VI" (old scale)
+DEMANDED = re.compile(r"\bexige|\bobligatoire|\brequis")
 PEP_LEVEL = re.compile(r"\bniveau\s+(vi|v|iv|iii|ii|i)\b\s*[(:]")
 STATED_EXPERIENCE = re.compile(r"experience souhaitee\s*:\s*(?:moins d'un an|moins de 1 an|de\s+" + _N + r")")
 DIPLOMA_LINE = re.compile(r"[^\n.;]*")
@@ -317,15 +319,25 @@ def offer_education(folded: str) -> int | None:
     """The PEP's "Niveau III (DUT, BTS…)" line; else the lowest diploma of the first line that names one (the
     lower bound of "bac + 3 à bac + 5", of "BTS ou licence")."""
     if match := PEP_LEVEL.search(folded):
-        return PEP_LEVELS[match.group(1)]
-    for line in DIPLOMA_LINE.findall(folded):
-        # a substring test first: the EDUCATION expressions cost a scan of the text each (a third of the reading)
-        if not any(word in line for word in DIPLOMA_WORDS) or not REQUIREMENT.search(line):
-            continue
-        levels = [level for level, pattern in EDUCATION if pattern.search(line)]
-        if levels:
+        # … unless the text demands a higher diploma than the field's level ("Doctorat en médecine exigé" under
+        # "Niveau I (bac+5 et supérieur)"): the more specific statement wins
+        demanded = [lv for line in _diploma_lines(folded) if DEMANDED.search(line) for lv in _levels(line)]
+        return max([PEP_LEVELS[match.group(1)], *demanded])
+    for line in _diploma_lines(folded):
+        if levels := _levels(line):
             return min(levels)
     return None
+
+
+def _diploma_lines(folded: str) -> Iterator[str]:
+    """Lines that ask for a diploma. A substring test first: the EDUCATION expressions cost a scan each."""
+    for line in DIPLOMA_LINE.findall(folded):
+        if any(word in line for word in DIPLOMA_WORDS) and REQUIREMENT.search(line):
+            yield line
+
+
+def _levels(line: str) -> list[int]:
+    return [level for level, pattern in EDUCATION if pattern.search(line)]
 
 
 def offer_experience(folded: str) -> float | None:
