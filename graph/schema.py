@@ -75,6 +75,12 @@ EMPLOYER_MITIGATION_PROPERTIES = ("mitigation_attribute", "mitigation_max_gap", 
 # Candidate.sparse_profile: true when the profile has no prose beyond job titles and a place (or nothing but a
 # history); such a candidate is ranked from titles, place and applications (docs/ingestion.md, Sparse profiles).
 SPARSE_PROFILE = "sparse_profile"
+# Offer.remote_work: true when the offer says telework is possible, false when it excludes it, absent when it says
+# nothing. Offer.corps: the corps or cadre d'emplois the offer names, as written ("redacteurs territoriaux",
+# "adjaenes/atrf"), beside the NEG concept `REQUIRES_GRADE` links when the nomenclature knows it. Both are read
+# from the text by loaders.statutory.offer_facts; no index: nothing looks offers up by them.
+OFFER_REMOTE_WORK = "remote_work"
+OFFER_CORPS = "corps"
 
 # --- Relationship types -----------------------------------------------------------------------------------
 BROADER = "BROADER"  # child -> parent within a repertory (skos:broader)
