@@ -32,9 +32,10 @@ GOLD_STATUTORY_RARE = GOLD / "statutory-offers-rare.jsonl"  # 42 development off
 GOLD_STATUTORY_SETS = {
     GOLD_STATUTORY: "100 real PEP offers, the rules' first gold: the rules were written having seen them",
     GOLD_STATUTORY_CHECK: "50 development offers drawn at random afterwards (seed 1616) and annotated before the "
-    "loader was run on them: the fresh estimate",
+    "loader was run on them; their failures were seen afterwards (first-look figures in docs/ingestion.md)",
     GOLD_STATUTORY_RARE: "42 development offers chosen because they name telework, a grade, a filière, a corps or a "
-    "cadre d'emplois (every such offer outside the two other sets), annotated before the loader was run on them",
+    "cadre d'emplois (every such offer outside the two other sets), annotated before the loader was run on them; "
+    "their failures were seen afterwards",
 }
 README = REPO_ROOT / "README.md"
 README_START = "<!-- ingestion-figures:start (written by `vivier load measure`: edit loaders/measure.py, not this) -->"
