@@ -83,6 +83,12 @@ VECTOR_INDEXES = (("Candidate", "candidate_embedding"), ("Offer", "offer_embeddi
 # Candidate.facts_revision: the statutory-facts counter of the write that last wrote the candidate
 # (graph/revision.py), so that the API's facts cache reads again only the candidates written since it was filled.
 FACTS_REVISION = "facts_revision"
+# Offer.remote_work: true when the offer says telework is possible, false when it excludes it, absent when it says
+# nothing. Offer.corps: the corps or cadre d'emplois the offer names, as written ("redacteurs territoriaux",
+# "adjaenes/atrf"), beside the NEG concept `REQUIRES_GRADE` links when the nomenclature knows it. Both are read
+# from the text by loaders.statutory.offer_facts; no index: nothing looks offers up by them.
+OFFER_REMOTE_WORK = "remote_work"
+OFFER_CORPS = "corps"
 
 # --- Relationship types -----------------------------------------------------------------------------------
 BROADER = "BROADER"  # child -> parent within a repertory (skos:broader)

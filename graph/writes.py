@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from graph.db import Database
 from graph.revision import BUMP_OFFERS, STAMP_STATUTORY_FACTS
+from graph.schema import OFFER_CORPS, OFFER_REMOTE_WORK
 from loaders.records import ApplicationRecord, CandidateRecord, EmployerRecord, OfferRecord
 
 BATCH_SIZE = 1000  # ~17 relationships per offer: ~18k writes per transaction, well inside a 1 GB heap
@@ -218,6 +219,8 @@ def _offer_row(r: OfferRecord) -> dict[str, Any]:
             "grade",
             "education_level",
             "years_experience",
+            OFFER_REMOTE_WORK,
+            OFFER_CORPS,
         )
     }
     return {

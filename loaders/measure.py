@@ -29,6 +29,17 @@ PEP_FULL_EXPORT = PEP_OFFERS.parent / "pep_full_export_sample.csv"  # the other 
 FIGURES = REPO_ROOT / "docs" / "ingestion-figures.md"
 GOLD = REPO_ROOT / "data" / "gold"
 GOLD_STATUTORY = GOLD / "statutory-offers.jsonl"  # 100 real offers annotated by hand (data/gold/README.md)
+GOLD_STATUTORY_CHECK = GOLD / "statutory-offers-check.jsonl"  # 50 development offers drawn later, annotated unseen
+GOLD_STATUTORY_RARE = GOLD / "statutory-offers-rare.jsonl"  # 42 development offers naming the rare fields
+# What each statutory gold file is, for the figures (data/gold/README.md says how each was drawn and annotated)
+GOLD_STATUTORY_SETS = {
+    GOLD_STATUTORY: "100 real PEP offers, the rules' first gold: the rules were written having seen them",
+    GOLD_STATUTORY_CHECK: "50 development offers drawn at random afterwards (seed 1616) and annotated before the "
+    "loader was run on them; their failures were seen afterwards (first-look figures in docs/ingestion.md)",
+    GOLD_STATUTORY_RARE: "42 development offers chosen because they name telework, a grade, a filière, a corps or a "
+    "cadre d'emplois (every such offer outside the two other sets), annotated before the loader was run on them; "
+    "their failures were seen afterwards",
+}
 README = REPO_ROOT / "README.md"
 README_START = "<!-- ingestion-figures:start (written by `vivier load measure`: edit loaders/measure.py, not this) -->"
 README_END = "<!-- ingestion-figures:end -->"
@@ -286,6 +297,7 @@ def readme_block(
     statutory: list[FieldScore] | None = None,
     skills: dict[str, list[SkillScore]] | None = None,
     rmfp: RmfpScore | None = None,
+    statutory_sets: dict[Path, list[FieldScore]] | None = None,
 ) -> str:
     """The README's summary of a `vivier load measure` run (the full figures go to docs/ingestion-figures.md)."""
     total = f.offers + f.rejected
@@ -315,6 +327,9 @@ def readme_block(
         parts += ["", _wrap(_statutory_sentence(statutory))]
     if skills or rmfp:
         parts += ["", _wrap(_skills_sentence(skills, rmfp))]
+    for path, scores in (statutory_sets or {}).items():
+        if path != GOLD_STATUTORY:
+            parts += ["", _wrap(_fresh_statutory_sentence(path, scores))]
     if cv is not None and folder is not None:
         parts += ["", _wrap(_cv_sentence(cv, folder))]
     return "\n".join(parts) + "\n"
@@ -356,6 +371,18 @@ def _skills_sentence(skills: dict[str, list[SkillScore]] | None, rmfp: RmfpScore
             f"{rmfp.top1_rate:.1%}, top-3 {rmfp.top3_rate:.1%}."
         )
     return " ".join(parts)
+
+
+def _fresh_statutory_sentence(path: Path, scores: list[FieldScore]) -> str:
+    def pct(value: float | None) -> str:
+        return "—" if value is None else f"{value:.0%}"
+
+    fields = "; ".join(
+        f"{s.field.replace('_', ' ')} {pct(s.precision)}{HOLD}/{HOLD}{pct(s.recall)} ({s.stated}{HOLD}stated)"
+        for s in scores
+        if s.stated
+    )
+    return f"Against `{path.relative_to(REPO_ROOT).as_posix()}` ({GOLD_STATUTORY_SETS[path]}): {fields}."
 
 
 def _cv_sentence(f: CvFigures, folder: Path) -> str:
@@ -524,6 +551,15 @@ def measure_statutory(path: Path = GOLD_STATUTORY) -> list[FieldScore]:
     return list(scores.values())
 
 
+def measure_statutory_sets() -> dict[Path, list[FieldScore]]:
+    """Each statutory gold file's scores (`GOLD_STATUTORY_SETS`, in that order)."""
+    return {path: measure_statutory(path) for path in GOLD_STATUTORY_SETS}
+
+
+def statutory_sets_markdown(sets: dict[Path, list[FieldScore]]) -> str:
+    return "".join(statutory_markdown(scores, path) for path, scores in sets.items())
+
+
 def statutory_markdown(scores: list[FieldScore], path: Path = GOLD_STATUTORY) -> str:
     def pct(value: float | None) -> str:
         return "—" if value is None else f"{value:.1%}"
@@ -531,14 +567,18 @@ def statutory_markdown(scores: list[FieldScore], path: Path = GOLD_STATUTORY) ->
     rows = [
         f"| {s.field} | {s.stated} | {s.found} | {s.right} | {pct(s.precision)} | {pct(s.recall)} |" for s in scores
     ]
+    what = GOLD_STATUTORY_SETS.get(path, f"{len(read_gold(path))} real PEP offers")
+    intro = (
+        f"Produced by `vivier load measure` on `{path.relative_to(REPO_ROOT).as_posix()}`: {what}. Read and "
+        "annotated by hand; guidelines and provenance in `data/gold/README.md`. Stated = offers whose gold gives the "
+        "field; found = offers the loader gives a value; right = found and equal to the gold."
+    )
     return "\n".join(
         [
             "",
-            "## Statutory facts against the hand-annotated gold",
+            f"## Statutory facts against the hand-annotated gold: `{path.name}`",
             "",
-            f"Produced by `vivier load measure` on `{path.relative_to(REPO_ROOT)}` ({len(read_gold(path))} real PEP",
-            "offers read and annotated by hand; guidelines and provenance in `data/gold/README.md`). Stated = offers",
-            "whose gold gives the field; found = offers the loader gives a value; right = found and equal to the gold.",
+            textwrap.fill(intro, width=116, break_long_words=False, break_on_hyphens=False),
             "",
             "| field | stated | found | right | precision | recall |",
             "|---|---:|---:|---:|---:|---:|",

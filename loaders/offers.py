@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from loaders.records import EmployerRecord, OccupationScore, OfferRecord, RecordError, TextAnalysis
-from loaders.statutory import offer_facts, statutory_grade_label
+from loaders.statutory import offer_facts, only_titulaires, statutory_grade_label
 from loaders.tabular import decode_lines, read_rows
 from loaders.values import (
     EMPLOYER_KINDS,
@@ -158,7 +158,7 @@ def enrich_offers(records: list[OfferRecord], analyzer: TextAnalyzer, n_process:
         record.versant = record.versant or facts.versant or (grade.versant if grade else None)
         record.categorie = record.categorie or facts.categorie or (grade.categorie if grade else None)
         record.filiere = record.filiere or facts.filiere or (grade.filiere if grade else None)
-        record.contract = record.contract or facts.contract
+        record.contract = stated_contract(record.contract, facts.contract, text)
         record.working_time = record.working_time or facts.working_time
         record.remote_work = facts.remote_work
         record.corps = facts.corps
@@ -173,6 +173,16 @@ def enrich_offers(records: list[OfferRecord], analyzer: TextAnalyzer, n_process:
         stated = [uris.grade(record.grade)] if record.grade else []
         stated += [uris.cadre_emplois(record.cadre_emplois)] if record.cadre_emplois else []
         record.required_grade_uris = stated or [u for u in (facts.grade_uri, facts.cadre_uri) if u][:1]
+
+
+def stated_contract(field: str | None, found: str | None, text: str) -> str | None:
+    """The publisher's contract field, unless it opens the post to both statuses and the text restricts it
+    ("Poste ouvert uniquement aux titulaires"): the more specific statement wins, as the gold's guidelines have it.
+    Only that explicit restriction narrows the field: the text's other status words are often HR duties
+    ("accueil par voie de détachement")."""
+    if field == "titulaire_ou_contractuel" and only_titulaires(text):
+        return "titulaire"
+    return field or found
 
 
 def with_stated_occupations(

@@ -92,8 +92,8 @@ class OfferRecord:
     rmfp_code: str | None = None
     education_level: int | None = None
     years_experience: float | None = None
-    remote_work: bool | None = None  # read from the text; not written to the graph (no schema property yet)
-    corps: str | None = None  # corps / cadre d'emplois named by the text; not written to the graph
+    remote_work: bool | None = None  # read from the text (Offer.remote_work)
+    corps: str | None = None  # corps / cadre d'emplois named by the text, as written (Offer.corps)
     employer_name: str | None = None  # when the offer names its employer without an id (PEP exports, JSON-LD)
     skills: list[SkillMention] = field(default_factory=list)
     occupations: list[OccupationScore] = field(default_factory=list)

@@ -86,6 +86,12 @@ def test_the_statutory_table_and_readme_sentence_carry_the_scores() -> None:
     figures = measure.Figures(650, 2, 0.5, 0.6, 7.0, 0.03, 0.1, 0.3, 0.3, 0.1, 0.01, 400, 600, 1.0, 30)
     flat = " ".join(measure.readme_block(figures, statutory=scores).split())
     assert "versant 100% / 87%" in flat and "not stated in any gold offer: remote work" in flat
+    fresh = {measure.GOLD_STATUTORY_CHECK: [measure.FieldScore("versant", 37, 34, 32)]}
+    flat = " ".join(measure.readme_block(figures, statutory=scores, statutory_sets=fresh).split())
+    assert "statutory-offers-check.jsonl" in flat and "versant 94% / 86% (37 stated)" in flat
+    assert "## Statutory facts against the hand-annotated gold: `statutory-offers-check.jsonl`" in (
+        measure.statutory_sets_markdown(fresh)
+    )
 
 
 @pytest.mark.slow  # builds the text analyzer and reads the 100 gold offers: ~2 min on the shared machine
@@ -95,3 +101,63 @@ def test_the_measure_scores_every_gold_field_against_the_loader() -> None:
     assert (scores["versant"].stated, scores["categorie"].stated, scores["working_time"].stated) == (94, 52, 33)
     assert all(s.right <= min(s.found, s.stated) for s in scores.values())
     assert scores["categorie"].precision is not None and scores["categorie"].precision >= 0.95
+
+
+def test_the_fresh_gold_sets_name_development_offers_only() -> None:
+    first = {str(r["offer_id"]) for r in measure.read_gold()}
+    check, rare = measure.read_gold(measure.GOLD_STATUTORY_CHECK), measure.read_gold(measure.GOLD_STATUTORY_RARE)
+    assert (len(check), len(rare)) == (50, 42)
+    development = {str(raw.fields["offer_id"]) for raw in read_offer_file(measure.PEP_OFFERS)[0]} - first
+    ids = [str(r["offer_id"]) for r in check + rare]
+    assert len(set(ids)) == len(ids) and set(ids) <= development
+    sets = [measure.GOLD_STATUTORY, measure.GOLD_STATUTORY_CHECK, measure.GOLD_STATUTORY_RARE]
+    assert list(measure.GOLD_STATUTORY_SETS) == sets
+
+
+def test_the_state_named_by_its_services_and_communes_only_as_employers() -> None:
+    assert (
+        offer_facts("Vous travaillerez dans un service des impôts des particuliers de 50 personnes.").versant == "FPE"
+    )
+    assert offer_facts("GSBdD de Toulon, organisme du SCA. Gérer les personnels civils et militaires.").versant == "FPE"
+    assert offer_facts("Assurer la maintenance des infrastructures communes.").versant is None
+    assert offer_facts("Projets de transition énergétique et de la ville durable.").versant is None
+    assert offer_facts("L'EPF agit pour le compte des collectivités membres (communes).").versant == "FPT"
+
+
+def test_status_lines_decrees_and_managed_cdd() -> None:
+    assert offer_facts("Adjoint technique titulaire\ncontractuel\nCompétences : rigueur").contract == (
+        "titulaire_ou_contractuel"
+    )
+    assert offer_facts("Type de contrat : CDI de droit public ou fonctionnaire en position d'activité").contract == (
+        "titulaire_ou_contractuel"
+    )
+    decree = "Décret n° 96-1087 relatif au recrutement par voie contractuelle des travailleurs handicapés."
+    assert offer_facts(decree).contract is None
+    assert offer_facts("Paye du personnel (160 fonctionnaires, CDI et OPA, 70 CDD).").contract is None
+
+
+def test_the_post_catégorie_not_the_team_and_corps_fields() -> None:
+    assert offer_facts("Vous encadrez une équipe de 6 agents de catégorie A.").categorie is None
+    assert offer_facts("Chef de bureau des personnels administratifs de catégorie A").categorie is None
+    assert offer_facts("Le directeur de greffe est un fonctionnaire de catégorie A.").categorie == "A"
+    assert offer_facts("Catégorie d'emploi : A\nRésidence : Metz").categorie == "A"
+    facts = offer_facts("Fonctions : gestionnaire\nCatégorie : C\nCorps : ADJAENES/ATRF\nBAP : J")
+    assert (facts.corps, facts.categorie) == ("adjaenes/atrf", "C")
+    assert offer_facts("Corps : Technicien-ne de recherche et de formation").corps == (
+        "technicien de recherche et de formation"
+    )
+    both = offer_facts("La Ville recrute (cadre d'emplois des Attachés / rédacteurs territoriaux) à temps complet")
+    assert (both.corps, both.categorie, both.filiere) == ("attaches", None, "Administrative")
+    managed = "Gestion des ressources humaines du corps des administrateurs des finances publiques."
+    assert offer_facts(managed).corps is None
+    open_to = offer_facts("Le poste convient à un(e) administrateur/administratrice civil(e) ou un(e) attaché(e).")
+    assert (open_to.corps, open_to.categorie) == ("administrateur civil", "A")
+
+
+def test_telework_statements_and_levels_demanded() -> None:
+    assert offer_facts("Conditions particulières : poste télétravaillable").remote_work is True
+    assert offer_facts("Contraintes : poste non télétravaillable").remote_work is False
+    assert offer_facts("Il coordonne la mise en œuvre du télétravail (référent télétravail)").remote_work is None
+    medecin = "Doctorat en médecine exigé.\nNiveau I (bac+5 et supérieur) - Expérience souhaitée : de 1 à 3 ans"
+    assert offer_facts(medecin).education_level == 8
+    assert offer_facts("Outils du système d'informations de la licence droit-économie").education_level is None

@@ -120,8 +120,9 @@ def measure(
         return
     with console.status("Understanding the 652 real offers…"):
         figures = m.measure()
-    with console.status(f"Statutory facts of the offers of {m.GOLD_STATUTORY.name}…"):
-        statutory = m.measure_statutory()
+    with console.status("Statutory facts of the offers of the gold files…"):
+        statutory_sets = m.measure_statutory_sets()
+    statutory = statutory_sets[m.GOLD_STATUTORY]
     with console.status(f"Skill mentions of the offers of {m.GOLD_SKILLS.name}…"):
         skills = m.measure_skills()
     with console.status(f"RMFP emplois-référence of the offers of {m.GOLD_RMFP.name}…"):
@@ -130,14 +131,15 @@ def measure(
     if cvs is not None:
         with console.status(f"Reading {limit} CVs of {cvs}…"):
             cv_figures = m.measure_cvs(cvs, limit)
-    markdown = m.figures_markdown(figures) + m.statutory_markdown(statutory)
+    markdown = m.figures_markdown(figures) + m.statutory_sets_markdown(statutory_sets)
     markdown += m.skills_markdown(skills) + m.rmfp_markdown(rmfp)
     markdown += m.cv_figures_markdown(cv_figures, cvs) if cv_figures and cvs else ""
     _show_figures(markdown)
     _show_gold_cvs(gold_cv_block)
     markdown += "\n" + gold_cv_block
     console.print(f"Written to {m.write_figures(markdown)}")
-    changed = m.write_readme(m.readme_block(figures, cv_figures, cvs, statutory, skills, rmfp))
+    block = m.readme_block(figures, cv_figures, cvs, statutory, skills, rmfp, statutory_sets)
+    changed = m.write_readme(block)
     console.print(f"{m.README}: figures block {'rewritten' if changed else 'already up to date'}")
 
 
