@@ -153,7 +153,8 @@ def follow() -> None:
         dist.destroy_process_group()
 
 
-def _fit(inputs: Inputs, replica: Replica, progress: bool) -> JointFit:
+def _fit(inputs: Inputs, replica: Replica | None, progress: bool) -> JointFit:
+    """The joint fit of `inputs`, as one replica of several (None: the only process)."""
     return fit_joint(
         inputs.export,
         inputs.facts,
@@ -215,12 +216,4 @@ def fit_ranker(inputs: Inputs, processes: int = 1, progress: bool = True) -> Joi
         return fit_launched(inputs, progress)
     if processes > 1:
         return spawn_fit(inputs, processes, progress).fit
-    return fit_joint(
-        inputs.export,
-        inputs.facts,
-        inputs.split,
-        inputs.config,
-        inputs.ranker_config,
-        layers=inputs.layers,
-        progress=progress,
-    )
+    return _fit(inputs, None, progress)
