@@ -109,14 +109,14 @@ IN_BRACKETS = re.compile(r"\((\d{2,3}|2[ab])\)")
 
 
 @functools.lru_cache(maxsize=1024)
-def folded_text(text: str) -> str:
+def recently_folded(text: str) -> str:
     """The accent-folded text, kept for the last 1,024 texts: the analyzer reads a batch's `statutory_facts`, then
     `enrich_offers` reads `offer_facts` of the same texts, and folding twice was a twentieth of an offer's reading."""
     return fold_compat(text)
 
 
 def statutory_facts(text: str) -> StatutoryFacts:
-    folded = folded_text(text)
+    folded = recently_folded(text)
     facts = StatutoryFacts()
     for code, pattern in VERSANT_PATTERNS:
         if pattern.search(folded):
@@ -270,7 +270,7 @@ GRADE_OF = re.compile(r"\bsur le grade d(?:e |')([a-z][a-z' ]{3,50}?)(?=\s*(?:[,
 def offer_facts(text: str, read: StatutoryFacts | None = None) -> StatutoryFacts:
     """The requirements an offer states. Échelon and place as `statutory_facts` reads them (`read`: what it read
     already, as `TextAnalyzer.analyse` gives it), the rest with the offer's own rules (module comment above)."""
-    folded = folded_text(text)
+    folded = recently_folded(text)
     read = read or statutory_facts(text)
     facts = StatutoryFacts(echelon=read.echelon, departement=read.departement, commune=read.commune)
     facts.versant = offer_versant(folded)
@@ -305,7 +305,7 @@ def offer_categorie(folded: str) -> str | None:
 
 def only_titulaires(text: str) -> bool:
     """Whether an offer restricts the post to fonctionnaires ("ouvert uniquement aux titulaires")."""
-    return bool(ONLY_TITULAIRES.search(folded_text(text)))
+    return bool(ONLY_TITULAIRES.search(recently_folded(text)))
 
 
 def offer_contract(folded: str) -> str | None:
