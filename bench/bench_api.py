@@ -307,8 +307,10 @@ def serve_random_model(port: int) -> None:
 
 
 def start_server(
-    env: dict[str, str], port: int, random_model: bool = False, workers: int = 1
+    env: dict[str, str], port: int, random_model: bool = False, workers: int = 1, log: Path | None = None
 ) -> subprocess.Popen[bytes]:
+    """The API in a child process, once it answers /health. Its stderr (warnings, server errors' tracebacks) goes
+    to `log`, or to /dev/null: a pipe nobody reads would fill and stall the server under load."""
     command = [
         sys.executable,
         "-m",
@@ -332,11 +334,13 @@ def start_server(
         ]
     if random_model:
         command = [sys.executable, str(Path(__file__).resolve()), "--serve-random-model", str(port)]
-    server = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stderr = log.open("ab") if log is not None else subprocess.DEVNULL
+    server = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(f"the API server exited: {server.stderr.read().decode() if server.stderr else ''}")
+            said = log.read_text(errors="replace")[-4000:] if log is not None else "(no log kept)"
+            raise RuntimeError(f"the API server exited: {said}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
                 return server

@@ -338,7 +338,8 @@ def main() -> None:
             )
             key = create_api_key(database, "admin", label="bench-load")[1]
             port = free_port()
-            server = start_server(env, port, args.random_model, args.workers)
+            server_log = root / "server.log"
+            server = start_server(env, port, args.random_model, args.workers, log=server_log)
             base = f"http://127.0.0.1:{port}"
             with console.status("Warming up (model load, caches, the CV reader)…"):
                 _traffic(base, key, 20, 5, {"ranking": 1.0}, offers, suggestions, args.clients)
@@ -358,6 +359,8 @@ def main() -> None:
                 helper.join(timeout=30)
             measured.samples, measured.offers_written = results.samples, results.offers_written
             errors = report(measured, args.rate, duration, args.out)
+            if errors and server_log.exists():  # the server's side of its errors: the tracebacks it logged
+                console.print("The server's log, last lines:\n" + server_log.read_text(errors="replace")[-6000:])
         finally:
             if server is not None:
                 server.terminate()
