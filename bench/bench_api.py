@@ -334,8 +334,11 @@ def start_server(
         ]
     if random_model:
         command = [sys.executable, str(Path(__file__).resolve()), "--serve-random-model", str(port)]
-    stderr = log.open("ab") if log is not None else subprocess.DEVNULL
-    server = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+    if log is None:
+        server = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    else:
+        with log.open("ab") as stderr:  # the child keeps its own copy of the descriptor
+            server = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if server.poll() is not None:

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 from graph import revision
 from graph.db import Database
+from graph.schema import FACTS_REVISION
 
 ERASED = "erased"  # replaces a candidate pseudonym in logs after a GDPR erase
 Row = dict[str, Any]
@@ -175,14 +176,7 @@ def all_candidate_facts(db: Database) -> tuple[int, dict[str, Row]]:
     """Every candidate's statutory facts (as `statutory_facts` gives them) and the revision they are current at.
     The revision is read first: a write that lands in between makes the facts newer than it, never older."""
     version = revision.current(db, revision.STATUTORY_FACTS)
-    records, _, _ = db.execute_query(
-        "MATCH (n:Candidate) WITH n, n.candidate_id AS id "
-        + GRADE_AND_CADRE.format(rel="HOLDS_GRADE", keep="id, n")
-        + "RETURN "
-        + _CANDIDATE_FACTS
-        + " AS facts",
-    )
-    return version, {r["facts"]["id"]: dict(r["facts"]) for r in records}
+    return version, _candidates_facts(db, "true", {})
 
 
 def candidate_facts_since(db: Database, since: int) -> tuple[int, dict[str, Row]] | None:
@@ -192,15 +186,19 @@ def candidate_facts_since(db: Database, since: int) -> tuple[int, dict[str, Row]
     version, stamped = revision.changed_since(db, since)
     if not stamped:
         return None
+    return version, _candidates_facts(db, f"n.{FACTS_REVISION} > $since", {"since": since})
+
+
+def _candidates_facts(db: Database, where: str, params: dict[str, Any]) -> dict[str, Row]:
     records, _, _ = db.execute_query(
-        f"MATCH (n:Candidate) WHERE n.{revision.FACTS_STAMP} > $since WITH n, n.candidate_id AS id "
+        f"MATCH (n:Candidate) WHERE {where} WITH n, n.candidate_id AS id "
         + GRADE_AND_CADRE.format(rel="HOLDS_GRADE", keep="id, n")
         + "RETURN "
         + _CANDIDATE_FACTS
         + " AS facts",
-        since=since,
+        params,
     )
-    return version, {r["facts"]["id"]: dict(r["facts"]) for r in records}
+    return {r["facts"]["id"]: dict(r["facts"]) for r in records}
 
 
 def key_is_active(db: Database, key_id: str) -> bool:

@@ -24,7 +24,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from graph.db import Database
-from graph.schema import FACTS_REVISION
 
 STATUTORY_FACTS = "statutory_facts"
 OFFERS = "offers"
@@ -51,7 +50,6 @@ STAMP_STATUTORY_FACTS = (
     "SET _revision.version = coalesce(_revision.version, 0) + 1 "
     "WITH _revision.version AS _stamp "
 )
-FACTS_STAMP = FACTS_REVISION
 
 
 BUMP_STATUTORY_FACTS = bump_clause(STATUTORY_FACTS)

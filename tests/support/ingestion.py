@@ -6,7 +6,7 @@ import io
 from typing import Any
 
 from graph.db import Database
-from graph.revision import FACTS_STAMP
+from graph.schema import FACTS_REVISION
 
 
 def tiny_pdf(lines: list[str]) -> bytes:
@@ -95,7 +95,8 @@ def graph_fingerprint(database: Database) -> tuple[list[str], list[str]]:
         "RETURN type(r) AS type, coalesce(a.offer_id, a.candidate_id, a.employer_id, a.uri, a.code) AS a, "
         "coalesce(b.offer_id, b.candidate_id, b.employer_id, b.uri, b.code) AS b, properties(r) AS props"
     )
+    stamped = FACTS_REVISION  # bookkeeping, like the counters: left out
     return (
-        sorted(f"{sorted(r['labels'])}{sorted(p for p in r['props'].items() if p[0] != FACTS_STAMP)}" for r in nodes),
+        sorted(f"{sorted(r['labels'])}{sorted(i for i in r['props'].items() if i[0] != stamped)}" for r in nodes),
         sorted(f"{r['type']}{r['a']}{r['b']}{sorted(r['props'].items())}" for r in rels),
     )
