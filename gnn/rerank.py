@@ -28,6 +28,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from gnn.eligibility import candidate_profiles, eligibility_matrix, offer_requirements
 from gnn.export import GraphExport, epoch_days
+from gnn.growing import GrowingCsr, GrowingRows
 from gnn.model import LinkGNN
 from gnn.train import Split, embeddings, message_graph
 from ontology.geography import REGION_OF_DEPARTEMENT
@@ -371,7 +372,7 @@ class RerankingArtifact:
     """What serving reads of a version's re-ranker (`reranker.pkl`, gnn/artifacts.py)."""
 
     reranker: Reranker
-    facts: PairFacts  # grows by one candidate row per candidate embedded at serving time (`add_candidate`)
+    facts: PairFacts  # grows by one candidate row per candidate embedded at serving time (`CandidateAppender`)
     history: History  # every application known at training, for the 'before' counts of new offers
 
     def to_stored(self) -> dict[str, object]:
@@ -545,23 +546,54 @@ def facts_of_new_offer(
     )
 
 
-def add_candidate(
-    facts: PairFacts, props: dict[str, object], neighbours: dict[tuple[str, str, str], torch.Tensor]
-) -> None:
-    """Append a candidate created after training (its row is the next one, as in the serving matrix)."""
+class CandidateAppender:
+    """Appends the candidates created after training to `facts` (a row each, the next one, as in the serving
+    matrix) in amortised constant time: the candidate facts grow in buffers with spare rows (gnn/growing.py)
+    instead of being copied whole for every CV uploaded."""
 
-    def row(relation: str, target: str, width: int) -> sparse.csr_matrix:
-        gids = neighbours.get((target, f"rev_{relation}", "candidate"), torch.empty(0, dtype=torch.long)).numpy()
-        gids = gids[gids < width]
-        return sparse.csr_matrix((np.ones(len(gids)), (np.zeros(len(gids), dtype=np.int64), gids)), shape=(1, width))
+    SPARSE = ("candidate_skills", "held", "holds_now")
+    DENSE = ("candidate_departement", "years_experience", "education")
 
-    facts.candidate_skills = sparse.vstack(
-        [facts.candidate_skills, row("has_skill", "skill", facts.candidate_skills.shape[1])], format="csr"
-    )
-    n_occ = facts.held.shape[1]
-    facts.held = sparse.vstack([facts.held, row("held", "occupation", n_occ)], format="csr")
-    facts.holds_now = sparse.vstack([facts.holds_now, row("holds_now", "occupation", n_occ)], format="csr")
-    home = row("lives_in", "departement", len(facts.region_of_departement)).indices
-    facts.candidate_departement = np.append(facts.candidate_departement, home[0] if len(home) else -1)
-    facts.years_experience = np.append(facts.years_experience, max(_number(props.get("years_experience")), 0.0))
-    facts.education = np.append(facts.education, _number(props.get("education_level")))
+    def __init__(self, facts: PairFacts) -> None:
+        self.facts = facts
+        self._sparse: dict[str, GrowingCsr] = {}
+        self._dense: dict[str, GrowingRows[np.ndarray]] = {}
+
+    def append(self, props: dict[str, object], neighbours: dict[tuple[str, str, str], torch.Tensor]) -> None:
+        def linked(relation: str, target: str, width: int) -> tuple[np.ndarray, np.ndarray]:
+            """The node ids linked by `relation` (below `width`), and how many times (a CSR sums duplicates)."""
+            gids = neighbours.get((target, f"rev_{relation}", "candidate"), torch.empty(0, dtype=torch.long)).numpy()
+            columns, counts = np.unique(gids[gids < width], return_counts=True)
+            return columns, counts.astype(np.float64)
+
+        facts = self.facts
+        n_occ = facts.held.shape[1]
+        rows = {
+            "candidate_skills": linked("has_skill", "skill", facts.candidate_skills.shape[1]),
+            "held": linked("held", "occupation", n_occ),
+            "holds_now": linked("holds_now", "occupation", n_occ),
+        }
+        for name, (columns, counts) in rows.items():
+            setattr(facts, name, self._growing_csr(name).append(columns, counts))
+        home, _ = linked("lives_in", "departement", len(facts.region_of_departement))
+        values = {
+            "candidate_departement": home[0] if len(home) else -1,
+            "years_experience": max(_number(props.get("years_experience")), 0.0),
+            "education": _number(props.get("education_level")),
+        }
+        for name, value in values.items():
+            setattr(facts, name, self._growing_rows(name).append(value))
+
+    def _growing_csr(self, name: str) -> GrowingCsr:
+        """The buffers behind `facts.<name>`, made again when the matrix was replaced (an erasure rewrites it)."""
+        held = self._sparse.get(name)
+        if held is None or held.matrix is not getattr(self.facts, name):
+            held = self._sparse[name] = GrowingCsr(getattr(self.facts, name))
+        return held
+
+    def _growing_rows(self, name: str) -> GrowingRows[np.ndarray]:
+        held = self._dense.get(name)
+        current = getattr(self.facts, name)
+        if held is None or len(held.view) != len(current) or not np.may_share_memory(held.view, current):
+            held = self._dense[name] = GrowingRows(current)
+        return held

@@ -14,6 +14,8 @@ before the joint ranker carry a re-ranker (gnn/rerank.py) read the same way. Eve
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,11 +26,12 @@ from gnn.career import career_scores
 from gnn.eligibility import candidate_profiles_from_neo4j, offer_requirement_from_neo4j
 from gnn.export import GEO_DIM, GEO_EDGES, geo_columns, node_neighbourhood, reverse
 from gnn.features import encode
+from gnn.growing import GrowingRows
 from gnn.rerank import (
     FEATURES,
+    CandidateAppender,
     OfferFacts,
     RerankingArtifact,
-    add_candidate,
     facts_of_new_offer,
     offer_facts,
     pair_features,
@@ -42,6 +45,55 @@ from ontology.eligibility import StatutoryProfile, is_eligible
 RERANK_DEPTH = 1000
 
 
+@dataclass(frozen=True)
+class _Approximate:
+    """For approximate retrieval: a bfloat16 copy of the dense columns, and the trailing one-hot location block
+    (GEO_DIM columns, at most one non-zero per row) as (column, value) per row, or None when it is not one-hot.
+    Swapped whole, so that a ranking reads parts of one length while an upload appends a row."""
+
+    half: torch.Tensor
+    one_hot_column: np.ndarray | None
+    one_hot_value: np.ndarray | None
+    rows: tuple[GrowingRows[torch.Tensor], GrowingRows[np.ndarray] | None, GrowingRows[np.ndarray] | None]
+
+    @classmethod
+    def of(cls, matrix: torch.Tensor) -> _Approximate:
+        """Built from the matrix. The location block of the embeddings is a one-hot département scaled by the
+        model: a dot product with it is one multiplication per row, so the bfloat16 product only reads the other
+        columns (half of them at 256 dimensions)."""
+        width = matrix.shape[1]
+        column = value = None
+        dense = width
+        if width > GEO_DIM:
+            block = matrix[:, width - GEO_DIM :].numpy()
+            nonzero = block != 0
+            if (nonzero.sum(axis=1) <= 1).all():
+                dense = width - GEO_DIM
+                column = nonzero.argmax(axis=1)
+                value = block[np.arange(len(block)), column].astype(np.float32)
+        half = matrix[:, :dense].to(torch.bfloat16)
+        grow = (GrowingRows(half), _growing(column), _growing(value))
+        return cls(half, column, value, grow)
+
+    def appended(self, vector: torch.Tensor) -> _Approximate | None:
+        """The parts with one row more, or None (rebuild on next use) when its location block breaks the form."""
+        dense = self.half.shape[1]
+        location = vector[dense:].numpy()
+        nonzero = np.flatnonzero(location)
+        half_rows, columns, values = self.rows
+        if len(nonzero) > 1 or (len(location) and (columns is None or values is None)):
+            return None
+        half = half_rows.append(vector[:dense].to(torch.bfloat16))
+        if columns is None or values is None:
+            return _Approximate(half, None, None, self.rows)
+        column = int(nonzero[0]) if len(nonzero) else 0
+        return _Approximate(half, columns.append(column), values.append(float(location[column])), self.rows)
+
+
+def _growing(array: np.ndarray | None) -> GrowingRows[np.ndarray] | None:
+    return None if array is None else GrowingRows(array)
+
+
 @dataclass
 class _Side:
     """One side of the bipartite matching (candidates or offers): ids and their embedding matrix."""
@@ -50,11 +102,9 @@ class _Side:
     matrix: torch.Tensor
     index: dict[str, int] = field(default_factory=dict)
     holes: torch.Tensor = field(default_factory=lambda: torch.zeros(0, dtype=torch.long))  # rows of deleted nodes
-    # For approximate retrieval, made on first use: a bfloat16 copy of the dense columns, and the trailing one-hot
-    # location block (GEO_DIM columns, at most one non-zero per row) as (column, value) per row.
-    half: torch.Tensor | None = None
-    one_hot_column: np.ndarray | None = None
-    one_hot_value: np.ndarray | None = None
+    approximate: _Approximate | None = None  # made on first use
+    # Spare capacity behind `matrix`, so that appending a row copies nothing held (gnn/growing.py).
+    _rows: GrowingRows[torch.Tensor] | None = None
 
     def __post_init__(self) -> None:
         self.index = {key: i for i, key in enumerate(self.ids) if key}
@@ -62,38 +112,41 @@ class _Side:
         # mask as long as the matrix still costs milliseconds; holes are few.
         self.holes = torch.tensor([i for i, key in enumerate(self.ids) if not key], dtype=torch.long)
 
+    @property
+    def half(self) -> torch.Tensor | None:
+        return None if self.approximate is None else self.approximate.half
+
+    @property
+    def one_hot_column(self) -> np.ndarray | None:
+        return None if self.approximate is None else self.approximate.one_hot_column
+
     def vector(self, key: str) -> torch.Tensor | None:
         i = self.index.get(key)
         return None if i is None else self.matrix[i]
 
-    def _approximate_parts(self) -> torch.Tensor:
-        """The bfloat16 dense part, (re)built when missing or stale. The location block of the embeddings is a
-        one-hot département scaled by the model: a dot product with it is one multiplication per row, so the
-        bfloat16 product only reads the other columns (half of them at 256 dimensions)."""
-        if self.half is not None and self.half.shape[0] == self.matrix.shape[0]:
-            return self.half
-        width = self.matrix.shape[1]
-        self.one_hot_column = self.one_hot_value = None
-        dense = width
-        if width > GEO_DIM:
-            block = self.matrix[:, width - GEO_DIM :].numpy()
-            nonzero = block != 0
-            if (nonzero.sum(axis=1) <= 1).all():
-                dense = width - GEO_DIM
-                self.one_hot_column = nonzero.argmax(axis=1)
-                self.one_hot_value = block[np.arange(len(block)), self.one_hot_column].astype(np.float32)
-        self.half = self.matrix[:, :dense].to(torch.bfloat16)
-        return self.half
+    def _approximate_parts(self) -> _Approximate:
+        """The approximate parts, (re)built when missing or stale."""
+        parts, matrix = self.approximate, self.matrix
+        if parts is None or parts.half.shape[0] != matrix.shape[0]:
+            parts = self.approximate = _Approximate.of(matrix)
+        return parts
 
     def put(self, key: str, vector: torch.Tensor) -> None:
+        """Set `key`'s row, appended when the key is new. Amortised constant time: an upload neither copies the
+        matrix nor makes the next ranking rebuild the approximate parts."""
         if key in self.index:
             self.matrix[self.index[key]] = vector
-            self.half = None
+            self.approximate = None
             return
-        self.index[key] = len(self.ids)
+        # In this order for the rankings that run meanwhile: a row number read from the matrix always has its id,
+        # and a key found in the index always has its row.
         self.ids.append(key)
-        self.matrix = torch.cat([self.matrix, vector.reshape(1, -1)])  # a new key is no hole: `holes` stays
-        self.half = None
+        if self._rows is None or self._rows.view.data_ptr() != self.matrix.data_ptr():
+            self._rows = GrowingRows(self.matrix)
+        self.matrix = self._rows.append(vector)  # a new key is no hole: `holes` stays
+        if self.approximate is not None:
+            self.approximate = self.approximate.appended(vector)
+        self.index[key] = len(self.ids) - 1
 
     def forget(self, key: str) -> bool:
         """Make `key`'s row a hole: no lookup finds it, no top-k returns it, and its vector is zeros. Rows keep
@@ -103,10 +156,11 @@ class _Side:
             return False
         self.ids[i] = ""
         self.matrix[i] = 0.0
-        if self.half is not None:  # the approximate copy too, in place (its location block is kept apart)
-            self.half[i] = 0.0
-        if self.one_hot_value is not None:
-            self.one_hot_value[i] = 0.0
+        parts = self.approximate
+        if parts is not None:  # the approximate copy too, in place (its location block is kept apart)
+            parts.half[i] = 0.0
+            if parts.one_hot_value is not None:
+                parts.one_hot_value[i] = 0.0
         self.holes = torch.cat([self.holes, torch.tensor([i], dtype=torch.long)])
         return True
 
@@ -135,11 +189,11 @@ class _Side:
         are scored again exactly. `allowed` (one boolean per row): the others are masked before the top-k is cut,
         so that k allowed rows come back whenever k exist (filtered retrieval, not filtering after)."""
         if approximate:
-            half = self._approximate_parts()
-            dense = half.shape[1]
-            scores = (half @ query[:dense].to(torch.bfloat16)).float().numpy()
-            if self.one_hot_column is not None and self.one_hot_value is not None:
-                scores += self.one_hot_value * query.numpy()[dense + self.one_hot_column]
+            parts = self._approximate_parts()
+            dense = parts.half.shape[1]
+            scores = (parts.half @ query[:dense].to(torch.bfloat16)).float().numpy()
+            if parts.one_hot_column is not None and parts.one_hot_value is not None:
+                scores += parts.one_hot_value * query.numpy()[dense + parts.one_hot_column]
         else:
             # NumPy's BLAS matrix-vector product is 3× faster than torch's CPU `mv` here (2.4 vs 8 ms at 100,000 ×
             # 256, bench/bench_api.py), and the arrays share memory, so nothing is copied.
@@ -165,6 +219,44 @@ def best_first(scores: np.ndarray, k: int) -> np.ndarray:
     return chosen[np.lexsort((chosen, -scores[chosen]))]
 
 
+class _ProfileClasses:
+    """Per candidate row, the index of its statutory profile among the distinct ones (-1: none), so that the
+    eligibility rules run once per distinct profile (a few hundred), not once per candidate. Kept up to date row by
+    row: an upload classifies one row, not all of them again; a profiles dict read anew (`profiles` replaced)
+    classifies every row once more."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._profiles: dict[str, StatutoryProfile] | None = None
+        self._classes: GrowingRows[np.ndarray] = GrowingRows(np.zeros(0, dtype=np.int64))
+        self._distinct: dict[StatutoryProfile, int] = {}
+        self._dirty: set[int] = set()
+
+    def mark(self, rows: Iterable[int]) -> None:
+        """These rows' profiles changed (regraded, erased, embedded again): classify them on next use."""
+        with self._lock:
+            self._dirty.update(rows)
+
+    def of(self, profiles: dict[str, StatutoryProfile], ids: list[str]) -> tuple[np.ndarray, list[StatutoryProfile]]:
+        with self._lock:
+            if profiles is not self._profiles:
+                self._profiles, self._distinct, self._dirty = profiles, {}, set()
+                self._classes = GrowingRows(np.zeros(0, dtype=np.int64))
+            classes = self._classes.view
+            for row in sorted(self._dirty):
+                if row < len(classes):
+                    classes[row] = self._class(ids[row])
+            self._dirty.clear()
+            for row in range(len(classes), len(ids)):
+                classes = self._classes.append(self._class(ids[row]))
+            return classes.copy(), list(self._distinct)
+
+    def _class(self, candidate_id: str) -> int:
+        assert self._profiles is not None
+        profile = self._profiles.get(candidate_id) if candidate_id else None
+        return -1 if profile is None else self._distinct.setdefault(profile, len(self._distinct))
+
+
 class Recommender:
     """A loaded model version. `load` reads the artifacts once; every call afterwards is in memory except
     eligibility filtering and inductive embedding, which read the node's facts from Neo4j."""
@@ -182,9 +274,8 @@ class Recommender:
         self._profiles_revision: int | None = None
         self._reranking: RerankingArtifact | None = stored.reranking
         self._new_offer_facts: dict[str, OfferFacts] = {}
-        # Profile class per candidate row (`_profile_classes`), and a count of row changes that invalidates it.
-        self._classes: tuple[tuple[int, int, int], np.ndarray, list[StatutoryProfile]] | None = None
-        self._rows_changed = 0
+        self._appender: CandidateAppender | None = None  # the candidates embedded since load, in the facts
+        self._classes = _ProfileClasses()
 
     @classmethod
     def load(cls, db: Database, version: str | None = None) -> Recommender:
@@ -210,25 +301,9 @@ class Recommender:
         """One boolean per candidate row: statutorily eligible for the offer. The rules run once per distinct
         profile (a few hundred), not once per candidate; a row whose candidate is not in Neo4j is not eligible."""
         requirement = offer_requirement_from_neo4j(db, offer_id)
-        classes, distinct = self._profile_classes(self._candidate_profiles(db))
+        classes, distinct = self._classes.of(self._candidate_profiles(db), self._candidates.ids)
         verdicts = np.array([is_eligible(profile, requirement) for profile in distinct] + [False], dtype=bool)
         return verdicts[classes]  # class -1 (no profile) reads the trailing False
-
-    def _profile_classes(self, profiles: dict[str, StatutoryProfile]) -> tuple[np.ndarray, list[StatutoryProfile]]:
-        """Per candidate row, the index of its profile among the distinct ones (-1: none), kept while neither the
-        profiles nor the rows change."""
-        key = (id(profiles), len(self._candidates.ids), self._rows_changed)
-        cached = self._classes
-        if cached is not None and cached[0] == key:
-            return cached[1], cached[2]
-        distinct: dict[StatutoryProfile, int] = {}
-        classes = np.full(len(self._candidates.ids), -1, dtype=np.int64)
-        for row, candidate_id in enumerate(self._candidates.ids):
-            profile = profiles.get(candidate_id) if candidate_id else None
-            if profile is not None:
-                classes[row] = distinct.setdefault(profile, len(distinct))
-        self._classes = (key, classes, list(distinct))
-        return classes, list(distinct)
 
     def _rerank(
         self, reranking: RerankingArtifact, db: Database, offer_id: str, query: torch.Tensor, rows: np.ndarray, k: int
@@ -303,7 +378,7 @@ class Recommender:
             artifacts.forget_candidate_rows(self._reranking, [row])
         if self._profiles is not None:
             self._profiles.pop(candidate_id, None)
-        self._rows_changed += 1
+        self._classes.mark([row])
         return True
 
     def candidate_ids(self) -> list[str]:
@@ -334,12 +409,14 @@ class Recommender:
         vector = self._embed_and_write(db, "candidate", "Candidate", candidate_id)
         new = candidate_id not in self._candidates.index
         self._candidates.put(candidate_id, vector)
-        self._rows_changed += 1
         if new and self._reranking is not None:  # its facts row is the next one, as its matrix row
             props, neighbours = node_neighbourhood(db, "candidate", candidate_id)
-            add_candidate(self._reranking.facts, props, neighbours)
+            if self._appender is None or self._appender.facts is not self._reranking.facts:
+                self._appender = CandidateAppender(self._reranking.facts)
+            self._appender.append(props, neighbours)
         if self._profiles is not None:
             self._profiles.update(candidate_profiles_from_neo4j(db, [candidate_id]))
+        self._classes.mark([self._candidates.index[candidate_id]])  # after its profile: a ranking may run between
 
     def embed(self, db: Database, node_type: str, key_value: str) -> torch.Tensor:
         """The embedding a new node gets from its features and ontology links, with the stored weights."""
@@ -386,9 +463,12 @@ class Recommender:
             current, stamped = revision.changed_since(db, self._profiles_revision)
             if current == self._profiles_revision:
                 return self._profiles
-            if stamped:  # only candidates written since: a new dict, so that the profile classes are recomputed
+            if stamped:  # only the candidates written since, updated in place, and only their rows classified again
                 changed = candidate_profiles_from_neo4j(db, changed_since=self._profiles_revision)
-                self._profiles, self._profiles_revision = {**self._profiles, **changed}, current
+                self._profiles.update(changed)
+                self._profiles_revision = current
+                index = self._candidates.index
+                self._classes.mark(index[c] for c in changed if c in index)
                 return self._profiles
         current = revision.current(db, revision.STATUTORY_FACTS)
         self._profiles, self._profiles_revision = candidate_profiles_from_neo4j(db), current

@@ -305,7 +305,7 @@ def test_approximate_retrieval_reads_the_location_block_as_one_hot() -> None:
     exact = matrix @ query.numpy()
     assert np.allclose(scores, exact[picked], rtol=0.02, atol=0.1)  # bfloat16 on the dense part only
     assert len(set(picked.tolist()) & set(np.argsort(-exact)[:50].tolist())) >= 45
-    side.put("new", torch.from_numpy(matrix[7] * 3))  # a new row: the parts are rebuilt and it comes first
+    side.put("new", torch.from_numpy(matrix[7] * 3))  # a new row: appended to the parts, and it comes first
     assert side.top(query, 1, approximate=True)[0][0] == "new"
     matrix[0, dense : dense + 2] = 1.0  # two non-zeros in a row: not one-hot, the plain bfloat16 product
     side = _Side([f"c{i}" for i in range(rows)], torch.from_numpy(matrix))
