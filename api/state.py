@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from typing import Any, Protocol
 
 from api import erasure
-from api.facts import ExplanationCache, StatutoryFactsCache
+from api.facts import ExplanationCache, OfferChanges, StatutoryFactsCache
 from api.freshness import FreshnessWatcher
 from api.push import WebhookDispatcher
 from api.traceability import LogWriter
@@ -201,8 +201,9 @@ class AppState:
         self.db = db
         self.dispatcher = dispatcher
         self.log_writer = LogWriter(lambda entries: record_recommendations(db, entries))
-        self.candidate_facts = StatutoryFactsCache(db)
-        self.explanation_facts = ExplanationCache()  # offers' occupations and skills, career routes
+        offer_changes = OfferChanges(db)  # which offers were written since: asked once for both caches
+        self.candidate_facts = StatutoryFactsCache(db, offer_changes)
+        self.explanation_facts = ExplanationCache(offer_changes)  # offers' occupations and skills, career routes
         self.freshness = FreshnessWatcher(db, freshness_ms) if freshness_ms > 0 else None
         self._gc_freeze = gc_freeze
         self._loader = recommender_loader

@@ -189,6 +189,19 @@ def candidate_facts_since(db: Database, since: int) -> tuple[int, dict[str, Row]
     return version, _candidates_facts(db, f"n.{FACTS_REVISION} > $since", {"since": since})
 
 
+def offers_changed_since(db: Database, since: int) -> tuple[int, list[str]] | None:
+    """The ids of the offers written after revision `since` of the offers counter (stamped `facts_revision`), and
+    the counter now; None when a write since did not stamp what it changed (an ontology load, curation, Cypher by
+    hand: graph/revision.py), and a cache of offers must forget everything it holds."""
+    version, stamped = revision.changed_since(db, since, revision.OFFERS)
+    if not stamped:
+        return None
+    records, _, _ = db.execute_query(
+        f"MATCH (o:Offer) WHERE o.{FACTS_REVISION} > $since RETURN o.offer_id AS id", since=since
+    )
+    return version, [str(r["id"]) for r in records]
+
+
 def _candidates_facts(db: Database, where: str, params: dict[str, Any]) -> dict[str, Row]:
     records, _, _ = db.execute_query(
         f"MATCH (n:Candidate) WHERE {where} WITH n, n.candidate_id AS id "

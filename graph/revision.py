@@ -12,7 +12,10 @@ committed since the cache was filled:
 
 Candidate writes also stamp each candidate they write with the counter's new value (`facts_revision`), so that a
 cache at revision r reads again only the candidates stamped after r (`changed_since`, `graph.queries.
-candidate_facts_since`). Every other bump also moves the counter's `full_version`: after it, a cache reads everyone.
+candidate_facts_since`); offer writes stamp the offers they write the same way with the `OFFERS` counter
+(`graph.queries.offers_changed_since`): a loader writing offers beside the API then costs a cache of offers the
+offers it wrote, not everything it held. Every other bump also moves the counter's `full_version`: after it, a
+cache reads everything again.
 
 A write made outside Vivier's graph package (Cypher typed by hand) must bump them too: `vivier db touch`.
 API keys need no counter: `snapshot` reads the ids of the active keys themselves (a few hundred at most), so a key
@@ -42,14 +45,19 @@ def bump_clause(name: str) -> str:
     )
 
 
-# Candidate writes open with this instead: the counter is bumped (and locked: concurrent writers queue here, so
-# stamps follow commit order) and each written candidate is stamped `facts_revision = _stamp`, so that a cache at
-# revision r reads only the candidates stamped after r (`changed_since`), not all of them again.
-STAMP_STATUTORY_FACTS = (
-    f"MERGE (_revision:Revision {{name: '{STATUTORY_FACTS}'}}) "
-    "SET _revision.version = coalesce(_revision.version, 0) + 1 "
-    "WITH _revision.version AS _stamp "
-)
+def stamp_clause(name: str) -> str:
+    """Cypher that opens a write query instead: the counter is bumped (and locked: concurrent writers queue here,
+    so stamps follow commit order) and each node written is to be stamped `facts_revision = _stamp`, so that a
+    cache at revision r reads only the nodes stamped after r (`changed_since`), not all of them again."""
+    return (
+        f"MERGE (_revision:Revision {{name: '{name}'}}) "
+        "SET _revision.version = coalesce(_revision.version, 0) + 1 "
+        "WITH _revision.version AS _stamp "
+    )
+
+
+STAMP_STATUTORY_FACTS = stamp_clause(STATUTORY_FACTS)
+STAMP_OFFERS = stamp_clause(OFFERS)
 
 
 BUMP_STATUTORY_FACTS = bump_clause(STATUTORY_FACTS)

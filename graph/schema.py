@@ -80,8 +80,9 @@ SPARSE_PROFILE = "sparse_profile"
 # (gnn.train.TrainConfig.out + wide). A model of another width re-creates them at its own (`fit_vector_indexes`).
 EMBEDDING_DIMENSIONS = 320
 VECTOR_INDEXES = (("Candidate", "candidate_embedding"), ("Offer", "offer_embedding"))  # (label, index) on `embedding`
-# Candidate.facts_revision: the statutory-facts counter of the write that last wrote the candidate
-# (graph/revision.py), so that the API's facts cache reads again only the candidates written since it was filled.
+# Candidate.facts_revision: the statutory-facts counter of the write that last wrote the candidate; Offer.
+# facts_revision: the offers counter of the write that last wrote the offer (graph/revision.py), so that the API's
+# caches read again only the candidates, or the offers, written since they were filled.
 FACTS_REVISION = "facts_revision"
 # Offer.remote_work: true when the offer says telework is possible, false when it excludes it, absent when it says
 # nothing. Offer.corps: the corps or cadre d'emplois the offer names, as written ("redacteurs territoriaux",
@@ -254,6 +255,11 @@ STEPS: tuple[SchemaStep, ...] = (
         14,
         "candidates' statutory-facts stamps, read by range (the API's facts cache reads only those written since)",
         (f"CREATE INDEX candidate_facts_revision IF NOT EXISTS FOR (n:Candidate) ON (n.{FACTS_REVISION})",),
+    ),
+    SchemaStep(
+        20,
+        "offers' stamps, read by range (a loader writing offers beside the API costs its caches only those offers)",
+        (f"CREATE INDEX offer_facts_revision IF NOT EXISTS FOR (n:Offer) ON (n.{FACTS_REVISION})",),
     ),
 )
 

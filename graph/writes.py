@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
 from graph.db import Database
-from graph.revision import BUMP_OFFERS, STAMP_STATUTORY_FACTS
+from graph.revision import STAMP_OFFERS, STAMP_STATUTORY_FACTS
 from graph.schema import OFFER_CORPS, OFFER_REMOTE_WORK
 from loaders.records import ApplicationRecord, CandidateRecord, EmployerRecord, OfferRecord
 
@@ -44,10 +44,11 @@ class WriteStats:
 
 
 OFFERS = (
-    """
+    STAMP_OFFERS  # first: a cache of offers reads the stamped ones again (graph/revision.py)
+    + """
 UNWIND $rows AS row
 MERGE (o:Offer {offer_id: row.offer_id})
-SET o += row.props
+SET o += row.props, o.facts_revision = _stamp
 WITH o, row
 CALL (o) { MATCH (o)-[old:POSTED_BY|LOCATED_IN|OF_OCCUPATION|REQUIRES_SKILL|REQUIRES_GRADE]->() DELETE old }
 CALL (o, row) { MATCH (e:Employer {employer_id: row.employer_id}) CREATE (o)-[:POSTED_BY]->(e) }
@@ -66,8 +67,7 @@ CALL (o, row) {
 }
 CALL (o, row) { UNWIND row.grades AS uri MATCH (g:Concept {uri: uri}) CREATE (o)-[:REQUIRES_GRADE]->(g) }
 """
-    + BUMP_OFFERS
-)  # same transaction: a cache of offers' requirements sees the change (graph/revision.py)
+)
 
 CANDIDATES = (
     STAMP_STATUTORY_FACTS  # first: a cache of candidates' facts reads the stamped ones again (graph/revision.py)

@@ -83,8 +83,8 @@ def count(database: Database, query: str, **params: object) -> int:
 
 def graph_fingerprint(database: Database) -> tuple[list[str], list[str]]:
     """Every recruitment node and relationship with all its properties, sorted: equal fingerprints, equal graphs.
-    Bookkeeping is left out: schema steps, and the revision counters and candidates' `facts_revision` stamps every
-    candidate write moves (a reload tells the API's caches to read those candidates' facts again, which then hold
+    Bookkeeping is left out: schema steps, and the revision counters and the `facts_revision` stamps every offer and
+    candidate write moves (a reload tells the API's caches to read those offers and candidates again, which then hold
     the same data)."""
     nodes, _, _ = database.execute_query(
         "MATCH (n) WHERE NOT n:Concept AND NOT n:SchemaMigration AND NOT n:Revision "
