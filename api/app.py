@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
+import os
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from threading import Thread
@@ -53,6 +56,21 @@ suggestions), `hr_expert` (ontology curation), `admin` (everything, GDPR, keys).
 BODY_SLACK = 64 * 1024
 
 
+M_ARENA_MAX = -8  # glibc's malloc.h
+
+
+def limit_malloc_arenas(arenas: int) -> bool:
+    """Cap glibc's malloc arenas (M_ARENA_MAX) for the threads created from now on; False where the C library is
+    not glibc or `arenas` is 0. An environment's own MALLOC_ARENA_MAX, read by glibc at start-up, is left alone."""
+    if arenas <= 0 or "MALLOC_ARENA_MAX" in os.environ or not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # musl (Alpine) and others: no arenas to cap
+        return False
+    return bool(libc.mallopt(M_ARENA_MAX, arenas))
+
+
 def open_database(settings: Settings) -> Database:
     # Fail fast: when Neo4j is down the API answers 503 within a second instead of hanging (graph/db.py).
     return Database.connect(settings, **FAIL_FAST)
@@ -65,6 +83,7 @@ def create_app(
 ) -> FastAPI:
     """The API. With no database handle it opens one from the settings and closes it on shutdown."""
     settings = settings or get_settings()
+    limit_malloc_arenas(settings.malloc_arenas)  # before the request threads exist
     owns_db = db is None
     the_db = db or open_database(settings)
     dispatcher = WebhookDispatcher(
