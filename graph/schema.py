@@ -32,6 +32,9 @@ NODE_KEYS: dict[str, str] = {
     "RomeDomaine": "uri",
     "RomeFiche": "uri",  # ROME code, e.g. K1401
     "RomeAppellation": "uri",  # OGR code
+    # ROME 4.0 (issue 18, parts 1-2): the edition in force, beside v3.44 (PEP offers carry v3 appellations)
+    "Rome4Fiche": "uri",  # ROME 4.0 fiche (v4.60); 532 keep their v3 code, 1,052 new ones name a v3 parent
+    "Rome4Appellation": "uri",  # ROME 4.0 appellation (OGR code)
     "EscoOccupation": "uri",
     "IscoGroup": "uri",
     "Skill": "uri",  # savoir, savoir-faire, savoir-être, ESCO skill (after de-duplication)
@@ -65,7 +68,7 @@ RELATED = "RELATED"  # skos:related
 EXACT_MATCH = "EXACT_MATCH"  # skos:exactMatch, across repertories (crosswalks, merged skills)
 CLOSE_MATCH = "CLOSE_MATCH"  # skos:closeMatch
 REPLACED_BY = "REPLACED_BY"  # a merged or deprecated concept -> its successor
-REQUIRES_SKILL = "REQUIRES_SKILL"  # Occupation|Offer -> Skill {essential: bool, source, confidence}
+REQUIRES_SKILL = "REQUIRES_SKILL"  # Occupation|Offer -> Skill {essential: bool, source, confidence; derived, method}
 MOBILITY = "MOBILITY"  # RomeFiche -> RomeFiche {kind: 'proche'|'evolution'} (real ROME transitions)
 GRADE_OF = "GRADE_OF"  # Grade -> CadreEmplois
 IN_FILIERE = "IN_FILIERE"  # CadreEmplois -> Filiere
@@ -83,6 +86,16 @@ APPLIED = "APPLIED"  # Candidate -> Offer {application_id, stage, reached, appli
 SUGGESTS = "SUGGESTS"  # Suggestion -> Candidate | Offer
 FOR_OFFER = "FOR_OFFER"  # Suggestion -> Offer
 OWNED_BY = "OWNED_BY"  # ApiKey | Webhook -> Employer
+# --- ROME 4.0 and computed mappings (issue 18, parts 1-3) ---
+ROME4_MOVE = "ROME4_MOVE"  # Rome4Fiche -> Rome4Fiche {move_id, rank}: ROME 4.0 career move, rank = numero_ordre
+ROME_PARENT = "ROME_PARENT"  # Rome4Fiche -> RomeFiche: the v3.44 fiche the v4 fiche comes from (code_rome_parent)
+# EmploiReference -> Rome4Fiche | EscoOccupation {mapping_id, relation: 'closeMatch'|'relatedMatch', rank, score,
+# evidence (JSON), provenance: 'computed', method, method_version, status: 'proposed'|'confirmed'|'rejected'}
+COMPUTED_MATCH = "COMPUTED_MATCH"
+# EmploiReference -> EmploiReference {move_id, kind, weight, provenance, method}: a public-service job move.
+# kind 'rome4' = derived from the ROME 4.0 moves through COMPUTED_MATCH; other kinds (famille, domaine, skills)
+# come from the RMFP families, domaines and shared skills.
+CAREER_MOVE = "CAREER_MOVE"
 
 RELATIONSHIP_TYPES = (
     BROADER,
@@ -108,6 +121,10 @@ RELATIONSHIP_TYPES = (
     SUGGESTS,
     FOR_OFFER,
     OWNED_BY,
+    ROME4_MOVE,
+    ROME_PARENT,
+    COMPUTED_MATCH,
+    CAREER_MOVE,
 )
 
 # Application stages, in pipeline order; the last three end an application.
