@@ -23,11 +23,25 @@ from graph import revision
 from graph.db import Database
 from graph.schema import CONCEPT, MOBILITY, NODE_KEYS, OCCUPATION, RELATIONSHIP_TYPES, apply_schema
 from ontology.text import fold
-from ontology.vocab import CLASSES, MOBILITY_CLASS, MULTI_VALUED, PROPERTIES, RELATIONS, V
+from ontology.vocab import (
+    CLASSES,
+    MAPPING_DECISIONS,
+    MOBILITY_CLASS,
+    MULTI_VALUED,
+    PROPERTIES,
+    REIFIED,
+    RELATIONS,
+    Reified,
+    V,
+)
 
 BATCH = 5000
 MARKER_CODE = "VIVIER"  # the :Repertory node that records which ontology build is loaded
-ONTOLOGY_RELATIONSHIPS = sorted({rel for rel, _ in RELATIONS.values()} | {MOBILITY})
+ONTOLOGY_RELATIONSHIPS = sorted(
+    {rel for rel, _ in RELATIONS.values()} | {MOBILITY} | {r.rel_type for r in REIFIED.values()}
+)
+# Reified relationship types → the property that keys them (MERGE on it: two resources may join the same ends).
+RELATIONSHIP_KEYS = {MOBILITY: "mobility_id", **{r.rel_type: r.key for r in REIFIED.values()}}
 CLASS_BY_URI = {str(V[name]): name for name in CLASSES}
 assert all(label in NODE_KEYS or label == OCCUPATION for labels in CLASSES.values() for label in labels)
 assert all(rel in RELATIONSHIP_TYPES for rel in ONTOLOGY_RELATIONSHIPS)
@@ -102,19 +116,27 @@ class _LazyClasses(dict):
 
 
 def rows_from_graph(graph: Graph, subjects: Iterable[URIRef] | None = None) -> Rows:
-    """Rows for the given subjects (default: every concept and mobility of the graph). A ROME fiche brings its
-    outgoing mobilities along, since they are stored on reified `v:Mobility` resources."""
+    """Rows for the given subjects (default: every concept and reified resource of the graph). A concept brings
+    the reified resources that start from it along (mobilities, ROME 4.0 moves, computed mappings, job moves)."""
     rows = Rows()
+    reified: dict[Any, Reified] = {URIRef(cls): spec for cls, spec in REIFIED.items()}
     if subjects is None:
         classes: dict[Any, str] = class_index(graph)
         subjects = [*classes, *(m for m in graph.subjects(RDF.type, MOBILITY_CLASS) if isinstance(m, URIRef))]
+        subjects += [r for cls in reified for r in graph.subjects(RDF.type, cls) if isinstance(r, URIRef)]
     else:
         classes = _LazyClasses(graph)
         subjects = list(subjects)
         subjects += [m for s in list(subjects) for m in graph.subjects(V.fromFiche, s) if isinstance(m, URIRef)]
+        starts = {spec.start for spec in reified.values()}
+        subjects += [r for s in list(subjects) for p in starts for r in graph.subjects(p, s) if isinstance(r, URIRef)]
     for subject in dict.fromkeys(subjects):
         if (subject, RDF.type, MOBILITY_CLASS) in graph:
             rows.relationships[MOBILITY].append(mobility_row(graph, subject))
+            continue
+        spec = next((reified[c] for c in graph.objects(subject, RDF.type) if c in reified), None)
+        if spec is not None:
+            rows.relationships[spec.rel_type].append(reified_row(graph, subject, spec))
             continue
         cls = classes[subject] if not isinstance(classes, _LazyClasses) else concept_class(graph, subject)
         if cls is None:
@@ -124,6 +146,20 @@ def rows_from_graph(graph: Graph, subjects: Iterable[URIRef] | None = None) -> R
         for rel_type, fixed, target in relations:
             rows.relationships[rel_type].append({"from": str(subject), "to": target, "props": dict(fixed)})
     return rows
+
+
+def reified_row(graph: Graph, subject: URIRef, spec: Reified) -> dict[str, Any]:
+    """One relationship from a reified resource; a computed mapping also gets its curation `status`."""
+    start, end = graph.value(subject, spec.start), graph.value(subject, spec.end)
+    props: dict[str, Any] = {spec.key: str(subject)}
+    for predicate, obj in graph.predicate_objects(subject):
+        name = spec.literals.get(str(predicate))
+        if name and isinstance(obj, Literal):
+            props[name] = obj.toPython()
+    if spec.rel_type == "COMPUTED_MATCH" and start is not None and end is not None:
+        decided = [status for p, status in MAPPING_DECISIONS.items() if (start, URIRef(p), end) in graph]
+        props["status"] = decided[0] if decided else "proposed"
+    return {"from": str(start), "to": str(end), "props": props}
 
 
 def mobility_row(graph: Graph, subject: URIRef) -> dict[str, Any]:
@@ -160,7 +196,8 @@ def write_rows(db: Database, rows: Rows, progress: Progress | None = None) -> No
             if progress and task is not None:
                 progress.advance(task, len(batch))
     for rel_type, rel_rows in rows.relationships.items():
-        key = "{mobility_id: row.props.mobility_id}" if rel_type == MOBILITY else ""
+        key_name = RELATIONSHIP_KEYS.get(rel_type)
+        key = f"{{{key_name}: row.props.{key_name}}}" if key_name else ""
         query = (
             f"UNWIND $rows AS row MATCH (a:{CONCEPT} {{uri: row.from}}) MATCH (b:{CONCEPT} {{uri: row.to}}) "
             f"MERGE (a)-[r:{rel_type} {key}]->(b) SET r += row.props"
@@ -290,3 +327,27 @@ def sync_concepts(db: Database, graph: Graph, subjects: Iterable[URIRef]) -> Non
         for batch in _batches(node_rows):
             db.execute_query(f"UNWIND $rows AS row MATCH (n:{CONCEPT} {{uri: row.uri}}) SET n = row", rows=batch)
     write_rows(db, rows)
+
+
+# --- ROME 4.0 and computed mappings (issue 18) --------------------------------------------------------------
+def rome4_fiches_of(db: Database, v3_code: str) -> list[str]:
+    """The ROME 4.0 fiches a v3.44 code resolves to: the fiche that kept the code first, then those split from it."""
+    records, _, _ = db.execute_query(
+        "MATCH (f:Rome4Fiche)-[:ROME_PARENT]->(:RomeFiche {code: $code}) "
+        "RETURN f.code AS code ORDER BY f.code <> $code, f.code",
+        code=v3_code,
+    )
+    return [r["code"] for r in records]
+
+
+def computed_mappings(db: Database, rmfp_code: str) -> list[dict[str, Any]]:
+    """An emploi-référence's computed candidate mappings, best first per repertory, with their curation status."""
+    records, _, _ = db.execute_query(
+        "MATCH (:EmploiReference {code: $code})-[m:COMPUTED_MATCH]->(t:Concept) "
+        "RETURN t.uri AS uri, t.code AS target_code, t.label AS label, t.scheme AS scheme, m.rank AS rank, "
+        "m.score AS score, m.relation AS relation, m.status AS status, m.evidence AS evidence, "
+        "m.provenance AS provenance, m.method AS method, m.method_version AS method_version "
+        "ORDER BY scheme, rank",
+        code=rmfp_code,
+    )
+    return [dict(r) for r in records]
