@@ -285,17 +285,26 @@ def cross_validated_weights(
     rows = [i for i, code in enumerate(source.codes) if code in gold]
     order = np.random.default_rng(18).permutation(len(rows))
     parts = [[rows[i] for i in order[k::folds]] for k in range(folds)]
+    # One combined matrix at a time (hundreds of them would not fit in memory): per weight vector, each fold's
+    # objective on its training pairs and its figures on its test pairs.
+    train_score: dict[int, list[float]] = {}
+    test_hits: dict[int, list[dict]] = {}
     grid = weight_grid()
-    scored = [(w, combine(found, w)) for w in grid]
+    for g, weights in enumerate(grid):
+        scores = combine(found, weights)
+        train_score[g], test_hits[g] = [], []
+        for k, test in enumerate(parts):
+            train = [r for j, part in enumerate(parts) if j != k for r in part]
+            train_score[g].append(_objective(hits(scores, source, target, gold, train)))
+            test_hits[g].append(hits(scores, source, target, gold, test))
     top1 = top3 = 0.0
     chosen = []
-    for k, test in enumerate(parts):
-        train = [r for j, part in enumerate(parts) if j != k for r in part]
-        best_w, best_s = max(scored, key=lambda ws: _objective(hits(ws[1], source, target, gold, train)))
-        result = hits(best_s, source, target, gold, test)
+    for k in range(folds):
+        best = max(range(len(grid)), key=lambda g: train_score[g][k])
+        result = test_hits[best][k]
         top1 += result["top1"] * result["n"]
         top3 += result["top3"] * result["n"]
-        chosen.append(best_w)
+        chosen.append(grid[best])
     return {"top1": top1 / len(rows), "top3": top3 / len(rows), "n": len(rows)}, chosen
 
 
