@@ -392,7 +392,7 @@ class CareerMove:
 
 
 def rank_weight(rank: int) -> float:
-    """ROME 4.0 lists a fiche's moves best first (numero_ordre 1…12): 1, 1/2, 1/3, …"""
+    """ROME 4.0 lists a fiche's moves best first (numero_ordre 1…21): 1, 1/2, 1/3, …"""
     return 1.0 / max(rank, 1)
 
 
