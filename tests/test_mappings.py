@@ -81,13 +81,13 @@ def test_the_official_pairs_resolve_to_rome4() -> None:
     catalogue, rome4 = load_catalogue(), read_rome4()
     resolved, strict = official_pairs(catalogue, rome4), official_pairs(catalogue, rome4, resolved=False)
     assert len(resolved) == len(strict) == 59
-    assert all(strict[code] <= resolved[code] for code in strict)
+    assert all(len(strict[code]) == 1 for code in strict)  # the official appellation's fiche today
     assert all(rome4.fiches[c].parent in catalogue.rmfp_to_rome[code] for code in resolved for c in resolved[code])
 
 
 def test_the_sample_is_hand_checked_and_measured() -> None:
     verdicts = read_sample()
-    assert len({e for e, _ in verdicts}) == 100 and len(verdicts) == 300
+    assert len({e for e, _ in verdicts}) == 100 and len(verdicts) >= 300
     top = [candidate(e, code, rank, 1.0) for rank, (e, code) in enumerate(sorted(verdicts)[:3], start=1)]
     figures = sample_figures(top, verdicts)
     assert figures["judged"] == 3 and figures["unjudged"] == 0
