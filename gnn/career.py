@@ -476,19 +476,22 @@ class WholeGraph:
     rmfp_moves: Callable[[Tensor], Tensor]
 
 
-def evaluate_editions(whole: WholeGraph, config: CareerConfig) -> dict[str, dict[str, dict[str, float]]]:
+def evaluate_editions(
+    whole: WholeGraph, config: CareerConfig, cross_edition: bool = True
+) -> dict[str, dict[str, dict[str, float]]]:
     """Per edition, `evaluate_moves`' protocol and learnt head (that of docs/evaluation.md's v3 figure) on the whole
     graph: the GNN's messages also cross the other edition's *training* moves and the RMFP moves derived from the
     training ROME 4.0 moves; the scorer also reads the other edition's training moves between the two fiches'
-    parents (v4) or children (v3)."""
+    parents (v4) or children (v3). `cross_edition=False` (an ablation) leaves the other edition's moves out of
+    both the messages and the scorer."""
     train = {e: split_edges(whole.moves[e], config.held_out, config.seed)[0] for e in EDITIONS}
     context_relations = dict(whole.data.relations) | {JOB_MOVE: whole.rmfp_moves(train["ROME 4.0"])}
     results = {}
     for edition, other in zip(EDITIONS, reversed(EDITIONS), strict=True):
-        relations = context_relations | {OTHER_EDITION_MOVE: train[other]}
+        relations = context_relations | ({OTHER_EDITION_MOVE: train[other]} if cross_edition else {})
         data = CareerData(whole.data.x, relations, whole.data.codes)
         pool = make_pool(data, whole.pools[edition])
-        context = cross_edition_facts(whole, edition, train[other])
+        context = cross_edition_facts(whole, edition, train[other]) if cross_edition else None
         results[edition], _ = evaluate_moves(data, pool, whole.moves[edition], config, context)
     return results
 
