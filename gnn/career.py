@@ -18,7 +18,7 @@ and a paired bootstrap of each method against Adamic-Adar.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,10 @@ from torch import Tensor, nn
 from gnn.export import GraphExport, reverse
 from gnn.metrics import Estimate, ranks
 from gnn.model import EdgeType, LinkGNN, sampled_softmax_loss
+from ontology import uris
+from ontology.catalogue import Catalogue
+from ontology.mappings import Candidate, derive_rmfp_moves
+from ontology.rome4 import Rome4
 
 MOBILITY: EdgeType = ("occupation", "mobility", "occupation")
 ONTOLOGY_RELATIONS: tuple[EdgeType, ...] = (
@@ -60,6 +64,27 @@ class CareerConfig:
 
 
 @dataclass
+class CareerData:
+    """What the career head reads: node features, the ontology relations its GNN passes messages over (each with its
+    reverse), and each occupation row's code (ROME letter and domaine facts). From an export (`from_export`) or
+    from the ontology's own objects (`whole_ontology`)."""
+
+    x: dict[str, Tensor]  # "occupation", "skill"
+    relations: dict[EdgeType, Tensor]  # ONTOLOGY_RELATIONS, plus any context moves (the other edition's, RMFP's)
+    codes: list[str]
+
+    @property
+    def requires(self) -> Tensor:
+        return self.relations[ONTOLOGY_RELATIONS[0]]
+
+
+def from_export(export: GraphExport) -> CareerData:
+    codes = [str(u).rsplit("/", 1)[-1] for u in export.ids["occupation"]]
+    x = {t: export.data[t].x for t in ("occupation", "skill")}
+    return CareerData(x, {et: export.data[et].edge_index for et in ONTOLOGY_RELATIONS}, codes)
+
+
+@dataclass
 class Pool:
     """The ROME fiches (gids, sorted) with what the pair facts need about them."""
 
@@ -78,10 +103,10 @@ def fiches(export: GraphExport) -> np.ndarray:
     return np.array([i for i, ls in enumerate(labels) if ls and "RomeFiche" in ls], dtype=np.int64)
 
 
-def make_pool(export: GraphExport) -> Pool:
-    gids = fiches(export)
+def make_pool(data: CareerData, gids: np.ndarray) -> Pool:
+    """The fiches `gids` (occupation rows, sorted) with their skill Jaccard, feature cosine and code facts."""
     n = len(gids)
-    requires = export.data["occupation", "requires_skill", "skill"].edge_index.numpy()
+    requires = data.requires.numpy()
     keep = np.isin(requires[0], gids)
     skill_ids, skill_cols = np.unique(requires[1][keep], return_inverse=True)
     incidence = np.zeros((n, len(skill_ids)))
@@ -89,9 +114,9 @@ def make_pool(export: GraphExport) -> Pool:
     shared = incidence @ incidence.T
     sizes = incidence.sum(1)
     union = sizes[:, None] + sizes[None, :] - shared
-    x = export.data["occupation"].x[torch.from_numpy(gids)].numpy().astype(np.float64)
+    x = data.x["occupation"][torch.from_numpy(gids)].numpy().astype(np.float64)
     x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-    codes = [str(export.ids["occupation"][g]).rsplit("/", 1)[-1] for g in gids]
+    codes = [data.codes[g] for g in gids]
     letters = np.array([c[:1] for c in codes])
     domaines = np.array([c[:3] for c in codes])
     return Pool(
@@ -104,8 +129,11 @@ def make_pool(export: GraphExport) -> Pool:
 
 
 # --- pair facts -------------------------------------------------------------------------------------------------
-def pair_facts(pool: Pool, edges: Tensor, gnn_scores: np.ndarray | None) -> dict[str, np.ndarray]:
-    """[fiche, fiche] facts computed from the transitions `edges` only (gids; never the held-out ones)."""
+def pair_facts(
+    pool: Pool, edges: Tensor, gnn_scores: np.ndarray | None, context: dict[str, np.ndarray] | None = None
+) -> dict[str, np.ndarray]:
+    """[fiche, fiche] facts computed from the transitions `edges` only (gids; never the held-out ones), plus the
+    `context` facts (the other ROME edition's training moves, for the whole graph)."""
     n = len(pool.gids)
     index = pool.local(edges)
     directed = np.zeros((n, n))
@@ -143,6 +171,7 @@ def pair_facts(pool: Pool, edges: Tensor, gnn_scores: np.ndarray | None) -> dict
         "moves to B from A's domaine": pool.domaine @ directed,
         "A's targets in B's domaine": targets @ pool.domaine,
     }
+    facts |= context or {}
     if gnn_scores is not None:
         facts["GNN embedding score"] = gnn_scores
     return facts
@@ -174,22 +203,22 @@ class CareerModel(nn.Module):
         return z, self.target(z)
 
 
-def career_graph(export: GraphExport, mobility: Tensor) -> dict[EdgeType, Tensor]:
+def career_graph(data: CareerData, mobility: Tensor) -> dict[EdgeType, Tensor]:
     graph = {}
-    for et in ONTOLOGY_RELATIONS:
-        graph[et] = export.data[et].edge_index
-        graph[reverse(et)] = graph[et].flip(0)
+    for et, index in data.relations.items():
+        graph[et] = index
+        graph[reverse(et)] = index.flip(0)
     graph[MOBILITY] = mobility
     graph[reverse(MOBILITY)] = mobility.flip(0)
     return graph
 
 
-def train_gnn(export: GraphExport, pool: Pool, fit_edges: Tensor, config: CareerConfig) -> CareerModel:
+def train_gnn(data: CareerData, pool: Pool, fit_edges: Tensor, config: CareerConfig) -> CareerModel:
     """The GNN trained on `fit_edges` (message passing and supervision), negatives drawn from the fiches."""
     torch.manual_seed(config.seed)
     generator = torch.Generator().manual_seed(config.seed)
-    graph = career_graph(export, fit_edges)
-    x_dict = {t: export.data[t].x for t in ("occupation", "skill")}
+    graph = career_graph(data, fit_edges)
+    x_dict = data.x
     model = CareerModel({t: x.shape[1] for t, x in x_dict.items()}, list(graph), config)
     optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
     candidates = torch.from_numpy(pool.gids)
@@ -207,11 +236,11 @@ def train_gnn(export: GraphExport, pool: Pool, fit_edges: Tensor, config: Career
     return model
 
 
-def gnn_scores(model: CareerModel, export: GraphExport, pool: Pool, mobility: Tensor) -> np.ndarray:
+def gnn_scores(model: CareerModel, data: CareerData, pool: Pool, mobility: Tensor) -> np.ndarray:
     """[fiche, fiche] embedding scores with `mobility` as the message-passing transitions."""
     model.eval()
     with torch.no_grad():
-        source, target = model({t: export.data[t].x for t in ("occupation", "skill")}, career_graph(export, mobility))
+        source, target = model(data.x, career_graph(data, mobility))
     rows = torch.from_numpy(pool.gids)
     return (source[rows] @ target[rows].T).numpy().astype(np.float64)
 
@@ -276,23 +305,23 @@ def fit_scorer(
 
 
 def learn_head(
-    export: GraphExport, pool: Pool, edges: Tensor, config: CareerConfig
+    data: CareerData, pool: Pool, edges: Tensor, config: CareerConfig, context: dict[str, np.ndarray] | None = None
 ) -> Callable[[Tensor], tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """The head learnt from the transitions `edges` only; it maps the transitions known when it scores (those
     `edges` for the evaluation, every transition when serving) to [fiche, fiche] scores of the head, of the head
-    without its GNN score, and of the GNN alone."""
+    without its GNN score, and of the GNN alone. `context`: fixed [fiche, fiche] facts from outside `edges`."""
     fit_edges, inner = split_edges(edges, config.inner_held_out, config.seed + 1)
-    gnn = train_gnn(export, pool, fit_edges, config)
+    gnn = train_gnn(data, pool, fit_edges, config)
     rows, cols, labels = training_rows(pool, fit_edges, inner)
-    inner_facts = pair_facts(pool, fit_edges, gnn_scores(gnn, export, pool, fit_edges))
+    inner_facts = pair_facts(pool, fit_edges, gnn_scores(gnn, data, pool, fit_edges), context)
     head = fit_scorer(inner_facts, rows, cols, labels, config)
     without = {k: v for k, v in inner_facts.items() if k != "GNN embedding score"}
     ablation = fit_scorer(without, rows, cols, labels, config)
 
     def score(known: Tensor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        graph_scores = gnn_scores(gnn, export, pool, known)
-        facts = pair_facts(pool, known, graph_scores)
-        return head(facts), ablation(pair_facts(pool, known, None)), graph_scores
+        graph_scores = gnn_scores(gnn, data, pool, known)
+        facts = pair_facts(pool, known, graph_scores, context)
+        return head(facts), ablation(pair_facts(pool, known, None, context)), graph_scores
 
     return score
 
@@ -348,15 +377,13 @@ def paired_comparison(
     )
 
 
-def baseline_scorers(
-    export: GraphExport, train_edges: Tensor, pool: np.ndarray
-) -> dict[str, Callable[[int], np.ndarray]]:
+def baseline_scorers(requires: Tensor, train_edges: Tensor, pool: np.ndarray) -> dict[str, Callable[[int], np.ndarray]]:
     """Common neighbours and Adamic-Adar on the undirected training mobility graph; skill Jaccard."""
     graph = nx.Graph()
     graph.add_nodes_from(pool.tolist())
     graph.add_edges_from(train_edges.t().tolist())
     skills: dict[int, set[int]] = {}
-    for o, s in export.data["occupation", "requires_skill", "skill"].edge_index.t().tolist():
+    for o, s in requires.t().tolist():
         skills.setdefault(o, set()).add(s)
 
     def common(a: int) -> np.ndarray:
@@ -378,9 +405,24 @@ def evaluate_career(export: GraphExport, config: CareerConfig) -> tuple[dict[str
     """Metrics of the career head, its ablations and its baselines on the held-out transitions (each with its
     paired difference and ratio against Adamic-Adar), and the head to serve (`fiches` gids, `scores`: the
     [fiche, fiche] logits with every transition known)."""
-    train_edges, held = split_mobility(export, config)
-    pool = make_pool(export)
-    learnt = learn_head(export, pool, train_edges, config)
+    data = from_export(export)
+    pool = make_pool(data, fiches(export))
+    mobility = export.data[MOBILITY].edge_index
+    results, learnt = evaluate_moves(data, pool, mobility, config)
+    # Served: the same learnt head, its facts and messages over every known transition (held-out ones included).
+    served, _, _ = learnt(mobility)
+    return results, {"fiches": pool.gids, "scores": torch.from_numpy(served).float()}
+
+
+def evaluate_moves(
+    data: CareerData, pool: Pool, moves: Tensor, config: CareerConfig, context: dict[str, np.ndarray] | None = None
+) -> tuple[dict[str, dict[str, float]], Callable[[Tensor], tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+    """The protocol of every career figure: `config.held_out` of `moves` held out (fixed seed), the head learnt
+    from the rest, each held-out A → B ranked among the pool's fiches except A and A's other known targets, with
+    the baselines in the same harness and each method paired against Adamic-Adar. Returns the metrics and the
+    learnt head."""
+    train_edges, held = split_edges(moves, config.held_out, config.seed)
+    learnt = learn_head(data, pool, train_edges, config, context)
     head, ablation, gnn = learnt(train_edges)
 
     def rows_of(matrix: np.ndarray) -> Callable[[int], np.ndarray]:
@@ -390,7 +432,7 @@ def evaluate_career(export: GraphExport, config: CareerConfig) -> tuple[dict[str
         HEAD: rows_of(head),
         WITHOUT_GNN: rows_of(ablation),
         GNN_ALONE: rows_of(gnn),
-        **baseline_scorers(export, train_edges, pool.gids),
+        **baseline_scorers(data.requires, train_edges, pool.gids),
     }
     per_transition = {name: held_out_hits(fn, pool.gids, train_edges, held) for name, fn in scorers.items()}
     results = {}
@@ -406,11 +448,140 @@ def evaluate_career(export: GraphExport, config: CareerConfig) -> tuple[dict[str
                 "vs_aa_ratio_low": ratio.low,
                 "vs_aa_ratio_high": ratio.high,
             }
-    # Served: the same learnt head, its facts and messages over every known transition (held-out ones included).
-    served, _, _ = learnt(export.data[MOBILITY].edge_index)
-    return results, {"fiches": pool.gids, "scores": torch.from_numpy(served).float()}
+    return results, learnt
 
 
 def career_scores(head: dict[str, Any], row: int) -> Tensor:
     """Logits of every fiche as the next step from fiche `row` (rows of the head's tensors)."""
     return head["scores"][row].clone()
+
+
+# --- the whole graph: both ROME editions, RMFP moves, every repertory (issue 18, part 3) ----------------------
+EDITIONS = ("ROME v3.44", "ROME 4.0")
+OTHER_EDITION_MOVE: EdgeType = ("occupation", "other_edition_move", "occupation")
+JOB_MOVE: EdgeType = ("occupation", "job_move", "occupation")
+
+
+@dataclass
+class WholeGraph:
+    """The ontology as the career head reads it, from the ontology's own objects (no Neo4j): every occupation of
+    RMFP, ROME v3.44 (fiches and appellations), ROME 4.0 (fiches) and ESCO, every skill; per edition its fiches
+    (`pools`: sorted occupation rows) and its moves; each ROME 4.0 fiche's v3.44 parent; and `rmfp_moves(v4)`, the
+    RMFP → RMFP moves derived from the given ROME 4.0 moves only, so that held-out moves never reach the graph."""
+
+    data: CareerData  # relations: requires_skill, broader, match (crosswalks, v4 → v3 parent, rank-1 mappings)
+    pools: dict[str, np.ndarray]
+    moves: dict[str, Tensor]
+    parent: np.ndarray  # [ROME 4.0 pool, ROME v3.44 pool]: 1 where the v3 fiche is the v4 fiche's parent
+    rmfp_moves: Callable[[Tensor], Tensor]
+
+
+def evaluate_editions(
+    whole: WholeGraph, config: CareerConfig, cross_edition: bool = True
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Per edition, `evaluate_moves`' protocol and learnt head (that of docs/evaluation.md's v3 figure) on the whole
+    graph: the GNN's messages also cross the other edition's *training* moves and the RMFP moves derived from the
+    training ROME 4.0 moves; the scorer also reads the other edition's training moves between the two fiches'
+    parents (v4) or children (v3). `cross_edition=False` (an ablation) leaves the other edition's moves out of
+    both the messages and the scorer."""
+    train = {e: split_edges(whole.moves[e], config.held_out, config.seed)[0] for e in EDITIONS}
+    context_relations = dict(whole.data.relations) | {JOB_MOVE: whole.rmfp_moves(train["ROME 4.0"])}
+    results = {}
+    for edition, other in zip(EDITIONS, reversed(EDITIONS), strict=True):
+        relations = context_relations | ({OTHER_EDITION_MOVE: train[other]} if cross_edition else {})
+        data = CareerData(whole.data.x, relations, whole.data.codes)
+        pool = make_pool(data, whole.pools[edition])
+        context = cross_edition_facts(whole, edition, train[other]) if cross_edition else None
+        results[edition], _ = evaluate_moves(data, pool, whole.moves[edition], config, context)
+    return results
+
+
+def cross_edition_facts(whole: WholeGraph, edition: str, other_moves: Tensor) -> dict[str, np.ndarray]:
+    """[fiche, fiche] facts of the other edition's training moves: for ROME 4.0 the moves between the two fiches'
+    v3 parents and whether they share one; for v3.44 the moves between the two fiches' v4 children."""
+    other = whole.pools[EDITIONS[1 - EDITIONS.index(edition)]]
+    index = np.searchsorted(other, other_moves.numpy())
+    directed = np.zeros((len(other), len(other)))
+    directed[index[0], index[1]] = 1.0
+    if edition == "ROME 4.0":
+        return {
+            "v3.44 move between the parents": whole.parent @ directed @ whole.parent.T,
+            "same v3.44 parent": whole.parent @ whole.parent.T,
+        }
+    return {"ROME 4.0 moves between the children": np.log1p(whole.parent.T @ directed @ whole.parent)}
+
+
+def whole_ontology(catalogue: Catalogue, rome4: Rome4, candidates: Sequence[Candidate]) -> WholeGraph:
+    """The career graph of the whole ontology (see WholeGraph)."""
+    occupations = sorted(catalogue.occupations.values(), key=lambda o: (o.scheme, o.code))
+    appellations = sorted(catalogue.appellation_to_fiche)
+    fiches4 = sorted(rome4.fiches)
+    uri_list = [o.uri for o in occupations] + [uris.rome_appellation(ogr) for ogr in appellations]
+    uri_list += [uris.rome4_fiche(code) for code in fiches4]
+    codes = [o.code for o in occupations] + appellations + fiches4
+    row = {u: i for i, u in enumerate(uri_list)}
+    tokens = [_tokens(o.scheme, o.code, o.family_code, o.domain) for o in occupations]
+    tokens += [_tokens("ROME-appellation", catalogue.appellation_to_fiche[ogr], "", "") for ogr in appellations]
+    tokens += [_tokens("ROME4", code, "", "") for code in fiches4]
+    skills = sorted(catalogue.skills)
+    skill_row = {u: i for i, u in enumerate(skills)}
+    kinds = sorted({s.kind for s in catalogue.skills.values()})
+    x = {
+        "occupation": _multi_hot(tokens),
+        "skill": nn.functional.one_hot(
+            torch.tensor([kinds.index(catalogue.skills[u].kind) for u in skills]), len(kinds)
+        ).float(),
+    }
+    requires = [(row[o.uri], skill_row[s]) for o in occupations for s in (*o.essential_skills, *o.optional_skills)]
+    requires += [(row[uris.rome4_fiche(f.code)], skill_row[s]) for f in rome4.fiches.values() for s, _ in f.skills]
+    fiche_of = {ogr: uris.rome_fiche(code) for ogr, code in catalogue.appellation_to_fiche.items()}
+    broader = [(row[uris.rome_appellation(ogr)], row[fiche_of[ogr]]) for ogr in appellations if fiche_of[ogr] in row]
+    match = [
+        (row[uris.rmfp_emploi(e)], row[uris.rome_fiche(f)]) for e, fs in catalogue.rmfp_to_rome.items() for f in fs
+    ]
+    match += [(row[uris.rome4_fiche(f.code)], row[uris.rome_fiche(f.parent)]) for f in rome4.fiches.values()]
+    match += [(row[uris.rmfp_emploi(c.emploi)], row[c.target_uri]) for c in candidates if c.rank == 1]
+    v3 = [(row[uris.rome_fiche(m.source_code)], row[uris.rome_fiche(m.target_code)]) for m in catalogue.mobilities]
+    v4 = [(row[uris.rome4_fiche(m.source)], row[uris.rome4_fiche(m.target)]) for m in rome4.moves]
+    pools = {
+        "ROME v3.44": np.array(sorted(row[o.uri] for o in occupations if o.scheme == "ROME"), dtype=np.int64),
+        "ROME 4.0": np.array(sorted(row[uris.rome4_fiche(c)] for c in fiches4), dtype=np.int64),
+    }
+    parent = np.zeros((len(pools["ROME 4.0"]), len(pools["ROME v3.44"])))
+    for i, gid in enumerate(pools["ROME 4.0"].tolist()):
+        parent[i, np.searchsorted(pools["ROME v3.44"], row[uris.rome_fiche(rome4.fiches[codes[gid]].parent)])] = 1.0
+
+    def rmfp_moves(train_v4: Tensor) -> Tensor:
+        kept = {(codes[a], codes[b]) for a, b in train_v4.t().tolist()}
+        sub = Rome4(rome4.fiches, [m for m in rome4.moves if (m.source, m.target) in kept], rome4.children)
+        moves = derive_rmfp_moves(candidates, sub)
+        return _index([(row[uris.rmfp_emploi(m.source)], row[uris.rmfp_emploi(m.target)]) for m in moves])
+
+    relations = dict(zip(ONTOLOGY_RELATIONS, (_index(requires), _index(broader), _index(match)), strict=True))
+    moves = {"ROME v3.44": _index(list(dict.fromkeys(v3))), "ROME 4.0": _index(list(dict.fromkeys(v4)))}
+    return WholeGraph(CareerData(x, relations, codes), pools, moves, parent, rmfp_moves)
+
+
+def _tokens(scheme: str, code: str, family_code: str, domain: str) -> list[str]:
+    """What an occupation's features say: its repertory, and where it sits in it (ROME letter and domaine,
+    ISCO major and sub-major group, RMFP domaine fonctionnel)."""
+    out = [f"scheme:{scheme}"]
+    if scheme.startswith("ROME"):
+        out += [f"rome:{code[:1]}", f"rome:{code[:3]}"]
+    elif scheme == "ESCO":
+        out += [f"isco:{family_code[:1]}", f"isco:{family_code[:2]}"]
+    elif scheme == "RMFP":
+        out += [f"rmfp:{domain}"]
+    return out
+
+
+def _multi_hot(tokens: list[list[str]]) -> Tensor:
+    vocabulary = {t: i for i, t in enumerate(sorted({t for ts in tokens for t in ts}))}
+    x = torch.zeros(len(tokens), len(vocabulary))
+    for i, ts in enumerate(tokens):
+        x[i, [vocabulary[t] for t in ts]] = 1.0
+    return x
+
+
+def _index(pairs: list[tuple[int, int]]) -> Tensor:
+    return torch.tensor(pairs, dtype=torch.long).t().reshape(2, -1)

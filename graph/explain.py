@@ -248,6 +248,10 @@ def similar_hires(hires: list[Row], skills: set[str], candidate_id: str, per_gro
 PUBLIC_SERVICE_LABELS = ("EmploiReference", "Grade", "CadreEmplois")
 MAX_LADDER_HOPS = 6  # a route from a grade to a job of a cadre two catégories up takes five or six hops
 STEP_PREFERENCE = ("job_move", "avancement_de_grade", "promotion_interne", "concours", "detachement")
+# Shortest paths fetched per route asked for, before the heaviest are kept: a promotion interne and a concours
+# between the same two cadres are two paths, and the job moves (by skills, famille, domaine, ROME 4.0) tie many
+# routes at the same length, which SHORTEST returns in no particular order.
+ROUTE_CANDIDATES = 10
 # Hops that are memberships, not moves: a grade in its cadre (and a cadre's entry grade), a job of a cadre.
 BRIDGE_KINDS = {"GRADE_OF": "cadre", "TYPICAL_EMPLOI": "emploi"}
 
@@ -324,7 +328,8 @@ def ladder_routes(
     k = max(1, min(int(k), 10))
     records, _, _ = db.execute_query(
         "MATCH (a:Concept {uri: $from_uri}), (b:Concept {uri: $to_uri}) "
-        f"MATCH p = SHORTEST {2 * k} ((a){_LADDER_HOP}{{1,{MAX_LADDER_HOPS}}}(b) WHERE {_JOB_TO_CADRE_FIRST_ONLY}) "
+        f"MATCH p = SHORTEST {ROUTE_CANDIDATES * k} ((a){_LADDER_HOP}{{1,{MAX_LADDER_HOPS}}}(b) "
+        f"WHERE {_JOB_TO_CADRE_FIRST_ONLY}) "
         "WITH nodes(p) AS route, relationships(p) AS hops "
         "WITH route, hops, reduce(w = 0.0, h IN hops | w + coalesce(h.weight, 1.0)) AS weight "
         "ORDER BY size(hops), weight DESC "

@@ -4,7 +4,9 @@ read queries that curation and the API need (search, show with neighbours, URI r
 Mapping (see ontology/vocab.py): each typed concept becomes a node `:Concept:<Class>` (plus `:Occupation` for
 occupation-like ones) keyed by `uri`; SKOS / vocabulary object properties become the relationship types of
 graph/schema.py; reified `v:Mobility` resources become `MOBILITY` relationships between ROME fiches, and reified
-`v:CareerStep` resources (issue 18) `CAREER_STEP` relationships between grades, cadres or emplois-référence.
+`v:CareerStep` resources (issue 18) `CAREER_STEP` relationships between grades, cadres or emplois-référence,
+`v:Rome4Move` ones `ROME4_MOVE` between ROME 4.0 fiches and `v:ComputedMapping` ones `COMPUTED_MATCH` from an
+emploi-référence to a ROME 4.0 fiche or an ESCO occupation.
 """
 
 from __future__ import annotations
@@ -24,13 +26,26 @@ from graph import revision
 from graph.db import Database
 from graph.schema import CAREER_STEP, CONCEPT, MOBILITY, NODE_KEYS, OCCUPATION, RELATIONSHIP_TYPES, apply_schema
 from ontology.text import fold
-from ontology.vocab import CAREER_STEP_CLASS, CLASSES, MOBILITY_CLASS, MULTI_VALUED, PROPERTIES, RELATIONS, V
+from ontology.vocab import (
+    CAREER_STEP_CLASS,
+    CLASSES,
+    MAPPING_DECISIONS,
+    MOBILITY_CLASS,
+    MULTI_VALUED,
+    PROPERTIES,
+    REIFIED,
+    RELATIONS,
+    Reified,
+    V,
+)
 
 BATCH = 5000
 MARKER_CODE = "VIVIER"  # the :Repertory node that records which ontology build is loaded
-ONTOLOGY_RELATIONSHIPS = sorted({rel for rel, _ in RELATIONS.values()} | {MOBILITY, CAREER_STEP})
+ONTOLOGY_RELATIONSHIPS = sorted(
+    {rel for rel, _ in RELATIONS.values()} | {MOBILITY, CAREER_STEP} | {r.rel_type for r in REIFIED.values()}
+)
 # Relationships made from reified resources, MERGEd on their resource's URI (a pair may carry several of them).
-REIFIED_KEYS = {MOBILITY: "mobility_id", CAREER_STEP: "step_id"}
+RELATIONSHIP_KEYS = {MOBILITY: "mobility_id", CAREER_STEP: "step_id", **{r.rel_type: r.key for r in REIFIED.values()}}
 CLASS_BY_URI = {str(V[name]): name for name in CLASSES}
 assert all(label in NODE_KEYS or label == OCCUPATION for labels in CLASSES.values() for label in labels)
 assert all(rel in RELATIONSHIP_TYPES for rel in ONTOLOGY_RELATIONSHIPS)
@@ -105,29 +120,30 @@ class _LazyClasses(dict):
 
 
 def rows_from_graph(graph: Graph, subjects: Iterable[URIRef] | None = None) -> Rows:
-    """Rows for the given subjects (default: every concept and mobility of the graph). A ROME fiche brings its
-    outgoing mobilities along, since they are stored on reified `v:Mobility` resources."""
+    """Rows for the given subjects (default: every concept and reified resource of the graph). A concept brings
+    the reified resources that start from it along (mobilities, ROME 4.0 moves, computed mappings, job moves)."""
     rows = Rows()
+    reified: dict[Any, Reified] = {URIRef(cls): spec for cls, spec in REIFIED.items()}
     if subjects is None:
         classes: dict[Any, str] = class_index(graph)
-        reified = [*graph.subjects(RDF.type, MOBILITY_CLASS), *graph.subjects(RDF.type, CAREER_STEP_CLASS)]
-        subjects = [*classes, *(m for m in reified if isinstance(m, URIRef))]
+        subjects = [*classes, *(m for m in graph.subjects(RDF.type, MOBILITY_CLASS) if isinstance(m, URIRef))]
+        subjects += [s for s in graph.subjects(RDF.type, CAREER_STEP_CLASS) if isinstance(s, URIRef)]
+        subjects += [r for cls in reified for r in graph.subjects(RDF.type, cls) if isinstance(r, URIRef)]
     else:
         classes = _LazyClasses(graph)
         subjects = list(subjects)
-        subjects += [
-            m
-            for s in list(subjects)
-            for origin in (V.fromFiche, V.stepFrom)
-            for m in graph.subjects(origin, s)
-            if isinstance(m, URIRef)
-        ]
+        starts = {V.fromFiche, V.stepFrom} | {spec.start for spec in reified.values()}
+        subjects += [r for s in list(subjects) for p in starts for r in graph.subjects(p, s) if isinstance(r, URIRef)]
     for subject in dict.fromkeys(subjects):
         if (subject, RDF.type, MOBILITY_CLASS) in graph:
             rows.relationships[MOBILITY].append(mobility_row(graph, subject))
             continue
         if (subject, RDF.type, CAREER_STEP_CLASS) in graph:
             rows.relationships[CAREER_STEP].append(career_step_row(graph, subject))
+            continue
+        spec = next((reified[c] for c in graph.objects(subject, RDF.type) if c in reified), None)
+        if spec is not None:
+            rows.relationships[spec.rel_type].append(reified_row(graph, subject, spec))
             continue
         cls = classes[subject] if not isinstance(classes, _LazyClasses) else concept_class(graph, subject)
         if cls is None:
@@ -137,6 +153,20 @@ def rows_from_graph(graph: Graph, subjects: Iterable[URIRef] | None = None) -> R
         for rel_type, fixed, target in relations:
             rows.relationships[rel_type].append({"from": str(subject), "to": target, "props": dict(fixed)})
     return rows
+
+
+def reified_row(graph: Graph, subject: URIRef, spec: Reified) -> dict[str, Any]:
+    """One relationship from a reified resource; a computed mapping also gets its curation `status`."""
+    start, end = graph.value(subject, spec.start), graph.value(subject, spec.end)
+    props: dict[str, Any] = {spec.key: str(subject)}
+    for predicate, obj in graph.predicate_objects(subject):
+        name = spec.literals.get(str(predicate))
+        if name and isinstance(obj, Literal):
+            props[name] = obj.toPython()
+    if spec.rel_type == "COMPUTED_MATCH" and start is not None and end is not None:
+        decided = [status for p, status in MAPPING_DECISIONS.items() if (start, URIRef(p), end) in graph]
+        props["status"] = decided[0] if decided else "proposed"
+    return {"from": str(start), "to": str(end), "props": props}
 
 
 def mobility_row(graph: Graph, subject: URIRef) -> dict[str, Any]:
@@ -166,6 +196,7 @@ def career_step_row(graph: Graph, subject: URIRef) -> dict[str, Any]:
         "weight": float(one(V.weight)),
         "provenance": one(V.provenance),
         "years_in_grade": one(V.yearsInGrade),
+        "via": sorted(str(v) for v in graph.objects(subject, V.via)) or None,  # ROME 4.0 moves behind a job move
     }
     return {"from": one(V.stepFrom), "to": one(V.stepTo), "props": props}
 
@@ -190,7 +221,8 @@ def write_rows(db: Database, rows: Rows, progress: Progress | None = None) -> No
             if progress and task is not None:
                 progress.advance(task, len(batch))
     for rel_type, rel_rows in rows.relationships.items():
-        key = f"{{{REIFIED_KEYS[rel_type]}: row.props.{REIFIED_KEYS[rel_type]}}}" if rel_type in REIFIED_KEYS else ""
+        key_name = RELATIONSHIP_KEYS.get(rel_type)
+        key = f"{{{key_name}: row.props.{key_name}}}" if key_name else ""
         query = (
             f"UNWIND $rows AS row MATCH (a:{CONCEPT} {{uri: row.from}}) MATCH (b:{CONCEPT} {{uri: row.to}}) "
             f"MERGE (a)-[r:{rel_type} {key}]->(b) SET r += row.props"
@@ -324,12 +356,20 @@ def sync_concepts(db: Database, graph: Graph, subjects: Iterable[URIRef]) -> Non
 
 def career_coverage(db: Database) -> dict[str, int]:
     """How much of the public service the career graph covers (issue 18): emplois-référence with next steps and
-    with a ROME mapping, grades ordered, cadres linked, steps by kind."""
+    with a ROME mapping (official v3.44 crosswalk pairs or computed ROME 4.0 ones not rejected; how many of each,
+    how many confirmed), grades ordered, cadres linked, steps by kind, job moves by basis."""
     records, _, _ = db.execute_query(
-        "CALL { MATCH (e:EmploiReference) RETURN count(e) AS emplois, "
+        "CALL { MATCH (e:EmploiReference) "
+        "  WITH e, EXISTS { (e)-[:EXACT_MATCH|CLOSE_MATCH]-(:RomeFiche|RomeAppellation) } AS official, "
+        "  EXISTS { (e)-[m:COMPUTED_MATCH]->(:Rome4Fiche) WHERE coalesce(m.status, 'proposed') <> 'rejected' } "
+        "    AS computed "
+        "  RETURN count(e) AS emplois, "
         "  count(CASE WHEN EXISTS { (e)-[:CAREER_STEP]->() } THEN 1 END) AS emplois_with_next_steps, "
-        "  count(CASE WHEN EXISTS { (e)-[:EXACT_MATCH|CLOSE_MATCH]-(:RomeFiche|RomeAppellation) } THEN 1 END) "
-        "    AS emplois_with_rome_mapping, "
+        "  count(CASE WHEN official OR computed THEN 1 END) AS emplois_with_rome_mapping, "
+        "  count(CASE WHEN official THEN 1 END) AS emplois_with_official_rome_mapping, "
+        "  count(CASE WHEN computed THEN 1 END) AS emplois_with_computed_rome4_mapping, "
+        "  count(CASE WHEN EXISTS { (e)-[:COMPUTED_MATCH {status: 'confirmed'}]->(:Rome4Fiche) } THEN 1 END) "
+        "    AS emplois_with_confirmed_rome4_mapping, "
         "  count(CASE WHEN EXISTS { (:CadreEmplois)-[:TYPICAL_EMPLOI]->(e) } THEN 1 END) "
         "    AS emplois_typical_of_a_cadre } "
         "CALL { MATCH (g:Grade) RETURN count(g) AS grades, count(CASE WHEN g.current THEN 1 END) AS grades_current, "
@@ -342,11 +382,40 @@ def career_coverage(db: Database) -> dict[str, int]:
         "  count(CASE WHEN EXISTS { (c)-[:CAREER_STEP {kind: 'detachement'}]-(:CadreEmplois) } THEN 1 END) "
         "    AS cadres_with_detachement, "
         "  count(CASE WHEN EXISTS { (c)-[:TYPICAL_EMPLOI]->() } THEN 1 END) AS cadres_with_typical_emplois } "
-        "RETURN emplois, emplois_with_next_steps, emplois_with_rome_mapping, emplois_typical_of_a_cadre, grades, "
-        "grades_current, grades_ordered, cadres, cadres_with_grade_ladder, cadres_linked_across_categories, "
+        "RETURN emplois, emplois_with_next_steps, emplois_with_rome_mapping, emplois_with_official_rome_mapping, "
+        "emplois_with_computed_rome4_mapping, emplois_with_confirmed_rome4_mapping, emplois_typical_of_a_cadre, "
+        "grades, grades_current, grades_ordered, cadres, cadres_with_grade_ladder, cadres_linked_across_categories, "
         "cadres_with_detachement, cadres_with_typical_emplois"
     )
     coverage = dict(records[0])
     records, _, _ = db.execute_query("MATCH ()-[s:CAREER_STEP]->() RETURN s.kind AS kind, count(s) AS n ORDER BY kind")
     coverage.update({f"steps_{r['kind']}": r["n"] for r in records})
+    records, _, _ = db.execute_query(
+        "MATCH (:EmploiReference)-[s:CAREER_STEP {kind: 'job_move'}]->() RETURN s.basis AS basis, count(s) AS n"
+    )
+    coverage.update({f"job_moves_{r['basis']}": r["n"] for r in records})
     return coverage
+
+
+# --- ROME 4.0 and computed mappings (issue 18) --------------------------------------------------------------
+def rome4_fiches_of(db: Database, v3_code: str) -> list[str]:
+    """The ROME 4.0 fiches a v3.44 code resolves to: the fiche that kept the code first, then those split from it."""
+    records, _, _ = db.execute_query(
+        "MATCH (f:Rome4Fiche)-[:ROME_PARENT]->(:RomeFiche {code: $code}) "
+        "RETURN f.code AS code ORDER BY f.code <> $code, f.code",
+        code=v3_code,
+    )
+    return [r["code"] for r in records]
+
+
+def computed_mappings(db: Database, rmfp_code: str) -> list[dict[str, Any]]:
+    """An emploi-référence's computed candidate mappings, best first per repertory, with their curation status."""
+    records, _, _ = db.execute_query(
+        "MATCH (:EmploiReference {code: $code})-[m:COMPUTED_MATCH]->(t:Concept) "
+        "RETURN t.uri AS uri, t.code AS target_code, t.label AS label, t.scheme AS scheme, m.rank AS rank, "
+        "m.score AS score, m.relation AS relation, m.status AS status, m.evidence AS evidence, "
+        "m.provenance AS provenance, m.method AS method, m.method_version AS method_version "
+        "ORDER BY scheme, rank",
+        code=rmfp_code,
+    )
+    return [dict(r) for r in records]

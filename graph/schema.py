@@ -33,6 +33,9 @@ NODE_KEYS: dict[str, str] = {
     "RomeDomaine": "uri",
     "RomeFiche": "uri",  # ROME code, e.g. K1401
     "RomeAppellation": "uri",  # OGR code
+    # ROME 4.0 (issue 18, parts 1-2): the edition in force, beside v3.44 (PEP offers carry v3 appellations)
+    "Rome4Fiche": "uri",  # ROME 4.0 fiche (v4.60); 532 keep their v3 code, 1,052 new ones name a v3 parent
+    "Rome4Appellation": "uri",  # ROME 4.0 appellation (OGR code)
     "EscoOccupation": "uri",
     "IscoGroup": "uri",
     "Skill": "uri",  # savoir, savoir-faire, savoir-être, ESCO skill (after de-duplication)
@@ -97,7 +100,7 @@ RELATED = "RELATED"  # skos:related
 EXACT_MATCH = "EXACT_MATCH"  # skos:exactMatch, across repertories (crosswalks, merged skills)
 CLOSE_MATCH = "CLOSE_MATCH"  # skos:closeMatch
 REPLACED_BY = "REPLACED_BY"  # a merged or deprecated concept -> its successor
-REQUIRES_SKILL = "REQUIRES_SKILL"  # Occupation|Offer -> Skill {essential: bool, source, confidence}
+REQUIRES_SKILL = "REQUIRES_SKILL"  # Occupation|Offer -> Skill {essential: bool, source, confidence; derived, method}
 MOBILITY = "MOBILITY"  # RomeFiche -> RomeFiche {kind: 'proche'|'evolution'} (real ROME transitions)
 GRADE_OF = "GRADE_OF"  # Grade -> CadreEmplois
 IN_FILIERE = "IN_FILIERE"  # CadreEmplois -> Filiere
@@ -117,10 +120,17 @@ FOR_OFFER = "FOR_OFFER"  # Suggestion -> Offer
 OWNED_BY = "OWNED_BY"  # ApiKey | Webhook -> Employer
 # --- issue 18, parts 3-4: public-service careers (ontology/ladder.py) ---
 # One type for every step of a public-service career, so that a route can chain job moves and statutory steps:
-# {step_id, kind, basis, requirement, weight, provenance, years_in_grade}; kind is one of CAREER_STEP_KINDS.
+# {step_id, kind, basis, requirement, weight, provenance, years_in_grade, via}; kind is one of CAREER_STEP_KINDS.
+# A job move derived from the ROME 4.0 moves through the computed mappings is `kind: 'job_move', basis: 'rome4'`.
 CAREER_STEP = "CAREER_STEP"  # Grade -> Grade | CadreEmplois -> CadreEmplois | EmploiReference -> EmploiReference
 TYPICAL_EMPLOI = "TYPICAL_EMPLOI"  # CadreEmplois -> EmploiReference: jobs a member of the cadre typically holds
 SIGNED_IN_WITH = "SIGNED_IN_WITH"  # WebSession -> ApiKey: the key a web session (or one-time link) stands for
+# --- issue 18, parts 1-2: ROME 4.0 and computed mappings (ontology/rome4.py, ontology/mappings.py) ---
+ROME4_MOVE = "ROME4_MOVE"  # Rome4Fiche -> Rome4Fiche {move_id, rank}: ROME 4.0 career move, rank = numero_ordre
+ROME_PARENT = "ROME_PARENT"  # Rome4Fiche -> RomeFiche: the v3.44 fiche the v4 fiche comes from (code_rome_parent)
+# EmploiReference -> Rome4Fiche | EscoOccupation {mapping_id, relation: 'closeMatch'|'relatedMatch', rank, score,
+# evidence (JSON), provenance: 'computed', method, method_version, status: 'proposed'|'confirmed'|'rejected'}
+COMPUTED_MATCH = "COMPUTED_MATCH"
 
 RELATIONSHIP_TYPES = (
     BROADER,
@@ -149,6 +159,9 @@ RELATIONSHIP_TYPES = (
     CAREER_STEP,  # issue 18
     TYPICAL_EMPLOI,  # issue 18
     SIGNED_IN_WITH,  # issue 14
+    ROME4_MOVE,  # issue 18
+    ROME_PARENT,  # issue 18
+    COMPUTED_MATCH,  # issue 18
 )
 
 # Application stages, in pipeline order; the last three end an application.
@@ -257,7 +270,12 @@ STEPS: tuple[SchemaStep, ...] = (
         (f"CREATE INDEX candidate_facts_revision IF NOT EXISTS FOR (n:Candidate) ON (n.{FACTS_REVISION})",),
     ),
     SchemaStep(
-        20,
+        15,
+        "ROME 4.0 beside v3.44 (issue 18): unique keys of its fiches and appellations (step 1 predates them)",
+        (_unique("Rome4Fiche", "uri"), _unique("Rome4Appellation", "uri")),
+    ),
+    SchemaStep(
+        16,
         "offers' stamps, read by range (a loader writing offers beside the API costs its caches only those offers)",
         (f"CREATE INDEX offer_facts_revision IF NOT EXISTS FOR (n:Offer) ON (n.{FACTS_REVISION})",),
     ),

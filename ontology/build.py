@@ -6,12 +6,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import DCTERMS, RDF, SKOS, Graph, Literal, URIRef
+from rdflib import DCTERMS, RDF, SKOS, XSD, Graph, Literal, URIRef
 
 from ontology import uris
 from ontology.catalogue import VERSANT_LABELS, Catalogue, load_catalogue
 from ontology.collect import FPT_FILIERES
-from ontology.ladder import add_ladder
+from ontology.ladder import add_ladder, rome4_job_moves
+from ontology.mappings import (
+    METHOD,
+    METHOD_VERSION,
+    PROVENANCE,
+    Candidate,
+    compute_mappings,
+    derive_rmfp_moves,
+)
+from ontology.rome4 import PARENT_TEXT, SAME_CODE, Rome4, derive_skills, read_rome4
 from ontology.sources import SOURCES_DIR, read_csv, read_esco, read_rome
 from ontology.text import slug
 from ontology.vocab import V, new_graph
@@ -24,6 +33,7 @@ SOURCE = {
     "FAP": "DARES FAP-2009 crosswalks — data/sources/crosswalks/",
     "PCS": "INSEE PCS — data/sources/rome-v3.44/pcs.csv, data/sources/crosswalks/FAP_PCS.csv",
     "PEP": "Place de l'Emploi Public RMFP→ROME crosswalk — data/sources/crosswalks/rmfp_rome.js",
+    "ROME4": "ROME 4.0 v4.60 (France Travail, Licence Ouverte 2.0) — data/sources/rome-v4.60/",
 }
 SCHEME_LABELS = {
     "RMFP": "Répertoire des métiers de la fonction publique",
@@ -32,6 +42,7 @@ SCHEME_LABELS = {
     "NEG": "Nomenclature des emplois et grades",
     "FAP": "Familles professionnelles (DARES)",
     "PCS": "Professions et catégories socioprofessionnelles (INSEE)",
+    "ROME4": "Répertoire opérationnel des métiers et des emplois 4.0 (v4.60)",
 }
 CATEGORIE_LABELS = {"A": "Catégorie A", "B": "Catégorie B", "C": "Catégorie C", "D": "Catégorie D (supprimée)"}
 
@@ -78,7 +89,13 @@ def build_graph(catalogue: Catalogue | None = None) -> tuple[Graph, dict[str, in
     add_skills(builder, catalogue)
     add_grades(builder, catalogue)
     add_fap_pcs(builder)
-    add_ladder(builder.graph, catalogue)  # issue 18: career steps between grades, cadres and emplois-référence
+    rome4 = derive_skills(read_rome4(), catalogue)
+    add_rome4(builder, rome4)
+    mappings = compute_mappings(catalogue, rome4)
+    add_mappings(builder, mappings.candidates)
+    # issue 18: career steps between grades, cadres and emplois-référence; the job moves derived from the ROME 4.0
+    # moves through the computed mappings join the ladder's as `job_move` steps with basis `rome4`
+    add_ladder(builder.graph, catalogue, rome4_job_moves(derive_rmfp_moves(mappings.candidates, rome4), catalogue))
     return builder.graph, builder.skipped
 
 
@@ -251,3 +268,47 @@ def add_pcs_rome(b: Builder, known_pcs: set[str]) -> None:
                 b.link(uris.rome_fiche(rome), SKOS.closeMatch, uris.pcs(current))
             else:
                 b.skip("PCS ↔ ROME pair whose PCS has no label")
+
+
+# --- ROME 4.0 and computed RMFP mappings (issue 18) ---------------------------------------------------------------
+def add_rome4(b: Builder, rome4: Rome4) -> None:
+    """Fiches (texts as skos:definition / v:access, v3 parent, derived skills), appellations, ranked moves."""
+    derived = {SAME_CODE: V.derivedSameCode, PARENT_TEXT: V.derivedParentText}
+    for f in rome4.fiches.values():
+        node = b.concept(uris.rome4_fiche(f.code), "Rome4Fiche", "ROME4", f.label, f.code)
+        b.link(node, SKOS.broader, uris.rome_domaine(f.code[:3]))
+        b.link(node, V.romeParent, uris.rome_fiche(f.parent))
+        if f.definition:
+            b.graph.add((node, SKOS.definition, Literal(f.definition, lang="fr")))
+        if f.access:
+            b.graph.add((node, V.access, Literal(f.access, lang="fr")))
+        for skill, _ in f.skills:
+            b.link(node, derived[f.skill_method], skill)
+        for ogr, label in f.appellations:
+            b.concept(uris.rome4_appellation(ogr), "Rome4Appellation", "ROME4", label, ogr)
+            b.link(uris.rome4_appellation(ogr), SKOS.broader, node)
+    for m in rome4.moves:
+        move = URIRef(f"{uris.BASE}rome4/move/{m.source}-{m.target}")
+        b.graph.add((move, RDF.type, V.Rome4Move))
+        b.link(move, V.moveFrom, uris.rome4_fiche(m.source))
+        b.link(move, V.moveTo, uris.rome4_fiche(m.target))
+        b.graph.add((move, V.rank, Literal(m.rank)))
+
+
+def add_mappings(b: Builder, candidates: list[Candidate]) -> None:
+    """Ranked candidate mappings, reified (score, evidence and method travel with the SKOS relation)."""
+    for c in candidates:
+        node = URIRef(c.mapping_uri)
+        b.graph.add((node, RDF.type, V.ComputedMapping))
+        b.link(node, V.mappingFrom, uris.rmfp_emploi(c.emploi))
+        b.link(node, V.mappingTo, c.target_uri)
+        for predicate, value in (
+            (V.mappingRelation, c.relation),
+            (V.rank, c.rank),
+            (V.evidence, c.evidence_json()),
+            (V.provenance, PROVENANCE),
+            (V.method, METHOD),
+            (V.methodVersion, METHOD_VERSION),
+        ):
+            b.graph.add((node, predicate, Literal(value)))
+        b.graph.add((node, V.score, Literal(float(c.score), datatype=XSD.double)))

@@ -19,13 +19,20 @@ from rdflib.term import Node
 from ontology.validate import OntologyValidationError, validate_graph
 from ontology.vocab import CLASSES, PROPERTIES, V
 
-RelationName = TypingLiteral["broader", "related", "exact_match", "close_match", "requires_skill"]
+RelationName = TypingLiteral[
+    "broader", "related", "exact_match", "close_match", "requires_skill", "confirm_mapping", "reject_mapping"
+]
 RELATION_PREDICATES: dict[str, URIRef] = {
     "broader": SKOS.broader,
     "related": SKOS.related,
     "exact_match": SKOS.exactMatch,
     "close_match": SKOS.closeMatch,
+    # An HR expert's decision on a computed RMFP mapping (issue 18): the mapping's status in Neo4j.
+    "confirm_mapping": V.confirmedMatch,
+    "reject_mapping": V.rejectedMatch,
 }
+# Confirming a mapping withdraws an earlier rejection of it, and the other way round.
+OPPOSITE_DECISION: dict[Node, URIRef] = {V.confirmedMatch: V.rejectedMatch, V.rejectedMatch: V.confirmedMatch}
 Triple = tuple[Node, Node, Node]
 
 
@@ -203,6 +210,8 @@ def plan(graph: Graph, change: CurationChange) -> tuple[list[Triple], list[Tripl
         return added, [*removed, (node, SKOS.altLabel, _label(change.label))]
     if isinstance(change, AddRelation | RemoveRelation):
         triple = relation_triple(graph, change)
+        if isinstance(change, AddRelation) and triple[1] in OPPOSITE_DECISION:
+            return [triple], [(triple[0], OPPOSITE_DECISION[triple[1]], triple[2])]
         return ([triple], []) if isinstance(change, AddRelation) else ([], _matching_relation(graph, triple))
     if isinstance(change, MergeConcepts):
         return plan_merge(graph, URIRef(change.source), URIRef(change.target))

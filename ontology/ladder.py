@@ -11,7 +11,9 @@ anything invented:
 - **détachement**: between cadres of different versants, same catégorie, same family of filières and comparable
   pay scales (their indices bruts' ranges overlap by at least DETACHEMENT_OVERLAP);
 - **job moves** between RMFP emplois-référence: the closest ones by shared skills (TF-IDF cosine over skill
-  concepts), same famille and same domaine.
+  concepts), same famille and same domaine; and those derived from the ROME 4.0 moves through the computed RMFP →
+  ROME 4.0 mappings (ontology/mappings.py `derive_rmfp_moves`), basis `rome4`, which take the place of a move by
+  skills, famille or domaine between the same two emplois.
 
 The sources state no condition of any step (no statut particulier is among them): every step says « conditions à
 vérifier », and an avancement de grade adds what the origin grade's grille says about the years it takes.
@@ -22,8 +24,8 @@ from __future__ import annotations
 import itertools
 import re
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from urllib.parse import quote
 
 import numpy as np
@@ -33,6 +35,7 @@ from sklearn.feature_extraction.text import TfidfTransformer
 from ontology import uris
 from ontology.catalogue import Catalogue, GradeConcept, OccupationConcept
 from ontology.eligibility import CATEGORIES
+from ontology.mappings import MOVE_METHOD, CareerMove
 from ontology.sources import read_grades
 from ontology.text import fold
 from ontology.vocab import CAREER_STEP_CLASS, V
@@ -85,6 +88,8 @@ class CareerStep:
     requirement: str
     weight: float  # 0-1, the step's plausibility among the origin's steps
     years_in_grade: float | None = None  # avancement de grade: average years to the origin grade's top échelon
+    provenance: str = PROVENANCE
+    via: tuple[str, ...] = ()  # a job move derived from ROME 4.0: the moves « A1234 → B5678 » that carry it
 
     @property
     def uri(self) -> str:
@@ -103,19 +108,21 @@ class Ladder:
         return [s for s in self.steps if s.kind == kind]
 
 
-def build_ladder(catalogue: Catalogue) -> Ladder:
-    """Every career step the catalogue supports: statutory steps between grades and cadres, job moves."""
+def build_ladder(catalogue: Catalogue, derived_moves: Sequence[CareerStep] = ()) -> Ladder:
+    """Every career step the catalogue supports: statutory steps between grades and cadres, job moves (with the
+    `derived_moves`, e.g. those from ROME 4.0, in place of the catalogue's own between the same two emplois)."""
     ladder = Ladder(current={g.uri for g in catalogue.grades.values() if not _replaced(g, catalogue)})
     advancement, ladder.ranks = advancement_steps(catalogue, ladder.current, grille_years())
-    ladder.steps = advancement + cadre_steps(catalogue, ladder.current) + job_moves(catalogue)
+    moves = merge_job_moves(job_moves(catalogue), derived_moves)
+    ladder.steps = advancement + cadre_steps(catalogue, ladder.current) + moves
     ladder.typical = typical_emplois(catalogue, ladder.current)
     return ladder
 
 
-def add_ladder(graph: Graph, catalogue: Catalogue) -> Ladder:
+def add_ladder(graph: Graph, catalogue: Catalogue, derived_moves: Sequence[CareerStep] = ()) -> Ladder:
     """The ladder in RDF: each step a reified `v:CareerStep` (so that it keeps its kind, requirement, weight and
     provenance), each grade its `v:ladderRank` and `v:currentGrade`."""
-    ladder = build_ladder(catalogue)
+    ladder = build_ladder(catalogue, derived_moves)
     for grade in catalogue.grades.values():
         graph.add((URIRef(grade.uri), V.currentGrade, Literal(grade.uri in ladder.current)))
     for uri, rank in ladder.ranks.items():
@@ -132,7 +139,9 @@ def add_ladder(graph: Graph, catalogue: Catalogue) -> Ladder:
         graph.add((node, V.stepBasis, Literal(step.basis)))
         graph.add((node, V.requirement, Literal(step.requirement, lang="fr")))
         graph.add((node, V.weight, Literal(float(step.weight))))
-        graph.add((node, V.provenance, Literal(PROVENANCE)))
+        graph.add((node, V.provenance, Literal(step.provenance)))
+        for move in step.via:
+            graph.add((node, V.via, Literal(move)))
         if step.years_in_grade is not None:
             graph.add((node, V.yearsInGrade, Literal(float(step.years_in_grade))))
     return ladder
@@ -434,3 +443,37 @@ def skill_similarity(emplois: list[OccupationConcept]) -> np.ndarray:
 
 def _skills(o: OccupationConcept) -> Iterable[str]:
     return dict.fromkeys((*o.essential_skills, *o.optional_skills))
+
+
+# --- Job moves derived from the ROME 4.0 moves (ontology/mappings.py) -------------------------------------------
+ROME4_BASIS = "rome4"
+
+
+def rome4_job_moves(moves: Iterable[CareerMove], catalogue: Catalogue) -> list[CareerStep]:
+    """The RMFP → RMFP moves derived from ROME 4.0 as job-move steps (basis `rome4`), kept to the rule of the
+    other job moves: never to a job whose title names only catégories above the origin's."""
+    label = {o.code: o.label for o in catalogue.occupations_of("RMFP")}
+    return [
+        CareerStep(
+            uris.rmfp_emploi(m.source),
+            uris.rmfp_emploi(m.target),
+            "job_move",
+            ROME4_BASIS,
+            TO_CHECK,
+            m.weight,
+            provenance=f"computed:{MOVE_METHOD}",
+            via=tuple(f"{a} → {b}" for a, b in m.via),
+        )
+        for m in moves
+        if m.weight > 0 and not climbs_categorie(label[m.source], label[m.target])
+    ]
+
+
+def merge_job_moves(own: list[CareerStep], derived: Sequence[CareerStep]) -> list[CareerStep]:
+    """One job move per pair of emplois: a derived one (observed ROME moves) replaces the catalogue's own between
+    the same two, keeping the heavier weight."""
+    by_pair = {(s.source, s.target): s for s in own}
+    for step in derived:
+        mine = by_pair.get((step.source, step.target))
+        by_pair[(step.source, step.target)] = replace(step, weight=max(step.weight, mine.weight if mine else 0.0))
+    return list(by_pair.values())

@@ -121,3 +121,12 @@ def pcs(code: str) -> str:
 
 def vocab(term: str) -> str:
     return f"{VOCAB}{term}"
+
+
+def rome4_fiche(code: str) -> str:
+    """ROME 4.0 fiche, e.g. K1401 (a v3 code kept in v4 names two concepts: one per edition)."""
+    return _mint("rome4/fiche", code.upper())
+
+
+def rome4_appellation(ogr: str) -> str:
+    return _mint("rome4/appellation", ogr)

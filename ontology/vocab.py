@@ -7,9 +7,10 @@ in `dct:source`. The vocabulary itself is in `vocab.ttl`; the SHACL shapes in `s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import DCTERMS, OWL, SKOS, Graph, Namespace
+from rdflib import DCTERMS, OWL, SKOS, Graph, Namespace, URIRef
 
 from ontology.uris import BASE
 from ontology.uris import VOCAB as VOCAB_IRI
@@ -39,6 +40,9 @@ CLASSES: dict[str, tuple[str, ...]] = {
     "Grade": ("Grade",),
     "Fap": ("Fap",),
     "Pcs": ("Pcs",),
+    # ROME 4.0 (issue 18)
+    "Rome4Fiche": ("Rome4Fiche", "Occupation"),
+    "Rome4Appellation": ("Rome4Appellation",),
 }
 
 # RDF object property -> (Neo4j relationship type, fixed relationship properties).
@@ -55,6 +59,10 @@ RELATIONS: dict[str, tuple[str, dict[str, object]]] = {
     str(V.categorie): ("IN_CATEGORIE", {}),
     str(V.versant): ("IN_VERSANT", {}),
     str(V.typicalEmploi): ("TYPICAL_EMPLOI", {}),  # issue 18 (ontology/ladder.py)
+    # ROME 4.0 (issue 18): the v3 parent; skills derived because the source has no fiche ↔ compétence links
+    str(V.romeParent): ("ROME_PARENT", {}),
+    str(V.derivedSameCode): ("REQUIRES_SKILL", {"essential": False, "derived": True, "method": "same-code"}),
+    str(V.derivedParentText): ("REQUIRES_SKILL", {"essential": False, "derived": True, "method": "parent+text"}),
 }
 
 # RDF datatype property -> Neo4j node property; `multi` ones become lists.
@@ -72,6 +80,7 @@ PROPERTIES: dict[str, str] = {
     # issue 18: the statutory ladder (ontology/ladder.py)
     str(V.ladderRank): "ladder_rank",
     str(V.currentGrade): "current",
+    str(V.access): "access",
 }
 MULTI_VALUED = {"alt_labels", "source_ids", "source"}
 
@@ -80,6 +89,41 @@ MOBILITY_CLASS = V.Mobility
 # Career steps (issue 18, ontology/ladder.py) are reified too: each keeps its kind, requirement, weight, provenance.
 CAREER_STEP_CLASS = V.CareerStep
 CAREER_STEP_KINDS = ("job_move", "avancement_de_grade", "promotion_interne", "concours", "detachement")
+
+
+@dataclass(frozen=True)
+class Reified:
+    """A reified resource that Neo4j holds as one relationship: its type, the property keying it (the resource's
+    URI), the predicates to its two ends and its literal predicates → relationship properties."""
+
+    rel_type: str
+    key: str
+    start: URIRef
+    end: URIRef
+    literals: dict[str, str]
+
+
+# Classes of reified resources other than v:Mobility (issue 18), by class IRI.
+REIFIED: dict[str, Reified] = {
+    str(V.Rome4Move): Reified("ROME4_MOVE", "move_id", V.moveFrom, V.moveTo, {str(V.rank): "rank"}),
+    str(V.ComputedMapping): Reified(
+        "COMPUTED_MATCH",
+        "mapping_id",
+        V.mappingFrom,
+        V.mappingTo,
+        {
+            str(V.mappingRelation): "relation",
+            str(V.rank): "rank",
+            str(V.score): "score",
+            str(V.evidence): "evidence",
+            str(V.provenance): "provenance",
+            str(V.method): "method",
+            str(V.methodVersion): "method_version",
+        },
+    ),
+}
+# An HR expert's decision on a computed mapping (curation): the mapping's `status` in Neo4j.
+MAPPING_DECISIONS = {str(V.confirmedMatch): "confirmed", str(V.rejectedMatch): "rejected"}
 
 SKILL_KINDS = ("connaissance", "savoir_faire", "savoir_etre", "rome_savoir", "rome_savoir_faire", "esco")
 

@@ -18,14 +18,20 @@ from ontology import uris
 from ontology.catalogue import load_catalogue
 from ontology.ladder import (
     PROVENANCE,
+    ROME4_BASIS,
     TO_CHECK,
+    CareerStep,
     Ladder,
     build_ladder,
     climbs_categorie,
     grade_level,
     grade_line,
+    merge_job_moves,
+    rome4_job_moves,
 )
+from ontology.mappings import MOVE_METHOD, compute_mappings, derive_rmfp_moves
 from ontology.repository import OntologyRepository
+from ontology.rome4 import load_rome4
 from ontology.validate import validate_graph
 from ontology.vocab import CAREER_STEP_KINDS, V
 from vivier.commands.ontology import coverage_markdown, write_coverage
@@ -36,7 +42,10 @@ ADJOINTS_HOSPITALIERS = uris.cadre_emplois("40")  # FPH, catégorie C
 
 @functools.cache
 def ladder() -> Ladder:
-    return build_ladder(load_catalogue())
+    """The ladder as `vivier ontology build` makes it: with the job moves derived from ROME 4.0."""
+    catalogue, rome4 = load_catalogue(), load_rome4()
+    derived = derive_rmfp_moves(compute_mappings(catalogue, rome4).candidates, rome4)
+    return build_ladder(catalogue, rome4_job_moves(derived, catalogue))
 
 
 def labels(uri_list: list[str]) -> list[str]:
@@ -125,11 +134,26 @@ def test_every_emploi_reference_has_job_moves() -> None:
     emplois = {o.uri for o in load_catalogue().occupations_of("RMFP")}
     moves = steps("job_move")
     assert len(emplois) == 560 and {m.source for m in moves} == emplois
-    assert {m.basis for m in moves} == {"famille", "domaine", "competences"}
+    assert {m.basis for m in moves} == {"famille", "domaine", "competences", ROME4_BASIS}
+    derived = [m for m in moves if m.basis == ROME4_BASIS]
+    assert len({m.source for m in derived}) > 500 and all(m.via and " → " in m.via[0] for m in derived)
     assert all(0 < m.weight <= 1 and m.source != m.target for m in moves)
     occupations = load_catalogue().occupations
     assert not [m for m in moves if climbs_categorie(occupations[m.source].label, occupations[m.target].label)]
     assert climbs_categorie("Agente / Agent d'accueil", "Directrice / Directeur de la communication")
+
+
+def test_a_move_derived_from_rome4_takes_the_place_of_the_catalogue_s_own() -> None:
+    """One job move per pair of emplois: the derived one (basis rome4, its provenance) with the heavier weight."""
+    own = [
+        CareerStep("a", "b", "job_move", "famille", TO_CHECK, 0.8),
+        CareerStep("a", "c", "job_move", "domaine", TO_CHECK, 0.3),
+    ]
+    derived = [CareerStep("a", "b", "job_move", ROME4_BASIS, TO_CHECK, 0.5, provenance="computed:x", via=("K1 → K2",))]
+    merged = {(s.source, s.target): s for s in merge_job_moves(own, derived)}
+    assert len(merged) == 2 and merged[("a", "c")] == own[1]
+    assert (merged[("a", "b")].basis, merged[("a", "b")].weight, merged[("a", "b")].via) == ("rome4", 0.8, ("K1 → K2",))
+    assert merged[("a", "b")].provenance == "computed:x" and merged[("a", "b")].uri == own[0].uri
 
 
 def test_every_step_says_its_kind_requirement_and_provenance(ontology_repository: OntologyRepository) -> None:
@@ -139,7 +163,7 @@ def test_every_step_says_its_kind_requirement_and_provenance(ontology_repository
     assert len(members) == len(ladder().steps)
     kinds = Counter(str(graph.value(s, V.stepKind)) for s in members)
     assert set(kinds) == set(CAREER_STEP_KINDS)
-    assert {str(graph.value(s, V.provenance)) for s in members} == {PROVENANCE}
+    assert {str(graph.value(s, V.provenance)) for s in members} == {PROVENANCE, f"computed:{MOVE_METHOD}"}
     report = validate_graph(graph, members[:: max(1, len(members) // 200)])
     assert report.conforms, str(report)
     broken = URIRef(uris.BASE + "career/broken")
@@ -163,8 +187,16 @@ def test_next_steps_for_every_emploi_reference(ontology: Database) -> None:
     assert len(secretaire) == 5 and {s["kind"] for s in secretaire} == {"job_move"}
     grade = explain.career_steps_from(ontology, uris.grade("0162"), k=50)  # adjoint administratif principal 1e cl.
     assert {"promotion_interne", "concours", "detachement"} <= {s["kind"] for s in grade}
+    # every emploi has a ROME mapping now: 59 by the official crosswalk, 560 by computed ROME 4.0 candidates
+    assert coverage["emplois_with_rome_mapping"] == coverage["emplois_with_computed_rome4_mapping"] == 560
+    assert coverage["emplois_with_official_rome_mapping"] == 59 and coverage["job_moves_rome4"] > 4_000
+    rome4_moves = [
+        s for s in explain.career_steps_from(ontology, uris.rmfp_emploi("FPDIR004"), k=50) if s["basis"] == "rome4"
+    ]
+    assert rome4_moves and all(s["kind"] == "job_move" and s["provenance"].endswith(MOVE_METHOD) for s in rome4_moves)
     markdown = coverage_markdown(coverage, "today")
     assert "| emplois-référence with next steps (`CAREER_STEP` out) | 560 of 560 | 100% |" in markdown
+    assert "| emplois-référence with a ROME mapping (official crosswalk or computed) | 560 of 560 | 100% |" in markdown
 
 
 def test_coverage_block_is_replaced_in_place(tmp_path: Any) -> None:
@@ -172,6 +204,8 @@ def test_coverage_block_is_replaced_in_place(tmp_path: Any) -> None:
     page.write_text("# Title\n\ntext\n", encoding="utf-8")
     figures = {key: 1 for key in ("emplois", "grades", "cadres")} | {"steps_job_move": 3}
     figures |= {key: 1 for key in ("emplois_with_next_steps", "emplois_with_rome_mapping", "grades_ordered")}
+    figures |= {f"emplois_with_{k}_mapping": 1 for k in ("official_rome", "computed_rome4", "confirmed_rome4")}
+    figures |= {"job_moves_rome4": 2, "job_moves_famille": 1}
     figures |= {key: 0 for key in ("emplois_typical_of_a_cadre", "grades_current", "cadres_with_grade_ladder")}
     figures |= {key: 0 for key in ("cadres_linked_across_categories", "cadres_with_detachement")}
     figures |= {"cadres_with_typical_emplois": 0}

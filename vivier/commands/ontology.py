@@ -24,6 +24,7 @@ console = Console()
 
 SHORT_REFERENCES = {
     "rome": uris.rome_fiche,
+    "rome4": uris.rome4_fiche,
     "ogr": uris.rome_appellation,
     "rmfp": uris.rmfp_emploi,
     "grade": uris.grade,
@@ -208,7 +209,13 @@ def label(
 @app.command()
 def relate(
     subject: str,
-    relation: Annotated[str, typer.Argument(help="broader, related, exact_match, close_match or requires_skill")],
+    relation: Annotated[
+        str,
+        typer.Argument(
+            help="broader, related, exact_match, close_match, requires_skill, or confirm_mapping / reject_mapping "
+            "(an HR expert's decision on a computed RMFP mapping)"
+        ),
+    ],
     obj: Annotated[str, typer.Argument(metavar="OBJECT")],
     remove: Annotated[bool, typer.Option(help="Remove the relation instead of adding it.")] = False,
     optional: Annotated[bool, typer.Option(help="For requires_skill: an optional (not essential) skill.")] = False,
@@ -332,6 +339,13 @@ COVERAGE_END = "<!-- career-coverage:end -->"
 COVERAGE_ROWS = (
     ("emplois-référence with next steps (`CAREER_STEP` out)", "emplois_with_next_steps", "emplois"),
     ("emplois-référence with a ROME mapping (official crosswalk or computed)", "emplois_with_rome_mapping", "emplois"),
+    ("… an official v3.44 crosswalk pair", "emplois_with_official_rome_mapping", "emplois"),
+    (
+        "… computed ROME 4.0 candidates (`COMPUTED_MATCH`, not rejected)",
+        "emplois_with_computed_rome4_mapping",
+        "emplois",
+    ),
+    ("… a computed ROME 4.0 mapping confirmed by an HR expert", "emplois_with_confirmed_rome4_mapping", "emplois"),
     ("emplois-référence typical of a cadre d'emplois (`TYPICAL_EMPLOI`)", "emplois_typical_of_a_cadre", "emplois"),
     ("grades ordered in their cadre (`ladder_rank`)", "grades_ordered", "grades"),
     ("current grades (not replaced in the NEG)", "grades_current", "grades"),
@@ -350,6 +364,9 @@ def coverage_markdown(coverage: dict[str, int], stamp: str) -> str:
     steps = sorted((k.removeprefix("steps_"), v) for k, v in coverage.items() if k.startswith("steps_"))
     lines += ["", "| `CAREER_STEP` kind | steps |", "|---|---|"]
     lines += [f"| {kind} | {n:,} |" for kind, n in steps]
+    bases = sorted((k.removeprefix("job_moves_"), v) for k, v in coverage.items() if k.startswith("job_moves_"))
+    lines += ["", "| job moves by `basis` | steps |", "|---|---|"]
+    lines += [f"| {basis} | {n:,} |" for basis, n in bases]
     return "\n".join([*lines, COVERAGE_END])
 
 
@@ -387,3 +404,46 @@ def coverage(
         path = REPO_ROOT / "docs" / "ontology.md"
         changed = write_coverage(coverage_markdown(figures, stamp), path)
         console.print(f"{path}: coverage block {'rewritten' if changed else 'already up to date'}")
+
+
+@app.command()
+def mappings(
+    emploi: Annotated[str | None, typer.Argument(help="An RMFP code (FPDIR004): show its ranked candidates.")] = None,
+    measure: Annotated[bool, typer.Option(help="Measure the method; write the figures into docs/ontology.md.")] = False,
+    career: Annotated[bool, typer.Option(help="With --measure: also the whole-graph career head (minutes).")] = False,
+    epochs: Annotated[int, typer.Option(min=1, help="Career head epochs (with --career).")] = 200,
+) -> None:
+    """Computed RMFP → ROME 4.0 / ESCO mappings (issue 18): one emploi's candidates, or the measured figures."""
+    from ontology.catalogue import load_catalogue
+    from ontology.mappings import compute_mappings
+    from ontology.rome4 import load_rome4
+
+    catalogue, rome4 = load_catalogue(), load_rome4()
+    found = compute_mappings(catalogue, rome4)
+    if emploi:
+        table = Table(title=f"Computed mappings of {emploi.upper()}")
+        for column in ("scheme", "rank", "code", "label", "score", "relation", "evidence"):
+            table.add_column(column, overflow="fold")
+        for c in (c for c in found.candidates if c.emploi == emploi.upper()):
+            shared = c.evidence.get("shared_words", [])
+            evidence = f"signals {c.evidence['signals']}; words {', '.join(shared if isinstance(shared, list) else [])}"
+            table.add_row(c.scheme, str(c.rank), c.code, c.label, f"{c.score:.3f}", c.relation, evidence)
+        console.print(table)
+    if measure:
+        _measure_mappings(catalogue, rome4, found.candidates, career, epochs)
+
+
+def _measure_mappings(catalogue: Any, rome4: Any, candidates: list, career: bool, epochs: int) -> None:
+    from ontology.mappings_report import career_markdown, mappings_markdown, measure_mappings, write_block
+
+    block = mappings_markdown(measure_mappings(catalogue, rome4, candidates))
+    console.print(block)
+    console.print(f"docs/ontology.md {'updated' if write_block('rmfp-mappings', block) else 'unchanged'}")
+    if career:
+        from gnn.career import CareerConfig, evaluate_editions, whole_ontology
+
+        start = time.perf_counter()
+        results = evaluate_editions(whole_ontology(catalogue, rome4, candidates), CareerConfig(epochs=epochs))
+        block = career_markdown(results, time.perf_counter() - start, epochs)
+        console.print(block)
+        console.print(f"docs/ontology.md {'updated' if write_block('career-moves', block) else 'unchanged'}")
