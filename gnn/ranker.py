@@ -18,6 +18,13 @@ softmax with log-weight correction); the targets are the applicants who reached 
 therefore learns what the facts do not already say, instead of competing with them (the old cascade trained the
 GNN alone, then a re-ranker that could ignore it).
 
+A second listwise loss, on the deep part alone and over each training offer's *applicants* only, asks the cosine to
+say who is selected among those who applied (the factorisation P(selected) = P(applies) · P(selected | applied)
+of person–job fit models such as PJFNN / APJFNN, which learn the recruiter's side from the applications). Without
+it the pool loss is led by who applies, which the facts (place, career steps) already say, and the cosine learns
+little; with it, message passing carries the employer's taste and the candidate's merit as other recruiters judged
+them (the simulator's mechanisms (a)–(c), docs/simulation.md). The served score keeps the same exact terms.
+
 Leakage: an offer's own applications never pass messages while it is supervised (each epoch supervises a random
 half of the training offers, with their applications hidden, as a test offer's are), and history facts only
 count applications to offers published before it (`gnn.rerank.History`).
@@ -68,6 +75,10 @@ class RankerConfig:
 
     negatives: int = 300  # eligible non-applicants sampled per training offer (weighted back to the pool)
     wide_lr: float = 2e-2  # the wide part starts from a logistic regression and moves faster than the GNN
+    # Weight of a second listwise loss on the deep part alone, over each training offer's applicants only: who is
+    # selected among those who applied (the employer's taste, the candidate's merit), which the pool loss, led by
+    # who applies, leaves to the facts (chosen on validation Recall@10, docs/evaluation.md "Variants"). 0: off.
+    selection_weight: float = 1.0
     # A second deep term: a learnt weight on the cosine of the candidate's GNN embedding with the centre of the
     # candidates this offer's employer selected before (`gnn.rerank._affinity`, the "employer_affinity" fact).
     # Off: on the demo it did not move validation Recall@10 (docs/evaluation.md, "Variants").
@@ -85,6 +96,7 @@ class Pools:
     label: np.ndarray
     log_weight: np.ndarray
     offers: np.ndarray  # offer gids
+    applicant: np.ndarray  # whether the row's candidate applied to the row's offer
     # [offers × candidates], row i: 1 / n on the n candidates the employer of offer i selected before it (its
     # history's `selected_here`), so that `chosen @ embeddings` is the centre `gnn.rerank._affinity` takes.
     chosen: Tensor
@@ -116,7 +128,8 @@ def training_pools(
             [np.zeros(len(applicants)), np.full(len(sampled), np.log(len(others) / max(len(sampled), 1)))]
         )
         label = np.concatenate([labels, np.zeros(len(sampled), dtype=bool)])
-        parts.append((candidates, np.full(len(candidates), i), label, weight))
+        applicant = np.concatenate([np.ones(len(applicants), dtype=bool), np.zeros(len(sampled), dtype=bool)])
+        parts.append((candidates, np.full(len(candidates), i), label, weight, applicant))
     return _pools(facts, history, offers, parts)
 
 
@@ -130,7 +143,8 @@ def whole_pools(
     for i, offer in enumerate(offers.tolist()):
         candidates = np.flatnonzero(pools[i].numpy())
         label = np.isin(candidates, apps.candidate[apps.positive & (apps.offer == offer)])
-        parts.append((candidates, np.full(len(candidates), i), label, np.zeros(len(candidates))))
+        applicant = np.isin(candidates, apps.candidate[apps.offer == offer])
+        parts.append((candidates, np.full(len(candidates), i), label, np.zeros(len(candidates)), applicant))
     return _pools(facts, history, offers, parts)
 
 
@@ -142,7 +156,7 @@ def _pools(facts: PairFacts, history: History, offers: np.ndarray, parts: Sequen
         for p in parts
         if len(p[0])
     ]
-    cat = [np.concatenate([p[k] for p in parts]) for k in range(4)]
+    cat = [np.concatenate([p[k] for p in parts]) for k in range(5)]
     return Pools(
         np.concatenate(xs),
         cat[0].astype(np.int64),
@@ -150,6 +164,7 @@ def _pools(facts: PairFacts, history: History, offers: np.ndarray, parts: Sequen
         cat[2].astype(bool),
         cat[3],
         offers,
+        cat[4].astype(bool),
         _chosen(facts, history, offers, n_c),
     )
 
@@ -209,8 +224,9 @@ class Joint(nn.Module):
         pools: Pools,
         rows: np.ndarray,
         terms: Tensor,
-    ) -> Tensor:
-        return _scores(self.gnn, self.wide, self.gnn(x_dict, graph), pools, rows, terms)
+    ) -> tuple[Tensor, Tensor]:
+        emb = self.gnn(x_dict, graph)
+        return _scores(self.gnn, self.wide, emb, pools, rows, terms), _deep(self.gnn, emb, pools, rows)
 
 
 @dataclass
@@ -274,7 +290,19 @@ def fit_joint(
     with Progress(disable=not (progress and chief), transient=True) as bar:
         task = bar.add_task("Training the ranker", total=train_config.epochs)
         for epoch in range(1, train_config.epochs + 1):
-            loss = _epoch(model, optimiser, export, split, train, train_terms, x_dict, generator, train_config, replica)
+            loss = _epoch(
+                model,
+                optimiser,
+                export,
+                split,
+                train,
+                train_terms,
+                x_dict,
+                generator,
+                train_config,
+                replica,
+                config.selection_weight,
+            )
             bar.advance(task)
             if epoch % train_config.eval_every:
                 continue
@@ -324,6 +352,12 @@ def _warm_wide(train: Pools) -> Wide:
     return wide
 
 
+def _deep(gnn: LinkGNN, emb: dict[str, Tensor], pools: Pools, rows: np.ndarray) -> Tensor:
+    """The scaled cosine of the rows' pairs: the deep part's main term."""
+    offers = torch.from_numpy(pools.offers[pools.offer[rows]])
+    return gnn.score(emb["candidate"][torch.from_numpy(pools.candidate[rows])], emb["offer"][offers])
+
+
 def _scores(gnn: LinkGNN, wide: Wide, emb: dict[str, Tensor], pools: Pools, rows: np.ndarray, terms: Tensor) -> Tensor:
     candidates = torch.from_numpy(pools.candidate[rows])
     offers = torch.from_numpy(pools.offers[pools.offer[rows]])
@@ -346,6 +380,7 @@ def _epoch(
     generator: torch.Generator,
     config: TrainConfig,
     replica: Replica | None = None,
+    selection_weight: float = 0.0,
 ) -> float:
     """One step: a random share of the training offers is supervised, their applications hidden from the
     message passing. A `replica` scores only its shard of those offers (every rank draws the same share)."""
@@ -354,8 +389,16 @@ def _epoch(
     supervised = order[: max(1, int(len(order) * config.supervision_fraction))]
     context = np.setdiff1d(split.history_val, split.train[supervised])
     rows = train.rows_of(supervised if replica is None else replica.shard(supervised))
-    scores = model(x_dict, message_graph(export, context), train, rows, terms)
+    scores, deep = model(x_dict, message_graph(export, context), train, rows, terms)
     loss = listwise_loss(scores, torch.from_numpy(train.log_weight[rows]).float(), train.offer[rows], train.label[rows])
+    if selection_weight:
+        among = train.applicant[rows]
+        loss = loss + selection_weight * listwise_loss(
+            deep[torch.from_numpy(among)],
+            torch.zeros(int(among.sum())),
+            train.offer[rows][among],
+            train.label[rows][among],
+        )
     if replica is not None:  # weighted so that the all-reduced gradient is the whole share's (gnn/distributed.py)
         loss = loss * replica.share(int(train.label[rows].sum()), int(train.label[train.rows_of(supervised)].sum()))
     optimiser.zero_grad()

@@ -579,3 +579,21 @@ def test_employer_affinity_term_is_served_as_trained(trained: Trained) -> None:
     assert set(contributions[0]) == {COSINE, AFFINITY, *WIDE_FACTS}
     offsets = ranker.score(x) - np.array([sum(c.values()) for c in contributions])
     assert np.allclose(offsets, offsets[0], atol=1e-6)
+
+
+def test_training_pools_mark_the_applicants_the_selection_loss_reads(trained: Trained) -> None:
+    """The selection loss ranks each training offer's applicants only: the pools flag exactly them."""
+    from gnn.ranker import training_pools
+
+    export = trained.export
+    split = temporal_split(export, CONFIG)
+    facts = PairFacts.from_export(export)
+    history = History.known(export, facts, split.history_val)
+    eligible = eligibility_matrix(candidate_profiles(export), offer_requirements(export), split.train)
+    pools = training_pools(export, facts, history, split.train, eligible, 20, np.random.default_rng(0))
+    apps = export.applications
+    applied = set(zip(apps.candidate.tolist(), apps.offer.tolist(), strict=True))
+    offers = pools.offers[pools.offer]
+    expected = [(c, o) in applied for c, o in zip(pools.candidate.tolist(), offers.tolist(), strict=True)]
+    assert pools.applicant.tolist() == expected
+    assert pools.label[pools.applicant].any() and not pools.label[~pools.applicant].any()
