@@ -18,6 +18,13 @@ softmax with log-weight correction); the targets are the applicants who reached 
 therefore learns what the facts do not already say, instead of competing with them (the old cascade trained the
 GNN alone, then a re-ranker that could ignore it).
 
+A second listwise loss, on the deep part alone and over each training offer's *applicants* only, asks the cosine to
+say who is selected among those who applied (the factorisation P(selected) = P(applies) · P(selected | applied)
+of person–job fit models such as PJFNN / APJFNN, which learn the recruiter's side from the applications). Without
+it the pool loss is led by who applies, which the facts (place, career steps) already say, and the cosine learns
+little; with it, message passing carries the employer's taste and the candidate's merit as other recruiters judged
+them (the simulator's mechanisms (a)–(c), docs/simulation.md). The served score keeps the same exact terms.
+
 Leakage: an offer's own applications never pass messages while it is supervised (each epoch supervises a random
 half of the training offers, with their applications hidden, as a test offer's are), and history facts only
 count applications to offers published before it (`gnn.rerank.History`).
@@ -32,6 +39,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from rich.progress import Progress
 from sklearn.linear_model import LogisticRegression
 from torch import Tensor, nn
@@ -55,8 +63,9 @@ if TYPE_CHECKING:
     from gnn.distributed import Replica
 
 COSINE = "gnn_cosine"  # the deep part's column in FEATURES (filled with the cosine at scoring time)
+AFFINITY = "employer_affinity"  # the deep part's second column: the cosine with the employer's past selections
 # The wide part's facts: every pair fact but the two that read GNN embeddings (the deep part is the GNN's say).
-WIDE_FACTS = tuple(f for f in FEATURES if f not in (COSINE, "employer_affinity"))
+WIDE_FACTS = tuple(f for f in FEATURES if f not in (COSINE, AFFINITY))
 
 
 @dataclass
@@ -66,6 +75,15 @@ class RankerConfig:
 
     negatives: int = 300  # eligible non-applicants sampled per training offer (weighted back to the pool)
     wide_lr: float = 2e-2  # the wide part starts from a logistic regression and moves faster than the GNN
+    # Weight of a second listwise loss on the deep part alone, over each training offer's applicants only: who is
+    # selected among those who applied (the employer's taste, the candidate's merit), which the pool loss, led by
+    # who applies, leaves to the facts (chosen on validation Recall@10, docs/evaluation.md "Variants"). 0: off.
+    selection_weight: float = 1.0
+    # A second deep term: a learnt weight on the cosine of the candidate's GNN embedding with the centre of the
+    # candidates this offer's employer selected before (`gnn.rerank._affinity`, the "employer_affinity" fact).
+    # Off: on the demo it did not move validation Recall@10 (docs/evaluation.md, "Variants").
+    affinity: bool = False
+    affinity_lr: float = 1e-1  # one scalar from 0: it must reach the cosine's scale (~10) within a few epochs
 
 
 @dataclass
@@ -78,6 +96,10 @@ class Pools:
     label: np.ndarray
     log_weight: np.ndarray
     offers: np.ndarray  # offer gids
+    applicant: np.ndarray  # whether the row's candidate applied to the row's offer
+    # [offers × candidates], row i: 1 / n on the n candidates the employer of offer i selected before it (its
+    # history's `selected_here`), so that `chosen @ embeddings` is the centre `gnn.rerank._affinity` takes.
+    chosen: Tensor
 
     def rows_of(self, positions: np.ndarray) -> np.ndarray:
         return np.flatnonzero(np.isin(self.offer, positions))
@@ -106,7 +128,8 @@ def training_pools(
             [np.zeros(len(applicants)), np.full(len(sampled), np.log(len(others) / max(len(sampled), 1)))]
         )
         label = np.concatenate([labels, np.zeros(len(sampled), dtype=bool)])
-        parts.append((candidates, np.full(len(candidates), i), label, weight))
+        applicant = np.concatenate([np.ones(len(applicants), dtype=bool), np.zeros(len(sampled), dtype=bool)])
+        parts.append((candidates, np.full(len(candidates), i), label, weight, applicant))
     return _pools(facts, history, offers, parts)
 
 
@@ -120,7 +143,8 @@ def whole_pools(
     for i, offer in enumerate(offers.tolist()):
         candidates = np.flatnonzero(pools[i].numpy())
         label = np.isin(candidates, apps.candidate[apps.positive & (apps.offer == offer)])
-        parts.append((candidates, np.full(len(candidates), i), label, np.zeros(len(candidates))))
+        applicant = np.isin(candidates, apps.candidate[apps.offer == offer])
+        parts.append((candidates, np.full(len(candidates), i), label, np.zeros(len(candidates)), applicant))
     return _pools(facts, history, offers, parts)
 
 
@@ -132,10 +156,31 @@ def _pools(facts: PairFacts, history: History, offers: np.ndarray, parts: Sequen
         for p in parts
         if len(p[0])
     ]
-    cat = [np.concatenate([p[k] for p in parts]) for k in range(4)]
+    cat = [np.concatenate([p[k] for p in parts]) for k in range(5)]
     return Pools(
-        np.concatenate(xs), cat[0].astype(np.int64), cat[1].astype(np.int64), cat[2].astype(bool), cat[3], offers
+        np.concatenate(xs),
+        cat[0].astype(np.int64),
+        cat[1].astype(np.int64),
+        cat[2].astype(bool),
+        cat[3],
+        offers,
+        cat[4].astype(bool),
+        _chosen(facts, history, offers, n_c),
     )
+
+
+def _chosen(facts: PairFacts, history: History, offers: np.ndarray, n_candidates: int) -> Tensor:
+    """The sparse mean operator over the candidates each offer's employer selected before it."""
+    rows, columns, values = [], [], []
+    for i, offer in enumerate(offers.tolist()):
+        here = offer_facts(facts, offer)
+        selected = np.unique(history.counts(facts, here.published, here.employer, np.zeros(1, dtype=np.int64))[4])
+        rows.append(np.full(len(selected), i))
+        columns.append(selected)
+        values.append(np.full(len(selected), 1.0 / max(len(selected), 1)))
+    index = torch.from_numpy(np.stack([np.concatenate(rows), np.concatenate(columns)]).astype(np.int64))
+    weights = torch.from_numpy(np.concatenate(values)).float()
+    return torch.sparse_coo_tensor(index, weights, (len(offers), n_candidates), check_invariants=True).coalesce()
 
 
 class Wide(nn.Module):
@@ -143,6 +188,7 @@ class Wide(nn.Module):
 
     mean: Tensor
     std: Tensor
+    affinity: nn.Parameter | None
 
     def __init__(self, mean: np.ndarray, std: np.ndarray) -> None:
         super().__init__()
@@ -150,6 +196,9 @@ class Wide(nn.Module):
         self.register_buffer("std", torch.tensor(std, dtype=torch.float32))
         self.linear = nn.Linear(len(mean), 1)
         self.columns = [FEATURES.index(f) for f in WIDE_FACTS]
+        # The weight of the employer-affinity cosine (a deep term, kept here so that LinkGNN's stored state, which
+        # serving loads, keeps its shape); None: the term is off.
+        self.register_parameter("affinity", None)
 
     def terms(self, x: np.ndarray) -> Tensor:
         raw = torch.tensor(_linear_terms(x[:, self.columns].astype(np.float64)), dtype=torch.float32)
@@ -175,8 +224,9 @@ class Joint(nn.Module):
         pools: Pools,
         rows: np.ndarray,
         terms: Tensor,
-    ) -> Tensor:
-        return _scores(self.gnn, self.wide, self.gnn(x_dict, graph), pools, rows, terms)
+    ) -> tuple[Tensor, Tensor]:
+        emb = self.gnn(x_dict, graph)
+        return _scores(self.gnn, self.wide, emb, pools, rows, terms), _deep(self.gnn, emb, pools, rows)
 
 
 @dataclass
@@ -186,6 +236,7 @@ class JointFit:
     history: list[dict[str, float]] = field(default_factory=list)
     best_epoch: int = 0
     average_cosine: float = 0.0  # over the training rows: the origin of the GNN's share in explanations
+    average_affinity: float = 0.0  # the same for the employer affinity
 
 
 def fit_joint(
@@ -220,12 +271,14 @@ def fit_joint(
     val = whole_pools(export, facts, history, split.val, val_eligible)
     wide = _warm_wide(train)
     gnn = build_model(export, train_config, layers)
-    optimiser = torch.optim.Adam(
-        [
-            {"params": gnn.parameters(), "lr": train_config.lr, "weight_decay": train_config.weight_decay},
-            {"params": wide.parameters(), "lr": config.wide_lr},
-        ]
-    )
+    groups = [
+        {"params": gnn.parameters(), "lr": train_config.lr, "weight_decay": train_config.weight_decay},
+        {"params": wide.linear.parameters(), "lr": config.wide_lr},
+    ]
+    if config.affinity:
+        wide.affinity = nn.Parameter(torch.zeros(()))
+        groups.append({"params": [wide.affinity], "lr": config.affinity_lr})
+    optimiser = torch.optim.Adam(groups)
     x_dict = {t: export.data[t].x for t in export.data.node_types}
     train_terms, val_terms = wide.terms(train.x), wide.terms(val.x)
     val_graph = message_graph(export, split.history_val)
@@ -237,7 +290,19 @@ def fit_joint(
     with Progress(disable=not (progress and chief), transient=True) as bar:
         task = bar.add_task("Training the ranker", total=train_config.epochs)
         for epoch in range(1, train_config.epochs + 1):
-            loss = _epoch(model, optimiser, export, split, train, train_terms, x_dict, generator, train_config, replica)
+            loss = _epoch(
+                model,
+                optimiser,
+                export,
+                split,
+                train,
+                train_terms,
+                x_dict,
+                generator,
+                train_config,
+                replica,
+                config.selection_weight,
+            )
             bar.advance(task)
             if epoch % train_config.eval_every:
                 continue
@@ -265,8 +330,10 @@ def fit_joint(
     with torch.no_grad():
         emb = gnn(x_dict, val_graph)
         offers = torch.from_numpy(train.offers[train.offer])
-        cosine = (emb["candidate"][torch.from_numpy(train.candidate)] * emb["offer"][offers]).sum(-1)
-        result.average_cosine = float(cosine.mean())
+        vectors = emb["candidate"][torch.from_numpy(train.candidate)]
+        result.average_cosine = float((vectors * emb["offer"][offers]).sum(-1).mean())
+        centres = F.normalize(torch.sparse.mm(train.chosen, emb["candidate"]), dim=-1)
+        result.average_affinity = float((vectors * centres[torch.from_numpy(train.offer)]).sum(-1).mean())
     return result
 
 
@@ -285,10 +352,21 @@ def _warm_wide(train: Pools) -> Wide:
     return wide
 
 
+def _deep(gnn: LinkGNN, emb: dict[str, Tensor], pools: Pools, rows: np.ndarray) -> Tensor:
+    """The scaled cosine of the rows' pairs: the deep part's main term."""
+    offers = torch.from_numpy(pools.offers[pools.offer[rows]])
+    return gnn.score(emb["candidate"][torch.from_numpy(pools.candidate[rows])], emb["offer"][offers])
+
+
 def _scores(gnn: LinkGNN, wide: Wide, emb: dict[str, Tensor], pools: Pools, rows: np.ndarray, terms: Tensor) -> Tensor:
     candidates = torch.from_numpy(pools.candidate[rows])
     offers = torch.from_numpy(pools.offers[pools.offer[rows]])
-    return wide(terms[torch.from_numpy(rows)]) + gnn.score(emb["candidate"][candidates], emb["offer"][offers])
+    vectors = emb["candidate"][candidates]
+    score = wide(terms[torch.from_numpy(rows)]) + gnn.score(vectors, emb["offer"][offers])
+    if wide.affinity is None:
+        return score
+    centres = F.normalize(torch.sparse.mm(pools.chosen, emb["candidate"]), dim=-1)  # zero where none was selected
+    return score + wide.affinity * (vectors * centres[torch.from_numpy(pools.offer[rows])]).sum(-1)
 
 
 def _epoch(
@@ -302,6 +380,7 @@ def _epoch(
     generator: torch.Generator,
     config: TrainConfig,
     replica: Replica | None = None,
+    selection_weight: float = 0.0,
 ) -> float:
     """One step: a random share of the training offers is supervised, their applications hidden from the
     message passing. A `replica` scores only its shard of those offers (every rank draws the same share)."""
@@ -310,8 +389,16 @@ def _epoch(
     supervised = order[: max(1, int(len(order) * config.supervision_fraction))]
     context = np.setdiff1d(split.history_val, split.train[supervised])
     rows = train.rows_of(supervised if replica is None else replica.shard(supervised))
-    scores = model(x_dict, message_graph(export, context), train, rows, terms)
+    scores, deep = model(x_dict, message_graph(export, context), train, rows, terms)
     loss = listwise_loss(scores, torch.from_numpy(train.log_weight[rows]).float(), train.offer[rows], train.label[rows])
+    if selection_weight:
+        among = train.applicant[rows]
+        loss = loss + selection_weight * listwise_loss(
+            deep[torch.from_numpy(among)],
+            torch.zeros(int(among.sum())),
+            train.offer[rows][among],
+            train.label[rows][among],
+        )
     if replica is not None:  # weighted so that the all-reduced gradient is the whole share's (gnn/distributed.py)
         loss = loss * replica.share(int(train.label[rows].sum()), int(train.label[train.rows_of(supervised)].sum()))
     optimiser.zero_grad()
@@ -357,43 +444,57 @@ def pool_matrix(pools: Pools, scores: np.ndarray, export: GraphExport) -> np.nda
 
 
 class JointRanker(Reranker):
-    """The served form of a joint fit: the wide part's weights on the facts and the GNN's cosine scale, read by
-    serving and evaluation as a re-ranker's would be (`score`, `contributions` over FEATURES rows)."""
+    """The served form of a joint fit: the wide part's weights on the facts, the GNN's cosine scale and the weight
+    of the employer affinity, read by serving and evaluation as a re-ranker's would be (`score`, `contributions`
+    over FEATURES rows, whose "gnn_cosine" and "employer_affinity" columns are filled from the GNN's embeddings)."""
 
     def __init__(self, wide: Wide, cosine_scale: float) -> None:
         self.model = None
-        self.features = (COSINE, *WIDE_FACTS)
         self.columns = [FEATURES.index(f) for f in WIDE_FACTS]
         self.mean = wide.mean.numpy().astype(np.float64)
         self.std = wide.std.numpy().astype(np.float64)
         self.weights = wide.linear.weight.detach().numpy()[0].astype(np.float64)
         self.bias = float(wide.linear.bias.detach())
         self.cosine_scale = cosine_scale
+        self.affinity_scale = 0.0 if wide.affinity is None else float(wide.affinity.detach())
+        deep = (COSINE, AFFINITY) if wide.affinity is not None else (COSINE,)
+        self.features = (*deep, *WIDE_FACTS)
         self._weights = None
         self.average_cosine = 0.0  # set after fitting: the mean cosine over training pools (contributions' origin)
+        self.average_affinity = 0.0  # the same for the employer affinity
 
     def _terms(self, features: np.ndarray) -> np.ndarray:
         return (_linear_terms(features[:, self.columns].astype(np.float64)) - self.mean) / self.std
 
+    def _affinity(self, features: np.ndarray) -> np.ndarray:
+        # Versions stored before the affinity term have no `affinity_scale`: their score is unchanged.
+        return getattr(self, "affinity_scale", 0.0) * features[:, FEATURES.index(AFFINITY)].astype(np.float64)
+
     def score(self, features: np.ndarray) -> np.ndarray:
         cosine = features[:, FEATURES.index(COSINE)].astype(np.float64)
-        return self._terms(features) @ self.weights + self.bias + self.cosine_scale * cosine
+        return self._terms(features) @ self.weights + self.bias + self.cosine_scale * cosine + self._affinity(features)
 
     def contributions(self, features: np.ndarray) -> list[dict[str, float]]:
-        """Per row: each fact's terms (relative to an average training pair, as standardised) and the GNN's
-        cosine relative to its training average; they add up to the score minus an average pair's."""
+        """Per row: each fact's terms (relative to an average training pair, as standardised), the GNN's cosine and
+        the employer affinity relative to their training averages; they add up to the score minus an average
+        pair's."""
         per_term = self._terms(features) * self.weights
         per_fact = per_term.reshape(len(features), 3, len(self.columns)).sum(axis=1)
         graph = self.cosine_scale * (features[:, FEATURES.index(COSINE)] - self.average_cosine)
+        deep: list[dict[str, float]] = [{COSINE: float(g)} for g in graph.tolist()]
+        if AFFINITY in self.features:
+            affinity = self._affinity(features) - self.affinity_scale * getattr(self, "average_affinity", 0.0)
+            for row, value in zip(deep, affinity.tolist(), strict=True):
+                row[AFFINITY] = float(value)
         return [
-            {COSINE: float(g), **dict(zip(WIDE_FACTS, row.tolist(), strict=True))}
-            for g, row in zip(graph.tolist(), per_fact, strict=True)
+            {**d, **dict(zip(WIDE_FACTS, row.tolist(), strict=True))} for d, row in zip(deep, per_fact, strict=True)
         ]
 
 
 def served_ranker(fit: JointFit) -> JointRanker:
     ranker = JointRanker(fit.wide, float(fit.gnn.log_scale.exp().detach()))
     ranker.average_cosine = fit.average_cosine
+    ranker.average_affinity = fit.average_affinity
     return ranker
 
 

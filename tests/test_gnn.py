@@ -551,3 +551,49 @@ def test_joint_ranker_contributions_add_up_and_the_gnn_has_its_term(trained: Tra
     # Each row's terms sum to its score minus the same constant (the score of an average training pair).
     offsets = ranker.score(x) - totals
     assert np.allclose(offsets, offsets[0], atol=1e-6)
+
+
+def test_employer_affinity_term_is_served_as_trained(trained: Trained) -> None:
+    """With the optional affinity term, the served ranker (reading the "employer_affinity" column that serving fills
+    from the embeddings) gives the scores the training path gives, and its contributions still add up."""
+    from gnn.ranker import AFFINITY, COSINE, WIDE_FACTS, RankerConfig, fit_joint, joint_scores, served_ranker
+    from gnn.rerank import gnn_embedder, score_pools
+
+    export = trained.export
+    split = temporal_split(export, CONFIG)
+    facts = PairFacts.from_export(export)
+    config = TrainConfig(**{**vars(CONFIG), "epochs": 10})
+    fitted = fit_joint(export, facts, split, config, RankerConfig(affinity=True), progress=False)
+    assert fitted.wide.affinity is not None and float(fitted.wide.affinity.detach()) != 0.0  # it was trained
+    ranker = served_ranker(fitted)
+    eligible = eligibility_matrix(candidate_profiles(export), offer_requirements(export), split.test)
+    trained_path = joint_scores(fitted, export, facts, split.test, split.history_test, eligible)
+    emb = gnn_embedder(fitted.gnn, export)(split.history_test)
+    served_path = score_pools(ranker, export, facts, split.test, split.history_test, eligible, emb)
+    assert np.array_equal(np.isfinite(trained_path), np.isfinite(served_path))
+    assert np.allclose(trained_path[np.isfinite(trained_path)], served_path[np.isfinite(served_path)], atol=1e-4)
+    history = History.known(export, facts, split.history_test)
+    offer = int(split.test[0])
+    x = pair_features(facts, history, offer_facts(facts, offer), np.arange(40), emb["offer"][offer], emb["candidate"])
+    contributions = ranker.contributions(x)
+    assert set(contributions[0]) == {COSINE, AFFINITY, *WIDE_FACTS}
+    offsets = ranker.score(x) - np.array([sum(c.values()) for c in contributions])
+    assert np.allclose(offsets, offsets[0], atol=1e-6)
+
+
+def test_training_pools_mark_the_applicants_the_selection_loss_reads(trained: Trained) -> None:
+    """The selection loss ranks each training offer's applicants only: the pools flag exactly them."""
+    from gnn.ranker import training_pools
+
+    export = trained.export
+    split = temporal_split(export, CONFIG)
+    facts = PairFacts.from_export(export)
+    history = History.known(export, facts, split.history_val)
+    eligible = eligibility_matrix(candidate_profiles(export), offer_requirements(export), split.train)
+    pools = training_pools(export, facts, history, split.train, eligible, 20, np.random.default_rng(0))
+    apps = export.applications
+    applied = set(zip(apps.candidate.tolist(), apps.offer.tolist(), strict=True))
+    offers = pools.offers[pools.offer]
+    expected = [(c, o) in applied for c, o in zip(pools.candidate.tolist(), offers.tolist(), strict=True)]
+    assert pools.applicant.tolist() == expected
+    assert pools.label[pools.applicant].any() and not pools.label[~pools.applicant].any()
