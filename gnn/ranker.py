@@ -36,6 +36,7 @@ from rich.progress import Progress
 from sklearn.linear_model import LogisticRegression
 from torch import Tensor, nn
 
+from gnn.coldstart import supervised_and_context, warm_text_weights
 from gnn.eligibility import candidate_profiles, eligibility_matrix, offer_requirements
 from gnn.export import GraphExport
 from gnn.model import LinkGNN
@@ -66,6 +67,7 @@ class RankerConfig:
 
     negatives: int = 300  # eligible non-applicants sampled per training offer (weighted back to the pool)
     wide_lr: float = 2e-2  # the wide part starts from a logistic regression and moves faster than the GNN
+    supervision: str = "temporal"  # which offers an epoch supervises and what passes messages (gnn/coldstart.py)
 
 
 @dataclass
@@ -220,6 +222,8 @@ def fit_joint(
     val = whole_pools(export, facts, history, split.val, val_eligible)
     wide = _warm_wide(train)
     gnn = build_model(export, train_config, layers)
+    if config.supervision == "temporal":  # the cold-start set-up (gnn/coldstart.py) goes with its warm start
+        warm_text_weights(gnn, export, split)
     optimiser = torch.optim.Adam(
         [
             {"params": gnn.parameters(), "lr": train_config.lr, "weight_decay": train_config.weight_decay},
@@ -237,7 +241,9 @@ def fit_joint(
     with Progress(disable=not (progress and chief), transient=True) as bar:
         task = bar.add_task("Training the ranker", total=train_config.epochs)
         for epoch in range(1, train_config.epochs + 1):
-            loss = _epoch(model, optimiser, export, split, train, train_terms, x_dict, generator, train_config, replica)
+            loss = _epoch(
+                model, optimiser, export, split, train, train_terms, x_dict, generator, train_config, replica, config
+            )
             bar.advance(task)
             if epoch % train_config.eval_every:
                 continue
@@ -302,13 +308,14 @@ def _epoch(
     generator: torch.Generator,
     config: TrainConfig,
     replica: Replica | None = None,
+    ranker: RankerConfig | None = None,
 ) -> float:
-    """One step: a random share of the training offers is supervised, their applications hidden from the
-    message passing. A `replica` scores only its shard of those offers (every rank draws the same share)."""
+    """One step: a share of the training offers is supervised, their applications hidden from the message
+    passing (`gnn.coldstart`: a random share, or the offers after a cut with only earlier applications known). A
+    `replica` scores only its shard of those offers (every rank draws the same share)."""
     model.train()
-    order = torch.randperm(len(split.train), generator=generator).numpy()
-    supervised = order[: max(1, int(len(order) * config.supervision_fraction))]
-    context = np.setdiff1d(split.history_val, split.train[supervised])
+    scheme = (ranker or RankerConfig()).supervision
+    supervised, context = supervised_and_context(export, split, generator, config.supervision_fraction, scheme)
     rows = train.rows_of(supervised if replica is None else replica.shard(supervised))
     scores = model(x_dict, message_graph(export, context), train, rows, terms)
     loss = listwise_loss(scores, torch.from_numpy(train.log_weight[rows]).float(), train.offer[rows], train.label[rows])
