@@ -36,7 +36,7 @@ from rich.progress import Progress
 from sklearn.linear_model import LogisticRegression
 from torch import Tensor, nn
 
-from gnn.coldstart import supervised_and_context, warm_text_weights
+from gnn.coldstart import supervised_and_context
 from gnn.eligibility import candidate_profiles, eligibility_matrix, offer_requirements
 from gnn.export import GraphExport
 from gnn.model import LinkGNN
@@ -222,8 +222,6 @@ def fit_joint(
     val = whole_pools(export, facts, history, split.val, val_eligible)
     wide = _warm_wide(train)
     gnn = build_model(export, train_config, layers)
-    if config.supervision == "temporal":  # the cold-start set-up (gnn/coldstart.py) goes with its warm start
-        warm_text_weights(gnn, export, split)
     optimiser = torch.optim.Adam(
         [
             {"params": gnn.parameters(), "lr": train_config.lr, "weight_decay": train_config.weight_decay},
