@@ -31,6 +31,7 @@ def train_model(
     career_config: CareerConfig | None = None,
     progress: bool = True,
     processes: int = 1,
+    supervision: str = "random",
 ) -> ModelVersion:
     """Train on the graph in Neo4j and store a new version; returns it (its metrics include validation).
 
@@ -45,7 +46,7 @@ def train_model(
         raise ValueError("no application at a positive stage (shortlisted or later) in Neo4j: nothing to learn from")
     split = temporal_split(export, config)
     facts = PairFacts.from_export(export)
-    ranker_config = RankerConfig()
+    ranker_config = RankerConfig(supervision=supervision)  # gnn/coldstart.py: "random" or "temporal"
     result = fit_ranker(Inputs(export, facts, split, config, ranker_config), processes, progress)
     everything = History.known(export, facts, np.arange(export.data["offer"].num_nodes))
     reranking = RerankingArtifact(served_ranker(result), facts, everything)

@@ -44,6 +44,7 @@ from rich.progress import Progress
 from sklearn.linear_model import LogisticRegression
 from torch import Tensor, nn
 
+from gnn.coldstart import supervised_and_context
 from gnn.eligibility import candidate_profiles, eligibility_matrix, offer_requirements
 from gnn.export import GraphExport
 from gnn.model import LinkGNN
@@ -84,6 +85,11 @@ class RankerConfig:
     # Off: on the demo it did not move validation Recall@10 (docs/evaluation.md, "Variants").
     affinity: bool = False
     affinity_lr: float = 1e-1  # one scalar from 0: it must reach the cosine's scale (~10) within a few epochs
+    # Which offers an epoch supervises and what passes messages (gnn/coldstart.py): "random" (a random share of the
+    # training offers, every other application passing messages: the demo's measured configuration) or "temporal"
+    # (offers after a cut, only earlier applications known, as at test time; measured on the sparse history by a
+    # script only, docs/any-language.md, not yet by `vivier evaluate`).
+    supervision: str = "random"
 
 
 @dataclass
@@ -291,17 +297,7 @@ def fit_joint(
         task = bar.add_task("Training the ranker", total=train_config.epochs)
         for epoch in range(1, train_config.epochs + 1):
             loss = _epoch(
-                model,
-                optimiser,
-                export,
-                split,
-                train,
-                train_terms,
-                x_dict,
-                generator,
-                train_config,
-                replica,
-                config.selection_weight,
+                model, optimiser, export, split, train, train_terms, x_dict, generator, train_config, replica, config
             )
             bar.advance(task)
             if epoch % train_config.eval_every:
@@ -380,14 +376,15 @@ def _epoch(
     generator: torch.Generator,
     config: TrainConfig,
     replica: Replica | None = None,
-    selection_weight: float = 0.0,
+    ranker: RankerConfig | None = None,
 ) -> float:
-    """One step: a random share of the training offers is supervised, their applications hidden from the
-    message passing. A `replica` scores only its shard of those offers (every rank draws the same share)."""
+    """One step: a share of the training offers is supervised, their applications hidden from the message
+    passing (`gnn.coldstart`: a random share, or the offers after a cut with only earlier applications known). A
+    `replica` scores only its shard of those offers (every rank draws the same share)."""
     model.train()
-    order = torch.randperm(len(split.train), generator=generator).numpy()
-    supervised = order[: max(1, int(len(order) * config.supervision_fraction))]
-    context = np.setdiff1d(split.history_val, split.train[supervised])
+    ranker = ranker or RankerConfig()
+    scheme, selection_weight = ranker.supervision, ranker.selection_weight
+    supervised, context = supervised_and_context(export, split, generator, config.supervision_fraction, scheme)
     rows = train.rows_of(supervised if replica is None else replica.shard(supervised))
     scores, deep = model(x_dict, message_graph(export, context), train, rows, terms)
     loss = listwise_loss(scores, torch.from_numpy(train.log_weight[rows]).float(), train.offer[rows], train.label[rows])

@@ -1,13 +1,15 @@
 """Any history, any language (issue 13), end to end at a reduced size: the sparse, mixed-language history of
 `simulator/sparse.py` loaded through `vivier.ingest.load_dataset`, trained with `gnn.pipeline.train_model` and served
 by `gnn.serving.Recommender`, over the catalogue's concepts. Sparse candidates load and are ranked, English offers get
-candidates of their own occupation family, and candidates who never applied reach the top 10. Also, without a
+candidates of their own occupation family, candidates who never applied reach the top 10, and `vivier evaluate`'s
+report pairs the model with TF-IDF and the content-only MLP and has its cold-start table. Also, without a
 database: the character n-gram space puts an English title near its French CV, and a candidate with no statutory fact
 is never ineligible by default."""
 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,10 +18,12 @@ import numpy as np
 import pytest
 
 from gnn.career import CareerConfig
+from gnn.evaluate import CONTENT_MLP, TFIDF, VIVIER, evaluate_model
 from gnn.features import CHAR_TEXT_DIM, WORD_TEXT_DIM, FeatureSpec, fit_text_model, shared_text
 from gnn.pipeline import train_model
 from gnn.serving import Recommender
 from gnn.train import TrainConfig
+from gnn.truth import simulator_process, simulator_utility
 from graph.db import Database
 from loaders.pseudonym import candidate_id
 from loaders.rejects import RejectLog
@@ -119,6 +123,23 @@ def test_candidates_who_never_applied_reach_the_top_ten(served: Served) -> None:
     for offer in served.offers:
         listed |= {c for c, _ in served.recommender.recommend_candidates(served.database, offer, k=10)}
     assert len(never_applied & listed) >= 5
+
+
+def test_the_report_pairs_the_model_with_tfidf_and_the_mlp_and_has_a_cold_start_table(served: Served) -> None:
+    report = evaluate_model(
+        served.database,
+        truth=simulator_utility(served.folder),
+        oracle=simulator_process(served.folder),
+        progress=False,
+    ).read_text()
+    number = r"-?\d+\.\d+"
+    paired = rf"Paired difference in Recall@10 over the same test offers: {number} \[{number}, {number}\]"
+    for baseline in (TFIDF, CONTENT_MLP):  # beside the best baseline, or in its sentence when it is the best
+        written = rf"- {re.escape(VIVIER)} minus {re.escape(baseline)}: {paired}"
+        assert re.search(written, report) or re.search(rf"best baseline \({re.escape(baseline)}\).*{paired}", report)
+    cold = re.search(rf"^\| {re.escape(VIVIER)} \| ({number}) \| ({number}) \| (\d+) \| (\d+) \|$", report, re.M)
+    assert cold is not None, "the cold-start table has no row for the model"
+    assert int(cold[3]) > 0 and int(cold[4]) >= 0  # cold (candidate, offer) targets exist in the test
 
 
 def test_character_ngrams_match_an_english_title_with_its_french_profile() -> None:

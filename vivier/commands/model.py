@@ -31,6 +31,14 @@ def train(
             "Several machines: start one `vivier train` per process with torchrun (docs/distributed.md)"
         ),
     ] = 1,
+    supervision: Annotated[
+        str,
+        typer.Option(
+            help="random: a random share of the training offers supervised per epoch (the demo's measured default); "
+            "temporal: the offers after a cut, only earlier applications known (histories of mostly cold "
+            "candidates, docs/any-language.md)"
+        ),
+    ] = "random",
 ) -> None:
     """Train the GNN on the graph in Neo4j, store a new model version and write the embeddings back."""
     from gnn.distributed import follow, launched_rank
@@ -42,7 +50,10 @@ def train(
         return
     with command_database() as db:
         try:
-            version = train_model(db, TrainConfig(epochs=epochs, seed=seed, threads=threads), processes=processes)
+            if supervision not in ("random", "temporal"):
+                raise ValueError(f"--supervision {supervision!r}: expected random or temporal")
+            config = TrainConfig(epochs=epochs, seed=seed, threads=threads)
+            version = train_model(db, config, processes=processes, supervision=supervision)
         except ValueError as error:
             console.print(f"[red]{error}[/red]")
             raise typer.Exit(1) from None
