@@ -126,6 +126,9 @@ def measure(
     epochs: int,
     checkpoint: int,
     minibatch: int,
+    batch_pairs: int,
+    fanout_1: int,
+    fanout_2: int,
 ) -> dict[str, object]:
     torch.set_num_threads(1)
     stages = Stages()
@@ -147,7 +150,8 @@ def measure(
     edges = sum(int(e.shape[1]) for e in graph.values())
     nodes = float(sum(v.shape[0] for v in x.values()))
     if minibatch:
-        return {"nodes": nodes, "edges": float(edges), **_minibatch(model, optimiser, x, graph, epochs, stages)}
+        config = TrainConfig(batch_pairs=batch_pairs, fanouts=(fanout_1, fanout_2))
+        return {"nodes": nodes, "edges": float(edges), **_minibatch(model, optimiser, x, graph, epochs, stages, config)}
     positives = graph[SELECTED_EDGE][:, :20_000]  # TrainConfig.max_pairs: supervised pairs per epoch
     times = []
     for epoch in range(epochs):
@@ -176,10 +180,10 @@ def _minibatch(
     graph: dict[tuple[str, str, str], torch.Tensor],
     epochs: int,
     stages: Stages,
+    config: TrainConfig,
 ) -> dict[str, object]:
     """`gnn.train._minibatch_epoch`'s work: per step 2 × `batch_pairs` positive pairs with 64 random negatives
     each, embedded through one sampled sub-graph; then one layer-wise inference over the whole graph."""
-    config = TrainConfig()
     generator = torch.Generator().manual_seed(0)
     selected = graph[SELECTED_EDGE]
     n_candidates = len(x["candidate"])
@@ -263,7 +267,9 @@ def _line(label: str, name: str, result: dict[str, Any], stages: bool) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--child", nargs=9, type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=12, type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--batch-pairs", type=int, default=TrainConfig().batch_pairs, help="mini-batch pairs")
+    parser.add_argument("--fanouts", default=",".join(map(str, TrainConfig().fanouts)), help="per layer")
     parser.add_argument(
         "--minibatch", action="store_true", help="also the mini-batch scheme (gnn.sampling) on each graph"
     )
@@ -284,7 +290,7 @@ def main() -> None:
     large_points = []
     plan = (
         [("demo", 1.0)]
-        + [("large", float(f)) for f in args.fractions.split(",")]
+        + [("large", float(f)) for f in args.fractions.split(",") if f]
         + ([("large", 1.0)] if args.full else [])
     )
     for scale, fraction in plan:
@@ -294,9 +300,8 @@ def main() -> None:
         runs = _runs(args, whole_large=scale == "large" and fraction == 1.0)
         results = {}
         for name, layers, checkpoint, minibatch in runs:
-            result = run_child(
-                [*map(str, sizes), str(layers), str(args.hidden), str(args.epochs), checkpoint, minibatch]
-            )
+            scheme = [checkpoint, minibatch, str(args.batch_pairs), *args.fanouts.split(",")]
+            result = run_child([*map(str, sizes), str(layers), str(args.hidden), str(args.epochs), *scheme])
             results[name] = result
             base = results.get("content-only")
             table.add_row(

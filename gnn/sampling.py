@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import cast
 
 import torch
 import torch.nn.functional as F
@@ -145,7 +146,7 @@ def trimmed_embeddings(
                 edges = sub.edges[et]
                 edges = edges[:, edges[1] < keep[t]]  # edges sampled at a hop this layer still needs
                 adjacency = _csr(edges, keep[t], len(h[et[0]]))
-                messages.append(conv.convs[et]((dropped[et[0]], dropped[t][: keep[t]]), adjacency))  # type: ignore[index]
+                messages.append(conv.convs[et]((dropped[et[0]], dropped[t][: keep[t]]), adjacency))  # type: ignore[index, operator]
             out[t] = norms[t](target + F.relu(torch.stack(messages).mean(0)))  # type: ignore[index]
         h = out
     return {t: model._head(t, h[t], x[t][: len(h[t])]) for t in model.heads}
@@ -207,7 +208,7 @@ def layerwise_embeddings(
             ]
         )
         if len(x)
-        else torch.zeros(0, model.proj[t].out_features)
+        else torch.zeros(0, cast(nn.Linear, model.proj[t]).out_features)
         for t, x in x_dict.items()
     }
     states = [h]
@@ -242,7 +243,7 @@ def _layer_chunks(
         target = h[node_type][start:stop]
         messages = torch.stack(
             [
-                conv.convs[et]((h[et[0]], target), sampler.relations[et].rows(start, stop, len(h[et[0]])))  # type: ignore[index]
+                conv.convs[et]((h[et[0]], target), sampler.relations[et].rows(start, stop, len(h[et[0]])))  # type: ignore[index, operator]
                 for et in into
             ]
         ).mean(0)
