@@ -9,6 +9,12 @@ applications per offer) the script measures growing fractions and, unless `--ful
 
     .venv/bin/python bench/bench_training.py                # demo scale + large fractions 1 %, 3 %, 10 %
     .venv/bin/python bench/bench_training.py --full         # also the whole large graph (needs ~the RAM)
+
+With `--minibatch`, each graph also measures the mini-batch scheme (`gnn.sampling`: one step on a sampled
+sub-graph per epoch, s / step, then one layer-wise inference of every node); on the whole large graph
+(`--full`) only that scheme runs (full batch is killed there). `--stages` prints the peak and current resident
+memory after each stage (graph built, forward and loss, backward and step, inference); `--fractions ""` measures
+no fraction.
 """
 
 from __future__ import annotations

@@ -245,6 +245,13 @@ def test_stored_version_reproduces_its_predictions(trained: Trained) -> None:
     stored = recommender._stored
     _, recomputed = final_states(stored.model, export_graph(trained.database, spec=stored.spec, progress=False))
     assert torch.allclose(recomputed["candidate"], stored.embeddings["candidate"], atol=1e-5)
+    # Layer by layer over chunks (the path of graphs too large for one forward): the same states and embeddings.
+    states, layerwise = final_states(stored.model, trained.export, layerwise=True)
+    full_states, _ = final_states(stored.model, trained.export)
+    for t in ("candidate", "offer"):
+        assert torch.allclose(layerwise[t], recomputed[t], atol=1e-5), t
+    for ours, theirs in zip(states, full_states, strict=True):
+        assert all(torch.allclose(ours[t], theirs[t], atol=1e-5) for t in theirs)
     again = Recommender.load(trained.database)  # latest = the same version
     assert again.recommend_candidates(trained.database, "O00050", k=5) == recommender.recommend_candidates(
         trained.database, "O00050", k=5
