@@ -9,6 +9,12 @@ applications per offer) the script measures growing fractions and, unless `--ful
 
     .venv/bin/python bench/bench_training.py                # demo scale + large fractions 1 %, 3 %, 10 %
     .venv/bin/python bench/bench_training.py --full         # also the whole large graph (needs ~the RAM)
+
+With `--minibatch`, each graph also measures the mini-batch scheme (`gnn.sampling`: one step on a sampled
+sub-graph per epoch, s / step, then one layer-wise inference of every node); on the whole large graph
+(`--full`) only that scheme runs (full batch is killed there). `--stages` prints the peak and current resident
+memory after each stage (graph built, forward and loss, backward and step, inference); `--fractions ""` measures
+no fraction.
 """
 
 from __future__ import annotations
@@ -16,11 +22,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -32,7 +40,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from gnn.export import APPLIED_EDGE, SELECTED_BY_EDGE, SELECTED_EDGE, reverse
 from gnn.features import TEXT_DIM
 from gnn.model import LinkGNN, sampled_softmax_loss
-from gnn.train import TrainConfig
+from gnn.sampling import NeighbourSampler, layerwise_embeddings
+from gnn.train import TrainConfig, subgraph_embeddings
 from graph.training_data import EDGE_TYPES
 
 # Per candidate / per offer degrees, as in a `vivier simulate` dataset (demo: 5,000 candidates, 500 offers).
@@ -99,6 +108,20 @@ def synthetic_graph(
     return x, graph
 
 
+class Stages:
+    """Peak and current resident memory after each stage of a measurement (torch's allocations are invisible to
+    tracemalloc; the process's own counters see them)."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, float | str]] = []
+
+    def mark(self, stage: str) -> None:
+        with open("/proc/self/statm") as statm:
+            resident = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1024**3
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+        self.rows.append({"stage": stage, "peak_gib": round(peak, 2), "rss_gib": round(resident, 2)})
+
+
 def measure(
     candidates: int,
     offers: int,
@@ -108,9 +131,16 @@ def measure(
     hidden: int,
     epochs: int,
     checkpoint: int,
-) -> dict[str, float]:
+    minibatch: int,
+    batch_pairs: int,
+    fanout_1: int,
+    fanout_2: int,
+) -> dict[str, object]:
     torch.set_num_threads(1)
+    stages = Stages()
+    stages.mark("start")
     x, graph = synthetic_graph(candidates, offers, employers, per_offer)
+    stages.mark("graph built")
     config = TrainConfig()
     model = LinkGNN(
         {t: v.shape[1] for t, v in x.items()},
@@ -123,9 +153,14 @@ def measure(
         checkpoint=bool(checkpoint),
     )
     optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
+    edges = sum(int(e.shape[1]) for e in graph.values())
+    nodes = float(sum(v.shape[0] for v in x.values()))
+    if minibatch:
+        config = TrainConfig(batch_pairs=batch_pairs, fanouts=(fanout_1, fanout_2))
+        return {"nodes": nodes, "edges": float(edges), **_minibatch(model, optimiser, x, graph, epochs, stages, config)}
     positives = graph[SELECTED_EDGE][:, :20_000]  # TrainConfig.max_pairs: supervised pairs per epoch
     times = []
-    for _ in range(epochs):
+    for epoch in range(epochs):
         started = time.perf_counter()
         emb = model(x, graph)
         negatives = torch.randint(candidates, (positives.shape[1], 64))
@@ -134,19 +169,66 @@ def measure(
             model.score(emb["candidate"][positives[0]], offer),
             model.score(emb["candidate"][negatives], offer.unsqueeze(1)),
         )
+        stages.mark(f"epoch {epoch + 1}: forward and loss")
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
+        stages.mark(f"epoch {epoch + 1}: backward and step")
+        del emb, offer, loss
         times.append(time.perf_counter() - started)
-    edges = sum(int(e.shape[1]) for e in graph.values())
-    return {
-        "epoch_s": float(np.median(times)),
-        "nodes": float(sum(v.shape[0] for v in x.values())),
-        "edges": float(edges),
-    }
+    return {"epoch_s": float(np.median(times)), "nodes": nodes, "edges": float(edges), "stages": stages.rows}
 
 
-def run_child(args: list[str]) -> dict[str, float]:
+def _minibatch(
+    model: LinkGNN,
+    optimiser: torch.optim.Optimizer,
+    x: dict[str, torch.Tensor],
+    graph: dict[tuple[str, str, str], torch.Tensor],
+    epochs: int,
+    stages: Stages,
+    config: TrainConfig,
+) -> dict[str, object]:
+    """`gnn.train._minibatch_epoch`'s work: per step 2 × `batch_pairs` positive pairs with 64 random negatives
+    each, embedded through one sampled sub-graph; then one layer-wise inference over the whole graph."""
+    generator = torch.Generator().manual_seed(0)
+    selected = graph[SELECTED_EDGE]
+    n_candidates = len(x["candidate"])
+    started = time.perf_counter()
+    sizes = {t: len(v) for t, v in x.items()}
+    neighbours = NeighbourSampler(graph, sizes, model.into)
+    graph.clear()  # the edge lists are not needed past the CSR (a training epoch rebuilds it from the export)
+    csr_s = time.perf_counter() - started
+    stages.mark("CSR by destination built, edge lists freed")
+    times = []
+    for epoch in range(epochs):
+        started = time.perf_counter()
+        pick = torch.randint(selected.shape[1], (2 * config.batch_pairs,), generator=generator)
+        candidates, offers = selected[0, pick], selected[1, pick]
+        negatives = torch.randint(n_candidates, (len(pick), 64), generator=generator)
+        seeds = {"candidate": torch.cat([candidates, negatives.flatten()]), "offer": offers}
+        unique = {t: torch.unique(v, return_inverse=True) for t, v in seeds.items()}
+        emb = subgraph_embeddings(model, x, neighbours, {t: u for t, (u, _) in unique.items()}, config, generator)
+        rows = unique["candidate"][1]
+        offer = emb["offer"][unique["offer"][1]]
+        loss = sampled_softmax_loss(
+            model.score(emb["candidate"][rows[: len(pick)]], offer),
+            model.score(emb["candidate"][rows[len(pick) :].reshape(negatives.shape)], offer.unsqueeze(1)),
+        )
+        stages.mark(f"step {epoch + 1}: sample, forward and loss")
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        stages.mark(f"step {epoch + 1}: backward and step")
+        del emb, offer, loss
+        times.append(time.perf_counter() - started)
+    started = time.perf_counter()
+    layerwise_embeddings(model, x, neighbours, config.inference_chunk)
+    inference_s = time.perf_counter() - started
+    stages.mark("layer-wise inference of every node")
+    return {"epoch_s": float(np.median(times)), "csr_s": csr_s, "inference_s": inference_s, "stages": stages.rows}
+
+
+def run_child(args: list[str]) -> dict[str, Any]:
     """One measurement in a fresh interpreter; returns its numbers and its own peak RSS in GiB."""
     process = subprocess.Popen([sys.executable, __file__, "--child", *args], stdout=subprocess.PIPE, text=True)
     output = process.stdout.read() if process.stdout else ""
@@ -162,9 +244,42 @@ def run_child(args: list[str]) -> dict[str, float]:
     return result
 
 
+def _runs(args: argparse.Namespace, whole_large: bool) -> list[tuple[str, int, str, str]]:
+    """(name, layers, checkpoint, mini-batch) of the measurements on one graph. On the whole large graph with
+    `--minibatch`, only the mini-batch scheme: full batch is killed there for memory (docs/model.md)."""
+    full_batch = [("content-only", 0, "0", "0"), ("GNN 2 layers", 2, str(int(args.checkpoint)), "0")]
+    minibatch = [("GNN 2 layers, mini-batch", 2, "0", "1")] if args.minibatch else []
+    return minibatch if whole_large and args.minibatch else full_batch + minibatch
+
+
+def _line(label: str, name: str, result: dict[str, Any], stages: bool) -> str:
+    if result.get("killed"):
+        return f"{label}, {name}: KILLED for memory at {result['peak_gib']:.2f} GiB"
+    text = f"{label}, {name}: {result['epoch_s']:.2f} s / epoch, peak {result['peak_gib']:.2f} GiB"
+    if "inference_s" in result:
+        config = TrainConfig()
+        # A real epoch also rebuilds the CSR of its message graph; validation runs a layer-wise inference every
+        # `eval_every` epochs: 120 epochs as `vivier train --epochs 120`, and the cap of 300.
+        for epochs in (120, config.epochs):
+            total = epochs * (result["epoch_s"] + result["csr_s"]) + epochs // config.eval_every * result["inference_s"]
+            text += f"; {epochs} epochs ≈ {total / 60:.0f} min"
+        text += f" (CSR {result['csr_s']:.1f} s, layer-wise inference {result['inference_s']:.1f} s)"
+    if stages:
+        text += "".join(
+            f"\n    {row['stage']}: peak {row['peak_gib']} GiB, now {row['rss_gib']} GiB" for row in result["stages"]
+        )
+    return text
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--child", nargs=8, type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=12, type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--batch-pairs", type=int, default=TrainConfig().batch_pairs, help="mini-batch pairs")
+    parser.add_argument("--fanouts", default=",".join(map(str, TrainConfig().fanouts)), help="per layer")
+    parser.add_argument(
+        "--minibatch", action="store_true", help="also the mini-batch scheme (gnn.sampling) on each graph"
+    )
+    parser.add_argument("--stages", action="store_true", help="print peak / current RSS after each stage")
     parser.add_argument("--checkpoint", action="store_true", help="recompute each GNN layer in the backward pass")
     parser.add_argument("--full", action="store_true", help="also train on the whole large graph")
     parser.add_argument("--fractions", default="0.01,0.03,0.1", help="fractions of the large scale to measure")
@@ -174,47 +289,39 @@ def main() -> None:
     if args.child:
         print(json.dumps(measure(*args.child)))
         return
-    console = Console()
-    table = Table(title="GNN training cost (1 torch thread, full batch, median epoch)")
+    console = Console(width=200)
+    table = Table(title="GNN training cost (1 torch thread, median epoch)")
     for column in ("graph", "model", "nodes", "edges", "s / epoch", "peak GiB", "GNN / content-only"):
         table.add_column(column, justify="right")
     large_points = []
     plan = (
         [("demo", 1.0)]
-        + [("large", float(f)) for f in args.fractions.split(",")]
+        + [("large", float(f)) for f in args.fractions.split(",") if f]
         + ([("large", 1.0)] if args.full else [])
     )
     for scale, fraction in plan:
         c, o, e, per_offer = SCALES[scale]
         sizes = [max(1, int(c * fraction)), max(1, int(o * fraction)), max(1, int(e * fraction)), per_offer]
-        base = run_child([*map(str, sizes), "0", str(args.hidden), str(args.epochs), "0"])
-        gnn = run_child([*map(str, sizes), "2", str(args.hidden), str(args.epochs), str(int(args.checkpoint))])
         label = scale if fraction == 1.0 else f"{scale} × {fraction:g}"
-        table.add_row(
-            label,
-            "content-only",
-            f"{base['nodes']:,.0f}",
-            f"{base['edges']:,.0f}",
-            f"{base['epoch_s']:.2f}",
-            f"{base['peak_gib']:.2f}",
-            "",
-        )
-        table.add_row(
-            label,
-            "GNN 2 layers" + (", checkpointed" if args.checkpoint else ""),
-            f"{gnn['nodes']:,.0f}",
-            f"{gnn['edges']:,.0f}",
-            f"{gnn['epoch_s']:.2f}",
-            f"{gnn['peak_gib']:.2f}",
-            f"{gnn['epoch_s'] / base['epoch_s']:.1f}×",
-        )
-        if scale == "large":
-            large_points.append((fraction, gnn))
-        console.print(  # as it goes: a later measurement may be killed for memory (the full large one was)
-            f"{label}: content-only {base['epoch_s']:.2f} s / epoch, {base['peak_gib']:.2f} GiB; "
-            f"GNN {gnn['epoch_s']:.2f} s / epoch, {gnn['peak_gib']:.2f} GiB"
-            + (" — KILLED for memory (out of memory at that peak)" if gnn.get("killed") else "")
-        )
+        runs = _runs(args, whole_large=scale == "large" and fraction == 1.0)
+        results = {}
+        for name, layers, checkpoint, minibatch in runs:
+            scheme = [checkpoint, minibatch, str(args.batch_pairs), *args.fanouts.split(",")]
+            result = run_child([*map(str, sizes), str(layers), str(args.hidden), str(args.epochs), *scheme])
+            results[name] = result
+            base = results.get("content-only")
+            table.add_row(
+                label,
+                name,
+                f"{result['nodes']:,.0f}",
+                f"{result['edges']:,.0f}",
+                f"{result['epoch_s']:.2f}",
+                f"{result['peak_gib']:.2f}",
+                f"{result['epoch_s'] / base['epoch_s']:.1f}×" if base and name != "content-only" else "",
+            )
+            console.print(_line(label, name, result, args.stages))  # as it goes: a later one may be killed
+        if scale == "large" and "GNN 2 layers" in results:
+            large_points.append((fraction, results["GNN 2 layers"]))
     console.print(table)
     if len(large_points) >= 2 and not args.full:
         fractions = np.array([f for f, _ in large_points])

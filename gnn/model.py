@@ -56,10 +56,21 @@ class LinkGNN(nn.Module):
         self.wide = wide
         self.log_wide = nn.Parameter(torch.zeros(wide))  # one weight per column: text and location weigh apart
 
-    def states(self, x_dict: dict[str, Tensor], edge_index_dict: dict[EdgeType, Tensor]) -> list[dict[str, Tensor]]:
-        """Hidden states before each layer and after the last one (cached for inductive embedding)."""
+    def states(
+        self,
+        x_dict: dict[str, Tensor],
+        edge_index_dict: dict[EdgeType, Tensor],
+        degrees: dict[str, Tensor] | None = None,
+    ) -> list[dict[str, Tensor]]:
+        """Hidden states before each layer and after the last one (cached for inductive embedding).
+
+        `degrees`: each node's neighbour count per relation of `into` (columns in that order), when the edges given
+        are a sampled sub-graph whose own counts would not be the node's (gnn.sampling)."""
         edge_index_dict = adjacency(edge_index_dict, {t: x.shape[0] for t, x in x_dict.items()})
-        h = {t: F.relu(self.proj[t](self._with_degrees(t, x, edge_index_dict))) for t, x in x_dict.items()}
+        h = {
+            t: F.relu(self.proj[t](self._with_degrees(t, x, edge_index_dict, None if degrees is None else degrees[t])))
+            for t, x in x_dict.items()
+        }
         states = [h]
         for conv, norms in zip(self.convs, self.norms, strict=True):
             if self.checkpoint and self.training and torch.is_grad_enabled():
@@ -69,7 +80,11 @@ class LinkGNN(nn.Module):
             states.append(h)
         return states
 
-    def _with_degrees(self, node_type: str, x: Tensor, adjacencies: dict[EdgeType, Tensor]) -> Tensor:
+    def _with_degrees(
+        self, node_type: str, x: Tensor, adjacencies: dict[EdgeType, Tensor], counts: Tensor | None = None
+    ) -> Tensor:
+        if counts is not None:
+            return torch.cat([x, torch.log1p(counts)], dim=1)
         columns = [
             adjacencies[et].crow_indices().diff().float() if et in adjacencies else torch.zeros(x.shape[0])
             for et in self.into[node_type]
@@ -94,8 +109,13 @@ class LinkGNN(nn.Module):
         wide = self.log_wide.exp() * x[:, -self.wide :]
         return F.normalize(torch.cat([deep, wide], dim=-1), dim=-1)
 
-    def forward(self, x_dict: dict[str, Tensor], edge_index_dict: dict[EdgeType, Tensor]) -> dict[str, Tensor]:
-        return self.embed(self.states(x_dict, edge_index_dict)[-1], x_dict)
+    def forward(
+        self,
+        x_dict: dict[str, Tensor],
+        edge_index_dict: dict[EdgeType, Tensor],
+        degrees: dict[str, Tensor] | None = None,
+    ) -> dict[str, Tensor]:
+        return self.embed(self.states(x_dict, edge_index_dict, degrees)[-1], x_dict)
 
     def score(self, left: Tensor, right: Tensor) -> Tensor:
         """Scaled cosine of matched rows (both already normalised)."""

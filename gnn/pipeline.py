@@ -18,7 +18,8 @@ from gnn.export import GraphExport, export_graph
 from gnn.model import LinkGNN
 from gnn.ranker import RankerConfig, served_ranker
 from gnn.rerank import History, PairFacts, RerankingArtifact
-from gnn.train import TrainConfig, edge_types, message_graph, temporal_split
+from gnn.sampling import NeighbourSampler, layerwise_embeddings
+from gnn.train import TrainConfig, edge_types, message_graph, node_counts, temporal_split, uses_minibatch
 from graph.db import Database
 from graph.schema import apply_schema, fit_vector_indexes
 
@@ -52,7 +53,7 @@ def train_model(
     reranking = RerankingArtifact(served_ranker(result), facts, everything)
     best = next((h for h in result.history if h["epoch"] == result.best_epoch), {})
     rerank_metrics = {m: float(best.get(f"val_{m}", float("nan"))) for m in ("recall@10", "recall@50")}
-    states, final = final_states(result.gnn, export)
+    states, final = final_states(result.gnn, export, uses_minibatch(export, config))
     career_metrics, head = evaluate_career(export, career_config)
     career = {**head, "fiches": [str(export.ids["occupation"][i]) for i in head["fiches"].tolist()]}
     version = artifacts.new_version()
@@ -94,10 +95,16 @@ def train_model(
 
 
 @torch.no_grad()
-def final_states(model: LinkGNN, export: GraphExport) -> tuple[list[dict[str, torch.Tensor]], dict[str, torch.Tensor]]:
-    """Hidden states and embeddings with every known application passing messages (serving time)."""
+def final_states(
+    model: LinkGNN, export: GraphExport, layerwise: bool = False
+) -> tuple[list[dict[str, torch.Tensor]], dict[str, torch.Tensor]]:
+    """Hidden states and embeddings with every known application passing messages (serving time); `layerwise`:
+    one layer at a time over chunks of nodes (gnn.sampling), the same numbers in bounded memory."""
     model.eval()
     graph = message_graph(export, np.arange(export.data["offer"].num_nodes))
     x_dict = {t: export.data[t].x for t in export.data.node_types}
+    if layerwise:
+        heads, layers = layerwise_embeddings(model, x_dict, NeighbourSampler(graph, node_counts(export), model.into))
+        return layers, heads
     states = model.states(x_dict, graph)
     return states, model.embed(states[-1], x_dict)

@@ -21,6 +21,7 @@ from gnn.export import APPLIED_EDGE, GEO_DIM, SELECTED_BY_EDGE, SELECTED_EDGE, G
 from gnn.features import SHARED_TEXT_DIM
 from gnn.metrics import query_metrics, ranks
 from gnn.model import EdgeType, LinkGNN, sampled_softmax_loss
+from gnn.sampling import NeighbourSampler, layerwise_embeddings, trimmed_embeddings
 
 POSTED_EDGE = ("offer", "posted_by", "employer")
 
@@ -51,9 +52,21 @@ class TrainConfig:
     # Recompute each layer in the backward pass (gnn.model.LinkGNN.checkpoint): None turns it on for graphs past
     # CHECKPOINT_NODES, where memory, not the third more compute, is what runs out (bench/bench_training.py).
     checkpoint: bool | None = None
+    # Mini-batch training over sampled sub-graphs and layer-wise inference (gnn.sampling): None turns it on for
+    # graphs past MINIBATCH_NODES, where full batch does not fit the memory (docs/model.md, Training cost). Each
+    # epoch is then one step on `batch_pairs` supervised pairs per objective (instead of `max_pairs`), whose
+    # candidates, negatives and offers are the seeds of a sub-graph sampled with `fanouts` in-neighbours per
+    # relation and layer; validation embeddings are computed layer by layer over `inference_chunk` nodes.
+    minibatch: bool | None = None
+    # 512 and (10, 3): the whole synthetic `large` graph trains in 10.8 GiB, 120 epochs in about 86 min (1,024 and
+    # (10, 5): 12.6 GiB, 122 min); their effect on quality is not measured (docs/model.md, Training cost).
+    batch_pairs: int = 512
+    fanouts: tuple[int, ...] = (10, 3)
+    inference_chunk: int = 65_536
 
 
 CHECKPOINT_NODES = 200_000  # the demo graph has ~37,000 nodes; `large` has 1.1 million
+MINIBATCH_NODES = 500_000  # full batch, checkpointed, measured up to 364,601 nodes at 9.2 GiB (large × 0.3)
 
 
 @dataclass
@@ -190,14 +203,20 @@ def fit(
     optimiser = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     sampler = NegativeSampler(export, split.train, config)
     x_dict = {t: export.data[t].x for t in export.data.node_types}
-    val_graph = message_graph(export, split.history_val)
+    minibatch = uses_minibatch(export, config)
+    val_edges = message_graph(export, split.history_val)
+    val_graph: dict[EdgeType, torch.Tensor] | NeighbourSampler = val_edges
+    if minibatch:  # CSR by destination once, the edge lists freed
+        val_graph = NeighbourSampler(val_edges, node_counts(export), model.into)
+        del val_edges
+    step = _minibatch_epoch if minibatch else _epoch
     val_eligible = eligibility_matrix(candidate_profiles(export), offer_requirements(export), split.val)
     result = FitResult(model)
     best, best_state, stale = -1.0, copy.deepcopy(model.state_dict()), 0
     with Progress(disable=not progress, transient=True) as bar:
         task = bar.add_task("Training", total=config.epochs)
         for epoch in range(1, config.epochs + 1):
-            loss = _epoch(model, optimiser, export, split, sampler, x_dict, generator, config)
+            loss = step(model, optimiser, export, split, sampler, x_dict, generator, config)
             bar.advance(task)
             if epoch % config.eval_every:
                 continue
@@ -216,6 +235,16 @@ def fit(
     model.load_state_dict(best_state)
     model.eval()
     return result
+
+
+def node_counts(export: GraphExport) -> dict[str, int]:
+    return {t: int(export.data[t].num_nodes) for t in export.data.node_types}
+
+
+def uses_minibatch(export: GraphExport, config: TrainConfig) -> bool:
+    if config.minibatch is not None:
+        return config.minibatch
+    return sum(node_counts(export).values()) > MINIBATCH_NODES
 
 
 def _epoch(
@@ -256,17 +285,89 @@ def _epoch(
     return float(loss.detach())
 
 
+def _minibatch_epoch(
+    model: LinkGNN,
+    optimiser: torch.optim.Optimizer,
+    export: GraphExport,
+    split: Split,
+    sampler: NegativeSampler,
+    x_dict: dict[str, torch.Tensor],
+    generator: torch.Generator,
+    config: TrainConfig,
+) -> float:
+    """`_epoch`'s objectives on `batch_pairs` pairs each, embedded through one sampled sub-graph."""
+    model.train()
+    shuffled = split.train[torch.randperm(len(split.train), generator=generator).numpy()]
+    supervised = shuffled[: max(1, int(len(shuffled) * config.supervision_fraction))]
+    context = np.setdiff1d(split.history_val, supervised)
+    neighbours = NeighbourSampler(message_graph(export, context), node_counts(export), model.into)
+    batches = []
+    for selected_only, hard in ((False, False), (True, True)):
+        candidates, offers = positive_pairs(export, supervised, selected_only)
+        if len(offers) == 0:
+            continue
+        keep = torch.randperm(len(offers), generator=generator)[: config.batch_pairs]
+        candidates, offers = candidates[keep], offers[keep]
+        batches.append((candidates, offers, sampler.sample(offers, generator, hard=hard)))
+    if not batches:
+        return 0.0
+    seeds = {
+        "candidate": torch.cat([torch.cat([c, n.flatten()]) for c, _, n in batches]),
+        "offer": torch.cat([o for _, o, _ in batches]),
+    }
+    unique = {t: torch.unique(v, return_inverse=True) for t, v in seeds.items()}
+    embedded = subgraph_embeddings(model, x_dict, neighbours, {t: u for t, (u, _) in unique.items()}, config, generator)
+    rows = {t: inverse for t, (_, inverse) in unique.items()}
+    loss, c_at, o_at = torch.zeros(()), 0, 0
+    for candidates, offers, negatives in batches:
+        n_pos, n_neg = len(candidates), negatives.numel()
+        positive_rows = rows["candidate"][c_at : c_at + n_pos]
+        negative_rows = rows["candidate"][c_at + n_pos : c_at + n_pos + n_neg].reshape(negatives.shape)
+        offer_emb = embedded["offer"][rows["offer"][o_at : o_at + len(offers)]]
+        c_at, o_at = c_at + n_pos + n_neg, o_at + len(offers)
+        positive = model.score(embedded["candidate"][positive_rows], offer_emb)
+        negative = model.score(embedded["candidate"][negative_rows], offer_emb.unsqueeze(1))
+        loss = loss + sampled_softmax_loss(positive, negative)
+    optimiser.zero_grad()
+    loss.backward()
+    optimiser.step()
+    return float(loss.detach())
+
+
+def subgraph_embeddings(
+    model: LinkGNN,
+    x_dict: dict[str, torch.Tensor],
+    neighbours: NeighbourSampler,
+    seeds: dict[str, torch.Tensor],
+    config: TrainConfig,
+    generator: torch.Generator,
+) -> dict[str, torch.Tensor]:
+    """Head embeddings of the seeds (unique gids per type; rows in the same order), through a sub-graph sampled
+    with one fan-out per layer, degree features from the whole graph."""
+    sub = neighbours.sample(seeds, list(config.fanouts[: len(model.convs)]), generator)
+    x = {t: x_dict[t][ids] for t, ids in sub.nodes.items()}
+    degrees = {t: neighbours.degrees[t][ids] for t, ids in sub.nodes.items()}
+    emb = trimmed_embeddings(model, x, sub, degrees)
+    return {t: emb[t][: len(ids)] for t, ids in seeds.items()}
+
+
 @torch.no_grad()
-def embeddings(model: LinkGNN, export: GraphExport, graph: dict[EdgeType, torch.Tensor]) -> dict[str, torch.Tensor]:
+def embeddings(
+    model: LinkGNN, export: GraphExport, graph: dict[EdgeType, torch.Tensor] | NeighbourSampler, chunk: int = 65_536
+) -> dict[str, torch.Tensor]:
+    """Head embeddings of every node: full batch from edge lists, layer by layer from a `NeighbourSampler`."""
     model.eval()
-    return model({t: export.data[t].x for t in export.data.node_types}, graph)
+    x_dict = {t: export.data[t].x for t in export.data.node_types}
+    if isinstance(graph, NeighbourSampler):
+        return layerwise_embeddings(model, x_dict, graph, chunk)[0]
+    return model(x_dict, graph)
 
 
 def validation_recall(
     model: LinkGNN,
     export: GraphExport,
     offers: np.ndarray,
-    graph: dict[EdgeType, torch.Tensor],
+    graph: dict[EdgeType, torch.Tensor] | NeighbourSampler,
     eligible: torch.Tensor,
 ) -> dict[str, float]:
     emb = embeddings(model, export, graph)
