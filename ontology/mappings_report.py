@@ -15,14 +15,18 @@ import numpy as np
 
 from ontology.catalogue import Catalogue
 from ontology.mappings import (
+    CLOSE_MATCH_SCORE,
+    CV_SIGNALS,
     LEXICAL_WEIGHTS,
     SIGNALS,
+    V1_LEXICAL_WEIGHTS,
     WEIGHTS,
     Candidate,
     Side,
     combine,
     cross_validated_weights,
     derive_rmfp_moves,
+    famille_consensus,
     hits,
     official_pairs,
     rmfp_side,
@@ -41,16 +45,26 @@ DOC = REPO_ROOT / "docs" / "ontology.md"
 class MappingFigures:
     variants: list[tuple[str, dict, dict]]  # (variant, resolved hits, strict hits)
     cv_weights: list[dict[str, float]]
-    sample: dict[str, float]  # success@3, precision@3, emplois, judged, unjudged
+    paired: dict[str, tuple[float, float, float]]  # v2 − v1 on the official pairs: difference, 95 % interval
+    samples: dict[str, dict[str, float]]  # per version: success@3, precision@3, closeMatch precision, counts
     coverage: dict[str, int]
     when: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
     load: float = field(default_factory=lambda: os.getloadavg()[0])
+
+
+def version_scores(found: dict[str, np.ndarray], source: Side, target: Side) -> dict[str, np.ndarray]:
+    """The [emploi, target] scores of version 1 (its famille consensus drawn from its own lexical score) and of
+    the current version."""
+    v1_lexical = combine(found, V1_LEXICAL_WEIGHTS)
+    v1 = 0.8 * v1_lexical + 0.2 * famille_consensus(v1_lexical, source, target)
+    return {"v1": v1, "v2": combine(found, WEIGHTS)}
 
 
 def variants(
     found: dict[str, np.ndarray], source: Side, target: Side, gold: dict, strict: dict
 ) -> tuple[list[tuple[str, dict, dict]], list[dict[str, float]]]:
     rows = [i for i, code in enumerate(source.codes) if code in gold]
+    versions = version_scores(found, source, target)
     out = []
     for name in SIGNALS:
         out.append(
@@ -61,12 +75,15 @@ def variants(
             )
         )
     named = {
-        "lexical: 0.4 `label_char` + 0.3 `label_word` + 0.3 `text`": LEXICAL_WEIGHTS,
-        "**chosen** (v1): 0.8 × lexical + 0.2 `famille`": WEIGHTS,
-        "0.6 × lexical + 0.4 `famille`": {**{k: v * 0.6 for k, v in LEXICAL_WEIGHTS.items()}, "famille": 0.4},
+        "v1 lexical: 0.4 `label_char` + 0.3 `label_word` + 0.3 `text`": combine(found, V1_LEXICAL_WEIGHTS),
+        "v1: 0.8 × v1 lexical + 0.2 `famille` (of the v1 lexical)": versions["v1"],
+        "v2 lexical: 0.4 `label_char` + 0.3 `label_domain` + 0.3 `text`": combine(found, LEXICAL_WEIGHTS),
+        "**chosen** (v2): 0.8 × v2 lexical + 0.2 `famille`": versions["v2"],
+        "0.6 × v2 lexical + 0.4 `famille`": combine(
+            found, {**{k: v * 0.6 for k, v in LEXICAL_WEIGHTS.items()}, "famille": 0.4}
+        ),
     }
-    for name, weights in named.items():
-        scores = combine(found, weights)
+    for name, scores in named.items():
         out.append((name, hits(scores, source, target, gold, rows), hits(scores, source, target, strict, rows)))
     cv, chosen = cross_validated_weights(found, source, target, gold)
     cv_strict, _ = cross_validated_weights(found, source, target, strict)
@@ -84,26 +101,81 @@ def read_sample(path: Path = SAMPLE) -> dict[tuple[str, str], int]:
 
 
 def sample_figures(candidates: list[Candidate], verdicts: dict[tuple[str, str], int]) -> dict[str, float]:
-    """Precision@3 and success@3 of the current top 3 ROME 4.0 candidates of the sample's emplois."""
+    """Precision@3 and success@3 of the current top 3 ROME 4.0 candidates of the sample's emplois, and the
+    precision of those proposed as closeMatch."""
     emplois = sorted({e for e, _ in verdicts})
-    top3 = {e: [c.code for c in candidates if c.emploi == e and c.scheme == "ROME4" and c.rank <= 3] for e in emplois}
+    mine = [c for c in candidates if c.emploi in set(emplois) and c.scheme == "ROME4" and c.rank <= 3]
+    top3 = {e: [c.code for c in mine if c.emploi == e] for e in emplois}
+    proposed = [(c.emploi, c.code) for c in mine if c.relation == "closeMatch"]
+    return top3_figures(top3, proposed, verdicts)
+
+
+def top3_figures(
+    top3: dict[str, list[str]], proposed: list[tuple[str, str]], verdicts: dict[tuple[str, str], int]
+) -> dict[str, float]:
+    emplois = sorted(top3)
     judged = [verdicts.get((e, code)) for e in emplois for code in top3[e]]
     known = [v for v in judged if v is not None]
+    close = [verdicts[pair] for pair in proposed if pair in verdicts]
+    # What precision@3 could reach with the fiches judged correct so far (some emplois have fewer than 3).
+    correct_known: dict[str, int] = {e: 0 for e in emplois}
+    for (e, _), verdict in verdicts.items():
+        correct_known[e] += verdict
     return {
         "success@3": sum(any(verdicts.get((e, c)) == 1 for c in top3[e]) for e in emplois) / len(emplois),
         "precision@3": sum(known) / len(known) if known else 0.0,
         "emplois": len(emplois),
         "judged": len(known),
         "unjudged": len(judged) - len(known),
+        "closeMatch": len(close),
+        "closeMatch precision": sum(close) / len(close) if close else 0.0,
+        "ceiling@3": sum(min(n, 3) for n in correct_known.values()) / (3 * len(emplois)),
+        "fewer than 3 known": sum(n < 3 for n in correct_known.values()),
     }
+
+
+def scores_top3(
+    scores: np.ndarray, source: Side, target: Side, emplois: list[str]
+) -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
+    """The top 3 fiches of the given emplois under a score matrix, and the rank-1 ones proposed as closeMatch."""
+    row_of = {code: row for row, code in enumerate(source.codes)}
+    top3, proposed = {}, []
+    for emploi in emplois:
+        order = np.argsort(-scores[row_of[emploi]], kind="stable")[:3]
+        top3[emploi] = [target.codes[i] for i in order]
+        if scores[row_of[emploi], order[0]] >= CLOSE_MATCH_SCORE:
+            proposed.append((emploi, target.codes[order[0]]))
+    return top3, proposed
+
+
+def paired_difference(
+    new: np.ndarray, old: np.ndarray, source: Side, target: Side, gold: dict, draws: int = 10_000
+) -> dict[str, tuple[float, float, float]]:
+    """Top-1 and top-3 of `new` minus `old` over the same official pairs, with a 95 % paired bootstrap interval."""
+    rows = [i for i, code in enumerate(source.codes) if code in gold]
+    per_pair = {
+        k: np.array([[hits(m, source, target, gold, [r])[f"top{k}"] for r in rows] for m in (new, old)]) for k in (1, 3)
+    }
+    rng = np.random.default_rng(18)
+    draws_index = rng.integers(0, len(rows), size=(draws, len(rows)))
+    out = {}
+    for k, (a, b) in per_pair.items():
+        differences = (a - b)[draws_index].mean(axis=1)
+        low, high = np.percentile(differences, [2.5, 97.5])
+        out[f"top-{k}"] = (float((a - b).mean()), float(low), float(high))
+    return out
 
 
 def measure_mappings(catalogue: Catalogue, rome4: Rome4, candidates: list[Candidate]) -> MappingFigures:
     source, target = rmfp_side(catalogue), rome4_side(rome4, catalogue)
     found = signals(source, target)
-    table, chosen = variants(
-        found, source, target, official_pairs(catalogue, rome4), official_pairs(catalogue, rome4, False)
-    )
+    gold = official_pairs(catalogue, rome4)
+    table, chosen = variants(found, source, target, gold, official_pairs(catalogue, rome4, False))
+    versions = version_scores(found, source, target)
+    verdicts = read_sample()
+    emplois = sorted({e for e, _ in verdicts})
+    samples = {"v1": top3_figures(*scores_top3(versions["v1"], source, target, emplois), verdicts)}
+    samples["v2 (chosen)"] = sample_figures(candidates, verdicts)
     moves = derive_rmfp_moves(candidates, rome4)
     coverage = {
         "emplois-référence": len(source.codes),
@@ -114,7 +186,8 @@ def measure_mappings(catalogue: Catalogue, rome4: Rome4, candidates: list[Candid
         "with moves derived from ROME 4.0": len({m.source for m in moves}),
         "moves derived from ROME 4.0 (before the ladder's catégorie rule)": len(moves),
     }
-    return MappingFigures(table, chosen, sample_figures(candidates, read_sample()), coverage)
+    paired = paired_difference(versions["v2"], versions["v1"], source, target, gold)
+    return MappingFigures(table, chosen, paired, samples, coverage)
 
 
 def _pct(value: float) -> str:
@@ -122,6 +195,7 @@ def _pct(value: float) -> str:
 
 
 def mappings_markdown(f: MappingFigures) -> str:
+    last = list(f.samples.values())[-1]
     lines = [
         f"Written by `vivier ontology mappings --measure` on {f.when} (load average {f.load:.1f}, {os.cpu_count()} "
         "cores). Official pairs: the 59 emplois-référence of the PEP crosswalk, held out from the method (no "
@@ -138,15 +212,31 @@ def mappings_markdown(f: MappingFigures) -> str:
             f"| {name} | {_pct(resolved['top1'])} | {_pct(resolved['top3'])} | {_pct(strict['top1'])} | "
             f"{_pct(strict['top3'])} |"
         )
-    s = f.sample
+    paired = "; ".join(f"{k} {v[0]:+.1%} [{v[1]:+.1%}, {v[2]:+.1%}]" for k, v in f.paired.items())
     lines += [
         "",
-        f"Cross-validation chose, fold by fold: {'; '.join(_weights(w) for w in f.cv_weights)}.",
+        f"Cross-validation (over {', '.join(f'`{s}`' for s in CV_SIGNALS)}) chose, fold by fold: "
+        f"{'; '.join(_weights(w) for w in f.cv_weights)}.",
         "",
-        f"Hand-checked sample (`data/sources/rmfp-mappings/`, {int(s['emplois'])} emplois-référence outside the "
-        f"crosswalk, top 3 ROME 4.0 candidates): **success@3 {_pct(s['success@3'])}** (an emploi with a correct "
-        f"candidate among its 3), **precision@3 {_pct(s['precision@3'])}** ({int(s['judged'])} candidates judged, "
-        f"{int(s['unjudged'])} not yet).",
+        f"v2 − v1 on the official pairs (resolved), paired over the same 59 pairs with a 95 % bootstrap interval: "
+        f"{paired}.",
+        "",
+        "Hand-checked sample (`data/sources/rmfp-mappings/`, 100 emplois-référence outside the crosswalk, top 3 "
+        "ROME 4.0 candidates; *success@3*: an emploi with a correct candidate among its 3; *closeMatch*: the rank-1 "
+        f"candidates scoring ≥ {CLOSE_MATCH_SCORE}, which the method proposes as skos:closeMatch; *ceiling*: the "
+        "precision@3 a method would reach by ranking every fiche judged correct so far first, as some emplois have "
+        "fewer than 3 fitting fiches):",
+        "",
+        "| version | success@3 | precision@3 | judged / not yet | closeMatch proposed | closeMatch precision |",
+        "|---|---:|---:|---:|---:|---:|",
+        *(
+            f"| {name} | {_pct(s['success@3'])} | {_pct(s['precision@3'])} | {int(s['judged'])} / "
+            f"{int(s['unjudged'])} | {int(s['closeMatch'])} | {_pct(s['closeMatch precision'])} |"
+            for name, s in f.samples.items()
+        ),
+        "",
+        f"Precision@3 ceiling with the fiches judged correct so far: {_pct(last['ceiling@3'])} "
+        f"({int(last['fewer than 3 known'])} of the 100 emplois have fewer than 3 fiches judged correct).",
         "",
         "| coverage | count |",
         "|---|---:|",
