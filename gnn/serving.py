@@ -26,7 +26,7 @@ from gnn.career import career_scores
 from gnn.eligibility import candidate_profiles_from_neo4j, offer_requirement_from_neo4j
 from gnn.export import GEO_DIM, GEO_EDGES, geo_columns, node_neighbourhood, reverse
 from gnn.features import encode
-from gnn.growing import GrowingRows
+from gnn.growing import GrowingRows, stable_length
 from gnn.rerank import (
     FEATURES,
     CandidateAppender,
@@ -49,9 +49,12 @@ RERANK_DEPTH = 1000
 class _Approximate:
     """For approximate retrieval: a bfloat16 copy of the dense columns, and the trailing one-hot location block
     (GEO_DIM columns, at most one non-zero per row) as (column, value) per row, or None when it is not one-hot.
-    Swapped whole, so that a ranking reads parts of one length while an upload appends a row."""
+    Swapped whole, so that a ranking reads parts of one length while an upload appends a row. `padded` is `half`
+    followed by zero rows up to a `stable_length`: the product runs over it, so that its shape changes only a few
+    times per doubling of the candidates, not with every upload (oneDNN keeps a compiled kernel per shape)."""
 
     half: torch.Tensor
+    padded: torch.Tensor
     one_hot_column: np.ndarray | None
     one_hot_value: np.ndarray | None
     rows: tuple[GrowingRows[torch.Tensor], GrowingRows[np.ndarray] | None, GrowingRows[np.ndarray] | None]
@@ -71,9 +74,9 @@ class _Approximate:
                 dense = width - GEO_DIM
                 column = nonzero.argmax(axis=1)
                 value = block[np.arange(len(block)), column].astype(np.float32)
-        half = matrix[:, :dense].to(torch.bfloat16)
-        grow = (GrowingRows(half), _growing(column), _growing(value))
-        return cls(half, column, value, grow)
+        grow = (GrowingRows(matrix[:, :dense].to(torch.bfloat16)), _growing(column), _growing(value))
+        padded = grow[0].padded(stable_length(len(matrix)))
+        return cls(padded[: len(matrix)], padded, column, value, grow)
 
     def appended(self, vector: torch.Tensor) -> _Approximate | None:
         """The parts with one row more, or None (rebuild on next use) when its location block breaks the form."""
@@ -83,11 +86,13 @@ class _Approximate:
         half_rows, columns, values = self.rows
         if len(nonzero) > 1 or (len(location) and (columns is None or values is None)):
             return None
-        half = half_rows.append(vector[:dense].to(torch.bfloat16))
+        rows = len(half_rows.append(vector[:dense].to(torch.bfloat16)))
+        padded = half_rows.padded(stable_length(rows))  # may move the rows to a longer buffer: `half` is read after
+        half = padded[:rows]
         if columns is None or values is None:
-            return _Approximate(half, None, None, self.rows)
+            return _Approximate(half, padded, None, None, self.rows)
         column = int(nonzero[0]) if len(nonzero) else 0
-        return _Approximate(half, columns.append(column), values.append(float(location[column])), self.rows)
+        return _Approximate(half, padded, columns.append(column), values.append(float(location[column])), self.rows)
 
 
 def _growing(array: np.ndarray | None) -> GrowingRows[np.ndarray] | None:
@@ -191,7 +196,7 @@ class _Side:
         if approximate:
             parts = self._approximate_parts()
             dense = parts.half.shape[1]
-            scores = (parts.half @ query[:dense].to(torch.bfloat16)).float().numpy()
+            scores = (parts.padded @ query[:dense].to(torch.bfloat16))[: len(parts.half)].float().numpy()
             if parts.one_hot_column is not None and parts.one_hot_value is not None:
                 scores += parts.one_hot_value * query.numpy()[dense + parts.one_hot_column]
         else:
@@ -437,6 +442,15 @@ class Recommender:
         vector = self.embed(db, node_type, value)
         models.write_embedding(db, label, value, vector.tolist(), self.version)
         return vector
+
+    def cache_sizes(self) -> dict[str, int]:
+        """Rows and entries held beside the stored version (the API's memory log, api/memory.py)."""
+        return {
+            "model_candidates": len(self._candidates.ids),
+            "model_offers": len(self._offers.ids),
+            "new_offer_facts": len(self._new_offer_facts),
+            "profiles": len(self._profiles or {}),
+        }
 
     # --- lookups -------------------------------------------------------------------------------------------
     def _offer_vector(self, db: Database, offer_id: str) -> torch.Tensor:
