@@ -112,7 +112,9 @@ def create_app(
             state.freshness.start()
         memory_log = None
         if settings.memory_log is not None:
-            memory_log = MemoryLog(settings.memory_log, settings.memory_log_s, state.cache_sizes)
+            memory_log = MemoryLog(
+                settings.memory_log, settings.memory_log_s, state.cache_sizes, settings.memory_trace_frames
+            )
             memory_log.start()
         yield
         if memory_log is not None:

@@ -21,6 +21,7 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ def resident() -> dict[str, float]:
     return out
 
 
-def sample(cache_sizes: Callable[[], dict[str, int]]) -> dict[str, object]:
+def sample(cache_sizes: Callable[[], dict[str, int]]) -> dict[str, Any]:
     return {
         "t": time.time(),
         **resident(),
@@ -82,8 +83,8 @@ def sample(cache_sizes: Callable[[], dict[str, int]]) -> dict[str, object]:
 
 
 def traced_growth(baseline: tracemalloc.Snapshot, top: int = 12) -> dict[str, object]:
-    """With tracemalloc on (`PYTHONTRACEMALLOC=5` in the server's environment): the Python-level memory traced
-    now, and the allocation sites that grew most since `baseline` (NumPy's arrays are traced; torch's are not)."""
+    """With tracemalloc on (`VIVIER_MEMORY_TRACE`): the Python-level memory traced now, and the allocation sites
+    that grew most since `baseline` (NumPy's arrays are traced; torch's tensors are not)."""
     now = tracemalloc.take_snapshot()
     grown = now.compare_to(baseline, "traceback")[:top]
     return {
@@ -102,8 +103,11 @@ def traced_growth(baseline: tracemalloc.Snapshot, top: int = 12) -> dict[str, ob
 class MemoryLog:
     """Appends a `sample` to `path` every `interval` seconds until stopped."""
 
-    def __init__(self, path: Path, interval: float, cache_sizes: Callable[[], dict[str, int]]) -> None:
+    def __init__(
+        self, path: Path, interval: float, cache_sizes: Callable[[], dict[str, int]], trace_frames: int = 0
+    ) -> None:
         self._path, self._interval, self._cache_sizes = path, interval, cache_sizes
+        self._trace_frames = trace_frames
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="vivier-memory-log", daemon=True)
 
@@ -115,14 +119,18 @@ class MemoryLog:
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
-        baseline = None
+        previous = None  # the last interval's snapshot: a leak's site grows in every interval
         while not self._stop.wait(self._interval):
             try:
                 line = sample(self._cache_sizes)
+                if self._trace_frames and not tracemalloc.is_tracing() and "model_candidates" in line["caches"]:
+                    # Only what is allocated once the model is loaded: tracing the model and the libraries too made
+                    # every snapshot take minutes.
+                    tracemalloc.start(self._trace_frames)
                 if tracemalloc.is_tracing():
-                    if baseline is None:
-                        baseline = tracemalloc.take_snapshot()
-                    line["traced"] = traced_growth(baseline)
+                    if previous is not None:
+                        line["traced"] = traced_growth(previous)
+                    previous = tracemalloc.take_snapshot()
                 with self._path.open("a") as out:
                     out.write(json.dumps(line) + "\n")
             except Exception:  # a debugging aid must never take the server down

@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -43,6 +44,20 @@ from ontology.eligibility import StatutoryProfile, is_eligible
 # The GNN's top candidates that the re-ranker re-orders: on the demo's test offers, 1,000 keeps nearly all of the
 # quality of re-ranking the whole pool for a few milliseconds per request (docs/model.md, Measurements).
 RERANK_DEPTH = 1000
+# Pair facts of offers created after training, read from Neo4j on their first ranking (one query). A loader writes
+# offers for good beside the API: beyond this many the cache starts again rather than growing with them.
+MAX_NEW_OFFER_FACTS = 10_000
+
+Key = TypeVar("Key")
+Held = TypeVar("Held")
+
+
+def remember(cache: dict[Key, Held], key: Key, value: Held, limit: int) -> None:
+    """Put `value` in `cache`, emptied first when it holds `limit` entries (what can be read again is not kept
+    for every key ever asked)."""
+    if len(cache) >= limit and key not in cache:
+        cache.clear()
+    cache[key] = value
 
 
 @dataclass(frozen=True)
@@ -353,10 +368,12 @@ class Recommender:
         row = self._offers.index.get(offer_id)
         if row is not None and row < len(facts.offer_occupations):
             return offer_facts(facts, row)
-        if offer_id not in self._new_offer_facts:
+        held = self._new_offer_facts.get(offer_id)
+        if held is None:
             props, neighbours = node_neighbourhood(db, "offer", offer_id)
-            self._new_offer_facts[offer_id] = facts_of_new_offer(facts, props, neighbours)
-        return self._new_offer_facts[offer_id]
+            held = facts_of_new_offer(facts, props, neighbours)
+            remember(self._new_offer_facts, offer_id, held, MAX_NEW_OFFER_FACTS)
+        return held
 
     def recommend_offers(self, db: Database, candidate_id: str, k: int = 10) -> list[tuple[str, float]]:
         return self._offers.top(self._candidate_vector(db, candidate_id), k)

@@ -11,7 +11,7 @@ from scipy import sparse
 from api.memory import malloc_stats
 from gnn.export import GEO_DIM
 from gnn.growing import GrowingCsr, GrowingRows, stable_length
-from gnn.serving import _ProfileClasses, _Side
+from gnn.serving import _ProfileClasses, _Side, remember
 from ontology.eligibility import StatutoryProfile
 
 
@@ -148,3 +148,15 @@ def test_uploads_between_rankings_keep_native_memory_flat() -> None:
     warm = malloc_stats()["in_use"]
     _uploads_and_rankings(side, query, 400)
     assert malloc_stats()["in_use"] - warm < 40  # MB: the 400 new rows and one more padded length at most
+
+
+def test_offer_facts_cache_stays_bounded_while_offers_keep_coming() -> None:
+    """The new offers' pair facts (gnn/serving.py) are kept per offer id: a loader writing 25,000 offers that are
+    each ranked once must not leave 25,000 entries behind."""
+    cache: dict[str, int] = {}
+    for i in range(25_000):
+        remember(cache, f"loader-o{i}", i, 10_000)
+        assert len(cache) <= 10_000
+    assert cache["loader-o24999"] == 24_999
+    remember(cache, "loader-o24999", -1, len(cache))  # a key held is replaced, never a reason to start again
+    assert len(cache) == 5_000 and cache["loader-o24999"] == -1
