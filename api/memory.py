@@ -44,6 +44,13 @@ def _libc() -> ctypes.CDLL | None:
         return None
 
 
+def malloc_trim() -> bool:
+    """Give the pages of freed memory inside glibc's heaps back to the system (`malloc_trim(0)`: also the free
+    pages between live blocks, not only the top of the heap); False where unavailable or nothing was released."""
+    libc = _libc()
+    return bool(libc.malloc_trim(0)) if libc is not None else False
+
+
 def malloc_stats() -> dict[str, float]:
     """glibc's heap in MB: `in_use` (live allocations, mmapped blocks included), `free` (freed, kept in the
     arenas), `mmapped` (large blocks glibc maps apart and unmaps when freed); {} where unavailable."""
@@ -135,3 +142,24 @@ class MemoryLog:
                     out.write(json.dumps(line) + "\n")
             except Exception:  # a debugging aid must never take the server down
                 log.warning("memory log: sample failed", exc_info=True)
+
+
+class MallocTrimmer:
+    """Calls `malloc_trim` every `interval` seconds, for a server whose heap keeps memory freed by its request
+    threads (`VIVIER_MALLOC_TRIM_S`, docs/api.md, Load)."""
+
+    def __init__(self, interval: float) -> None:
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="vivier-malloc-trim", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            malloc_trim()
