@@ -125,6 +125,7 @@ class _Side:
     approximate: _Approximate | None = None  # made on first use
     # Spare capacity behind `matrix`, so that appending a row copies nothing held (gnn/growing.py).
     _rows: GrowingRows[torch.Tensor] | None = None
+    rebuilds: int = 0  # of the approximate parts (the memory log's count: each one copies the matrix)
 
     def __post_init__(self) -> None:
         self.index = {key: i for i, key in enumerate(self.ids) if key}
@@ -149,6 +150,7 @@ class _Side:
         parts, matrix = self.approximate, self.matrix
         if parts is None or parts.half.shape[0] != matrix.shape[0]:
             parts = self.approximate = _Approximate.of(matrix)
+            self.rebuilds += 1
         return parts
 
     def put(self, key: str, vector: torch.Tensor) -> None:
@@ -466,6 +468,8 @@ class Recommender:
             "model_candidates": len(self._candidates.ids),
             "model_offers": len(self._offers.ids),
             "new_offer_facts": len(self._new_offer_facts),
+            "approximate_rows": len(parts.padded) if (parts := self._candidates.approximate) is not None else 0,
+            "approximate_rebuilds": self._candidates.rebuilds,
             "profiles": len(self._profiles or {}),
         }
 
