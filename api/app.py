@@ -16,6 +16,7 @@ from threadpoolctl import threadpool_limits
 
 from api.errors import install_error_handlers, install_openapi
 from api.limits import AbuseLimitMiddleware, AbuseLimits
+from api.memory import MallocTrimmer, MemoryLog
 from api.push import WebhookDispatcher
 from api.routers import (
     admin,
@@ -109,7 +110,19 @@ def create_app(
         Thread(target=default_analyzer, name="vivier-text-analyzer", daemon=True).start()
         if state.freshness is not None:
             state.freshness.start()
+        trimmer = MallocTrimmer(settings.malloc_trim_s) if settings.malloc_trim_s > 0 else None
+        if trimmer is not None:
+            trimmer.start()
+        memory_log = None
+        if settings.memory_log is not None:
+            memory_log = MemoryLog(
+                settings.memory_log, settings.memory_log_s, state.cache_sizes, settings.memory_trace_frames
+            )
+            memory_log.start()
         yield
+        for helper in (memory_log, trimmer):
+            if helper is not None:
+                helper.stop()
         state.close()
         state.log_writer.stop()
         dispatcher.stop()

@@ -109,6 +109,9 @@ class OfferKeyedCache(Generic[Value]):
     def locked(self) -> threading.Lock:
         return self._lock
 
+    def __len__(self) -> int:
+        return len(self._values)
+
 
 class StatutoryFactsCache:
     def __init__(self, db: Database, offer_changes: OfferChanges | None = None) -> None:
@@ -144,6 +147,10 @@ class StatutoryFactsCache:
         """The offer's statutory requirement (None: no such offer), from memory while it was not written after
         `revision` of the offers counter; read from Neo4j and remembered otherwise."""
         return self._offers.get(revision, offer_id, lambda: statutory_facts(self._db, offer_id, []).offer)
+
+    def sizes(self) -> dict[str, int]:
+        """Entries held (for the memory log, api/memory.py)."""
+        return {"candidate_facts": len(self._snapshot[1]), "offer_requirements": len(self._offers)}
 
     def refresh_in_background(self) -> None:
         if not self._refreshing.locked():
@@ -195,6 +202,10 @@ class ExplanationCache:
         self._routes: dict[tuple[str, str], Row | None] = {}  # None: no route between the two
         self._routes_generation = 0
         self._lock = threading.Lock()
+
+    def sizes(self) -> dict[str, int]:
+        """Entries held (for the memory log, api/memory.py)."""
+        return {"explanation_offers": len(self._offers), "routes": len(self._routes)}
 
     def offer(
         self, revision: int | None, offer_id: str, read: Callable[[], tuple[Row | None, list[Row]]]

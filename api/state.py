@@ -315,6 +315,14 @@ class AppState:
             self._offer_cache.update({offer_id: (employer, expires) for offer_id, employer in employers.items()})
             self._offers_preloaded = True
 
+    def cache_sizes(self) -> dict[str, int]:
+        """Entries of every cache this state holds, the model's included once loaded (the memory log)."""
+        sizes = {"keys": len(self._auth_cache), "offer_employers": len(self._offer_cache)}
+        sizes |= self.candidate_facts.sizes() | self.explanation_facts.sizes()
+        model = self._recommender
+        sizer = getattr(model.inner, "cache_sizes", None) if model is not None else None
+        return sizes | (sizer() if sizer is not None else {})
+
     def close(self) -> None:
         """What shutdown undoes: the watcher, the facts cache's threads, the frozen heap."""
         if self.freshness is not None:

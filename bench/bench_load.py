@@ -296,6 +296,7 @@ def main() -> None:
     parser.add_argument("--heap", default="2g", help="the private Neo4j's heap")
     parser.add_argument("--pagecache", default="1g", help="the private Neo4j's page cache")
     parser.add_argument("--out", type=Path, help="write the figures as JSON here")
+    parser.add_argument("--no-loader", action="store_true", help="no offers written meanwhile (to tell causes apart)")
     args = parser.parse_args()
     duration = 600.0 if args.soak else args.duration
     if args.random_model and args.mix.get("upload"):
@@ -346,10 +347,12 @@ def main() -> None:
                 _warm_cv_reader(base, key)
             results = Results()
             stop = threading.Event()
-            helpers = [
-                threading.Thread(target=_sampler, args=(server.pid, results, stop), daemon=True),
-                threading.Thread(target=_offer_loader, args=(database, args.employers, results, stop), daemon=True),
-            ]
+            helpers = [threading.Thread(target=_sampler, args=(server.pid, results, stop), daemon=True)]
+            if not args.no_loader:
+                loader = threading.Thread(
+                    target=_offer_loader, args=(database, args.employers, results, stop), daemon=True
+                )
+                helpers.append(loader)
             for helper in helpers:
                 helper.start()
             with console.status(f"{args.rate:g} req/s for {duration:g} s…"):

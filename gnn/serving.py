@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -26,7 +27,7 @@ from gnn.career import career_scores
 from gnn.eligibility import candidate_profiles_from_neo4j, offer_requirement_from_neo4j
 from gnn.export import GEO_DIM, GEO_EDGES, geo_columns, node_neighbourhood, reverse
 from gnn.features import encode
-from gnn.growing import GrowingRows
+from gnn.growing import GrowingRows, stable_length
 from gnn.rerank import (
     FEATURES,
     CandidateAppender,
@@ -43,15 +44,32 @@ from ontology.eligibility import StatutoryProfile, is_eligible
 # The GNN's top candidates that the re-ranker re-orders: on the demo's test offers, 1,000 keeps nearly all of the
 # quality of re-ranking the whole pool for a few milliseconds per request (docs/model.md, Measurements).
 RERANK_DEPTH = 1000
+# Pair facts of offers created after training, read from Neo4j on their first ranking (one query). A loader writes
+# offers for good beside the API: beyond this many the cache starts again rather than growing with them.
+MAX_NEW_OFFER_FACTS = 10_000
+
+Key = TypeVar("Key")
+Held = TypeVar("Held")
+
+
+def remember(cache: dict[Key, Held], key: Key, value: Held, limit: int) -> None:
+    """Put `value` in `cache`, emptied first when it holds `limit` entries (what can be read again is not kept
+    for every key ever asked)."""
+    if len(cache) >= limit and key not in cache:
+        cache.clear()
+    cache[key] = value
 
 
 @dataclass(frozen=True)
 class _Approximate:
     """For approximate retrieval: a bfloat16 copy of the dense columns, and the trailing one-hot location block
     (GEO_DIM columns, at most one non-zero per row) as (column, value) per row, or None when it is not one-hot.
-    Swapped whole, so that a ranking reads parts of one length while an upload appends a row."""
+    Swapped whole, so that a ranking reads parts of one length while an upload appends a row. `padded` is `half`
+    followed by zero rows up to a `stable_length`: the product runs over it, so that its shape changes only a few
+    times per doubling of the candidates, not with every upload (oneDNN keeps a compiled kernel per shape)."""
 
     half: torch.Tensor
+    padded: torch.Tensor
     one_hot_column: np.ndarray | None
     one_hot_value: np.ndarray | None
     rows: tuple[GrowingRows[torch.Tensor], GrowingRows[np.ndarray] | None, GrowingRows[np.ndarray] | None]
@@ -71,9 +89,9 @@ class _Approximate:
                 dense = width - GEO_DIM
                 column = nonzero.argmax(axis=1)
                 value = block[np.arange(len(block)), column].astype(np.float32)
-        half = matrix[:, :dense].to(torch.bfloat16)
-        grow = (GrowingRows(half), _growing(column), _growing(value))
-        return cls(half, column, value, grow)
+        grow = (GrowingRows(matrix[:, :dense].to(torch.bfloat16)), _growing(column), _growing(value))
+        padded = grow[0].padded(stable_length(len(matrix)))
+        return cls(padded[: len(matrix)], padded, column, value, grow)
 
     def appended(self, vector: torch.Tensor) -> _Approximate | None:
         """The parts with one row more, or None (rebuild on next use) when its location block breaks the form."""
@@ -83,11 +101,13 @@ class _Approximate:
         half_rows, columns, values = self.rows
         if len(nonzero) > 1 or (len(location) and (columns is None or values is None)):
             return None
-        half = half_rows.append(vector[:dense].to(torch.bfloat16))
+        rows = len(half_rows.append(vector[:dense].to(torch.bfloat16)))
+        padded = half_rows.padded(stable_length(rows))  # may move the rows to a longer buffer: `half` is read after
+        half = padded[:rows]
         if columns is None or values is None:
-            return _Approximate(half, None, None, self.rows)
+            return _Approximate(half, padded, None, None, self.rows)
         column = int(nonzero[0]) if len(nonzero) else 0
-        return _Approximate(half, columns.append(column), values.append(float(location[column])), self.rows)
+        return _Approximate(half, padded, columns.append(column), values.append(float(location[column])), self.rows)
 
 
 def _growing(array: np.ndarray | None) -> GrowingRows[np.ndarray] | None:
@@ -105,6 +125,7 @@ class _Side:
     approximate: _Approximate | None = None  # made on first use
     # Spare capacity behind `matrix`, so that appending a row copies nothing held (gnn/growing.py).
     _rows: GrowingRows[torch.Tensor] | None = None
+    rebuilds: int = 0  # of the approximate parts (the memory log's count: each one copies the matrix)
 
     def __post_init__(self) -> None:
         self.index = {key: i for i, key in enumerate(self.ids) if key}
@@ -129,6 +150,7 @@ class _Side:
         parts, matrix = self.approximate, self.matrix
         if parts is None or parts.half.shape[0] != matrix.shape[0]:
             parts = self.approximate = _Approximate.of(matrix)
+            self.rebuilds += 1
         return parts
 
     def put(self, key: str, vector: torch.Tensor) -> None:
@@ -191,7 +213,7 @@ class _Side:
         if approximate:
             parts = self._approximate_parts()
             dense = parts.half.shape[1]
-            scores = (parts.half @ query[:dense].to(torch.bfloat16)).float().numpy()
+            scores = (parts.padded @ query[:dense].to(torch.bfloat16))[: len(parts.half)].float().numpy()
             if parts.one_hot_column is not None and parts.one_hot_value is not None:
                 scores += parts.one_hot_value * query.numpy()[dense + parts.one_hot_column]
         else:
@@ -348,10 +370,12 @@ class Recommender:
         row = self._offers.index.get(offer_id)
         if row is not None and row < len(facts.offer_occupations):
             return offer_facts(facts, row)
-        if offer_id not in self._new_offer_facts:
+        held = self._new_offer_facts.get(offer_id)
+        if held is None:
             props, neighbours = node_neighbourhood(db, "offer", offer_id)
-            self._new_offer_facts[offer_id] = facts_of_new_offer(facts, props, neighbours)
-        return self._new_offer_facts[offer_id]
+            held = facts_of_new_offer(facts, props, neighbours)
+            remember(self._new_offer_facts, offer_id, held, MAX_NEW_OFFER_FACTS)
+        return held
 
     def recommend_offers(self, db: Database, candidate_id: str, k: int = 10) -> list[tuple[str, float]]:
         return self._offers.top(self._candidate_vector(db, candidate_id), k)
@@ -437,6 +461,17 @@ class Recommender:
         vector = self.embed(db, node_type, value)
         models.write_embedding(db, label, value, vector.tolist(), self.version)
         return vector
+
+    def cache_sizes(self) -> dict[str, int]:
+        """Rows and entries held beside the stored version (the API's memory log, api/memory.py)."""
+        return {
+            "model_candidates": len(self._candidates.ids),
+            "model_offers": len(self._offers.ids),
+            "new_offer_facts": len(self._new_offer_facts),
+            "approximate_rows": len(parts.padded) if (parts := self._candidates.approximate) is not None else 0,
+            "approximate_rebuilds": self._candidates.rebuilds,
+            "profiles": len(self._profiles or {}),
+        }
 
     # --- lookups -------------------------------------------------------------------------------------------
     def _offer_vector(self, db: Database, offer_id: str) -> torch.Tensor:

@@ -49,6 +49,16 @@ class Settings(BaseSettings):
     # request thread otherwise gets an arena of its own, and memory freed in one is not reused by the others: under
     # mixed traffic RSS grew 162 MB/min with the default and stayed flat with 2 (docs/api.md, Load).
     malloc_arenas: int = Field(default=2, ge=0, alias="VIVIER_MALLOC_ARENAS")
+    # Every this many seconds an API process gives the free pages inside glibc's heaps back to the system
+    # (`malloc_trim(0)`, tens of milliseconds on a 2 GB heap); 0: never (docs/api.md, Load).
+    malloc_trim_s: float = Field(default=60.0, ge=0, alias="VIVIER_MALLOC_TRIM_S")
+    # For finding a leak under load (api/memory.py): append a JSON line of the API process's memory (resident,
+    # glibc's heap, the caches' entries) to this file every `VIVIER_MEMORY_LOG_S` seconds. Unset: off.
+    memory_log: Path | None = Field(default=None, alias="VIVIER_MEMORY_LOG")
+    memory_log_s: float = Field(default=10.0, gt=0, alias="VIVIER_MEMORY_LOG_S")
+    # With the memory log: trace Python's allocations (tracemalloc, this many frames each; slows the server) and
+    # log the sites that grew most. 0: off.
+    memory_trace_frames: int = Field(default=0, ge=0, alias="VIVIER_MEMORY_TRACE")
     # How long the served-recommendation log is kept before `vivier audit purge-logs` deletes it: at least six
     # months (AI Act art. 26(6), a deployer's logs), longer where the deployer's own rules say so.
     log_retention_days: int = Field(default=183, ge=183, alias="VIVIER_LOG_RETENTION_DAYS")

@@ -1,15 +1,20 @@
 """An API process caps glibc's malloc arenas (`VIVIER_MALLOC_ARENAS`): with one arena per request thread, memory
-freed by one thread is not reused by the others and RSS grows under mixed traffic (docs/api.md, Load)."""
+freed by one thread is not reused by the others and RSS grows under mixed traffic (docs/api.md, Load). It can log
+where its memory goes (`VIVIER_MEMORY_LOG`) and gives freed pages back (`VIVIER_MALLOC_TRIM_S`)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
+import time
+from pathlib import Path
 
 import pytest
 
 from api.app import limit_malloc_arenas
+from api.memory import MemoryLog, malloc_trim, resident
 
 # A fresh process: optionally caps the arenas, then 12 threads allocate and free at the same time, and glibc's
 # own malloc_info says how many arenas (<heap nr=…>) exist.
@@ -58,3 +63,25 @@ def test_the_cap_holds_the_arenas_of_many_threads() -> None:
 def test_an_environment_setting_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
     assert limit_malloc_arenas(2) is False  # glibc read the environment's at start-up
+
+
+def test_the_memory_log_writes_what_a_leak_hunt_needs(tmp_path: Path) -> None:
+    """`VIVIER_MEMORY_LOG`: resident memory split anonymous / file, glibc's heap in use and free, the caches."""
+    path = tmp_path / "memory.jsonl"
+    memory_log = MemoryLog(path, 0.05, lambda: {"offer_requirements": 7})
+    memory_log.start()
+    time.sleep(0.3)
+    memory_log.stop()
+    line = json.loads(path.read_text().splitlines()[-1])
+    assert line["caches"] == {"offer_requirements": 7}
+    assert line["rss"] >= line["anon"] > 0 and line["threads"] >= 1
+    assert set(line["malloc"]) == {"in_use", "free", "mmapped"}  # glibc (the test machines')
+    assert "traced" not in line  # tracemalloc only when asked, once a model is loaded
+
+
+def test_malloc_trim_gives_freed_pages_back() -> None:
+    blocks = [bytearray(64 * 1024) for _ in range(2000)]  # 128 MB below the mmap threshold: inside the heap
+    del blocks[::2]
+    before = resident()["anon"]
+    malloc_trim()
+    assert resident()["anon"] < before
