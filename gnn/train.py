@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from rich.progress import Progress
 
-from gnn.eligibility import candidate_profiles, eligibility_matrix, offer_requirements
+from gnn.eligibility import Eligibility, candidate_profiles, eligibility_matrix, offer_requirements
 from gnn.export import APPLIED_EDGE, GEO_DIM, SELECTED_BY_EDGE, SELECTED_EDGE, GraphExport, reverse
 from gnn.features import SHARED_TEXT_DIM
 from gnn.metrics import query_metrics, ranks
@@ -247,6 +247,15 @@ def uses_minibatch(export: GraphExport, config: TrainConfig) -> bool:
     return sum(node_counts(export).values()) > MINIBATCH_NODES
 
 
+def sample_offers(offers: np.ndarray, size: int, seed: int) -> np.ndarray:
+    """At most `size` of `offers`, drawn without replacement by `seed` and kept in their order (time order for a
+    split's): the same sample for the same seed, every offer when there are no more than `size`."""
+    if size <= 0 or len(offers) <= size:
+        return offers
+    keep = np.sort(np.random.default_rng(seed).choice(len(offers), size=size, replace=False))
+    return offers[keep]
+
+
 def _epoch(
     model: LinkGNN,
     optimiser: torch.optim.Optimizer,
@@ -377,13 +386,19 @@ def validation_recall(
 
 
 def rank_offers(
-    export: GraphExport, offers: np.ndarray, scores: np.ndarray, eligible: torch.Tensor | None = None
+    export: GraphExport,
+    offers: np.ndarray,
+    scores: np.ndarray,
+    eligible: torch.Tensor | Eligibility | None = None,
+    rng: np.random.Generator | None = None,
 ) -> list[dict[str, float]]:
-    """Per offer: metrics of its selected candidates ranked among all eligible candidates (and themselves)."""
+    """Per offer: metrics of its selected candidates ranked among all eligible candidates (and themselves). Ties
+    are broken by `rng` (a fresh one seeded 0 when None): passing the same one on through chunks of offers gives
+    the ranks of one call over all of them."""
     if eligible is None:
         eligible = eligibility_matrix(candidate_profiles(export), offer_requirements(export), offers)
     apps = export.applications
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(0) if rng is None else rng
     out = []
     for i, offer in enumerate(offers.tolist()):
         positives = np.unique(apps.candidate[apps.positive & (apps.offer == offer)])

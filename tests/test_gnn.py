@@ -24,12 +24,13 @@ from gnn.rerank import (
     IncompatibleArtifact,
     PairFacts,
     RerankingArtifact,
+    evaluation_pools,
     offer_facts,
     pair_features,
 )
 from gnn.sampling import NeighbourSampler
 from gnn.serving import Recommender, _Side
-from gnn.train import TrainConfig, edge_types, fit, message_graph, node_counts, temporal_split
+from gnn.train import TrainConfig, edge_types, fit, message_graph, node_counts, rank_offers, temporal_split
 from graph.db import Database
 from ontology.eligibility import is_eligible
 from tests.support.settings import environment
@@ -634,3 +635,66 @@ def test_training_pools_mark_the_applicants_the_selection_loss_reads(trained: Tr
     expected = [(c, o) in applied for c, o in zip(pools.candidate.tolist(), offers.tolist(), strict=True)]
     assert pools.applicant.tolist() == expected
     assert pools.label[pools.applicant].any() and not pools.label[~pools.applicant].any()
+
+
+def test_minibatch_joint_training_scores_every_pool(trained: Trained) -> None:
+    """`fit_joint` past the mini-batch threshold (forced here): steps on sampled sub-graphs around the pools of a
+    few offers, validation from layer-wise embeddings over a sample of offers; the scores it serves are finite on
+    every pool and -inf elsewhere, with the shape of the full-batch path's."""
+    from gnn.ranker import RankerConfig, fit_joint, joint_scores
+    from gnn.sampling import layerwise_embeddings
+
+    export = trained.export
+    split = temporal_split(export, CONFIG)
+    facts = PairFacts.from_export(export)
+    config = TrainConfig(**{**vars(CONFIG), "epochs": 10, "minibatch": True, "fanouts": (5, 3)})
+    fitted = fit_joint(export, facts, split, config, RankerConfig(batch_offers=4, validation_offers=5), progress=False)
+    assert [h["epoch"] for h in fitted.history] == [5, 10] and fitted.best_epoch in (5, 10)
+    assert all(np.isfinite(h["loss"]) and 0 <= h["val_recall@10"] <= 1 for h in fitted.history)
+    assert np.isfinite(fitted.average_cosine)
+    graph = NeighbourSampler(message_graph(export, split.history_test), node_counts(export), fitted.gnn.into)
+    emb = layerwise_embeddings(fitted.gnn, {t: export.data[t].x for t in export.data.node_types}, graph)[0]
+    eligible = eligibility_matrix(candidate_profiles(export), offer_requirements(export), split.test)
+    scores = joint_scores(fitted, export, facts, split.test, split.history_test, eligible, emb)
+    assert scores.shape == (len(split.test), export.data["candidate"].num_nodes)
+    assert np.array_equal(np.isfinite(scores), evaluation_pools(export, split.test, eligible).numpy())
+    assert not np.isnan(scores).any()
+
+
+def test_chunked_and_compact_matrices_equal_the_whole_ones(trained: Trained) -> None:
+    """Compact eligibility gives the dense matrix's rows, and ranking pools a chunk of offers at a time gives the
+    metrics of one [offers × candidates] matrix, ties included."""
+    from gnn.eligibility import eligibility_sets
+    from gnn.ranker import pool_matrix, rank_pools, whole_pools
+
+    export = trained.export
+    split = temporal_split(export, CONFIG)
+    profiles, requirements = candidate_profiles(export), offer_requirements(export)
+    offers = np.concatenate([split.val, split.test])
+    dense = eligibility_matrix(profiles, requirements, offers)
+    compact = eligibility_sets(profiles, requirements, offers)
+    assert torch.equal(compact.dense(), dense) and compact.shape == tuple(dense.shape)
+    assert all(torch.equal(compact[i], dense[i]) for i in range(len(offers)))
+    assert torch.equal(compact[3:7].dense(), dense[3:7])
+    facts = PairFacts.from_export(export)
+    history = History.known(export, facts, split.history_test)
+    pools = whole_pools(export, facts, history, offers, compact)
+    assert np.array_equal(
+        np.isfinite(pool_matrix(pools, np.zeros(len(pools.offer)), export)),
+        evaluation_pools(export, offers, dense).numpy(),
+    )
+    scores = np.round(np.random.default_rng(0).normal(size=len(pools.offer)), 1)  # rounded: ties to break
+    whole = rank_offers(export, offers, pool_matrix(pools, scores, export), dense)
+    assert rank_pools(pools, scores, export, compact, chunk=4) == whole
+    assert np.array_equal(pool_matrix(pools, scores, export, 4, 9), pool_matrix(pools, scores, export)[4:9])
+
+
+def test_evaluation_sample_of_offers_is_deterministic() -> None:
+    from gnn.train import sample_offers
+
+    offers = np.arange(1000, 6000, 3)
+    first, again, other = (sample_offers(offers, 200, seed) for seed in (7, 7, 8))
+    assert np.array_equal(first, again) and not np.array_equal(first, other)
+    assert len(first) == 200 and len(np.unique(first)) == 200 and set(first) <= set(offers)
+    assert np.all(np.diff(first) > 0)  # kept in the split's (time) order
+    assert np.array_equal(sample_offers(offers, len(offers) + 5, 7), offers)
