@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import overload
+
 import numpy as np
 import torch
 
@@ -78,9 +80,15 @@ class Eligibility:
     def shape(self) -> tuple[int, int]:
         return len(self.row), len(self.columns)
 
-    def __getitem__(self, index: int | slice) -> torch.Tensor:
-        if isinstance(index, slice):  # a compact view of some offers (typed as a Tensor row for the callers)
-            return Eligibility(self.allowed, self.columns, self.row[index])  # type: ignore[return-value]
+    @overload
+    def __getitem__(self, index: int) -> torch.Tensor: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Eligibility: ...
+
+    def __getitem__(self, index: int | slice) -> torch.Tensor | Eligibility:
+        if isinstance(index, slice):  # a compact view of some offers
+            return Eligibility(self.allowed, self.columns, self.row[index])
         return self.allowed[int(self.row[index])][self.columns]
 
     def dense(self) -> torch.Tensor:
