@@ -103,9 +103,11 @@ class RankerConfig:
     supervision: str = "random"
     # Mini-batch training (past `gnn.train.MINIBATCH_NODES` nodes, or `TrainConfig.minibatch`): each epoch is one
     # step on the pools of `batch_offers` supervised offers (their rows' candidates and offers are the seeds of a
-    # sampled sub-graph), and validation ranks the whole pools of a fixed sample of `validation_offers` offers.
+    # sampled sub-graph), and validation ranks the whole pools of a fixed sample of `validation_offers` offers
+    # (their pair facts are held: at national scale about 500,000 eligible candidates per offer, 44 bytes a row,
+    # 1.1 GB for 50 offers; docs/model.md, Training cost).
     batch_offers: int = 32
-    validation_offers: int = 200
+    validation_offers: int = 50
 
 
 OFFER_CHUNK = 256  # offers whose [offers × candidates] scores are held at once (256 × 1 M float64: 2 GB)
@@ -508,6 +510,7 @@ def _chunked_validation(
     return {m: float(np.mean([q[m] for q in per_query])) for m in ("recall@10", "recall@50")}
 
 
+@torch.no_grad()
 def pool_scores(gnn: LinkGNN, wide: Wide, emb: dict[str, Tensor], pools: Pools) -> np.ndarray:
     """`_scores` of every pool row, `ROW_CHUNK` rows at a time (the wide terms of all rows at once are 45 float64
     columns per row: 10 GB for the pools of 200 validation offers at national scale)."""
