@@ -81,12 +81,12 @@ class Eligibility:
         return len(self.row), len(self.columns)
 
     @overload
-    def __getitem__(self, index: int) -> torch.Tensor: ...
+    def __getitem__(self, index: int | np.integer) -> torch.Tensor: ...
 
     @overload
     def __getitem__(self, index: slice) -> Eligibility: ...
 
-    def __getitem__(self, index: int | slice) -> torch.Tensor | Eligibility:
+    def __getitem__(self, index: int | np.integer | slice) -> torch.Tensor | Eligibility:
         if isinstance(index, slice):  # a compact view of some offers
             return Eligibility(self.allowed, self.columns, self.row[index])
         return self.allowed[int(self.row[index])][self.columns]

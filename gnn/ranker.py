@@ -111,7 +111,9 @@ class RankerConfig:
 
 
 OFFER_CHUNK = 256  # offers whose [offers × candidates] scores are held at once (256 × 1 M float64: 2 GB)
-ROW_CHUNK = 1_000_000  # pool rows whose wide terms (45 float64 columns) are computed at once
+# Pool rows scored at once: their two gathered embeddings (2 × 256 float32) and wide terms (39 float64) are about
+# 3 KB a row (1,000,000 rows at once added 3.1 GiB to a validation: bench_training --joint, 2026-12-05).
+ROW_CHUNK = 100_000
 WARM_ROWS = 2_000_000  # training rows the wide part's warm start reads in mini-batch training (0.7 GB of terms)
 
 
@@ -512,8 +514,8 @@ def _chunked_validation(
 
 @torch.no_grad()
 def pool_scores(gnn: LinkGNN, wide: Wide, emb: dict[str, Tensor], pools: Pools) -> np.ndarray:
-    """`_scores` of every pool row, `ROW_CHUNK` rows at a time (the wide terms of all rows at once are 45 float64
-    columns per row: 10 GB for the pools of 200 validation offers at national scale)."""
+    """`_scores` of every pool row, `ROW_CHUNK` rows at a time (all at once, the rows' gathered embeddings and wide
+    terms are about 3 KB a row: 75 GB for the pools of 50 validation offers at national scale)."""
     out = np.empty(len(pools.offer), dtype=np.float32)
     for start in range(0, len(pools.offer), ROW_CHUNK):
         rows = np.arange(start, min(start + ROW_CHUNK, len(pools.offer)))

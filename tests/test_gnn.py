@@ -17,6 +17,7 @@ from gnn.career import rank_held_out
 from gnn.eligibility import candidate_profiles, eligibility_matrix, offer_requirements
 from gnn.export import GraphExport, export_graph
 from gnn.metrics import bootstrap, query_metrics, ranks
+from gnn.model import LinkGNN
 from gnn.pipeline import final_states, train_model
 from gnn.rerank import (
     FEATURES,
@@ -698,3 +699,67 @@ def test_evaluation_sample_of_offers_is_deterministic() -> None:
     assert len(first) == 200 and len(np.unique(first)) == 200 and set(first) <= set(offers)
     assert np.all(np.diff(first) > 0)  # kept in the split's (time) order
     assert np.array_equal(sample_offers(offers, len(offers) + 5, 7), offers)
+
+
+def test_evaluation_in_chunks_of_offers_gives_the_whole_matrix_figures(
+    trained: Trained, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`vivier evaluate` scores and ranks OFFER_CHUNK test offers at a time: the metrics, the per-offer recalls and
+    the cold-start figures are those of one [offers × candidates] matrix; the inductive path through layer-wise
+    states and a CSR (national scale) gives the full-batch path's recall."""
+    from gnn import baselines
+    from gnn import evaluate as evaluation_module
+    from gnn.eligibility import eligibility_sets
+    from gnn.evaluate import Evaluation, _score_methods, inductive_recall
+
+    export = trained.export
+    stored = Recommender.load(trained.database)._stored
+    split = temporal_split(export, CONFIG)
+    eligible = eligibility_sets(candidate_profiles(export), offer_requirements(export), split.test)
+    model = fit(export, split, TrainConfig(**{**vars(CONFIG), "epochs": 5}), progress=False).model
+    cosines = baselines.embedding_scores(embeddings_of(model, export, split.history_test), split.test)
+    rows = {int(o): i for i, o in enumerate(split.test)}
+    scorers = {
+        "jaccard": lambda o, _: baselines.jaccard_scores(export, o),
+        "ties": lambda o, _: np.round(cosines[[rows[int(x)] for x in o]], 1),  # many ties to break
+    }
+    figures = []
+    for chunk in (10_000, 3):
+        monkeypatch.setattr(evaluation_module, "OFFER_CHUNK", chunk)
+        evaluation = Evaluation("v", {})
+        _score_methods(evaluation, scorers, export, split, eligible, progress=False)
+        figures.append(evaluation)
+    whole, chunked = figures
+    assert {n: {m: vars(e) for m, e in r.items()} for n, r in whole.results.items()} == {
+        n: {m: vars(e) for m, e in r.items()} for n, r in chunked.results.items()
+    }
+    assert all(np.array_equal(whole.recall_by_offer[n], chunked.recall_by_offer[n]) for n in scorers)
+    assert whole.cold == chunked.cold
+    graph = message_graph(export, split.history_test)
+    full = inductive_recall(stored, export, split, graph, eligible)
+    assert inductive_recall(stored, export, split, graph, eligible, large=True) == pytest.approx(full, abs=1e-9)
+
+
+def embeddings_of(model: LinkGNN, export: GraphExport, visible: np.ndarray) -> dict[str, torch.Tensor]:
+    from gnn.train import visible_embeddings
+
+    return visible_embeddings(model, export, visible)
+
+
+def test_history_counts_before_a_date_equal_a_pass_over_every_application() -> None:
+    """`History.counts` finds the applications before an offer by binary search: the counts of a plain pass."""
+    from types import SimpleNamespace
+
+    rng = np.random.default_rng(0)
+    n = 5_000
+    dates = rng.choice([-np.inf, 10.0, 11.0, 12.5, 20.0, 30.0], size=n)
+    history = History(rng.integers(300, size=n), rng.integers(50, size=n), rng.random(n) < 0.2, dates)
+    facts = SimpleNamespace(offer_employer=rng.integers(7, size=50))
+    candidates = np.concatenate([rng.integers(320, size=200), [0, 0, 319]])
+    for published in (-np.inf, 10.0, 12.0, 12.5, 29.9, 30.0, np.nan):
+        counts = history.counts(facts, published, 3, candidates)  # type: ignore[arg-type]
+        before = history.published < published
+        size = int(candidates.max()) + 1
+        assert np.array_equal(counts[0], np.bincount(history.candidate[before], minlength=size)[candidates])
+        chosen = before & history.positive
+        assert np.array_equal(counts[1], np.bincount(history.candidate[chosen], minlength=size)[candidates])
