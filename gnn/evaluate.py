@@ -125,13 +125,14 @@ def evaluate_model(
             fit(export, split, config, layers=0, progress=progress).model, export, split.history_test, large
         )
     )
+    bm25, tfidf = cache(lambda: baselines.bm25_index(export)), cache(lambda: baselines.tfidf_model(export))
     scorers: dict[str, Scorer] = {
         **reranked_scorers(stored, export, split, eligible, progress, test_embeddings, large),
         GNN: lambda o, _: baselines.embedding_scores(test_embeddings(), o),
         CONTENT_MLP: lambda o, _: baselines.embedding_scores(content_only(), o),
         "skill overlap (Jaccard)": lambda o, _: baselines.jaccard_scores(export, o),
-        "skill overlap (BM25)": lambda o, _: baselines.bm25_scores(export, o),
-        TFIDF: lambda o, _: baselines.tfidf_scores(export, o),
+        "skill overlap (BM25)": lambda o, _: baselines.bm25_scores(export, o, bm25()),
+        TFIDF: lambda o, _: baselines.tfidf_scores(export, o, tfidf()),
         "popularity": lambda o, _: baselines.popularity_scores(export, o, split),
         "random": lambda o, _: baselines.random_scores(export, o),
     }
