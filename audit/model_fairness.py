@@ -11,7 +11,6 @@ labels come from the sensitive-attributes file and are read here only to count a
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -158,9 +157,9 @@ def model_fairness(
     export = export_graph(db, spec=stored.spec, progress=progress)
     split = temporal_split(export, config)
     eligible = eligibility_matrix(candidate_profiles(export), offer_requirements(export), split.test)
-    scorers: dict[str, Callable[[], np.ndarray]] = reranked_scorers(stored, export, split, eligible, progress)
+    scorers = reranked_scorers(stored, export, split, eligible, progress)
     if SERVED in scorers:
-        model_scores = scorers[SERVED]()
+        model_scores = scorers[SERVED](split.test, eligible)
     else:  # a version without a re-ranker serves the GNN's cosine
         graph = message_graph(export, split.history_test)
         model_scores = baselines.embedding_scores(embeddings(stored.model, export, graph), split.test)

@@ -15,6 +15,17 @@ sub-graph per epoch, s / step, then one layer-wise inference of every node); on 
 (`--full`) only that scheme runs (full batch is killed there). `--stages` prints the peak and current resident
 memory after each stage (graph built, forward and loss, backward and step, inference); `--fractions ""` measures
 no fraction.
+
+With `--joint`, each graph measures the served ranker's mini-batch training instead (`gnn.ranker.pool_step`: one
+step on the whole training pools — every applicant plus 300 negatives — of `--batch-offers` offers, their
+candidates and offers the seeds of the sampled sub-graph, listwise losses over the pools, wide part included),
+then one validation as `gnn.ranker._fit_minibatch` runs it: layer-wise inference of every node and the whole
+pools of `--validation-offers` offers (a random half of the candidates eligible) scored and ranked a chunk of
+offers at a time. The training pools of 70 % of the offers and the validation pools are held in memory as in a
+real fit, with random pair facts (their computation from the export is not measured here).
+
+    .venv/bin/python bench/bench_training.py --joint --fractions 0.1,0.3 --stages
+    .venv/bin/python bench/bench_training.py --joint --fractions "" --full
 """
 
 from __future__ import annotations
@@ -28,7 +39,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -37,9 +48,14 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gnn.export import APPLIED_EDGE, SELECTED_BY_EDGE, SELECTED_EDGE, reverse
+from torch_geometric.data import HeteroData
+
+from gnn.eligibility import Eligibility
+from gnn.export import APPLIED_EDGE, SELECTED_BY_EDGE, SELECTED_EDGE, Applications, GraphExport, reverse
 from gnn.features import TEXT_DIM
 from gnn.model import LinkGNN, sampled_softmax_loss
+from gnn.ranker import FEATURES, WIDE_FACTS, Pools, RankerConfig, Wide, pool_scores, pool_step, rank_pools
+from gnn.rerank import _linear_terms
 from gnn.sampling import NeighbourSampler, layerwise_embeddings
 from gnn.train import TrainConfig, subgraph_embeddings
 from graph.training_data import EDGE_TYPES
@@ -135,6 +151,9 @@ def measure(
     batch_pairs: int,
     fanout_1: int,
     fanout_2: int,
+    joint: int = 0,
+    batch_offers: int = RankerConfig().batch_offers,
+    validation_offers: int = RankerConfig().validation_offers,
 ) -> dict[str, object]:
     torch.set_num_threads(1)
     stages = Stages()
@@ -155,6 +174,10 @@ def measure(
     optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
     edges = sum(int(e.shape[1]) for e in graph.values())
     nodes = float(sum(v.shape[0] for v in x.values()))
+    if joint:
+        config = TrainConfig(fanouts=(fanout_1, fanout_2))
+        ranker = RankerConfig(batch_offers=batch_offers, validation_offers=validation_offers)
+        return {"nodes": nodes, "edges": float(edges), **_joint(model, x, graph, epochs, stages, config, ranker)}
     if minibatch:
         config = TrainConfig(batch_pairs=batch_pairs, fanouts=(fanout_1, fanout_2))
         return {"nodes": nodes, "edges": float(edges), **_minibatch(model, optimiser, x, graph, epochs, stages, config)}
@@ -228,6 +251,118 @@ def _minibatch(
     return {"epoch_s": float(np.median(times)), "csr_s": csr_s, "inference_s": inference_s, "stages": stages.rows}
 
 
+def _joint(
+    model: LinkGNN,
+    x: dict[str, torch.Tensor],
+    graph: dict[tuple[str, str, str], torch.Tensor],
+    epochs: int,
+    stages: Stages,
+    config: TrainConfig,
+    ranker: RankerConfig,
+) -> dict[str, object]:
+    """`gnn.ranker._fit_minibatch`'s work on the synthetic graph: its pools, its steps, one validation."""
+    generator = torch.Generator().manual_seed(0)
+    rng = np.random.default_rng(0)
+    n_candidates, n_offers = len(x["candidate"]), len(x["offer"])
+    selected, applied = graph[SELECTED_EDGE], graph[APPLIED_EDGE]
+    applications = Applications(
+        candidate=torch.cat([selected[0], applied[0]]).numpy(),
+        offer=torch.cat([selected[1], applied[1]]).numpy(),
+        stage=np.zeros(selected.shape[1] + applied.shape[1], dtype=np.int64),
+        positive=np.concatenate([np.ones(selected.shape[1], bool), np.zeros(applied.shape[1], bool)]),
+    )
+    started = time.perf_counter()
+    neighbours = NeighbourSampler(graph, {t: len(v) for t, v in x.items()}, model.into)
+    graph.clear()
+    csr_s = time.perf_counter() - started
+    stages.mark("CSR by destination built, edge lists freed")
+    train = _training_pools(applications, np.arange(int(0.7 * n_offers)), n_candidates, ranker.negatives, rng)
+    stages.mark(f"training pools: {len(train.offer):,} rows")
+    val_offers = np.arange(n_offers - ranker.validation_offers, n_offers)
+    val, eligible = _validation_pools(applications, val_offers, n_candidates, rng)
+    stages.mark(f"validation pools: {len(val.offer):,} rows")
+    sample = train.x[: min(len(train.x), 2_000_000)][:, [FEATURES.index(f) for f in WIDE_FACTS]]
+    raw = _linear_terms(sample.astype(np.float64))
+    wide = Wide(raw.mean(axis=0), raw.std(axis=0) + 1e-6)
+    del sample, raw
+    optimiser = torch.optim.Adam([*model.parameters(), *wide.parameters()], lr=1e-3)
+    times, cpu = [], []  # wall and CPU seconds: on a machine shared with other jobs, CPU time is the steadier
+    for epoch in range(epochs):
+        started, cpu_started = time.perf_counter(), time.process_time()
+        batch = rng.choice(len(train.offers), size=ranker.batch_offers, replace=False)
+        pool_step(model, wide, optimiser, neighbours, x, train, train.rows_of(batch), config, generator, ranker)
+        times.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - cpu_started)
+        stages.mark(f"step {epoch + 1}: sample, forward, loss, backward and step")
+    started, cpu_started = time.perf_counter(), time.process_time()
+    emb = layerwise_embeddings(model, x, neighbours, config.inference_chunk)[0]
+    export = GraphExport(HeteroData(), {}, applications, np.zeros(n_offers), cast(Any, None))
+    export.data["candidate"].num_nodes = n_candidates
+    rank_pools(val, pool_scores(model, wide, emb, val), export, eligible)
+    validation_s, validation_cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    stages.mark("validation: layer-wise inference, pools scored and ranked by chunks of offers")
+    return {
+        "epoch_s": float(np.median(times)),
+        "csr_s": csr_s,
+        "inference_s": validation_s,
+        "joint": 1.0,
+        "epoch_cpu_s": float(np.median(cpu)),
+        "validation_cpu_s": validation_cpu,
+        "stages": stages.rows,
+    }
+
+
+def _training_pools(
+    applications: Applications, offers: np.ndarray, n_candidates: int, negatives: int, rng: np.random.Generator
+) -> Pools:
+    """Per offer: its applicants (label: selected) and `negatives` random candidates weighted back to a pool of
+    half the candidates, random facts."""
+    mine = np.isin(applications.offer, offers)
+    n_apps, n_neg = int(mine.sum()), len(offers) * negatives
+    candidate = np.concatenate([applications.candidate[mine], rng.integers(n_candidates, size=n_neg)])
+    offer = np.concatenate([applications.offer[mine], np.repeat(offers, negatives)])
+    label = np.concatenate([applications.positive[mine], np.zeros(n_neg, bool)])
+    applicant = np.arange(len(candidate)) < n_apps
+    log_weight = np.where(applicant, 0.0, np.log(n_candidates / 2 / negatives))
+    return _pools(candidate, offer, label, log_weight, applicant, offers)
+
+
+def _validation_pools(
+    applications: Applications, offers: np.ndarray, n_candidates: int, rng: np.random.Generator
+) -> tuple[Pools, Eligibility]:
+    """Whole pools: a random half of the candidates eligible (one profile of two), plus each offer's selected."""
+    profile = torch.from_numpy(rng.integers(2, size=n_candidates))
+    eligible = Eligibility(torch.tensor([[True, False]]), profile, np.zeros(len(offers), dtype=np.int64))
+    candidates, labels = [], []
+    for offer in offers.tolist():
+        chosen = applications.candidate[applications.positive & (applications.offer == offer)]
+        pool = eligible[0].numpy().copy()
+        pool[chosen] = True
+        candidates.append(np.flatnonzero(pool))
+        labels.append(np.isin(candidates[-1], chosen))
+    candidate, label = np.concatenate(candidates), np.concatenate(labels)
+    offer = np.repeat(offers, [len(c) for c in candidates])
+    nothing = np.zeros(len(candidate))
+    return _pools(candidate, offer, label, nothing, nothing.astype(bool), offers), eligible
+
+
+def _pools(
+    candidate: np.ndarray,
+    offer: np.ndarray,
+    label: np.ndarray,
+    log_weight: np.ndarray,
+    applicant: np.ndarray,
+    offers: np.ndarray,
+) -> Pools:
+    """Pool rows as `gnn.ranker` holds them (float32 facts, int64 ids), the facts drawn at random."""
+    facts = (torch.rand(len(candidate), len(FEATURES)) * 3).numpy()
+    empty = torch.sparse_coo_tensor(
+        torch.zeros((2, 0), dtype=torch.long), torch.zeros(0), (len(offers), 1), check_invariants=False
+    )
+    position = np.searchsorted(offers, offer)
+    return Pools(facts, candidate.astype(np.int64), position, label, log_weight, offers, applicant, empty)
+
+
 def run_child(args: list[str]) -> dict[str, Any]:
     """One measurement in a fresh interpreter; returns its numbers and its own peak RSS in GiB."""
     process = subprocess.Popen([sys.executable, __file__, "--child", *args], stdout=subprocess.PIPE, text=True)
@@ -249,6 +384,8 @@ def _runs(args: argparse.Namespace, whole_large: bool) -> list[tuple[str, int, s
     `--minibatch`, only the mini-batch scheme: full batch is killed there for memory (docs/model.md)."""
     full_batch = [("content-only", 0, "0", "0"), ("GNN 2 layers", 2, str(int(args.checkpoint)), "0")]
     minibatch = [("GNN 2 layers, mini-batch", 2, "0", "1")] if args.minibatch else []
+    if args.joint:
+        return [("joint ranker, mini-batch", 2, "0", "1")]
     return minibatch if whole_large and args.minibatch else full_batch + minibatch
 
 
@@ -263,7 +400,10 @@ def _line(label: str, name: str, result: dict[str, Any], stages: bool) -> str:
         for epochs in (120, config.epochs):
             total = epochs * (result["epoch_s"] + result["csr_s"]) + epochs // config.eval_every * result["inference_s"]
             text += f"; {epochs} epochs ≈ {total / 60:.0f} min"
-        text += f" (CSR {result['csr_s']:.1f} s, layer-wise inference {result['inference_s']:.1f} s)"
+        validation = "validation" if result.get("joint") else "layer-wise inference"
+        text += f" (CSR {result['csr_s']:.1f} s, {validation} {result['inference_s']:.1f} s)"
+    if "epoch_cpu_s" in result:
+        text += f"; CPU {result['epoch_cpu_s']:.2f} s / step, {result['validation_cpu_s']:.1f} s / validation"
     if stages:
         text += "".join(
             f"\n    {row['stage']}: peak {row['peak_gib']} GiB, now {row['rss_gib']} GiB" for row in result["stages"]
@@ -273,12 +413,15 @@ def _line(label: str, name: str, result: dict[str, Any], stages: bool) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--child", nargs=12, type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=15, type=int, help=argparse.SUPPRESS)
     parser.add_argument("--batch-pairs", type=int, default=TrainConfig().batch_pairs, help="mini-batch pairs")
     parser.add_argument("--fanouts", default=",".join(map(str, TrainConfig().fanouts)), help="per layer")
     parser.add_argument(
         "--minibatch", action="store_true", help="also the mini-batch scheme (gnn.sampling) on each graph"
     )
+    parser.add_argument("--joint", action="store_true", help="the served ranker's mini-batch training instead")
+    parser.add_argument("--batch-offers", type=int, default=RankerConfig().batch_offers, help="offers per step")
+    parser.add_argument("--validation-offers", type=int, default=RankerConfig().validation_offers)
     parser.add_argument("--stages", action="store_true", help="print peak / current RSS after each stage")
     parser.add_argument("--checkpoint", action="store_true", help="recompute each GNN layer in the backward pass")
     parser.add_argument("--full", action="store_true", help="also train on the whole large graph")
@@ -307,6 +450,7 @@ def main() -> None:
         results = {}
         for name, layers, checkpoint, minibatch in runs:
             scheme = [checkpoint, minibatch, str(args.batch_pairs), *args.fanouts.split(",")]
+            scheme += [str(int(args.joint)), str(args.batch_offers), str(args.validation_offers)]
             result = run_child([*map(str, sizes), str(layers), str(args.hidden), str(args.epochs), *scheme])
             results[name] = result
             base = results.get("content-only")

@@ -65,22 +65,34 @@ def jaccard_scores(export: GraphExport, offers: np.ndarray) -> np.ndarray:
     return inter / np.maximum(union, 1.0)
 
 
-def bm25_scores(export: GraphExport, offers: np.ndarray) -> np.ndarray:
-    """BM25 with candidates' skills as documents and the offer's skills as the query (skill ids as terms)."""
-    c = candidate_skills(export).tolil()
-    corpus = [[str(s) for s in row] or ["∅"] for row in c.rows]
-    bm25 = BM25Okapi(corpus)
+def bm25_scores(export: GraphExport, offers: np.ndarray, index: BM25Okapi | None = None) -> np.ndarray:
+    """BM25 with candidates' skills as documents and the offer's skills as the query (skill ids as terms). `index`:
+    `bm25_index(export)` when already built (evaluation scores a chunk of offers at a time)."""
+    bm25 = bm25_index(export) if index is None else index
     o = offer_skills(export)[offers].tolil()
     return np.stack([bm25.get_scores([str(s) for s in row]) for row in o.rows])
 
 
-def tfidf_scores(export: GraphExport, offers: np.ndarray) -> np.ndarray:
-    """Cosine of TF-IDF vectors (words and bigrams) of the offer text and the CV text."""
-    vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=50_000, sublinear_tf=True)
-    vectorizer.fit(export.texts["candidate"] + export.texts["offer"])
-    c = vectorizer.transform(export.texts["candidate"])
+def bm25_index(export: GraphExport) -> BM25Okapi:
+    c = candidate_skills(export).tolil()
+    return BM25Okapi([[str(s) for s in row] or ["∅"] for row in c.rows])
+
+
+def tfidf_scores(
+    export: GraphExport, offers: np.ndarray, fitted: tuple[TfidfVectorizer, sparse.csr_matrix] | None = None
+) -> np.ndarray:
+    """Cosine of TF-IDF vectors (words and bigrams) of the offer text and the CV text. `fitted`: `tfidf_model(export)`
+    when already fitted (evaluation scores a chunk of offers at a time)."""
+    vectorizer, c = tfidf_model(export) if fitted is None else fitted
     o = vectorizer.transform([export.texts["offer"][i] for i in offers.tolist()])
     return (o @ c.T).toarray()
+
+
+def tfidf_model(export: GraphExport) -> tuple[TfidfVectorizer, sparse.csr_matrix]:
+    """The vectorizer fitted on every CV and offer text, and the CVs' vectors."""
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=50_000, sublinear_tf=True)
+    vectorizer.fit(export.texts["candidate"] + export.texts["offer"])
+    return vectorizer, vectorizer.transform(export.texts["candidate"])
 
 
 def embedding_scores(embeddings: dict[str, torch.Tensor], offers: np.ndarray) -> np.ndarray:

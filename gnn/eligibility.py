@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import overload
+
 import numpy as np
 import torch
 
@@ -60,22 +62,60 @@ def offer_requirements(export: GraphExport) -> list[StatutoryRequirement]:
     ]
 
 
+class Eligibility:
+    """[offers × candidates] eligibility without the product: one boolean per (distinct requirement, distinct
+    profile) and each candidate's profile, so that its memory is bounded by the distinct statutory situations, not
+    by offers × candidates (15,000 offers × 1 M candidates is 15 GB dense). Rows are made on demand:
+    `eligible[i]` is offer i's row, `eligible[a:b]` the offers a..b-1 (still compact), `dense()` the matrix."""
+
+    def __init__(self, allowed: torch.Tensor, columns: torch.Tensor, row: np.ndarray) -> None:
+        self.allowed = allowed  # [distinct requirements × distinct profiles] bool
+        self.columns = columns  # per candidate: its profile's column in `allowed`
+        self.row = row  # per offer: its requirement's row in `allowed`
+
+    def __len__(self) -> int:
+        return len(self.row)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.row), len(self.columns)
+
+    @overload
+    def __getitem__(self, index: int | np.integer) -> torch.Tensor: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Eligibility: ...
+
+    def __getitem__(self, index: int | np.integer | slice) -> torch.Tensor | Eligibility:
+        if isinstance(index, slice):  # a compact view of some offers
+            return Eligibility(self.allowed, self.columns, self.row[index])
+        return self.allowed[int(self.row[index])][self.columns]
+
+    def dense(self) -> torch.Tensor:
+        if not len(self.row):
+            return torch.zeros((0, len(self.columns)), dtype=torch.bool)
+        return self.allowed[torch.from_numpy(self.row)][:, self.columns]
+
+
+def eligibility_sets(
+    profiles: list[StatutoryProfile], requirements: list[StatutoryRequirement], offers: np.ndarray
+) -> Eligibility:
+    """`eligibility_matrix` in compact form (`Eligibility`): the rules applied once per distinct pair."""
+    distinct = sorted(set(profiles), key=repr)
+    profile_index = {p: i for i, p in enumerate(distinct)}
+    columns = torch.tensor([profile_index[p] for p in profiles], dtype=torch.long)
+    wanted = [requirements[offer] for offer in offers.tolist()]
+    kinds: dict[StatutoryRequirement, int] = {}
+    row = np.array([kinds.setdefault(r, len(kinds)) for r in wanted], dtype=np.int64)
+    allowed = torch.tensor([[is_eligible(p, r) for p in distinct] for r in kinds], dtype=torch.bool)
+    return Eligibility(allowed.reshape(len(kinds), len(distinct)), columns, row)
+
+
 def eligibility_matrix(
     profiles: list[StatutoryProfile], requirements: list[StatutoryRequirement], offers: np.ndarray
 ) -> torch.Tensor:
     """[len(offers), len(profiles)] booleans: may candidate j be appointed on offer offers[i]."""
-    distinct = sorted(set(profiles), key=repr)
-    profile_index = {p: i for i, p in enumerate(distinct)}
-    columns = torch.tensor([profile_index[p] for p in profiles], dtype=torch.long)
-    rows = []
-    cache: dict[StatutoryRequirement, torch.Tensor] = {}
-    for offer in offers.tolist():
-        requirement = requirements[offer]
-        if requirement not in cache:
-            allowed = torch.tensor([is_eligible(p, requirement) for p in distinct], dtype=torch.bool)
-            cache[requirement] = allowed[columns]
-        rows.append(cache[requirement])
-    return torch.stack(rows) if rows else torch.zeros((0, len(profiles)), dtype=torch.bool)
+    return eligibility_sets(profiles, requirements, offers).dense()
 
 
 def candidate_profiles_from_neo4j(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -22,13 +22,25 @@ from rich.progress import Progress
 from rich.table import Table
 
 from gnn import artifacts, baselines
-from gnn.eligibility import candidate_profiles, eligibility_matrix, offer_requirements
+from gnn.eligibility import Eligibility, candidate_profiles, eligibility_sets, offer_requirements
 from gnn.export import GraphExport, export_graph
 from gnn.metrics import METRICS, Estimate, bootstrap, ranks, summarise
-from gnn.ranker import WIDE_FACTS, RankerConfig, fit_joint, joint_scores
-from gnn.rerank import PairFacts, RerankConfig, evaluation_pools, fit_and_score, gnn_embedder, score_pools
+from gnn.ranker import WIDE_FACTS, JointFit, RankerConfig, fit_joint, joint_scores
+from gnn.rerank import PairFacts, RerankConfig, Reranker, evaluation_pools, fit_and_score, gnn_embedder, score_pools
+from gnn.sampling import NeighbourSampler, layerwise_embeddings
 from gnn.serving import RERANK_DEPTH
-from gnn.train import Split, TrainConfig, embeddings, fit, message_graph, rank_offers, temporal_split
+from gnn.train import (
+    Split,
+    TrainConfig,
+    fit,
+    message_graph,
+    node_counts,
+    rank_offers,
+    sample_offers,
+    temporal_split,
+    uses_minibatch,
+    visible_embeddings,
+)
 from graph.db import Database
 from vivier.settings import REPO_ROOT, get_settings
 
@@ -50,6 +62,13 @@ PAIRED_WITH = (TFIDF, CONTENT_MLP)  # always reported paired with the served ran
 # The bars of issue 13: paired differences over the same test offers, and the share of the oracle.
 PAIRED = ((VIVIER, FACTS_ONLY), (VIVIER, NO_MESSAGES))
 ORACLE_SHARE = 0.85
+# Past the mini-batch size (gnn.train.MINIBATCH_NODES), the test ranks a fixed sample of this many test offers
+# (`vivier evaluate --offers`), each against all its eligible candidates, OFFER_CHUNK offers' scores at a time.
+TEST_OFFERS = 2_000
+OFFER_CHUNK = 256  # [offers × candidates] float64 scores held at once per method: 2 GB for a million candidates
+FACTS_ONLY_OFFERS = 5_000  # training offers of the facts-only baseline past the mini-batch size (its rows in memory)
+# A method's scores for some test offers (rows of the split's test) and their rows of the eligibility matrix.
+Scorer = Callable[[np.ndarray, torch.Tensor], np.ndarray]
 
 
 @dataclass
@@ -84,91 +103,148 @@ def evaluate_model(
     to_docs: bool = False,
     progress: bool = True,
     oracle: Callable[[GraphExport, np.ndarray], np.ndarray] | None = None,
+    offers: int | None = None,
 ) -> Path:
     """Evaluate `version` (latest when None); `truth` scores test offers × candidates with the simulator's
-    latent utility (the upper bound). Returns the report's path."""
+    latent utility (the upper bound). `offers`: how many test offers to rank, a fixed sample (seeded by the
+    training seed); None: all of them, or TEST_OFFERS past the mini-batch size. Returns the report's path."""
     stored = artifacts.load(version or artifacts.latest_version(db))
     config = TrainConfig(**stored.config["train"])
     torch.set_num_threads(config.threads)
     export = export_graph(db, spec=stored.spec, progress=progress)
     split = temporal_split(export, config)
-    test = split.test
-    eligible = eligibility_matrix(candidate_profiles(export), offer_requirements(export), test)
+    large = uses_minibatch(export, config)
+    test = sample_offers(split.test, offers if offers is not None else TEST_OFFERS if large else 0, config.seed)
+    sampled = len(test) < len(split.test)
+    split = replace(split, test=test)  # history_test is unchanged: the other test offers stay hidden
+    eligible = eligibility_sets(candidate_profiles(export), offer_requirements(export), test)
     graph = message_graph(export, split.history_test)
-    scorers: dict[str, Callable[[], np.ndarray]] = {
-        **reranked_scorers(stored, export, split, eligible, progress),
-        GNN: lambda: baselines.embedding_scores(embeddings(stored.model, export, graph), test),
-        CONTENT_MLP: lambda: baselines.embedding_scores(
-            embeddings(fit(export, split, config, layers=0, progress=progress).model, export, graph), test
-        ),
-        "skill overlap (Jaccard)": lambda: baselines.jaccard_scores(export, test),
-        "skill overlap (BM25)": lambda: baselines.bm25_scores(export, test),
-        TFIDF: lambda: baselines.tfidf_scores(export, test),
-        "popularity": lambda: baselines.popularity_scores(export, test, split),
-        "random": lambda: baselines.random_scores(export, test),
+    test_embeddings = cache(lambda: visible_embeddings(stored.model, export, split.history_test, large))
+    content_only = cache(
+        lambda: visible_embeddings(
+            fit(export, split, config, layers=0, progress=progress).model, export, split.history_test, large
+        )
+    )
+    bm25, tfidf = cache(lambda: baselines.bm25_index(export)), cache(lambda: baselines.tfidf_model(export))
+    scorers: dict[str, Scorer] = {
+        **reranked_scorers(stored, export, split, eligible, progress, test_embeddings, large),
+        GNN: lambda o, _: baselines.embedding_scores(test_embeddings(), o),
+        CONTENT_MLP: lambda o, _: baselines.embedding_scores(content_only(), o),
+        "skill overlap (Jaccard)": lambda o, _: baselines.jaccard_scores(export, o),
+        "skill overlap (BM25)": lambda o, _: baselines.bm25_scores(export, o, bm25()),
+        TFIDF: lambda o, _: baselines.tfidf_scores(export, o, tfidf()),
+        "popularity": lambda o, _: baselines.popularity_scores(export, o, split),
+        "random": lambda o, _: baselines.random_scores(export, o),
     }
     if truth is not None:
-        scorers[UPPER] = lambda: truth(export, test)
+        scorers[UPPER] = lambda o, _: truth(export, o)
     if oracle is not None:
-        scorers[ORACLE] = lambda: oracle(export, test)
+        scorers[ORACLE] = lambda o, _: oracle(export, o)
     evaluation = Evaluation(stored.version, {"train": len(split.train), "val": len(split.val), "test": len(test)})
+    if sampled:
+        evaluation.notes.append(
+            f"Test offers: a fixed sample of {len(test):,} of the {len(split.test):,} test offers (seed "
+            f"{config.seed}), each ranked against all its eligible candidates."
+        )
     evaluation.history = json.loads((stored.path / "metrics.json").read_text()).get("history", [])
     evaluation.career = json.loads((stored.path / "metrics.json").read_text()).get("career", {})
-    with Progress(disable=not progress, transient=True) as bar:
-        task = bar.add_task("Scoring methods", total=len(scorers))
-        for name, scorer in scorers.items():
-            scores = scorer()
-            per_query = rank_offers(export, test, scores, eligible)
-            evaluation.results[name] = summarise(per_query)
-            evaluation.recall_by_offer[name] = np.array([q["recall@10"] for q in per_query])
-            evaluation.cold[name] = cold_start_recall(export, split, test, scores, eligible)
-            bar.advance(task)
+    _score_methods(evaluation, scorers, export, split, eligible, progress)
     evaluation.inductive["Vivier, inductive path (each test offer embedded alone, as a new offer)"] = inductive_recall(
-        stored, export, split, graph, eligible
+        stored, export, split, graph, eligible, large
     )
     return write_report(evaluation, to_docs)
 
 
+def _score_methods(
+    evaluation: Evaluation,
+    scorers: dict[str, Scorer],
+    export: GraphExport,
+    split: Split,
+    eligible: Eligibility,
+    progress: bool,
+) -> None:
+    """Each method's metrics and cold-start recall over the test offers, OFFER_CHUNK offers' scores at a time (the
+    same figures as one matrix: one tie-breaking generator per method through the chunks)."""
+    test = split.test
+    with Progress(disable=not progress, transient=True) as bar:
+        task = bar.add_task("Scoring methods", total=len(scorers))
+        for name, scorer in scorers.items():
+            ties, cold_ties = np.random.default_rng(0), np.random.default_rng(0)
+            per_query: list[dict[str, float]] = []
+            hits: dict[str, list[float]] = {"cold": [], "warm": []}
+            for start in range(0, len(test), OFFER_CHUNK):
+                offers, rows = test[start : start + OFFER_CHUNK], eligible[start : start + OFFER_CHUNK].dense()
+                scores = scorer(offers, rows)
+                per_query += rank_offers(export, offers, scores, rows, ties)
+                _cold_hits(export, split, offers, scores, rows, cold_ties, hits)
+            evaluation.results[name] = summarise(per_query)
+            evaluation.recall_by_offer[name] = np.array([q["recall@10"] for q in per_query])
+            evaluation.cold[name] = _cold_recall(hits)
+            bar.advance(task)
+
+
 def reranked_scorers(
-    stored: artifacts.Artifacts, export: GraphExport, split: Split, eligible: torch.Tensor, progress: bool
-) -> dict[str, Callable[[], np.ndarray]]:
+    stored: artifacts.Artifacts,
+    export: GraphExport,
+    split: Split,
+    eligible: torch.Tensor | Eligibility,
+    progress: bool,
+    test_embeddings: Callable[[], dict[str, torch.Tensor]] | None = None,
+    large: bool = False,
+) -> dict[str, Scorer]:
     """The stored model on the test offers (whole pool, and as served), the same model refitted without message
-    passing, and the facts-only logistic regression."""
+    passing, and the facts-only logistic regression; each scores the test offers it is given (with their rows of
+    `eligible`). `test_embeddings`: the stored GNN's, when the caller computes them already; `large`: past the
+    mini-batch size (layer-wise embeddings, the facts-only baseline fitted on a sample of the training offers)."""
     if stored.reranking is None:
         return {}
     reranker = stored.reranking.reranker
     facts = PairFacts.from_export(export)
-    embed = gnn_embedder(stored.model, export)
+    embed = gnn_embedder(stored.model, export, large)
+    known = split.history_test
+    embedded = test_embeddings or cache(lambda: embed(known))  # one forward pass for the rows below
+    last: dict[tuple[int, int], np.ndarray] = {}  # the latest offers' whole-pool scores, read again as served
+
+    def whole_pool(offers: np.ndarray, rows: torch.Tensor) -> np.ndarray:
+        key = (int(offers[0]) if len(offers) else -1, len(offers))
+        if key not in last:
+            last.clear()
+            last[key] = score_pools(reranker, export, facts, offers, known, rows, embedded())
+        return last[key]
 
     @cache
-    def test_embeddings() -> dict[str, torch.Tensor]:  # one forward pass for the three rows below
-        return embed(split.history_test)
-
-    @cache
-    def whole_pool() -> np.ndarray:
-        return score_pools(reranker, export, facts, split.test, split.history_test, eligible, test_embeddings())
-
-    def without_messages() -> np.ndarray:
+    def refitted() -> tuple[JointFit, dict[str, torch.Tensor]]:
         """The same joint training (gnn/pipeline.py) with no message-passing layer: the GNN part sees each node's
         own features only (and its log-degrees)."""
         config = TrainConfig(**stored.config["train"])
         ranker = RankerConfig(**stored.config.get("ranker", {}))
         fitted = fit_joint(export, facts, split, config, ranker, layers=0, progress=progress)
-        return joint_scores(fitted, export, facts, split.test, split.history_test, eligible)
+        return fitted, visible_embeddings(fitted.gnn, export, known, large)
 
-    def facts_only() -> np.ndarray:
-        """A logistic regression over the wide part's facts alone (no GNN anywhere), fitted on the training offers."""
-        config = RerankConfig(seed=int(stored.config["train"]["seed"]), features=WIDE_FACTS)
-        _, scores = fit_and_score(
-            export, facts, split, embed, config, split.test, split.history_test, eligible, test_embeddings()
-        )
-        return scores
+    def without_messages(offers: np.ndarray, rows: torch.Tensor) -> np.ndarray:
+        fitted, emb = refitted()
+        return joint_scores(fitted, export, facts, offers, known, rows, emb)
 
-    def as_served() -> np.ndarray:
+    @cache
+    def facts_model() -> Reranker:
+        """A logistic regression over the wide part's facts alone (no GNN anywhere), fitted on the training offers
+        (past the mini-batch size, a fixed sample of FACTS_ONLY_OFFERS of them: its rows are held in memory)."""
+        seed = int(stored.config["train"]["seed"])
+        config = RerankConfig(seed=seed, features=WIDE_FACTS)
+        train = replace(split, train=sample_offers(split.train, FACTS_ONLY_OFFERS, seed)) if large else split
+        nothing = np.zeros(0, dtype=np.int64)
+        none = torch.zeros((0, export.data["candidate"].num_nodes), dtype=torch.bool)
+        model, _ = fit_and_score(export, facts, train, embed, config, nothing, known, none, embedded())
+        return model
+
+    def facts_only(offers: np.ndarray, rows: torch.Tensor) -> np.ndarray:
+        return score_pools(facts_model(), export, facts, offers, known, rows, embedded())
+
+    def as_served(offers: np.ndarray, rows: torch.Tensor) -> np.ndarray:
         """Serving re-ranks only the GNN's top RERANK_DEPTH by cosine: the rest of the pool cannot reach the list."""
-        scores = whole_pool().copy()
-        pools = evaluation_pools(export, split.test, eligible)
-        cosine = np.where(pools.numpy(), baselines.embedding_scores(test_embeddings(), split.test), -np.inf)
+        scores = whole_pool(offers, rows).copy()
+        pools = evaluation_pools(export, offers, rows)
+        cosine = np.where(pools.numpy(), baselines.embedding_scores(embedded(), offers), -np.inf)
         outside = np.argsort(-cosine, axis=1, kind="stable")[:, min(RERANK_DEPTH, cosine.shape[1]) :]
         np.put_along_axis(scores, outside, -np.inf, axis=1)
         return scores
@@ -181,10 +257,24 @@ def cold_start_recall(
 ) -> ColdStartRecall:
     """Recall@10 over selected (candidate, test offer) pairs, split by whether the candidate had applied to
     anything before the test period (warm) or not (cold: a new candidate known by its profile only)."""
-    apps = export.applications
-    history = set(apps.candidate[np.isin(apps.offer, split.history_test)].tolist())
     hits: dict[str, list[float]] = {"cold": [], "warm": []}
-    rng = np.random.default_rng(0)
+    _cold_hits(export, split, offers, scores, eligible, np.random.default_rng(0), hits)
+    return _cold_recall(hits)
+
+
+def _cold_hits(
+    export: GraphExport,
+    split: Split,
+    offers: np.ndarray,
+    scores: np.ndarray,
+    eligible: torch.Tensor,
+    rng: np.random.Generator,
+    hits: dict[str, list[float]],
+) -> None:
+    """Adds each selected pair of `offers` to `hits`, cold or warm (ties broken by `rng`, as `rank_offers` does)."""
+    apps = export.applications
+    history = np.zeros(export.data["candidate"].num_nodes, dtype=bool)
+    history[apps.candidate[np.isin(apps.offer, split.history_test)]] = True
     for i, offer in enumerate(offers.tolist()):
         positives = np.unique(apps.candidate[apps.positive & (apps.offer == offer)])
         pool = eligible[i].numpy().copy()
@@ -192,7 +282,10 @@ def cold_start_recall(
         index = np.nonzero(pool)[0]
         positive_ranks = ranks(scores[i][index], np.searchsorted(index, positives), rng)  # same ties as rank_offers
         for c, rank in zip(positives.tolist(), positive_ranks.tolist(), strict=True):
-            hits["warm" if c in history else "cold"].append(float(rank <= 10))
+            hits["warm" if history[c] else "cold"].append(float(rank <= 10))
+
+
+def _cold_recall(hits: dict[str, list[float]]) -> ColdStartRecall:
     return ColdStartRecall(
         cold=float(np.mean(hits["cold"])) if hits["cold"] else float("nan"),
         warm=float(np.mean(hits["warm"])) if hits["warm"] else float("nan"),
@@ -207,26 +300,45 @@ def inductive_recall(
     export: GraphExport,
     split: Split,
     graph: dict[tuple[str, str, str], torch.Tensor],
-    eligible: torch.Tensor,
+    eligible: torch.Tensor | Eligibility,
+    large: bool = False,
 ) -> float:
     """Recall@10 of the served model when each test offer is embedded alone by the serving path (`embed_one`) from
-    its features and its links, as a brand-new offer would be, instead of by the full-graph forward pass."""
+    its features and its links, as a brand-new offer would be, instead of by the full-graph forward pass. `large`:
+    the other nodes' states layer by layer, each offer's in-neighbours read from a CSR by destination."""
     model = stored.model
     x_dict = {t: export.data[t].x for t in export.data.node_types}
-    states = model.states(x_dict, graph)
-    emb = model.embed(states[-1], x_dict)
     into = [et for et in stored.relations if et[2] == "offer"]
-    for offer in split.test.tolist():
-        neighbours = {et: graph[et][0][graph[et][1] == offer] for et in into if et in graph}
-        emb["offer"][offer] = model.embed_one(
-            "offer", x_dict["offer"][offer], neighbours, states[:-1], stored.relations
-        )
-    if stored.reranking is None:
-        scores = (emb["offer"][torch.from_numpy(split.test)] @ emb["candidate"].T).numpy()
+    if large:
+        sampler = NeighbourSampler(graph, node_counts(export), model.into)
+        emb, states = layerwise_embeddings(model, x_dict, sampler)
+        relations = {et: sampler.relations[et] for et in into if et in sampler.relations}
+
+        def links(offer: int) -> dict[tuple[str, str, str], torch.Tensor]:
+            return {
+                et: r.sources[int(r.pointer[offer]) : int(r.pointer[offer + 1])].long() for et, r in relations.items()
+            }
     else:
-        facts = PairFacts.from_export(export)
-        scores = score_pools(stored.reranking.reranker, export, facts, split.test, split.history_test, eligible, emb)
-    per_query = rank_offers(export, split.test, scores, eligible)
+        states = model.states(x_dict, graph)
+        emb = model.embed(states[-1], x_dict)
+
+        def links(offer: int) -> dict[tuple[str, str, str], torch.Tensor]:
+            return {et: graph[et][0][graph[et][1] == offer] for et in into if et in graph}
+
+    for offer in split.test.tolist():
+        emb["offer"][offer] = model.embed_one(
+            "offer", x_dict["offer"][offer], links(offer), states[:-1], stored.relations
+        )
+    facts = PairFacts.from_export(export) if stored.reranking is not None else None
+    rng, per_query = np.random.default_rng(0), []
+    for start in range(0, len(split.test), OFFER_CHUNK):
+        offers, rows = split.test[start : start + OFFER_CHUNK], eligible[start : start + OFFER_CHUNK]
+        if stored.reranking is None or facts is None:
+            scores = (emb["offer"][torch.from_numpy(offers)] @ emb["candidate"].T).numpy()
+        else:
+            dense = rows.dense() if isinstance(rows, Eligibility) else rows
+            scores = score_pools(stored.reranking.reranker, export, facts, offers, split.history_test, dense, emb)
+        per_query += rank_offers(export, offers, scores, rows, rng)
     return float(np.mean([q["recall@10"] for q in per_query]))
 
 

@@ -45,7 +45,7 @@ from sklearn.linear_model import LogisticRegression
 from torch import Tensor, nn
 
 from gnn.coldstart import supervised_and_context
-from gnn.eligibility import candidate_profiles, eligibility_matrix, offer_requirements
+from gnn.eligibility import Eligibility, candidate_profiles, eligibility_sets, offer_requirements
 from gnn.export import GraphExport
 from gnn.model import LinkGNN
 from gnn.rerank import (
@@ -54,11 +54,22 @@ from gnn.rerank import (
     PairFacts,
     Reranker,
     _linear_terms,
-    evaluation_pools,
     offer_facts,
     pair_features,
 )
-from gnn.train import Split, TrainConfig, build_model, message_graph, rank_offers, seed_everything
+from gnn.sampling import NeighbourSampler, layerwise_embeddings
+from gnn.train import (
+    Split,
+    TrainConfig,
+    build_model,
+    message_graph,
+    node_counts,
+    rank_offers,
+    sample_offers,
+    seed_everything,
+    subgraph_embeddings,
+    uses_minibatch,
+)
 
 if TYPE_CHECKING:
     from gnn.distributed import Replica
@@ -90,6 +101,21 @@ class RankerConfig:
     # (offers after a cut, only earlier applications known, as at test time; measured on the sparse history by a
     # script only, docs/any-language.md, not yet by `vivier evaluate`).
     supervision: str = "random"
+    # Mini-batch training (past `gnn.train.MINIBATCH_NODES` nodes, or `TrainConfig.minibatch`): each epoch is one
+    # step on the pools of `batch_offers` supervised offers (their rows' candidates and offers are the seeds of a
+    # sampled sub-graph), and validation ranks the whole pools of a fixed sample of `validation_offers` offers
+    # (their pair facts are held: about 500,000 eligible candidates per offer at national scale). 25 rather than 50
+    # for time: on the synthetic large graph a validation took 82 s of CPU against 122 s, 120 epochs ≈ 86 min
+    # against 99 (docs/model.md, Training cost); what the smaller sample costs early stopping is not measured.
+    batch_offers: int = 32
+    validation_offers: int = 25
+
+
+OFFER_CHUNK = 256  # offers whose [offers × candidates] scores are held at once (256 × 1 M float64: 2 GB)
+# Pool rows scored at once: their two gathered embeddings (2 × 256 float32) and wide terms (39 float64) are about
+# 3 KB a row (1,000,000 rows at once added 3.1 GiB to a validation: bench_training --joint, 2026-12-05).
+ROW_CHUNK = 100_000
+WARM_ROWS = 2_000_000  # training rows the wide part's warm start reads in mini-batch training (0.7 GB of terms)
 
 
 @dataclass
@@ -116,7 +142,7 @@ def training_pools(
     facts: PairFacts,
     history: History,
     offers: np.ndarray,
-    eligible: torch.Tensor,
+    eligible: torch.Tensor | Eligibility,
     negatives: int,
     rng: np.random.Generator,
 ) -> Pools:
@@ -140,15 +166,18 @@ def training_pools(
 
 
 def whole_pools(
-    export: GraphExport, facts: PairFacts, history: History, offers: np.ndarray, eligible: torch.Tensor
+    export: GraphExport, facts: PairFacts, history: History, offers: np.ndarray, eligible: torch.Tensor | Eligibility
 ) -> Pools:
-    """Every candidate of each offer's evaluation pool (eligible, plus its selected ones), as the test ranks them."""
-    pools = evaluation_pools(export, offers, eligible)
+    """Every candidate of each offer's evaluation pool (eligible, plus its selected ones: `evaluation_pools`, one
+    offer at a time), as the test ranks them."""
     apps = export.applications
     parts = []
     for i, offer in enumerate(offers.tolist()):
-        candidates = np.flatnonzero(pools[i].numpy())
-        label = np.isin(candidates, apps.candidate[apps.positive & (apps.offer == offer)])
+        selected = apps.candidate[apps.positive & (apps.offer == offer)]
+        pool = eligible[i].numpy().copy()
+        pool[selected] = True
+        candidates = np.flatnonzero(pool)
+        label = np.isin(candidates, selected)
         applicant = np.isin(candidates, apps.candidate[apps.offer == offer])
         parts.append((candidates, np.full(len(candidates), i), label, np.zeros(len(candidates)), applicant))
     return _pools(facts, history, offers, parts)
@@ -258,7 +287,14 @@ def fit_joint(
     """Train the GNN and the wide part together; early stopping on validation Recall@10 + Recall@50.
 
     With a `replica` (gnn/distributed.py), this process is one rank of a data-parallel run: it supervises its
-    shard of each epoch's offers, the gradients are all-reduced, and rank 0 alone validates and decides."""
+    shard of each epoch's offers, the gradients are all-reduced, and rank 0 alone validates and decides.
+
+    Past `gnn.train.MINIBATCH_NODES` nodes (or with `TrainConfig.minibatch`), the mini-batch scheme instead
+    (`_fit_minibatch`)."""
+    if uses_minibatch(export, train_config):
+        if replica is not None:
+            raise ValueError("mini-batch joint training runs in one process: --processes is not done with it")
+        return _fit_minibatch(export, facts, split, train_config, config, layers, progress)
     seed_everything(train_config.seed)
     torch.set_num_threads(train_config.threads)
     rng = np.random.default_rng(train_config.seed)
@@ -269,11 +305,11 @@ def fit_joint(
         facts,
         history,
         split.train,
-        eligibility_matrix(profiles, requirements, split.train),
+        eligibility_sets(profiles, requirements, split.train),
         config.negatives,
         rng,
     )
-    val_eligible = eligibility_matrix(profiles, requirements, split.val)
+    val_eligible = eligibility_sets(profiles, requirements, split.val)
     val = whole_pools(export, facts, history, split.val, val_eligible)
     wide = _warm_wide(train)
     gnn = build_model(export, train_config, layers)
@@ -333,14 +369,177 @@ def fit_joint(
     return result
 
 
-def _warm_wide(train: Pools) -> Wide:
-    """The wide part starts from a logistic regression on the facts alone (a few seconds; saves epochs)."""
+def _fit_minibatch(
+    export: GraphExport,
+    facts: PairFacts,
+    split: Split,
+    train_config: TrainConfig,
+    config: RankerConfig,
+    layers: int | None,
+    progress: bool,
+) -> JointFit:
+    """`fit_joint` in memory bounded by a step, for graphs full batch cannot hold (gnn/sampling.py): each epoch is
+    one step on the pools of `config.batch_offers` supervised offers, embedded through a sub-graph sampled around
+    their rows' candidates and offers (`pool_step`); validation embeds every node layer by layer and ranks the
+    whole pools of a fixed sample of validation offers, a chunk of offers at a time; eligibility stays compact."""
+    if config.affinity:
+        raise ValueError("the employer-affinity term is not done in mini-batch training (it reads every candidate)")
+    seed_everything(train_config.seed)
+    torch.set_num_threads(train_config.threads)
+    rng = np.random.default_rng(train_config.seed)
+    profiles, requirements = candidate_profiles(export), offer_requirements(export)
+    history = History.known(export, facts, split.history_val)
+    train_eligible = eligibility_sets(profiles, requirements, split.train)
+    train = training_pools(export, facts, history, split.train, train_eligible, config.negatives, rng)
+    val_offers = sample_offers(split.val, config.validation_offers, train_config.seed)
+    val_eligible = eligibility_sets(profiles, requirements, val_offers)
+    val = whole_pools(export, facts, history, val_offers, val_eligible)
+    wide = _warm_wide(train, WARM_ROWS)
+    gnn = build_model(export, train_config, layers)
+    optimiser = torch.optim.Adam(
+        [
+            {"params": gnn.parameters(), "lr": train_config.lr, "weight_decay": train_config.weight_decay},
+            {"params": wide.linear.parameters(), "lr": config.wide_lr},
+        ]
+    )
+    x_dict = {t: export.data[t].x for t in export.data.node_types}
+    val_graph = NeighbourSampler(message_graph(export, split.history_val), node_counts(export), gnn.into)
+    result = JointFit(gnn, wide)
+    best, best_state, stale = -1.0, copy.deepcopy((gnn.state_dict(), wide.state_dict())), 0
+    generator = torch.Generator().manual_seed(train_config.seed)
+    with Progress(disable=not progress, transient=True) as bar:
+        task = bar.add_task("Training the ranker (mini-batch)", total=train_config.epochs)
+        for epoch in range(1, train_config.epochs + 1):
+            loss = _minibatch_epoch(gnn, wide, optimiser, export, split, train, x_dict, generator, train_config, config)
+            bar.advance(task)
+            if epoch % train_config.eval_every:
+                continue
+            emb = layerwise_embeddings(gnn, x_dict, val_graph, train_config.inference_chunk)[0]
+            recall = _chunked_validation(gnn, wide, export, val, emb, val_eligible)
+            result.history.append({"epoch": epoch, "loss": loss, **{f"val_{k}": v for k, v in recall.items()}})
+            bar.update(task, description=f"Training the ranker (loss {loss:.3f}, val R@10 {recall['recall@10']:.3f})")
+            criterion = recall["recall@10"] + recall["recall@50"]
+            if criterion > best:
+                best, stale, result.best_epoch = criterion, 0, epoch
+                best_state = copy.deepcopy((gnn.state_dict(), wide.state_dict()))
+            else:
+                stale += 1
+                if stale >= train_config.patience:
+                    break
+    gnn.load_state_dict(best_state[0])
+    wide.load_state_dict(best_state[1])
+    emb = layerwise_embeddings(gnn, x_dict, val_graph, train_config.inference_chunk)[0]
+    with torch.no_grad():
+        result.average_cosine = float(_row_cosines(emb, train).mean())
+    return result
+
+
+def _row_cosines(emb: dict[str, Tensor], pools: Pools) -> Tensor:
+    """The cosine of each pool row's pair (the embeddings are unit vectors), in chunks of rows."""
+    parts = []
+    for start in range(0, len(pools.offer), ROW_CHUNK):
+        rows = slice(start, start + ROW_CHUNK)
+        candidates = emb["candidate"][torch.from_numpy(pools.candidate[rows])]
+        parts.append((candidates * emb["offer"][torch.from_numpy(pools.offers[pools.offer[rows]])]).sum(-1))
+    return torch.cat(parts) if parts else torch.zeros(0)
+
+
+def _minibatch_epoch(
+    gnn: LinkGNN,
+    wide: Wide,
+    optimiser: torch.optim.Optimizer,
+    export: GraphExport,
+    split: Split,
+    train: Pools,
+    x_dict: dict[str, Tensor],
+    generator: torch.Generator,
+    train_config: TrainConfig,
+    config: RankerConfig,
+) -> float:
+    """`_epoch`'s supervision (a share of the training offers, their applications hidden from message passing),
+    one step on `config.batch_offers` of the supervised offers drawn at random."""
+    supervised, context = supervised_and_context(
+        export, split, generator, train_config.supervision_fraction, config.supervision
+    )
+    batch = supervised[torch.randperm(len(supervised), generator=generator)[: config.batch_offers].numpy()]
+    neighbours = NeighbourSampler(message_graph(export, context), node_counts(export), gnn.into)
+    rows = train.rows_of(batch)
+    return pool_step(gnn, wide, optimiser, neighbours, x_dict, train, rows, train_config, generator, config)
+
+
+def pool_step(
+    gnn: LinkGNN,
+    wide: Wide,
+    optimiser: torch.optim.Optimizer,
+    neighbours: NeighbourSampler,
+    x_dict: dict[str, Tensor],
+    pools: Pools,
+    rows: np.ndarray,
+    train_config: TrainConfig,
+    generator: torch.Generator,
+    config: RankerConfig,
+) -> float:
+    """One optimiser step on pool `rows` (whole pools of some offers): their candidates and offers are the seeds
+    of a sub-graph sampled with `train_config.fanouts`, the trimmed forward embeds them, and the decoder scores
+    the rows as `_scores` does (wide terms of the rows' facts + the scaled cosine), under `_epoch`'s losses."""
+    gnn.train()
+    candidates, candidate_row = np.unique(pools.candidate[rows], return_inverse=True)
+    offers, offer_row = np.unique(pools.offers[pools.offer[rows]], return_inverse=True)
+    seeds = {"candidate": torch.from_numpy(candidates), "offer": torch.from_numpy(offers)}
+    emb = subgraph_embeddings(gnn, x_dict, neighbours, seeds, train_config, generator)
+    deep = gnn.score(emb["candidate"][torch.from_numpy(candidate_row)], emb["offer"][torch.from_numpy(offer_row)])
+    scores = wide(wide.terms(pools.x[rows])) + deep
+    offer, label = pools.offer[rows], pools.label[rows]
+    loss = listwise_loss(scores, torch.from_numpy(pools.log_weight[rows]).float(), offer, label)
+    among = pools.applicant[rows]
+    if config.selection_weight and label[among].any():
+        weights = torch.zeros(int(among.sum()))
+        selection = listwise_loss(deep[torch.from_numpy(among)], weights, offer[among], label[among])
+        loss = loss + config.selection_weight * selection
+    optimiser.zero_grad()
+    loss.backward()
+    optimiser.step()
+    return float(loss.detach())
+
+
+@torch.no_grad()
+def _chunked_validation(
+    gnn: LinkGNN, wide: Wide, export: GraphExport, pools: Pools, emb: dict[str, Tensor], eligible: Eligibility
+) -> dict[str, float]:
+    """`_validation` from given embeddings, the wide terms computed a chunk of rows at a time."""
+    gnn.eval()
+    scores = pool_scores(gnn, wide, emb, pools)
+    per_query = rank_pools(pools, scores, export, eligible)
+    return {m: float(np.mean([q[m] for q in per_query])) for m in ("recall@10", "recall@50")}
+
+
+@torch.no_grad()
+def pool_scores(gnn: LinkGNN, wide: Wide, emb: dict[str, Tensor], pools: Pools) -> np.ndarray:
+    """`_scores` of every pool row, `ROW_CHUNK` rows at a time (all at once, the rows' gathered embeddings and wide
+    terms are about 3 KB a row: 75 GB for the pools of 50 validation offers at national scale)."""
+    out = np.empty(len(pools.offer), dtype=np.float32)
+    for start in range(0, len(pools.offer), ROW_CHUNK):
+        rows = np.arange(start, min(start + ROW_CHUNK, len(pools.offer)))
+        candidates = emb["candidate"][torch.from_numpy(pools.candidate[rows])]
+        offers = emb["offer"][torch.from_numpy(pools.offers[pools.offer[rows]])]
+        out[rows] = (wide(wide.terms(pools.x[rows])) + gnn.score(candidates, offers)).numpy()
+    return out
+
+
+def _warm_wide(train: Pools, max_rows: int | None = None) -> Wide:
+    """The wide part starts from a logistic regression on the facts alone (a few seconds; saves epochs). Past
+    `max_rows` rows, on the whole pools of a random subset of the offers (fixed seed) holding about that many."""
+    rows = slice(None)
+    if max_rows is not None and len(train.offer) > max_rows:
+        order = np.random.default_rng(0).permutation(len(train.offers))
+        sizes = np.bincount(train.offer, minlength=len(train.offers))[order]
+        rows = train.rows_of(order[: max(1, int(np.searchsorted(np.cumsum(sizes), max_rows)))])  # type: ignore[assignment]
     columns = [FEATURES.index(f) for f in WIDE_FACTS]
-    raw = _linear_terms(train.x[:, columns].astype(np.float64))
+    raw = _linear_terms(train.x[rows][:, columns].astype(np.float64))
     mean, std = raw.mean(axis=0), raw.std(axis=0) + 1e-6
     wide = Wide(mean, std)
     regression = LogisticRegression(max_iter=2000).fit(
-        (raw - mean) / std, train.label, sample_weight=np.exp(train.log_weight)
+        (raw - mean) / std, train.label[rows], sample_weight=np.exp(train.log_weight[rows])
     )
     with torch.no_grad():
         wide.linear.weight.copy_(torch.tensor(regression.coef_, dtype=torch.float32))
@@ -425,19 +624,42 @@ def _validation(
     terms: Tensor,
     x_dict: dict[str, Tensor],
     graph: dict[tuple[str, str, str], Tensor],
-    eligible: torch.Tensor,
+    eligible: torch.Tensor | Eligibility,
 ) -> dict[str, float]:
     gnn.eval()
     emb = gnn(x_dict, graph)
-    matrix = pool_matrix(pools, _scores(gnn, wide, emb, pools, np.arange(len(pools.offer)), terms).numpy(), export)
-    per_query = rank_offers(export, pools.offers, matrix, eligible)
+    scores = _scores(gnn, wide, emb, pools, np.arange(len(pools.offer)), terms).numpy()
+    per_query = rank_pools(pools, scores, export, eligible)
     return {m: float(np.mean([q[m] for q in per_query])) for m in ("recall@10", "recall@50")}
 
 
-def pool_matrix(pools: Pools, scores: np.ndarray, export: GraphExport) -> np.ndarray:
-    out = np.full((len(pools.offers), export.data["candidate"].num_nodes), -np.inf)
-    out[pools.offer, pools.candidate] = scores
+def pool_matrix(
+    pools: Pools, scores: np.ndarray, export: GraphExport, start: int = 0, stop: int | None = None
+) -> np.ndarray:
+    """[offers × candidates] scores of the pools' offers start..stop-1 (all by default), -inf outside the pools."""
+    stop = len(pools.offers) if stop is None else stop
+    out = np.full((stop - start, export.data["candidate"].num_nodes), -np.inf)
+    rows = np.flatnonzero((pools.offer >= start) & (pools.offer < stop))
+    out[pools.offer[rows] - start, pools.candidate[rows]] = scores[rows]
     return out
+
+
+def rank_pools(
+    pools: Pools,
+    scores: np.ndarray,
+    export: GraphExport,
+    eligible: torch.Tensor | Eligibility,
+    chunk: int = OFFER_CHUNK,
+) -> list[dict[str, float]]:
+    """`rank_offers` over the pools' offers, `chunk` offers' score matrix at a time: the same metrics, ties broken
+    alike (one generator through the chunks), in memory bounded by a chunk."""
+    rng = np.random.default_rng(0)
+    per_query: list[dict[str, float]] = []
+    for start in range(0, len(pools.offers), chunk):
+        stop = min(start + chunk, len(pools.offers))
+        matrix = pool_matrix(pools, scores, export, start, stop)
+        per_query += rank_offers(export, pools.offers[start:stop], matrix, eligible[start:stop], rng)
+    return per_query
 
 
 class JointRanker(Reranker):
@@ -502,14 +724,17 @@ def joint_scores(
     facts: PairFacts,
     offers: np.ndarray,
     known_offers: np.ndarray,
-    eligible: torch.Tensor,
+    eligible: torch.Tensor | Eligibility,
+    emb: dict[str, Tensor] | None = None,
 ) -> np.ndarray:
     """[offers × candidates] scores of the joint model over each offer's evaluation pool (-inf elsewhere), the
-    applications of `known_offers` passing messages and counting as history."""
+    applications of `known_offers` passing messages and counting as history. `emb`: the GNN's embeddings of that
+    graph when already computed (evaluation scores a chunk of offers at a time from one layer-wise inference)."""
     history = History.known(export, facts, known_offers)
     pools = whole_pools(export, facts, history, offers, eligible)
     fit.gnn.eval()
-    emb = fit.gnn({t: export.data[t].x for t in export.data.node_types}, message_graph(export, known_offers))
+    if emb is None:
+        emb = fit.gnn({t: export.data[t].x for t in export.data.node_types}, message_graph(export, known_offers))
     scores = _scores(fit.gnn, fit.wide, emb, pools, np.arange(len(pools.offer)), fit.wide.terms(pools.x))
     return pool_matrix(pools, scores.numpy(), export)
 

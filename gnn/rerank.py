@@ -26,11 +26,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from gnn.eligibility import candidate_profiles, eligibility_matrix, offer_requirements
+from gnn.eligibility import Eligibility, candidate_profiles, eligibility_sets, offer_requirements
 from gnn.export import GraphExport, epoch_days
 from gnn.growing import GrowingCsr, GrowingRows
 from gnn.model import LinkGNN
-from gnn.train import Split, embeddings, message_graph
+from gnn.train import Split, visible_embeddings
 from ontology.geography import REGION_OF_DEPARTEMENT
 
 FEATURES = (
@@ -184,15 +184,30 @@ class History:
                 cache["totals_size"] = size
             applied, selected = (total[candidates] for total in cache["totals"])
         else:
-            before = self.published < published
-            applied = np.bincount(self.candidate[before], minlength=size)[candidates]
-            selected = np.bincount(self.candidate[before & self.positive], minlength=size)[candidates]
+            applied, selected = self._before(cache, published, candidates)
         here = cache["by_employer"].get(employer, np.zeros(0, dtype=np.int64)) if employer >= 0 else np.zeros(0, int)
         here = here[self.published[here] < published]
         chosen = self.candidate[here[self.positive[here]]]
         employer_applied = np.bincount(self.candidate[here], minlength=size)[candidates]
         employer_selected = np.bincount(chosen, minlength=size)[candidates]
         return applied, selected, employer_applied, employer_selected, chosen
+
+    def _before(self, cache: dict[str, Any], published: float, candidates: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Applications and selections of each candidate to offers published before `published`, by binary search
+        in the applications sorted by (candidate, date): a training offer's rows cost O(rows · log N), not a pass
+        over the N applications (10 million at national scale, 70,000 training offers)."""
+        if "by_candidate" not in cache:
+            dates = np.unique(self.published)  # -inf (unknown date) sorts first, as it compares
+            width = len(dates) + 1
+            keys = self.candidate.astype(np.int64) * width + np.searchsorted(dates, self.published)
+            cache["by_candidate"] = (dates, width, np.sort(keys), np.sort(keys[self.positive]))
+        dates, width, everything, positive = cache["by_candidate"]
+        start = candidates.astype(np.int64) * width
+        # The date ranks strictly before `published` (none before an unknown date: NaN compares false).
+        stop = start + (0 if np.isnan(published) else int(np.searchsorted(dates, published)))
+        return tuple(
+            (np.searchsorted(k, stop) - np.searchsorted(k, start)).astype(np.int64) for k in (everything, positive)
+        )
 
 
 @dataclass
@@ -414,11 +429,12 @@ def offer_rows(
     return x, np.concatenate([labels, np.zeros(len(sampled), dtype=bool)]), weights
 
 
-def gnn_embedder(model: LinkGNN, export: GraphExport) -> Embedder:
-    """The GNN's embeddings with only the applications of the visible offers passing messages."""
+def gnn_embedder(model: LinkGNN, export: GraphExport, layerwise: bool = False) -> Embedder:
+    """The GNN's embeddings with only the applications of the visible offers passing messages (`layerwise`: one
+    layer at a time, for graphs full batch cannot hold)."""
 
     def embed(visible: np.ndarray) -> dict[str, torch.Tensor]:
-        return embeddings(model, export, message_graph(export, visible))
+        return visible_embeddings(model, export, visible, layerwise)
 
     return embed
 
@@ -438,7 +454,7 @@ def fit_and_score(
     before validation), then score the pools of `offers` (rows of `eligible`; the history: `known_offers`, with
     `emb` the embeddings they give). Training (validation offers) and evaluation (test offers, ablations) both
     come through here, so their rows and their scores are made by the same code."""
-    train_eligible = eligibility_matrix(candidate_profiles(export), offer_requirements(export), split.train)
+    train_eligible = eligibility_sets(candidate_profiles(export), offer_requirements(export), split.train)
     reranker = fit_reranker(export, facts, split.train, split.history_val, train_eligible, embed, config)
     return reranker, score_pools(reranker, export, facts, offers, known_offers, eligible, emb)
 
@@ -463,7 +479,7 @@ def fit_reranker(
     facts: PairFacts,
     train_offers: np.ndarray,
     known_offers: np.ndarray,
-    eligible: torch.Tensor,
+    eligible: torch.Tensor | Eligibility,
     embed: Embedder,
     config: RerankConfig,
 ) -> Reranker:

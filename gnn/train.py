@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from rich.progress import Progress
 
-from gnn.eligibility import candidate_profiles, eligibility_matrix, offer_requirements
+from gnn.eligibility import Eligibility, candidate_profiles, eligibility_matrix, eligibility_sets, offer_requirements
 from gnn.export import APPLIED_EDGE, GEO_DIM, SELECTED_BY_EDGE, SELECTED_EDGE, GraphExport, reverse
 from gnn.features import SHARED_TEXT_DIM
 from gnn.metrics import query_metrics, ranks
@@ -67,6 +67,10 @@ class TrainConfig:
 
 CHECKPOINT_NODES = 200_000  # the demo graph has ~37,000 nodes; `large` has 1.1 million
 MINIBATCH_NODES = 500_000  # full batch, checkpointed, measured up to 364,601 nodes at 9.2 GiB (large × 0.3)
+# Validation offers the GNN alone ranks in mini-batch training (a fixed sample: every validation offer at national
+# scale is 15,000 layer-wise rankings of a million candidates each time), and offers scored at once.
+VALIDATION_OFFERS = 2_000
+OFFER_CHUNK = 256  # [offers × candidates] float32 scores held at once: 1 GB for a million candidates
 
 
 @dataclass
@@ -162,8 +166,14 @@ class NegativeSampler:
         self.n_candidates = export.data["candidate"].num_nodes
         apps = export.applications
         profiles = candidate_profiles(export)
-        eligible = eligibility_matrix(profiles, offer_requirements(export), offers)
-        self.eligible_lists = {int(o): torch.nonzero(row).flatten() for o, row in zip(offers, eligible, strict=True)}
+        eligible = eligibility_sets(profiles, offer_requirements(export), offers)
+        # One list per distinct requirement, shared by its offers (not one per offer: 70,000 training offers ×
+        # hundreds of thousands of eligible candidates at national scale).
+        lists: dict[int, torch.Tensor] = {}
+        self.eligible_lists = {
+            int(o): lists.setdefault(int(r), torch.nonzero(eligible[i]).flatten())
+            for i, (o, r) in enumerate(zip(offers, eligible.row, strict=True))
+        }
         hard: dict[int, list[int]] = {int(o): [] for o in offers}
         for c, o, pos in zip(apps.candidate, apps.offer, apps.positive, strict=True):
             if not pos and int(o) in hard:
@@ -210,7 +220,8 @@ def fit(
         val_graph = NeighbourSampler(val_edges, node_counts(export), model.into)
         del val_edges
     step = _minibatch_epoch if minibatch else _epoch
-    val_eligible = eligibility_matrix(candidate_profiles(export), offer_requirements(export), split.val)
+    val_offers = sample_offers(split.val, VALIDATION_OFFERS, config.seed) if minibatch else split.val
+    val_eligible = eligibility_sets(candidate_profiles(export), offer_requirements(export), val_offers)
     result = FitResult(model)
     best, best_state, stale = -1.0, copy.deepcopy(model.state_dict()), 0
     with Progress(disable=not progress, transient=True) as bar:
@@ -220,7 +231,7 @@ def fit(
             bar.advance(task)
             if epoch % config.eval_every:
                 continue
-            recall = validation_recall(model, export, split.val, val_graph, val_eligible)
+            recall = validation_recall(model, export, val_offers, val_graph, val_eligible)
             result.history.append({"epoch": epoch, "loss": loss, **{f"val_{k}": v for k, v in recall.items()}})
             bar.update(task, description=f"Training (loss {loss:.3f}, val R@10 {recall['recall@10']:.3f})")
             # Recall@10 and Recall@50 together: with about one selected applicant per offer, Recall@10 alone on
@@ -245,6 +256,15 @@ def uses_minibatch(export: GraphExport, config: TrainConfig) -> bool:
     if config.minibatch is not None:
         return config.minibatch
     return sum(node_counts(export).values()) > MINIBATCH_NODES
+
+
+def sample_offers(offers: np.ndarray, size: int, seed: int) -> np.ndarray:
+    """At most `size` of `offers`, drawn without replacement by `seed` and kept in their order (time order for a
+    split's): the same sample for the same seed, every offer when there are no more than `size`."""
+    if size <= 0 or len(offers) <= size:
+        return offers
+    keep = np.sort(np.random.default_rng(seed).choice(len(offers), size=size, replace=False))
+    return offers[keep]
 
 
 def _epoch(
@@ -351,6 +371,17 @@ def subgraph_embeddings(
     return {t: emb[t][: len(ids)] for t, ids in seeds.items()}
 
 
+def visible_embeddings(
+    model: LinkGNN, export: GraphExport, visible: np.ndarray, layerwise: bool = False
+) -> dict[str, torch.Tensor]:
+    """Head embeddings with the applications of the `visible` offers passing messages; `layerwise`: one layer at
+    a time over chunks of nodes (the same numbers in bounded memory, for graphs past MINIBATCH_NODES)."""
+    graph: dict[EdgeType, torch.Tensor] | NeighbourSampler = message_graph(export, visible)
+    if layerwise:
+        graph = NeighbourSampler(graph, node_counts(export), model.into)  # type: ignore[arg-type]
+    return embeddings(model, export, graph)
+
+
 @torch.no_grad()
 def embeddings(
     model: LinkGNN, export: GraphExport, graph: dict[EdgeType, torch.Tensor] | NeighbourSampler, chunk: int = 65_536
@@ -368,22 +399,34 @@ def validation_recall(
     export: GraphExport,
     offers: np.ndarray,
     graph: dict[EdgeType, torch.Tensor] | NeighbourSampler,
-    eligible: torch.Tensor,
+    eligible: torch.Tensor | Eligibility,
 ) -> dict[str, float]:
+    """Recall@10 and @50 of the cosine, the scores of `OFFER_CHUNK` offers at a time (the same ranks as one
+    matrix: one tie-breaking generator through the chunks)."""
     emb = embeddings(model, export, graph)
-    scores = (emb["offer"][torch.from_numpy(offers)] @ emb["candidate"].T).numpy()
-    per_query = rank_offers(export, offers, scores, eligible)
+    rng = np.random.default_rng(0)
+    per_query = []
+    for start in range(0, len(offers), OFFER_CHUNK):
+        chunk = offers[start : start + OFFER_CHUNK]
+        scores = (emb["offer"][torch.from_numpy(chunk)] @ emb["candidate"].T).numpy()
+        per_query += rank_offers(export, chunk, scores, eligible[start : start + OFFER_CHUNK], rng)
     return {m: float(np.mean([q[m] for q in per_query])) if per_query else 0.0 for m in ("recall@10", "recall@50")}
 
 
 def rank_offers(
-    export: GraphExport, offers: np.ndarray, scores: np.ndarray, eligible: torch.Tensor | None = None
+    export: GraphExport,
+    offers: np.ndarray,
+    scores: np.ndarray,
+    eligible: torch.Tensor | Eligibility | None = None,
+    rng: np.random.Generator | None = None,
 ) -> list[dict[str, float]]:
-    """Per offer: metrics of its selected candidates ranked among all eligible candidates (and themselves)."""
+    """Per offer: metrics of its selected candidates ranked among all eligible candidates (and themselves). Ties
+    are broken by `rng` (a fresh one seeded 0 when None): passing the same one on through chunks of offers gives
+    the ranks of one call over all of them."""
     if eligible is None:
         eligible = eligibility_matrix(candidate_profiles(export), offer_requirements(export), offers)
     apps = export.applications
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(0) if rng is None else rng
     out = []
     for i, offer in enumerate(offers.tolist()):
         positives = np.unique(apps.candidate[apps.positive & (apps.offer == offer)])

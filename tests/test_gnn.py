@@ -17,6 +17,7 @@ from gnn.career import rank_held_out
 from gnn.eligibility import candidate_profiles, eligibility_matrix, offer_requirements
 from gnn.export import GraphExport, export_graph
 from gnn.metrics import bootstrap, query_metrics, ranks
+from gnn.model import LinkGNN
 from gnn.pipeline import final_states, train_model
 from gnn.rerank import (
     FEATURES,
@@ -24,12 +25,13 @@ from gnn.rerank import (
     IncompatibleArtifact,
     PairFacts,
     RerankingArtifact,
+    evaluation_pools,
     offer_facts,
     pair_features,
 )
 from gnn.sampling import NeighbourSampler
 from gnn.serving import Recommender, _Side
-from gnn.train import TrainConfig, edge_types, fit, message_graph, node_counts, temporal_split
+from gnn.train import TrainConfig, edge_types, fit, message_graph, node_counts, rank_offers, temporal_split
 from graph.db import Database
 from ontology.eligibility import is_eligible
 from tests.support.settings import environment
@@ -634,3 +636,130 @@ def test_training_pools_mark_the_applicants_the_selection_loss_reads(trained: Tr
     expected = [(c, o) in applied for c, o in zip(pools.candidate.tolist(), offers.tolist(), strict=True)]
     assert pools.applicant.tolist() == expected
     assert pools.label[pools.applicant].any() and not pools.label[~pools.applicant].any()
+
+
+def test_minibatch_joint_training_scores_every_pool(trained: Trained) -> None:
+    """`fit_joint` past the mini-batch threshold (forced here): steps on sampled sub-graphs around the pools of a
+    few offers, validation from layer-wise embeddings over a sample of offers; the scores it serves are finite on
+    every pool and -inf elsewhere, with the shape of the full-batch path's."""
+    from gnn.ranker import RankerConfig, fit_joint, joint_scores
+    from gnn.sampling import layerwise_embeddings
+
+    export = trained.export
+    split = temporal_split(export, CONFIG)
+    facts = PairFacts.from_export(export)
+    config = TrainConfig(**{**vars(CONFIG), "epochs": 10, "minibatch": True, "fanouts": (5, 3)})
+    fitted = fit_joint(export, facts, split, config, RankerConfig(batch_offers=4, validation_offers=5), progress=False)
+    assert [h["epoch"] for h in fitted.history] == [5, 10] and fitted.best_epoch in (5, 10)
+    assert all(np.isfinite(h["loss"]) and 0 <= h["val_recall@10"] <= 1 for h in fitted.history)
+    assert np.isfinite(fitted.average_cosine)
+    graph = NeighbourSampler(message_graph(export, split.history_test), node_counts(export), fitted.gnn.into)
+    emb = layerwise_embeddings(fitted.gnn, {t: export.data[t].x for t in export.data.node_types}, graph)[0]
+    eligible = eligibility_matrix(candidate_profiles(export), offer_requirements(export), split.test)
+    scores = joint_scores(fitted, export, facts, split.test, split.history_test, eligible, emb)
+    assert scores.shape == (len(split.test), export.data["candidate"].num_nodes)
+    assert np.array_equal(np.isfinite(scores), evaluation_pools(export, split.test, eligible).numpy())
+    assert not np.isnan(scores).any()
+
+
+def test_chunked_and_compact_matrices_equal_the_whole_ones(trained: Trained) -> None:
+    """Compact eligibility gives the dense matrix's rows, and ranking pools a chunk of offers at a time gives the
+    metrics of one [offers × candidates] matrix, ties included."""
+    from gnn.eligibility import eligibility_sets
+    from gnn.ranker import pool_matrix, rank_pools, whole_pools
+
+    export = trained.export
+    split = temporal_split(export, CONFIG)
+    profiles, requirements = candidate_profiles(export), offer_requirements(export)
+    offers = np.concatenate([split.val, split.test])
+    dense = eligibility_matrix(profiles, requirements, offers)
+    compact = eligibility_sets(profiles, requirements, offers)
+    assert torch.equal(compact.dense(), dense) and compact.shape == tuple(dense.shape)
+    assert all(torch.equal(compact[i], dense[i]) for i in range(len(offers)))
+    assert torch.equal(compact[3:7].dense(), dense[3:7])
+    facts = PairFacts.from_export(export)
+    history = History.known(export, facts, split.history_test)
+    pools = whole_pools(export, facts, history, offers, compact)
+    assert np.array_equal(
+        np.isfinite(pool_matrix(pools, np.zeros(len(pools.offer)), export)),
+        evaluation_pools(export, offers, dense).numpy(),
+    )
+    scores = np.round(np.random.default_rng(0).normal(size=len(pools.offer)), 1)  # rounded: ties to break
+    whole = rank_offers(export, offers, pool_matrix(pools, scores, export), dense)
+    assert rank_pools(pools, scores, export, compact, chunk=4) == whole
+    assert np.array_equal(pool_matrix(pools, scores, export, 4, 9), pool_matrix(pools, scores, export)[4:9])
+
+
+def test_evaluation_sample_of_offers_is_deterministic() -> None:
+    from gnn.train import sample_offers
+
+    offers = np.arange(1000, 6000, 3)
+    first, again, other = (sample_offers(offers, 200, seed) for seed in (7, 7, 8))
+    assert np.array_equal(first, again) and not np.array_equal(first, other)
+    assert len(first) == 200 and len(np.unique(first)) == 200 and set(first) <= set(offers)
+    assert np.all(np.diff(first) > 0)  # kept in the split's (time) order
+    assert np.array_equal(sample_offers(offers, len(offers) + 5, 7), offers)
+
+
+def test_evaluation_in_chunks_of_offers_gives_the_whole_matrix_figures(
+    trained: Trained, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`vivier evaluate` scores and ranks OFFER_CHUNK test offers at a time: the metrics, the per-offer recalls and
+    the cold-start figures are those of one [offers × candidates] matrix; the inductive path through layer-wise
+    states and a CSR (national scale) gives the full-batch path's recall."""
+    from gnn import baselines
+    from gnn import evaluate as evaluation_module
+    from gnn.eligibility import eligibility_sets
+    from gnn.evaluate import Evaluation, _score_methods, inductive_recall
+
+    export = trained.export
+    stored = Recommender.load(trained.database)._stored
+    split = temporal_split(export, CONFIG)
+    eligible = eligibility_sets(candidate_profiles(export), offer_requirements(export), split.test)
+    model = fit(export, split, TrainConfig(**{**vars(CONFIG), "epochs": 5}), progress=False).model
+    cosines = baselines.embedding_scores(embeddings_of(model, export, split.history_test), split.test)
+    rows = {int(o): i for i, o in enumerate(split.test)}
+    scorers = {
+        "jaccard": lambda o, _: baselines.jaccard_scores(export, o),
+        "ties": lambda o, _: np.round(cosines[[rows[int(x)] for x in o]], 1),  # many ties to break
+    }
+    figures = []
+    for chunk in (10_000, 3):
+        monkeypatch.setattr(evaluation_module, "OFFER_CHUNK", chunk)
+        evaluation = Evaluation("v", {})
+        _score_methods(evaluation, scorers, export, split, eligible, progress=False)
+        figures.append(evaluation)
+    whole, chunked = figures
+    assert {n: {m: vars(e) for m, e in r.items()} for n, r in whole.results.items()} == {
+        n: {m: vars(e) for m, e in r.items()} for n, r in chunked.results.items()
+    }
+    assert all(np.array_equal(whole.recall_by_offer[n], chunked.recall_by_offer[n]) for n in scorers)
+    assert whole.cold == chunked.cold
+    graph = message_graph(export, split.history_test)
+    full = inductive_recall(stored, export, split, graph, eligible)
+    assert inductive_recall(stored, export, split, graph, eligible, large=True) == pytest.approx(full, abs=1e-9)
+
+
+def embeddings_of(model: LinkGNN, export: GraphExport, visible: np.ndarray) -> dict[str, torch.Tensor]:
+    from gnn.train import visible_embeddings
+
+    return visible_embeddings(model, export, visible)
+
+
+def test_history_counts_before_a_date_equal_a_pass_over_every_application() -> None:
+    """`History.counts` finds the applications before an offer by binary search: the counts of a plain pass."""
+    from types import SimpleNamespace
+
+    rng = np.random.default_rng(0)
+    n = 5_000
+    dates = rng.choice([-np.inf, 10.0, 11.0, 12.5, 20.0, 30.0], size=n)
+    history = History(rng.integers(300, size=n), rng.integers(50, size=n), rng.random(n) < 0.2, dates)
+    facts = SimpleNamespace(offer_employer=rng.integers(7, size=50))
+    candidates = np.concatenate([rng.integers(320, size=200), [0, 0, 319]])
+    for published in (-np.inf, 10.0, 12.0, 12.5, 29.9, 30.0, np.nan):
+        counts = history.counts(facts, published, 3, candidates)  # type: ignore[arg-type]
+        before = history.published < published
+        size = int(candidates.max()) + 1
+        assert np.array_equal(counts[0], np.bincount(history.candidate[before], minlength=size)[candidates])
+        chosen = before & history.positive
+        assert np.array_equal(counts[1], np.bincount(history.candidate[chosen], minlength=size)[candidates])

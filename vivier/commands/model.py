@@ -94,6 +94,12 @@ def evaluate(
         Path | None, typer.Option(help="simulated dataset folder: adds its latent utility as the upper bound")
     ] = None,
     docs: Annotated[bool, typer.Option("--docs", help="also copy the report and plots into docs/")] = False,
+    offers: Annotated[
+        int | None,
+        typer.Option(
+            help="rank a fixed sample of this many test offers (default: all of them; past 500,000 nodes, 2,000)"
+        ),
+    ] = None,
 ) -> None:
     """Evaluate a stored model against baselines on the temporal test; writes a Markdown report with plots."""
 
@@ -106,7 +112,7 @@ def evaluate(
             oracle = (
                 simulator_process(truth) if truth and (truth / "truth" / "application_matrix.npy").exists() else None
             )
-            report = evaluate_model(db, version, truth=scorer, to_docs=docs, oracle=oracle)
+            report = evaluate_model(db, version, truth=scorer, to_docs=docs, oracle=oracle, offers=offers)
         except FileNotFoundError as error:
             console.print(f"[red]{error}[/red]")
             raise typer.Exit(1) from None
