@@ -107,16 +107,13 @@ def traced_growth(baseline: tracemalloc.Snapshot, top: int = 12) -> dict[str, ob
     }
 
 
-class MemoryLog:
-    """Appends a `sample` to `path` every `interval` seconds until stopped."""
+class _Periodic:
+    """A daemon thread that runs `_run` until stopped; `_run` waits on `_stop` between its rounds."""
 
-    def __init__(
-        self, path: Path, interval: float, cache_sizes: Callable[[], dict[str, int]], trace_frames: int = 0
-    ) -> None:
-        self._path, self._interval, self._cache_sizes = path, interval, cache_sizes
-        self._trace_frames = trace_frames
+    def __init__(self, interval: float, name: str) -> None:
+        self._interval = interval
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="vivier-memory-log", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def start(self) -> None:
         self._thread.start()
@@ -124,6 +121,19 @@ class MemoryLog:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+
+class MemoryLog(_Periodic):
+    """Appends a `sample` to `path` every `interval` seconds until stopped."""
+
+    def __init__(
+        self, path: Path, interval: float, cache_sizes: Callable[[], dict[str, int]], trace_frames: int = 0
+    ) -> None:
+        super().__init__(interval, "vivier-memory-log")
+        self._path, self._cache_sizes, self._trace_frames = path, cache_sizes, trace_frames
 
     def _run(self) -> None:
         previous = None  # the last interval's snapshot: a leak's site grows in every interval
@@ -144,21 +154,12 @@ class MemoryLog:
                 log.warning("memory log: sample failed", exc_info=True)
 
 
-class MallocTrimmer:
+class MallocTrimmer(_Periodic):
     """Calls `malloc_trim` every `interval` seconds, for a server whose heap keeps memory freed by its request
     threads (`VIVIER_MALLOC_TRIM_S`, docs/api.md, Load)."""
 
     def __init__(self, interval: float) -> None:
-        self._interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="vivier-malloc-trim", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
+        super().__init__(interval, "vivier-malloc-trim")
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval):

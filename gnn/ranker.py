@@ -327,7 +327,7 @@ def fit_joint(
     result = JointFit(gnn, wide)
     model: nn.Module = Joint(gnn, wide) if replica is None else replica.wrap(Joint(gnn, wide))
     chief = replica is None or replica.chief
-    best, best_state, stale = -1.0, copy.deepcopy((gnn.state_dict(), wide.state_dict())), 0
+    keeper = _BestState(gnn, wide, train_config.patience)
     generator = torch.Generator().manual_seed(train_config.seed)
     with Progress(disable=not (progress and chief), transient=True) as bar:
         task = bar.add_task("Training the ranker", total=train_config.epochs)
@@ -344,20 +344,12 @@ def fit_joint(
                 result.history.append({"epoch": epoch, "loss": loss, **{f"val_{k}": v for k, v in recall.items()}})
                 description = f"Training the ranker (loss {loss:.3f}, val R@10 {recall['recall@10']:.3f})"
                 bar.update(task, description=description)
-                criterion = recall["recall@10"] + recall["recall@50"]
-                improved = criterion > best
-                best = max(best, criterion)
+                improved = keeper.improves(recall["recall@10"] + recall["recall@50"])
             if replica is not None:
                 improved = replica.agree(improved)  # rank 0's verdict: every rank keeps and stops alike
-            if improved:
-                stale, result.best_epoch = 0, epoch
-                best_state = copy.deepcopy((gnn.state_dict(), wide.state_dict()))
-            else:
-                stale += 1
-                if stale >= train_config.patience:
-                    break
-    gnn.load_state_dict(best_state[0])
-    wide.load_state_dict(best_state[1])
+            if keeper.stop_after(improved, epoch):
+                break
+    result.best_epoch = keeper.restore()
     gnn.eval()
     with torch.no_grad():
         emb = gnn(x_dict, val_graph)
@@ -405,7 +397,7 @@ def _fit_minibatch(
     x_dict = {t: export.data[t].x for t in export.data.node_types}
     val_graph = NeighbourSampler(message_graph(export, split.history_val), node_counts(export), gnn.into)
     result = JointFit(gnn, wide)
-    best, best_state, stale = -1.0, copy.deepcopy((gnn.state_dict(), wide.state_dict())), 0
+    keeper = _BestState(gnn, wide, train_config.patience)
     generator = torch.Generator().manual_seed(train_config.seed)
     with Progress(disable=not progress, transient=True) as bar:
         task = bar.add_task("Training the ranker (mini-batch)", total=train_config.epochs)
@@ -418,16 +410,9 @@ def _fit_minibatch(
             recall = _chunked_validation(gnn, wide, export, val, emb, val_eligible)
             result.history.append({"epoch": epoch, "loss": loss, **{f"val_{k}": v for k, v in recall.items()}})
             bar.update(task, description=f"Training the ranker (loss {loss:.3f}, val R@10 {recall['recall@10']:.3f})")
-            criterion = recall["recall@10"] + recall["recall@50"]
-            if criterion > best:
-                best, stale, result.best_epoch = criterion, 0, epoch
-                best_state = copy.deepcopy((gnn.state_dict(), wide.state_dict()))
-            else:
-                stale += 1
-                if stale >= train_config.patience:
-                    break
-    gnn.load_state_dict(best_state[0])
-    wide.load_state_dict(best_state[1])
+            if keeper.stop_after(keeper.improves(recall["recall@10"] + recall["recall@50"]), epoch):
+                break
+    result.best_epoch = keeper.restore()
     emb = layerwise_embeddings(gnn, x_dict, val_graph, train_config.inference_chunk)[0]
     with torch.no_grad():
         result.average_cosine = float(_row_cosines(emb, train).mean())
@@ -524,6 +509,35 @@ def pool_scores(gnn: LinkGNN, wide: Wide, emb: dict[str, Tensor], pools: Pools) 
         offers = emb["offer"][torch.from_numpy(pools.offers[pools.offer[rows]])]
         out[rows] = (wide(wide.terms(pools.x[rows])) + gnn.score(candidates, offers)).numpy()
     return out
+
+
+class _BestState:
+    """Early stopping of a joint fit: keeps the parameters of the best validation epoch, counts the epochs since."""
+
+    def __init__(self, gnn: LinkGNN, wide: Wide, patience: int) -> None:
+        self.gnn, self.wide, self.patience = gnn, wide, patience
+        self.best, self.stale, self.epoch = -1.0, 0, 0
+        self.state = copy.deepcopy((gnn.state_dict(), wide.state_dict()))
+
+    def improves(self, criterion: float) -> bool:
+        improved = criterion > self.best
+        self.best = max(self.best, criterion)
+        return improved
+
+    def stop_after(self, improved: bool, epoch: int) -> bool:
+        """Record an evaluated epoch (keeping its parameters if it improved); True when patience has run out."""
+        if improved:
+            self.stale, self.epoch = 0, epoch
+            self.state = copy.deepcopy((self.gnn.state_dict(), self.wide.state_dict()))
+            return False
+        self.stale += 1
+        return self.stale >= self.patience
+
+    def restore(self) -> int:
+        """Load the best epoch's parameters back; its number (0: none improved)."""
+        self.gnn.load_state_dict(self.state[0])
+        self.wide.load_state_dict(self.state[1])
+        return self.epoch
 
 
 def _warm_wide(train: Pools, max_rows: int | None = None) -> Wide:
