@@ -267,6 +267,39 @@ def sample_offers(offers: np.ndarray, size: int, seed: int) -> np.ndarray:
     return offers[keep]
 
 
+def _supervised_and_context(
+    split: Split, generator: torch.Generator, config: TrainConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """An epoch's supervised training offers (a random `supervision_fraction` of them, their applications hidden
+    from message passing as a test offer's are) and the offers whose applications pass messages."""
+    shuffled = split.train[torch.randperm(len(split.train), generator=generator).numpy()]
+    supervised = shuffled[: max(1, int(len(shuffled) * config.supervision_fraction))]
+    return supervised, np.setdiff1d(split.history_val, supervised)
+
+
+def _objective_pairs(
+    export: GraphExport,
+    supervised: np.ndarray,
+    sampler: NegativeSampler,
+    generator: torch.Generator,
+    limit: int,
+    always_draw: bool = False,
+) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+    """(candidates, offers, negatives) of the two objectives: every application against random and eligible
+    candidates, then each selected application against those and the offer's other applicants (hard). At most
+    `limit` pairs each, drawn at random (`always_draw`: shuffled even when fewer, as the mini-batch step does)."""
+    pairs = []
+    for selected_only, hard in ((False, False), (True, True)):
+        candidates, offers = positive_pairs(export, supervised, selected_only)
+        if len(offers) == 0:
+            continue
+        if always_draw or len(offers) > limit:
+            keep = torch.randperm(len(offers), generator=generator)[:limit]
+            candidates, offers = candidates[keep], offers[keep]
+        pairs.append((candidates, offers, sampler.sample(offers, generator, hard=hard)))
+    return pairs
+
+
 def _epoch(
     model: LinkGNN,
     optimiser: torch.optim.Optimizer,
@@ -278,23 +311,14 @@ def _epoch(
     config: TrainConfig,
 ) -> float:
     model.train()
-    shuffled = split.train[torch.randperm(len(split.train), generator=generator).numpy()]
-    n_supervised = max(1, int(len(shuffled) * config.supervision_fraction))
-    supervised = shuffled[:n_supervised]
-    context = np.setdiff1d(split.history_val, supervised)
+    supervised, context = _supervised_and_context(split, generator, config)
     embeddings = model(x_dict, message_graph(export, context))
     # Two objectives on one score. Selected applicants are few (about one per offer), so the score also
     # learns who applies at all (every application against random and eligible candidates), and then who is
     # selected among the applicants (selected against the offer's other applicants, the hard negatives).
     loss = torch.zeros(())
-    for selected_only, hard in ((False, False), (True, True)):
-        candidates, offers = positive_pairs(export, supervised, selected_only)
-        if len(offers) == 0:
-            continue
-        if len(offers) > config.max_pairs:  # the loss's [pairs × negatives × dim] gather is the memory bound
-            keep = torch.randperm(len(offers), generator=generator)[: config.max_pairs]
-            candidates, offers = candidates[keep], offers[keep]
-        negatives = sampler.sample(offers, generator, hard=hard)
+    # the loss's [pairs × negatives × dim] gather is the memory bound: at most `max_pairs` pairs per objective
+    for candidates, offers, negatives in _objective_pairs(export, supervised, sampler, generator, config.max_pairs):
         offer_emb = embeddings["offer"][offers]
         positive = model.score(embeddings["candidate"][candidates], offer_emb)
         negative = model.score(embeddings["candidate"][negatives], offer_emb.unsqueeze(1))
@@ -317,18 +341,9 @@ def _minibatch_epoch(
 ) -> float:
     """`_epoch`'s objectives on `batch_pairs` pairs each, embedded through one sampled sub-graph."""
     model.train()
-    shuffled = split.train[torch.randperm(len(split.train), generator=generator).numpy()]
-    supervised = shuffled[: max(1, int(len(shuffled) * config.supervision_fraction))]
-    context = np.setdiff1d(split.history_val, supervised)
+    supervised, context = _supervised_and_context(split, generator, config)
     neighbours = NeighbourSampler(message_graph(export, context), node_counts(export), model.into)
-    batches = []
-    for selected_only, hard in ((False, False), (True, True)):
-        candidates, offers = positive_pairs(export, supervised, selected_only)
-        if len(offers) == 0:
-            continue
-        keep = torch.randperm(len(offers), generator=generator)[: config.batch_pairs]
-        candidates, offers = candidates[keep], offers[keep]
-        batches.append((candidates, offers, sampler.sample(offers, generator, hard=hard)))
+    batches = _objective_pairs(export, supervised, sampler, generator, config.batch_pairs, always_draw=True)
     if not batches:
         return 0.0
     seeds = {
