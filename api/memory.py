@@ -23,6 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from vivier.once import once
+
 log = logging.getLogger(__name__)
 
 
@@ -33,6 +35,7 @@ class _Mallinfo2(ctypes.Structure):
     ] + [("keepcost", ctypes.c_size_t)]
 
 
+@once
 def _libc() -> ctypes.CDLL | None:
     if not sys.platform.startswith("linux"):
         return None

@@ -26,10 +26,20 @@ from gnn.eligibility import Eligibility, candidate_profiles, eligibility_sets, o
 from gnn.export import GraphExport, export_graph
 from gnn.metrics import METRICS, Estimate, bootstrap, ranks, summarise
 from gnn.ranker import WIDE_FACTS, JointFit, RankerConfig, fit_joint, joint_scores
-from gnn.rerank import PairFacts, RerankConfig, Reranker, evaluation_pools, fit_and_score, gnn_embedder, score_pools
+from gnn.rerank import (
+    PairFacts,
+    RerankConfig,
+    Reranker,
+    evaluation_pools,
+    fit_and_score,
+    gnn_embedder,
+    offer_pool,
+    score_pools,
+)
 from gnn.sampling import NeighbourSampler, layerwise_embeddings
 from gnn.serving import RERANK_DEPTH
 from gnn.train import (
+    OFFER_CHUNK,
     Split,
     TrainConfig,
     fit,
@@ -65,7 +75,6 @@ ORACLE_SHARE = 0.85
 # Past the mini-batch size (gnn.train.MINIBATCH_NODES), the test ranks a fixed sample of this many test offers
 # (`vivier evaluate --offers`), each against all its eligible candidates, OFFER_CHUNK offers' scores at a time.
 TEST_OFFERS = 2_000
-OFFER_CHUNK = 256  # [offers × candidates] float64 scores held at once per method: 2 GB for a million candidates
 FACTS_ONLY_OFFERS = 5_000  # training offers of the facts-only baseline past the mini-batch size (its rows in memory)
 # A method's scores for some test offers (rows of the split's test) and their rows of the eligibility matrix.
 Scorer = Callable[[np.ndarray, torch.Tensor], np.ndarray]
@@ -165,7 +174,7 @@ def _score_methods(
 ) -> None:
     """Each method's metrics and cold-start recall over the test offers, OFFER_CHUNK offers' scores at a time (the
     same figures as one matrix: one tie-breaking generator per method through the chunks)."""
-    test = split.test
+    test, warm = split.test, warm_candidates(export, split)
     with Progress(disable=not progress, transient=True) as bar:
         task = bar.add_task("Scoring methods", total=len(scorers))
         for name, scorer in scorers.items():
@@ -176,7 +185,7 @@ def _score_methods(
                 offers, rows = test[start : start + OFFER_CHUNK], eligible[start : start + OFFER_CHUNK].dense()
                 scores = scorer(offers, rows)
                 per_query += rank_offers(export, offers, scores, rows, ties)
-                _cold_hits(export, split, offers, scores, rows, cold_ties, hits)
+                _cold_hits(export, warm, offers, scores, rows, cold_ties, hits)
             evaluation.results[name] = summarise(per_query)
             evaluation.recall_by_offer[name] = np.array([q["recall@10"] for q in per_query])
             evaluation.cold[name] = _cold_recall(hits)
@@ -252,37 +261,33 @@ def reranked_scorers(
     return {VIVIER: whole_pool, SERVED: as_served, NO_MESSAGES: without_messages, FACTS_ONLY: facts_only}
 
 
-def cold_start_recall(
-    export: GraphExport, split: Split, offers: np.ndarray, scores: np.ndarray, eligible: torch.Tensor
-) -> ColdStartRecall:
-    """Recall@10 over selected (candidate, test offer) pairs, split by whether the candidate had applied to
-    anything before the test period (warm) or not (cold: a new candidate known by its profile only)."""
-    hits: dict[str, list[float]] = {"cold": [], "warm": []}
-    _cold_hits(export, split, offers, scores, eligible, np.random.default_rng(0), hits)
-    return _cold_recall(hits)
+def warm_candidates(export: GraphExport, split: Split) -> np.ndarray:
+    """Per candidate: whether they applied to anything before the test period (warm) or not (cold: a new candidate
+    known by their profile only)."""
+    apps = export.applications
+    warm = np.zeros(export.data["candidate"].num_nodes, dtype=bool)
+    warm[apps.candidate[np.isin(apps.offer, split.history_test)]] = True
+    return warm
 
 
 def _cold_hits(
     export: GraphExport,
-    split: Split,
+    warm: np.ndarray,
     offers: np.ndarray,
     scores: np.ndarray,
     eligible: torch.Tensor,
     rng: np.random.Generator,
     hits: dict[str, list[float]],
 ) -> None:
-    """Adds each selected pair of `offers` to `hits`, cold or warm (ties broken by `rng`, as `rank_offers` does)."""
-    apps = export.applications
-    history = np.zeros(export.data["candidate"].num_nodes, dtype=bool)
-    history[apps.candidate[np.isin(apps.offer, split.history_test)]] = True
+    """Adds each selected (candidate, offer) pair of `offers` to `hits`, cold or warm (`warm_candidates`), hit when
+    ranked in the top 10 (ties broken by `rng`, as `rank_offers` does)."""
     for i, offer in enumerate(offers.tolist()):
-        positives = np.unique(apps.candidate[apps.positive & (apps.offer == offer)])
-        pool = eligible[i].numpy().copy()
-        pool[positives] = True
+        pool, selected = offer_pool(export, offer, eligible[i])
+        positives = np.unique(selected)
         index = np.nonzero(pool)[0]
         positive_ranks = ranks(scores[i][index], np.searchsorted(index, positives), rng)  # same ties as rank_offers
         for c, rank in zip(positives.tolist(), positive_ranks.tolist(), strict=True):
-            hits["warm" if history[c] else "cold"].append(float(rank <= 10))
+            hits["warm" if warm[c] else "cold"].append(float(rank <= 10))
 
 
 def _cold_recall(hits: dict[str, list[float]]) -> ColdStartRecall:

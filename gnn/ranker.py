@@ -55,10 +55,12 @@ from gnn.rerank import (
     Reranker,
     _linear_terms,
     offer_facts,
+    offer_pool,
     pair_features,
 )
 from gnn.sampling import NeighbourSampler, layerwise_embeddings
 from gnn.train import (
+    OFFER_CHUNK,
     Split,
     TrainConfig,
     build_model,
@@ -111,7 +113,6 @@ class RankerConfig:
     validation_offers: int = 25
 
 
-OFFER_CHUNK = 256  # offers whose [offers × candidates] scores are held at once (256 × 1 M float64: 2 GB)
 # Pool rows scored at once: their two gathered embeddings (2 × 256 float32) and wide terms (39 float64) are about
 # 3 KB a row (1,000,000 rows at once added 3.1 GiB to a validation: bench_training --joint, 2026-12-05).
 ROW_CHUNK = 100_000
@@ -168,14 +169,12 @@ def training_pools(
 def whole_pools(
     export: GraphExport, facts: PairFacts, history: History, offers: np.ndarray, eligible: torch.Tensor | Eligibility
 ) -> Pools:
-    """Every candidate of each offer's evaluation pool (eligible, plus its selected ones: `evaluation_pools`, one
-    offer at a time), as the test ranks them."""
+    """Every candidate of each offer's evaluation pool (eligible, plus its selected ones: `offer_pool`, one offer at
+    a time), as the test ranks them."""
     apps = export.applications
     parts = []
     for i, offer in enumerate(offers.tolist()):
-        selected = apps.candidate[apps.positive & (apps.offer == offer)]
-        pool = eligible[i].numpy().copy()
-        pool[selected] = True
+        pool, selected = offer_pool(export, offer, eligible[i])
         candidates = np.flatnonzero(pool)
         label = np.isin(candidates, selected)
         applicant = np.isin(candidates, apps.candidate[apps.offer == offer])
@@ -313,14 +312,7 @@ def fit_joint(
     val = whole_pools(export, facts, history, split.val, val_eligible)
     wide = _warm_wide(train)
     gnn = build_model(export, train_config, layers)
-    groups = [
-        {"params": gnn.parameters(), "lr": train_config.lr, "weight_decay": train_config.weight_decay},
-        {"params": wide.linear.parameters(), "lr": config.wide_lr},
-    ]
-    if config.affinity:
-        wide.affinity = nn.Parameter(torch.zeros(()))
-        groups.append({"params": [wide.affinity], "lr": config.affinity_lr})
-    optimiser = torch.optim.Adam(groups)
+    optimiser = _optimiser(gnn, wide, train_config, config)
     x_dict = {t: export.data[t].x for t in export.data.node_types}
     train_terms, val_terms = wide.terms(train.x), wide.terms(val.x)
     val_graph = message_graph(export, split.history_val)
@@ -388,12 +380,7 @@ def _fit_minibatch(
     val = whole_pools(export, facts, history, val_offers, val_eligible)
     wide = _warm_wide(train, WARM_ROWS)
     gnn = build_model(export, train_config, layers)
-    optimiser = torch.optim.Adam(
-        [
-            {"params": gnn.parameters(), "lr": train_config.lr, "weight_decay": train_config.weight_decay},
-            {"params": wide.linear.parameters(), "lr": config.wide_lr},
-        ]
-    )
+    optimiser = _optimiser(gnn, wide, train_config, config)
     x_dict = {t: export.data[t].x for t in export.data.node_types}
     val_graph = NeighbourSampler(message_graph(export, split.history_val), node_counts(export), gnn.into)
     result = JointFit(gnn, wide)
@@ -511,6 +498,18 @@ def pool_scores(gnn: LinkGNN, wide: Wide, emb: dict[str, Tensor], pools: Pools) 
     return out
 
 
+def _optimiser(gnn: LinkGNN, wide: Wide, train_config: TrainConfig, config: RankerConfig) -> torch.optim.Optimizer:
+    """Adam with the GNN's and the wide part's learning rates (and the employer affinity's weight, when asked)."""
+    groups = [
+        {"params": gnn.parameters(), "lr": train_config.lr, "weight_decay": train_config.weight_decay},
+        {"params": wide.linear.parameters(), "lr": config.wide_lr},
+    ]
+    if config.affinity:
+        wide.affinity = nn.Parameter(torch.zeros(()))
+        groups.append({"params": [wide.affinity], "lr": config.affinity_lr})
+    return torch.optim.Adam(groups)
+
+
 class _BestState:
     """Early stopping of a joint fit: keeps the parameters of the best validation epoch, counts the epochs since."""
 
@@ -543,11 +542,11 @@ class _BestState:
 def _warm_wide(train: Pools, max_rows: int | None = None) -> Wide:
     """The wide part starts from a logistic regression on the facts alone (a few seconds; saves epochs). Past
     `max_rows` rows, on the whole pools of a random subset of the offers (fixed seed) holding about that many."""
-    rows = slice(None)
+    rows: slice | np.ndarray = slice(None)
     if max_rows is not None and len(train.offer) > max_rows:
         order = np.random.default_rng(0).permutation(len(train.offers))
         sizes = np.bincount(train.offer, minlength=len(train.offers))[order]
-        rows = train.rows_of(order[: max(1, int(np.searchsorted(np.cumsum(sizes), max_rows)))])  # type: ignore[assignment]
+        rows = train.rows_of(order[: max(1, int(np.searchsorted(np.cumsum(sizes), max_rows)))])
     columns = [FEATURES.index(f) for f in WIDE_FACTS]
     raw = _linear_terms(train.x[rows][:, columns].astype(np.float64))
     mean, std = raw.mean(axis=0), raw.std(axis=0) + 1e-6

@@ -532,11 +532,19 @@ def rerank_scores(
 
 def evaluation_pools(export: GraphExport, offers: np.ndarray, eligible: torch.Tensor) -> torch.Tensor:
     """The pools `gnn.train.rank_offers` ranks: eligible candidates plus each offer's selected ones."""
-    pools = eligible.clone()
+    if not len(offers):
+        return eligible.clone()
+    return torch.stack([torch.from_numpy(offer_pool(export, o, eligible[i])[0]) for i, o in enumerate(offers.tolist())])
+
+
+def offer_pool(export: GraphExport, offer: int, eligible: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """One offer's evaluation pool as a boolean row (its `eligible` row plus its selected candidates), and those
+    selected candidates."""
     apps = export.applications
-    for i, offer in enumerate(offers.tolist()):
-        pools[i, torch.from_numpy(apps.candidate[apps.positive & (apps.offer == offer)]).long()] = True
-    return pools
+    selected = apps.candidate[apps.positive & (apps.offer == offer)]
+    pool = eligible.numpy().copy()
+    pool[selected] = True
+    return pool, selected
 
 
 # --- serving -------------------------------------------------------------------------------------------------

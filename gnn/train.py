@@ -70,7 +70,9 @@ MINIBATCH_NODES = 500_000  # full batch, checkpointed, measured up to 364,601 no
 # Validation offers the GNN alone ranks in mini-batch training (a fixed sample: every validation offer at national
 # scale is 15,000 layer-wise rankings of a million candidates each time), and offers scored at once.
 VALIDATION_OFFERS = 2_000
-OFFER_CHUNK = 256  # [offers × candidates] float32 scores held at once: 1 GB for a million candidates
+# Offers whose [offers × candidates] scores are held at once (training, the served ranker's validation and the
+# evaluation): 256 × 1 M candidates is 1 GB in float32, 2 GB in float64.
+OFFER_CHUNK = 256
 
 
 @dataclass
@@ -391,10 +393,10 @@ def visible_embeddings(
 ) -> dict[str, torch.Tensor]:
     """Head embeddings with the applications of the `visible` offers passing messages; `layerwise`: one layer at
     a time over chunks of nodes (the same numbers in bounded memory, for graphs past MINIBATCH_NODES)."""
-    graph: dict[EdgeType, torch.Tensor] | NeighbourSampler = message_graph(export, visible)
+    edges = message_graph(export, visible)
     if layerwise:
-        graph = NeighbourSampler(graph, node_counts(export), model.into)  # type: ignore[arg-type]
-    return embeddings(model, export, graph)
+        return embeddings(model, export, NeighbourSampler(edges, node_counts(export), model.into))
+    return embeddings(model, export, edges)
 
 
 @torch.no_grad()
