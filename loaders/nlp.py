@@ -25,6 +25,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
+from loaders.inclusive import SUFFIX, masculine
 from loaders.occupations import OccupationClassifier
 from loaders.records import OccupationScore, SkillMention, TextAnalysis
 from loaders.statutory import statutory_facts
@@ -40,6 +41,7 @@ GLUE_WORDS = {"de", "des", "du", "d", "la", "le", "les", "l", "un", "une", "au",
 ORDINALS = {
     "1er": "1e",
     "1ere": "1e",
+    "1re": "1e",
     "premiere": "1e",
     "premier": "1e",
     "2eme": "2e",
@@ -135,6 +137,8 @@ def norm_word(lower: str) -> str:
         norm = ORDINALS[word]
     elif word in GLUE_WORDS:
         norm = "_"
+    elif (plain := masculine(lower)) != lower:  # "attaché(e)", "rédacteur·rice": the masculine word's norm
+        norm = norm_word(plain)
     else:
         norm = _light_rules(fold_compat(lemma_of(lower)).strip("'’"))
     _norm_cache[lower] = norm
@@ -151,18 +155,33 @@ def _light_rules(word: str) -> str:
         norm = word[:-1]
     else:
         norm = word
-    for feminine, masculine in FEMININE:  # grade and job labels are masculine, CVs often feminine
+    for feminine, male in FEMININE:  # grade and job labels are masculine, CVs often feminine
         if len(norm) > len(feminine) + 2 and norm.endswith(feminine):
-            norm = norm[: -len(feminine)] + masculine
+            norm = norm[: -len(feminine)] + male
             break
     return norm
 
 
 @Language.component("vivier_norm")
 def vivier_norm(doc: Doc) -> Doc:
+    _merge_inclusive(doc)
     for token in doc:
         token.norm_ = norm_word(token.lower_)
     return doc
+
+
+def _merge_inclusive(doc: Doc) -> None:
+    """One token for a word and its inclusive-writing suffix (« attaché(e) », « attaché/e », « technicien-ne »: the
+    tokenizer splits them), so that « attaché(e) hors classe » is three words for the matcher, as written."""
+    spans = []
+    for match in SUFFIX.finditer(doc.text):
+        span = doc.char_span(match.start() - 1, match.end(), alignment_mode="expand")
+        if span is not None and len(span) > 1:
+            spans.append(span)
+    if spans:
+        with doc.retokenize() as retokenizer:
+            for span in filter_spans(spans):
+                retokenizer.merge(span)
 
 
 @once
