@@ -3,8 +3,8 @@
 Offers write « attaché(e) principal(e) », « rédacteur·rice », « chargé.e de mission », « technicien-ne »,
 « attaché/e »: the suffix glued to the word hides it from every lexical match (the grade nomenclature writes
 « Attache principal », the tokenizer keeps « principal(e » and « ) » apart). `masculine` removes those suffixes from
-a text (used on the accent-folded text the statutory rules read); `SUFFIX` finds them (the tokenizer's norm
-component reads a token without its suffix, so that the text's offsets stay as written).
+a text (used on the accent-folded text the statutory rules read); the tokenizer's norm component reads a token
+without its suffix and merges the tokens it splits (`loaders.nlp`), so that the text's offsets stay as written.
 
 A suffix counts only right after a letter and before a non-letter, and only the feminine and plural endings
 (e, ne, le, se, ve, fe, rice, trice, euse, es, s, x): « et/ou », « e-mail », « Île-de-France », « km/h » are left
@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 
-_ENDINGS = r"(?:e|ne|le|se|ve|fe|rice|trice|euse)"
+INCLUSIVE_ENDINGS = frozenset(["e", "ne", "le", "se", "ve", "fe", "rice", "trice", "euse"])
+_ENDINGS = r"(?:" + "|".join(sorted(INCLUSIVE_ENDINGS, key=len, reverse=True)) + r")"
 SUFFIX = re.compile(
     r"(?<=[^\W\d_])"
     r"(?:\((?i:" + _ENDINGS + r"|es|s|x)\)(?:s\b)?"  # attaché(e), agent(e)s, principal(e)

@@ -117,9 +117,17 @@ def recently_folded(text: str) -> str:
     return masculine(fold_compat(text))
 
 
-def statutory_facts(text: str) -> StatutoryFacts:
+def statutory_facts(text: str, place_only: bool = False) -> StatutoryFacts:
+    """The statutory facts of a CV or any text. `place_only`: échelon, département and commune alone, all that
+    `offer_facts` keeps of them (an offer's other facts have rules of their own; reading them here too was about a
+    tenth of an offer's reading)."""
     folded = recently_folded(text)
     facts = StatutoryFacts()
+    if place_only:
+        if match := ECHELON.search(folded):
+            facts.echelon = int(match.group(1) or match.group(2))
+        facts.departement, facts.commune = location(folded)
+        return facts
     for code, pattern in VERSANT_PATTERNS:
         if pattern.search(folded):
             facts.versant = code
