@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loaders.nlp import TextAnalyzer, default_analyzer
 from loaders.occupations import OfferCoding
@@ -23,6 +23,9 @@ from loaders.offers import enrich_offers, read_offer_file, validate_offer
 from loaders.records import CandidateRecord, ExperienceRecord, OfferRecord, RecordError, SkillMention
 from ontology.text import fold_compat
 from vivier.settings import REPO_ROOT
+
+if TYPE_CHECKING:
+    from ontology.catalogue import Catalogue
 
 PEP_OFFERS = REPO_ROOT / "data" / "sources" / "pep-offers" / "pep_offers_2020_2021.csv"
 PEP_FULL_EXPORT = PEP_OFFERS.parent / "pep_full_export_sample.csv"  # the other PEP format (56 columns, `;`)
@@ -708,18 +711,66 @@ def score_skills(row: dict[str, Any], found: list[SkillMention]) -> SkillScore:
 SKILL_SOURCES = {"all mentions": None, "matcher only": ("matcher",)}  # which of the loader's mentions are scored
 
 
+def skills_gold_texts(rows: list[dict[str, Any]], catalogue: Catalogue) -> list[str | None]:
+    """The analysed text of each gold offer, read and validated as the loader does, not understood (so that the
+    analyzer can learn from them while it is being built); None for an offer the loader rejects."""
+    texts: dict[tuple[str, str], str] = {}
+    for name in dict.fromkeys(str(r["file"]) for r in rows):
+        for raw in read_offer_file(PEP_OFFERS.parent / name)[0]:
+            try:
+                record = validate_offer(raw.fields, name, catalogue, contract_required=False)
+            except RecordError:
+                continue
+            texts[(name, record.offer_id)] = analysed_text(record)
+    return [texts.get((str(r["file"]), str(r["offer_id"]))) for r in rows]
+
+
+def concept_f1_of(rows: list[dict[str, Any]]) -> Callable[[list[int], list[list[SkillMention]]], float]:
+    """The concept F1 of mentions found for some of `rows` (by index): what the skill ranker's threshold maximises."""
+
+    def f1(ids: list[int], found: list[list[SkillMention]]) -> float:
+        total = SkillScore("fit")
+        for i, mentions in zip(ids, found, strict=True):
+            total.add(score_skills(rows[i], mentions))
+        return total.concept_f1 or 0.0
+
+    return f1
+
+
+def cross_validated_skills(rows: list[dict[str, Any]], records: list[OfferRecord]) -> dict[int, list[SkillMention]]:
+    """The development offers' mentions as a skill ranker fitted on the other development offers keeps them
+    (`loaders.skill_ranker.cross_validated`); the held-out offers keep the loader's, whose ranker is fitted on the
+    development offers only. Empty when the analyzer has no ranker."""
+    from loaders.skill_ranker import cross_validated, gold_concepts
+
+    analyzer = default_analyzer()
+    dev = [i for i, r in enumerate(rows) if r["split"] == "dev"]
+    if analyzer.ranker is None or not dev:
+        return {}
+    texts = [analysed_text(records[i]) for i in dev]
+    candidates = analyzer.skill_candidates(texts, [records[i].title for i in dev])
+    gold = [gold_concepts(rows[i]) for i in dev]
+    dev_rows = [rows[i] for i in dev]
+    kept = cross_validated(candidates, gold, range(len(dev)), concept_f1_of(dev_rows))
+    return {dev[j]: mentions for j, mentions in kept.items()}
+
+
 def measure_skills(path: Path = GOLD_SKILLS) -> dict[str, list[SkillScore]]:
     """Span and concept precision / recall of the loader's skill mentions on the gold, per split (development, held
-    out, all): of all its mentions, and of the matcher's alone (`SKILL_SOURCES`)."""
+    out, all): of all its mentions, and of the matcher's alone (`SKILL_SOURCES`). The development offers are scored
+    by cross-validation of the skill ranker (`cross_validated_skills`), never by a ranker fitted on them."""
     rows = read_skills_gold(path)
     records = gold_offers(rows)
     check_skills_gold(rows, records, path)
+    understood = [r for r in records if r is not None]
+    assert len(understood) == len(rows)  # check_skills_gold refused the gold otherwise
+    folded = cross_validated_skills(rows, understood)
     figures = {}
     for name, sources in SKILL_SOURCES.items():
         scores = {split: SkillScore(split) for split in (*SKILL_SPLITS, "all")}
-        for row, record in zip(rows, records, strict=True):
-            assert record is not None  # check_skills_gold refused the gold otherwise
-            offer = score_skills(row, [m for m in record.skills if sources is None or m.source in sources])
+        for i, (row, record) in enumerate(zip(rows, understood, strict=True)):
+            skills = folded.get(i, record.skills)
+            offer = score_skills(row, [m for m in skills if sources is None or m.source in sources])
             scores[offer.split].add(offer)
             scores["all"].add(offer)
         figures[name] = list(scores.values())

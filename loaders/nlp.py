@@ -11,6 +11,7 @@ label, by the cosine of TF-IDF vectors of their lemma norms."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -19,14 +20,25 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+import numpy as np
 import spacy
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
+from loaders.inclusive import INCLUSIVE_ENDINGS, masculine
 from loaders.occupations import OccupationClassifier
 from loaders.records import OccupationScore, SkillMention, TextAnalysis
+from loaders.skill_ranker import (
+    SIMILARITY_TRUST,
+    Candidates,
+    Closest,
+    ConceptIndex,
+    Hit,
+    SkillRanker,
+    candidate_rows,
+)
 from loaders.statutory import statutory_facts
 from ontology.text import fold_compat
 from vivier.once import once
@@ -40,6 +52,7 @@ GLUE_WORDS = {"de", "des", "du", "d", "la", "le", "les", "l", "un", "une", "au",
 ORDINALS = {
     "1er": "1e",
     "1ere": "1e",
+    "1re": "1e",
     "premiere": "1e",
     "premier": "1e",
     "2eme": "2e",
@@ -57,11 +70,20 @@ PARTICIPLE_ENDINGS = ("é", "ée", "és", "ées")
 # docs/ingestion.md); below it most pairs name another skill.
 SIMILARITY_THRESHOLD = 0.6
 # Such mentions are less often right than the matcher's (docs/ingestion-figures.md): their confidence says so.
-SIMILARITY_TRUST = 0.6
+# (SIMILARITY_TRUST = 0.6, in loaders.skill_ranker, which writes mentions too)
 # Clauses of 2 to 14 content words: longer ones are sentences about the service, not one skill; one word alone is
 # mostly a heading ("Missions", "Profil"), and the matcher already reads one-word skills ("Rigueur").
 MIN_SEGMENT_WORDS, MAX_SEGMENT_WORDS = 2, 14
 BATCH = 64  # texts tokenised, then compared with the skill labels, together
+# The ranker's candidates (loaders/skill_ranker.py): the 5 labels closest to each clause of 2 to 14 content words,
+# from a cosine of 0.2, and the skills of the text's 6 best occupations as a prior.
+CANDIDATE_LABELS, CANDIDATE_FLOOR, OCCUPATION_PRIOR = 5, 0.2, 6
+# Sub-clauses (a clause's parts between « et », « ou », brackets, dashes) as candidates too: development F1 35.1 %
+# against 29.7 % without, but 1–1.4 ms more per offer, below the ≥ 200 offers/s bar (docs/ingestion.md): off.
+SUB_CLAUSES = False
+SPLIT_MARKS = frozenset(["/", "-"])  # inclusive writing the tokenizer splits: "directeur/trice", "technicien-ne"
+SUB_CLAUSE_TEXT = re.compile(r"\b(?:et|ou)\b|[()/–-]", re.IGNORECASE)
+SUB_CLAUSE_BREAKS = frozenset(["et", "ou", "(", ")", "-", "–", "/"])
 CLAUSE = re.compile(r"[^\n•;:.!?·*,]+")
 # Words that open missions ("assurer le suivi de…", "vous participez à…") and say nothing of the skill itself.
 MISSION_WORDS = frozenset(
@@ -135,6 +157,8 @@ def norm_word(lower: str) -> str:
         norm = ORDINALS[word]
     elif word in GLUE_WORDS:
         norm = "_"
+    elif (plain := masculine(lower)) != lower:  # "attaché(e)", "rédacteur·rice": the masculine word's norm
+        norm = norm_word(plain)
     else:
         norm = _light_rules(fold_compat(lemma_of(lower)).strip("'’"))
     _norm_cache[lower] = norm
@@ -151,18 +175,54 @@ def _light_rules(word: str) -> str:
         norm = word[:-1]
     else:
         norm = word
-    for feminine, masculine in FEMININE:  # grade and job labels are masculine, CVs often feminine
+    for feminine, male in FEMININE:  # grade and job labels are masculine, CVs often feminine
         if len(norm) > len(feminine) + 2 and norm.endswith(feminine):
-            norm = norm[: -len(feminine)] + masculine
+            norm = norm[: -len(feminine)] + male
             break
     return norm
 
 
 @Language.component("vivier_norm")
 def vivier_norm(doc: Doc) -> Doc:
+    pieces = []
+    glued = False  # the previous token has no space after it
     for token in doc:
-        token.norm_ = norm_word(token.lower_)
+        lower = token.lower_
+        token.norm_ = norm_word(lower)
+        if (lower in SPLIT_MARKS and glued and not token.whitespace_) or (
+            "(" in lower and lower.rpartition("(")[2] in INCLUSIVE_ENDINGS
+        ):
+            pieces.append(token.i)  # "/" in "directeur/trice" (not "H / F"), "chargé(e" before ")"
+        glued = not token.whitespace_
+    if pieces:
+        _merge_inclusive(doc, pieces)
     return doc
+
+
+def _merge_inclusive(doc: Doc, pieces: list[int]) -> None:
+    """One token for a word and its inclusive-writing suffix, which the tokenizer splits (« chargé(e » « ) »,
+    « directeur » « / » « trice », « technicien » « - » « ne »), so that « chargé(e) de mission » is three words
+    for the matcher, as written; its norm is the masculine's. From the tokens, not `doc.text` (rebuilding the text
+    of every document cost more than the rest of the norm component)."""
+    spans = []
+    for i in pieces:
+        token = doc[i]
+        if token.lower_ in SPLIT_MARKS:  # "/" or "-" glued between a word and an ending
+            if _glued_ending(doc, i):
+                spans.append(doc[i - 1 : i + 2])
+        elif i < len(doc) - 1 and doc[i + 1].text == ")" and not token.whitespace_:  # "chargé(e" + ")"
+            spans.append(doc[i : i + 2])
+    if spans:
+        with doc.retokenize() as retokenizer:
+            for span in filter_spans(spans):
+                retokenizer.merge(span, attrs={"NORM": norm_word(span.text.lower())})
+
+
+def _glued_ending(doc: Doc, i: int) -> bool:
+    """Whether the mark at `i` joins a word and a feminine ending with no space: « directeur/trice »."""
+    if not 0 < i < len(doc) - 1 or doc[i - 1].whitespace_ or doc[i].whitespace_:
+        return False
+    return doc[i - 1].is_alpha and doc[i + 1].lower_ in INCLUSIVE_ENDINGS
 
 
 @once
@@ -197,6 +257,8 @@ class TextAnalyzer:
         self.patterns: dict[int, Pattern] = {}
         self._add_patterns()
         self.occupations = OccupationClassifier(catalogue)
+        self._skill_ids_of: dict[str, np.ndarray] = {}
+        self.ranker: SkillRanker | None = None  # fitted by `learn_skill_ranker`; without it, the fixed rules
 
     def _labels(self) -> Iterator[tuple[str, str, str, float]]:
         for uri, skill in self.catalogue.skills.items():
@@ -236,6 +298,14 @@ class TextAnalyzer:
             self.matcher.add(key, [doc])
         self.label_vectorizer = TfidfVectorizer(analyzer=_same, sublinear_tf=True)
         self.label_matrix = self.label_vectorizer.fit_transform(label_words).T.tocsr()
+        kinds = {uri: skill.kind for uri, skill in self.catalogue.skills.items()}
+        self.concepts = ConceptIndex.of(list(dict.fromkeys(self.label_skills)), kinds)  # the ranker's, by index
+        self.label_skill_ids = np.array([self.concepts.index[uri] for uri in self.label_skills])
+        self.label_binary = self.label_matrix.copy()  # which words each label has, for the coverage features
+        self.label_binary.data[:] = 1.0
+        self.label_set_sizes = np.asarray(self.label_binary.sum(axis=0)).ravel()
+        self.label_words_by_row = self.label_binary.T.tocsr()
+        self.label_matrix32 = self.label_matrix.astype(np.float32)
 
     def analyse(
         self, texts: Iterable[str], titles: Iterable[str] | None = None, offers: bool = False
@@ -251,9 +321,27 @@ class TextAnalyzer:
             # The similarity fallback compares the clauses of a whole batch at once: one TF-IDF transform and one
             # sparse product instead of one per text (on the real offers 0.4–0.5 ms per offer instead of 3).
             clauses = [_clauses(text, doc) for text, doc, _ in chunk]
+            if self.ranker is not None and offers:  # on the hand-written CVs it lowered concept F1 (docs/ingestion.md)
+                closest = self._closest_labels([text for text, _, _ in chunk], clauses)
+                for (text, doc, occs), text_clauses, text_closest in zip(chunk, clauses, closest, strict=True):
+                    yield self._ranked_analysis(text, doc, occs, text_clauses, text_closest)
+                continue
             similar = self._similar_skills(clauses)
             for (text, doc, occs), text_clauses, text_similar in zip(chunk, clauses, similar, strict=True):
                 yield self._analysis(text, doc, occs, text_clauses, text_similar)
+
+    def skill_candidates(self, texts: list[str], titles: list[str] | None = None) -> list[Candidates]:
+        """Each text's candidate concepts and their evidence, as the ranker weighs them (offers: `titles`)."""
+        title_list = titles if titles is not None else [""] * len(texts)
+        docs = list(self.nlp.pipe(texts, batch_size=BATCH))
+        occupations = self.occupations.classify(texts, title_list, learned=titles is not None)
+        clauses = [_clauses(text, doc) for text, doc in zip(texts, docs, strict=True)]
+        closest = self._closest_labels(texts, clauses)
+        rows = zip(texts, title_list, docs, occupations, clauses, closest, strict=True)
+        return [
+            self._candidates(text, _title_length(text), doc, occs, text_clauses, text_closest)[0]
+            for text, _, doc, occs, text_clauses, text_closest in rows
+        ]
 
     def _analysis(
         self,
@@ -290,6 +378,101 @@ class TextAnalyzer:
         self._grade_facts(analysis, grade_hits)
         return analysis
 
+    def _ranked_analysis(
+        self,
+        text: str,
+        doc: Doc,
+        occupations: list[OccupationScore],
+        clauses: list[tuple[Span, list[str]]],
+        closest: Closest,
+    ) -> TextAnalysis:
+        candidates, grade_hits = self._candidates(text, _title_length(text), doc, occupations, clauses, closest)
+        analysis = TextAnalysis(occupations=occupations, facts=statutory_facts(text, place_only=True))
+        assert self.ranker is not None
+        analysis.skills = self.ranker.keep(candidates)
+        self._grade_facts(analysis, grade_hits)
+        return analysis
+
+    def _candidates(
+        self,
+        text: str,
+        title_length: int,
+        doc: Doc,
+        occupations: list[OccupationScore],
+        clauses: list[tuple[Span, list[str]]],
+        closest: Closest,
+    ) -> tuple[Candidates, list[Pattern]]:
+        """Every matcher hit and every close label, grouped by concept into the ranker's rows; and the grade hits."""
+        spans = []
+        for match_id, start, end in self.matcher(doc):
+            span = doc[start:end]
+            span.label_ = str(match_id)
+            spans.append(span)
+        hits, grade_hits = [], []
+        for span in filter_spans(spans):
+            pattern = self.patterns[int(span.label_)]
+            if pattern.kind != "skill":
+                grade_hits.append(pattern)
+                continue
+            standalone = pattern.confidence < ONE_WORD and _standalone(span, clauses)  # read for one-word labels only
+            hits.append(Hit(pattern.uri, span.start_char, span.end_char, span.text, pattern.confidence, standalone))
+        prior = [self._skill_ids(o.uri) for o in occupations[:OCCUPATION_PRIOR]]
+        rows = candidate_rows(
+            closest, hits, self.concepts, np.concatenate([np.zeros(0, int), *prior]), text, title_length
+        )
+        return rows, grade_hits
+
+    def _closest_labels(self, texts: list[str], texts_clauses: list[list[tuple[Span, list[str]]]]) -> list[Closest]:
+        """For each text, the `CANDIDATE_LABELS` labels closest to each clause and sub-clause (TF-IDF cosine of lemma
+        norms, from `CANDIDATE_FLOOR`), as candidates for the ranker: one batch, one sparse product, the choice of
+        each clause's closest labels with numpy (a loop over clauses cost more than the rest of the reading)."""
+        kept = [
+            (text, start, end, words, sub)
+            for text, clauses in enumerate(texts_clauses)
+            for clause, clause_words in clauses
+            for start, end, words, sub in [
+                (clause.start_char, clause.end_char, clause_words, False),
+                *((*part, True) for part in (_sub_clauses(texts[text], clause) if SUB_CLAUSES else ())),
+            ]
+            if MIN_SEGMENT_WORDS <= len(words) <= MAX_SEGMENT_WORDS
+        ]
+        if not kept:
+            return [Closest.empty() for _ in texts_clauses]
+        vectors = self.label_vectorizer.transform([words for *_, words, _ in kept]).tocsr().astype(np.float32)
+        scores = (vectors @ self.label_matrix32).tocsr()  # single precision: half the memory traffic, same choices
+        close = np.flatnonzero(scores.data >= CANDIDATE_FLOOR)  # most pairs share one common word
+        row = np.searchsorted(scores.indptr, close, side="right") - 1
+        label, cosine = scores.indices[close], scores.data[close]
+        order = np.lexsort((-cosine, row))  # by clause, the closest label first
+        row, label, cosine = row[order], label[order], cosine[order]
+        first = np.r_[0, np.flatnonzero(np.diff(row)) + 1] if len(row) else np.zeros(0, dtype=int)
+        rank = np.arange(len(row)) - np.repeat(first, np.diff(np.r_[first, len(row)])) + 1
+        top = rank <= CANDIDATE_LABELS
+        row, label, cosine, rank = row[top], label[top], cosine[top], rank[top]
+        vectors.data[:] = 1.0  # the words each kept pair shares, counted on the pairs only
+        common = np.asarray(vectors[row].multiply(self.label_words_by_row[label]).sum(axis=1)).ravel()
+        best = np.zeros(len(kept))
+        best[row[rank == 1]] = cosine[rank == 1]
+        clause_words = np.array([len(words) for *_, words, _ in kept])
+        clause_set = np.diff(vectors.indptr)
+        label_set = self.label_set_sizes[label]
+        columns = {
+            "skill": self.label_skill_ids[label],
+            "cosine": cosine,
+            "rank": rank,
+            "margin": best[row] - cosine,
+            "clause_words": clause_words[row],
+            "label_words": label_set,
+            "sub_clause": np.array([sub for *_, sub in kept], dtype=bool)[row],
+            "label_cover": common / np.maximum(label_set, 1),
+            "clause_cover": common / np.maximum(clause_set[row], 1),
+            "start": np.array([start for _, start, *_ in kept])[row],
+            "end": np.array([end for _, _, end, *_ in kept])[row],
+        }
+        text_of_row = np.array([text for text, *_ in kept])
+        bounds = np.searchsorted(text_of_row[row], np.arange(len(texts_clauses) + 1))
+        return [Closest(**{k: v[lo:hi] for k, v in columns.items()}) for lo, hi in itertools.pairwise(bounds)]
+
     def _similar_skills(self, texts_clauses: list[list[tuple[Span, list[str]]]]) -> list[list[SkillMention]]:
         """Paraphrase fallback, for each text: each clause against every skill label (TF-IDF of lemma norms), the
         best label kept when its cosine reaches the threshold; one mention per skill (the most confident)."""
@@ -315,6 +498,13 @@ class TextAnalyzer:
             if score >= SIMILARITY_THRESHOLD and (uri not in found or found[uri].confidence < confidence):
                 found[uri] = SkillMention(uri, span.text, span.start_char, span.end_char, confidence, "similarity")
         return [list(found.values()) for found in mentions]
+
+    def _skill_ids(self, occupation_uri: str) -> np.ndarray:
+        """An occupation's skills as the ranker's concept indices, kept per occupation (its prior feature)."""
+        if occupation_uri not in self._skill_ids_of:
+            found = (self.concepts.index.get(u, -1) for u in self._skills_of(occupation_uri))
+            self._skill_ids_of[occupation_uri] = np.array([i for i in found if i >= 0], dtype=int)
+        return self._skill_ids_of[occupation_uri]
 
     def _skills_of(self, occupation_uri: str) -> list[str]:
         occupation = self.catalogue.occupations.get(occupation_uri)
@@ -363,6 +553,34 @@ def _clauses(text: str, doc: Doc) -> list[tuple[Span, list[str]]]:
     return clauses
 
 
+def _title_length(text: str) -> int:
+    """An offer's analysed text is its title, a line break and its description: the title is the first line."""
+    return max(text.find("\n"), 0)
+
+
+def _sub_clauses(text: str, clause: Span) -> list[tuple[int, int, list[str]]]:
+    """The parts of a clause between « et », « ou », brackets and dashes, when there are several: their offsets
+    in `text` and content words (as `content_words`), in one pass over the clause's tokens."""
+    if not SUB_CLAUSE_TEXT.search(text, clause.start_char, clause.end_char):
+        return []
+    parts: list[tuple[int, int, list[str]]] = []
+    first, last, words = -1, -1, list[str]()
+    for token in clause:
+        if token.lower_ in SUB_CLAUSE_BREAKS:
+            if first >= 0 and words:
+                parts.append((first, last, words))
+            first, words = -1, []
+            continue
+        first = token.idx if first < 0 else first
+        last = token.idx + len(token)
+        norm = token.norm_
+        if norm != "_" and len(norm) > 1 and not (token.is_punct or token.is_space) and norm not in MISSION_WORDS:
+            words.append(norm)
+    if first >= 0 and words:
+        parts.append((first, last, words))
+    return parts if len(parts) > 1 else []
+
+
 def _standalone(span: Span, clauses: list[tuple[Span, list[str]]]) -> bool:
     return any(c.start <= span.start and span.end <= c.end and len(w) <= STANDALONE_WORDS for c, w in clauses)
 
@@ -378,10 +596,12 @@ def fork_is_safe() -> bool:
 def default_analyzer() -> TextAnalyzer:
     """The analyzer over the ontology catalogue, built once per process (patterns and TF-IDF are cached here);
     concurrent first callers, such as a server's upload threads, wait for that one build."""
+    from loaders.skill_ranker import learn_skill_ranker
     from ontology.catalogue import load_catalogue
 
     analyzer = TextAnalyzer(load_catalogue())
     learn_offer_coding(analyzer)
+    analyzer.ranker = learn_skill_ranker(analyzer)
     return analyzer
 
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from loaders.grades import grade_names
 from loaders.records import EmployerRecord, OccupationScore, OfferRecord, RecordError, TextAnalysis
-from loaders.statutory import offer_facts, only_titulaires, statutory_grade_label
+from loaders.statutory import offer_facts, only_titulaires, recently_folded, statutory_grade_label
 from loaders.tabular import decode_lines, read_rows
 from loaders.values import (
     EMPLOYER_KINDS,
@@ -153,11 +154,18 @@ def enrich_offers(records: list[OfferRecord], analyzer: TextAnalyzer, n_process:
         grade = analyzer.catalogue.grades.get(analysis.facts.grade_uri or "")  # found by the nomenclature matcher
         if grade is not None and not statutory_grade_label(grade.label):
             grade = None  # "technicien", "chef de bureau": the job, not the grade
+        grade_versant = grade.versant if grade else None
+        # A grade named after "grade" or with its class words ("sur le grade d'adjoint technique", "attaché hors
+        # classe ou principal") wins: the matcher reads such texts as a shorter label or not at all.
+        if named := grade_names(analyzer.catalogue).named(recently_folded(text), facts.versant):
+            grade, grade_versant = named.grade, named.versant
         record.skills = analysis.skills
         record.occupations = with_stated_occupations(analysis.occupations, record, analyzer.catalogue)
-        record.versant = record.versant or facts.versant or (grade.versant if grade else None)
+        record.versant = record.versant or facts.versant or grade_versant
         record.categorie = record.categorie or facts.categorie or (grade.categorie if grade else None)
-        record.filiere = record.filiere or facts.filiere or (grade.filiere if grade else None)
+        # a grade of another versant (the NEG has no FPE attaché) names the post's catégorie, not its filière
+        same_versant = grade is not None and grade.versant == record.versant
+        record.filiere = record.filiere or facts.filiere or (grade.filiere if grade and same_versant else None)
         record.contract = stated_contract(record.contract, facts.contract, text)
         record.working_time = record.working_time or facts.working_time
         record.remote_work = facts.remote_work

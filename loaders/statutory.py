@@ -8,6 +8,7 @@ import functools
 import re
 from collections.abc import Iterator
 
+from loaders.inclusive import masculine
 from loaders.records import StatutoryFacts
 from loaders.values import DEPARTEMENTS, departement_from_postal_code
 from ontology.text import fold_compat
@@ -111,13 +112,22 @@ IN_BRACKETS = re.compile(r"\((\d{2,3}|2[ab])\)")
 @functools.lru_cache(maxsize=1024)
 def recently_folded(text: str) -> str:
     """The accent-folded text, kept for the last 1,024 texts: the analyzer reads a batch's `statutory_facts`, then
-    `enrich_offers` reads `offer_facts` of the same texts, and folding twice was a twentieth of an offer's reading."""
-    return fold_compat(text)
+    `enrich_offers` reads `offer_facts` of the same texts, and folding twice was a twentieth of an offer's reading.
+    Inclusive writing is read as the masculine ("attaché(e)" → "attache": `loaders.inclusive`)."""
+    return masculine(fold_compat(text))
 
 
-def statutory_facts(text: str) -> StatutoryFacts:
+def statutory_facts(text: str, place_only: bool = False) -> StatutoryFacts:
+    """The statutory facts of a CV or any text. `place_only`: échelon, département and commune alone, all that
+    `offer_facts` keeps of them (an offer's other facts have rules of their own; reading them here too was about a
+    tenth of an offer's reading)."""
     folded = recently_folded(text)
     facts = StatutoryFacts()
+    if place_only:
+        if match := ECHELON.search(folded):
+            facts.echelon = int(match.group(1) or match.group(2))
+        facts.departement, facts.commune = location(folded)
+        return facts
     for code, pattern in VERSANT_PATTERNS:
         if pattern.search(folded):
             facts.versant = code
@@ -251,6 +261,11 @@ CORPS = re.compile(
     r"|et\b|d'ile|de la fonction|territoriaux d'|du ministere|\(|/))"
 )
 TERRITORIAL_NAME = re.compile(r"\b([a-z][a-z' -]{2,40}?) territori(?:al|aux|ale|ales)\b")
+# "… en direction territoriale", "l'unité territoriale": a service, not a cadre d'emplois, says "territorial"
+TERRITORIAL_SERVICE = re.compile(
+    r"\b(?:direction|delegation|unite|antenne|agence|service|maison|action|collectivite|circonscription|inspection"
+    r"|section|mission|structure|echelle|coherence|cohesion|organisation|equipe|dynamique|approche|fonction publique)$"
+)
 # The PEP's "Corps : ADJAENES/ATRF" or "Corps / Grade : TECH RF" line: the publisher's own field, taken as written
 CORPS_FIELD = re.compile(r"^\s*corps\s*(?:/\s*grade\s*)?:\s*([a-z][^\n]{1,60}?)\s*$", re.MULTILINE)
 # Abbreviations PEP titles open with ("ATTADM-Secrétaire général-…")
@@ -397,6 +412,8 @@ def corps_named(folded: str) -> str | None:
         if MANAGED.search(folded[max(0, match.start() - 60) : match.start()]):
             continue
         name = match.group(1).strip(" -'")
+        if match.re is TERRITORIAL_NAME and TERRITORIAL_SERVICE.search(name):
+            continue
         name = re.sub(r"^(?:l'|les?\s|la\s|un\s|une\s|des\s)", "", name)
         if corps_facts(name) != (None, None) or re.search(r"territori|de l'etat|hospitali", name):
             return name

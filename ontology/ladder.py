@@ -147,6 +147,13 @@ def add_ladder(graph: Graph, catalogue: Catalogue, derived_moves: Sequence[Caree
     return ladder
 
 
+def grade_ranks(catalogue: Catalogue) -> dict[str, int]:
+    """Each current grade's rank in its cadre (1 = the entry grade), as `build_ladder` gives them, without the rest
+    of the ladder (for readers that name a cadre as a grade: « sur le grade d'adjoint technique »)."""
+    current = {g.uri for g in catalogue.grades.values() if not _replaced(g, catalogue)}
+    return advancement_steps(catalogue, current, {})[1]
+
+
 def _replaced(grade: GradeConcept, catalogue: Catalogue) -> bool:
     return grade.replaced_by is not None and uris.grade(grade.replaced_by) in catalogue.grades
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from loaders import measure
+from loaders import measure, skill_ranker
 from loaders.nlp import TextAnalyzer, default_analyzer
 from loaders.records import SkillMention
 
@@ -105,3 +106,53 @@ def test_the_figures_in_the_docs_are_the_commands() -> None:
     assert measure.rmfp_markdown(measure.measure_rmfp()) in written
     held = {s.split: s for s in skills["all mentions"]}["heldout"]
     assert held.offers == 20 and held.found_hit <= held.found and held.sets_hit <= held.gold_sets
+
+
+def _synthetic_candidates(texts: int, seed: int = 16) -> tuple[list[skill_ranker.Candidates], list[set[str]]]:
+    """Texts whose candidate concepts are right when their first feature is high: a ranker can learn it."""
+    rng = np.random.default_rng(seed)
+    candidates, gold = [], []
+    for t in range(texts):
+        uris = [f"https://id.vivier.fr/skill/t{t}c{c}" for c in range(12)]
+        features = rng.normal(size=(12, len(skill_ranker.FEATURES)))
+        hits = [skill_ranker.Hit(u, 10 * c, 10 * c + 5, "mot", 1.0, False) for c, u in enumerate(uris)]
+        candidates.append(
+            skill_ranker.Candidates(uris, features, [-1] * 12, list(hits), skill_ranker.Closest.empty(), "x" * 200)
+        )
+        gold.append({u for u, f in zip(uris, features, strict=True) if f[0] > 0.5})
+    return candidates, gold
+
+
+def test_the_skill_ranker_scores_each_offer_with_a_ranker_fitted_without_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    candidates, gold = _synthetic_candidates(15)
+
+    def f1(ids: list[int], found: list[list[SkillMention]]) -> float:
+        right = sum(len({m.uri for m in mentions} & gold[i]) for i, mentions in zip(ids, found, strict=True))
+        return 2 * right / max(sum(len(gold[i]) for i in ids) + sum(len(m) for m in found), 1)
+
+    fitted_on: list[set[int]] = []
+    real_fit = skill_ranker.fit_ranker
+
+    def spy(c: list[skill_ranker.Candidates], g: list[set[str]], ids: list[int], score: object) -> object:
+        fitted_on.append(set(ids))
+        return real_fit(c, g, ids, f1)
+
+    monkeypatch.setattr(skill_ranker, "fit_ranker", spy)
+    kept = skill_ranker.cross_validated(candidates, gold, range(15), f1)
+    assert sorted(kept) == list(range(15)) and len(fitted_on) == skill_ranker.FOLDS
+    for train in fitted_on:  # each text is left out of exactly one fit: the one that scores it
+        assert len(train) == 12
+    assert sum(i not in train for train in fitted_on for i in range(15)) == 15
+    right = sum(len({m.uri for m in kept[i]} & gold[i]) for i in range(15))
+    assert right > 0.6 * sum(len(g) for g in gold)  # it learned the rule, on texts it had not seen
+
+
+@pytest.mark.slow  # builds the text analyzer and its ranker
+def test_the_loader_ranks_offer_skills_and_keeps_the_rules_for_cvs() -> None:
+    analyzer = default_analyzer()
+    assert analyzer.ranker is not None and 0.0 < analyzer.ranker.threshold < 1.0
+    text = "Gestionnaire RH\nAssurer la gestion administrative du personnel et la paie des agents. Rigueur."
+    offer = next(analyzer.analyse([text], ["Gestionnaire RH"], offers=True))
+    cv = next(analyzer.analyse([text]))
+    assert offer.skills and cv.skills
+    assert all(text[m.start : m.end] == m.text for m in offer.skills + cv.skills)

@@ -1,0 +1,132 @@
+"""The grade an offer names, resolved in the NEG nomenclature where the phrase matcher cannot reach it.
+
+Two ways offers name grades escape a matcher over the nomenclature's labels:
+- a cadre d'emplois named as a grade: « rémunération sur le grade d'adjoint technique territorial ». Since 2007 (and
+  PPCR in 2017) no grade bears that bare name; the nomenclature has « Adjoint technique de 2eme classe », « … principal
+  de 1ere classe ». After the word « grade », a name that is no grade's label but begins the labels of a cadre's
+  grades (the rest being class words: principal, 1re classe, hors classe…) is read as that cadre's entry grade: the
+  lowest rank of `ontology.ladder.grade_ranks`, preferring the offer's versant.
+- qualifiers inserted or shared: « rédacteur principal de 1re classe » (the label has no « de »), « attaché(e) hors
+  classe ou principal(e) » (two grades, the second elided). Around each class qualifier, the words before it plus
+  the qualifier are compared with the labels, word by word (lemma norms, glue words and « territorial » left out).
+
+Names are compared through `loaders.nlp.norm_word`, the matcher's own norm, on text whose inclusive writing is
+already read as masculine (`loaders.inclusive`, done by `loaders.statutory.recently_folded`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from loaders.nlp import norm_word
+from loaders.statutory import OPENING, PEOPLE_BEFORE, TEAM_LINE
+
+if TYPE_CHECKING:
+    from ontology.catalogue import Catalogue, GradeConcept
+
+# Words a grade's name does not need: glue (norm "_"), the versant's adjective, the nomenclature's abbreviations.
+_DROP = {"_", "territorial", "hospitalier", "hosp", "etat", "*"}
+_ABBREVIATIONS = {"cl": "classe", "ppal": "principal", "princ": "principal", "terr": "territorial"}
+_CLASS_WORDS = ("principal", "classe", "1e", "2e", "3e", "hors", "superieure", "normale", "exceptionnelle", "chef")
+# After « grade »: the name, up to nine words of the same clause ("grade d'adjoint technique territorial. …").
+GRADE_CUE = re.compile(r"\bgrades?\s*(?::\s*|d'|de\s+|des\s+)((?:[a-z0-9']+[ \-]?){1,9})")
+_Q = (
+    r"(?:hors classe|principal(?: de (?:1|2|premiere|deuxieme)\w* classe)?|(?:de )?(?:1|2|premiere|deuxieme)\w* classe"
+    r"|(?:de )?classe (?:normale|superieure|exceptionnelle))"
+)
+# A class qualifier, and a second one coordinated with it ("hors classe ou principal", "de 1re ou 2e classe" aside)
+QUALIFIED = re.compile(r"\b(" + _Q + r")\b(?:\s*(?:ou|et|/|,)\s*(?:d'|de |l')?(" + _Q + r")\b)?")
+HEAD_WORDS = 4
+PLURAL_END = re.compile(r"(?<!hor)[sx]\s*$")
+
+
+def _about_the_team(folded: str, line_start: int, before: str) -> bool:
+    """A line about the team or the people managed ("Effectif du bureau : 1 attaché principal, 3 attachés"), as
+    `loaders.statutory.offer_categorie` skips it, unless it opens the post to someone."""
+    end = folded.find("\n", line_start)
+    line = folded[line_start : end if end >= 0 else len(folded)]
+    return bool((TEAM_LINE.search(line) or PEOPLE_BEFORE.search(before)) and not OPENING.search(line))
+
+
+def _said_versant(name: str) -> str | None:
+    """The versant a grade's name says: « adjoint administratif territorial », « … hospitalier »."""
+    return "FPT" if "territori" in name else "FPH" if "hospitali" in name else None
+
+
+def name_words(name: str) -> tuple[str, ...]:
+    """A grade's name as the matcher's norms, without glue words, « territorial » or parenthesised notes."""
+    words = re.findall(r"[^\W_]+", re.sub(r"\([^)]*\)", " ", name.lower()))
+    norms = (norm_word(_ABBREVIATIONS.get(w, w)) for w in words)
+    return tuple(n for n in norms if n not in _DROP)
+
+
+@dataclass(frozen=True)
+class NamedGrade:
+    grade: GradeConcept
+    versant: str | None  # the versant the name gives, when every grade it could be shares one
+
+
+class GradeNames:
+    """The catalogue's grades by name; current grades (not replaced) first, then by their rank in their cadre."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        from ontology.ladder import grade_ranks
+
+        ranks = grade_ranks(catalogue)
+        self.class_words = {norm_word(w) for w in _CLASS_WORDS}
+        self.entries: list[tuple[tuple[str, ...], tuple[int, str], GradeConcept]] = []
+        for grade in catalogue.grades.values():
+            key = (ranks.get(grade.uri, 99), grade.code)
+            self.entries.append((name_words(grade.label), key, grade))
+        self.entries.sort(key=lambda e: e[1])
+
+    def resolve(self, words: tuple[str, ...], versant: str | None, bare: bool) -> NamedGrade | None:
+        """The grade of that name; with `bare`, also a cadre's entry grade when the name is the start of its grades'
+        labels followed by class words only. In the offer's `versant` when the name has a grade there."""
+        if not words:
+            return None
+        found = [g for w, _, g in self.entries if w == words]
+        if not found and bare:
+            found = [g for w, _, g in self.entries if w[: len(words)] == words and self._class_only(w[len(words) :])]
+        if not found:
+            return None
+        versants = {g.versant for g in found}
+        in_versant = [g for g in found if g.versant == versant]
+        return NamedGrade((in_versant or found)[0], versants.pop() if len(versants) == 1 else None)
+
+    def _class_only(self, words: tuple[str, ...]) -> bool:
+        return all(w in self.class_words for w in words)
+
+    def named(self, folded: str, versant: str | None) -> NamedGrade | None:
+        """The grade `folded` (accent-folded, inclusive writing read as masculine) names after « grade », else by
+        a class qualifier; None when neither names a grade of the nomenclature."""
+        if "grade" in folded:
+            for match in GRADE_CUE.finditer(folded):
+                words, said = name_words(match.group(1)), _said_versant(match.group(1))
+                for end in range(len(words), 0, -1):  # the longest start of the clause that is a name
+                    if found := self.resolve(words[:end], said or versant, bare=True):
+                        return NamedGrade(found.grade, found.grade.versant) if said == found.grade.versant else found
+        for match in QUALIFIED.finditer(folded):
+            line_start = folded.rfind("\n", 0, match.start()) + 1
+            before = folded[max(line_start, match.start() - 80) : match.start()]
+            if PLURAL_END.search(before) or _about_the_team(folded, line_start, before):
+                continue  # "des adjoints techniques principaux de 2e classe": the people managed, not the post
+            head = name_words(before)[-HEAD_WORDS:]
+            for qualifier in filter(None, match.groups()):
+                tail = name_words(qualifier)
+                for start in range(len(head)):  # the longest head that, with the qualifier, is a grade's name
+                    if found := self.resolve(head[start:] + tail, versant, bare=False):
+                        return found
+        return None
+
+
+_names: dict[int, GradeNames] = {}
+
+
+def grade_names(catalogue: Catalogue) -> GradeNames:
+    """One index per catalogue (built in about a second, on first use)."""
+    if id(catalogue) not in _names:
+        _names[id(catalogue)] = GradeNames(catalogue)
+    return _names[id(catalogue)]
