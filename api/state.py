@@ -268,11 +268,11 @@ class AppState:
         """The caller a key belongs to, None when unknown or revoked: a cached key is checked against the freshness
         snapshot (or, with the watcher off, one keyed read of its `ApiKey` node), an unknown one costs the full
         lookup."""
+        decided, caller = self.authenticate_in_memory(key)
+        if decided:
+            return caller
         cached = self._auth_cache.get(key)
         if cached is not None:
-            known = self.snapshot()
-            if known is not None:  # the watcher's list of active keys, at most one poll old
-                return cached if self.confirm(key, cached.key_id in known.active_keys) else None
             active = key_is_active(self.db, cached.key_id)
             return cached if self.confirm(key, active) else None
         caller = authenticate(self.db, key)
@@ -281,6 +281,16 @@ class AppState:
                 self._auth_cache.clear()
             self._auth_cache[key] = caller
         return caller
+
+    def authenticate_in_memory(self, key: str) -> tuple[bool, Caller | None]:
+        """(True, the caller or None when revoked) for a cached key checked against the freshness snapshot (the
+        watcher's list of active keys, at most one poll old): no round trip, so the event loop may ask it;
+        (False, None) when it takes Neo4j (`authenticate`)."""
+        cached = self._auth_cache.get(key)
+        known = self.snapshot() if cached is not None else None
+        if cached is None or known is None:
+            return False, None
+        return True, (cached if self.confirm(key, cached.key_id in known.active_keys) else None)
 
     def confirm(self, key: str, active: bool) -> bool:
         """Record the outcome of a revocation check of a cached key (`active` from Neo4j); False when revoked."""

@@ -51,6 +51,7 @@ FEATURES = (
     "employer_same_education",  # share of those candidates with the candidate's education level
 )
 NO_PATH = 9
+MAX_STEPS = 1_024  # sets of target occupations whose career steps `PairFacts.steps_to` keeps
 
 
 @dataclass
@@ -107,13 +108,30 @@ class PairFacts:
     def career_hops(self, targets: np.ndarray, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per candidate: the fewest career steps from any occupation held, and from the current job, to one of
         `targets` (NO_PATH when none within reach)."""
-        n_occ = self.held.shape[1]
         if not len(targets):
             return np.full(len(candidates), NO_PATH, dtype=np.float32), np.full(len(candidates), NO_PATH, np.float32)
-        steps = dijkstra(self.career_graph, indices=targets, limit=NO_PATH - 1)
-        steps = np.atleast_2d(steps).min(axis=0)[:n_occ]
-        steps = np.where(np.isinf(steps), NO_PATH, steps)
+        steps = self.steps_to(targets)
         return _row_min(self.held[candidates], steps, NO_PATH), _row_min(self.holds_now[candidates], steps, NO_PATH)
+
+    def steps_to(self, targets: np.ndarray) -> np.ndarray:
+        """Per occupation: the fewest career steps to one of `targets` (NO_PATH when none within reach). The same
+        offers are ranked again and again, and a shortest-path search per ranking was a quarter of the re-ranker's
+        facts under py-spy: the answer is kept per set of targets, MAX_STEPS sets at most (then forgotten all at
+        once), as float32, which holds its whole and half steps exactly; never pickled (`__getstate__`)."""
+        memo: dict[bytes, np.ndarray] = self.__dict__.setdefault("_steps", {})
+        key = np.asarray(targets, dtype=np.int64).tobytes()
+        steps = memo.get(key)
+        if steps is None:
+            found = dijkstra(self.career_graph, indices=targets, limit=NO_PATH - 1)
+            found = np.atleast_2d(found).min(axis=0)[: self.held.shape[1]]
+            steps = np.where(np.isinf(found), NO_PATH, found).astype(np.float32)
+            if len(memo) >= MAX_STEPS:
+                memo.clear()
+            memo[key] = steps
+        return steps
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_steps"}
 
 
 def _career_graph(export: GraphExport) -> sparse.csr_matrix:
@@ -240,23 +258,33 @@ def pair_features(
     candidate_matrix: torch.Tensor,
 ) -> np.ndarray:
     """[len(candidates) × len(FEATURES)] facts of (candidate, offer) pairs, in the order of FEATURES."""
-    shared = facts.candidate_skills[candidates][:, offer.skills]
-    coverage = np.asarray(shared.sum(axis=1)).ravel() / max(len(offer.skills), 1)
     idf = facts.skill_idf[offer.skills]
-    coverage_idf = np.asarray(shared @ idf).ravel() / (float(idf.sum()) or 1.0)
+    # The skills held among the offer's, and their idf, as one product of the candidates' rows with two dense
+    # columns (1 and the idf at the offer's skills, 0 elsewhere) rather than slicing the offer's columns out of
+    # the sparse rows (0.09–0.14 against 0.21 ms for 1,000 candidates). The same sums in the same order (zeros add
+    # nothing) and the same precision: scipy multiplied the float32 rows by the idf cast to float32.
+    weights = np.zeros((facts.candidate_skills.shape[1], 2), dtype=facts.candidate_skills.dtype)
+    weights[offer.skills, 0], weights[offer.skills, 1] = 1.0, idf
+    held_here = np.asarray(facts.candidate_skills[candidates] @ weights)
+    coverage = held_here[:, 0] / max(len(offer.skills), 1)
+    coverage_idf = held_here[:, 1] / (float(idf.sum()) or 1.0)
     applied, selected, employer_applied, employer_selected, selected_here = history.counts(
         facts, offer.published, offer.employer, candidates
     )
-    career_skills = (facts.held[candidates] @ facts.occupation_skills[:, offer.skills]) > 0
+    # Offer skills reachable from an occupation held: a dense (occupations × offer skills) block is cheaper to
+    # multiply by than a sparse one; the counts are the same integers.
+    reach = facts.occupation_skills[:, offer.skills].toarray()
+    career_skills = np.count_nonzero(facts.held[candidates] @ reach, axis=1)
     regions = facts.region_of_departement
     offer_region = regions[offer.departement] if offer.departement >= 0 else -1
     home = facts.candidate_departement[candidates]
     career_hops, current_hops = facts.career_hops(offer.occupations, candidates)
+    embedded = _rows_of(candidate_matrix, candidates)
     columns = {
-        "gnn_cosine": (candidate_matrix[torch.from_numpy(candidates)] @ offer_vector).numpy(),
+        "gnn_cosine": (embedded @ offer_vector).numpy(),
         "skill_coverage": coverage,
         "skill_coverage_idf": coverage_idf,
-        "career_skill_coverage": np.asarray(career_skills.sum(axis=1)).ravel() / max(len(offer.skills), 1),
+        "career_skill_coverage": career_skills / max(len(offer.skills), 1),
         "career_hops": career_hops,
         "current_hops": current_hops,
         "same_departement": (home == offer.departement) & (offer.departement >= 0),
@@ -266,7 +294,7 @@ def pair_features(
         "past_selections": selected,
         "employer_past_applications": employer_applied,
         "employer_past_selections": employer_selected,
-        "employer_affinity": _affinity(selected_here, candidates, candidate_matrix),
+        "employer_affinity": _affinity(selected_here, embedded, candidate_matrix),
         "employer_same_education": _share_alike(facts.education, selected_here, candidates),
     }
     return np.stack([np.asarray(columns[name], dtype=np.float32) for name in FEATURES], axis=1)
@@ -281,12 +309,21 @@ def _share_alike(values: np.ndarray, selected: np.ndarray, candidates: np.ndarra
     return np.array([share.get(v, 0.0) for v in values[candidates].tolist()], dtype=np.float32)
 
 
-def _affinity(selected: np.ndarray, candidates: np.ndarray, matrix: torch.Tensor) -> np.ndarray:
-    """Cosine of each candidate with the mean embedding of the candidates the employer selected before."""
+def _affinity(selected: np.ndarray, embedded: torch.Tensor, matrix: torch.Tensor) -> np.ndarray:
+    """Cosine of each candidate (`embedded`: their rows of `matrix`) with the mean embedding of the candidates the
+    employer selected before."""
     if not len(selected):
-        return np.zeros(len(candidates), dtype=np.float32)
+        return np.zeros(len(embedded), dtype=np.float32)
     centre = torch.nn.functional.normalize(matrix[torch.from_numpy(np.unique(selected))].mean(0), dim=0)
-    return (matrix[torch.from_numpy(candidates)] @ centre).numpy()
+    return (embedded @ centre).numpy()
+
+
+def _rows_of(matrix: torch.Tensor, rows: np.ndarray) -> torch.Tensor:
+    """`matrix[rows]`, the same values: NumPy's `take` on a CPU tensor's memory gathers 1,000 rows of 320 in
+    0.12–0.19 ms where torch's indexing took 0.5 ms (one thread, the served ranking's re-ranker depth)."""
+    if matrix.device.type == "cpu" and matrix.dtype == torch.float32 and not matrix.requires_grad:
+        return torch.from_numpy(matrix.numpy().take(rows, axis=0))
+    return matrix[torch.from_numpy(rows)]
 
 
 def _regions(codes: np.ndarray) -> np.ndarray:

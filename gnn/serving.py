@@ -430,11 +430,15 @@ class Recommender:
         self._offers.put(offer_id, self._embed_and_write(db, "offer", "Offer", offer_id))
 
     def embed_new_candidate(self, db: Database, candidate_id: str) -> None:
-        vector = self._embed_and_write(db, "candidate", "Candidate", candidate_id)
+        # One read of the neighbourhood (several queries) for the embedding and the re-ranker's facts row: it
+        # was read twice, a seventh of an upload's interpreter time (docs/api.md, Load). Its properties leave the
+        # embedding out, so the embedding written in between changes nothing of what the facts row reads.
+        props, neighbours = node_neighbourhood(db, "candidate", candidate_id)
+        vector = self._embed_neighbourhood("candidate", props, neighbours)
+        models.write_embedding(db, "Candidate", candidate_id, vector.tolist(), self.version)
         new = candidate_id not in self._candidates.index
         self._candidates.put(candidate_id, vector)
         if new and self._reranking is not None:  # its facts row is the next one, as its matrix row
-            props, neighbours = node_neighbourhood(db, "candidate", candidate_id)
             if self._appender is None or self._appender.facts is not self._reranking.facts:
                 self._appender = CandidateAppender(self._reranking.facts)
             self._appender.append(props, neighbours)
@@ -444,7 +448,12 @@ class Recommender:
 
     def embed(self, db: Database, node_type: str, key_value: str) -> torch.Tensor:
         """The embedding a new node gets from its features and ontology links, with the stored weights."""
-        props, neighbours = node_neighbourhood(db, node_type, key_value)
+        return self._embed_neighbourhood(node_type, *node_neighbourhood(db, node_type, key_value))
+
+    def _embed_neighbourhood(
+        self, node_type: str, props: dict[str, object], neighbours: dict[tuple[str, str, str], torch.Tensor]
+    ) -> torch.Tensor:
+        """`embed` from the node's neighbourhood as read (`neighbours` is left as it is)."""
         known = {t: v.shape[0] for t, v in self._stored.states[0].items()}
         # Nodes created after training have no cached state: they are left out of the neighbourhood.
         neighbours = {et: gids[gids < known[et[0]]] for et, gids in neighbours.items()}

@@ -286,18 +286,35 @@ def suggestion(db: Database, suggestion_id: str) -> Row | None:
     return dict(records[0]) if records else None
 
 
-def record_feedback(db: Database, suggestion_id: str, decision: str, reason: str | None, actor: str) -> bool:
-    """A recruiter kept or dismissed a suggestion: training signal for the next `vivier train`, never a verdict."""
+ANY_EMPLOYER = "*"  # `record_feedback`: a caller not bound to one employer (an admin)
+
+
+def record_feedback(
+    db: Database, suggestion_id: str, decision: str, reason: str | None, actor: str, employer_id: str | None
+) -> tuple[Row | None, bool]:
+    """A recruiter kept or dismissed a suggestion: training signal for the next `vivier train`, never a verdict.
+    The caller may only touch `employer_id`'s suggestions (`ANY_EMPLOYER`: all of them; None: none). One round
+    trip instead of three (read, write, read again): (the suggestion after the write, or None when there is
+    none; whether it was written, False when it belongs to another employer, and is then left unchanged)."""
     records, _, _ = db.execute_query(
-        "MATCH (s:Suggestion {suggestion_id: $sid}) "
-        "SET s.status = $decision, s.feedback_reason = $reason, s.feedback_by = $actor, s.feedback_at = datetime() "
-        "RETURN count(s) AS n",
+        "MATCH (s:Suggestion {suggestion_id: $sid})-[:FOR_OFFER]->(o:Offer) MATCH (s)-[:SUGGESTS]->(c:Candidate) "
+        "OPTIONAL MATCH (o)-[:POSTED_BY]->(e:Employer) "
+        "WITH s, o, c, e, ($all_employers OR coalesce(e.employer_id, '') = $employer) AS allowed "
+        "FOREACH (_ IN CASE WHEN allowed THEN [1] ELSE [] END | SET s.status = $decision, "
+        "s.feedback_reason = $reason, s.feedback_by = $actor, s.feedback_at = datetime()) "
+        + _SUGGESTION_RETURN
+        + ", allowed",
         sid=suggestion_id,
         decision=decision,
         reason=reason,
         actor=actor,
+        all_employers=employer_id == ANY_EMPLOYER,
+        employer=employer_id,
     )
-    return bool(records[0]["n"])
+    if not records:
+        return None, False
+    row = dict(records[0])
+    return row, bool(row.pop("allowed"))
 
 
 def mark_delivered(db: Database, suggestion_ids: Sequence[str]) -> None:

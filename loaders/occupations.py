@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.sparse import hstack
@@ -126,11 +126,12 @@ class OccupationClassifier:
         if not texts:
             return []
         results: list[list[OccupationScore]] = [[] for _ in texts]
+        vectors = self.vectors(texts, titles)  # once for every scheme: the vectorizer is shared
         for scheme in SCHEMES:
             uris, codes = self.by_scheme[scheme]
             if not uris:
                 continue
-            scores = self.scores(texts, titles, scheme, learned)
+            scores = self.scores(texts, titles, scheme, learned, vectors)
             top = np.argsort(-scores, axis=1)[:, :TOP_K]
             for row, columns in enumerate(top):
                 for rank, column in enumerate(columns, start=1):
@@ -139,11 +140,25 @@ class OccupationClassifier:
                         results[row].append(OccupationScore(uris[column], scheme, codes[column], score, rank))
         return results
 
-    def scores(self, texts: list[str], titles: list[str], scheme: str, learned: bool = False) -> np.ndarray:
-        """texts × occupations of `scheme` (in `by_scheme` order): the lexical score, blended (`learned`) with the
-        probabilities of the model learned from coded offers where one is fitted (`self.learned`)."""
+    def vectors(self, texts: list[str], titles: list[str]) -> tuple[Any, Any]:
+        """(the titles' TF-IDF vectors, those of the title twice and the text): what `scores` compares."""
         title_vectors = self.vectorizer.transform(titles)
         text_vectors = self.vectorizer.transform([f"{t} {t} {x}" for t, x in zip(titles, texts, strict=True)])
+        return title_vectors, text_vectors
+
+    def scores(
+        self,
+        texts: list[str],
+        titles: list[str],
+        scheme: str,
+        learned: bool = False,
+        vectors: tuple[Any, Any] | None = None,
+    ) -> np.ndarray:
+        """texts × occupations of `scheme` (in `by_scheme` order): the lexical score, blended (`learned`) with the
+        probabilities of the model learned from coded offers where one is fitted (`self.learned`). `vectors`:
+        `self.vectors(texts, titles)` when already computed (a CV's reading spent a fifth of its interpreter time
+        computing them once per scheme, docs/api.md, Load)."""
+        title_vectors, text_vectors = vectors if vectors is not None else self.vectors(texts, titles)
         by_label = (title_vectors @ self.label_matrix[scheme].T).toarray()  # type: ignore[attr-defined]
         best_label = np.maximum.reduceat(by_label, self.label_starts[scheme], axis=1)  # each occupation's best label
         scores = TITLE_WEIGHT * best_label

@@ -4,6 +4,7 @@ versions that reproduce their predictions, the serving interface, and the metric
 from __future__ import annotations
 
 import math
+import pickle
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -391,6 +392,10 @@ def test_pair_facts_by_hand(trained: Trained) -> None:
     hops, current = facts.career_hops(target, np.arange(facts.held.shape[0]))
     assert len(holders) and (hops[holders] == 0).all()  # holding the offer's occupation: no step to make
     assert (current >= hops).all()  # the current job is one of the occupations held
+    # The steps are kept per set of targets (the same as searched anew), and never pickled with the facts.
+    again = facts.career_hops(target.copy(), np.arange(facts.held.shape[0]))
+    assert np.array_equal(again[0], hops) and np.array_equal(again[1], current)
+    assert len(facts.__dict__["_steps"]) == 1 and "_steps" not in pickle.loads(pickle.dumps(facts)).__dict__
     everyone = np.arange(facts.held.shape[0])
     emb = {"offer": torch.zeros(0), "candidate": torch.zeros(len(everyone), 4)}
     history = History.known(export, facts, np.arange(export.data["offer"].num_nodes))

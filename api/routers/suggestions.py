@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response
 
-from api.deps import ERRORS, RecruiterOrAdmin, State, check_employer_access, check_offer_access
+from api.deps import ERRORS, RecruiterOrAdmin, State, check_offer_access
 from api.push import UnsafeWebhook, resolve_webhook
 from api.schemas import FeedbackIn, Suggestion, Webhook, WebhookIn
 from graph import queries
@@ -36,12 +36,16 @@ def list_suggestions(
 @router.post("/suggestions/{suggestion_id}/feedback", response_model=Suggestion, summary="Keep or dismiss")
 def give_feedback(suggestion_id: str, body: FeedbackIn, state: State, caller: RecruiterOrAdmin) -> Suggestion:
     """The recruiter's decision on a suggestion, with a reason: training signal for the next `vivier train`."""
-    found = queries.suggestion(state.db, suggestion_id)
+    # One round trip: the employer check (as `check_employer_access`), the write and the answer in one query.
+    employer = caller.employer_id if caller.role == "recruiter" else queries.ANY_EMPLOYER
+    found, written = queries.record_feedback(
+        state.db, suggestion_id, body.decision, body.reason, caller.key_id, employer
+    )
     if found is None:
         raise HTTPException(404, f"suggestion {suggestion_id!r} not found")
-    check_employer_access(caller, found["employer_id"] or "")
-    queries.record_feedback(state.db, suggestion_id, body.decision, body.reason, caller.key_id)
-    return Suggestion(**(queries.suggestion(state.db, suggestion_id) or found))
+    if not written:  # another employer's suggestion, left unchanged: the 403 of `check_employer_access`
+        raise HTTPException(403, f"employer {found['employer_id'] or ''!r} is not your employer")
+    return Suggestion(**found)
 
 
 @router.post("/webhooks", status_code=201, response_model=Webhook, summary="Register a webhook for pushed suggestions")

@@ -15,10 +15,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from limits import parse_many
 from pypdf import PdfWriter
 
 from api.app import create_app
 from api.errors import PROBLEM_MEDIA_TYPE
+from api.limits import MovingWindows
 from graph import queries
 from tests.support.api import call
 from tests.support.ingestion import pdf_file
@@ -223,3 +225,18 @@ def test_cors_closed_by_default_and_open_to_the_allow_list(api: dict[str, Any]) 
         assert allowed.headers["Access-Control-Allow-Origin"] == "https://rh.example.fr"
         other = client.options("/v1/offers", headers=preflight)
         assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_moving_windows_count_as_the_limits_library_does() -> None:
+    """The rate limit's own moving windows (api/limits.py): tried in order, a request counts in the windows it
+    passed before one refused it, and Retry-After is when the oldest hit of the full window leaves it."""
+    windows = MovingWindows(parse_many("2/second;3/minute"))
+    assert [windows.hit("k", t) for t in (0.0, 0.1)] == [0, 0]
+    assert windows.hit("k", 0.2) == 1  # the second's window is full until 1.0
+    assert windows.hit("other", 0.2) == 0  # per identity
+    assert windows.hit("k", 1.05) == 0  # the hit at 0.0 left the second's window; the minute's holds 3 now
+    assert windows.hit("k", 2.5) == 58  # the minute's is full until 60.0 ...
+    assert windows.hit("k", 2.6) == 58  # ... and 2.5 counted in the second's window, which it passed: 2 there now
+    assert windows.hit("k", 2.7) == 1
+    assert windows.hit("k", 60.0) == 1  # a hit exactly a window old still counts ...
+    assert windows.hit("k", 60.01) == 0  # ... and has left it just after
