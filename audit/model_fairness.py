@@ -82,7 +82,8 @@ def measure(
     rows: dict[str, list[float]] = {name: [] for name in (*LISTS, "recall_model", "recall_mitigated")}
     rows |= {"gap_model": [], "gap_mitigated": []}
     for i, offer in enumerate(test.tolist()):
-        positives = np.unique(apps.candidate[apps.positive & (apps.offer == offer)])
+        mine = apps.of_offer(offer)
+        positives = np.unique(apps.candidate[mine][apps.positive[mine]])
         pool = np.asarray(eligible[i]).copy()
         pool[positives] = True
         index = np.nonzero(pool)[0]

@@ -1,13 +1,20 @@
 """CPU time of the pair facts' history counts (`gnn.rerank.History.counts`) at national scale: 10 M applications to
 100,000 offers by 1,000,000 candidates, one training offer's 400 candidates at a time, against the pass over every
-application that the counts made before; and of one epoch's message graph over those applications
-(`gnn.train.message_graph`, half of 70,000 training offers hidden) (docs/model.md, Training cost).
+application that the counts made before; of one epoch's message graph over those applications
+(`gnn.train.message_graph`, half of 70,000 training offers hidden); and, with `--masked F`, the history graph built
+once at F × that scale (`gnn.train.HistoryGraph`: the application relations and posted_by, whose CSR is built once
+either way) against what each epoch did before it: each epoch's masked view against the message graph and CSR
+rebuilt, and the sampling of one step's seeds from each (checked to draw the same sub-graph) (docs/model.md,
+Training cost).
 
     .venv/bin/python bench/bench_history.py
+    .venv/bin/python bench/bench_history.py --masked 0.5
 """
 
 from __future__ import annotations
 
+import argparse
+import resource
 import sys
 import time
 from pathlib import Path
@@ -21,12 +28,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from torch_geometric.data import HeteroData
 
-from gnn.export import Applications, GraphExport
+from gnn.export import APPLIED_EDGE, SELECTED_BY_EDGE, SELECTED_EDGE, Applications, GraphExport, reverse
+from gnn.model import EdgeType
 from gnn.rerank import History
-from gnn.train import POSTED_EDGE, message_graph
+from gnn.sampling import NeighbourSampler
+from gnn.train import POSTED_EDGE, HistoryGraph, message_graph, node_counts
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--masked", type=float, help="only the history graph built once, at this share of the scale")
+    args = parser.parse_args()
+    if args.masked:
+        masked_history(args.masked)
+        return
     rng = np.random.default_rng(0)
     applications, candidates, offers = 10_000_000, 1_000_000, 100_000
     offer = rng.integers(offers, size=applications)
@@ -61,6 +76,56 @@ def main() -> None:
     started = time.process_time()
     message_graph(export, visible)
     print(f"one epoch's message graph over the applications: {time.process_time() - started:.1f} s CPU")
+
+
+def masked_history(scale: float) -> None:
+    """`HistoryGraph` once, then per epoch its masked view against the former rebuild, in CPU seconds."""
+    torch.set_num_threads(1)
+    rng = np.random.default_rng(0)
+    n_candidates, n_offers, n_employers = int(1_000_000 * scale), int(100_000 * scale), int(10_000 * scale)
+    data = HeteroData()
+    for t, n in (("candidate", n_candidates), ("offer", n_offers), ("employer", n_employers)):
+        data[t].num_nodes = n
+    posted = torch.stack([torch.arange(n_offers), torch.from_numpy(rng.integers(n_employers, size=n_offers))])
+    data[POSTED_EDGE].edge_index, data[reverse(POSTED_EDGE)].edge_index = posted, posted.flip(0)
+    offer = np.repeat(np.arange(n_offers), 100)  # 100 applications an offer, 10 % of them selected
+    candidate = rng.integers(n_candidates, size=len(offer))
+    apps = Applications(candidate, offer, np.zeros(len(offer), np.int64), rng.random(len(offer)) < 0.1)
+    export = GraphExport(data, {}, apps, np.zeros(n_offers), cast(Any, None))
+    relations = [POSTED_EDGE, reverse(POSTED_EDGE)]
+    relations += [et for base in (SELECTED_EDGE, APPLIED_EDGE, SELECTED_BY_EDGE) for et in (base, reverse(base))]
+    into: dict[str, list[EdgeType]] = {t: [et for et in relations if et[2] == t] for t in node_counts(export)}
+    known, train = np.arange(int(0.85 * n_offers)), np.arange(int(0.7 * n_offers))
+    started = time.process_time()
+    history = HistoryGraph(export, known, into)
+    built = time.process_time() - started
+    times: dict[str, list[float]] = {"mask": [], "rebuild": [], "sample masked": [], "sample rebuilt": []}
+    for trial in range(3):
+        context = np.setdiff1d(known, rng.permutation(train)[: len(train) // 2])
+        started = time.process_time()
+        view = history.context(context)
+        times["mask"].append(time.process_time() - started)
+        started = time.process_time()
+        rebuilt = NeighbourSampler(message_graph(export, context), node_counts(export), into)
+        times["rebuild"].append(time.process_time() - started)
+        seeds = {  # one step's: the distinct candidates of 32 offers' pools (about 12,800 rows)
+            "candidate": torch.from_numpy(np.sort(rng.choice(n_candidates, 12_000, replace=False))),
+            "offer": torch.from_numpy(np.sort(rng.choice(train, 32, replace=False))),
+        }
+        subs = []
+        for name, sampler in (("sample masked", view), ("sample rebuilt", rebuilt)):
+            started = time.process_time()
+            subs.append(sampler.sample(seeds, [10, 3], torch.Generator().manual_seed(trial)))
+            times[name].append(time.process_time() - started)
+        assert all(torch.equal(subs[0].edges[et], subs[1].edges[et]) for et in subs[1].edges), "not the same draws"
+        del view, rebuilt, subs
+    edges = sum(len(r.sources) for r in history.sampler.relations.values())
+    print(f"{scale:g} × large applications ({len(offer):,}; {edges:,} edges in the history CSR): built once in")
+    print(
+        f"{built:.2f} s CPU; per epoch (median of 3, CPU s): "
+        + ", ".join(f"{k} {np.median(v):.3f}" for k, v in times.items())
+    )
+    print(f"peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2:.2f} GiB")
 
 
 if __name__ == "__main__":

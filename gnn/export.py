@@ -56,6 +56,18 @@ class Applications:
     offer: np.ndarray
     stage: np.ndarray
     positive: np.ndarray
+    # The application indices in a stable sort by offer, and the offers in that order: built on first use by
+    # `of_offer` (the arrays are not modified after the export).
+    _by_offer: tuple[np.ndarray, np.ndarray] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def of_offer(self, offer: int) -> np.ndarray:
+        """Indices of `offer`'s applications, in order: `np.flatnonzero(self.offer == offer)` by a binary search
+        instead of a pass over every application (10 M at national scale: 2,000 evaluation offers took minutes)."""
+        if self._by_offer is None:
+            order = np.argsort(self.offer, kind="stable")
+            self._by_offer = (order, self.offer[order])
+        order, offers = self._by_offer
+        return order[np.searchsorted(offers, offer, "left") : np.searchsorted(offers, offer, "right")]
 
 
 @dataclass

@@ -61,11 +61,11 @@ from gnn.rerank import (
 from gnn.sampling import NeighbourSampler, layerwise_embeddings
 from gnn.train import (
     OFFER_CHUNK,
+    HistoryGraph,
     Split,
     TrainConfig,
     build_model,
     message_graph,
-    node_counts,
     rank_offers,
     sample_offers,
     seed_everything,
@@ -151,7 +151,7 @@ def training_pools(
     apps = export.applications
     parts: list[tuple[np.ndarray, ...]] = []
     for i, offer in enumerate(offers.tolist()):
-        mine = apps.offer == offer
+        mine = apps.of_offer(offer)
         applicants, first = np.unique(apps.candidate[mine], return_index=True)
         labels = apps.positive[mine][first]
         others = np.setdiff1d(np.flatnonzero(eligible[i].numpy()), applicants)
@@ -177,7 +177,7 @@ def whole_pools(
         pool, selected = offer_pool(export, offer, eligible[i])
         candidates = np.flatnonzero(pool)
         label = np.isin(candidates, selected)
-        applicant = np.isin(candidates, apps.candidate[apps.offer == offer])
+        applicant = np.isin(candidates, apps.candidate[apps.of_offer(offer)])
         parts.append((candidates, np.full(len(candidates), i), label, np.zeros(len(candidates)), applicant))
     return _pools(facts, history, offers, parts)
 
@@ -382,14 +382,18 @@ def _fit_minibatch(
     gnn = build_model(export, train_config, layers)
     optimiser = _optimiser(gnn, wide, train_config, config)
     x_dict = {t: export.data[t].x for t in export.data.node_types}
-    val_graph = NeighbourSampler(message_graph(export, split.history_val), node_counts(export), gnn.into)
+    # The history's CSR once: validation reads it whole, each epoch a view with its supervised offers hidden.
+    history_graph = HistoryGraph(export, split.history_val, gnn.into)
+    val_graph = history_graph.sampler
     result = JointFit(gnn, wide)
     keeper = _BestState(gnn, wide, train_config.patience)
     generator = torch.Generator().manual_seed(train_config.seed)
     with Progress(disable=not progress, transient=True) as bar:
         task = bar.add_task("Training the ranker (mini-batch)", total=train_config.epochs)
         for epoch in range(1, train_config.epochs + 1):
-            loss = _minibatch_epoch(gnn, wide, optimiser, export, split, train, x_dict, generator, train_config, config)
+            loss = _minibatch_epoch(
+                gnn, wide, optimiser, export, history_graph, split, train, x_dict, generator, train_config, config
+            )
             bar.advance(task)
             if epoch % train_config.eval_every:
                 continue
@@ -421,6 +425,7 @@ def _minibatch_epoch(
     wide: Wide,
     optimiser: torch.optim.Optimizer,
     export: GraphExport,
+    history_graph: HistoryGraph,
     split: Split,
     train: Pools,
     x_dict: dict[str, Tensor],
@@ -428,13 +433,14 @@ def _minibatch_epoch(
     train_config: TrainConfig,
     config: RankerConfig,
 ) -> float:
-    """`_epoch`'s supervision (a share of the training offers, their applications hidden from message passing),
-    one step on `config.batch_offers` of the supervised offers drawn at random."""
+    """`_epoch`'s supervision (a share of the training offers, their applications hidden from message passing:
+    a masked view of the history graph), one step on `config.batch_offers` of the supervised offers drawn at
+    random."""
     supervised, context = supervised_and_context(
         export, split, generator, train_config.supervision_fraction, config.supervision
     )
     batch = supervised[torch.randperm(len(supervised), generator=generator)[: config.batch_offers].numpy()]
-    neighbours = NeighbourSampler(message_graph(export, context), node_counts(export), gnn.into)
+    neighbours = history_graph.context(context)
     rows = train.rows_of(batch)
     return pool_step(gnn, wide, optimiser, neighbours, x_dict, train, rows, train_config, generator, config)
 

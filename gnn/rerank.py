@@ -455,7 +455,7 @@ def offer_rows(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Training rows of one offer: every applicant, plus a weighted sample of eligible non-applicants."""
     apps = export.applications
-    mine = apps.offer == offer
+    mine = apps.of_offer(offer)
     applicants, first = np.unique(apps.candidate[mine], return_index=True)
     labels = apps.positive[mine][first]
     others = np.setdiff1d(np.flatnonzero(eligible), applicants)
@@ -578,7 +578,8 @@ def offer_pool(export: GraphExport, offer: int, eligible: torch.Tensor) -> tuple
     """One offer's evaluation pool as a boolean row (its `eligible` row plus its selected candidates), and those
     selected candidates."""
     apps = export.applications
-    selected = apps.candidate[apps.positive & (apps.offer == offer)]
+    mine = apps.of_offer(offer)
+    selected = apps.candidate[mine][apps.positive[mine]]
     pool = eligible.numpy().copy()
     pool[selected] = True
     return pool, selected

@@ -6,6 +6,11 @@ a seed batch of offers and candidates, samples at most `fanout` in-neighbours pe
 (`torch.repeat_interleave` / `torch.rand`), and runs the same `LinkGNN` forward on the induced sub-graph, with the
 node's degree features read from the whole graph so that they mean what they mean in full batch.
 
+A sampler can also be *masked* (`NeighbourSampler.masked`): a bool per CSR edge says which edges exist, and it samples
+and reads degrees exactly as a sampler built from those edges alone would (the same neighbours in the same order, so
+the same draws from the same generator). Training builds the history's CSR once and hides each epoch's supervised
+applications this way instead of rebuilding it (`gnn.train.HistoryGraph`).
+
 `layerwise_embeddings` computes the final embeddings of every node one layer at a time over chunks of destination
 nodes: exactly the full-batch forward (tested), with one layer's states in memory instead of a layer's
 per-relation intermediates over the whole graph.
@@ -13,8 +18,9 @@ per-relation intermediates over the whole graph.
 
 from __future__ import annotations
 
+import copy
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import cast
 
 import torch
@@ -26,24 +32,39 @@ from gnn.model import EdgeType, LinkGNN
 
 @dataclass
 class Relation:
-    """In-neighbours of one relation, by destination: sources of node `d` are `sources[pointer[d]:pointer[d+1]]`."""
+    """In-neighbours of one relation, by destination: sources of node `d` are `sources[pointer[d]:pointer[d+1]]`,
+    those whose `visible` entry is True when a mask is set."""
 
     pointer: Tensor  # int64 [n_dst + 1]
     sources: Tensor  # int32 (half the memory of int64: every node type has fewer than 2**31 nodes)
+    visible: Tensor | None = None  # bool per edge (None: every edge exists)
 
     def degrees(self) -> Tensor:
-        return self.pointer.diff()
+        if self.visible is None:
+            return self.pointer.diff()
+        return _visible_before(self.visible)[self.pointer].diff()
 
     def rows(self, start: int, stop: int, n_src: int) -> Tensor:
-        """The sparse CSR adjacency [stop - start, n_src] of destinations start..stop-1 (a view, no copy of edges)."""
+        """The sparse CSR adjacency [stop - start, n_src] of destinations start..stop-1 (a view, no copy of edges,
+        when no mask is set)."""
         first, last = int(self.pointer[start]), int(self.pointer[stop])
         pointer = self.pointer[start : stop + 1] - first
         columns = self.sources[first:last].long()
+        if self.visible is not None:
+            shown = self.visible[first:last]
+            pointer, columns = _visible_before(shown)[pointer], columns[shown]
         with warnings.catch_warnings():  # "sparse CSR support is in beta", every call
             warnings.simplefilter("ignore", UserWarning)
             return torch.sparse_csr_tensor(
                 pointer, columns, torch.ones(len(columns)), size=(stop - start, n_src), check_invariants=False
             )
+
+
+def _visible_before(visible: Tensor) -> Tensor:
+    """[edges + 1]: how many visible edges come before each position (a CSR pointer maps through it)."""
+    seen = torch.zeros(len(visible) + 1, dtype=torch.long)
+    torch.cumsum(visible, 0, out=seen[1:])
+    return seen
 
 
 def by_destination(edge_index: Tensor, n_dst: int) -> Relation:
@@ -73,17 +94,32 @@ class NeighbourSampler:
         """`graph`: the message-passing edges (each relation free of duplicates); `into`: the model's relations into
         each node type, in its order (`LinkGNN.into`), for the degree features."""
         self.sizes = sizes
+        self.into = into
         self.relations = {et: by_destination(edges, sizes[et[2]]) for et, edges in graph.items()}
-        # The degree columns the model would compute from the whole graph (LinkGNN._with_degrees), kept per node.
-        self.degrees = {
+        self.degrees = self._degree_columns()
+
+    def _degree_columns(self) -> dict[str, Tensor]:
+        """The degree columns the model would compute from the whole graph (LinkGNN._with_degrees), per node."""
+        return {
             t: torch.stack(
-                [self.relations[et].degrees().float() if et in self.relations else torch.zeros(n) for et in into[t]],
+                [
+                    self.relations[et].degrees().float() if et in self.relations else torch.zeros(n)
+                    for et in self.into[t]
+                ],
                 dim=1,
             )
-            if into.get(t)
+            if self.into.get(t)
             else torch.zeros(n, 0)
-            for t, n in sizes.items()
+            for t, n in self.sizes.items()
         }
+
+    def masked(self, visible: dict[EdgeType, Tensor]) -> NeighbourSampler:
+        """This sampler with only the `visible` edges (a bool per CSR edge, in CSR order) of those relations: it
+        samples, and reads degrees, as one built from those edges alone would. Shares the CSR (no copy)."""
+        view = copy.copy(self)
+        view.relations = {et: replace(r, visible=visible.get(et, r.visible)) for et, r in self.relations.items()}
+        view.degrees = view._degree_columns()
+        return view
 
     def sample(self, seeds: dict[str, Tensor], fanouts: list[int], generator: torch.Generator) -> Subgraph:
         """Sampled `len(fanouts)`-hop in-neighbourhood of `seeds` (unique global ids per type)."""
@@ -170,6 +206,9 @@ def _sample_relation(
     drawn uniformly without replacement (random keys, the smallest kept)."""
     start = relation.pointer[destinations]
     degree = relation.pointer[destinations + 1] - start
+    slots = None
+    if relation.visible is not None:  # draw among the visible in-edges only (not draw, then drop: same fan-out)
+        start, degree, slots = _visible_slots(relation.visible, start, degree)
     few = degree <= fanout
     # Every in-edge of the nodes with few neighbours.
     owners = torch.repeat_interleave(destinations[few], degree[few])
@@ -190,7 +229,21 @@ def _sample_relation(
         chosen = keys.topk(fanout, dim=1, largest=False).indices
         picked.append((start[block].unsqueeze(1) + chosen).flatten())
         owner_parts.append(destinations[block].repeat_interleave(fanout))
-    return relation.sources[torch.cat(picked)].long(), torch.cat(owner_parts)
+    positions = torch.cat(picked)
+    if slots is not None:
+        positions = slots[positions]
+    return relation.sources[positions].long(), torch.cat(owner_parts)
+
+
+def _visible_slots(visible: Tensor, start: Tensor, degree: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """The visible in-edges of some destinations (CSR `start`, `degree`) packed as a CSR of their own: (start,
+    degree, slots), the edges of destination i being `slots[start[i] : start[i] + degree[i]]` in CSR order."""
+    first = torch.cumsum(degree, 0) - degree
+    every = torch.repeat_interleave(start - first, degree) + torch.arange(int(degree.sum()))
+    shown = visible[every]
+    owner = torch.repeat_interleave(torch.arange(len(degree)), degree)
+    kept = torch.bincount(owner[shown], minlength=len(degree))
+    return torch.cumsum(kept, 0) - kept, kept, every[shown]
 
 
 @torch.no_grad()

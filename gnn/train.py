@@ -21,7 +21,7 @@ from gnn.export import APPLIED_EDGE, GEO_DIM, SELECTED_BY_EDGE, SELECTED_EDGE, G
 from gnn.features import SHARED_TEXT_DIM
 from gnn.metrics import query_metrics, ranks
 from gnn.model import EdgeType, LinkGNN, sampled_softmax_loss
-from gnn.sampling import NeighbourSampler, layerwise_embeddings, trimmed_embeddings
+from gnn.sampling import NeighbourSampler, by_destination, layerwise_embeddings, trimmed_embeddings
 
 POSTED_EDGE = ("offer", "posted_by", "employer")
 
@@ -126,14 +126,70 @@ def message_graph(export: GraphExport, visible_offers: np.ndarray) -> dict[EdgeT
         edge_index = torch.unique(torch.from_numpy(np.stack([apps.candidate[keep], apps.offer[keep]])).long(), dim=1)
         graph[edge_type] = edge_index
         graph[reverse(edge_type)] = edge_index.flip(0)
-    posted = export.data[POSTED_EDGE].edge_index
-    employer_of = torch.full((export.data["offer"].num_nodes,), -1, dtype=torch.long)
-    employer_of[posted[0]] = posted[1]
     selected = graph[SELECTED_EDGE]
-    pairs = torch.stack([selected[0], employer_of[selected[1]]])
+    pairs = torch.stack([selected[0], employer_of(export)[selected[1]]])
     by_employer = torch.unique(pairs[:, pairs[1] >= 0], dim=1)
     graph[SELECTED_BY_EDGE], graph[reverse(SELECTED_BY_EDGE)] = by_employer, by_employer.flip(0)
     return graph
+
+
+class HistoryGraph:
+    """The message graph of some offers' applications (`message_graph(export, offers)`) as a `NeighbourSampler`
+    built once, and any subset of those offers' graph as a masked view of it (`context`): the same neighbours in
+    the same order, the same degrees, hence the same samples from the same generator as a sampler built from
+    `message_graph(export, context)`, without rebuilding the graph and its CSR (13 s an epoch at national scale,
+    docs/model.md, Training cost). The unmasked `sampler` is the graph validation reads.
+
+    Hidden with an offer: its SELECTED / APPLIED edges (the offer is their destination, or their reverses' source)
+    and each SELECTED_BY (candidate, employer) pair that no visible offer of that employer supports (a count of
+    visible supporting selections per pair, `message_graph`'s `torch.unique` of the visible ones)."""
+
+    def __init__(self, export: GraphExport, offers: np.ndarray, into: dict[str, list[EdgeType]]) -> None:
+        graph = message_graph(export, offers)
+        self.n_offers = int(export.data["offer"].num_nodes)
+        self.known = torch.zeros(self.n_offers, dtype=torch.bool)
+        self.known[torch.from_numpy(np.asarray(offers, dtype=np.int64))] = True
+        # Every SELECTED edge with an employer supports one pair of SELECTED_BY, as `message_graph` derives them.
+        selected = graph[SELECTED_EDGE]
+        employer = employer_of(export)[selected[1]]
+        has = employer >= 0
+        pairs, self.support_pair = torch.unique(
+            torch.stack([selected[0][has], employer[has]]), dim=1, return_inverse=True
+        )
+        self.support_offer = selected[1][has]
+        self.n_pairs = pairs.shape[1]
+        # The pair of each SELECTED_BY edge of the CSR (and of its reverse), in CSR order: the CSR of pair ids.
+        ids = torch.arange(self.n_pairs)
+        self.pair_of_edge = {
+            et: by_destination(torch.stack([ids, edges[1]]), int(export.data[et[2]].num_nodes)).sources
+            for et, edges in ((SELECTED_BY_EDGE, pairs), (reverse(SELECTED_BY_EDGE), pairs.flip(0)))
+        }
+        self.sampler = NeighbourSampler(graph, node_counts(export), into)
+
+    def context(self, visible_offers: np.ndarray) -> NeighbourSampler:
+        """The sampler of `message_graph(export, visible_offers)`; `visible_offers` must be among those built."""
+        shown = torch.zeros(self.n_offers, dtype=torch.bool)
+        shown[torch.from_numpy(np.asarray(visible_offers, dtype=np.int64))] = True
+        if bool((shown & ~self.known).any()):
+            raise ValueError("a visible offer's applications are not in the history graph built")
+        relations = self.sampler.relations
+        masks = {}
+        for edge_type in (SELECTED_EDGE, APPLIED_EDGE):
+            masks[edge_type] = shown.repeat_interleave(relations[edge_type].degrees())  # by offer, in CSR order
+            masks[reverse(edge_type)] = shown[relations[reverse(edge_type)].sources]
+        supported = self.support_pair[shown[self.support_offer]]
+        pair_shown = torch.bincount(supported, minlength=self.n_pairs) > 0
+        for edge_type, pair in self.pair_of_edge.items():
+            masks[edge_type] = pair_shown[pair]
+        return self.sampler.masked(masks)
+
+
+def employer_of(export: GraphExport) -> torch.Tensor:
+    """The employer gid of each offer (-1: none)."""
+    posted = export.data[POSTED_EDGE].edge_index
+    employer = torch.full((export.data["offer"].num_nodes,), -1, dtype=torch.long)
+    employer[posted[0]] = posted[1]
+    return employer
 
 
 def edge_types(export: GraphExport) -> list[EdgeType]:
@@ -216,12 +272,9 @@ def fit(
     sampler = NegativeSampler(export, split.train, config)
     x_dict = {t: export.data[t].x for t in export.data.node_types}
     minibatch = uses_minibatch(export, config)
-    val_edges = message_graph(export, split.history_val)
-    val_graph: dict[EdgeType, torch.Tensor] | NeighbourSampler = val_edges
-    if minibatch:  # CSR by destination once, the edge lists freed
-        val_graph = NeighbourSampler(val_edges, node_counts(export), model.into)
-        del val_edges
-    step = _minibatch_epoch if minibatch else _epoch
+    # Mini-batch: the history's CSR by destination once (the edge lists freed), each epoch a masked view of it.
+    history = HistoryGraph(export, split.history_val, model.into) if minibatch else None
+    val_graph = message_graph(export, split.history_val) if history is None else history.sampler
     val_offers = sample_offers(split.val, VALIDATION_OFFERS, config.seed) if minibatch else split.val
     val_eligible = eligibility_sets(candidate_profiles(export), offer_requirements(export), val_offers)
     result = FitResult(model)
@@ -229,7 +282,10 @@ def fit(
     with Progress(disable=not progress, transient=True) as bar:
         task = bar.add_task("Training", total=config.epochs)
         for epoch in range(1, config.epochs + 1):
-            loss = step(model, optimiser, export, split, sampler, x_dict, generator, config)
+            if history is None:
+                loss = _epoch(model, optimiser, export, split, sampler, x_dict, generator, config)
+            else:
+                loss = _minibatch_epoch(model, optimiser, export, history, split, sampler, x_dict, generator, config)
             bar.advance(task)
             if epoch % config.eval_every:
                 continue
@@ -335,16 +391,18 @@ def _minibatch_epoch(
     model: LinkGNN,
     optimiser: torch.optim.Optimizer,
     export: GraphExport,
+    history: HistoryGraph,
     split: Split,
     sampler: NegativeSampler,
     x_dict: dict[str, torch.Tensor],
     generator: torch.Generator,
     config: TrainConfig,
 ) -> float:
-    """`_epoch`'s objectives on `batch_pairs` pairs each, embedded through one sampled sub-graph."""
+    """`_epoch`'s objectives on `batch_pairs` pairs each, embedded through one sub-graph sampled from the history
+    graph with the supervised offers' applications hidden."""
     model.train()
     supervised, context = _supervised_and_context(split, generator, config)
-    neighbours = NeighbourSampler(message_graph(export, context), node_counts(export), model.into)
+    neighbours = history.context(context)
     batches = _objective_pairs(export, supervised, sampler, generator, config.batch_pairs, always_draw=True)
     if not batches:
         return 0.0
@@ -446,7 +504,8 @@ def rank_offers(
     rng = np.random.default_rng(0) if rng is None else rng
     out = []
     for i, offer in enumerate(offers.tolist()):
-        positives = np.unique(apps.candidate[apps.positive & (apps.offer == offer)])
+        mine = apps.of_offer(offer)
+        positives = np.unique(apps.candidate[mine][apps.positive[mine]])
         pool = eligible[i].numpy().copy()
         pool[positives] = True
         index = np.nonzero(pool)[0]

@@ -37,6 +37,7 @@ from graph.db import Database
 from ontology.eligibility import is_eligible
 from tests.support.settings import environment
 from tests.support.synthetic import write_synthetic_graph
+from tests.test_sampling import assert_same_sampler
 
 CONFIG = TrainConfig(epochs=40, eval_every=5, patience=4, hidden=32, out=64, random_negatives=32)
 
@@ -667,6 +668,42 @@ def test_minibatch_joint_training_scores_every_pool(trained: Trained) -> None:
     assert not np.isnan(scores).any()
 
 
+def test_masked_history_graph_gives_the_fit_of_rebuilding_it_each_epoch(
+    trained: Trained, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The mini-batch joint fit with the history's CSR built once and masked each epoch is the fit that rebuilt
+    `message_graph(export, context)` and its CSR each epoch: the same neighbours and draws, the same numbers up to
+    float rounding (two runs of the same fit differ in the 7th digit of the loss, 2026-12-05: torch's threaded
+    float sums are not bit-reproducible)."""
+    from gnn.ranker import RankerConfig, fit_joint
+    from gnn.train import HistoryGraph
+
+    export = trained.export
+    split = temporal_split(export, CONFIG)
+    model = fit(export, split, TrainConfig(**{**vars(CONFIG), "epochs": 1}), progress=False).model
+    history = HistoryGraph(export, split.history_val, model.into)
+    rng = np.random.default_rng(1)
+    for trial in range(5):
+        visible = np.sort(rng.choice(split.history_val, size=len(split.history_val) // 2, replace=False))
+        rebuilt = NeighbourSampler(message_graph(export, visible), node_counts(export), model.into)
+        assert_same_sampler(history.context(visible), rebuilt, model, trial)
+    facts = PairFacts.from_export(export)
+    config = TrainConfig(**{**vars(CONFIG), "epochs": 10, "minibatch": True, "fanouts": (5, 3)})
+    ranker = RankerConfig(batch_offers=4, validation_offers=5)
+    masked = fit_joint(export, facts, split, config, ranker, progress=False)
+
+    def rebuild(self: HistoryGraph, visible: np.ndarray) -> NeighbourSampler:
+        return NeighbourSampler(message_graph(export, visible), node_counts(export), self.sampler.into)
+
+    monkeypatch.setattr(HistoryGraph, "context", rebuild)
+    rebuilt_fit = fit_joint(export, facts, split, config, ranker, progress=False)
+    assert len(masked.history) == len(rebuilt_fit.history) and masked.best_epoch == rebuilt_fit.best_epoch
+    for ours, theirs in zip(masked.history, rebuilt_fit.history, strict=True):
+        assert ours == pytest.approx(theirs, rel=1e-5)
+    for ours, theirs in zip(masked.gnn.state_dict().values(), rebuilt_fit.gnn.state_dict().values(), strict=True):
+        assert torch.allclose(ours, theirs, rtol=1e-4, atol=1e-5)
+
+
 def test_chunked_and_compact_matrices_equal_the_whole_ones(trained: Trained) -> None:
     """Compact eligibility gives the dense matrix's rows, and ranking pools a chunk of offers at a time gives the
     metrics of one [offers × candidates] matrix, ties included."""
@@ -768,3 +805,23 @@ def test_history_counts_before_a_date_equal_a_pass_over_every_application() -> N
         assert np.array_equal(counts[0], np.bincount(history.candidate[before], minlength=size)[candidates])
         chosen = before & history.positive
         assert np.array_equal(counts[1], np.bincount(history.candidate[chosen], minlength=size)[candidates])
+
+
+def test_applications_of_an_offer_equal_a_pass_over_every_application() -> None:
+    """`Applications.of_offer` (a sort by offer once, then a binary search) gives the indices, in order, that the
+    former mask over every application gave, and so the same pools (`offer_pool`)."""
+    from gnn.export import Applications
+    from gnn.rerank import offer_pool
+
+    rng = np.random.default_rng(0)
+    n = 3_000
+    apps = Applications(rng.integers(200, size=n), rng.integers(60, size=n), np.zeros(n, np.int64), rng.random(n) < 0.2)
+    export = GraphExport(None, {}, apps, np.zeros(70), None)  # type: ignore[arg-type]
+    eligible = torch.from_numpy(rng.random(200) < 0.3)
+    for offer in range(70):  # offers 60-69 have no application
+        assert np.array_equal(apps.of_offer(offer), np.flatnonzero(apps.offer == offer))
+        pool, selected = offer_pool(export, offer, eligible)
+        assert np.array_equal(selected, apps.candidate[apps.positive & (apps.offer == offer)])
+        expected = eligible.numpy().copy()
+        expected[selected] = True
+        assert np.array_equal(pool, expected)
