@@ -27,7 +27,7 @@ from rich.table import Table
 from gnn import artifacts
 from gnn.eligibility import candidate_profiles, eligibility_sets, offer_requirements
 from gnn.evaluate import FACTS_ONLY, VIVIER, reranked_scorers
-from gnn.export import export_graph
+from gnn.export import GraphExport, export_graph
 from gnn.metrics import bootstrap
 from gnn.ranker import RankerConfig, fit_joint, joint_scores
 from gnn.rerank import PairFacts
@@ -35,7 +35,7 @@ from gnn.train import TrainConfig, rank_offers, temporal_split, visible_embeddin
 from graph.db import Database
 
 
-def recall_at_10(export, offers, scores, rows) -> np.ndarray:  # type: ignore[no-untyped-def]
+def recall_at_10(export: GraphExport, offers: np.ndarray, scores: np.ndarray, rows: torch.Tensor) -> np.ndarray:
     return np.array([q["recall@10"] for q in rank_offers(export, offers, scores, rows, np.random.default_rng(0))])
 
 
