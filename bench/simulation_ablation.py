@@ -11,6 +11,11 @@ Two readings per mechanism, on the same seed:
 - *oracle blind to it*: the full history, ranked by an oracle that does not know the mechanism's term (what a
   ranker that cannot learn it loses; the paired difference with the full oracle is over the same test offers).
 
+A last row is the oracle blind to all three (`history`): it knows every content term exactly (true skills, path,
+place, experience, eligibility) and nothing a history could teach (no merit, no employer taste, no talent pool).
+Its paired difference with the full oracle bounds what any ranker can gain from the history on this test: a
+model that must beat a content-and-counts baseline with an interval above 0 needs a good share of it.
+
     PYTHONPATH=$PWD .venv/bin/python bench/simulation_ablation.py [--scale demo] [--seed 7]
 """
 
@@ -55,6 +60,7 @@ class History:
     world: World
     positives: dict[int, np.ndarray]  # offer → candidates who reached shortlisted or later
     test: np.ndarray
+    applicants: dict[int, np.ndarray]  # offer → every candidate who applied
 
 
 @cache
@@ -71,7 +77,11 @@ def simulate(scale: str, seed: int, mechanisms: Mechanisms) -> History:
     offers = make_offers(rep, employers, size.offers, np.random.default_rng([seed, 3]))
     world = World(rep, employers, candidates, offers, seed, mechanisms=mechanisms)
     positives: dict[int, list[np.ndarray]] = {}
+    applicants: dict[int, np.ndarray] = {}
     for batch in recruitment_history(world, size.applications_per_offer):
+        order = np.argsort(batch.offer, kind="stable")
+        keys, starts = np.unique(batch.offer[order], return_index=True)
+        applicants.update(zip(keys.tolist(), np.split(batch.candidate[order], starts[1:]), strict=True))
         # The loaders' furthest stage: a runner-up rejected after the shortlist was shortlisted.
         hit = np.isin(batch.stage, list(POSITIVE_STAGES)) | np.isin(batch.reason, list(POSITIVE_REASONS))
         for o in np.unique(batch.offer[hit]).tolist():
@@ -79,30 +89,41 @@ def simulate(scale: str, seed: int, mechanisms: Mechanisms) -> History:
     merged = {o: np.unique(np.concatenate(parts)) for o, parts in positives.items()}
     evaluated = np.array(sorted(merged, key=lambda o: (offers.published[o], o)))
     n_test = max(1, round(len(evaluated) * TEST_FRACTION))
-    return History(world, merged, evaluated[-n_test:])
+    return History(world, merged, evaluated[-n_test:], applicants)
 
 
-def oracle_recall(history: History, blind_to: str | None = None) -> np.ndarray:
-    """Recall@10 of the oracle on each test offer; `blind_to` drops one mechanism's term from its score."""
+def oracle_recall(history: History, blind_to: str | None = None, applicants: bool = False) -> np.ndarray:
+    """Recall@10 of the oracle on each test offer; `blind_to` drops one mechanism's term from its score, or all
+    three (`"history"`). With `applicants`, the triage task instead: the offer's own applicants ranked by the
+    utility (the ineligible last), Recall@5 of those shortlisted or further."""
     w = history.world
     everyone = np.arange(len(w.candidates))
     out = []
     for o in history.test.tolist():
         parts = signals(w, o, everyone)
         elig = eligible(w, o, everyone)
-        if blind_to == "dossier":
+        if blind_to in ("dossier", "history"):
             parts["quality"] = np.zeros(len(everyone))
+        if blind_to == "history":
+            parts["preference"] = np.zeros(len(everyone))
         elif blind_to in ("employer_memory", "shared_taste"):
             employer = w.offers.employer[o]
             known = w._centre[employer] if blind_to == "employer_memory" else w.preference(o) - w._centre[employer]
             parts["preference"] = (w.candidates.style @ known) * _PREF_SCALE
         parts["noise"] = np.zeros(len(everyone))
-        if blind_to == "employer_memory":  # nor which runners-up the employer invites again
+        if blind_to in ("employer_memory", "history"):  # nor which runners-up the employer invites again
             wish = application_score(parts, elig)
         else:
             wish = oracle_application_score(w, o, parts, elig, everyone)
-        score = wish + utility(parts)
         positives = history.positives[o]
+        if applicants:
+            pool = np.zeros(len(everyone), dtype=bool)
+            pool[history.applicants[o]] = True
+            score = utility(parts) - 1e3 * ~elig
+            ranked = everyone[pool][np.argsort(-score[pool], kind="stable")][:5]
+            out.append(np.isin(positives, ranked).mean())
+            continue
+        score = wish + utility(parts)
         pool = elig.copy()
         pool[positives] = True
         ranked = everyone[pool][np.argsort(-score[pool], kind="stable")][:10]
@@ -127,8 +148,32 @@ def main() -> None:
         table.add_row(
             f"without {name}", str(bootstrap(world_without)), str(bootstrap(blind)), str(_paired(reference, blind))
         )
+    world_without = oracle_recall(simulate(args.scale, args.seed, Mechanisms(False, False, False)))
+    blind = oracle_recall(full, blind_to="history")
+    table.add_row(
+        "without all three (history)",
+        str(bootstrap(world_without)),
+        str(bootstrap(blind)),
+        str(_paired(reference, blind)),
+    )
     Console().print(table)
+    _triage_table(full, args)
     print(f"weights: {WEIGHTS}")
+
+
+def _triage_table(full: History, args: argparse.Namespace) -> None:
+    """The same oracle readings on the triage task: ranking an offer's applicants, where the utility (and so the
+    history's terms) decides who is shortlisted, rather than the wish to apply."""
+    reference = oracle_recall(full, applicants=True)
+    table = Table(title=f"Oracle Recall@5 among each test offer's applicants ({args.scale}, seed {args.seed})")
+    for column in ("oracle", "Recall@5", "paired: full − blind"):
+        table.add_column(column)
+    table.add_row("knows every mechanism", str(bootstrap(reference)), "")
+    for name in (*MECHANISMS, "history"):
+        blind = oracle_recall(full, blind_to=name, applicants=True)
+        label = "blind to all three (history)" if name == "history" else f"blind to {name}"
+        table.add_row(label, str(bootstrap(blind)), str(_paired(reference, blind)))
+    Console().print(table)
 
 
 def _paired(a: np.ndarray, b: np.ndarray) -> Estimate:

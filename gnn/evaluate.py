@@ -51,6 +51,7 @@ from gnn.train import (
     uses_minibatch,
     visible_embeddings,
 )
+from gnn.triage import TRIAGE_METRICS, triage_metrics, triage_section
 from graph.db import Database
 from vivier.settings import REPO_ROOT, get_settings
 
@@ -103,6 +104,8 @@ class Evaluation:
     recall_by_offer: dict[str, np.ndarray] = field(default_factory=dict)  # method → Recall@10 of each test offer
     inductive: dict[str, float] = field(default_factory=dict)  # path → Recall@10 of the test offers embedded alone
     seconds: dict[str, float] = field(default_factory=dict)  # method → seconds to fit (when refitted) and score
+    # method → metric → its value on each triage offer (gnn/triage.py: an offer's own applicants ranked)
+    triage: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
 
 def evaluate_model(
@@ -178,17 +181,20 @@ def _score_methods(
     with Progress(disable=not progress, transient=True) as bar:
         task = bar.add_task("Scoring methods", total=len(scorers))
         for name, scorer in scorers.items():
-            ties, cold_ties = np.random.default_rng(0), np.random.default_rng(0)
+            ties, cold_ties, triage_ties = (np.random.default_rng(0) for _ in range(3))
             per_query: list[dict[str, float]] = []
+            per_triage: list[dict[str, float]] = []
             hits: dict[str, list[float]] = {"cold": [], "warm": []}
             for start in range(0, len(test), OFFER_CHUNK):
                 offers, rows = test[start : start + OFFER_CHUNK], eligible[start : start + OFFER_CHUNK].dense()
                 scores = scorer(offers, rows)
                 per_query += rank_offers(export, offers, scores, rows, ties)
                 _cold_hits(export, warm, offers, scores, rows, cold_ties, hits)
+                per_triage += triage_metrics(export, offers, scores, triage_ties)
             evaluation.results[name] = summarise(per_query)
             evaluation.recall_by_offer[name] = np.array([q["recall@10"] for q in per_query])
             evaluation.cold[name] = _cold_recall(hits)
+            evaluation.triage[name] = {m: np.array([q[m] for q in per_triage]) for m in TRIAGE_METRICS}
             bar.advance(task)
 
 
@@ -411,6 +417,7 @@ def render(evaluation: Evaluation) -> str:
         "![Recall@10 by method](evaluation_recall.png)",
         "",
         *bars(evaluation),
+        *triage_section(evaluation.triage, PAIRED, UPPER),
         "## Cold start",
         "",
         "Test offers are all cold (no application is known when they are scored). Candidates are *cold* when "

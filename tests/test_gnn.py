@@ -777,6 +777,7 @@ def test_evaluation_in_chunks_of_offers_gives_the_whole_matrix_figures(
     }
     assert all(np.array_equal(whole.recall_by_offer[n], chunked.recall_by_offer[n]) for n in scorers)
     assert whole.cold == chunked.cold
+    assert all(np.array_equal(whole.triage[n][m], chunked.triage[n][m]) for n in scorers for m in whole.triage[n])
     graph = message_graph(export, split.history_test)
     full = inductive_recall(stored, export, split, graph, eligible)
     assert inductive_recall(stored, export, split, graph, eligible, large=True) == pytest.approx(full, abs=1e-9)
