@@ -33,7 +33,7 @@ count applications to offers published before it (`gnn.rerank.History`).
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
@@ -321,26 +321,18 @@ def fit_joint(
     chief = replica is None or replica.chief
     keeper = _BestState(gnn, wide, train_config.patience)
     generator = torch.Generator().manual_seed(train_config.seed)
-    with Progress(disable=not (progress and chief), transient=True) as bar:
-        task = bar.add_task("Training the ranker", total=train_config.epochs)
-        for epoch in range(1, train_config.epochs + 1):
-            loss = _epoch(
-                model, optimiser, export, split, train, train_terms, x_dict, generator, train_config, replica, config
-            )
-            bar.advance(task)
-            if epoch % train_config.eval_every:
-                continue
-            improved = False
-            if chief:
-                recall = _validation(gnn, wide, export, val, val_terms, x_dict, val_graph, val_eligible)
-                result.history.append({"epoch": epoch, "loss": loss, **{f"val_{k}": v for k, v in recall.items()}})
-                description = f"Training the ranker (loss {loss:.3f}, val R@10 {recall['recall@10']:.3f})"
-                bar.update(task, description=description)
-                improved = keeper.improves(recall["recall@10"] + recall["recall@50"])
-            if replica is not None:
-                improved = replica.agree(improved)  # rank 0's verdict: every rank keeps and stops alike
-            if keeper.stop_after(improved, epoch):
-                break
+
+    def step() -> float:
+        return _epoch(
+            model, optimiser, export, split, train, train_terms, x_dict, generator, train_config, replica, config
+        )
+
+    def validate() -> dict[str, float]:
+        return _validation(gnn, wide, export, val, val_terms, x_dict, val_graph, val_eligible)
+
+    result.history = _run_epochs(
+        step, validate if chief else None, keeper, train_config, "Training the ranker", progress and chief, replica
+    )
     result.best_epoch = keeper.restore()
     gnn.eval()
     with torch.no_grad():
@@ -388,26 +380,60 @@ def _fit_minibatch(
     result = JointFit(gnn, wide)
     keeper = _BestState(gnn, wide, train_config.patience)
     generator = torch.Generator().manual_seed(train_config.seed)
-    with Progress(disable=not progress, transient=True) as bar:
-        task = bar.add_task("Training the ranker (mini-batch)", total=train_config.epochs)
-        for epoch in range(1, train_config.epochs + 1):
-            loss = _minibatch_epoch(
-                gnn, wide, optimiser, export, history_graph, split, train, x_dict, generator, train_config, config
-            )
-            bar.advance(task)
-            if epoch % train_config.eval_every:
-                continue
-            emb = layerwise_embeddings(gnn, x_dict, val_graph, train_config.inference_chunk)[0]
-            recall = _chunked_validation(gnn, wide, export, val, emb, val_eligible)
-            result.history.append({"epoch": epoch, "loss": loss, **{f"val_{k}": v for k, v in recall.items()}})
-            bar.update(task, description=f"Training the ranker (loss {loss:.3f}, val R@10 {recall['recall@10']:.3f})")
-            if keeper.stop_after(keeper.improves(recall["recall@10"] + recall["recall@50"]), epoch):
-                break
+
+    def step() -> float:
+        return _minibatch_epoch(
+            gnn, wide, optimiser, export, history_graph, split, train, x_dict, generator, train_config, config
+        )
+
+    def validate() -> dict[str, float]:
+        emb = layerwise_embeddings(gnn, x_dict, val_graph, train_config.inference_chunk)[0]
+        return _chunked_validation(gnn, wide, export, val, emb, val_eligible)
+
+    result.history = _run_epochs(step, validate, keeper, train_config, "Training the ranker (mini-batch)", progress)
     result.best_epoch = keeper.restore()
     emb = layerwise_embeddings(gnn, x_dict, val_graph, train_config.inference_chunk)[0]
     with torch.no_grad():
         result.average_cosine = float(_row_cosines(emb, train).mean())
     return result
+
+
+def _run_epochs(
+    step: Callable[[], float],
+    validate: Callable[[], dict[str, float]] | None,
+    keeper: _BestState,
+    train_config: TrainConfig,
+    label: str,
+    show: bool,
+    replica: Replica | None = None,
+) -> list[dict[str, float]]:
+    """The epoch loop of both joint fits (full batch and mini-batch), kept in one place so that their early stopping
+    cannot drift apart: `step` trains one epoch and returns its loss; every `eval_every` epochs, `validate` gives
+    the validation recalls, whose Recall@10 + Recall@50 decides what `keeper` keeps and when it stops. Returns
+    the history of the validated epochs.
+
+    `validate` is None on the ranks of a data-parallel run that do not validate (all but rank 0): with a `replica`,
+    every rank takes rank 0's verdict (`Replica.agree`), so that they all keep and stop alike."""
+    history: list[dict[str, float]] = []
+    with Progress(disable=not show, transient=True) as bar:
+        task = bar.add_task(label, total=train_config.epochs)
+        for epoch in range(1, train_config.epochs + 1):
+            loss = step()
+            bar.advance(task)
+            if epoch % train_config.eval_every:
+                continue
+            improved = False
+            if validate is not None:
+                recall = validate()
+                history.append({"epoch": epoch, "loss": loss, **{f"val_{k}": v for k, v in recall.items()}})
+                description = f"Training the ranker (loss {loss:.3f}, val R@10 {recall['recall@10']:.3f})"
+                bar.update(task, description=description)
+                improved = keeper.improves(recall["recall@10"] + recall["recall@50"])
+            if replica is not None:
+                improved = replica.agree(improved)  # rank 0's verdict: every rank keeps and stops alike
+            if keeper.stop_after(improved, epoch):
+                break
+    return history
 
 
 def _row_cosines(emb: dict[str, Tensor], pools: Pools) -> Tensor:
