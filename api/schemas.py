@@ -270,6 +270,27 @@ class Application(BaseModel):
     reason: str | None = None
 
 
+class RankedApplication(BaseModel):
+    rank: int
+    application: Application
+    score: float | None = Field(
+        description="the model's chance (0–1) that the applicant reaches shortlisted or later, as in the candidates' "
+        "ranking; null when the model does not know the candidate yet (listed last, by date of application)"
+    )
+    eligibility: Eligibility
+    explanation: Explanation | None = None
+
+
+class RankedApplications(BaseModel):
+    """An offer's applications in the model's order: a suggestion for the triage, which a person makes."""
+
+    offer_id: str
+    model_version: str
+    log_id: str
+    notice: str = SUGGESTION_NOTICE
+    applications: list[RankedApplication]
+
+
 class WebhookIn(BaseModel):
     url: HttpUrl
     topic: Literal["candidates_for_offer", "offers_for_candidate"] = "candidates_for_offer"

@@ -57,6 +57,10 @@ class Recommender(Protocol):
 
     def score_pair(self, db: Database, candidate_id: str, offer_id: str) -> float: ...
 
+    def score_candidates(self, db: Database, offer_id: str, candidate_ids: list[str]) -> dict[str, float]:
+        """`score_pair` for several candidates of one offer; those the model does not know are left out."""
+        ...
+
     def next_steps(self, db: Database, occupation_uri: str, k: int) -> list[tuple[str, float]]: ...
 
     def embed_new_offer(self, db: Database, offer_id: str) -> Any: ...
@@ -132,6 +136,10 @@ class GuardedRecommender:
     def score_pair(self, db: Database, candidate_id: str, offer_id: str) -> float:
         with self._lock.read():
             return self.inner.score_pair(db, candidate_id, offer_id)
+
+    def score_candidates(self, db: Database, offer_id: str, candidate_ids: list[str]) -> dict[str, float]:
+        with self._lock.read():
+            return self.inner.score_candidates(db, offer_id, candidate_ids)
 
     def next_steps(self, db: Database, occupation_uri: str, k: int) -> list[tuple[str, float]]:
         with self._lock.read():

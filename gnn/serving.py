@@ -389,6 +389,19 @@ class Recommender:
         row = np.array([self._candidates.index[candidate_id]], dtype=np.int64)
         return self._rerank(reranking, db, offer_id, query, row, 1)[0][1]
 
+    def score_candidates(self, db: Database, offer_id: str, candidate_ids: list[str]) -> dict[str, float]:
+        """The score `recommend_candidates` gives each of these candidates for the offer (the re-ranker's chance,
+        or the cosine), to order an offer's own applicants; candidates the model does not know are left out."""
+        known = [c for c in dict.fromkeys(candidate_ids) if c in self._candidates.index]
+        if not known:
+            return {}
+        query = self._offer_vector(db, offer_id)
+        rows = np.array([self._candidates.index[c] for c in known], dtype=np.int64)
+        reranking = self._reranking
+        if reranking is None:
+            return dict(zip(known, (self._candidates.matrix[torch.from_numpy(rows)] @ query).tolist(), strict=True))
+        return dict(self._rerank(reranking, db, offer_id, query, rows, len(rows)))
+
     def forget_candidate(self, candidate_id: str) -> bool:
         """After a GDPR erase: the candidate's embedding leaves memory (its row becomes zeros), its re-ranking facts
         and applications are cleared, no ranking or score factor returns it, and the model no longer knows its id

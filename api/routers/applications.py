@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Query
 
-from api.deps import ERRORS, RecruiterOrAdmin, State, check_offer_access
+from api import oversight, service
+from api.deps import ERRORS, Model, RecruiterOrAdmin, State, check_offer_access
 from api.errors import problem_responses
-from api.schemas import Application, ApplicationIn, ApplicationUpdate
+from api.schemas import Application, ApplicationIn, ApplicationUpdate, RankedApplication, RankedApplications
 from graph import queries
 from graph.writes import write_applications
 from loaders.records import ApplicationRecord
@@ -80,3 +82,50 @@ def update_application(
 def list_applications(offer_id: str, state: State, caller: RecruiterOrAdmin) -> list[Application]:
     check_offer_access(state, caller, offer_id)
     return [Application(**r) for r in queries.offer_applications(state.db, offer_id)]
+
+
+@router.get(
+    "/offers/{offer_id}/applications/ranked",
+    response_model=RankedApplications,
+    summary="An offer's applications in the model's order (triage suggestion)",
+)
+def ranked_applications(
+    offer_id: str,
+    state: State,
+    caller: RecruiterOrAdmin,
+    model: Model,
+    explain: Annotated[int, Query(ge=0, le=100, description="explain the first N applications")] = 10,
+) -> RankedApplications:
+    """The offer's applications, best first by the score the candidates' ranking gives (the chance of reaching
+    shortlisted or later), each with its statutory eligibility and, for the first `explain`, its explanation: a
+    suggestion for the recruiter's triage, who decides; no application's stage changes. The call is logged. 503
+    while the employer's recommendations are suspended."""
+    oversight.watch(state.db).check(check_offer_access(state, caller, offer_id))
+    applications = [Application(**row) for row in queries.offer_applications(state.db, offer_id)]
+    candidate_ids = list(dict.fromkeys(a.candidate_id for a in applications))
+    scores = model.score_candidates(state.db, offer_id, candidate_ids)
+    # Best first; the applications of candidates the model does not know yet keep their date order, last.
+    ordered = sorted(applications, key=lambda a: -scores[a.candidate_id] if a.candidate_id in scores else float("inf"))
+    verdicts = service.eligibilities(state, offer_id, candidate_ids)
+    first = list(dict.fromkeys(a.candidate_id for a in ordered))[:explain]
+    reasons = service.explanations(state, offer_id, first, model.version, model) if first else {}
+    log_id = service.log_served(
+        state,
+        caller,
+        "ranked_applications",
+        model.version,
+        [(a.candidate_id, scores.get(a.candidate_id, -1.0)) for a in ordered],  # -1: not scored (unknown yet)
+        offer_id=offer_id,
+        parameters=f"explain={explain};unscored={sum(a.candidate_id not in scores for a in ordered)}",
+    )
+    ranked = [
+        RankedApplication(
+            rank=i,
+            application=a,
+            score=scores.get(a.candidate_id),
+            eligibility=verdicts[a.candidate_id],
+            explanation=reasons.get(a.candidate_id),
+        )
+        for i, a in enumerate((a for a in ordered if a.candidate_id in verdicts), start=1)
+    ]
+    return RankedApplications(offer_id=offer_id, model_version=model.version, log_id=log_id, applications=ranked)
