@@ -24,7 +24,7 @@ from rich.table import Table
 from gnn import artifacts, baselines
 from gnn.eligibility import Eligibility, candidate_profiles, eligibility_sets, offer_requirements
 from gnn.export import GraphExport, export_graph
-from gnn.metrics import METRICS, Estimate, bootstrap, ranks, summarise
+from gnn.metrics import METRICS, Estimate, bootstrap, markdown_table, ranks, summarise
 from gnn.ranker import WIDE_FACTS, JointFit, RankerConfig, fit_joint, joint_scores
 from gnn.rerank import (
     PairFacts,
@@ -397,11 +397,8 @@ def render(evaluation: Evaluation) -> str:
         "targets are the applications that reached *shortlisted* or later. Applications of test offers never "
         "pass messages. Means over test offers with 95 % bootstrap intervals (1,000 resamples of offers).",
         "",
-        "| method | " + " | ".join(METRICS) + " |",
-        "|---|" + "---|" * len(METRICS),
+        *markdown_table(METRICS, {name: [result[m] for m in METRICS] for name, result in evaluation.results.items()}),
     ]
-    for name, result in evaluation.results.items():
-        lines.append(f"| {name} | " + " | ".join(str(result[m]) for m in METRICS) + " |")
     lines += [
         "",
         f"**{served} vs the best baseline ({best}) on Recall@10: {lift:+.1f} % relative; intervals "

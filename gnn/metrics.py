@@ -7,6 +7,7 @@ gets the rank of a random one, not the best or the worst.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,3 +65,10 @@ def bootstrap(values: np.ndarray, samples: int = 1000, seed: int = 0) -> Estimat
 
 def summarise(per_query: list[dict[str, float]], seed: int = 0) -> dict[str, Estimate]:
     return {m: bootstrap(np.array([q[m] for q in per_query]), seed=seed) for m in METRICS}
+
+
+def markdown_table(columns: Sequence[str], rows: dict[str, Sequence[object]]) -> list[str]:
+    """A report's Markdown table: one row per method, its values under `columns` (an Estimate prints as
+    "mean [low, high]")."""
+    lines = ["| method | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns)]
+    return lines + [f"| {name} | " + " | ".join(str(v) for v in values) + " |" for name, values in rows.items()]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from gnn.export import GraphExport
-from gnn.metrics import bootstrap, ranks
+from gnn.metrics import bootstrap, markdown_table, ranks
 
 TRIAGE_K = 5
 TRIAGE_METRICS = (f"recall@{TRIAGE_K}", "auc")
@@ -64,12 +64,11 @@ def triage_section(
         "decide who is shortlisted. Targets: the applicants shortlisted or later. Not a bar of issue 13; "
         "`bench/simulation_ablation.py` shows why it is read.",
         "",
-        "| method | " + " | ".join(TRIAGE_METRICS) + " |",
-        "|---|" + "---|" * len(TRIAGE_METRICS),
+        *markdown_table(
+            TRIAGE_METRICS, {name: [bootstrap(values[m]) for m in TRIAGE_METRICS] for name, values in per_offer.items()}
+        ),
+        "",
     ]
-    for name, values in per_offer.items():
-        lines.append(f"| {name} | " + " | ".join(str(bootstrap(values[m])) for m in TRIAGE_METRICS) + " |")
-    lines.append("")
     for method, baseline in paired:
         if method in per_offer and baseline in per_offer:
             a, b = per_offer[method], per_offer[baseline]
