@@ -598,8 +598,9 @@ def fork_is_safe() -> bool:
 # Offers' skills by the learnt ranker (loaders/skill_ranker.py) instead of the fixed rules. Off: on the real gold it
 # gains within noise (concept F1 +2.6 / +3.0 points on 40 / 20 offers), on the simulator's 1,000 label-worded offers
 # it loses 29 points (F1 47 % against 76 %: twice the skills, half the precision), and the demo's skill-based
-# rankings fell with it (Recall@10 −0.02); keeping the rules' hits and adding the ranker's above a stricter threshold
-# gives the rules' figures on both (docs/ingestion.md, "What the ranker costs on the simulator's offers").
+# rankings fell with it (Recall@10 −0.02); keeping the rules' hits and adding the ranker's mentions of confidence
+# ≥ 0.5 gives about the rules' figures on both (bench/simulated_offer_skills.py; docs/ingestion.md, "What the ranker
+# costs on the simulator's offers").
 OFFER_SKILL_RANKER = False
 
 
