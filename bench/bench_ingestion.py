@@ -1,6 +1,6 @@
 """Ingestion benchmark (issue 4): text understanding and graph writes on the 652 real PEP offers.
 
-    .venv/bin/python bench/bench_ingestion.py [--copies 4] [--rounds 3] [--text-only]
+    .venv/bin/python bench/bench_ingestion.py [--copies 4] [--rounds 3] [--text-only] [--startup 3]
 
 1. Text understanding: `enrich_offers` (spaCy `nlp.pipe` matcher, TF-IDF occupations, statutory facts, vector
    fallback) over the real offers, in offers per second (target ≥ 200 in one process), by the wall clock and per
@@ -10,13 +10,23 @@
    The offers are copied `--copies` times under new ids to have enough volume. Everything the benchmark
    creates (offers, baseline nodes, concept stubs it had to add) is deleted at the end. One unmeasured round
    warms the JVM, then `--rounds` rounds are measured and the round of median throughput is printed.
-Uses the configured Neo4j (starts the embedded one when NEO4J_URI is unset)."""
+Uses the configured Neo4j (starts the embedded one when NEO4J_URI is unset).
+
+`--startup N` measures only the start-up of `default_analyzer()` (what every loading command and server pays once),
+in N fresh processes each way, interleaved: as shipped (offers read by the rules: the skill ranker's label index is
+not built) against the same plus that index (`TextAnalyzer.ranker_labels`: what every start-up built before it was
+made lazy, the baseline). Wall and CPU time of the call, the process's peak RSS (`ru_maxrss`, the figure
+`/usr/bin/time -v` gives), and the load average before each process."""
 
 from __future__ import annotations
 
 import argparse
 import copy
+import json
 import os
+import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -57,6 +67,20 @@ STUB_LABELS = {
     "/grade/": "Grade",
     "/cadre/": "CadreEmplois",
 }
+# One fresh process: `default_analyzer()` timed, with the ranker's label index built too when asked (the baseline).
+STARTUP = """
+import json, os, resource, sys, time
+from loaders.nlp import default_analyzer
+started, cpu = time.perf_counter(), time.process_time()
+analyzer = default_analyzer()
+index_started, index_cpu = time.perf_counter(), time.process_time()
+if sys.argv[1] == "eager":
+    assert analyzer.ranker_labels is not None
+index_wall, index_cpu = time.perf_counter() - index_started, time.process_time() - index_cpu
+wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"wall": wall, "cpu": cpu, "rss": rss, "index_wall": index_wall, "index_cpu": index_cpu}))
+"""
 
 
 def understood_offers() -> tuple[list[OfferRecord], float, float, float, float]:
@@ -79,6 +103,50 @@ def understood_offers() -> tuple[list[OfferRecord], float, float, float, float]:
     enrich_offers(records, analyzer)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     return records, len(records) / wall, two, len(records) / cpu, load
+
+
+def startup_runs(runs: int) -> dict[str, list[dict[str, float]]]:
+    """`runs` fresh processes each way, alternated (the order swapped every round, so neither way always follows the
+    other on a machine whose load drifts)."""
+    measured: dict[str, list[dict[str, float]]] = {"lazy": [], "eager": []}
+    for round_ in range(runs):
+        for way in ("lazy", "eager") if round_ % 2 == 0 else ("eager", "lazy"):
+            load = os.getloadavg()[0]
+            out = subprocess.run([sys.executable, "-c", STARTUP, way], capture_output=True, text=True, check=True)
+            measured[way].append({**json.loads(out.stdout.strip().splitlines()[-1]), "load": load})
+    return measured
+
+
+def print_startup(console: Console, measured: dict[str, list[dict[str, float]]]) -> None:
+    table = Table(title=f"default_analyzer() start-up, {len(measured['lazy'])} fresh processes each way (medians)")
+    for column in ("start-up", "wall s", "CPU s", "peak RSS MB", "runs (wall / CPU s)", "load avg"):
+        table.add_column(column, justify="left" if column == "start-up" else "right")
+    medians = {}
+    for way, label in (("lazy", "shipped: ranker's index lazy"), ("eager", "baseline: ranker's index built")):
+        runs = measured[way]
+        medians[way] = {k: statistics.median(r[k] for r in runs) for k in ("wall", "cpu", "rss")}
+        table.add_row(
+            label,
+            f"{medians[way]['wall']:.2f}",
+            f"{medians[way]['cpu']:.2f}",
+            f"{medians[way]['rss']:,.0f}",
+            ", ".join(f"{r['wall']:.1f}/{r['cpu']:.1f}" for r in runs),
+            f"{min(r['load'] for r in runs):.1f}–{max(r['load'] for r in runs):.1f}",
+        )
+    lazy, eager = medians["lazy"], medians["eager"]
+    index = {k: statistics.median(r[k] for r in measured["eager"]) for k in ("index_wall", "index_cpu")}
+    table.add_row(
+        "… of which the ranker's index (baseline)", f"{index['index_wall']:.3f}", f"{index['index_cpu']:.3f}", ""
+    )
+    table.add_row(
+        "shipped / baseline",
+        f"{lazy['wall'] / eager['wall']:.3f}",
+        f"{lazy['cpu'] / eager['cpu']:.3f}",
+        f"{lazy['rss'] / eager['rss']:.3f}",
+        "",
+        f"{os.cpu_count()} cores",
+    )
+    console.print(table)
 
 
 def ensure_concepts(database: Database, records: list[OfferRecord]) -> None:
@@ -156,8 +224,16 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=4, help="copies of the 652 offers written to Neo4j")
     parser.add_argument("--rounds", type=int, default=3, help="measured write rounds (the median is printed)")
     parser.add_argument("--text-only", action="store_true", help="measure text understanding only (no Neo4j)")
+    parser.add_argument(
+        "--startup", type=int, metavar="N", help="measure only the analyzer's start-up, N fresh processes each way"
+    )
     args = parser.parse_args()
     console = Console()
+    if args.startup:
+        with console.status("Starting the analyzer in fresh processes…"):
+            measured = startup_runs(args.startup)
+        print_startup(console, measured)
+        return
     with console.status("Understanding the real offers…"):
         records, offers_per_second, two_processes, per_cpu_second, load = understood_offers()
     text = Table(title=f"Text understanding ({Path(PEP_OFFERS).name}, {len(records)} offers)")

@@ -16,6 +16,7 @@ import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -34,8 +35,8 @@ from loaders.skill_ranker import (
     SIMILARITY_TRUST,
     Candidates,
     Closest,
-    ConceptIndex,
     Hit,
+    LabelIndex,
     SkillRanker,
     candidate_rows,
 )
@@ -298,14 +299,14 @@ class TextAnalyzer:
             self.matcher.add(key, [doc])
         self.label_vectorizer = TfidfVectorizer(analyzer=_same, sublinear_tf=True)
         self.label_matrix = self.label_vectorizer.fit_transform(label_words).T.tocsr()
+
+    @cached_property
+    def ranker_labels(self) -> LabelIndex:
+        """The ranker's view of the skill labels, built on its first use (reading offers with a fitted ranker,
+        `skill_candidates` when one is fitted or measured): the fixed rules never read it, so a process that reads
+        offers by the rules does not build it (docs/ingestion.md, "What the ranker costs at start-up")."""
         kinds = {uri: skill.kind for uri, skill in self.catalogue.skills.items()}
-        self.concepts = ConceptIndex.of(list(dict.fromkeys(self.label_skills)), kinds)  # the ranker's, by index
-        self.label_skill_ids = np.array([self.concepts.index[uri] for uri in self.label_skills])
-        self.label_binary = self.label_matrix.copy()  # which words each label has, for the coverage features
-        self.label_binary.data[:] = 1.0
-        self.label_set_sizes = np.asarray(self.label_binary.sum(axis=0)).ravel()
-        self.label_words_by_row = self.label_binary.T.tocsr()
-        self.label_matrix32 = self.label_matrix.astype(np.float32)
+        return LabelIndex.of(self.label_skills, self.label_matrix, kinds)
 
     def analyse(
         self, texts: Iterable[str], titles: Iterable[str] | None = None, offers: bool = False
@@ -418,7 +419,7 @@ class TextAnalyzer:
             hits.append(Hit(pattern.uri, span.start_char, span.end_char, span.text, pattern.confidence, standalone))
         prior = [self._skill_ids(o.uri) for o in occupations[:OCCUPATION_PRIOR]]
         rows = candidate_rows(
-            closest, hits, self.concepts, np.concatenate([np.zeros(0, int), *prior]), text, title_length
+            closest, hits, self.ranker_labels.concepts, np.concatenate([np.zeros(0, int), *prior]), text, title_length
         )
         return rows, grade_hits
 
@@ -438,8 +439,9 @@ class TextAnalyzer:
         ]
         if not kept:
             return [Closest.empty() for _ in texts_clauses]
+        labels = self.ranker_labels
         vectors = self.label_vectorizer.transform([words for *_, words, _ in kept]).tocsr().astype(np.float32)
-        scores = (vectors @ self.label_matrix32).tocsr()  # single precision: half the memory traffic, same choices
+        scores = (vectors @ labels.label_matrix32).tocsr()  # single precision: half the memory traffic, same choices
         close = np.flatnonzero(scores.data >= CANDIDATE_FLOOR)  # most pairs share one common word
         row = np.searchsorted(scores.indptr, close, side="right") - 1
         label, cosine = scores.indices[close], scores.data[close]
@@ -450,14 +452,14 @@ class TextAnalyzer:
         top = rank <= CANDIDATE_LABELS
         row, label, cosine, rank = row[top], label[top], cosine[top], rank[top]
         vectors.data[:] = 1.0  # the words each kept pair shares, counted on the pairs only
-        common = np.asarray(vectors[row].multiply(self.label_words_by_row[label]).sum(axis=1)).ravel()
+        common = np.asarray(vectors[row].multiply(labels.label_words_by_row[label]).sum(axis=1)).ravel()
         best = np.zeros(len(kept))
         best[row[rank == 1]] = cosine[rank == 1]
         clause_words = np.array([len(words) for *_, words, _ in kept])
         clause_set = np.diff(vectors.indptr)
-        label_set = self.label_set_sizes[label]
+        label_set = labels.label_set_sizes[label]
         columns = {
-            "skill": self.label_skill_ids[label],
+            "skill": labels.label_skill_ids[label],
             "cosine": cosine,
             "rank": rank,
             "margin": best[row] - cosine,
@@ -502,7 +504,8 @@ class TextAnalyzer:
     def _skill_ids(self, occupation_uri: str) -> np.ndarray:
         """An occupation's skills as the ranker's concept indices, kept per occupation (its prior feature)."""
         if occupation_uri not in self._skill_ids_of:
-            found = (self.concepts.index.get(u, -1) for u in self._skills_of(occupation_uri))
+            index = self.ranker_labels.concepts.index
+            found = (index.get(u, -1) for u in self._skills_of(occupation_uri))
             self._skill_ids_of[occupation_uri] = np.array([i for i in found if i >= 0], dtype=int)
         return self._skill_ids_of[occupation_uri]
 
@@ -595,8 +598,9 @@ def fork_is_safe() -> bool:
 # Offers' skills by the learnt ranker (loaders/skill_ranker.py) instead of the fixed rules. Off: on the real gold it
 # gains within noise (concept F1 +2.6 / +3.0 points on 40 / 20 offers), on the simulator's 1,000 label-worded offers
 # it loses 29 points (F1 47 % against 76 %: twice the skills, half the precision), and the demo's skill-based
-# rankings fell with it (Recall@10 −0.02); keeping the rules' hits and adding the ranker's above a stricter threshold
-# gives the rules' figures on both (docs/ingestion.md, "What the ranker costs on the simulator's offers").
+# rankings fell with it (Recall@10 −0.02); keeping the rules' hits and adding the ranker's mentions of confidence
+# ≥ 0.5 gives about the rules' figures on both (bench/simulated_offer_skills.py; docs/ingestion.md, "What the ranker
+# costs on the simulator's offers").
 OFFER_SKILL_RANKER = False
 
 

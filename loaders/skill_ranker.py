@@ -110,6 +110,33 @@ class ConceptIndex:
         return ConceptIndex(uris, {u: i for i, u in enumerate(uris)}, np.array(columns, dtype=int))
 
 
+@dataclass(frozen=True)
+class LabelIndex:
+    """What only the ranker reads of the analyzer's skill labels (`TextAnalyzer.label_matrix`, words × labels): the
+    concepts by index, each label's concept, the words each label has (the coverage features) and the matrix in
+    single precision. Built on the ranker's first use (`TextAnalyzer.ranker_labels`), so not when offers are read
+    by the fixed rules (`loaders.nlp.OFFER_SKILL_RANKER` off)."""
+
+    concepts: ConceptIndex
+    label_skill_ids: np.ndarray  # each label's concept, an index in `concepts`
+    label_set_sizes: np.ndarray  # distinct words of each label
+    label_words_by_row: Any  # scipy CSR, labels × words: 1 where the label has the word
+    label_matrix32: Any  # scipy CSR, the TF-IDF matrix in single precision: half the memory traffic, same choices
+
+    @staticmethod
+    def of(label_skills: list[str], label_matrix: Any, kinds: dict[str, str]) -> LabelIndex:
+        concepts = ConceptIndex.of(list(dict.fromkeys(label_skills)), kinds)
+        binary = label_matrix.copy()
+        binary.data[:] = 1.0
+        return LabelIndex(
+            concepts,
+            np.array([concepts.index[uri] for uri in label_skills]),
+            np.asarray(binary.sum(axis=0)).ravel(),
+            binary.T.tocsr(),
+            label_matrix.astype(np.float32),
+        )
+
+
 @dataclass
 class Candidates:
     """A text's candidate concepts: one row of `FEATURES` each, and how to write each as a mention."""

@@ -151,10 +151,17 @@ def test_the_skill_ranker_scores_each_offer_with_a_ranker_fitted_without_it(monk
 def test_a_learnt_ranker_ranks_offer_skills_and_keeps_the_rules_for_cvs() -> None:
     analyzer = default_analyzer()
     assert analyzer.ranker is None  # the shipped loader reads offers by the rules (loaders.nlp.OFFER_SKILL_RANKER)
+    text = "Gestionnaire RH\nAssurer la gestion administrative du personnel et la paie des agents. Rigueur."
+    # Reading by the rules never builds the ranker's label index (a test before this one may have fitted a ranker
+    # on the shared analyzer: its index is dropped first, as in a process that never fitted one).
+    vars(analyzer).pop("ranker_labels", None)
+    assert next(analyzer.analyse([text], ["Gestionnaire RH"], offers=True)).skills
+    assert next(analyzer.analyse([text])).skills
+    assert "ranker_labels" not in vars(analyzer)
     analyzer.ranker = skill_ranker.learn_skill_ranker(analyzer)
     try:
         assert analyzer.ranker is not None and 0.0 < analyzer.ranker.threshold < 1.0
-        text = "Gestionnaire RH\nAssurer la gestion administrative du personnel et la paie des agents. Rigueur."
+        assert "ranker_labels" in vars(analyzer)  # built by the fit, on first use
         offer = next(analyzer.analyse([text], ["Gestionnaire RH"], offers=True))
         cv = next(analyzer.analyse([text]))
     finally:
