@@ -363,6 +363,14 @@ def write_report(evaluation: Evaluation, to_docs: bool) -> Path:
     (folder / "evaluation.json").write_text(
         json.dumps({m: {k: vars(v) for k, v in r.items()} for m, r in evaluation.results.items()}, indent=1)
     )
+    # Each method's figure on each test offer, in the split's order: versions evaluated on the same graph can be
+    # compared offer by offer (paired), not only by their means.
+    per_offer = {
+        "test_offers": "the split's test offers, in order",
+        "recall@10": {name: values.tolist() for name, values in evaluation.recall_by_offer.items()},
+        "triage": {name: {m: v.tolist() for m, v in metrics.items()} for name, metrics in evaluation.triage.items()},
+    }
+    (folder / "per_offer.json").write_text(json.dumps(per_offer))
     _print_table(evaluation)
     if to_docs:
         docs = REPO_ROOT / "docs"

@@ -55,6 +55,13 @@ def triage_section(
     if not per_offer:
         return []
     count = len(next(iter(per_offer.values()))[TRIAGE_METRICS[0]])
+    if not count:
+        return [
+            "## Triage: ranking an offer's own applicants",
+            "",
+            f"No test offer has more than {TRIAGE_K} applicants with some shortlisted and some not (gnn/triage.py).",
+            "",
+        ]
     lines = [
         "## Triage: ranking an offer's own applicants",
         "",

@@ -9,6 +9,7 @@ is never ineligible by default."""
 from __future__ import annotations
 
 import csv
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -129,12 +130,18 @@ def test_candidates_who_never_applied_reach_the_top_ten(served: Served) -> None:
 
 
 def test_the_report_pairs_the_model_with_tfidf_and_the_mlp_and_has_a_cold_start_table(served: Served) -> None:
-    report = evaluate_model(
+    path = evaluate_model(
         served.database,
         truth=simulator_utility(served.folder),
         oracle=simulator_process(served.folder),
         progress=False,
-    ).read_text()
+    )
+    report = path.read_text()
+    # Each test offer's figures beside the report, for paired comparisons of versions (bench/compare_versions.py).
+    per_offer = json.loads((path.parent / "per_offer.json").read_text())
+    lengths = {len(v) for v in per_offer["recall@10"].values()}
+    assert VIVIER in per_offer["recall@10"] and len(lengths) == 1 and lengths.pop() > 0
+    assert "## Triage: ranking an offer's own applicants" in report and VIVIER in per_offer["triage"]
     number = r"-?\d+\.\d+"
     paired = rf"Paired difference in Recall@10 over the same test offers: {number} \[{number}, {number}\]"
     for baseline in (TFIDF, CONTENT_MLP):  # beside the best baseline, or in its sentence when it is the best

@@ -43,3 +43,5 @@ def test_triage_section_pairs_methods_over_the_same_offers() -> None:
     assert "3 test offers" in text and "| model | 0.833" in text
     assert "- model − facts, paired over the same offers: recall@5 0.167" in text
     assert triage_section({}, (("model", "facts"),), None) == []
+    nothing = {"model": {f"recall@{TRIAGE_K}": np.zeros(0), "auc": np.zeros(0)}}
+    assert "No test offer has more than 5 applicants" in "\n".join(triage_section(nothing, (), None))
