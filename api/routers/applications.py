@@ -109,14 +109,15 @@ def ranked_applications(
     verdicts = service.eligibilities(state, offer_id, candidate_ids)
     first = list(dict.fromkeys(a.candidate_id for a in ordered))[:explain]
     reasons = service.explanations(state, offer_id, first, model.version, model) if first else {}
+    served = [a for a in ordered if a.candidate_id in verdicts]  # an application whose candidate left the graph: none
     log_id = service.log_served(
         state,
         caller,
         "ranked_applications",
         model.version,
-        [(a.candidate_id, scores.get(a.candidate_id, -1.0)) for a in ordered],  # -1: not scored (unknown yet)
+        [(a.candidate_id, scores.get(a.candidate_id, -1.0)) for a in served],  # -1: not scored (unknown yet)
         offer_id=offer_id,
-        parameters=f"explain={explain};unscored={sum(a.candidate_id not in scores for a in ordered)}",
+        parameters=f"explain={explain};unscored={sum(a.candidate_id not in scores for a in served)}",
     )
     ranked = [
         RankedApplication(
@@ -126,6 +127,6 @@ def ranked_applications(
             eligibility=verdicts[a.candidate_id],
             explanation=reasons.get(a.candidate_id),
         )
-        for i, a in enumerate((a for a in ordered if a.candidate_id in verdicts), start=1)
+        for i, a in enumerate(served, start=1)
     ]
     return RankedApplications(offer_id=offer_id, model_version=model.version, log_id=log_id, applications=ranked)
