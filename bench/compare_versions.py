@@ -30,6 +30,8 @@ def main() -> None:
     parser.add_argument("--method", action="append", help="methods to compare (default: the model, LR, no-MP)")
     args = parser.parse_args()
     new, old = per_offer(args.new), per_offer(args.old)
+    if new["test_offers"] != old["test_offers"]:
+        raise SystemExit(f"{args.new} and {args.old} were not evaluated on the same test offers: nothing to pair")
     table = Table(title=f"{args.new} − {args.old}, paired over the same test offers (95 % bootstrap)")
     for column in ("method", "test", "new", "old", "new − old"):
         table.add_column(column)
@@ -40,7 +42,7 @@ def main() -> None:
             for m in ("recall@5", "auc")
         ]
         for test, a, b in pairs:
-            if a is None or b is None or len(a) != len(b):
+            if a is None or b is None:
                 continue
             x, y = np.array(a), np.array(b)
             table.add_row(method, test, f"{x.mean():.3f}", f"{y.mean():.3f}", str(bootstrap(x - y)))

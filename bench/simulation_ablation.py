@@ -30,6 +30,7 @@ from rich.console import Console
 from rich.table import Table
 
 from gnn.metrics import Estimate, bootstrap
+from gnn.triage import TRIAGE_K
 from ontology.catalogue import load_catalogue
 from simulator.dataset import parse_scale
 from simulator.offers import make_offers
@@ -95,7 +96,7 @@ def simulate(scale: str, seed: int, mechanisms: Mechanisms) -> History:
 def oracle_recall(history: History, blind_to: str | None = None, applicants: bool = False) -> np.ndarray:
     """Recall@10 of the oracle on each test offer; `blind_to` drops one mechanism's term from its score, or all
     three (`"history"`). With `applicants`, the triage task instead: the offer's own applicants ranked by the
-    utility (the ineligible last), Recall@5 of those shortlisted or further."""
+    utility (the ineligible last), Recall@TRIAGE_K of those shortlisted or further."""
     w = history.world
     everyone = np.arange(len(w.candidates))
     out = []
@@ -111,22 +112,20 @@ def oracle_recall(history: History, blind_to: str | None = None, applicants: boo
             known = w._centre[employer] if blind_to == "employer_memory" else w.preference(o) - w._centre[employer]
             parts["preference"] = (w.candidates.style @ known) * _PREF_SCALE
         parts["noise"] = np.zeros(len(everyone))
-        if blind_to in ("employer_memory", "history"):  # nor which runners-up the employer invites again
-            wish = application_score(parts, elig)
-        else:
-            wish = oracle_application_score(w, o, parts, elig, everyone)
         positives = history.positives[o]
-        if applicants:
+        if applicants:  # the triage: the offer's own applicants, by the utility alone
+            score, k = utility(parts) - 1e3 * ~elig, TRIAGE_K
             pool = np.zeros(len(everyone), dtype=bool)
             pool[history.applicants[o]] = True
-            score = utility(parts) - 1e3 * ~elig
-            ranked = everyone[pool][np.argsort(-score[pool], kind="stable")][:5]
-            out.append(np.isin(positives, ranked).mean())
-            continue
-        score = wish + utility(parts)
-        pool = elig.copy()
-        pool[positives] = True
-        ranked = everyone[pool][np.argsort(-score[pool], kind="stable")][:10]
+        else:
+            if blind_to in ("employer_memory", "history"):  # nor which runners-up the employer invites again
+                wish = application_score(parts, elig)
+            else:
+                wish = oracle_application_score(w, o, parts, elig, everyone)
+            score, k = wish + utility(parts), 10
+            pool = elig.copy()
+            pool[positives] = True
+        ranked = everyone[pool][np.argsort(-score[pool], kind="stable")][:k]
         out.append(np.isin(positives, ranked).mean())
     return np.array(out)
 

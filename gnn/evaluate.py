@@ -106,6 +106,7 @@ class Evaluation:
     seconds: dict[str, float] = field(default_factory=dict)  # method → seconds to fit (when refitted) and score
     # method → metric → its value on each triage offer (gnn/triage.py: an offer's own applicants ranked)
     triage: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    test_offers: list[str] = field(default_factory=list)  # their ids, in the split's order
 
 
 def evaluate_model(
@@ -153,6 +154,7 @@ def evaluate_model(
     if oracle is not None:
         scorers[ORACLE] = lambda o, _: oracle(export, o)
     evaluation = Evaluation(stored.version, {"train": len(split.train), "val": len(split.val), "test": len(test)})
+    evaluation.test_offers = export.ids["offer"][test].tolist()
     if sampled:
         evaluation.notes.append(
             f"Test offers: a fixed sample of {len(test):,} of the {len(split.test):,} test offers (seed "
@@ -366,7 +368,7 @@ def write_report(evaluation: Evaluation, to_docs: bool) -> Path:
     # Each method's figure on each test offer, in the split's order: versions evaluated on the same graph can be
     # compared offer by offer (paired), not only by their means.
     per_offer = {
-        "test_offers": "the split's test offers, in order",
+        "test_offers": evaluation.test_offers,
         "recall@10": {name: values.tolist() for name, values in evaluation.recall_by_offer.items()},
         "triage": {name: {m: v.tolist() for m, v in metrics.items()} for name, metrics in evaluation.triage.items()},
     }

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from gnn.export import GraphExport
-from gnn.metrics import bootstrap, markdown_table, ranks
+from gnn.metrics import bootstrap, markdown_table, query_metrics, ranks
 
 TRIAGE_K = 5
 TRIAGE_METRICS = (f"recall@{TRIAGE_K}", "auc")
@@ -27,8 +27,8 @@ def triage_metrics(
     export: GraphExport, offers: np.ndarray, scores: np.ndarray, rng: np.random.Generator
 ) -> list[dict[str, float]]:
     """Recall@TRIAGE_K and AUC of each offer's shortlisted applicants among all its applicants (`scores`: one row
-    per offer over every candidate; -inf outside the method's pool). Offers `triage_offers` leaves out are
-    skipped, so that every method's list covers the same offers in the same order."""
+    per offer over every candidate; -inf outside the method's pool). An offer with TRIAGE_K applicants or fewer,
+    or with one outcome only, is skipped for every method alike, so their lists cover the same offers in order."""
     apps = export.applications
     out = []
     for i, offer in enumerate(offers.tolist()):
@@ -38,11 +38,12 @@ def triage_metrics(
         if len(applicants) <= TRIAGE_K or not 0 < len(shortlisted) < len(applicants):
             continue
         row = np.nan_to_num(scores[i][applicants].astype(np.float64), nan=-np.inf)
-        positive_ranks = np.sort(ranks(row, np.searchsorted(applicants, shortlisted), rng))
-        n_pos, n_neg = len(positive_ranks), len(applicants) - len(positive_ranks)
-        below = len(applicants) - positive_ranks - (n_pos - 1 - np.arange(n_pos))  # negatives ranked below each
+        positive_ranks = ranks(row, np.searchsorted(applicants, shortlisted), rng)
         out.append(
-            {f"recall@{TRIAGE_K}": float(np.mean(positive_ranks <= TRIAGE_K)), "auc": float(np.mean(below / n_neg))}
+            {
+                f"recall@{TRIAGE_K}": float(np.mean(positive_ranks <= TRIAGE_K)),
+                "auc": query_metrics(positive_ranks, len(applicants))["auc"],
+            }
         )
     return out
 
