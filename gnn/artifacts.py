@@ -194,9 +194,9 @@ _ERASURE_LOCK = ".erasure.lock"
 
 
 def forget_candidate_rows(reranking: RerankingArtifact, rows: list[int]) -> None:
-    """Clear what the re-ranker holds about candidate `rows`: their skills, occupations, home, experience and
-    education become empty, and their applications leave the history (the 'before' counts no longer see them).
-    Rows keep their numbers, so the facts stay aligned with the embedding matrix."""
+    """Clear what the re-ranker holds about candidate `rows`: their skills, occupations, home, experience,
+    education and text row become empty, and their applications leave the history (the 'before' counts no longer
+    see them). Rows keep their numbers, so the facts stay aligned with the embedding matrix."""
     facts = reranking.facts
     for name in ("candidate_skills", "held", "holds_now"):
         matrix = getattr(facts, name).tolil()
@@ -208,6 +208,9 @@ def forget_candidate_rows(reranking: RerankingArtifact, rows: list[int]) -> None
     facts.candidate_departement[present] = -1
     facts.years_experience[present] = 0.0
     facts.education[present] = -1.0
+    text = facts.__dict__.get("candidate_text")  # versions stored before the text fact have none
+    if text is not None:
+        text[[row for row in rows if row < len(text)]] = 0.0
     history = reranking.history
     keep = ~np.isin(history.candidate, rows)
     history.candidate, history.offer = history.candidate[keep], history.offer[keep]

@@ -13,7 +13,7 @@ import torch
 from rich.progress import Progress
 from torch_geometric.data import HeteroData
 
-from gnn.features import FeatureSpec, node_features
+from gnn.features import SHARED_TEXT_DIM, FeatureSpec, node_features
 from graph import training_data
 from graph.db import Database
 from graph.schema import POSITIVE_STAGES, STAGES
@@ -40,6 +40,12 @@ def geo_columns(nodes: torch.Tensor, departements: torch.Tensor, count: int) -> 
     keep = departements < GEO_DIM
     block[nodes[keep], departements[keep]] = 1.0
     return torch.nn.functional.normalize(block, dim=1)
+
+
+def shared_text_columns(x: torch.Tensor) -> torch.Tensor:
+    """The shared text space's columns (`gnn.features.SHARED_TEXT_DIM`) of candidate or offer features as exported:
+    `encode` puts them last, then the export appends the `GEO_DIM` département columns."""
+    return x[:, -(SHARED_TEXT_DIM + GEO_DIM) : -GEO_DIM]
 
 
 def reverse(edge_type: tuple[str, str, str]) -> tuple[str, str, str]:

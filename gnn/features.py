@@ -193,6 +193,12 @@ def shared_text(texts: list[str], spec: FeatureSpec) -> np.ndarray:
     return np.zeros((len(texts), SHARED_TEXT_DIM), dtype=np.float32)
 
 
+def shared_text_row(node_type: str, props: dict[str, Any], spec: FeatureSpec) -> np.ndarray:
+    """One candidate's or offer's row of the shared text space, as `encode` computes it (serving: a node created
+    after training)."""
+    return shared_text(_texts(node_type, [props]), spec)[0]
+
+
 def fit_spec(props: dict[str, list[dict[str, Any]]]) -> FeatureSpec:
     spec = FeatureSpec(text_model=fit_text_model(props))
     for node_type, rows in props.items():

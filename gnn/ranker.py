@@ -750,9 +750,8 @@ class JointRanker(Reranker):
             affinity = self._affinity(features) - self.affinity_scale * getattr(self, "average_affinity", 0.0)
             for row, value in zip(deep, affinity.tolist(), strict=True):
                 row[AFFINITY] = float(value)
-        return [
-            {**d, **dict(zip(WIDE_FACTS, row.tolist(), strict=True))} for d, row in zip(deep, per_fact, strict=True)
-        ]
+        wide = [f for f in self.features if f not in (COSINE, AFFINITY)]  # a stored version's own facts
+        return [{**d, **dict(zip(wide, row.tolist(), strict=True))} for d, row in zip(deep, per_fact, strict=True)]
 
 
 def served_ranker(fit: JointFit) -> JointRanker:

@@ -27,7 +27,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from gnn.eligibility import Eligibility, candidate_profiles, eligibility_sets, offer_requirements
-from gnn.export import GraphExport, epoch_days
+from gnn.export import GraphExport, epoch_days, shared_text_columns
+from gnn.features import SHARED_TEXT_DIM
 from gnn.growing import GrowingCsr, GrowingRows
 from gnn.model import LinkGNN
 from gnn.train import Split, visible_embeddings
@@ -49,6 +50,10 @@ FEATURES = (
     "employer_past_selections",
     "employer_affinity",  # GNN cosine with the mean of the candidates this employer selected before
     "employer_same_education",  # share of those candidates with the candidate's education level
+    # Cosine of the CV's and the offer's texts in the shared text space (`gnn.features`: word TF-IDF and character
+    # n-grams, the mean of the two halves' cosines): what a short or foreign text says when no skill, occupation or
+    # statutory fact was recognised in it. Last, so that versions stored before it keep their column numbers.
+    "text_similarity",
 )
 NO_PATH = 9
 MAX_STEPS = 1_024  # sets of target occupations whose career steps `PairFacts.steps_to` keeps
@@ -73,6 +78,10 @@ class PairFacts:
     years_experience: np.ndarray
     education: np.ndarray  # years after the baccalauréat (-1 unknown)
     offer_published: np.ndarray  # epoch days (NaN: unknown, treated as oldest)
+    # The shared text space of CVs and offers (`gnn.features.SHARED_TEXT_DIM` columns, each half L2-normalised or
+    # zero), float16: half the memory (256 MB at 1,000,000 candidates) for cosines right to about 1e-3.
+    candidate_text: np.ndarray
+    offer_text: np.ndarray
 
     @classmethod
     def from_export(cls, export: GraphExport) -> PairFacts:
@@ -103,6 +112,8 @@ class PairFacts:
             years_experience=np.asarray(export.attributes["candidate"].get("years_experience", np.zeros(n_c)), float),
             education=np.array([_number(v) for v in export.attributes["candidate"]["education_level"]]),
             offer_published=np.where(np.isnan(export.offer_published), -np.inf, export.offer_published),
+            candidate_text=_half(shared_text_columns(data["candidate"].x)),
+            offer_text=_half(shared_text_columns(data["offer"].x)),
         )
 
     def career_hops(self, targets: np.ndarray, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -237,6 +248,7 @@ class OfferFacts:
     departement: int  # gid, -1 when unknown
     employer: int  # gid, -1 when unknown
     published: float  # epoch days
+    text: np.ndarray  # its row of the shared text space (float32; zeros when unknown)
 
 
 def offer_facts(facts: PairFacts, offer: int) -> OfferFacts:
@@ -246,6 +258,7 @@ def offer_facts(facts: PairFacts, offer: int) -> OfferFacts:
         departement=int(facts.offer_departement[offer]),
         employer=int(facts.offer_employer[offer]),
         published=float(facts.offer_published[offer]),
+        text=_text_rows(facts, "offer_text", np.array([offer]))[0],
     )
 
 
@@ -296,8 +309,24 @@ def pair_features(
         "employer_past_selections": employer_selected,
         "employer_affinity": _affinity(selected_here, embedded, candidate_matrix),
         "employer_same_education": _share_alike(facts.education, selected_here, candidates),
+        "text_similarity": _text_rows(facts, "candidate_text", candidates) @ offer.text / 2.0,
     }
     return np.stack([np.asarray(columns[name], dtype=np.float32) for name in FEATURES], axis=1)
+
+
+def _text_rows(facts: PairFacts, name: str, rows: np.ndarray) -> np.ndarray:
+    """Rows of `facts.candidate_text` or `facts.offer_text` as float32 (zeros past the matrix, and for versions
+    stored before the text fact, which have no such matrix)."""
+    matrix = facts.__dict__.get(name)
+    out = np.zeros((len(rows), SHARED_TEXT_DIM), dtype=np.float32)
+    if matrix is not None:
+        inside = rows < len(matrix)
+        out[inside] = matrix[rows[inside]]
+    return out
+
+
+def _half(columns: torch.Tensor) -> np.ndarray:
+    return columns.numpy().astype(np.float16)
 
 
 def _share_alike(values: np.ndarray, selected: np.ndarray, candidates: np.ndarray) -> np.ndarray:
@@ -587,9 +616,13 @@ def offer_pool(export: GraphExport, offer: int, eligible: torch.Tensor) -> tuple
 
 # --- serving -------------------------------------------------------------------------------------------------
 def facts_of_new_offer(
-    facts: PairFacts, props: dict[str, object], neighbours: dict[tuple[str, str, str], torch.Tensor]
+    facts: PairFacts,
+    props: dict[str, object],
+    neighbours: dict[tuple[str, str, str], torch.Tensor],
+    text: np.ndarray | None = None,
 ) -> OfferFacts:
-    """An offer created after training, from `gnn.export.node_neighbourhood` (gids of its neighbours)."""
+    """An offer created after training, from `gnn.export.node_neighbourhood` (gids of its neighbours) and its row
+    of the shared text space (`gnn.features.shared_text_row`; None: unknown, zeros)."""
 
     def gids(relation: str, source: str) -> np.ndarray:
         return neighbours.get((source, f"rev_{relation}", "offer"), torch.empty(0, dtype=torch.long)).numpy()
@@ -605,6 +638,7 @@ def facts_of_new_offer(
         departement=int(departement[0]) if len(departement) else -1,
         employer=int(employer[0]) if len(employer) else -1,
         published=epoch_days(props.get("published_at")),
+        text=np.zeros(SHARED_TEXT_DIM, dtype=np.float32) if text is None else np.asarray(text, dtype=np.float32),
     )
 
 
@@ -621,7 +655,15 @@ class CandidateAppender:
         self._sparse: dict[str, GrowingCsr] = {}
         self._dense: dict[str, GrowingRows[np.ndarray]] = {}
 
-    def append(self, props: dict[str, object], neighbours: dict[tuple[str, str, str], torch.Tensor]) -> None:
+    def append(
+        self,
+        props: dict[str, object],
+        neighbours: dict[tuple[str, str, str], torch.Tensor],
+        text: np.ndarray | None = None,
+    ) -> None:
+        """The candidate's facts row, from `gnn.export.node_neighbourhood` and its row of the shared text space
+        (`gnn.features.shared_text_row`; None: zeros)."""
+
         def linked(relation: str, target: str, width: int) -> tuple[np.ndarray, np.ndarray]:
             """The node ids linked by `relation` (below `width`), and how many times (a CSR sums duplicates)."""
             gids = neighbours.get((target, f"rev_{relation}", "candidate"), torch.empty(0, dtype=torch.long)).numpy()
@@ -645,6 +687,9 @@ class CandidateAppender:
         }
         for name, value in values.items():
             setattr(facts, name, self._growing_rows(name).append(value))
+        if "candidate_text" in facts.__dict__:  # versions stored before the text fact have none
+            row = np.zeros(SHARED_TEXT_DIM) if text is None else np.asarray(text)
+            facts.candidate_text = self._growing_rows("candidate_text").append(row.astype(np.float16))
 
     def _growing_csr(self, name: str) -> GrowingCsr:
         """The buffers behind `facts.<name>`, made again when the matrix was replaced (an erasure rewrites it)."""

@@ -26,7 +26,7 @@ from gnn import artifacts
 from gnn.career import career_scores
 from gnn.eligibility import candidate_profiles_from_neo4j, offer_requirement_from_neo4j
 from gnn.export import GEO_DIM, GEO_EDGES, geo_columns, node_neighbourhood, reverse
-from gnn.features import encode
+from gnn.features import encode, shared_text_row
 from gnn.growing import GrowingRows, stable_length
 from gnn.rerank import (
     FEATURES,
@@ -373,7 +373,7 @@ class Recommender:
         held = self._new_offer_facts.get(offer_id)
         if held is None:
             props, neighbours = node_neighbourhood(db, "offer", offer_id)
-            held = facts_of_new_offer(facts, props, neighbours)
+            held = facts_of_new_offer(facts, props, neighbours, shared_text_row("offer", props, self._stored.spec))
             remember(self._new_offer_facts, offer_id, held, MAX_NEW_OFFER_FACTS)
         return held
 
@@ -454,7 +454,7 @@ class Recommender:
         if new and self._reranking is not None:  # its facts row is the next one, as its matrix row
             if self._appender is None or self._appender.facts is not self._reranking.facts:
                 self._appender = CandidateAppender(self._reranking.facts)
-            self._appender.append(props, neighbours)
+            self._appender.append(props, neighbours, shared_text_row("candidate", props, self._stored.spec))
         if self._profiles is not None:
             self._profiles.update(candidate_profiles_from_neo4j(db, [candidate_id]))
         self._classes.mark([self._candidates.index[candidate_id]])  # after its profile: a ranking may run between

@@ -16,7 +16,8 @@ from api.state import Recommender as ServedRecommender
 from gnn.artifacts import ModelVersion
 from gnn.career import rank_held_out
 from gnn.eligibility import candidate_profiles, eligibility_matrix, offer_requirements
-from gnn.export import GraphExport, export_graph
+from gnn.export import GraphExport, export_graph, shared_text_columns
+from gnn.features import shared_text_row
 from gnn.metrics import bootstrap, query_metrics, ranks
 from gnn.model import LinkGNN
 from gnn.pipeline import final_states, train_model
@@ -419,6 +420,11 @@ def test_pair_facts_by_hand(trained: Trained) -> None:
     here = facts.offer_employer[history.offer] == employer
     assert (fast[0] == np.bincount(history.candidate, minlength=len(everyone))).all()
     assert (fast[3] == np.bincount(history.candidate[here & history.positive], minlength=len(everyone))).all()
+    # The text fact is the mean of the two halves' cosines in the shared text space, as exported.
+    text = {t: shared_text_columns(export.data[t].x).numpy() for t in ("candidate", "offer")}
+    expected = text["candidate"] @ text["offer"][offer] / 2.0
+    assert np.allclose(column["text_similarity"], expected, atol=2e-3) and expected.std() > 0
+    assert ((column["text_similarity"] >= -1.001) & (column["text_similarity"] <= 1.001)).all()
 
 
 def test_stored_reranker_serves_and_reproduces_the_evaluation_order(trained: Trained) -> None:
@@ -460,6 +466,10 @@ def test_new_candidate_gets_reranker_facts(trained: Trained) -> None:
         assert facts.held.shape[0] == facts.holds_now.shape[0] == before + 1
         assert facts.years_experience[-1] == 4.0 and facts.candidate_departement[-1] >= 0
         assert facts.held[before].nnz == 1
+        # Its text row is the one its features carry (the shared text space of the stored spec).
+        text = shared_text_row("candidate", {"cv_text": "agent"}, recommender._stored.spec)
+        assert facts.candidate_text.shape[0] == before + 1 and text.any()
+        assert np.allclose(facts.candidate_text[before], text, atol=1e-3)
         assert 0.0 <= recommender.score_pair(database, "NEW-C", "O00050") <= 1.0
     finally:
         database.execute_query("MATCH (c:Candidate {candidate_id: 'NEW-C'}) DETACH DELETE c")
@@ -486,6 +496,7 @@ def test_forget_candidate_leaves_memory_and_rankings(trained: Trained) -> None:
     assert list(served.score_factors(database, "O00050", [gone, kept])) == [kept]
     facts = recommender._reranking.facts if recommender._reranking is not None else None
     assert facts is not None and not facts.candidate_skills[row].nnz and not facts.held[row].nnz
+    assert not facts.candidate_text[row].any()  # nor its text
     assert gone not in served.candidate_ids() and kept in served.candidate_ids()
 
 
@@ -531,6 +542,7 @@ def test_erasure_rewrites_every_stored_version_without_the_candidate(trained: Tr
         assert again.reranking is not None
         facts, history = again.reranking.facts, again.reranking.history
         assert not facts.candidate_skills[row].nnz and not facts.held[row].nnz and row not in history.candidate
+        assert not facts.candidate_text[row].any() and stored.reranking.facts.candidate_text[row].any()
         assert len(again.ids["candidate"]) == len(stored.ids["candidate"])  # rows keep their numbers
         assert erase_candidates_from_versions({gone}) == []  # nothing left to erase
     finally:
