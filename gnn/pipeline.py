@@ -13,6 +13,7 @@ from rich.console import Console
 from gnn import artifacts
 from gnn.artifacts import ModelVersion
 from gnn.career import CareerConfig, evaluate_career
+from gnn.coldstart import choose_scheme, cold_share
 from gnn.distributed import Inputs, fit_ranker
 from gnn.export import GraphExport, export_graph
 from gnn.model import LinkGNN
@@ -32,7 +33,7 @@ def train_model(
     career_config: CareerConfig | None = None,
     progress: bool = True,
     processes: int = 1,
-    supervision: str = "random",
+    supervision: str = "auto",
 ) -> ModelVersion:
     """Train on the graph in Neo4j and store a new version; returns it (its metrics include validation).
 
@@ -47,7 +48,14 @@ def train_model(
         raise ValueError("no application at a positive stage (shortlisted or later) in Neo4j: nothing to learn from")
     split = temporal_split(export, config)
     facts = PairFacts.from_export(export)
-    ranker_config = RankerConfig(supervision=supervision)  # gnn/coldstart.py: "random" or "temporal"
+    # gnn/coldstart.py: "random", "temporal", or "auto" (temporal where most recent selected candidates are cold)
+    ranker_config = RankerConfig(supervision=choose_scheme(export, split, supervision))
+    if progress:
+        console.print(
+            f"Supervision: {ranker_config.supervision} (asked: {supervision}; "
+            f"{cold_share(export, split.val, split.history_val):.0%} of the validation offers' selected candidates "
+            "had never applied)"
+        )
     result = fit_ranker(Inputs(export, facts, split, config, ranker_config), processes, progress)
     everything = History.known(export, facts, np.arange(export.data["offer"].num_nodes))
     reranking = RerankingArtifact(served_ranker(result), facts, everything)

@@ -100,8 +100,9 @@ class RankerConfig:
     affinity_lr: float = 1e-1  # one scalar from 0: it must reach the cosine's scale (~10) within a few epochs
     # Which offers an epoch supervises and what passes messages (gnn/coldstart.py): "random" (a random share of the
     # training offers, every other application passing messages: the demo's measured configuration) or "temporal"
-    # (offers after a cut, only earlier applications known, as at test time; measured on the sparse history by a
-    # script only, docs/any-language.md, not yet by `vivier evaluate`).
+    # (offers after a cut, only earlier applications known, as at test time: histories of mostly new candidates,
+    # docs/any-language.md). `vivier train` chooses between them from the history (`gnn.coldstart.choose_scheme`);
+    # a stored version records the scheme chosen.
     supervision: str = "random"
     # Mini-batch training (past `gnn.train.MINIBATCH_NODES` nodes, or `TrainConfig.minibatch`): each epoch is one
     # step on the pools of `batch_offers` supervised offers (their rows' candidates and offers are the seeds of a

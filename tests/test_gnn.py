@@ -838,3 +838,30 @@ def test_applications_of_an_offer_equal_a_pass_over_every_application() -> None:
         expected = eligible.numpy().copy()
         expected[selected] = True
         assert np.array_equal(pool, expected)
+
+
+def test_cold_share_and_the_automatic_supervision_scheme() -> None:
+    from types import SimpleNamespace
+
+    from torch_geometric.data import HeteroData
+
+    from gnn.coldstart import COLD_SHARE_FOR_TEMPORAL, choose_scheme, cold_share
+    from gnn.export import Applications
+
+    data = HeteroData()
+    data["candidate"].num_nodes = 4
+    # Offers 0–1 are the known history; offer 2 selects candidates 0 (applied to offer 0 before) and 2 and 3 (new).
+    apps = Applications(
+        candidate=np.array([0, 1, 0, 2, 3, 1]),
+        offer=np.array([0, 1, 2, 2, 2, 2]),
+        stage=np.zeros(6, dtype=np.int64),
+        positive=np.array([True, True, True, True, True, False]),
+    )
+    export = SimpleNamespace(data=data, applications=apps)
+    assert cold_share(export, np.array([2]), np.array([0, 1])) == pytest.approx(2 / 3)  # type: ignore[arg-type]
+    assert math.isnan(cold_share(export, np.array([3]), np.array([0, 1])))  # type: ignore[arg-type]
+    split = SimpleNamespace(val=np.array([2]), history_val=np.array([0, 1]))
+    assert COLD_SHARE_FOR_TEMPORAL < 2 / 3 and choose_scheme(export, split) == "temporal"  # type: ignore[arg-type]
+    assert choose_scheme(export, split, "random") == "random"  # type: ignore[arg-type]
+    split = SimpleNamespace(val=np.array([2]), history_val=np.array([0, 1, 2]))  # every one known: warm
+    assert choose_scheme(export, split) == "random"  # type: ignore[arg-type]

@@ -34,11 +34,12 @@ def train(
     supervision: Annotated[
         str,
         typer.Option(
-            help="random: a random share of the training offers supervised per epoch (the demo's measured default); "
+            help="random: a random share of the training offers supervised per epoch (the demo's measured scheme); "
             "temporal: the offers after a cut, only earlier applications known (histories of mostly cold "
-            "candidates, docs/any-language.md)"
+            "candidates, docs/any-language.md); auto: temporal when more than 30 % of the latest offers' selected "
+            "candidates had never applied, random otherwise"
         ),
-    ] = "random",
+    ] = "auto",
 ) -> None:
     """Train the GNN on the graph in Neo4j, store a new model version and write the embeddings back."""
     from gnn.distributed import follow, launched_rank
@@ -50,8 +51,8 @@ def train(
         return
     with command_database() as db:
         try:
-            if supervision not in ("random", "temporal"):
-                raise ValueError(f"--supervision {supervision!r}: expected random or temporal")
+            if supervision not in ("random", "temporal", "auto"):
+                raise ValueError(f"--supervision {supervision!r}: expected auto, random or temporal")
             config = TrainConfig(epochs=epochs, seed=seed, threads=threads)
             version = train_model(db, config, processes=processes, supervision=supervision)
         except ValueError as error:
