@@ -234,7 +234,8 @@ def reranked_scorers(
         """The same joint training (gnn/pipeline.py) with no message-passing layer: the GNN part sees each node's
         own features only (and its log-degrees)."""
         config = TrainConfig(**stored.config["train"])
-        ranker = RankerConfig(**stored.config.get("ranker", {}))
+        # A version stored before the lagged history (gnn.rerank.history_lags) was trained without it.
+        ranker = RankerConfig(**{"lagged_history": False, **stored.config.get("ranker", {})})
         fitted = fit_joint(export, facts, split, config, ranker, layers=0, progress=progress)
         return fitted, visible_embeddings(fitted.gnn, export, known, large)
 
@@ -247,7 +248,9 @@ def reranked_scorers(
         """A logistic regression over the wide part's facts alone (no GNN anywhere), fitted on the training offers
         (past the mini-batch size, a fixed sample of FACTS_ONLY_OFFERS of them: its rows are held in memory)."""
         seed = int(stored.config["train"]["seed"])
-        config = RerankConfig(seed=seed, features=WIDE_FACTS)
+        # Its training rows' history read as the stored model's were (gnn.rerank.history_lags).
+        lagged_history = bool(stored.config.get("ranker", {}).get("lagged_history", False))
+        config = RerankConfig(seed=seed, features=WIDE_FACTS, lagged_history=lagged_history)
         train = replace(split, train=sample_offers(split.train, FACTS_ONLY_OFFERS, seed)) if large else split
         nothing = np.zeros(0, dtype=np.int64)
         none = torch.zeros((0, export.data["candidate"].num_nodes), dtype=torch.bool)

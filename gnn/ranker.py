@@ -54,6 +54,8 @@ from gnn.rerank import (
     PairFacts,
     Reranker,
     _linear_terms,
+    history_lags,
+    lagged,
     offer_facts,
     offer_pool,
     pair_features,
@@ -104,6 +106,9 @@ class RankerConfig:
     # docs/any-language.md). `vivier train` chooses between them from the history (`gnn.coldstart.choose_scheme`);
     # a stored version records the scheme chosen.
     supervision: str = "random"
+    # Training rows' history facts read as a test offer's are, some days before the offer's publication
+    # (`gnn.rerank.history_lags`); False: up to its eve, as before 2026-12-06.
+    lagged_history: bool = True
     # Mini-batch training (past `gnn.train.MINIBATCH_NODES` nodes, or `TrainConfig.minibatch`): each epoch is one
     # step on the pools of `batch_offers` supervised offers (their rows' candidates and offers are the seeds of a
     # sampled sub-graph), and validation ranks the whole pools of a fixed sample of `validation_offers` offers
@@ -147,8 +152,10 @@ def training_pools(
     eligible: torch.Tensor | Eligibility,
     negatives: int,
     rng: np.random.Generator,
+    lags: np.ndarray | None = None,
 ) -> Pools:
-    """Per training offer: every applicant, plus `negatives` eligible non-applicants weighted back to the pool."""
+    """Per training offer: every applicant, plus `negatives` eligible non-applicants weighted back to the pool; its
+    history facts read `lags[i]` days before its publication (`gnn.rerank.history_lags`; None: up to its eve)."""
     apps = export.applications
     parts: list[tuple[np.ndarray, ...]] = []
     for i, offer in enumerate(offers.tolist()):
@@ -164,7 +171,7 @@ def training_pools(
         label = np.concatenate([labels, np.zeros(len(sampled), dtype=bool)])
         applicant = np.concatenate([np.ones(len(applicants), dtype=bool), np.zeros(len(sampled), dtype=bool)])
         parts.append((candidates, np.full(len(candidates), i), label, weight, applicant))
-    return _pools(facts, history, offers, parts)
+    return _pools(facts, history, offers, parts, lags)
 
 
 def whole_pools(
@@ -183,14 +190,22 @@ def whole_pools(
     return _pools(facts, history, offers, parts)
 
 
-def _pools(facts: PairFacts, history: History, offers: np.ndarray, parts: Sequence[tuple[np.ndarray, ...]]) -> Pools:
+def _pools(
+    facts: PairFacts,
+    history: History,
+    offers: np.ndarray,
+    parts: Sequence[tuple[np.ndarray, ...]],
+    lags: np.ndarray | None = None,
+) -> Pools:
     n_c = facts.candidate_skills.shape[0]
     nothing, zeros = torch.zeros(1), torch.zeros((n_c, 1))  # the GNN columns are filled at scoring time
-    xs = [
-        pair_features(facts, history, offer_facts(facts, int(offers[int(p[1][0])])), p[0], nothing, zeros)
-        for p in parts
-        if len(p[0])
-    ]
+    lags = np.zeros(len(offers)) if lags is None else lags
+    xs = []
+    for p in parts:
+        if len(p[0]):
+            i = int(p[1][0])
+            here = lagged(offer_facts(facts, int(offers[i])), float(lags[i]))
+            xs.append(pair_features(facts, history, here, p[0], nothing, zeros))
     cat = [np.concatenate([p[k] for p in parts]) for k in range(5)]
     return Pools(
         np.concatenate(xs),
@@ -200,15 +215,18 @@ def _pools(facts: PairFacts, history: History, offers: np.ndarray, parts: Sequen
         cat[3],
         offers,
         cat[4].astype(bool),
-        _chosen(facts, history, offers, n_c),
+        _chosen(facts, history, offers, n_c, lags),
     )
 
 
-def _chosen(facts: PairFacts, history: History, offers: np.ndarray, n_candidates: int) -> Tensor:
-    """The sparse mean operator over the candidates each offer's employer selected before it."""
+def _chosen(
+    facts: PairFacts, history: History, offers: np.ndarray, n_candidates: int, lags: np.ndarray | None = None
+) -> Tensor:
+    """The sparse mean operator over the candidates each offer's employer selected before it (`lags`: as its
+    history facts read it)."""
     rows, columns, values = [], [], []
     for i, offer in enumerate(offers.tolist()):
-        here = offer_facts(facts, offer)
+        here = lagged(offer_facts(facts, offer), 0.0 if lags is None else float(lags[i]))
         selected = np.unique(history.counts(facts, here.published, here.employer, np.zeros(1, dtype=np.int64))[4])
         rows.append(np.full(len(selected), i))
         columns.append(selected)
@@ -308,6 +326,7 @@ def fit_joint(
         eligibility_sets(profiles, requirements, split.train),
         config.negatives,
         rng,
+        _lags(export, split, config, train_config),
     )
     val_eligible = eligibility_sets(profiles, requirements, split.val)
     val = whole_pools(export, facts, history, split.val, val_eligible)
@@ -367,7 +386,8 @@ def _fit_minibatch(
     profiles, requirements = candidate_profiles(export), offer_requirements(export)
     history = History.known(export, facts, split.history_val)
     train_eligible = eligibility_sets(profiles, requirements, split.train)
-    train = training_pools(export, facts, history, split.train, train_eligible, config.negatives, rng)
+    lags = _lags(export, split, config, train_config)
+    train = training_pools(export, facts, history, split.train, train_eligible, config.negatives, rng, lags)
     val_offers = sample_offers(split.val, config.validation_offers, train_config.seed)
     val_eligible = eligibility_sets(profiles, requirements, val_offers)
     val = whole_pools(export, facts, history, val_offers, val_eligible)
@@ -570,6 +590,10 @@ class _BestState:
         self.gnn.load_state_dict(self.state[0])
         self.wide.load_state_dict(self.state[1])
         return self.epoch
+
+
+def _lags(export: GraphExport, split: Split, config: RankerConfig, train_config: TrainConfig) -> np.ndarray | None:
+    return history_lags(export, split, split.train, train_config.seed) if config.lagged_history else None
 
 
 def _warm_wide(train: Pools, max_rows: int | None = None) -> Wide:

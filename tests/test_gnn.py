@@ -656,6 +656,34 @@ def test_training_pools_mark_the_applicants_the_selection_loss_reads(trained: Tr
     assert pools.label[pools.applicant].any() and not pools.label[~pools.applicant].any()
 
 
+def test_lagged_history_reads_the_applications_before_the_lag(trained: Trained) -> None:
+    """Training rows whose history lags their offer by `lag` days count the applications to offers published
+    before that date, as a test offer's facts miss its own period's applications; no lag: up to the offer's eve."""
+    from gnn.ranker import training_pools
+    from gnn.rerank import history_lags
+
+    export = trained.export
+    split = temporal_split(export, CONFIG)
+    facts = PairFacts.from_export(export)
+    history = History.known(export, facts, split.history_val)
+    eligible = eligibility_matrix(candidate_profiles(export), offer_requirements(export), split.train)
+    lags = history_lags(export, split, split.train, seed=7)
+    span = export.offer_published[split.val].max() - split.cutoff_val
+    assert ((lags >= 0) & (lags <= span)).all() and lags.std() > 0
+    assert np.array_equal(lags, history_lags(export, split, split.train, seed=7))  # its own generator, seeded
+    plain = training_pools(export, facts, history, split.train, eligible, 20, np.random.default_rng(0))
+    late = training_pools(export, facts, history, split.train, eligible, 20, np.random.default_rng(0), lags)
+    assert np.array_equal(plain.candidate, late.candidate)  # the same rows: the lag draws nothing else
+    column = FEATURES.index("past_applications")
+    for i in (0, len(split.train) // 2, len(split.train) - 1):
+        rows = np.flatnonzero(late.offer == i)
+        horizon = facts.offer_published[split.train[i]] - lags[i]
+        expected = [np.sum((history.candidate == c) & (history.published < horizon)) for c in late.candidate[rows]]
+        assert late.x[rows, column].tolist() == expected
+        assert (late.x[rows, column] <= plain.x[rows, column]).all()
+    assert late.x[:, column].sum() < plain.x[:, column].sum()
+
+
 def test_minibatch_joint_training_scores_every_pool(trained: Trained) -> None:
     """`fit_joint` past the mini-batch threshold (forced here): steps on sampled sub-graphs around the pools of a
     few offers, validation from layer-wise embeddings over a sample of offers; the scores it serves are finite on
