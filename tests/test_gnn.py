@@ -420,6 +420,14 @@ def test_pair_facts_by_hand(trained: Trained) -> None:
     here = facts.offer_employer[history.offer] == employer
     assert (fast[0] == np.bincount(history.candidate, minlength=len(everyone))).all()
     assert (fast[3] == np.bincount(history.candidate[here & history.positive], minlength=len(everyone))).all()
+    # Days since the latest application before this offer: by a pass over the history.
+    for c in everyone[::7].tolist():
+        dates = history.published[(history.candidate == c) & before]
+        expected_days = min(facts.offer_published[offer] - dates.max(), 3_650.0) if len(dates) else 3_650.0
+        assert column["days_since_application"][c] == pytest.approx(expected_days)
+    assert (column["days_since_application"] < 3_650).any() and (column["days_since_application"] == 3_650).any()
+    after = fresh.days_since(float(history.published.max()) + 1.0, everyone)  # serving: after the whole history
+    assert after.min() == pytest.approx(1.0) and (after[np.setdiff1d(everyone, history.candidate)] == 3_650).all()
     # The text fact is the mean of the two halves' cosines in the shared text space, as exported.
     text = {t: shared_text_columns(export.data[t].x).numpy() for t in ("candidate", "offer")}
     expected = text["candidate"] @ text["offer"][offer] / 2.0
