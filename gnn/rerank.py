@@ -243,9 +243,12 @@ class History:
         else:
             dates, width, everything, _ = self._sorted_keys(cache)
             start = candidates.astype(np.int64) * width
-            index = np.searchsorted(everything, start + int(np.searchsorted(dates, published))) - 1
-            found = (index >= 0) & (everything[np.maximum(index, 0)] >= start)
-            last = np.where(found, dates[np.maximum(everything[np.maximum(index, 0)] - start, 0)], -np.inf)
+            # The last key before (candidate, the offer's date): the candidate's latest earlier application when
+            # it is theirs (at or past their first key), another candidate's otherwise.
+            index = np.searchsorted(everything, start + np.searchsorted(dates, published)) - 1
+            rank = everything[np.maximum(index, 0)] - start
+            found = (index >= 0) & (rank >= 0) & (rank < len(dates))
+            last = np.where(found, dates[np.clip(rank, 0, len(dates) - 1)], -np.inf)
         return np.where(np.isfinite(last), np.minimum(published - last, NO_APPLICATION), NO_APPLICATION)
 
     def _sorted_keys(self, cache: dict[str, Any]) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:

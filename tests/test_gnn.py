@@ -856,6 +856,25 @@ def test_history_counts_before_a_date_equal_a_pass_over_every_application() -> N
         assert np.array_equal(counts[1], np.bincount(history.candidate[chosen], minlength=size)[candidates])
 
 
+def test_days_since_application_equal_a_pass_over_every_application() -> None:
+    """Random histories, candidates with none among them: the latest application strictly before a date."""
+    from gnn.rerank import NO_APPLICATION
+
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        n = int(rng.integers(1, 40))
+        history = History(
+            rng.integers(1, 12, n), rng.integers(0, 5, n), rng.random(n) < 0.3, rng.integers(0, 30, n).astype(float)
+        )
+        candidates = np.arange(14)  # 0, 12 and 13 never apply: before and after every other candidate's keys
+        for published in (-np.inf, 0.0, 7.0, 15.5, 29.0, 30.0, 31.0):
+            got = history.days_since(published, candidates)
+            for c in candidates.tolist():
+                dates = history.published[(history.candidate == c) & (history.published < published)]
+                expected = min(published - dates.max(), NO_APPLICATION) if len(dates) else NO_APPLICATION
+                assert got[c] == pytest.approx(expected), (published, c)
+
+
 def test_applications_of_an_offer_equal_a_pass_over_every_application() -> None:
     """`Applications.of_offer` (a sort by offer once, then a binary search) gives the indices, in order, that the
     former mask over every application gave, and so the same pools (`offer_pool`)."""
