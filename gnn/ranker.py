@@ -27,7 +27,8 @@ them (the simulator's mechanisms (a)–(c), docs/simulation.md). The served scor
 
 Leakage: an offer's own applications never pass messages while it is supervised (each epoch supervises a random
 half of the training offers, with their applications hidden, as a test offer's are), and history facts only
-count applications to offers published before it (`gnn.rerank.History`).
+count applications to offers published before it, some days before as a test offer's (`gnn.rerank.History`,
+`gnn.rerank.history_lags`).
 """
 
 from __future__ import annotations

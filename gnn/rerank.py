@@ -236,6 +236,7 @@ class History:
             return np.full(len(candidates), NO_APPLICATION)
         if published > float(self.published.max()):
             if cache.get("latest_size", 0) < size:
+                size = max(size, int(self.candidate.max()) + 1)  # every candidate of the history has a slot
                 latest = np.full(size, -np.inf)
                 np.maximum.at(latest, self.candidate, self.published)
                 cache["latest_date"], cache["latest_size"] = latest, size

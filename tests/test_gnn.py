@@ -868,6 +868,8 @@ def test_days_since_application_equal_a_pass_over_every_application() -> None:
         )
         candidates = np.arange(14)  # 0, 12 and 13 never apply: before and after every other candidate's keys
         for published in (-np.inf, 0.0, 7.0, 15.5, 29.0, 30.0, 31.0):
+            few = candidates[:3]  # fewer candidates than the history holds first (the cache's size)
+            assert np.array_equal(history.days_since(published, few), history.days_since(published, candidates)[:3])
             got = history.days_since(published, candidates)
             for c in candidates.tolist():
                 dates = history.published[(history.candidate == c) & (history.published < published)]
