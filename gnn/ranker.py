@@ -228,7 +228,7 @@ def _chosen(
     rows, columns, values = [], [], []
     for i, offer in enumerate(offers.tolist()):
         here = lagged(offer_facts(facts, offer), 0.0 if lags is None else float(lags[i]))
-        selected = np.unique(history.counts(facts, here.published, here.employer, np.zeros(1, dtype=np.int64))[4])
+        selected = np.unique(history.counts(facts, here.history_until, here.employer, np.zeros(1, dtype=np.int64))[4])
         rows.append(np.full(len(selected), i))
         columns.append(selected)
         values.append(np.full(len(selected), 1.0 / max(len(selected), 1)))

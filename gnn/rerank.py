@@ -226,10 +226,17 @@ class History:
         employer_selected = np.bincount(chosen, minlength=size)[candidates]
         return applied, selected, employer_applied, employer_selected, chosen
 
-    def days_since(self, published: float, candidates: np.ndarray) -> np.ndarray:
-        """Per candidate: days from their latest application to an offer published before `published` to
-        `published` (NO_APPLICATION when none), by the same sorted keys as `_before`; after the whole history
-        (serving), from each candidate's latest date, computed once."""
+    def days_since(self, published: float, candidates: np.ndarray, until: float | None = None) -> np.ndarray:
+        """Per candidate: days from their latest application to an offer published before `until` (default:
+        `published`) to `published` (NO_APPLICATION when none), by the same sorted keys as `_before`; after the
+        whole history (serving), from each candidate's latest date, computed once."""
+        days = self._days_to(published if until is None else until, candidates)
+        if until is None:
+            return days
+        known = days < NO_APPLICATION
+        return np.where(known, np.minimum(days + (published - until), NO_APPLICATION), NO_APPLICATION)
+
+    def _days_to(self, published: float, candidates: np.ndarray) -> np.ndarray:
         cache: dict[str, Any] = self.__dict__.setdefault("_cache", {})
         size = max(int(candidates.max(initial=-1)) + 1, 1)
         if not len(self.published) or not published > -np.inf:
@@ -284,6 +291,11 @@ class OfferFacts:
     employer: int  # gid, -1 when unknown
     published: float  # epoch days
     text: np.ndarray  # its row of the shared text space (float32; zeros when unknown)
+    lag: float = 0.0  # days before `published` up to which its history facts read (`history_lags`)
+
+    @property
+    def history_until(self) -> float:
+        return self.published - self.lag
 
 
 def offer_facts(facts: PairFacts, offer: int) -> OfferFacts:
@@ -311,7 +323,7 @@ def history_lags(export: GraphExport, split: Split, offers: np.ndarray, seed: in
 
 def lagged(offer: OfferFacts, lag: float) -> OfferFacts:
     """The offer's facts with its history read `lag` days before its publication (`history_lags`)."""
-    return replace(offer, published=offer.published - lag) if lag else offer
+    return replace(offer, lag=lag) if lag else offer
 
 
 def pair_features(
@@ -334,7 +346,7 @@ def pair_features(
     coverage = held_here[:, 0] / max(len(offer.skills), 1)
     coverage_idf = held_here[:, 1] / (float(idf.sum()) or 1.0)
     applied, selected, employer_applied, employer_selected, selected_here = history.counts(
-        facts, offer.published, offer.employer, candidates
+        facts, offer.history_until, offer.employer, candidates
     )
     # Offer skills reachable from an occupation held: a dense (occupations × offer skills) block is cheaper to
     # multiply by than a sparse one; the counts are the same integers.
@@ -362,7 +374,7 @@ def pair_features(
         "employer_affinity": _affinity(selected_here, embedded, candidate_matrix),
         "employer_same_education": _share_alike(facts.education, selected_here, candidates),
         "text_similarity": _text_rows(facts, "candidate_text", candidates) @ offer.text / 2.0,
-        "days_since_application": history.days_since(offer.published, candidates),
+        "days_since_application": history.days_since(offer.published, candidates, offer.history_until),
     }
     return np.stack([np.asarray(columns[name], dtype=np.float32) for name in FEATURES], axis=1)
 

@@ -689,6 +689,12 @@ def test_lagged_history_reads_the_applications_before_the_lag(trained: Trained) 
         expected = [np.sum((history.candidate == c) & (history.published < horizon)) for c in late.candidate[rows]]
         assert late.x[rows, column].tolist() == expected
         assert (late.x[rows, column] <= plain.x[rows, column]).all()
+        # Recency is counted from the latest application before the horizon to the offer itself, as at test time.
+        days = late.x[rows, FEATURES.index("days_since_application")]
+        published = facts.offer_published[split.train[i]]
+        for c, value in zip(late.candidate[rows].tolist(), days.tolist(), strict=True):
+            dates = history.published[(history.candidate == c) & (history.published < horizon)]
+            assert value == pytest.approx(min(published - dates.max(), 3_650) if len(dates) else 3_650, rel=1e-6)
     assert late.x[:, column].sum() < plain.x[:, column].sum()
 
 
@@ -875,6 +881,12 @@ def test_days_since_application_equal_a_pass_over_every_application() -> None:
                 dates = history.published[(history.candidate == c) & (history.published < published)]
                 expected = min(published - dates.max(), NO_APPLICATION) if len(dates) else NO_APPLICATION
                 assert got[c] == pytest.approx(expected), (published, c)
+        # Read up to an earlier date (a lagged training row), still counted to the offer's publication.
+        lagged = history.days_since(29.0, candidates, until=12.0)
+        for c in candidates.tolist():
+            dates = history.published[(history.candidate == c) & (history.published < 12.0)]
+            expected = min(29.0 - dates.max(), NO_APPLICATION) if len(dates) else NO_APPLICATION
+            assert lagged[c] == pytest.approx(expected)
 
 
 def test_applications_of_an_offer_equal_a_pass_over_every_application() -> None:
