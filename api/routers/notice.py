@@ -38,7 +38,6 @@ FACTS_FR = {
     "employer_affinity": "ressemblance de votre profil avec les personnes que cet employeur a retenues",
     "employer_same_education": "part des personnes retenues par cet employeur ayant votre niveau de diplôme",
     "text_similarity": "ressemblance entre le texte de votre CV et celui de l'offre (mots et fragments de mots)",
-    "days_since_application": "jours écoulés depuis votre dernière candidature",
 }
 
 
