@@ -45,14 +45,13 @@ def cold_share(export: GraphExport, offers: np.ndarray, known_offers: np.ndarray
     return float(np.mean(~known[apps.candidate[mine]]))
 
 
-def choose_scheme(export: GraphExport, split: Split, scheme: str = AUTO) -> str:
-    """`scheme` itself, or for "auto" the scheme the history calls for: *temporal* when more than
-    COLD_SHARE_FOR_TEMPORAL of the validation offers' selected candidates had applied to none of the offers before
-    them (a platform's log: most targets are new), *random* otherwise (the demo's measured scheme). The validation
-    offers are the latest the training sees, the nearest to the test's."""
+def choose_scheme(scheme: str, share: float) -> str:
+    """`scheme` itself, or for "auto" the scheme the history calls for, from `share`, the `cold_share` of the
+    validation offers (the latest the training sees, the nearest to the test's): *temporal* when more than
+    COLD_SHARE_FOR_TEMPORAL of their selected candidates had applied to none of the offers before them (a
+    platform's log: most targets are new), *random* otherwise (the demo's measured scheme)."""
     if scheme != AUTO:
         return scheme
-    share = cold_share(export, split.val, split.history_val)
     return "temporal" if share > COLD_SHARE_FOR_TEMPORAL else "random"
 
 

@@ -49,12 +49,12 @@ def train_model(
     split = temporal_split(export, config)
     facts = PairFacts.from_export(export)
     # gnn/coldstart.py: "random", "temporal", or "auto" (temporal where most recent selected candidates are cold)
-    ranker_config = RankerConfig(supervision=choose_scheme(export, split, supervision))
+    share = cold_share(export, split.val, split.history_val)
+    ranker_config = RankerConfig(supervision=choose_scheme(supervision, share))
     if progress:
         console.print(
-            f"Supervision: {ranker_config.supervision} (asked: {supervision}; "
-            f"{cold_share(export, split.val, split.history_val):.0%} of the validation offers' selected candidates "
-            "had never applied)"
+            f"Supervision: {ranker_config.supervision} (asked: {supervision}; {share:.0%} of the validation offers' "
+            "selected candidates had never applied)"
         )
     result = fit_ranker(Inputs(export, facts, split, config, ranker_config), processes, progress)
     everything = History.known(export, facts, np.arange(export.data["offer"].num_nodes))

@@ -221,20 +221,16 @@ class History:
         employer_selected = np.bincount(chosen, minlength=size)[candidates]
         return applied, selected, employer_applied, employer_selected, chosen
 
-    def _sorted_keys(self, cache: dict[str, Any]) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
-        """The applications as sorted keys candidate × (rank of their offer's date + 1): all, and the positive."""
+    def _before(self, cache: dict[str, Any], published: float, candidates: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Applications and selections of each candidate to offers published before `published`, by binary search
+        in the applications sorted by (candidate, date): a training offer's rows cost O(rows · log N), not a pass
+        over the N applications (10 million at national scale, 70,000 training offers)."""
         if "by_candidate" not in cache:
             dates = np.unique(self.published)  # -inf (unknown date) sorts first, as it compares
             width = len(dates) + 1
             keys = self.candidate.astype(np.int64) * width + np.searchsorted(dates, self.published)
             cache["by_candidate"] = (dates, width, np.sort(keys), np.sort(keys[self.positive]))
-        return cache["by_candidate"]
-
-    def _before(self, cache: dict[str, Any], published: float, candidates: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Applications and selections of each candidate to offers published before `published`, by binary search
-        in the applications sorted by (candidate, date): a training offer's rows cost O(rows · log N), not a pass
-        over the N applications (10 million at national scale, 70,000 training offers)."""
-        dates, width, everything, positive = self._sorted_keys(cache)
+        dates, width, everything, positive = cache["by_candidate"]
         start = candidates.astype(np.int64) * width
         # The date ranks strictly before `published` (none before an unknown date: NaN compares false).
         stop = start + (0 if np.isnan(published) else int(np.searchsorted(dates, published)))

@@ -886,10 +886,10 @@ def test_cold_share_and_the_automatic_supervision_scheme() -> None:
         positive=np.array([True, True, True, True, True, False]),
     )
     export = SimpleNamespace(data=data, applications=apps)
-    assert cold_share(export, np.array([2]), np.array([0, 1])) == pytest.approx(2 / 3)  # type: ignore[arg-type]
+    cold = cold_share(export, np.array([2]), np.array([0, 1]))  # type: ignore[arg-type]
+    assert cold == pytest.approx(2 / 3)
     assert math.isnan(cold_share(export, np.array([3]), np.array([0, 1])))  # type: ignore[arg-type]
-    split = SimpleNamespace(val=np.array([2]), history_val=np.array([0, 1]))
-    assert COLD_SHARE_FOR_TEMPORAL < 2 / 3 and choose_scheme(export, split) == "temporal"  # type: ignore[arg-type]
-    assert choose_scheme(export, split, "random") == "random"  # type: ignore[arg-type]
-    split = SimpleNamespace(val=np.array([2]), history_val=np.array([0, 1, 2]))  # every one known: warm
-    assert choose_scheme(export, split) == "random"  # type: ignore[arg-type]
+    assert cold > COLD_SHARE_FOR_TEMPORAL and choose_scheme("auto", cold) == "temporal"
+    assert choose_scheme("random", cold) == "random"
+    warm = cold_share(export, np.array([2]), np.array([0, 1, 2]))  # type: ignore[arg-type]  # every one known
+    assert warm == 0.0 and choose_scheme("auto", warm) == "random"
