@@ -54,8 +54,16 @@ FEATURES = (
     # n-grams, the mean of the two halves' cosines): what a short or foreign text says when no skill, occupation or
     # statutory fact was recognised in it. Last, so that versions stored before it keep their column numbers.
     "text_similarity",
+    # text_similarity × exp(−days since the candidate's latest application / SEARCH_SPELL_DAYS): a job search is a
+    # spell of weeks, and who applied last month is more likely still looking than who applied two years ago. The
+    # recency only ever multiplies a content match, so a candidate who is looking but does something else never
+    # outranks one who does the job (the bare number of days did: the offer's family fell out of served lists,
+    # docs/any-language.md).
+    "recent_text_match",
 )
 NO_PATH = 9
+NO_APPLICATION = 3_650.0  # days since the latest application of a candidate who never applied (ten years)
+SEARCH_SPELL_DAYS = 90.0  # a quarter: a job search's usual length, set before measuring, not fitted
 MAX_STEPS = 1_024  # sets of target occupations whose career steps `PairFacts.steps_to` keeps
 
 
@@ -221,16 +229,53 @@ class History:
         employer_selected = np.bincount(chosen, minlength=size)[candidates]
         return applied, selected, employer_applied, employer_selected, chosen
 
-    def _before(self, cache: dict[str, Any], published: float, candidates: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Applications and selections of each candidate to offers published before `published`, by binary search
-        in the applications sorted by (candidate, date): a training offer's rows cost O(rows · log N), not a pass
-        over the N applications (10 million at national scale, 70,000 training offers)."""
+    def days_since(self, published: float, candidates: np.ndarray, until: float | None = None) -> np.ndarray:
+        """Per candidate: days from their latest application to an offer published before `until` (default:
+        `published`) to `published` (NO_APPLICATION when none), by the same sorted keys as `_before`; after the
+        whole history (serving), from each candidate's latest date, computed once."""
+        days = self._days_to(published if until is None else until, candidates)
+        if until is None:
+            return days
+        known = days < NO_APPLICATION
+        return np.where(known, np.minimum(days + (published - until), NO_APPLICATION), NO_APPLICATION)
+
+    def _days_to(self, published: float, candidates: np.ndarray) -> np.ndarray:
+        cache: dict[str, Any] = self.__dict__.setdefault("_cache", {})
+        size = max(int(candidates.max(initial=-1)) + 1, 1)
+        if not len(self.published) or not published > -np.inf:
+            return np.full(len(candidates), NO_APPLICATION)
+        if published > float(self.published.max()):
+            if cache.get("latest_size", 0) < size:
+                size = max(size, int(self.candidate.max()) + 1)  # every candidate of the history has a slot
+                latest = np.full(size, -np.inf)
+                np.maximum.at(latest, self.candidate, self.published)
+                cache["latest_date"], cache["latest_size"] = latest, size
+            last = cache["latest_date"][candidates]
+        else:
+            dates, width, everything, _ = self._sorted_keys(cache)
+            start = candidates.astype(np.int64) * width
+            # The last key before (candidate, the offer's date): the candidate's latest earlier application when
+            # it is theirs (at or past their first key), another candidate's otherwise.
+            index = np.searchsorted(everything, start + np.searchsorted(dates, published)) - 1
+            rank = everything[np.maximum(index, 0)] - start
+            found = (index >= 0) & (rank >= 0) & (rank < len(dates))
+            last = np.where(found, dates[np.clip(rank, 0, len(dates) - 1)], -np.inf)
+        return np.where(np.isfinite(last), np.minimum(published - last, NO_APPLICATION), NO_APPLICATION)
+
+    def _sorted_keys(self, cache: dict[str, Any]) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
+        """The applications as sorted keys candidate × (rank of their offer's date + 1): all, and the positive."""
         if "by_candidate" not in cache:
             dates = np.unique(self.published)  # -inf (unknown date) sorts first, as it compares
             width = len(dates) + 1
             keys = self.candidate.astype(np.int64) * width + np.searchsorted(dates, self.published)
             cache["by_candidate"] = (dates, width, np.sort(keys), np.sort(keys[self.positive]))
-        dates, width, everything, positive = cache["by_candidate"]
+        return cache["by_candidate"]
+
+    def _before(self, cache: dict[str, Any], published: float, candidates: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Applications and selections of each candidate to offers published before `published`, by binary search
+        in the applications sorted by (candidate, date): a training offer's rows cost O(rows · log N), not a pass
+        over the N applications (10 million at national scale, 70,000 training offers)."""
+        dates, width, everything, positive = self._sorted_keys(cache)
         start = candidates.astype(np.int64) * width
         # The date ranks strictly before `published` (none before an unknown date: NaN compares false).
         stop = start + (0 if np.isnan(published) else int(np.searchsorted(dates, published)))
@@ -315,6 +360,8 @@ def pair_features(
     home = facts.candidate_departement[candidates]
     career_hops, current_hops = facts.career_hops(offer.occupations, candidates)
     embedded = _rows_of(candidate_matrix, candidates)
+    text = _text_rows(facts, "candidate_text", candidates) @ offer.text / 2.0
+    days = history.days_since(offer.published, candidates, offer.history_until)
     columns = {
         "gnn_cosine": (embedded @ offer_vector).numpy(),
         "skill_coverage": coverage,
@@ -331,7 +378,8 @@ def pair_features(
         "employer_past_selections": employer_selected,
         "employer_affinity": _affinity(selected_here, embedded, candidate_matrix),
         "employer_same_education": _share_alike(facts.education, selected_here, candidates),
-        "text_similarity": _text_rows(facts, "candidate_text", candidates) @ offer.text / 2.0,
+        "text_similarity": text,
+        "recent_text_match": np.where(days < NO_APPLICATION, text * np.exp(-days / SEARCH_SPELL_DAYS), 0.0),
     }
     return np.stack([np.asarray(columns[name], dtype=np.float32) for name in FEATURES], axis=1)
 

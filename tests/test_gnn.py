@@ -425,6 +425,17 @@ def test_pair_facts_by_hand(trained: Trained) -> None:
     expected = text["candidate"] @ text["offer"][offer] / 2.0
     assert np.allclose(column["text_similarity"], expected, atol=2e-3) and expected.std() > 0
     assert ((column["text_similarity"] >= -1.001) & (column["text_similarity"] <= 1.001)).all()
+    # Recency multiplies the text match: exp(-days since the latest application before this offer / 90), by a
+    # pass over the history; 0 for a candidate who never applied before it, whatever their text.
+    for c in everyone[::7].tolist():
+        dates = history.published[(history.candidate == c) & before]
+        decay = np.exp(-(facts.offer_published[offer] - dates.max()) / 90.0) if len(dates) else 0.0
+        assert column["recent_text_match"][c] == pytest.approx(column["text_similarity"][c] * decay, abs=1e-6)
+    never = ~np.isin(everyone, history.candidate[before])
+    assert never.any() and (column["recent_text_match"][never] == 0).all()
+    assert (column["recent_text_match"][~never] != 0).any()
+    after = fresh.days_since(float(history.published.max()) + 1.0, everyone)  # serving: after the whole history
+    assert after.min() == pytest.approx(1.0) and (after[np.setdiff1d(everyone, history.candidate)] == 3_650).all()
 
 
 def test_stored_reranker_serves_and_reproduces_the_evaluation_order(trained: Trained) -> None:
@@ -681,6 +692,13 @@ def test_lagged_history_reads_the_applications_before_the_lag(trained: Trained) 
         expected = [np.sum((history.candidate == c) & (history.published < horizon)) for c in late.candidate[rows]]
         assert late.x[rows, column].tolist() == expected
         assert (late.x[rows, column] <= plain.x[rows, column]).all()
+        # Recency is counted from the latest application before the horizon to the offer itself, as at test time.
+        published = facts.offer_published[split.train[i]]
+        text, recent = (late.x[rows, FEATURES.index(name)] for name in ("text_similarity", "recent_text_match"))
+        for c, t, r in zip(late.candidate[rows].tolist(), text.tolist(), recent.tolist(), strict=True):
+            dates = history.published[(history.candidate == c) & (history.published < horizon)]
+            decay = np.exp(-(published - dates.max()) / 90.0) if len(dates) else 0.0
+            assert r == pytest.approx(t * decay, abs=1e-6)
     assert late.x[:, column].sum() < plain.x[:, column].sum()
 
 
@@ -846,6 +864,33 @@ def test_history_counts_before_a_date_equal_a_pass_over_every_application() -> N
         assert np.array_equal(counts[0], np.bincount(history.candidate[before], minlength=size)[candidates])
         chosen = before & history.positive
         assert np.array_equal(counts[1], np.bincount(history.candidate[chosen], minlength=size)[candidates])
+
+
+def test_days_since_application_equal_a_pass_over_every_application() -> None:
+    """Random histories, candidates with none among them: the latest application strictly before a date."""
+    from gnn.rerank import NO_APPLICATION
+
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        n = int(rng.integers(1, 40))
+        history = History(
+            rng.integers(1, 12, n), rng.integers(0, 5, n), rng.random(n) < 0.3, rng.integers(0, 30, n).astype(float)
+        )
+        candidates = np.arange(14)  # 0, 12 and 13 never apply: before and after every other candidate's keys
+        for published in (-np.inf, 0.0, 7.0, 15.5, 29.0, 30.0, 31.0):
+            few = candidates[:3]  # fewer candidates than the history holds first (the cache's size)
+            assert np.array_equal(history.days_since(published, few), history.days_since(published, candidates)[:3])
+            got = history.days_since(published, candidates)
+            for c in candidates.tolist():
+                dates = history.published[(history.candidate == c) & (history.published < published)]
+                expected = min(published - dates.max(), NO_APPLICATION) if len(dates) else NO_APPLICATION
+                assert got[c] == pytest.approx(expected), (published, c)
+        # Read up to an earlier date (a lagged training row), still counted to the offer's publication.
+        lagged = history.days_since(29.0, candidates, until=12.0)
+        for c in candidates.tolist():
+            dates = history.published[(history.candidate == c) & (history.published < 12.0)]
+            expected = min(29.0 - dates.max(), NO_APPLICATION) if len(dates) else NO_APPLICATION
+            assert lagged[c] == pytest.approx(expected)
 
 
 def test_applications_of_an_offer_equal_a_pass_over_every_application() -> None:

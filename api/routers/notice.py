@@ -38,6 +38,7 @@ FACTS_FR = {
     "employer_affinity": "ressemblance de votre profil avec les personnes que cet employeur a retenues",
     "employer_same_education": "part des personnes retenues par cet employeur ayant votre niveau de diplôme",
     "text_similarity": "ressemblance entre le texte de votre CV et celui de l'offre (mots et fragments de mots)",
+    "recent_text_match": "ressemblance entre votre CV et l'offre, comptée davantage si vous avez candidaté récemment",
 }
 
 
