@@ -60,6 +60,12 @@ FEATURES = (
     # outranks one who does the job (the bare number of days did: the offer's family fell out of served lists,
     # docs/any-language.md).
     "recent_text_match",
+    # The best of the candidate's shortlistings (or later stages) before the offer's history horizon, each scored
+    # as the cosine of this offer's text with the text of the offer where they were shortlisted × the same
+    # recency: another recruiter just judged them fit for a similar post, and they are looking. It is also the one
+    # content signal of a profile known only by its applications. Selections, not every application: applicants
+    # range beyond their trade, and "applied to something similar" alone let them crowd the offer's family out.
+    "recent_similar_selection",
 )
 NO_PATH = 9
 NO_APPLICATION = 3_650.0  # days since the latest application of a candidate who never applied (ten years)
@@ -262,6 +268,33 @@ class History:
             last = np.where(found, dates[np.clip(rank, 0, len(dates) - 1)], -np.inf)
         return np.where(np.isfinite(last), np.minimum(published - last, NO_APPLICATION), NO_APPLICATION)
 
+    def similar_selections(
+        self, facts: PairFacts, offer: OfferFacts, candidates: np.ndarray, spell_days: float
+    ) -> np.ndarray:
+        """Per candidate: the max over their positive applications (shortlisted or later) to offers published
+        before `offer.history_until` of cos(offer, that offer) / 2 · exp(−days between the two publications /
+        spell_days); 0 when none. Gathers only the candidates' own applications (by candidate-sorted positions),
+        not a pass over every application."""
+        cache: dict[str, Any] = self.__dict__.setdefault("_cache", {})
+        size = max(int(candidates.max(initial=-1)) + 1, int(self.candidate.max(initial=-1)) + 1, 1)
+        if cache.get("starts_size", 0) < size:
+            order = np.argsort(self.candidate, kind="stable")
+            cache["order"] = order
+            cache["starts"] = np.searchsorted(self.candidate[order], np.arange(size + 1))
+            cache["starts_size"] = size
+        order, starts = cache["order"], cache["starts"]
+        first, counts = starts[candidates], starts[candidates + 1] - starts[candidates]
+        row = np.repeat(np.arange(len(candidates)), counts)
+        within = np.arange(len(row)) - np.repeat(np.cumsum(counts) - counts, counts)
+        applications = order[np.repeat(first, counts) + within]
+        keep = (self.published[applications] < offer.history_until) & self.positive[applications]  # NaN: false
+        applications, row = applications[keep], row[keep]
+        similarity = _text_rows(facts, "offer_text", self.offer[applications]) @ offer.text / 2.0
+        value = similarity * np.exp(-(offer.published - self.published[applications]) / spell_days)
+        best = np.zeros(len(candidates), dtype=np.float64)
+        np.maximum.at(best, row, value)
+        return best
+
     def _sorted_keys(self, cache: dict[str, Any]) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
         """The applications as sorted keys candidate × (rank of their offer's date + 1): all, and the positive."""
         if "by_candidate" not in cache:
@@ -380,6 +413,7 @@ def pair_features(
         "employer_same_education": _share_alike(facts.education, selected_here, candidates),
         "text_similarity": text,
         "recent_text_match": np.where(days < NO_APPLICATION, text * np.exp(-days / SEARCH_SPELL_DAYS), 0.0),
+        "recent_similar_selection": history.similar_selections(facts, offer, candidates, SEARCH_SPELL_DAYS),
     }
     return np.stack([np.asarray(columns[name], dtype=np.float32) for name in FEATURES], axis=1)
 

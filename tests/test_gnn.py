@@ -893,6 +893,38 @@ def test_days_since_application_equal_a_pass_over_every_application() -> None:
             assert lagged[c] == pytest.approx(expected)
 
 
+def test_similar_selections_equal_a_pass_over_every_application() -> None:
+    """Random histories and offer texts: per candidate, the best of their selections before the horizon, as
+    cos(offer, offer applied to) / 2 · exp(−days between the publications / spell); 0 for none or no earlier one."""
+    from types import SimpleNamespace
+
+    from gnn.features import SHARED_TEXT_DIM
+    from gnn.rerank import OfferFacts
+
+    rng = np.random.default_rng(5)
+    for _ in range(10):
+        n, offers = int(rng.integers(1, 60)), 8
+        texts = rng.normal(size=(offers, SHARED_TEXT_DIM)).astype(np.float32)
+        facts = SimpleNamespace(offer_text=texts.astype(np.float16))
+        offer_of = rng.integers(0, offers, n)
+        dates = rng.integers(0, 30, offers).astype(float)
+        history = History(rng.integers(1, 12, n), offer_of, rng.random(n) < 0.5, dates[offer_of])
+        candidates = rng.permutation(15)  # 0, 12, 13 and 14 never apply; any order
+        query = rng.normal(size=SHARED_TEXT_DIM).astype(np.float32)
+        for until in (-1.0, 10.0, 30.0):
+            offer = OfferFacts(np.zeros(0, int), np.zeros(0, int), -1, -1, 31.0, query, lag=31.0 - until)
+            got = history.similar_selections(facts, offer, candidates, 90.0)  # type: ignore[arg-type]
+            for c, value in zip(candidates.tolist(), got.tolist(), strict=True):
+                mine = np.flatnonzero((history.candidate == c) & (history.published < until) & history.positive)
+                scores = [
+                    float(texts[history.offer[a]].astype(np.float16).astype(np.float32) @ query)
+                    / 2.0
+                    * np.exp(-(31.0 - history.published[a]) / 90.0)
+                    for a in mine
+                ]
+                assert value == pytest.approx(max([0.0, *scores]), rel=1e-4, abs=1e-5), (until, c)
+
+
 def test_applications_of_an_offer_equal_a_pass_over_every_application() -> None:
     """`Applications.of_offer` (a sort by offer once, then a binary search) gives the indices, in order, that the
     former mask over every application gave, and so the same pools (`offer_pool`)."""

@@ -39,6 +39,7 @@ FACTS_FR = {
     "employer_same_education": "part des personnes retenues par cet employeur ayant votre niveau de diplôme",
     "text_similarity": "ressemblance entre le texte de votre CV et celui de l'offre (mots et fragments de mots)",
     "recent_text_match": "ressemblance entre votre CV et l'offre, comptée davantage si vous avez candidaté récemment",
+    "recent_similar_selection": "ressemblance de l'offre avec celles où votre candidature a été retenue récemment",
 }
 
 
