@@ -277,22 +277,26 @@ class History:
         not a pass over every application."""
         cache: dict[str, Any] = self.__dict__.setdefault("_cache", {})
         size = max(int(candidates.max(initial=-1)) + 1, int(self.candidate.max(initial=-1)) + 1, 1)
-        if cache.get("starts_size", 0) < size:
-            order = np.argsort(self.candidate, kind="stable")
-            cache["order"] = order
-            cache["starts"] = np.searchsorted(self.candidate[order], np.arange(size + 1))
-            cache["starts_size"] = size
-        order, starts = cache["order"], cache["starts"]
+        if cache.get("selections_size", 0) < size:  # the positive applications, sorted by candidate, once
+            chosen = np.flatnonzero(self.positive)
+            order = chosen[np.argsort(self.candidate[chosen], kind="stable")]
+            cache["selections"] = (order, np.searchsorted(self.candidate[order], np.arange(size + 1)))
+            cache["selections_size"] = size
+        order, starts = cache["selections"]
         first, counts = starts[candidates], starts[candidates + 1] - starts[candidates]
         row = np.repeat(np.arange(len(candidates)), counts)
         within = np.arange(len(row)) - np.repeat(np.cumsum(counts) - counts, counts)
-        applications = order[np.repeat(first, counts) + within]
-        keep = (self.published[applications] < offer.history_until) & self.positive[applications]  # NaN: false
-        applications, row = applications[keep], row[keep]
-        similarity = _text_rows(facts, "offer_text", self.offer[applications]) @ offer.text / 2.0
-        value = similarity * np.exp(-(offer.published - self.published[applications]) / spell_days)
+        selections = order[np.repeat(first, counts) + within]
+        keep = self.published[selections] < offer.history_until  # NaN (unknown date) compares false
+        selections, row = selections[keep], row[keep]
+        # Each offer's cosine once, however many of the pool were shortlisted there.
+        offers, which = np.unique(self.offer[selections], return_inverse=True)
+        similarity = (_text_rows(facts, "offer_text", offers) @ offer.text / 2.0)[which]
+        value = similarity * np.exp(-(offer.published - self.published[selections]) / spell_days)
         best = np.zeros(len(candidates), dtype=np.float64)
-        np.maximum.at(best, row, value)
+        if len(row):  # rows come grouped by candidate: one max per group (np.maximum.at is several times slower)
+            groups = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+            best[row[groups]] = np.maximum(np.maximum.reduceat(value, groups), 0.0)
         return best
 
     def _sorted_keys(self, cache: dict[str, Any]) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
