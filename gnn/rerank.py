@@ -578,7 +578,21 @@ class RerankingArtifact:
         wrong = [name for name, kind in kinds.items() if not isinstance(stored.get(name), kind)]
         if wrong:
             raise IncompatibleArtifact(f"missing or not of the expected kind: {', '.join(wrong)}")
+        _check_columns(stored["reranker"])
         return cls(reranker=stored["reranker"], facts=stored["facts"], history=stored["history"])
+
+
+def _check_columns(reranker: Reranker) -> None:
+    """A stored re-ranker reads its facts by their column numbers in FEATURES, which only ever grows at its end: a
+    fact renamed or taken out since it was trained would hand it another fact's column, silently."""
+    names = tuple(getattr(reranker, "features", ()))
+    columns = list(getattr(reranker, "columns", []))
+    if not names or not columns:  # versions stored before the names were kept: nothing to check against
+        return
+    read = tuple(FEATURES[i] if 0 <= i < len(FEATURES) else "?" for i in columns)
+    if names[-len(columns) :] != read:
+        changed = sorted(set(names[-len(columns) :]) - set(FEATURES))
+        raise IncompatibleArtifact(f"trained on facts this code no longer computes at their place: {changed or read}")
 
 
 def offer_rows(

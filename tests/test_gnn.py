@@ -571,6 +571,13 @@ def test_reranking_artifact_reads_its_stored_form_and_names_what_it_cannot(train
         RerankingArtifact.from_stored([artifact.reranker])
     with pytest.raises(IncompatibleArtifact, match="history"):
         RerankingArtifact.from_stored({"reranker": artifact.reranker, "facts": artifact.facts})
+    # A version trained on a fact since taken out (its columns now point at other facts) is refused, not misread.
+    import copy
+
+    stale = copy.copy(artifact.reranker)
+    stale.features = (*artifact.reranker.features[:-1], "days_since_application")
+    with pytest.raises(IncompatibleArtifact, match="days_since_application"):
+        RerankingArtifact.from_stored({**artifact.to_stored(), "reranker": stale})
 
 
 def test_paired_difference_resamples_offers_together() -> None:
