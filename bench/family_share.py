@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from gnn import artifacts
+from gnn.rerank import IncompatibleArtifact
 from gnn.serving import Recommender
 from loaders.pseudonym import candidate_id
 from vivier.runtime import command_database
@@ -51,7 +52,11 @@ def main() -> None:
         table.add_column(column)
     with command_database() as db:
         for version in args.versions or [artifacts.latest_version(db)]:
-            recommender = Recommender(artifacts.load(version))
+            try:
+                recommender = Recommender(artifacts.load(version))
+            except IncompatibleArtifact as error:  # a version this code cannot serve: say so, go on
+                table.add_row(version, "—", f"{base:.3f}", str(error))
+                continue
             shares: list[float] = []
             for offer in asked:
                 top = [c for c, _ in recommender.recommend_candidates(db, offer, k=args.k) if c in families]
