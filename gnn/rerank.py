@@ -198,6 +198,9 @@ class History:
     positive: np.ndarray
     published: np.ndarray
 
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_cache"}  # indexes rebuilt on first use
+
     @classmethod
     def known(cls, export: GraphExport, facts: PairFacts, offers: np.ndarray) -> History:
         apps = export.applications
@@ -289,9 +292,18 @@ class History:
         selections = order[np.repeat(first, counts) + within]
         keep = self.published[selections] < offer.history_until  # NaN (unknown date) compares false
         selections, row = selections[keep], row[keep]
-        # Each offer's cosine once, however many of the pool were shortlisted there.
+        # Each offer's cosine once, however many of the pool were shortlisted there, from a float32 copy of the
+        # offers' text rows made once (converting the float16 rows at every request cost half this function's time).
         offers, which = np.unique(self.offer[selections], return_inverse=True)
-        similarity = (_text_rows(facts, "offer_text", offers) @ offer.text / 2.0)[which]
+        texts = facts.__dict__.get("offer_text")
+        if cache.get("offer_text_of") is not texts:
+            cache["offer_text"] = None if texts is None else texts.astype(np.float32)
+            cache["offer_text_of"] = texts
+        similarity = np.zeros(len(offers), dtype=np.float32)
+        if cache["offer_text"] is not None:  # versions stored before the text fact have none: 0
+            inside = offers < len(cache["offer_text"])  # offers created since the export have no row: 0
+            similarity[inside] = cache["offer_text"][offers[inside]] @ offer.text / 2.0
+        similarity = similarity[which]
         value = similarity * np.exp(-(offer.published - self.published[selections]) / spell_days)
         best = np.zeros(len(candidates), dtype=np.float64)
         if len(row):  # rows come grouped by candidate: one max per group (np.maximum.at is several times slower)
