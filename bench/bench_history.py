@@ -7,11 +7,14 @@ either way) against what each epoch did before it: each epoch's masked view agai
 rebuilt, and the sampling of one step's seeds from each (checked to draw the same sub-graph); and, with
 `--of-offer`, one offer's applications found by `Applications.of_offer` (a stable sort by offer once, then a binary
 search) against the mask over every application it replaced, on the same 10 M applications (docs/model.md,
-Training cost).
+Training cost); and, with `--recency`, what serving one ranking's recency facts costs (`History.days_since` and
+`History.similar_selections` for a pool of 1,000 candidates after the whole history) against the history counts
+of the same pool, measured in the same run (docs/model.md, the pair facts' table).
 
     .venv/bin/python bench/bench_history.py
     .venv/bin/python bench/bench_history.py --masked 0.5
     .venv/bin/python bench/bench_history.py --of-offer
+    .venv/bin/python bench/bench_history.py --recency
 """
 
 from __future__ import annotations
@@ -32,8 +35,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from torch_geometric.data import HeteroData
 
 from gnn.export import APPLIED_EDGE, SELECTED_BY_EDGE, SELECTED_EDGE, Applications, GraphExport, reverse
+from gnn.features import SHARED_TEXT_DIM
 from gnn.model import EdgeType
-from gnn.rerank import History
+from gnn.rerank import SEARCH_SPELL_DAYS, History, OfferFacts, PairFacts
 from gnn.sampling import NeighbourSampler
 from gnn.train import POSTED_EDGE, HistoryGraph, message_graph, node_counts
 
@@ -55,7 +59,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--masked", type=float, help="only the history graph built once, at this share of the scale")
     parser.add_argument("--of-offer", action="store_true", help="only Applications.of_offer against the mask")
+    parser.add_argument("--recency", action="store_true", help="only the recency facts of one ranking at serving")
     args = parser.parse_args()
+    if args.recency:
+        recency_at_serving()
+        return
     if args.masked:
         masked_history(args.masked)
         return
@@ -142,6 +150,39 @@ def masked_history(scale: float) -> None:
         + ", ".join(f"{k} {np.median(v):.3f}" for k, v in times.items())
     )
     print(f"peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2:.2f} GiB")
+
+
+def recency_at_serving(pool_size: int = 1_000, calls: int = 200) -> None:
+    """CPU per ranking of the two recency facts' history parts for a served pool (a new offer, after the whole
+    history), against `History.counts` of the same pool, every index built before timing."""
+    rng = np.random.default_rng(0)
+    history, _ = national_history(rng)
+    facts = SimpleNamespace(
+        offer_employer=rng.integers(10_000, size=OFFERS),
+        offer_text=rng.normal(size=(OFFERS, SHARED_TEXT_DIM)).astype(np.float16),
+    )
+    text = rng.normal(size=SHARED_TEXT_DIM).astype(np.float32)
+    offer = OfferFacts(np.zeros(0, np.int64), np.zeros(0, np.int64), -1, 3, 3700.0, text)
+    pools = [rng.choice(CANDIDATES, pool_size, replace=False) for _ in range(calls)]
+    served = cast(PairFacts, facts)  # the two arrays these facts read
+    measures = {
+        "History.counts (the history facts served before)": lambda p: history.counts(served, 3700.0, 3, p),
+        "History.days_since (recent_text_match)": lambda p: history.days_since(3700.0, p),
+        "History.similar_selections (recent_similar_selection)": lambda p: history.similar_selections(
+            served, offer, p, SEARCH_SPELL_DAYS
+        ),
+    }
+    cost = {}
+    for name, measure in measures.items():
+        measure(pools[0])  # builds its indexes once
+        started = time.process_time()
+        for pool in pools:
+            measure(pool)
+        cost[name] = (time.process_time() - started) / calls
+    baseline = cost[next(iter(measures))]
+    print(f"one ranking's history facts, {pool_size:,} candidates, {APPLICATIONS:,} applications, CPU per call:")
+    for name, seconds in cost.items():
+        print(f"  {name}: {seconds * 1000:.3f} ms ({seconds / baseline:.2f} x the counts)")
 
 
 def of_offer_against_mask(offers: int = 2_000, passes: int = 5, baseline_offers: int = 50) -> None:

@@ -156,7 +156,7 @@ class PairFacts:
         return steps
 
     def __getstate__(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "_steps"}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_steps", "_offer_text32")}
 
 
 def _career_graph(export: GraphExport) -> sparse.csr_matrix:
@@ -219,9 +219,8 @@ class History:
             order = np.argsort(employers, kind="stable")
             keys, starts = np.unique(employers[order], return_index=True)
             cache["by_employer"] = dict(zip(keys.tolist(), np.split(order, starts[1:]), strict=True))
-            cache["latest"] = float(self.published.max()) if len(self.published) else -np.inf
         size = max(int(candidates.max(initial=-1)) + 1, 1)
-        if published > cache["latest"]:
+        if published > self._latest(cache):
             if cache.get("totals_size", 0) < size:
                 cache["totals"] = (
                     np.bincount(self.candidate, minlength=size),
@@ -238,6 +237,12 @@ class History:
         employer_selected = np.bincount(chosen, minlength=size)[candidates]
         return applied, selected, employer_applied, employer_selected, chosen
 
+    def _latest(self, cache: dict[str, Any]) -> float:
+        """The latest publication date of the history, once (a date after it is serving's: totals, not searches)."""
+        if "latest" not in cache:
+            cache["latest"] = float(self.published.max()) if len(self.published) else -np.inf
+        return float(cache["latest"])
+
     def days_since(self, published: float, candidates: np.ndarray, until: float | None = None) -> np.ndarray:
         """Per candidate: days from their latest application to an offer published before `until` (default:
         `published`) to `published` (NO_APPLICATION when none), by the same sorted keys as `_before`; after the
@@ -253,7 +258,7 @@ class History:
         size = max(int(candidates.max(initial=-1)) + 1, 1)
         if not len(self.published) or not published > -np.inf:
             return np.full(len(candidates), NO_APPLICATION)
-        if published > float(self.published.max()):
+        if published > self._latest(cache):
             if cache.get("latest_size", 0) < size:
                 size = max(size, int(self.candidate.max()) + 1)  # every candidate of the history has a slot
                 latest = np.full(size, -np.inf)
@@ -279,8 +284,9 @@ class History:
         spell_days); 0 when none. Gathers only the candidates' own applications (by candidate-sorted positions),
         not a pass over every application."""
         cache: dict[str, Any] = self.__dict__.setdefault("_cache", {})
-        size = max(int(candidates.max(initial=-1)) + 1, int(self.candidate.max(initial=-1)) + 1, 1)
-        if cache.get("selections_size", 0) < size:  # the positive applications, sorted by candidate, once
+        if "selections" not in cache or cache["selections_size"] < int(candidates.max(initial=-1)) + 1:
+            # The positive applications sorted by candidate, once (again only for a candidate past them all).
+            size = max(int(candidates.max(initial=-1)) + 1, int(self.candidate.max(initial=-1)) + 1, 1)
             chosen = np.flatnonzero(self.positive)
             order = chosen[np.argsort(self.candidate[chosen], kind="stable")]
             cache["selections"] = (order, np.searchsorted(self.candidate[order], np.arange(size + 1)))
@@ -292,18 +298,8 @@ class History:
         selections = order[np.repeat(first, counts) + within]
         keep = self.published[selections] < offer.history_until  # NaN (unknown date) compares false
         selections, row = selections[keep], row[keep]
-        # Each offer's cosine once, however many of the pool were shortlisted there, from a float32 copy of the
-        # offers' text rows made once (converting the float16 rows at every request cost half this function's time).
-        offers, which = np.unique(self.offer[selections], return_inverse=True)
-        texts = facts.__dict__.get("offer_text")
-        if cache.get("offer_text_of") is not texts:
-            cache["offer_text"] = None if texts is None else texts.astype(np.float32)
-            cache["offer_text_of"] = texts
-        similarity = np.zeros(len(offers), dtype=np.float32)
-        if cache["offer_text"] is not None:  # versions stored before the text fact have none: 0
-            inside = offers < len(cache["offer_text"])  # offers created since the export have no row: 0
-            similarity[inside] = cache["offer_text"][offers[inside]] @ offer.text / 2.0
-        similarity = similarity[which]
+        offers, which = np.unique(self.offer[selections], return_inverse=True)  # each offer's cosine once
+        similarity = _offer_cosines(facts, offers, offer.text)[which]
         value = similarity * np.exp(-(offer.published - self.published[selections]) / spell_days)
         best = np.zeros(len(candidates), dtype=np.float64)
         if len(row):  # rows come grouped by candidate: one max per group (np.maximum.at is several times slower)
@@ -442,6 +438,22 @@ def _text_rows(facts: PairFacts, name: str, rows: np.ndarray) -> np.ndarray:
     if matrix is not None:
         inside = rows < len(matrix)
         out[inside] = matrix[rows[inside]]
+    return out
+
+
+def _offer_cosines(facts: PairFacts, offers: np.ndarray, text: np.ndarray) -> np.ndarray:
+    """cos / 2 of `text` with the offers' rows of the shared text space (0 past the matrix, and for versions stored
+    before the text fact), from a float32 copy of `facts.offer_text` made on first use and never pickled: offers'
+    rows do not grow after the export, and converting float16 rows at every request cost half of
+    `History.similar_selections`."""
+    rows = facts.__dict__.get("_offer_text32")
+    if rows is None:
+        matrix = facts.__dict__.get("offer_text")
+        rows = np.zeros((0, SHARED_TEXT_DIM), np.float32) if matrix is None else matrix.astype(np.float32)
+        facts.__dict__["_offer_text32"] = rows
+    out = np.zeros(len(offers), dtype=np.float32)
+    inside = offers < len(rows)
+    out[inside] = rows[offers[inside]] @ text / 2.0
     return out
 
 
