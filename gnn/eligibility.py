@@ -91,6 +91,11 @@ class Eligibility:
             return Eligibility(self.allowed, self.columns, self.row[index])
         return self.allowed[int(self.row[index])][self.columns]
 
+    def counts(self) -> np.ndarray:
+        """Eligible candidates per offer, without making any row."""
+        per_requirement = self.allowed[:, self.columns].sum(1).numpy()
+        return per_requirement[self.row]
+
     def dense(self) -> torch.Tensor:
         if not len(self.row):
             return torch.zeros((0, len(self.columns)), dtype=torch.bool)

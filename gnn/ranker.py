@@ -123,6 +123,10 @@ class RankerConfig:
 # Pool rows scored at once: their two gathered embeddings (2 × 256 float32) and wide terms (39 float64) are about
 # 3 KB a row (1,000,000 rows at once added 3.1 GiB to a validation: bench_training --joint, 2026-12-05).
 ROW_CHUNK = 100_000
+# Validation rows full-batch training holds (pair facts and wide terms, about 500 bytes a row): the demo's whole
+# validation is about 0.4 M rows; at 50,000 candidates it was 16.9 M (678 offers × 24,862 eligible), and training
+# was killed for memory at 20 GB (bench/bench_pipeline.py, docs/model.md, Training cost).
+VALIDATION_ROWS = 3_000_000
 WARM_ROWS = 2_000_000  # training rows the wide part's warm start reads in mini-batch training (0.7 GB of terms)
 
 
@@ -329,8 +333,9 @@ def fit_joint(
         rng,
         _lags(export, split, config, train_config),
     )
-    val_eligible = eligibility_sets(profiles, requirements, split.val)
-    val = whole_pools(export, facts, history, split.val, val_eligible)
+    val_offers = validation_sample(split.val, eligibility_sets(profiles, requirements, split.val), config, train_config)
+    val_eligible = eligibility_sets(profiles, requirements, val_offers)
+    val = whole_pools(export, facts, history, val_offers, val_eligible)
     wide = _warm_wide(train)
     gnn = build_model(export, train_config, layers)
     optimiser = _optimiser(gnn, wide, train_config, config)
@@ -364,6 +369,19 @@ def fit_joint(
         centres = F.normalize(torch.sparse.mm(train.chosen, emb["candidate"]), dim=-1)
         result.average_affinity = float((vectors * centres[torch.from_numpy(train.offer)]).sum(-1).mean())
     return result
+
+
+def validation_sample(
+    offers: np.ndarray, eligible: Eligibility, config: RankerConfig, train_config: TrainConfig
+) -> np.ndarray:
+    """The validation offers full-batch training ranks: all of them while their whole pools hold no more than
+    `VALIDATION_ROWS` rows (the demo), else a fixed sample whose pools fit on average, of at least
+    `config.validation_offers` offers (what mini-batch training validates on)."""
+    sizes = eligible.counts()
+    if sizes.sum() <= VALIDATION_ROWS:
+        return offers
+    size = max(config.validation_offers, int(VALIDATION_ROWS // max(float(sizes.mean()), 1.0)))
+    return sample_offers(offers, size, train_config.seed)
 
 
 def _fit_minibatch(
@@ -699,7 +717,10 @@ def _validation(
 ) -> dict[str, float]:
     gnn.eval()
     emb = gnn(x_dict, graph)
-    scores = _scores(gnn, wide, emb, pools, np.arange(len(pools.offer)), terms).numpy()
+    scores = np.empty(len(pools.offer), dtype=np.float32)
+    for start in range(0, len(pools.offer), ROW_CHUNK):  # all rows at once is about 3 KB a row (pool_scores)
+        rows = np.arange(start, min(start + ROW_CHUNK, len(pools.offer)))
+        scores[rows] = _scores(gnn, wide, emb, pools, rows, terms).numpy()
     per_query = rank_pools(pools, scores, export, eligible)
     return {m: float(np.mean([q[m] for q in per_query])) for m in ("recall@10", "recall@50")}
 

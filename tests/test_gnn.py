@@ -13,14 +13,16 @@ import pytest
 import torch
 
 from api.state import Recommender as ServedRecommender
+from gnn import ranker
 from gnn.artifacts import ModelVersion
 from gnn.career import rank_held_out
-from gnn.eligibility import candidate_profiles, eligibility_matrix, offer_requirements
+from gnn.eligibility import candidate_profiles, eligibility_matrix, eligibility_sets, offer_requirements
 from gnn.export import GraphExport, export_graph, shared_text_columns
 from gnn.features import shared_text_row
 from gnn.metrics import bootstrap, query_metrics, ranks
 from gnn.model import LinkGNN
 from gnn.pipeline import final_states, train_model
+from gnn.ranker import RankerConfig, validation_sample
 from gnn.rerank import (
     FEATURES,
     History,
@@ -195,6 +197,32 @@ def test_eligibility_matrix_agrees_with_the_rules(trained: Trained) -> None:
     for i, o in enumerate(offers.tolist()):
         for j in range(0, len(profiles), 17):
             assert bool(matrix[i, j]) == is_eligible(profiles[j], requirements[o])
+
+
+def test_eligibility_counts_are_the_rows_sums(trained: Trained) -> None:
+    export = trained.export
+    profiles, requirements = candidate_profiles(export), offer_requirements(export)
+    eligible = eligibility_sets(profiles, requirements, np.arange(export.data["offer"].num_nodes))
+    assert eligible.counts().tolist() == eligible.dense().sum(1).tolist()
+
+
+def test_full_batch_validation_is_bounded_by_rows(trained: Trained, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every validation offer while their pools fit VALIDATION_ROWS; past it a fixed sample of at least
+    `validation_offers`, whose pools fit on average (at 50,000 candidates the whole validation was 16.9 M rows)."""
+    export = trained.export
+    split = temporal_split(export, CONFIG)
+    eligible = eligibility_sets(candidate_profiles(export), offer_requirements(export), split.val)
+    sizes = eligible.counts()
+    assert validation_sample(split.val, eligible, RankerConfig(), CONFIG).tolist() == split.val.tolist()
+    monkeypatch.setattr(ranker, "VALIDATION_ROWS", int(sizes.sum()) // 2)
+    sample = validation_sample(split.val, eligible, RankerConfig(validation_offers=1), CONFIG)
+    assert 1 <= len(sample) < len(split.val) and set(sample.tolist()) <= set(split.val.tolist())
+    positions = [split.val.tolist().index(o) for o in sample.tolist()]
+    assert positions == sorted(positions)  # kept in the split's (time) order
+    assert len(sample) == int(sizes.sum() // 2 // sizes.mean())
+    assert validation_sample(split.val, eligible, RankerConfig(validation_offers=1), CONFIG).tolist() == sample.tolist()
+    floor = validation_sample(split.val, eligible, RankerConfig(validation_offers=len(split.val) - 1), CONFIG)
+    assert len(floor) == len(split.val) - 1
 
 
 # --- training -------------------------------------------------------------------------------------------------
