@@ -256,6 +256,39 @@ def _write_sensitive(out: Path, sensitive: SensitiveAttributes) -> None:
         w.writerows([candidate_ref(i), *sensitive.labels(i)] for i in range(len(sensitive)))
 
 
+def _world(
+    rep: Repertory, size: Scale, seed: int, bias: Bias | None, mechanisms: Mechanisms
+) -> tuple[World, SensitiveAttributes]:
+    """The world before its history, from the seed's streams (`simulate_dataset` and `replay_world` share them)."""
+    employers = make_employers(size.employers, np.random.default_rng([seed, 1]))
+    candidates = make_candidates(rep, size.candidates, np.random.default_rng([seed, 2]))
+    offers = make_offers(rep, employers, size.offers, np.random.default_rng([seed, 3]))
+    sensitive = make_sensitive(candidates, np.random.default_rng([seed, 6]))
+    penalty = None if bias is None else bias.penalty * sensitive.mask(bias)
+    world = World(rep, employers, candidates, offers, seed, shortlist_penalty=penalty, mechanisms=mechanisms)
+    return world, sensitive
+
+
+def replay_world(folder: Path, catalogue: Catalogue | None = None) -> World:
+    """The world as a dataset's history left it, rebuilt from `truth/manifest.json` (seed, scale, bias,
+    mechanisms) by replaying the same streams without writing anything: `simulator.process.signals` and
+    `utility` on it give, for any pair, what `truth/utility_matrix.npy` holds where it is written (up to
+    MATRIX_LIMIT pairs). A minute or so at 50,000 candidates; `large` replays its 10 M applications."""
+    manifest = json.loads((folder / "truth" / "manifest.json").read_text(encoding="utf-8"))
+    size = Scale(**manifest["scale"])
+    bias = manifest.get("bias")
+    world, _ = _world(
+        compile_repertory(catalogue or load_catalogue()),
+        size,
+        int(manifest["seed"]),
+        None if bias is None else Bias(bias["attribute"], bias["value"], float(bias["shortlist_penalty"])),
+        Mechanisms(**manifest.get("mechanisms", {})),
+    )
+    for _ in recruitment_history(world, size.applications_per_offer):
+        pass
+    return world
+
+
 def simulate_dataset(
     out: Path,
     scale: str | int,
@@ -270,21 +303,14 @@ def simulate_dataset(
     started = time.perf_counter()
     size = parse_scale(scale)
     rep = compile_repertory(catalogue or load_catalogue())
-    rng = np.random.default_rng([seed, 1])
-    employers = make_employers(size.employers, rng)
-    candidates = make_candidates(rep, size.candidates, np.random.default_rng([seed, 2]))
-    offers = make_offers(rep, employers, size.offers, np.random.default_rng([seed, 3]))
+    world, sensitive = _world(rep, size, seed, bias, mechanisms or Mechanisms())
+    employers, candidates, offers = world.employers, world.candidates, world.offers
     if out.exists():
         shutil.rmtree(out)
     (out / "cvs").mkdir(parents=True)
     (out / "truth").mkdir()
     names, towns = employer_names(employers, seed)
     writer = Writer(rep, employers, names, towns, seed)
-    sensitive = make_sensitive(candidates, np.random.default_rng([seed, 6]))
-    penalty = None if bias is None else bias.penalty * sensitive.mask(bias)
-    world = World(
-        rep, employers, candidates, offers, seed, shortlist_penalty=penalty, mechanisms=mechanisms or Mechanisms()
-    )
     with _progress() as progress:
         progress.disable = quiet
         _write_employers(out, employers, names, seed)
@@ -316,5 +342,7 @@ def simulate_dataset(
     }
     if bias is not None:  # absent without a bias: the default run's manifest stays as it was
         manifest["bias"] = {"attribute": bias.attribute, "value": bias.value, "shortlist_penalty": bias.penalty}
+    if mechanisms is not None and mechanisms != Mechanisms():  # likewise: the ablation's switched-off mechanisms
+        manifest["mechanisms"] = asdict(mechanisms)
     (out / "truth" / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     return summary

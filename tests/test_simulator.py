@@ -8,6 +8,7 @@ import hashlib
 import itertools
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from gnn import truth
 from ontology.catalogue import Catalogue, load_catalogue
 from ontology.eligibility import StatutoryProfile, StatutoryRequirement, check_eligibility
 from simulator import geo
@@ -332,3 +334,20 @@ def test_talent_pool_and_mechanism_switches(catalogue: Catalogue) -> None:
     same_cluster = np.flatnonzero(employers.cluster == employers.cluster[0])[:2]
     if len(same_cluster) == 2:
         assert not np.allclose(shared._centre[same_cluster[0]], shared._centre[same_cluster[1]])
+
+
+def test_truth_rows_past_the_matrix_limit_are_the_matrix_rows(tmp_path: Path, tiny: SimulationSummary) -> None:
+    """Where the matrices are too large to write (`utility_matrix: false`), `vivier evaluate --truth` computes the
+    rows it needs from the replayed world: the same numbers the matrices hold where they fit."""
+
+    folder = tmp_path / tiny.out.name
+    shutil.copytree(tiny.out / "truth", folder / "truth", ignore=shutil.ignore_patterns("*.npy"))
+    manifest = json.loads((folder / "truth" / "manifest.json").read_text())
+    (folder / "truth" / "manifest.json").write_text(json.dumps(manifest | {"utility_matrix": False}))
+    for process in (False, True):
+        written, replayed = truth._rows(tiny.out, process), truth._rows(folder, process)
+        for offer in range(tiny.offers):
+            np.testing.assert_array_equal(replayed(offer), written(offer))
+    (folder / "truth" / "manifest.json").write_text(json.dumps(manifest))  # the matrix should be there: say so
+    with pytest.raises(FileNotFoundError, match=r"utility_matrix\.npy not found"):
+        truth._rows(folder, False)
