@@ -41,6 +41,18 @@ def simulator_process(folder: Path, source: str | None = None) -> Callable[[Grap
     return _scorer(folder, _rows(folder, process=True), source)
 
 
+def has_process(folder: Path) -> bool:
+    """Whether the simulator's process can serve as an oracle: its matrix is written, or the dataset was too large
+    for it and its rows are replayed (datasets of simulators older than the matrix have neither)."""
+    truth = folder / "truth"
+    return (truth / "application_matrix.npy").exists() or _too_large(folder)
+
+
+def _too_large(folder: Path) -> bool:
+    manifest = folder / "truth" / "manifest.json"
+    return manifest.exists() and json.loads(manifest.read_text(encoding="utf-8")).get("utility_matrix") is False
+
+
 def _rows(folder: Path, process: bool) -> Rows:
     truth = folder / "truth"
     if (truth / "utility_matrix.npy").exists():
@@ -48,8 +60,7 @@ def _rows(folder: Path, process: bool) -> Rows:
         if process:
             matrix = matrix + _matrix(folder, "application_matrix.npy")
         return lambda row: matrix[row]
-    manifest = truth / "manifest.json"
-    if not manifest.exists() or json.loads(manifest.read_text(encoding="utf-8")).get("utility_matrix") is not False:
+    if not _too_large(folder):
         _matrix(folder, "utility_matrix.npy")  # not a dataset too large for the matrix: say what is missing
     world = _replayed(folder.resolve())
     return lambda row: _world_row(world, row, process)

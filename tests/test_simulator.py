@@ -344,6 +344,7 @@ def test_truth_rows_past_the_matrix_limit_are_the_matrix_rows(tmp_path: Path, ti
     shutil.copytree(tiny.out / "truth", folder / "truth", ignore=shutil.ignore_patterns("*.npy"))
     manifest = json.loads((folder / "truth" / "manifest.json").read_text())
     (folder / "truth" / "manifest.json").write_text(json.dumps(manifest | {"utility_matrix": False}))
+    assert truth.has_process(folder) and truth.has_process(tiny.out)  # the report's oracle row, replayed too
     for process in (False, True):
         written, replayed = truth._rows(tiny.out, process), truth._rows(folder, process)
         for offer in range(tiny.offers):
@@ -351,3 +352,4 @@ def test_truth_rows_past_the_matrix_limit_are_the_matrix_rows(tmp_path: Path, ti
     (folder / "truth" / "manifest.json").write_text(json.dumps(manifest))  # the matrix should be there: say so
     with pytest.raises(FileNotFoundError, match=r"utility_matrix\.npy not found"):
         truth._rows(folder, False)
+    assert not truth.has_process(folder)

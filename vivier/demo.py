@@ -94,12 +94,13 @@ def _ontology(db: Database) -> None:
 
 
 def _simulate(dataset: Path, scale: str, seed: int) -> None:
+    from gnn.truth import has_process
     from simulator.dataset import simulate_dataset
 
     # Same scale and seed give byte-identical files: no need to write them again (the application matrix is
-    # the newest truth file: a dataset without it comes from an older simulator).
-    marker = dataset / "truth" / "application_matrix.npy"
-    if marker.exists() and (dataset / "applications.csv").exists():
+    # the newest truth file, or its rows are replayed past the matrix limit: a dataset with neither comes from an
+    # older simulator).
+    if (dataset / "applications.csv").exists() and has_process(dataset):
         console.print(f"Reusing {dataset}")
         return
     summary = simulate_dataset(dataset, scale, seed)

@@ -105,14 +105,12 @@ def evaluate(
     """Evaluate a stored model against baselines on the temporal test; writes a Markdown report with plots."""
 
     from gnn.evaluate import evaluate_model
-    from gnn.truth import simulator_process, simulator_utility
+    from gnn.truth import has_process, simulator_process, simulator_utility
 
     with command_database() as db:
         try:
             scorer = simulator_utility(truth) if truth else None
-            oracle = (
-                simulator_process(truth) if truth and (truth / "truth" / "application_matrix.npy").exists() else None
-            )
+            oracle = simulator_process(truth) if truth and has_process(truth) else None
             report = evaluate_model(db, version, truth=scorer, to_docs=docs, oracle=oracle, offers=offers)
         except FileNotFoundError as error:
             console.print(f"[red]{error}[/red]")
