@@ -187,10 +187,41 @@ def _sample(pid: int) -> dict[str, float]:
     return {"rss_mb": rss, "fds": fds, "cpu_s": cpu}
 
 
-def _sampler(pid: int, results: Results, stop: threading.Event) -> None:
+def _machine_cpu() -> dict[str, float]:
+    """Seconds of CPU the whole machine spent busy, and in all, since boot (the first line of /proc/stat)."""
+    ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    idle = ticks[3] + ticks[4]  # idle and iowait
+    clock = os.sysconf("SC_CLK_TCK")
+    return {"machine_busy_s": (sum(ticks) - idle) / clock, "machine_total_s": sum(ticks) / clock}
+
+
+def _sampler(pid: int, neo4j_pid: int | None, results: Results, stop: threading.Event) -> None:
+    """Every second: the server's RSS, fds and CPU; the CPU of Neo4j, of this process (clients and loader) and of
+    the whole machine, to tell where the cores went (`_cpu_shares`)."""
     began = time.monotonic()
     while not stop.wait(1.0):
-        results.samples.append({"t": time.monotonic() - began, **_sample(pid)})
+        sample = {"t": time.monotonic() - began, **_sample(pid)}
+        sample["neo4j_cpu_s"] = _sample(neo4j_pid)["cpu_s"] if neo4j_pid is not None else 0.0
+        sample["bench_cpu_s"] = sum(os.times()[:2])
+        results.samples.append(sample | _machine_cpu())
+
+
+def _cpu_shares(samples: list[dict[str, float]]) -> str:
+    """Cores used over the sampled traffic: server, Neo4j, this bench (clients and loader), the rest, idle."""
+    first, last = samples[0], samples[-1]
+    if "machine_total_s" not in first or last["t"] <= first["t"]:
+        return ""
+    span = last["t"] - first["t"]
+    used = {name: (last[key] - first[key]) / span for name, key in _CPU_KEYS.items()}
+    busy = (last["machine_busy_s"] - first["machine_busy_s"]) / span
+    cores = (last["machine_total_s"] - first["machine_total_s"]) / span
+    rest = busy - sum(used.values())
+    shown = ", ".join(f"{name} {value:.2f}" for name, value in used.items())
+    idle = cores - busy
+    return f"cores used over the traffic ({cores:.1f} in all): {shown}, the rest {rest:.2f}, idle {idle:.2f}"
+
+
+_CPU_KEYS = {"server": "cpu_s", "Neo4j": "neo4j_cpu_s", "bench (clients, loader)": "bench_cpu_s"}
 
 
 def _offer_loader(database: Database, employers: int, results: Results, stop: threading.Event) -> None:
@@ -251,6 +282,8 @@ def report(results: Results, rate: float, duration: float, out: Path | None) -> 
                 f"server CPU: {cpu:.1f} s for {answered} requests answered while sampled, "
                 f"{1000 * cpu / answered:.1f} ms per request, about {answered / cpu:.0f} requests/s per core"
             )
+        if shares := _cpu_shares(samples):
+            console.print(shares)
     console.print(f"offers written by the loader meanwhile: {results.offers_written}")
     console.print(f"requests sent > 100 ms after they were due (every client busy): {results.late_starts}")
     summary |= {"samples": samples, "offers_written": results.offers_written, "late_starts": results.late_starts}
@@ -347,7 +380,7 @@ def main() -> None:
                 _warm_cv_reader(base, key)
             results = Results()
             stop = threading.Event()
-            helpers = [threading.Thread(target=_sampler, args=(server.pid, results, stop), daemon=True)]
+            helpers = [threading.Thread(target=_sampler, args=(server.pid, neo4j.pid(), results, stop), daemon=True)]
             if not args.no_loader:
                 loader = threading.Thread(
                     target=_offer_loader, args=(database, args.employers, results, stop), daemon=True
