@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -34,6 +35,7 @@ from rich.table import Table
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.bench_api import percentiles  # noqa: E402
 from bench.bench_load import _sample  # noqa: E402
 from gnn.train import MINIBATCH_NODES  # noqa: E402
 from graph.server import EmbeddedServer, free_port  # noqa: E402
@@ -51,10 +53,25 @@ class Stage:
     name: str
     wall_s: float
     cpu_s: float
-    peak_rss_mb: float  # the stage's process tree, sampled twice a second (and its own ru_maxrss, whichever is higher)
+    peak_rss_mb: float  # the stage's process tree, sampled twice a second, or its main process's VmHWM if higher
     neo4j_peak_rss_mb: float
     load_before: float
     load_after: float
+
+    @classmethod
+    def measured(
+        cls, name: str, started: float, load_before: float, usage: resource.struct_rusage, peaks: _Peaks
+    ) -> Stage:
+        """A finished stage: its own rusage (from wait4) and the peaks sampled beside it."""
+        return cls(
+            name=name,
+            wall_s=time.perf_counter() - started,
+            cpu_s=usage.ru_utime + usage.ru_stime,
+            peak_rss_mb=peaks.tree_mb,
+            neo4j_peak_rss_mb=peaks.neo4j_mb,
+            load_before=load_before,
+            load_after=os.getloadavg()[0],
+        )
 
 
 @dataclass
@@ -72,27 +89,26 @@ def _run_stage(name: str, command: list[str], env: dict[str, str], neo4j_pid: in
     started = time.perf_counter()
     with log.open("ab") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
-        peaks = _watch(process.pid, neo4j_pid)
+        peaks = _Peaks(process.pid, neo4j_pid)
         _, status, usage = os.wait4(process.pid, 0)
         peaks.stop()
-    wall = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         console.print(log.read_text(errors="replace")[-4000:])
         raise SystemExit(f"{name} failed (exit {os.waitstatus_to_exitcode(status)}); its log: {log}")
-    stage = Stage(
-        name=name,
-        wall_s=wall,
-        cpu_s=usage.ru_utime + usage.ru_stime,
-        peak_rss_mb=max(peaks.tree_mb, usage.ru_maxrss / 1024),
-        neo4j_peak_rss_mb=peaks.neo4j_mb,
-        load_before=load_before,
-        load_after=os.getloadavg()[0],
-    )
+    stage = Stage.measured(name, started, load_before, usage, peaks)
     console.print(
-        f"  {wall:,.1f} s wall, {stage.cpu_s:,.1f} s CPU, peak {stage.peak_rss_mb:,.0f} MB "
+        f"  {stage.wall_s:,.1f} s wall, {stage.cpu_s:,.1f} s CPU, peak {stage.peak_rss_mb:,.0f} MB "
         f"(Neo4j {stage.neo4j_peak_rss_mb:,.0f} MB), load {load_before:.1f} → {stage.load_after:.1f}"
     )
     return stage
+
+
+def _high_water_mb(pid: int) -> float:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    return next((int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmHWM")), 0.0)
 
 
 class _Peaks:
@@ -105,18 +121,16 @@ class _Peaks:
         self._thread.start()
 
     def _loop(self, pid: int, neo4j_pid: int | None) -> None:
+        # The command's own high-water mark (VmHWM, reset at exec) besides the tree's sampled RSS: wait4's ru_maxrss
+        # would start from this bench's own RSS at the fork (about 0.8 GB with torch imported).
         while not self._done.wait(0.5):
-            self.tree_mb = max(self.tree_mb, _sample(pid)["rss_mb"])
+            self.tree_mb = max(self.tree_mb, _sample(pid)["rss_mb"], _high_water_mb(pid))
             if neo4j_pid is not None:
                 self.neo4j_mb = max(self.neo4j_mb, _sample(neo4j_pid)["rss_mb"])
 
     def stop(self) -> None:
         self._done.set()
         self._thread.join()
-
-
-def _watch(pid: int, neo4j_pid: int | None) -> _Peaks:
-    return _Peaks(pid, neo4j_pid)
 
 
 def _serve_stage(env: dict[str, str], neo4j: EmbeddedServer, rankings: int, log: Path) -> tuple[Stage, dict]:
@@ -138,7 +152,7 @@ def _serve_stage(env: dict[str, str], neo4j: EmbeddedServer, rankings: int, log:
     started = time.perf_counter()
     with log.open("ab") as out:
         process = subprocess.Popen([VIVIER, "serve", "--port", str(port)], env=env, stdout=out, stderr=out, cwd=REPO)
-    peaks = _watch(process.pid, neo4j.pid())
+    peaks = _Peaks(process.pid, neo4j.pid())
     timings: list[float] = []
     try:
         base = f"http://127.0.0.1:{port}"
@@ -152,17 +166,8 @@ def _serve_stage(env: dict[str, str], neo4j: EmbeddedServer, rankings: int, log:
         process.send_signal(signal.SIGINT)
         _, _, usage = os.wait4(process.pid, 0)
         peaks.stop()
-    stage = Stage(
-        name="serve",
-        wall_s=time.perf_counter() - started,
-        cpu_s=usage.ru_utime + usage.ru_stime,
-        peak_rss_mb=max(peaks.tree_mb, usage.ru_maxrss / 1024),
-        neo4j_peak_rss_mb=peaks.neo4j_mb,
-        load_before=load_before,
-        load_after=os.getloadavg()[0],
-    )
-    rest = sorted(timings[1:])
-    ranking = {"first_ms": timings[0], "p50_ms": rest[len(rest) // 2] if rest else float("nan")}
+    stage = Stage.measured("serve", started, load_before, usage, peaks)
+    ranking = {"first_ms": timings[0], "p50_ms": percentiles(timings[1:])[0] if timings[1:] else float("nan")}
     console.print(f"  first ranking {ranking['first_ms']:,.0f} ms, then p50 {ranking['p50_ms']:,.0f} ms")
     return stage, ranking
 
@@ -286,7 +291,8 @@ def report(runs: list[ScaleRun]) -> None:
     how = f"a line through {runs[-2].candidates:,} and {top.candidates:,}" if len(runs) > 1 else "proportional"
     console.print(
         f"large (1,000,000 candidates), extrapolated ({how} candidates): the pipeline {total / 3600:.1f} h "
-        f"(budget {PIPELINE_HOURS} h), training {_at_large(runs, index) / 60:.0f} min (budget {TRAIN_MINUTES} min). "
+        f"(budget {PIPELINE_HOURS} h), training {_at_large(runs, index) / 60:.0f} min (budget {TRAIN_MINUTES} min; "
+        "full batch at these scales, a line its mini-batches past that threshold do not follow). "
         f"Training's peak RSS at {top.candidates:,} candidates: {top.stages[index].peak_rss_mb / 1024:.1f} GB (budget "
         f"{TRAIN_RSS_GB} GB at large; memory is not extrapolated: past {MINIBATCH_NODES:,} graph nodes training "
         "switches to mini-batches, docs/model.md, Training cost)."

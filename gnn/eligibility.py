@@ -66,7 +66,8 @@ class Eligibility:
     """[offers × candidates] eligibility without the product: one boolean per (distinct requirement, distinct
     profile) and each candidate's profile, so that its memory is bounded by the distinct statutory situations, not
     by offers × candidates (15,000 offers × 1 M candidates is 15 GB dense). Rows are made on demand:
-    `eligible[i]` is offer i's row, `eligible[a:b]` the offers a..b-1 (still compact), `dense()` the matrix."""
+    `eligible[i]` is offer i's row, `eligible[a:b]` the offers a..b-1 and `eligible[positions]` those offers
+    (still compact), `dense()` the matrix."""
 
     def __init__(self, allowed: torch.Tensor, columns: torch.Tensor, row: np.ndarray) -> None:
         self.allowed = allowed  # [distinct requirements × distinct profiles] bool
@@ -86,8 +87,11 @@ class Eligibility:
     @overload
     def __getitem__(self, index: slice) -> Eligibility: ...
 
-    def __getitem__(self, index: int | np.integer | slice) -> torch.Tensor | Eligibility:
-        if isinstance(index, slice):  # a compact view of some offers
+    @overload
+    def __getitem__(self, index: np.ndarray) -> Eligibility: ...
+
+    def __getitem__(self, index: int | np.integer | slice | np.ndarray) -> torch.Tensor | Eligibility:
+        if isinstance(index, slice | np.ndarray):  # a compact view of some offers
             return Eligibility(self.allowed, self.columns, self.row[index])
         return self.allowed[int(self.row[index])][self.columns]
 

@@ -123,9 +123,9 @@ class RankerConfig:
 # Pool rows scored at once: their two gathered embeddings (2 × 256 float32) and wide terms (39 float64) are about
 # 3 KB a row (1,000,000 rows at once added 3.1 GiB to a validation: bench_training --joint, 2026-12-05).
 ROW_CHUNK = 100_000
-# Validation rows full-batch training holds (pair facts and wide terms, about 500 bytes a row): the demo's whole
-# validation is about 0.4 M rows; at 50,000 candidates it was 16.9 M (678 offers × 24,862 eligible), and training
-# was killed for memory at 20 GB (bench/bench_pipeline.py, docs/model.md, Training cost).
+# Validation rows full-batch training holds (pair facts and wide terms, about 500 bytes a row): 172,120 for the 67
+# validation offers of 5,000 candidates and 500 offers; at 50,000 candidates 16.9 M (678 offers × 24,862 eligible),
+# and training was killed for memory at 19.5 GiB (docs/model.md, The whole pipeline at scale).
 VALIDATION_ROWS = 3_000_000
 WARM_ROWS = 2_000_000  # training rows the wide part's warm start reads in mini-batch training (0.7 GB of terms)
 
@@ -333,8 +333,9 @@ def fit_joint(
         rng,
         _lags(export, split, config, train_config),
     )
-    val_offers = validation_sample(split.val, eligibility_sets(profiles, requirements, split.val), config, train_config)
-    val_eligible = eligibility_sets(profiles, requirements, val_offers)
+    val_eligible = eligibility_sets(profiles, requirements, split.val)
+    kept = validation_sample(val_eligible, config, train_config)
+    val_offers, val_eligible = split.val[kept], val_eligible[kept]
     val = whole_pools(export, facts, history, val_offers, val_eligible)
     wide = _warm_wide(train)
     gnn = build_model(export, train_config, layers)
@@ -371,17 +372,16 @@ def fit_joint(
     return result
 
 
-def validation_sample(
-    offers: np.ndarray, eligible: Eligibility, config: RankerConfig, train_config: TrainConfig
-) -> np.ndarray:
-    """The validation offers full-batch training ranks: all of them while their whole pools hold no more than
-    `VALIDATION_ROWS` rows (the demo), else a fixed sample whose pools fit on average, of at least
+def validation_sample(eligible: Eligibility, config: RankerConfig, train_config: TrainConfig) -> np.ndarray:
+    """Positions (in order) of the validation offers full-batch training ranks: all of them while their whole pools
+    hold no more than `VALIDATION_ROWS` rows (the demo), else a fixed sample whose pools fit on average, of at least
     `config.validation_offers` offers (what mini-batch training validates on)."""
     sizes = eligible.counts()
+    everyone = np.arange(len(sizes))
     if sizes.sum() <= VALIDATION_ROWS:
-        return offers
+        return everyone
     size = max(config.validation_offers, int(VALIDATION_ROWS // max(float(sizes.mean()), 1.0)))
-    return sample_offers(offers, size, train_config.seed)
+    return sample_offers(everyone, size, train_config.seed)
 
 
 def _fit_minibatch(

@@ -273,7 +273,7 @@ def replay_world(folder: Path, catalogue: Catalogue | None = None) -> World:
     """The world as a dataset's history left it, rebuilt from `truth/manifest.json` (seed, scale, bias,
     mechanisms) by replaying the same streams without writing anything: `simulator.process.signals` and
     `utility` on it give, for any pair, what `truth/utility_matrix.npy` holds where it is written (up to
-    MATRIX_LIMIT pairs). A minute or so at 50,000 candidates; `large` replays its 10 M applications."""
+    MATRIX_LIMIT pairs). It runs the history again without writing it, so it costs less than `simulate_dataset`."""
     manifest = json.loads((folder / "truth" / "manifest.json").read_text(encoding="utf-8"))
     size = Scale(**manifest["scale"])
     bias = manifest.get("bias")
