@@ -18,6 +18,7 @@ count, p50 and p99 latency and errors; RSS and fds at the start, the end and the
     .venv/bin/python bench/bench_load.py --rate 200 --duration 60   # the target: 0 errors
     .venv/bin/python bench/bench_load.py --soak                     # 10 minutes at the same rate: RSS, fds flat
     .venv/bin/python bench/bench_load.py --rate 50 --duration 20 --random-model   # a short check
+    .venv/bin/python bench/bench_load.py --by-route   # where the cores go: server and Neo4j CPU per request, by route
 """
 
 from __future__ import annotations
@@ -27,14 +28,17 @@ import json
 import os
 import queue
 import random
+import re
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from rich.console import Console
@@ -61,6 +65,7 @@ from loaders.records import OfferRecord  # noqa: E402
 from vivier.settings import get_settings  # noqa: E402
 
 console = Console(width=140)
+T = TypeVar("T")
 ROUTES = ("ranking", "explanation", "feedback", "upload")
 DEFAULT_MIX = {"ranking": 0.70, "explanation": 0.10, "feedback": 0.15, "upload": 0.05}
 
@@ -330,6 +335,13 @@ def main() -> None:
     parser.add_argument("--pagecache", default="1g", help="the private Neo4j's page cache")
     parser.add_argument("--out", type=Path, help="write the figures as JSON here")
     parser.add_argument("--no-loader", action="store_true", help="no offers written meanwhile (to tell causes apart)")
+    parser.add_argument(
+        "--by-route",
+        action="store_true",
+        help="instead of the mix: the CPU of the server and of Neo4j per request of each route alone, and per offer "
+        "the loader writes, each phase after an idle one (where the cores go, by cause)",
+    )
+    parser.add_argument("--repeat", type=int, default=2, help="with --by-route: passes over the phases")
     args = parser.parse_args()
     duration = 600.0 if args.soak else args.duration
     if args.random_model and args.mix.get("upload"):
@@ -378,6 +390,9 @@ def main() -> None:
             with console.status("Warming up (model load, caches, the CV reader)…"):
                 _traffic(base, key, 20, 5, {"ranking": 1.0}, offers, suggestions, args.clients)
                 _warm_cv_reader(base, key)
+            if args.by_route:
+                by_route(base, key, server.pid, neo4j.pid(), database, args, offers, suggestions)
+                return
             results = Results()
             stop = threading.Event()
             helpers = [threading.Thread(target=_sampler, args=(server.pid, neo4j.pid(), results, stop), daemon=True)]
@@ -404,6 +419,97 @@ def main() -> None:
             database.close()
             neo4j.stop()
     sys.exit(1 if errors else 0)
+
+
+# Each route alone at a rate this 2-core machine keeps up with, so that CPU per request is not a queue's.
+ROUTE_RATES = {"ranking": 60.0, "explanation": 15.0, "feedback": 40.0, "upload": 8.0}
+PHASE_S = 30.0
+
+
+def _thread_cpu(pid: int | None) -> dict[str, float]:
+    """CPU seconds by thread name, digits folded (a JVM's "GC Thread#0" and "GC Thread#1" are one group)."""
+    spent: dict[str, float] = {}
+    for p in _tree(pid) if pid else []:
+        for task in Path(f"/proc/{p}/task").glob("*"):
+            try:
+                name = re.sub(r"\d+", "#", (task / "comm").read_text().strip())
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            spent[name] = spent.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return spent
+
+
+@dataclass
+class Spent:
+    server: float  # CPU seconds of the process tree (threads that exited included)
+    neo4j: float
+    neo4j_threads: dict[str, float]  # Neo4j's CPU seconds by thread group (its threads live as long as it does)
+    wall: float
+
+
+def _cpu_over(pid: int, neo4j_pid: int | None, work: Callable[[], T]) -> tuple[T, Spent]:
+    """What `work()` returns, and the CPU the server and Neo4j spent while it ran."""
+
+    def now() -> tuple[float, float, dict[str, float], float]:
+        neo4j = _sample(neo4j_pid)["cpu_s"] if neo4j_pid else 0.0
+        return _sample(pid)["cpu_s"], neo4j, _thread_cpu(neo4j_pid), time.monotonic()
+
+    before = now()
+    done = work()
+    after = now()
+    threads = {name: spent - before[2].get(name, 0.0) for name, spent in after[2].items()}
+    return done, Spent(after[0] - before[0], after[1] - before[1], threads, after[3] - before[3])
+
+
+def by_route(
+    base: str,
+    key: str,
+    pid: int,
+    neo4j_pid: int | None,
+    database: Database,
+    args: argparse.Namespace,
+    offers: list[str],
+    suggestions: list[str],
+) -> None:
+    """Where the cores go, by cause: an idle phase gives the background (the freshness watcher's polls, the
+    log writer), then the loader alone, then each route alone, `--repeat` times (the first pass also pays the
+    JVM's compilation of new code paths); each phase's CPU net of the background, per unit, and Neo4j's busiest
+    thread groups."""
+    idle = _cpu_over(pid, neo4j_pid, lambda: time.sleep(PHASE_S))[1]
+    background = (idle.server / idle.wall, idle.neo4j / idle.wall)
+    table = Table(title=f"CPU per unit, net of the idle background, {PHASE_S:g} s a phase")
+    for column in ("phase", "units", "server ms/unit", "Neo4j ms/unit", "errors", "Neo4j's busiest threads, ms/unit"):
+        table.add_column(column, justify="left" if column.startswith(("phase", "Neo4j's")) else "right")
+    table.add_row("idle (background), per s", f"{idle.wall:.0f} s", *(f"{1000 * b:.1f}" for b in background), "0")
+
+    def row(name: str, units: int, spent: Spent, errors: int) -> None:
+        net = (spent.server - background[0] * spent.wall, spent.neo4j - background[1] * spent.wall)
+        busiest = sorted(spent.neo4j_threads.items(), key=lambda i: -i[1])[:4]
+        threads = ", ".join(f"{t} {1000 * s / max(units, 1):.2f}" for t, s in busiest)
+        table.add_row(name, str(units), *(f"{1000 * n / max(units, 1):.2f}" for n in net), str(errors), threads)
+
+    for _ in range(args.repeat):
+        if not args.no_loader:
+            written, stop = Results(), threading.Event()
+
+            def load(written: Results = written, stop: threading.Event = stop) -> None:
+                loader = threading.Thread(target=_offer_loader, args=(database, args.employers, written, stop))
+                loader.start()
+                time.sleep(PHASE_S)
+                stop.set()
+                loader.join(timeout=30)
+
+            spent = _cpu_over(pid, neo4j_pid, load)[1]
+            row("loader (per offer written)", written.offers_written, spent, 0)
+        for route, rate in ROUTE_RATES.items():
+            if args.mix.get(route):
+                measured, spent = _cpu_over(
+                    pid, neo4j_pid, partial(_traffic, base, key, rate, PHASE_S, {route: 1.0}, offers, suggestions)
+                )
+                answered, errors = len(measured.latencies[route]), sum(measured.errors[route].values())
+                row(f"{route} alone at {rate:g}/s (per request)", answered, spent, errors)
+    console.print(table)
 
 
 def _candidate(i: int, candidates: int) -> str:
