@@ -252,6 +252,31 @@ _SUGGESTION_RETURN = (
 )
 
 
+# The pattern starts from the most selective id given, so that Neo4j seeks it by its key instead of scanning
+# every suggestion: with `$cid IS NULL OR c.candidate_id = $cid` the planner cannot use the index, and reading
+# one candidate's suggestions cost time in proportion to all suggestions ever stored.
+_SUGGESTIONS_FROM = {
+    "candidate": "MATCH (c:Candidate {candidate_id: $cid})<-[:SUGGESTS]-(s:Suggestion)-[:FOR_OFFER]->(o:Offer) ",
+    "offer": "MATCH (o:Offer {offer_id: $oid})<-[:FOR_OFFER]-(s:Suggestion)-[:SUGGESTS]->(c:Candidate) ",
+    "employer": "MATCH (:Employer {employer_id: $eid})<-[:POSTED_BY]-(o:Offer)<-[:FOR_OFFER]-(s:Suggestion), "
+    "(s)-[:SUGGESTS]->(c:Candidate) ",
+    "all": "MATCH (s:Suggestion)-[:FOR_OFFER]->(o:Offer), (s)-[:SUGGESTS]->(c:Candidate) ",
+}
+
+
+def suggestions_query(anchor: str) -> str:
+    """The statement of `suggestions`, starting from `anchor` ("candidate", "offer", "employer" or "all")."""
+    return (
+        _SUGGESTIONS_FROM[anchor]
+        + "WHERE ($oid IS NULL OR o.offer_id = $oid) AND ($cid IS NULL OR c.candidate_id = $cid) "
+        "  AND ($kind IS NULL OR s.kind = $kind) "
+        "OPTIONAL MATCH (o)-[:POSTED_BY]->(e:Employer) "
+        "WITH s, o, c, e WHERE $eid IS NULL OR e.employer_id = $eid "
+        + _SUGGESTION_RETURN
+        + " ORDER BY o.offer_id, s.kind, s.rank LIMIT $limit"
+    )
+
+
 def suggestions(
     db: Database,
     employer_id: str | None = None,
@@ -260,19 +285,17 @@ def suggestions(
     kind: str | None = None,
     limit: int = 100,
 ) -> list[Row]:
+    anchor = (
+        "candidate"
+        if candidate_id is not None
+        else "offer"
+        if offer_id is not None
+        else "employer"
+        if employer_id is not None
+        else "all"
+    )
     records, _, _ = db.execute_query(
-        "MATCH (s:Suggestion)-[:FOR_OFFER]->(o:Offer), (s)-[:SUGGESTS]->(c:Candidate) "
-        "WHERE ($oid IS NULL OR o.offer_id = $oid) AND ($cid IS NULL OR c.candidate_id = $cid) "
-        "  AND ($kind IS NULL OR s.kind = $kind) "
-        "OPTIONAL MATCH (o)-[:POSTED_BY]->(e:Employer) "
-        "WITH s, o, c, e WHERE $eid IS NULL OR e.employer_id = $eid "
-        + _SUGGESTION_RETURN
-        + " ORDER BY o.offer_id, s.kind, s.rank LIMIT $limit",
-        eid=employer_id,
-        oid=offer_id,
-        cid=candidate_id,
-        kind=kind,
-        limit=limit,
+        suggestions_query(anchor), eid=employer_id, oid=offer_id, cid=candidate_id, kind=kind, limit=limit
     )
     return [dict(r) for r in records]
 

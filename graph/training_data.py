@@ -173,40 +173,51 @@ class Neighbourhood:
 
 
 def neighbourhood(db: Database, node_type: str, key_value: str) -> Neighbourhood:
-    """A candidate's or offer's (or any exported node's) properties and neighbour gids; KeyError when absent."""
-    pattern, key = NODE_TYPES[node_type]
-    records, _, _ = db.execute_query(
-        f"{_match(pattern, f'n.{key} = $value')} RETURN n {{ .*, embedding: null, labels: labels(n) }} AS props",
-        value=key_value,
-    )
+    """A candidate's or offer's (or any exported node's) properties and neighbour gids; KeyError when absent.
+
+    One round trip (it runs on every CV uploaded and offer created through the API): each edge type and the
+    applications are a subquery of the same statement."""
+    records, _, _ = db.execute_query(_neighbourhood_query(node_type), value=key_value, positive=list(POSITIVE_STAGES))
     if not records:
-        raise KeyError(f"no {node_type} with {key} = {key_value!r} in Neo4j")
-    found = Neighbourhood(dict(records[0]["props"]))
-    for edge_type, edge_pattern in EDGE_TYPES.items():
-        if edge_type[0] != node_type:
-            continue
-        head, condition = _split(edge_pattern)
-        rows, _, _ = db.execute_query(
-            f"MATCH {head} WHERE {condition}a.{key} = $value AND b.gid IS NOT NULL RETURN b.gid AS gid",
-            value=key_value,
-        )
-        found.neighbours[edge_type] = sorted({r["gid"] for r in rows})
-    side, other = ("a", "b") if node_type == "candidate" else ("b", "a")
+        raise KeyError(f"no {node_type} with {NODE_TYPES[node_type][1]} = {key_value!r} in Neo4j")
+    row = records[0]
+    found = Neighbourhood(dict(row["props"]))
+    for i, edge_type in enumerate(_own_edge_types(node_type)):
+        found.neighbours[edge_type] = sorted(set(row[f"e{i}"]))
     if node_type in ("candidate", "offer"):
-        rows, _, _ = db.execute_query(
-            f"MATCH (a:Candidate)-[r:APPLIED]->(b:Offer) WHERE {side}.{key} = $value AND {other}.gid IS NOT NULL "
-            f"RETURN {other}.gid AS gid, coalesce(r.reached, r.stage) IN $positive AS positive",
-            value=key_value,
-            positive=list(POSITIVE_STAGES),
-        )
-        found.selected = sorted({r["gid"] for r in rows if r["positive"] is True})
-        found.applied = sorted({r["gid"] for r in rows if r["positive"] is False})
+        found.selected = sorted({gid for gid, positive in row["applications"] if positive is True})
+        found.applied = sorted({gid for gid, positive in row["applications"] if positive is False})
     if node_type == "candidate":
-        rows, _, _ = db.execute_query(
-            "MATCH (a:Candidate {candidate_id: $value})-[r:APPLIED]->(:Offer)-[:POSTED_BY]->(e:Employer) "
-            "WHERE coalesce(r.reached, r.stage) IN $positive AND e.gid IS NOT NULL RETURN DISTINCT e.gid AS gid",
-            value=key_value,
-            positive=list(POSITIVE_STAGES),
-        )
-        found.selected_by = sorted(r["gid"] for r in rows)
+        found.selected_by = sorted(set(row["selected_by"]))
     return found
+
+
+def _own_edge_types(node_type: str) -> list[tuple[str, str, str]]:
+    return [edge_type for edge_type in EDGE_TYPES if edge_type[0] == node_type]
+
+
+def _neighbourhood_query(node_type: str) -> str:
+    pattern, key = NODE_TYPES[node_type]
+    parts = [_match(pattern, f"n.{key} = $value")]
+    returned = ["n { .*, embedding: null, labels: labels(n) } AS props"]
+    for i, edge_type in enumerate(_own_edge_types(node_type)):
+        head, condition = _split(EDGE_TYPES[edge_type])
+        parts.append(
+            f"CALL (n) {{ WITH n AS a MATCH {head} WHERE {condition}b.gid IS NOT NULL RETURN collect(b.gid) AS e{i} }}"
+        )
+        returned.append(f"e{i}")
+    if node_type in ("candidate", "offer"):
+        side, other = ("a", "b") if node_type == "candidate" else ("b", "a")
+        parts.append(
+            f"CALL (n) {{ WITH n AS {side} MATCH (a:Candidate)-[r:APPLIED]->(b:Offer) WHERE {other}.gid IS NOT NULL "
+            f"RETURN collect([{other}.gid, coalesce(r.reached, r.stage) IN $positive]) AS applications }}"
+        )
+        returned.append("applications")
+    if node_type == "candidate":
+        parts.append(
+            "CALL (n) { MATCH (n)-[r:APPLIED]->(:Offer)-[:POSTED_BY]->(e:Employer) "
+            "WHERE coalesce(r.reached, r.stage) IN $positive AND e.gid IS NOT NULL "
+            "RETURN collect(e.gid) AS selected_by }"
+        )
+        returned.append("selected_by")
+    return " ".join(parts) + " RETURN " + ", ".join(returned)

@@ -37,6 +37,7 @@ from gnn.sampling import NeighbourSampler
 from gnn.serving import Recommender, _Side
 from gnn.train import TrainConfig, edge_types, fit, message_graph, node_counts, rank_offers, temporal_split
 from graph.db import Database
+from graph.training_data import neighbourhood
 from ontology.eligibility import is_eligible
 from tests.support.settings import environment
 from tests.support.synthetic import write_synthetic_graph
@@ -350,6 +351,31 @@ def test_cold_start_matches_the_full_graph_and_embeds_new_offers(trained: Traine
     assert records[0]["dim"] == CONFIG.out + CONFIG.wide
     assert records[0]["v"] == recommender.version
     database.execute_query("MATCH (o:Offer {offer_id: 'NEW-1'}) DETACH DELETE o")
+
+
+def test_neighbourhood_in_one_round_trip_is_the_exported_graph(trained: Trained) -> None:
+    """What a CV upload or a new offer reads of its node (one query) is what the training export holds."""
+    data, ids, apps = trained.export.data, trained.export.ids, trained.export.applications
+    posted_by = data["offer", "posted_by", "employer"].edge_index
+    employer_of = dict(zip(posted_by[0].tolist(), posted_by[1].tolist(), strict=True))
+    read_applications = 0
+    for node_type, gids in (("candidate", [0, 7, 42, 149]), ("offer", [0, 13, 59])):
+        for gid in gids:
+            found = neighbourhood(trained.database, node_type, str(ids[node_type][gid]))
+            assert found.props.get("gid") == gid and found.props.get("embedding") is None
+            for edge_type, neighbours in found.neighbours.items():
+                edge_index = data[edge_type].edge_index
+                assert neighbours == sorted(set(edge_index[1][edge_index[0] == gid].tolist())), edge_type
+            mine = (apps.candidate if node_type == "candidate" else apps.offer) == gid
+            others = apps.offer if node_type == "candidate" else apps.candidate
+            assert found.selected == sorted(set(others[mine & apps.positive].tolist()))
+            assert found.applied == sorted(set(others[mine & ~apps.positive].tolist()))
+            read_applications += len(found.selected) + len(found.applied)
+            if node_type == "candidate":
+                assert found.selected_by == sorted({employer_of[o] for o in found.selected if o in employer_of})
+    assert read_applications > 0  # the comparisons above were not all of empty lists
+    with pytest.raises(KeyError, match="no candidate"):
+        neighbourhood(trained.database, "candidate", "NOT-A-CANDIDATE")
 
 
 def test_top_skips_holes_left_by_deleted_nodes() -> None:
