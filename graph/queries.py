@@ -395,6 +395,18 @@ def record_recommendations(db: Database, entries: Sequence[Row]) -> None:
     )
 
 
+def recommendation_logs_query(by_offer: bool) -> str:
+    """The statement of `recommendation_logs`; `by_offer`: it starts from the offer's entries (an index seek, where
+    the `IS NULL OR` form read every entry ever logged). A candidate's entries are found in `ranked_ids` too, which
+    no index holds: without an offer, every entry is read."""
+    start = "MATCH (l:RecommendationLog {offer_id: $oid}) " if by_offer else "MATCH (l:RecommendationLog) "
+    return (
+        start + "WHERE ($oid IS NULL OR l.offer_id = $oid) AND ($eid IS NULL OR l.employer_id = $eid) "
+        "  AND ($cid IS NULL OR l.candidate_id = $cid OR $cid IN l.ranked_ids) "
+        "RETURN l {.*, served_at: toString(l.served_at)} AS log ORDER BY l.served_at DESC LIMIT $limit"
+    )
+
+
 def recommendation_logs(
     db: Database,
     offer_id: str | None = None,
@@ -403,10 +415,7 @@ def recommendation_logs(
     limit: int = 100,
 ) -> list[Row]:
     records, _, _ = db.execute_query(
-        "MATCH (l:RecommendationLog) "
-        "WHERE ($oid IS NULL OR l.offer_id = $oid) AND ($eid IS NULL OR l.employer_id = $eid) "
-        "  AND ($cid IS NULL OR l.candidate_id = $cid OR $cid IN l.ranked_ids) "
-        "RETURN l {.*, served_at: toString(l.served_at)} AS log ORDER BY l.served_at DESC LIMIT $limit",
+        recommendation_logs_query(offer_id is not None),
         oid=offer_id,
         cid=candidate_id,
         eid=employer_id,

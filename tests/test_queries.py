@@ -61,3 +61,50 @@ def test_suggestions_are_read_from_their_candidate_offer_or_employer_not_from_al
     after = {anchor: _profiled_hits(empty_db, anchor, **ids) for anchor, ids in asked.items()}
     assert after == before
     assert _profiled_hits(empty_db, "all") > before["candidate"] + 300  # the scan, for contrast
+
+
+def _log(db: Database, offer_id: str, ranked: list[str], n: int, served_at: str = "2026-01-01T00:00:00+00:00") -> None:
+    queries.record_recommendations(
+        db,
+        [
+            {
+                "log_id": f"{offer_id}-{i}",
+                "served_at": served_at,
+                "endpoint": "candidates_for_offer",
+                "caller_key_id": "k",
+                "caller_role": "recruiter",
+                "employer_id": "EA",
+                "offer_id": offer_id,
+                "candidate_id": None,
+                "occupation_uri": None,
+                "model_version": "t",
+                "ranked_ids": ranked,
+                "scores": [0.5] * len(ranked),
+                "parameters": "",
+            }
+            for i in range(n)
+        ],
+    )
+
+
+def test_an_offers_log_entries_are_read_from_the_offer_not_from_every_entry(empty_db: Database) -> None:
+    _log(empty_db, "A1", ["C1", "C2"], 2)
+    _log(empty_db, "A2", ["C1"], 1, served_at="2026-02-01T00:00:00+00:00")
+    assert {e["log_id"] for e in queries.recommendation_logs(empty_db, offer_id="A1")} == {"A1-0", "A1-1"}
+    newest, *older = [e["log_id"] for e in queries.recommendation_logs(empty_db, candidate_id="C1")]
+    assert newest == "A2-0" and sorted(older) == ["A1-0", "A1-1"]
+    assert [e["log_id"] for e in queries.recommendation_logs(empty_db, offer_id="A1", candidate_id="C2", limit=1)] in (
+        ["A1-0"],
+        ["A1-1"],
+    )
+    assert queries.recommendation_logs(empty_db, offer_id="A2", candidate_id="C2") == []
+
+    def hits() -> int:
+        parameters = {"oid": "A1", "cid": "C2", "eid": None, "limit": 100}
+        summary = empty_db.execute_query("PROFILE " + queries.recommendation_logs_query(True), parameters).summary
+        assert summary.profile is not None
+        return _db_hits(summary.profile)
+
+    before = hits()
+    _log(empty_db, "B9", ["C2"], 300)  # other offers' entries, the candidate ranked in each: none is read
+    assert hits() == before
