@@ -221,7 +221,7 @@ def parse_cv_files(
     """CV documents (bytes, file name) in batches of `CV_BATCH`, in order, each batch as `parse_cvs` returns it.
     With `n_process` > 1 the batches are read in forked workers, which inherit the built analyzer and NER instead
     of reloading them; a few batches at most are in flight, so memory stays bounded however many CVs come."""
-    from loaders.nlp import fork_is_safe, ner_pipeline
+    from loaders.nlp import fork_is_safe, ner_pipeline, worker_result
 
     limits = CvLimits.from_settings()
     n_process = n_process if fork_is_safe() else 1
@@ -242,9 +242,9 @@ def parse_cv_files(
             for chunk in itertools.chain([first, second], chunks):
                 pending.append(pool.apply_async(_parse_chunk, (chunk,)))
                 if len(pending) >= 2 * n_process:
-                    yield pending.popleft().get()
+                    yield worker_result(pending.popleft(), "reading CVs")
             while pending:
-                yield pending.popleft().get()
+                yield worker_result(pending.popleft(), "reading CVs")
     finally:
         _forked = None
 

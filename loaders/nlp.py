@@ -12,6 +12,7 @@ label, by the cosine of TF-IDF vectors of their lemma norms."""
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import numpy as np
 import spacy
@@ -45,7 +46,11 @@ from ontology.text import fold_compat
 from vivier.once import once
 
 if TYPE_CHECKING:
+    from multiprocessing.pool import AsyncResult
+
     from ontology.catalogue import Catalogue
+
+T = TypeVar("T")
 
 MODEL = "fr_core_news_md"
 GLUE_WORDS = {"de", "des", "du", "d", "la", "le", "les", "l", "un", "une", "au", "aux", "en", "a", "et", "ou", "pour"}
@@ -589,10 +594,30 @@ def _standalone(span: Span, clauses: list[tuple[Span, list[str]]]) -> bool:
 
 
 def fork_is_safe() -> bool:
-    """Whether texts may be read in forked workers. Not once PyTorch is loaded in this process (a server, a test
-    session that trained a model): its OpenMP and BLAS thread pools do not survive a fork, and the children's first
-    matrix product then waits forever on a lock copied held. The `vivier` commands that load data never import it."""
-    return "torch" not in sys.modules
+    """Whether texts may be read in forked workers, which inherit the built analyzer: where the platform forks
+    (Linux). The workers use no PyTorch, and numpy's OpenBLAS re-arms its threads after a fork, so a process that
+    has trained a model forks safely too (`tests/test_loaders.py` reads CVs in two workers after a training step).
+    Until 2026-12-06 this said no whenever PyTorch was imported, which spaCy always does through thinc: the loads
+    read in one process, the true cause of the hang it was meant for (a reject that did not unpickle) being
+    elsewhere (`loaders.records.RecordError.__reduce__`)."""
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+# A forked worker's batch that has not come back in this many seconds means a worker died or its result was lost:
+# the load stops with an error naming it instead of waiting forever (a batch takes a few seconds; at load 15 on two
+# cores, under a minute).
+WORKER_TIMEOUT_S = 600.0
+
+
+def worker_result(result: AsyncResult[T], what: str) -> T:
+    """The result of a forked worker's batch, or a clear error after `WORKER_TIMEOUT_S`."""
+    try:
+        return result.get(timeout=WORKER_TIMEOUT_S)
+    except multiprocessing.TimeoutError:
+        raise RuntimeError(
+            f"{what}: a forked worker gave no result in {WORKER_TIMEOUT_S:.0f} s (a worker died or its result could "
+            "not be sent back); rerun the load with one process (VIVIER_LOAD_PROCESSES=1) to see the error"
+        ) from None
 
 
 # Offers' skills by the learnt ranker (loaders/skill_ranker.py) instead of the fixed rules. Off: on the real gold it

@@ -15,6 +15,19 @@ class RecordError(ValueError):
         self.field = field
         self.reason = reason
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled whole, whatever a subclass's constructor takes: forked CV readers send their rejects back to the
+        # loading process, and an error that does not unpickle killed the pool's result thread, so the load waited
+        # forever (the default pickling calls the constructor with the message alone).
+        return _restore_error, (type(self), self.args, self.__dict__)
+
+
+def _restore_error(kind: type[RecordError], args: tuple[Any, ...], state: dict[str, Any]) -> RecordError:
+    error = kind.__new__(kind, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 @dataclass(frozen=True)
 class SkillMention:

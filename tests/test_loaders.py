@@ -212,3 +212,58 @@ def test_stated_occupation_codes_come_first() -> None:
     assert rome == [("M1607", 1, 1.0), ("K1201", 2, 0.5)]
     record.rmfp_code = record.rome_appellation = None
     assert with_stated_occupations(found, record, catalogue) == found  # nothing stated: the text's matches
+
+
+def test_scrub_removes_every_name_of_a_person_in_one_pass() -> None:
+    text = scrub(
+        "Marie-Claire Le Goff (MARIE-CLAIRE) : mc.legoff (at) exemple.fr, MC.LEGOFF[AT]EXEMPLE.FR. Claire aime Goff.",
+        ["Marie-Claire Le Goff"],
+        ["Le Goff", ""],
+    )
+    assert "[email]" in text and "exemple" not in text.lower()
+    for personal in ("Marie", "Claire", "Goff", "MARIE-CLAIRE"):
+        assert personal not in text, text
+    assert "aime" in text and "[nom]" in text
+
+
+def test_record_errors_pickle_whole() -> None:
+    """Forked CV readers send their rejects back pickled; every kind must arrive with its fields."""
+    import pickle
+
+    from loaders.cvs import CvLimitExceeded, EmptyProfile
+
+    for error in (RecordError("field", "why"), EmptyProfile("no text", "c-1"), CvLimitExceeded("cv_max_bytes", "big")):
+        copy = pickle.loads(pickle.dumps(error))
+        assert type(copy) is type(error) and vars(copy) == vars(error) and str(copy) == str(error)
+
+
+@pytest.mark.slow  # builds the text analyzer and reads 300 CVs twice: ~30 s
+def test_cvs_read_in_two_forked_workers_after_training_match_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rejects included (they once hung the load: an error that did not unpickle killed the pool's result thread),
+    and after PyTorch has trained in the same process, as in a test session or `vivier demo`."""
+    import json
+
+    import torch
+
+    import loaders.nlp
+    from loaders.cvs import parse_cv_files
+    from loaders.nlp import default_analyzer, fork_is_safe
+
+    layer = torch.nn.Linear(64, 64)
+    layer(torch.randn(4096, 64)).square().mean().backward()  # PyTorch's thread pools are running now
+    monkeypatch.setattr(loaders.nlp, "WORKER_TIMEOUT_S", 120.0)  # a regression fails instead of hanging
+    resume = json.loads((DATA / "dataset" / "cvs" / "cand-001.json").read_text())
+    documents = []
+    for number in range(300):
+        resume["meta"] = {"candidate_ref": f"c-{number}"}
+        data = json.dumps(resume).encode() if number % 50 else b"{not json"
+        documents.append((b"{}" if number % 70 == 3 else data, f"c-{number}.json"))
+
+    def read(processes: int) -> list[str]:
+        results = [r for batch in parse_cv_files(iter(documents), "t", default_analyzer(), processes) for r in batch]
+        return [repr(vars(r)) if isinstance(r, RecordError) else repr(r) for r in results]
+
+    assert fork_is_safe()
+    one, two = read(1), read(2)
+    assert one == two and len(two) == 300
+    assert sum("invalid JSON" in r for r in two) == 6 and sum("candidate_id" in r and "reason" in r for r in two) == 5
