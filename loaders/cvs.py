@@ -221,7 +221,7 @@ def parse_cv_files(
     """CV documents (bytes, file name) in batches of `CV_BATCH`, in order, each batch as `parse_cvs` returns it.
     With `n_process` > 1 the batches are read in forked workers, which inherit the built analyzer and NER instead
     of reloading them; a few batches at most are in flight, so memory stays bounded however many CVs come."""
-    from loaders.nlp import fork_is_safe, ner_pipeline, worker_result
+    from loaders.nlp import fork_is_safe, ner_pipeline, one_thread_per_worker, worker_result
 
     limits = CvLimits.from_settings()
     n_process = n_process if fork_is_safe() else 1
@@ -237,7 +237,7 @@ def parse_cv_files(
     ner_pipeline()  # loaded once here, shared by the forked workers
     _forked = (source, analyzer, limits)
     try:
-        with multiprocessing.get_context("fork").Pool(n_process) as pool:
+        with multiprocessing.get_context("fork").Pool(n_process, one_thread_per_worker) as pool:
             pending: deque[AsyncResult[list[CandidateRecord | RecordError]]] = deque()
             for chunk in itertools.chain([first, second], chunks):
                 pending.append(pool.apply_async(_parse_chunk, (chunk,)))

@@ -603,6 +603,15 @@ def fork_is_safe() -> bool:
     return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
+def one_thread_per_worker() -> None:
+    """Pool initializer of the forked readers: the numerical libraries on one thread each, as the workers already
+    take the cores; OpenBLAS's second thread, spinning between calls, cost the two workers about a tenth of their
+    CPU (bench_cvs, 2,000 CVs: 138–143 CVs/s, with one thread 155–162; docs/ingestion.md)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+
+
 # A forked worker's batch that has not come back in this many seconds means a worker died or its result was lost:
 # the load stops with an error naming it instead of waiting forever (a batch takes a few seconds; at load 15 on two
 # cores, under a minute).

@@ -223,7 +223,7 @@ def analyse_in_processes(
 ) -> list[TextAnalysis]:
     """Split the texts over `n_process` forked workers, which inherit the built analyzer (matcher, TF-IDF, vectors)
     instead of rebuilding it: spaCy's own `n_process` would reload the model and only parallelise tokenising."""
-    from loaders.nlp import fork_is_safe, worker_result
+    from loaders.nlp import fork_is_safe, one_thread_per_worker, worker_result
 
     if n_process <= 1 or len(texts) < 2 * MIN_TEXTS_PER_PROCESS or not fork_is_safe():
         return list(analyzer.analyse(texts, titles, offers=True))
@@ -231,7 +231,7 @@ def analyse_in_processes(
     _forked_analyzer = analyzer
     size = math.ceil(len(texts) / n_process)
     chunks = [(texts[i : i + size], titles[i : i + size]) for i in range(0, len(texts), size)]
-    with multiprocessing.get_context("fork").Pool(n_process) as pool:
+    with multiprocessing.get_context("fork").Pool(n_process, one_thread_per_worker) as pool:
         parts = worker_result(pool.map_async(_analyse_chunk, chunks), "reading offers")
     return [analysis for part in parts for analysis in part]
 
