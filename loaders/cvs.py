@@ -296,7 +296,8 @@ def _understand_all(readings: list[CvReading], source: str, analyzer: TextAnalyz
         records.append(record)
         declared.append(scrub(reading.declared, [*reading.names, *found]))
     statuses = [status_text(r.text) if r.free_text else "" for r in readings]
-    analyses = list(analyzer.analyse([r.cv_text for r in records] + declared + statuses))
+    # No occupations of the whole texts: a candidate's occupations are those of their steps (`_classify_steps`).
+    analyses = list(analyzer.analyse([r.cv_text for r in records] + declared + statuses, occupations=False))
     for reading, found in zip(readings, persons, strict=True):
         for _, experience, _ in reading.steps:
             experience.position = scrub(experience.position, [*reading.names, *found])

@@ -314,15 +314,20 @@ class TextAnalyzer:
         return LabelIndex.of(self.label_skills, self.label_matrix, kinds)
 
     def analyse(
-        self, texts: Iterable[str], titles: Iterable[str] | None = None, offers: bool = False
+        self,
+        texts: Iterable[str],
+        titles: Iterable[str] | None = None,
+        offers: bool = False,
+        occupations: bool = True,
     ) -> Iterator[TextAnalysis]:
         """One `TextAnalysis` per text, in order. `titles` (offer titles, CV positions) weigh in occupations;
-        `offers` adds, to the occupations, the model learned from offers their publishers coded."""
+        `offers` adds, to the occupations, the model learned from offers their publishers coded. Without
+        `occupations` (a CV's whole text: its steps are classified one by one) the analyses have none."""
         texts = list(texts)
         title_list = list(titles) if titles is not None else [""] * len(texts)
         docs = self.nlp.pipe(texts, batch_size=BATCH)
-        occupations = self.occupations.classify(texts, title_list, learned=offers)
-        rows = zip(texts, docs, occupations, strict=True)
+        found = self.occupations.classify(texts, title_list, learned=offers) if occupations else [[] for _ in texts]
+        rows = zip(texts, docs, found, strict=True)
         while chunk := list(islice(rows, BATCH)):
             # The similarity fallback compares the clauses of a whole batch at once: one TF-IDF transform and one
             # sparse product instead of one per text (on the real offers 0.4–0.5 ms per offer instead of 3).
