@@ -229,14 +229,17 @@ def run_scale(candidates: int, args: argparse.Namespace, workdir: Path) -> Scale
         ("train", train),
         ("evaluate", [VIVIER, "evaluate", "--truth", str(dataset), "--offers", str(args.eval_offers)]),
     ]
+    if args.stop_after:
+        plan = plan[: [name for name, _ in plan].index(args.stop_after) + 1]
     run = ScaleRun(candidates=candidates, stages=done)
     try:
         subprocess.run([VIVIER, "schema"], env=env, check=True, capture_output=True)
         for name, command in plan[len(done) :]:
             run.stages.append(_run_stage(name, command, env, neo4j.pid(), log))
             done_file.write_text(json.dumps([asdict(stage) for stage in run.stages], indent=1))
-        stage, run.ranking_ms = _serve_stage(env, neo4j, args.rankings, log)
-        run.stages.append(stage)
+        if not args.stop_after:
+            stage, run.ranking_ms = _serve_stage(env, neo4j, args.rankings, log)
+            run.stages.append(stage)
         counts = _cypher(neo4j, "MATCH (n) RETURN count(n) AS nodes")[0]
         relationships = _cypher(neo4j, "MATCH ()-[r]->() RETURN count(r) AS relationships")[0]
         run.counts = {"nodes": f"{counts['nodes']:,}", "relationships": f"{relationships['relationships']:,}"}
@@ -279,16 +282,21 @@ def report(runs: list[ScaleRun]) -> None:
     table.add_row(
         "nodes / relationships", *[f"{r.counts.get('nodes')} / {r.counts.get('relationships')}" for r in runs]
     )
-    table.add_row(
-        "first ranking / p50 ms", *[f"{r.ranking_ms['first_ms']:,.0f} / {r.ranking_ms['p50_ms']:,.0f}" for r in runs]
-    )
+    if all(r.ranking_ms for r in runs):  # not with --stop-after
+        table.add_row(
+            "first ranking / p50 ms",
+            *[f"{r.ranking_ms['first_ms']:,.0f} / {r.ranking_ms['p50_ms']:,.0f}" for r in runs],
+        )
     table.add_row(
         "load average, first → last stage",
         *[f"{r.stages[0].load_before:.1f} → {r.stages[-1].load_after:.1f}" for r in runs],
     )
     console.print(table)
-    index = next(i for i, s in enumerate(top.stages) if s.name == "train")
     how = f"a line through {runs[-2].candidates:,} and {top.candidates:,}" if len(runs) > 1 else "proportional"
+    index = next((i for i, s in enumerate(top.stages) if s.name == "train"), None)
+    if index is None:  # --stop-after before training
+        console.print(f"large (1,000,000 candidates), extrapolated ({how} candidates): {total / 60:.0f} min")
+        return
     console.print(
         f"large (1,000,000 candidates), extrapolated ({how} candidates): the pipeline {total / 3600:.1f} h "
         f"(budget {PIPELINE_HOURS} h), training {_at_large(runs, index) / 60:.0f} min (budget {TRAIN_MINUTES} min; "
@@ -315,6 +323,11 @@ def main() -> None:
     parser.add_argument("--pagecache", default="2g", help="each private Neo4j's page cache")
     parser.add_argument(
         "--keep", type=Path, help="keep the sandboxes under this folder (default: removed); run again, it resumes"
+    )
+    parser.add_argument(
+        "--stop-after",
+        choices=["schema + ontology", "simulate", "load", "train"],
+        help="run the stages up to this one only, and serve nothing (e.g. the load's scaling alone)",
     )
     parser.add_argument("--out", type=Path, help="write the figures as JSON here")
     parser.add_argument("--report", type=Path, help="print the table of a former run's --out file, run nothing")

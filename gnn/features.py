@@ -10,9 +10,10 @@ so that a stored version turns a new node into exactly the same columns.
 from __future__ import annotations
 
 import math
+import multiprocessing
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -215,8 +216,11 @@ def fit_spec(props: dict[str, list[dict[str, Any]]]) -> FeatureSpec:
 def encode(node_type: str, rows: list[dict[str, Any]], spec: FeatureSpec) -> torch.Tensor:
     """One node type's rows → a feature matrix whose columns are fixed by `spec`."""
     blocks: list[np.ndarray] = []
-    if TEXT_PROPS[node_type]:
-        blocks.append(text_vectors(_texts(node_type, rows)))
+    vectors, shared = text_features(
+        _texts(node_type, rows), spec, bool(TEXT_PROPS[node_type]), node_type in SHARED_TEXT_TYPES
+    )
+    if vectors is not None:
+        blocks.append(vectors)
     for name, values in spec.vocab[node_type].items():
         index = {v: i for i, v in enumerate(values)}
         block = np.zeros((len(rows), len(values) + 1), dtype=np.float32)  # last column: unknown value
@@ -228,9 +232,54 @@ def encode(node_type: str, rows: list[dict[str, Any]], spec: FeatureSpec) -> tor
         column = [math.log1p(max(float(row.get(name) or 0), 0.0)) / scale for row in rows]
         blocks.append(np.array(column, dtype=np.float32).reshape(-1, 1))
     blocks.append(np.ones((len(rows), 1), dtype=np.float32))
-    if node_type in SHARED_TEXT_TYPES:
-        blocks.append(shared_text(_texts(node_type, rows), spec))  # last: the model reads them by position
+    if shared is not None:
+        blocks.append(shared)  # last: the model reads them by position
     return torch.from_numpy(np.concatenate(blocks, axis=1))
+
+
+# The text features of a node type with at least this many texts per process are computed in forked workers, which
+# inherit the fitted text model and spaCy's vectors (the export's text features were 88 % of its time at 50,000
+# candidates, docs/model.md); the rows are the same, each text's features depending on that text alone.
+MIN_TEXTS_PER_PROCESS = 5_000
+TEXTS_PER_TASK = 10_000
+_forked_spec: FeatureSpec | None = None
+
+
+Pair = tuple[np.ndarray | None, np.ndarray | None]
+
+
+def text_features(texts: list[str], spec: FeatureSpec, vectors: bool, shared: bool) -> Pair:
+    """With `vectors`, the mean word vectors of `texts`; with `shared`, their rows of the shared text space."""
+    from loaders.nlp import fork_is_safe, one_thread_per_worker, worker_result
+    from vivier.settings import get_settings
+
+    processes = get_settings().load_process_count
+    if not (vectors or shared) or processes <= 1 or len(texts) < 2 * MIN_TEXTS_PER_PROCESS or not fork_is_safe():
+        return _text_features(texts, spec, vectors, shared)
+    global _forked_spec
+    _forked_spec = spec
+    _nlp()  # loaded once here, shared by the forked workers
+    chunks = [texts[i : i + TEXTS_PER_TASK] for i in range(0, len(texts), TEXTS_PER_TASK)]
+    try:
+        with multiprocessing.get_context("fork").Pool(processes, one_thread_per_worker) as pool:
+            pending = [pool.apply_async(_forked_text_features, (chunk, vectors, shared)) for chunk in chunks]
+            parts = [worker_result(result, "text features") for result in pending]
+    finally:
+        _forked_spec = None
+    return _joined([part[0] for part in parts]), _joined([part[1] for part in parts])
+
+
+def _joined(blocks: list[np.ndarray | None]) -> np.ndarray | None:
+    return None if blocks[0] is None else np.concatenate(cast(list[np.ndarray], blocks))
+
+
+def _text_features(texts: list[str], spec: FeatureSpec, vectors: bool, shared: bool) -> Pair:
+    return text_vectors(texts) if vectors else None, shared_text(texts, spec) if shared else None
+
+
+def _forked_text_features(texts: list[str], vectors: bool, shared: bool) -> Pair:
+    assert _forked_spec is not None, "a worker forked by text_features"
+    return _text_features(texts, _forked_spec, vectors, shared)
 
 
 def statutory_attributes(rows: list[dict[str, Any]]) -> dict[str, np.ndarray]:

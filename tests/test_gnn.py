@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import pickle
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +42,7 @@ from ontology.eligibility import is_eligible
 from tests.support.settings import environment
 from tests.support.synthetic import write_synthetic_graph
 from tests.test_sampling import assert_same_sampler
+from vivier.settings import Settings
 
 CONFIG = TrainConfig(epochs=40, eval_every=5, patience=4, hidden=32, out=64, random_negatives=32)
 
@@ -1031,3 +1032,44 @@ def test_cold_share_and_the_automatic_supervision_scheme() -> None:
     assert choose_scheme("random", cold) == "random"
     warm = cold_share(export, np.array([2]), np.array([0, 1, 2]))  # type: ignore[arg-type]  # every one known
     assert warm == 0.0 and choose_scheme("auto", warm) == "random"
+
+
+@pytest.mark.slow  # loads spaCy's vectors and forks two workers: ~15 s
+def test_text_features_in_forked_workers_are_the_single_process_rows(
+    monkeypatch: pytest.MonkeyPatch, env: Callable[..., Settings]
+) -> None:
+    import multiprocessing
+
+    from gnn import features
+
+    words = [
+        "agent",
+        "gestionnaire",
+        "paie",
+        "carrière",
+        "infirmier",
+        "urgence",
+        "bibliothèque",
+        "voirie",
+        "jardinier",
+        "comptable",
+    ]
+    texts = [" ".join(words[(i * k) % len(words)] for k in range(1, 8)) + f" poste {i}" for i in range(230)]
+    texts[7] = ""  # an empty profile keeps its zeros
+    rows = {"candidate": [{"cv_text": t} for t in texts], "offer": [{"title": t, "description": t} for t in texts]}
+    spec = features.FeatureSpec(text_model=features.fit_text_model(rows))
+    single = features.text_features(texts, spec, True, True)
+    contexts: list[str | None] = []
+    get_context = multiprocessing.get_context
+    monkeypatch.setattr(
+        multiprocessing, "get_context", lambda method=None: contexts.append(method) or get_context(method)
+    )
+    monkeypatch.setattr(features, "MIN_TEXTS_PER_PROCESS", 50)
+    monkeypatch.setattr(features, "TEXTS_PER_TASK", 40)  # six tasks, the last one short
+    env(VIVIER_LOAD_PROCESSES="2")
+    forked = features.text_features(texts, spec, True, True)
+    assert contexts == ["fork"]
+    for one, two in zip(single, forked, strict=True):
+        assert one is not None and two is not None and one.shape == two.shape == (230, one.shape[1])
+        np.testing.assert_array_equal(one, two)
+    assert features.text_features(texts, spec, False, True)[0] is None
