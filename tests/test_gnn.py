@@ -7,6 +7,7 @@ import math
 import pickle
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pytest
@@ -1061,9 +1062,12 @@ def test_text_features_in_forked_workers_are_the_single_process_rows(
     single = features.text_features(texts, spec, True, True)
     contexts: list[str | None] = []
     get_context = multiprocessing.get_context
-    monkeypatch.setattr(
-        multiprocessing, "get_context", lambda method=None: contexts.append(method) or get_context(method)
-    )
+
+    def recorded(method: str | None = None) -> Any:
+        contexts.append(method)
+        return get_context(method)
+
+    monkeypatch.setattr(multiprocessing, "get_context", recorded)
     monkeypatch.setattr(features, "MIN_TEXTS_PER_PROCESS", 50)
     monkeypatch.setattr(features, "TEXTS_PER_TASK", 40)  # six tasks, the last one short
     env(VIVIER_LOAD_PROCESSES="2")
