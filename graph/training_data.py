@@ -8,6 +8,7 @@ data: tensors are `gnn`'s business.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -196,6 +197,7 @@ def _own_edge_types(node_type: str) -> list[tuple[str, str, str]]:
     return [edge_type for edge_type in EDGE_TYPES if edge_type[0] == node_type]
 
 
+@functools.cache  # one statement per node type, built once per process rather than on every upload
 def _neighbourhood_query(node_type: str) -> str:
     pattern, key = NODE_TYPES[node_type]
     parts = [_match(pattern, f"n.{key} = $value")]
