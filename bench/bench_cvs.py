@@ -23,7 +23,8 @@ from rich.console import Console
 from rich.table import Table
 
 from loaders.cvs import parse_cv, parse_cv_files
-from loaders.nlp import default_analyzer, fork_is_safe, ner_pipeline
+from loaders.forked import fork_is_safe
+from loaders.nlp import default_analyzer, ner_pipeline
 
 TARGET = 150.0  # CVs per second on two cores
 

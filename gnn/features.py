@@ -10,7 +10,6 @@ so that a stored version turns a new node into exactly the same columns.
 from __future__ import annotations
 
 import math
-import multiprocessing
 import re
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -239,33 +238,29 @@ def encode(node_type: str, rows: list[dict[str, Any]], spec: FeatureSpec) -> tor
 
 # The text features of a node type with at least this many texts per process are computed in forked workers, which
 # inherit the fitted text model and spaCy's vectors (the export's text features were 88 % of its time at 50,000
-# candidates, docs/model.md); the rows are the same, each text's features depending on that text alone.
-MIN_TEXTS_PER_PROCESS = 5_000
-TEXTS_PER_TASK = 10_000
-_forked_spec: FeatureSpec | None = None
+# candidates, docs/model.md); the rows are the same, each text's features depending on that text alone. Tasks of
+# 2,000 texts share the work out evenly (with tasks of 10,000, 12,000 texts ran 1.12 × faster on two cores instead
+# of 2.08 ×: one worker had 10,000 of them; bench/bench_text_features.py).
+MIN_TEXTS_PER_PROCESS = 2_000
+TEXTS_PER_TASK = 2_000
 
 
 Pair = tuple[np.ndarray | None, np.ndarray | None]
 
 
 def text_features(texts: list[str], spec: FeatureSpec, vectors: bool, shared: bool) -> Pair:
-    """With `vectors`, the mean word vectors of `texts`; with `shared`, their rows of the shared text space."""
-    from loaders.nlp import fork_is_safe, one_thread_per_worker, worker_result
+    """With `vectors`, the mean word vectors of `texts`; with `shared`, their rows of the shared text space.
+    Past `2 × MIN_TEXTS_PER_PROCESS` texts, computed in the text processes of the settings
+    (`VIVIER_LOAD_PROCESSES`, the loads' readers), forked after spaCy's vectors are loaded (`loaders.forked`)."""
+    from loaders.forked import forked_map
     from vivier.settings import get_settings
 
     processes = get_settings().load_process_count
-    if not (vectors or shared) or processes <= 1 or len(texts) < 2 * MIN_TEXTS_PER_PROCESS or not fork_is_safe():
-        return _text_features(texts, spec, vectors, shared)
-    global _forked_spec
-    _forked_spec = spec
+    if not (vectors or shared) or processes <= 1 or len(texts) < 2 * MIN_TEXTS_PER_PROCESS:
+        return _text_features((spec, vectors, shared), texts)
     _nlp()  # loaded once here, shared by the forked workers
-    chunks = [texts[i : i + TEXTS_PER_TASK] for i in range(0, len(texts), TEXTS_PER_TASK)]
-    try:
-        with multiprocessing.get_context("fork").Pool(processes, one_thread_per_worker) as pool:
-            pending = [pool.apply_async(_forked_text_features, (chunk, vectors, shared)) for chunk in chunks]
-            parts = [worker_result(result, "text features") for result in pending]
-    finally:
-        _forked_spec = None
+    tasks = (texts[i : i + TEXTS_PER_TASK] for i in range(0, len(texts), TEXTS_PER_TASK))
+    parts = list(forked_map(_text_features, (spec, vectors, shared), tasks, processes, "text features"))
     return _joined([part[0] for part in parts]), _joined([part[1] for part in parts])
 
 
@@ -273,13 +268,9 @@ def _joined(blocks: list[np.ndarray | None]) -> np.ndarray | None:
     return None if blocks[0] is None else np.concatenate(cast(list[np.ndarray], blocks))
 
 
-def _text_features(texts: list[str], spec: FeatureSpec, vectors: bool, shared: bool) -> Pair:
+def _text_features(what: tuple[FeatureSpec, bool, bool], texts: list[str]) -> Pair:
+    spec, vectors, shared = what
     return text_vectors(texts) if vectors else None, shared_text(texts, spec) if shared else None
-
-
-def _forked_text_features(texts: list[str], vectors: bool, shared: bool) -> Pair:
-    assert _forked_spec is not None, "a worker forked by text_features"
-    return _text_features(texts, _forked_spec, vectors, shared)
 
 
 def statutory_attributes(rows: list[dict[str, Any]]) -> dict[str, np.ndarray]:

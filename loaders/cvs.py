@@ -6,13 +6,10 @@ from __future__ import annotations
 import io
 import itertools
 import json
-import multiprocessing
 import re
-from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -212,7 +209,6 @@ def parse_cvs(
 
 # CVs per batch of the statistical steps; a worker process takes one batch at a time.
 CV_BATCH = 128
-_forked: tuple[str, TextAnalyzer, CvLimits] | None = None  # what forked workers inherit (source, analyzer, limits)
 
 
 def parse_cv_files(
@@ -220,33 +216,21 @@ def parse_cv_files(
 ) -> Iterator[list[CandidateRecord | RecordError]]:
     """CV documents (bytes, file name) in batches of `CV_BATCH`, in order, each batch as `parse_cvs` returns it.
     With `n_process` > 1 the batches are read in forked workers, which inherit the built analyzer and NER instead
-    of reloading them; a few batches at most are in flight, so memory stays bounded however many CVs come."""
-    from loaders.nlp import fork_is_safe, ner_pipeline, one_thread_per_worker, worker_result
+    of reloading them (`loaders.forked`); a few batches at most are in flight, so memory stays bounded however many
+    CVs come."""
+    from loaders.forked import forked_map
+    from loaders.nlp import ner_pipeline
 
     limits = CvLimits.from_settings()
-    n_process = n_process if fork_is_safe() else 1
     chunks = _chunks(documents, CV_BATCH)
     first = next(chunks, None)
     second = next(chunks, None)
-    if n_process <= 1 or second is None:  # one batch: not worth a fork
-        for chunk in itertools.chain([first, second], chunks):
-            if chunk is not None:
-                yield parse_cvs(chunk, source, analyzer, limits)
-        return
-    global _forked
-    ner_pipeline()  # loaded once here, shared by the forked workers
-    _forked = (source, analyzer, limits)
-    try:
-        with multiprocessing.get_context("fork").Pool(n_process, one_thread_per_worker) as pool:
-            pending: deque[AsyncResult[list[CandidateRecord | RecordError]]] = deque()
-            for chunk in itertools.chain([first, second], chunks):
-                pending.append(pool.apply_async(_parse_chunk, (chunk,)))
-                if len(pending) >= 2 * n_process:
-                    yield worker_result(pending.popleft(), "reading CVs")
-            while pending:
-                yield worker_result(pending.popleft(), "reading CVs")
-    finally:
-        _forked = None
+    if second is None:  # one batch: not worth a fork
+        n_process = 1
+    elif n_process > 1:
+        ner_pipeline()  # loaded once here, shared by the forked workers
+    batches = itertools.chain([first] if first is not None else [], [second] if second is not None else [], chunks)
+    yield from forked_map(_parse_batch, (source, analyzer, limits), batches, n_process, "reading CVs")
 
 
 def _chunks(documents: Iterable[tuple[bytes, str]], size: int) -> Iterator[list[tuple[bytes, str]]]:
@@ -255,10 +239,11 @@ def _chunks(documents: Iterable[tuple[bytes, str]], size: int) -> Iterator[list[
         yield chunk
 
 
-def _parse_chunk(chunk: list[tuple[bytes, str]]) -> list[CandidateRecord | RecordError]:
-    assert _forked is not None, "a worker forked by parse_cv_files"
-    source, analyzer, limits = _forked
-    return parse_cvs(chunk, source, analyzer, limits)
+def _parse_batch(
+    reader: tuple[str, TextAnalyzer, CvLimits], batch: list[tuple[bytes, str]]
+) -> list[CandidateRecord | RecordError]:
+    source, analyzer, limits = reader
+    return parse_cvs(batch, source, analyzer, limits)
 
 
 def read_cv(data: bytes, filename: str, source: str, limits: CvLimits) -> CvReading:

@@ -12,15 +12,13 @@ label, by the cosine of TF-IDF vectors of their lemma norms."""
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 import re
-import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import spacy
@@ -46,11 +44,7 @@ from ontology.text import fold_compat
 from vivier.once import once
 
 if TYPE_CHECKING:
-    from multiprocessing.pool import AsyncResult
-
     from ontology.catalogue import Catalogue
-
-T = TypeVar("T")
 
 MODEL = "fr_core_news_md"
 GLUE_WORDS = {"de", "des", "du", "d", "la", "le", "les", "l", "un", "une", "au", "aux", "en", "a", "et", "ou", "pour"}
@@ -596,42 +590,6 @@ def _sub_clauses(text: str, clause: Span) -> list[tuple[int, int, list[str]]]:
 
 def _standalone(span: Span, clauses: list[tuple[Span, list[str]]]) -> bool:
     return any(c.start <= span.start and span.end <= c.end and len(w) <= STANDALONE_WORDS for c, w in clauses)
-
-
-def fork_is_safe() -> bool:
-    """Whether texts may be read in forked workers, which inherit the built analyzer: where the platform forks
-    (Linux). The workers use no PyTorch, and numpy's OpenBLAS re-arms its threads after a fork, so a process that
-    has trained a model forks safely too (`tests/test_loaders.py` reads CVs in two workers after a training step).
-    Until 2026-12-06 this said no whenever PyTorch was imported, which spaCy always does through thinc: the loads
-    read in one process, the true cause of the hang it was meant for (a reject that did not unpickle) being
-    elsewhere (`loaders.records.RecordError.__reduce__`)."""
-    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
-
-
-def one_thread_per_worker() -> None:
-    """Pool initializer of the forked readers: the numerical libraries on one thread each, as the workers already
-    take the cores; OpenBLAS's second thread, spinning between calls, cost the two workers about a tenth of their
-    CPU (bench_cvs, 2,000 CVs: 138–143 CVs/s, with one thread 155–162; docs/ingestion.md)."""
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(1)
-
-
-# A forked worker's batch that has not come back in this many seconds means a worker died or its result was lost:
-# the load stops with an error naming it instead of waiting forever (a batch takes a few seconds; at load 15 on two
-# cores, under a minute).
-WORKER_TIMEOUT_S = 600.0
-
-
-def worker_result(result: AsyncResult[T], what: str) -> T:
-    """The result of a forked worker's batch, or a clear error after `WORKER_TIMEOUT_S`."""
-    try:
-        return result.get(timeout=WORKER_TIMEOUT_S)
-    except multiprocessing.TimeoutError:
-        raise RuntimeError(
-            f"{what}: a forked worker gave no result in {WORKER_TIMEOUT_S:.0f} s (a worker died or its result could "
-            "not be sent back); rerun the load with one process (VIVIER_LOAD_PROCESSES=1) to see the error"
-        ) from None
 
 
 # Offers' skills by the learnt ranker (loaders/skill_ranker.py) instead of the fixed rules. Off: on the real gold it

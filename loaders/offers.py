@@ -7,7 +7,6 @@ import html
 import json
 import logging
 import math
-import multiprocessing
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -215,30 +214,23 @@ def with_stated_occupations(
     return out
 
 
-_forked_analyzer: TextAnalyzer | None = None
-
-
 def analyse_in_processes(
     analyzer: TextAnalyzer, texts: list[str], titles: list[str], n_process: int
 ) -> list[TextAnalysis]:
-    """Split the texts over `n_process` forked workers, which inherit the built analyzer (matcher, TF-IDF, vectors)
-    instead of rebuilding it: spaCy's own `n_process` would reload the model and only parallelise tokenising."""
-    from loaders.nlp import fork_is_safe, one_thread_per_worker, worker_result
+    """The offers' analyses, their texts split over `n_process` forked workers that inherit the built analyzer
+    (matcher, TF-IDF, vectors) instead of rebuilding it (`loaders.forked`)."""
+    from loaders.forked import forked_map
 
-    if n_process <= 1 or len(texts) < 2 * MIN_TEXTS_PER_PROCESS or not fork_is_safe():
-        return list(analyzer.analyse(texts, titles, offers=True))
-    global _forked_analyzer
-    _forked_analyzer = analyzer
-    size = math.ceil(len(texts) / n_process)
-    chunks = [(texts[i : i + size], titles[i : i + size]) for i in range(0, len(texts), size)]
-    with multiprocessing.get_context("fork").Pool(n_process, one_thread_per_worker) as pool:
-        parts = worker_result(pool.map_async(_analyse_chunk, chunks), "reading offers")
-    return [analysis for part in parts for analysis in part]
+    if len(texts) < 2 * MIN_TEXTS_PER_PROCESS:
+        n_process = 1
+    size = max(1, math.ceil(len(texts) / max(n_process, 1)))
+    parts = [(texts[i : i + size], titles[i : i + size]) for i in range(0, len(texts), size)]
+    analysed = forked_map(_analyse_part, analyzer, parts, n_process, "reading offers")
+    return [analysis for part in analysed for analysis in part]
 
 
-def _analyse_chunk(chunk: tuple[list[str], list[str]]) -> list[TextAnalysis]:
-    assert _forked_analyzer is not None
-    return list(_forked_analyzer.analyse(*chunk, offers=True))
+def _analyse_part(analyzer: TextAnalyzer, part: tuple[list[str], list[str]]) -> list[TextAnalysis]:
+    return list(analyzer.analyse(*part, offers=True))
 
 
 def parse_offer(fields: dict[str, Any], source: str = "api") -> OfferRecord:

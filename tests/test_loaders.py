@@ -237,6 +237,46 @@ def test_record_errors_pickle_whole() -> None:
         assert type(copy) is type(error) and vars(copy) == vars(error) and str(copy) == str(error)
 
 
+def _scaled(factor: int, task: int) -> tuple[int, int]:
+    import os
+
+    return task * factor, os.getpid()
+
+
+def _dies_on_three(factor: int, task: int) -> int:
+    import os
+
+    if task == 3:
+        os._exit(1)  # a worker killed mid-task: its result never comes back
+    return task * factor
+
+
+def test_forked_map_keeps_order_and_inherits_what_the_parent_built() -> None:
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    from loaders.forked import forked_map
+
+    def run(factor: int) -> list[tuple[int, int]]:  # more tasks than the two per worker sent ahead
+        return list(forked_map(_scaled, factor, iter(range(40)), 2, "test"))
+
+    with ThreadPoolExecutor(2) as threads:  # two maps at once: each worker sees its own call's factor
+        seven, eleven = threads.map(run, [7, 11])
+    assert [value for value, _ in seven] == [7 * t for t in range(40)]
+    assert [value for value, _ in eleven] == [11 * t for t in range(40)]
+    assert os.getpid() not in {pid for _, pid in seven} and len({pid for _, pid in seven}) == 2
+    assert list(forked_map(_scaled, 3, range(4), 1, "test")) == [(3 * t, os.getpid()) for t in range(4)]
+
+
+def test_forked_map_names_the_work_when_a_worker_dies(monkeypatch: pytest.MonkeyPatch) -> None:
+    import loaders.forked
+
+    monkeypatch.setattr(loaders.forked, "WORKER_TIMEOUT_S", 3.0)
+    results = loaders.forked.forked_map(_dies_on_three, 2, range(6), 2, "reading widgets")
+    with pytest.raises(RuntimeError, match="reading widgets: a forked worker gave no result in 3 s"):
+        list(results)
+
+
 @pytest.mark.slow  # builds the text analyzer and reads 300 CVs twice: ~30 s
 def test_cvs_read_in_two_forked_workers_after_training_match_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
     """Rejects included (they once hung the load: an error that did not unpickle killed the pool's result thread),
@@ -245,13 +285,14 @@ def test_cvs_read_in_two_forked_workers_after_training_match_one_process(monkeyp
 
     import torch
 
-    import loaders.nlp
+    import loaders.forked
     from loaders.cvs import parse_cv_files
-    from loaders.nlp import default_analyzer, fork_is_safe
+    from loaders.forked import fork_is_safe
+    from loaders.nlp import default_analyzer
 
     layer = torch.nn.Linear(64, 64)
     layer(torch.randn(4096, 64)).square().mean().backward()  # PyTorch's thread pools are running now
-    monkeypatch.setattr(loaders.nlp, "WORKER_TIMEOUT_S", 120.0)  # a regression fails instead of hanging
+    monkeypatch.setattr(loaders.forked, "WORKER_TIMEOUT_S", 120.0)  # a regression fails instead of hanging
     resume = json.loads((DATA / "dataset" / "cvs" / "cand-001.json").read_text())
     documents = []
     for number in range(300):

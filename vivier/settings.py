@@ -77,8 +77,10 @@ class Settings(BaseSettings):
     # The API is served behind TLS (a reverse proxy terminating https): send Strict-Transport-Security.
     api_behind_tls: bool = Field(default=False, alias="VIVIER_API_BEHIND_TLS")
 
-    # Processes that read CVs and offers when a dataset folder is loaded (`vivier load dataset`, the demo); 0: one
-    # per core. The statistical text steps are CPU-bound and Neo4j waits for them, so every core helps.
+    # Processes for the text work (`loaders.forked`): reading CVs and offers when a dataset folder is loaded
+    # (`vivier load dataset`, the demo), and training's text features past 4,000 texts of a node type (`vivier
+    # train`); 0: one per core. The statistical text steps are CPU-bound and Neo4j waits for them, so every core
+    # helps; 1 reads everything in the calling process (and shows a worker's error where it happened).
     load_processes: int = Field(default=0, ge=0, alias="VIVIER_LOAD_PROCESSES")
 
     # Uploaded CVs (loaders/cvs.py): refused with 413 over any of these, before their text is read in full.

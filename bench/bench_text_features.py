@@ -1,0 +1,104 @@
+"""Training's text features in forked workers (issue 13, national scale): one process against `--processes`.
+
+    .venv/bin/python bench/bench_text_features.py [--cvs DIR] [--texts 20000] [--processes 2] [--rounds 2]
+
+`vivier train` computes, for every candidate, the mean word vectors and the shared TF-IDF rows of its CV text
+(`gnn.features.text_features`); at 50,000 candidates these were 88 % of the export (docs/model.md). Past
+10,000 texts they are computed in forked workers (`loaders.forked`). This bench reads simulated CVs (a
+simulated dataset's `cvs/` folder; by default 5,000 simulated under a temporary folder) into the `cv_text`
+a load stores, repeats them up to `--texts`, fits the text model as training does, then times `text_features`
+in one process (the baseline) and in `--processes`, alternated over `--rounds`, and checks that the rows are
+identical. Prints wall and CPU seconds (CPU of the workers included), the speed-up against the baseline of the
+same round, and the load average, which decides the figures on a shared machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.bench_cvs import simulated_cvs
+from gnn import features
+from loaders.cvs import parse_cv_files
+from loaders.nlp import default_analyzer
+from loaders.records import CandidateRecord
+from vivier.settings import get_settings
+
+
+def cv_texts(folder: Path, count: int) -> list[str]:
+    """The stored `cv_text` of the folder's CVs, repeated up to `count` texts."""
+    files = sorted(folder.iterdir())[:count]
+    documents = ((f.read_bytes(), f.name) for f in files)
+    texts = [
+        r.cv_text or ""
+        for batch in parse_cv_files(documents, "bench", default_analyzer(), os.cpu_count() or 1)
+        for r in batch
+        if isinstance(r, CandidateRecord)
+    ]
+    return (texts * (count // max(len(texts), 1) + 1))[:count]
+
+
+def timed(texts: list[str], spec: features.FeatureSpec, processes: int) -> tuple[float, float, features.Pair]:
+    """Wall and CPU seconds (this process and its finished workers) of `text_features` in `processes`."""
+    os.environ["VIVIER_LOAD_PROCESSES"] = str(processes)
+    get_settings.cache_clear()
+    started, cpu = time.perf_counter(), os.times()
+    rows = features.text_features(texts, spec, True, True)
+    wall, after = time.perf_counter() - started, os.times()
+    used = after.user + after.system + after.children_user + after.children_system
+    return wall, used - (cpu.user + cpu.system + cpu.children_user + cpu.children_system), rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cvs", type=Path, help="a folder of CV files (default: a simulated one)")
+    parser.add_argument("--texts", type=int, default=20_000, help="CV texts featurised by each method")
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--rounds", type=int, default=2, help="alternated rounds of the two methods")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        texts = cv_texts(args.cvs or simulated_cvs(Path(tmp)), args.texts)
+    # Fitted as training fits it, on candidates and offers (here a tenth of the texts standing for offers).
+    offers = [{"title": t[:60], "description": t} for t in texts[: len(texts) // 10]]
+    rows = {"candidate": [{"cv_text": t} for t in texts], "offer": offers}
+    spec = features.FeatureSpec(text_model=features.fit_text_model(rows))
+    features._nlp()  # spaCy's vectors loaded before timing, as training loads them once
+    table = Table(title=f"Text features of {len(texts):,} CV texts ({os.cpu_count()} cores)")
+    for column in ("round", "method", "wall s", "CPU s", "× one process", "rows", "load average"):
+        table.add_column(column, justify="left" if column == "method" else "right")
+    for round_ in range(1, args.rounds + 1):
+        wall_one, cpu_one, one = timed(texts, spec, 1)
+        table.add_row(str(round_), "one process (baseline)", f"{wall_one:.1f}", f"{cpu_one:.1f}", "1.00", "", load())
+        wall, cpu, forked = timed(texts, spec, args.processes)
+        same = all(a is not None and b is not None and np.array_equal(a, b) for a, b in zip(one, forked, strict=True))
+        speed_up = f"{wall_one / wall:.2f}"
+        table.add_row(
+            "",
+            f"{args.processes} processes",
+            f"{wall:.1f}",
+            f"{cpu:.1f}",
+            speed_up,
+            "identical" if same else "DIFFER",
+            load(),
+        )
+        if not same:
+            raise SystemExit("the forked rows differ from one process's")
+    Console().print(table)
+
+
+def load() -> str:
+    return f"{os.getloadavg()[0]:.1f}"
+
+
+if __name__ == "__main__":
+    main()
