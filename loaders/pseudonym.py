@@ -115,7 +115,8 @@ def scrub(text: str, names: Iterable[str] = (), phrases: Iterable[str] = ()) -> 
     """Remove personal data from free text. `names` are the person's known names (JSON Resume basics, the CV's
     heading line): each of their words is removed wherever it appears. `phrases` (persons found by NER, less
     certain) are removed as whole phrases only."""
-    if "@" in text or "at)" in text.lower() or "at]" in text.lower():  # the e-mail pattern is slow to scan
+    lower = text.lower()
+    if "@" in text or "at)" in lower or "at]" in lower:  # the e-mail pattern is slow to scan
         text = EMAIL.sub("[email]", text)
     text = URL.sub("[lien]", text)
     text = BIRTH.sub("[date de naissance]", text)
