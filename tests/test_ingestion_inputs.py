@@ -255,6 +255,65 @@ def test_interrupted_load_rerun_equals_uninterrupted(
     assert graph_fingerprint(db) == expected
 
 
+def _cv_folder(folder: Path) -> Path:
+    """Nine CV files: seven candidates, a late duplicate of the first and one file that is not JSON."""
+    resume = json.loads((DATASET / "cvs" / "cand-001.json").read_text())
+    folder.mkdir()
+    for number in range(7):
+        resume["meta"] = {"candidate_ref": f"stream-{number}"}
+        (folder / f"c{number}.json").write_text(json.dumps(resume))
+    resume["meta"] = {"candidate_ref": "stream-0"}
+    (folder / "c8-duplicate.json").write_text(json.dumps(resume))
+    (folder / "c3b-broken.json").write_text("{not json")
+    return folder
+
+
+def test_cvs_written_while_read_give_the_graph_of_one_write(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import loaders.cvs
+    import vivier.ingest
+
+    folder = _cv_folder(tmp_path / "cvs")
+    rejects = RejectLog(tmp_path / "one.jsonl")
+    load_cvs(db, [folder], "stream", rejects)  # one batch read, one write
+    expected = graph_fingerprint(db)
+    assert len(rejects_of(rejects)) == 2
+    db.execute_query("MATCH (c:Candidate) DETACH DELETE c")
+
+    monkeypatch.setattr(loaders.cvs, "CV_BATCH", 2)  # five batches read...
+    monkeypatch.setattr(vivier.ingest, "CV_WRITE_EVERY", 2)  # ...written two candidates at a time
+    streamed = RejectLog(tmp_path / "streamed.jsonl")
+    summary = load_cvs(db, [folder], "stream", streamed, n_process=2)
+    assert graph_fingerprint(db) == expected
+    assert summary.kinds["cv"].loaded == 7 and summary.kinds["cv"].rejected == 2
+    assert sorted(r["field"] for r in rejects_of(streamed)) == ["candidate_ref", "file"]
+
+
+def test_cvs_read_before_a_reading_failure_are_written(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import loaders.cvs
+    import vivier.ingest
+
+    real = loaders.cvs.parse_cv_files
+
+    def fails_after_two_batches(*args: Any, **kwargs: Any) -> Any:
+        batches = real(*args, **kwargs)
+        yield next(batches)
+        yield next(batches)
+        raise RuntimeError("reading CVs: a forked worker gave no result (simulated)")
+
+    monkeypatch.setattr(loaders.cvs, "CV_BATCH", 2)
+    monkeypatch.setattr(vivier.ingest, "CV_WRITE_EVERY", 2)
+    monkeypatch.setattr(loaders.cvs, "parse_cv_files", fails_after_two_batches)
+    db.execute_query("MATCH (c:Candidate {source: 'stream'}) DETACH DELETE c")
+    with pytest.raises(RuntimeError, match="simulated"):
+        load_cvs(db, [_cv_folder(tmp_path / "cvs")], "stream", RejectLog(tmp_path / "r.jsonl"))
+    # the two batches read, c0 to c3 (files in name order), are in Neo4j; nothing after them
+    assert count(db, "MATCH (c:Candidate {source: 'stream'}) RETURN count(c)") == 4
+
+
 # --- The README figures block --------------------------------------------------------------------------------
 FIGURES = measure.Figures(
     offers=650,

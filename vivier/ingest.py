@@ -7,14 +7,24 @@ This is orchestration across packages, so it lives in the application layer: `lo
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from rich.progress import Progress
 
 from graph.db import Database
-from graph.writes import batches, existing_keys, write_applications, write_candidates, write_employers, write_offers
+from graph.writes import (
+    WriteStats,
+    batches,
+    existing_keys,
+    write_applications,
+    write_candidates,
+    write_employers,
+    write_offers,
+)
 from loaders.profiles import PROFILE_FILES
 from loaders.records import ApplicationRecord, CandidateRecord, EmployerRecord, OfferRecord, RecordError
 from loaders.rejects import RejectLog
@@ -122,9 +132,8 @@ def load_cvs(
     summary = summary or new_summary(rejects)
     files = [f for p in map(Path, paths) for f in (sorted(p.iterdir()) if p.is_dir() else [p])]
     files = [f for f in files if f.suffix.lower() in (*CV_SUFFIXES, ".csv") or not Path(f).is_dir()]
-    records: dict[str, CandidateRecord] = {}
     task = progress.add_task("CVs: reading", total=len(files)) if progress else None
-    origins: list[tuple[Path, str]] = []  # (file, record) of each document, in the order they are read
+    origins: list[tuple[Path, str]] = []  # (file, record) of each document read and not yet understood, in order
 
     def documents() -> Iterator[tuple[bytes, str]]:
         for file in files:
@@ -134,26 +143,79 @@ def load_cvs(
             if progress is not None and task is not None:
                 progress.advance(task)
 
-    done = 0
-    for results in parse_cv_files(documents(), source, default_analyzer(), n_process):
-        for (file, ref), result in zip(origins[done : done + len(results)], results, strict=True):
-            if isinstance(result, EmptyProfile) and result.candidate_id in (with_history or set()):
-                result = sparse_candidate(result.candidate_id, source)  # their applications are what we know
-            if isinstance(result, EmptyProfile):
-                rejects.add(file, ref, result.field, f"{result.reason}, and no application refers to it", "cv")
-            elif isinstance(result, RecordError):
-                rejects.add(file, ref, result.field, result.reason, "cv")
-            elif result.candidate_id in records:
-                rejects.add(file, ref, "candidate_ref", "duplicate candidate (first CV kept)", "cv")
-            else:
-                records[result.candidate_id] = result
-        done += len(results)
     kind = summary.kind("cv")
-    stats = write_candidates(db, list(records.values()), on_batch=_advance(progress, "CVs: writing", len(records)))
-    kind.loaded += len(records)
-    kind.written += stats.written
+    seen: set[str] = set()
+    ready: list[CandidateRecord] = []
+    with CandidateWriter(db, progress) as writer:
+        for results in parse_cv_files(documents(), source, default_analyzer(), n_process):
+            for (file, ref), result in zip(origins[: len(results)], results, strict=True):
+                if isinstance(result, EmptyProfile) and result.candidate_id in (with_history or set()):
+                    result = sparse_candidate(result.candidate_id, source)  # their applications are what we know
+                if isinstance(result, EmptyProfile):
+                    rejects.add(file, ref, result.field, f"{result.reason}, and no application refers to it", "cv")
+                elif isinstance(result, RecordError):
+                    rejects.add(file, ref, result.field, result.reason, "cv")
+                elif result.candidate_id in seen:
+                    rejects.add(file, ref, "candidate_ref", "duplicate candidate (first CV kept)", "cv")
+                else:
+                    seen.add(result.candidate_id)
+                    ready.append(result)
+            del origins[: len(results)]
+            if len(ready) >= CV_WRITE_EVERY:
+                writer.submit(ready)
+                ready = []
+        writer.submit(ready)
+    kind.loaded += writer.loaded
+    kind.written += writer.written
     kind.rejected = rejects.count("cv")
     return summary
+
+
+# CVs are written while the next ones are read: the readers hand this many candidates at a time to a writer thread,
+# so the forked readers keep the cores while Neo4j writes, and a load holds a few thousand candidates in memory
+# rather than all of them (a million at national scale).
+CV_WRITE_EVERY = 2_000
+
+
+class CandidateWriter:
+    """Writes batches of candidates in one background thread, in the order submitted. At most two batches wait,
+    so reading never runs far ahead of Neo4j. Leaving the block waits for every batch submitted (valid records are
+    written even when reading then fails) and raises the first write error."""
+
+    def __init__(self, db: Database, progress: Progress | None) -> None:
+        self.db = db
+        self.loaded = self.written = 0
+        self._threads = ThreadPoolExecutor(1, thread_name_prefix="cv-writer")
+        self._pending: deque[Future[WriteStats]] = deque()
+        self._task = progress.add_task("CVs: writing", total=None) if progress else None
+        self._progress = progress
+
+    def __enter__(self) -> CandidateWriter:
+        return self
+
+    def submit(self, records: list[CandidateRecord]) -> None:
+        if not records:
+            return
+        while len(self._pending) >= 2:
+            self._done(self._pending.popleft())
+        self._pending.append(self._threads.submit(write_candidates, self.db, records, on_batch=self._advance))
+        self.loaded += len(records)
+
+    def _advance(self, count: int) -> None:
+        if self._progress is not None and self._task is not None:
+            self._progress.advance(self._task, count)
+
+    def _done(self, future: Future[WriteStats]) -> None:
+        self.written += future.result().written
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            while self._pending:
+                self._done(self._pending.popleft())
+        finally:
+            self._threads.shutdown(wait=True, cancel_futures=True)
+            if self._progress is not None and self._task is not None:
+                self._progress.update(self._task, total=self.loaded)
 
 
 def _profile_documents(file: Path, rejects: RejectLog) -> list[tuple[str, bytes, str]]:
