@@ -264,7 +264,8 @@ def test_forked_map_keeps_order_and_inherits_what_the_parent_built() -> None:
         seven, eleven = threads.map(run, [7, 11])
     assert [value for value, _ in seven] == [7 * t for t in range(40)]
     assert [value for value, _ in eleven] == [11 * t for t in range(40)]
-    assert os.getpid() not in {pid for _, pid in seven} and len({pid for _, pid in seven}) == 2
+    workers = {pid for _, pid in seven}  # which worker takes which task is the pool's choice (one may take all)
+    assert os.getpid() not in workers and 1 <= len(workers) <= 2
     assert list(forked_map(_scaled, 3, range(4), 1, "test")) == [(3 * t, os.getpid()) for t in range(4)]
 
 

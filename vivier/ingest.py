@@ -151,15 +151,8 @@ def load_cvs(
             for (file, ref), result in zip(origins[: len(results)], results, strict=True):
                 if isinstance(result, EmptyProfile) and result.candidate_id in (with_history or set()):
                     result = sparse_candidate(result.candidate_id, source)  # their applications are what we know
-                if isinstance(result, EmptyProfile):
-                    rejects.add(file, ref, result.field, f"{result.reason}, and no application refers to it", "cv")
-                elif isinstance(result, RecordError):
-                    rejects.add(file, ref, result.field, result.reason, "cv")
-                elif result.candidate_id in seen:
-                    rejects.add(file, ref, "candidate_ref", "duplicate candidate (first CV kept)", "cv")
-                else:
-                    seen.add(result.candidate_id)
-                    ready.append(result)
+                if (candidate := _accepted(result, file, ref, seen, rejects)) is not None:
+                    ready.append(candidate)
             del origins[: len(results)]
             if len(ready) >= CV_WRITE_EVERY:
                 writer.submit(ready)
@@ -169,6 +162,24 @@ def load_cvs(
     kind.written += writer.written
     kind.rejected = rejects.count("cv")
     return summary
+
+
+def _accepted(
+    result: CandidateRecord | RecordError, file: Path, ref: str, seen: set[str], rejects: RejectLog
+) -> CandidateRecord | None:
+    """The candidate to write, or None with the reason in the rejects: a reject, or a candidate already read."""
+    from loaders.cvs import EmptyProfile
+
+    if isinstance(result, EmptyProfile):
+        rejects.add(file, ref, result.field, f"{result.reason}, and no application refers to it", "cv")
+    elif isinstance(result, RecordError):
+        rejects.add(file, ref, result.field, result.reason, "cv")
+    elif result.candidate_id in seen:
+        rejects.add(file, ref, "candidate_ref", "duplicate candidate (first CV kept)", "cv")
+    else:
+        seen.add(result.candidate_id)
+        return result
+    return None
 
 
 # CVs are written while the next ones are read: the readers hand this many candidates at a time to a writer thread,
@@ -196,8 +207,8 @@ class CandidateWriter:
     def submit(self, records: list[CandidateRecord]) -> None:
         if not records:
             return
-        while len(self._pending) >= 2:
-            self._done(self._pending.popleft())
+        while self._pending and (len(self._pending) >= 2 or self._pending[0].done()):
+            self._done(self._pending.popleft())  # a failed write stops the load at once
         self._pending.append(self._threads.submit(write_candidates, self.db, records, on_batch=self._advance))
         self.loaded += len(records)
 
