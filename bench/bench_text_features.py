@@ -1,6 +1,7 @@
 """Training's text features in forked workers (issue 13, national scale): one process against `--processes`.
 
     .venv/bin/python bench/bench_text_features.py [--cvs DIR] [--texts 20000] [--processes 2] [--rounds 2]
+                                                  [--texts-per-task 2000]
 
 `vivier train` computes, for every candidate, the mean word vectors and the shared TF-IDF rows of its CV text
 (`gnn.features.text_features`); at 50,000 candidates these were 88 % of the export (docs/model.md). Past
@@ -9,7 +10,8 @@ simulated dataset's `cvs/` folder; by default 5,000 simulated under a temporary 
 a load stores, repeats them up to `--texts`, fits the text model as training does, then times `text_features`
 in one process (the baseline) and in `--processes`, alternated over `--rounds`, and checks that the rows are
 identical. Prints wall and CPU seconds (CPU of the workers included), the speed-up against the baseline of the
-same round, and the load average, which decides the figures on a shared machine.
+same round, and the load average, which decides the figures on a shared machine. `--texts-per-task` sets the
+tasks' size (`gnn.features.TEXTS_PER_TASK`; 10,000 before 2026-12-06, which split 12,000 texts 10,000 / 2,000).
 """
 
 from __future__ import annotations
@@ -65,7 +67,9 @@ def main() -> None:
     parser.add_argument("--texts", type=int, default=20_000, help="CV texts featurised by each method")
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--rounds", type=int, default=2, help="alternated rounds of the two methods")
+    parser.add_argument("--texts-per-task", type=int, default=features.TEXTS_PER_TASK)
     args = parser.parse_args()
+    features.TEXTS_PER_TASK = args.texts_per_task
     with tempfile.TemporaryDirectory() as tmp:
         texts = cv_texts(args.cvs or simulated_cvs(Path(tmp)), args.texts)
     # Fitted as training fits it, on candidates and offers (here a tenth of the texts standing for offers).
@@ -73,7 +77,9 @@ def main() -> None:
     rows = {"candidate": [{"cv_text": t} for t in texts], "offer": offers}
     spec = features.FeatureSpec(text_model=features.fit_text_model(rows))
     features._nlp()  # spaCy's vectors loaded before timing, as training loads them once
-    table = Table(title=f"Text features of {len(texts):,} CV texts ({os.cpu_count()} cores)")
+    table = Table(
+        title=f"Text features of {len(texts):,} CV texts, tasks of {args.texts_per_task:,} ({os.cpu_count()} cores)"
+    )
     for column in ("round", "method", "wall s", "CPU s", "× one process", "rows", "load average"):
         table.add_column(column, justify="left" if column == "method" else "right")
     for round_ in range(1, args.rounds + 1):

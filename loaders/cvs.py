@@ -223,13 +223,12 @@ def parse_cv_files(
 
     limits = CvLimits.from_settings()
     chunks = _chunks(documents, CV_BATCH)
-    first = next(chunks, None)
-    second = next(chunks, None)
-    if second is None:  # one batch: not worth a fork
+    head = list(itertools.islice(chunks, 2))
+    if len(head) < 2:  # one batch: not worth a fork
         n_process = 1
     elif n_process > 1:
         ner_pipeline()  # loaded once here, shared by the forked workers
-    batches = itertools.chain([first] if first is not None else [], [second] if second is not None else [], chunks)
+    batches = itertools.chain(head, chunks)
     yield from forked_map(_parse_batch, (source, analyzer, limits), batches, n_process, "reading CVs")
 
 

@@ -124,7 +124,8 @@ def load_cvs(
     """CV files (JSON Resume, PDF, DOCX, text; folders are expanded) and profile tables (a CSV, or a JSON array,
     one profile per row: `loaders.profiles`) into pseudonymised candidates. A profile with no text and no place
     loads as sparse when its candidate id is in `with_history` (they applied), and is rejected otherwise.
-    `n_process` > 1 reads them in forked workers."""
+    `n_process` > 1 reads them in forked workers; candidates are written while the next ones are read
+    (`CandidateWriter`)."""
     from loaders.cvs import CV_SUFFIXES, EmptyProfile, parse_cv_files, sparse_candidate
     from loaders.nlp import default_analyzer
 
@@ -191,7 +192,8 @@ CV_WRITE_EVERY = 2_000
 class CandidateWriter:
     """Writes batches of candidates in one background thread, in the order submitted. At most two batches wait,
     so reading never runs far ahead of Neo4j. Leaving the block waits for every batch submitted (valid records are
-    written even when reading then fails) and raises the first write error."""
+    written even when reading then fails); the first write error is raised, and the batches still waiting then are
+    dropped. Its progress bar's total is set at the end, when the number of candidates is known."""
 
     def __init__(self, db: Database, progress: Progress | None) -> None:
         self.db = db
