@@ -12,6 +12,11 @@ in one process (the baseline) and in `--processes`, alternated over `--rounds`, 
 identical. Prints wall and CPU seconds (CPU of the workers included), the speed-up against the baseline of the
 same round, and the load average, which decides the figures on a shared machine. `--texts-per-task` sets the
 tasks' size (`gnn.features.TEXTS_PER_TASK`; 10,000 before 2026-12-06, which split 12,000 texts 10,000 / 2,000).
+
+The baseline of each round is the code before 2026-12-06's word-by-word counting: one process computing the
+character n-grams with scikit-learn's own `transform` and the mean vectors with spaCy's `doc.vector` (patched in
+for that row only); the two rows after it compute them word by word (`gnn.ngrams`) and token array by token array
+(`gnn.features._mean_vector`), in one process and in `--processes`, and must give the same rows.
 """
 
 from __future__ import annotations
@@ -21,7 +26,10 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from rich.console import Console
@@ -80,26 +88,58 @@ def main() -> None:
     table = Table(
         title=f"Text features of {len(texts):,} CV texts, tasks of {args.texts_per_task:,} ({os.cpu_count()} cores)"
     )
-    for column in ("round", "method", "wall s", "CPU s", "× one process", "rows", "load average"):
+    for column in ("round", "method", "wall s", "CPU s", "× baseline", "rows", "load average"):
         table.add_column(column, justify="left" if column == "method" else "right")
     for round_ in range(1, args.rounds + 1):
-        wall_one, cpu_one, one = timed(texts, spec, 1)
-        table.add_row(str(round_), "one process (baseline)", f"{wall_one:.1f}", f"{cpu_one:.1f}", "1.00", "", load())
-        wall, cpu, forked = timed(texts, spec, args.processes)
-        same = all(a is not None and b is not None and np.array_equal(a, b) for a, b in zip(one, forked, strict=True))
-        speed_up = f"{wall_one / wall:.2f}"
+        with reference_counting():
+            wall_one, cpu_one, one = timed(texts, spec, 1)
         table.add_row(
+            str(round_),
+            "one process, scikit-learn / spaCy (baseline)",
+            f"{wall_one:.1f}",
+            f"{cpu_one:.1f}",
+            "1.00",
             "",
-            f"{args.processes} processes",
-            f"{wall:.1f}",
-            f"{cpu:.1f}",
-            speed_up,
-            "identical" if same else "DIFFER",
             load(),
         )
-        if not same:
-            raise SystemExit("the forked rows differ from one process's")
+        for label, processes in (
+            ("one process, word by word", 1),
+            (f"{args.processes} processes, word by word", args.processes),
+        ):
+            wall, cpu, found = timed(texts, spec, processes)
+            same = all(
+                a is not None and b is not None and np.array_equal(a, b) for a, b in zip(one, found, strict=True)
+            )
+            table.add_row(
+                "",
+                label,
+                f"{wall:.1f}",
+                f"{cpu:.1f}",
+                f"{wall_one / wall:.2f}",
+                "identical" if same else "DIFFER",
+                load(),
+            )
+            if not same:
+                raise SystemExit(f"{label}: the rows differ from the baseline's")
     Console().print(table)
+
+
+@contextmanager
+def reference_counting() -> Iterator[None]:
+    """The code before the word-by-word counting: scikit-learn's and spaCy's own paths."""
+    space_rows, mean_vector = features._space_rows, features._mean_vector
+
+    def sklearn_rows(model: Any, texts: list[str]) -> np.ndarray:
+        return model.transform(texts)
+
+    def spacy_vector(doc: Any, vectors: Any) -> np.ndarray:
+        return doc.vector
+
+    features._space_rows, features._mean_vector = sklearn_rows, spacy_vector
+    try:
+        yield
+    finally:
+        features._space_rows, features._mean_vector = space_rows, mean_vector
 
 
 def load() -> str:

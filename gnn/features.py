@@ -96,13 +96,26 @@ def _nlp() -> Any:
 
 def text_vectors(texts: list[str]) -> np.ndarray:
     """Mean spaCy word vectors, L2-normalised; empty texts give zeros."""
+    nlp = _nlp()
     out = np.zeros((len(texts), TEXT_DIM), dtype=np.float32)
-    for i, doc in enumerate(_nlp().pipe(texts, batch_size=256)):
-        vector = doc.vector
+    for i, doc in enumerate(nlp.pipe(texts, batch_size=256)):
+        vector = _mean_vector(doc, nlp.vocab.vectors)
         norm = float(np.linalg.norm(vector))
         if norm > 0:
             out[i] = vector / norm
     return out
+
+
+def _mean_vector(doc: Any, vectors: Any) -> np.ndarray:
+    """`doc.vector` (the mean of its tokens' vectors, zero for a word without one), with the vectors looked up for
+    all tokens at once instead of one Python object per token (a fifth of the text features' time). The sum runs
+    in the same order as spaCy's, from the same zero, so the result is the same to the bit (tests/test_features.py)."""
+    if vectors.mode != "default" or doc.user_hooks or doc.user_token_hooks or not len(doc) or not vectors.size:
+        return doc.vector
+    rows = vectors.find(keys=doc.to_array(vectors.attr))
+    tokens = np.zeros((len(doc) + 1, vectors.data.shape[1]), dtype=np.float32)  # row 0: Python's sum starts at 0
+    tokens[1:][rows >= 0] = vectors.data[rows[rows >= 0]]
+    return np.cumsum(tokens, axis=0)[-1] / len(doc)
 
 
 def _category(props: dict[str, Any], name: str) -> list[str]:
@@ -135,10 +148,19 @@ class SharedText:
         out = np.zeros((len(texts), SHARED_TEXT_DIM), dtype=np.float32)
         for model, start in ((self.words, 0), (self.chars, WORD_TEXT_DIM)):
             if model is not None and texts:
-                values = model.transform(texts).astype(np.float32)
+                values = _space_rows(model, texts).astype(np.float32)
                 norms = np.linalg.norm(values, axis=1, keepdims=True)
                 out[:, start : start + values.shape[1]] = values / np.maximum(norms, 1e-9)
         return out
+
+
+def _space_rows(model: Any, texts: list[str]) -> np.ndarray:
+    """`model.transform(texts)` (TF-IDF then SVD), with the character n-grams counted word by word (`gnn.ngrams`:
+    the same matrix, about 6 × faster on CV texts)."""
+    from gnn.ngrams import char_wb_tfidf
+
+    tfidf, svd = model.named_steps["tfidf"], model.named_steps["svd"]
+    return cast(np.ndarray, svd.transform(char_wb_tfidf(tfidf, texts)))
 
 
 def fit_text_model(props: dict[str, list[dict[str, Any]]]) -> SharedText | None:
