@@ -60,7 +60,10 @@ WORD_TEXT_DIM = 64  # word TF-IDF → SVD
 CHAR_TEXT_DIM = 64  # character 2–5-gram TF-IDF → SVD: any language, and short texts (a title) still land somewhere
 SHARED_TEXT_DIM = WORD_TEXT_DIM + CHAR_TEXT_DIM  # shared by CVs and offers; the last columns of their features
 SHARED_TEXT_TYPES = ("candidate", "offer")
-CHAR_FIT_SAMPLE = 50_000  # texts the character space is fitted on: its vocabulary settles long before a million
+# Texts both halves of the shared space are fitted on, drawn once: their vocabularies settle long before a million,
+# and the word half fitted on all of them grew past a gigabyte at 50,000 texts (25 s; a million: minutes and most of
+# the machine's memory). Below this many texts, every text is used, as before 2026-12-06.
+FIT_SAMPLE = 50_000
 
 
 @dataclass
@@ -184,10 +187,10 @@ def fit_text_model(props: dict[str, list[dict[str, Any]]]) -> SharedText | None:
         dtype=np.float32,
     )
     sample = texts
-    if len(texts) > CHAR_FIT_SAMPLE:
-        picked = np.random.default_rng(0).choice(len(texts), CHAR_FIT_SAMPLE, replace=False)
+    if len(texts) > FIT_SAMPLE:
+        picked = np.random.default_rng(0).choice(len(texts), FIT_SAMPLE, replace=False)
         sample = [texts[i] for i in np.sort(picked)]
-    return SharedText(_fit_space(words, WORD_TEXT_DIM, texts), _fit_space(chars, CHAR_TEXT_DIM, sample))
+    return SharedText(_fit_space(words, WORD_TEXT_DIM, sample), _fit_space(chars, CHAR_TEXT_DIM, sample))
 
 
 def _fit_space(vectorizer: Any, dim: int, texts: list[str]) -> Any:

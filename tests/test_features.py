@@ -80,3 +80,19 @@ def test_mean_word_vectors_are_spacys_to_the_bit() -> None:
     found = features.text_vectors(texts)
     assert found.tobytes() == expected.tobytes()
     assert np.count_nonzero(np.abs(found).sum(axis=1)) >= len(texts) - 3  # most texts have a vector
+
+
+def test_both_halves_of_the_shared_space_are_fitted_on_one_sample(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Texts 2k and 2k + 1 share the word « motk »; a word needs two texts (min_df), so the word half knows « motk »
+    # exactly when both texts of the pair were drawn, and the character half (the same sample) agrees.
+    texts = [f"agent territorial mot{k // 2} {'filler ' * (k % 3)}" for k in range(120)]
+    monkeypatch.setattr(features, "FIT_SAMPLE", 40)
+    model = features.fit_text_model({"candidate": [{"cv_text": t} for t in texts], "offer": []})
+    assert isinstance(model, features.SharedText) and model.words is not None and model.chars is not None
+    picked = set(np.random.default_rng(0).choice(len(texts), 40, replace=False).tolist())
+    both_drawn = {f"mot{k}" for k in range(60) if {2 * k, 2 * k + 1} <= picked}
+    vocabulary = model.words.named_steps["tfidf"].vocabulary_
+    assert {w for w in vocabulary if w.startswith("mot") and " " not in w} == both_drawn
+    assert both_drawn and len(both_drawn) < 60
+    chars = model.chars.named_steps["tfidf"].vocabulary_
+    assert all((f"t{k} " in chars) == (f"mot{k}" in both_drawn) for k in range(10, 60))  # « t37 » ends « mot37 »
