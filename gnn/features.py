@@ -88,13 +88,10 @@ class FeatureSpec:
 
 @once
 def _nlp() -> Any:
-    import spacy
+    from loaders.nlp import load_model
 
     # Only the tokenizer and the static vectors are needed for doc.vector: every trained component is excluded.
-    return spacy.load(
-        "fr_core_news_md",
-        exclude=["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "ner", "senter"],
-    )
+    return load_model(exclude=["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "ner", "senter"])
 
 
 def text_vectors(texts: list[str]) -> np.ndarray:

@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from functools import cached_property
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import spacy
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
@@ -228,7 +229,7 @@ def _glued_ending(doc: Doc, i: int) -> bool:
 @once
 def pipeline() -> Language:
     """The shared pipeline: tokenizer, then the lemma norm component; statistical components excluded (see above)."""
-    nlp = spacy.load(MODEL, exclude=["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "ner"])
+    nlp = load_model(exclude=["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "ner"])
     nlp.add_pipe("vivier_norm")
     return nlp
 
@@ -237,7 +238,40 @@ def pipeline() -> Language:
 def ner_pipeline() -> Language:
     """Only for CVs: the statistical NER finds person names to remove (speed matters less there)."""
     # The NER of fr_core_news_md has its own embedding layer: the shared tok2vec is not needed (4x faster).
-    return spacy.load(MODEL, exclude=["tok2vec", "parser", "lemmatizer", "morphologizer", "attribute_ruler"])
+    return load_model(exclude=["tok2vec", "parser", "lemmatizer", "morphologizer", "attribute_ruler"])
+
+
+def load_model(exclude: list[str]) -> Language:
+    """`fr_core_news_md` without the components `exclude` names, its tokenizer's `token_match` remembered per string
+    (`MemoisedMatch`)."""
+    nlp = spacy.load(MODEL, exclude=exclude)
+    tokenizer = cast(Tokenizer, nlp.tokenizer)
+    match = tokenizer.token_match
+    if match is not None and hasattr(getattr(match, "__self__", None), "pattern"):
+        tokenizer.token_match = MemoisedMatch(match)
+    return nlp
+
+
+class MemoisedMatch:
+    """The French tokenizer's `token_match`, remembered per string. It is one regular expression of several hundred
+    alternatives (hyphenated and elided words), which the tokenizer tries on every piece of text it splits, its own
+    cache notwithstanding: 60 % of the tokenizer's time on CV texts. It is a pure function of the string, so the
+    tokens are the same (tests/test_text_understanding.py); the tokenizer reads only whether it matched."""
+
+    LIMIT = 1 << 19  # strings remembered before starting afresh: a few tens of megabytes at most
+
+    def __init__(self, match: Any) -> None:
+        self.__self__ = match.__self__  # spaCy saves a token_match as `token_match.__self__.pattern`
+        self._match = match
+        self._known: dict[str, bool] = {}
+
+    def __call__(self, text: str) -> bool:
+        known = self._known.get(text)
+        if known is None:
+            if len(self._known) >= self.LIMIT:
+                self._known.clear()
+            known = self._known[text] = self._match(text) is not None
+        return known
 
 
 @dataclass(frozen=True)

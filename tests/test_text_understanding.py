@@ -4,6 +4,7 @@ top-3 occupations of career steps and the skill spans kept in Neo4j, filière an
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -172,3 +173,27 @@ def test_filiere_and_commune_reach_neo4j(db: Database, analyzer: TextAnalyzer) -
     candidate = db.execute_query("MATCH (c:Candidate) RETURN c").records[0]["c"]
     assert (offer["filiere"], offer["commune"]) == ("Technique", "Rennes")
     assert (candidate["filiere"], candidate["commune"]) == ("Administrative", "Rennes")
+
+
+def test_remembered_token_match_gives_spacys_tokens() -> None:
+    import spacy
+
+    from loaders.nlp import MODEL, MemoisedMatch, pipeline
+
+    nlp: Any = pipeline()
+    assert isinstance(nlp.tokenizer.token_match, MemoisedMatch)
+    plain: Any = spacy.load(MODEL, exclude=["tok2vec", "morphologizer", "parser", "lemmatizer", "ner"])  # as shipped
+    assert not isinstance(plain.tokenizer.token_match, MemoisedMatch)
+    texts = [
+        "Aujourd'hui, l'adjoint·e administratif·ve peut-être au sous-sol : c'est-à-dire qu'il gère l'Île-de-France.",
+        "Arrière-petit-fils, porte-parole, vice-président(e) ; e-mail : jean.dupont@example.org, https://www.x.fr/a-b",
+        "Technicien(ne) territorial(e) — 2015-2020 : Mairie de Saint-Jean-de-Luz (64) ; Rédac. ppal 2e cl.",
+        "",
+    ] * 2  # the second time from what was remembered
+    for text in texts:
+        assert [t.text for t in nlp.tokenizer(text)] == [t.text for t in plain.tokenizer(text)]
+    assert nlp.tokenizer.token_match("sous-sol") == bool(plain.tokenizer.token_match("sous-sol"))
+    # spaCy saves a tokenizer with its token_match's pattern: the remembered one saves, and reloads as the plain one
+    restored: Any = spacy.blank("fr").tokenizer
+    restored.from_bytes(nlp.tokenizer.to_bytes())
+    assert restored.token_match.__self__.pattern == plain.tokenizer.token_match.__self__.pattern
