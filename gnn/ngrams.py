@@ -24,7 +24,9 @@ def supports(vectorizer: Any) -> bool:
         getattr(vectorizer, "analyzer", None) == "char_wb"
         and getattr(vectorizer, "input", None) == "content"
         and hasattr(vectorizer, "vocabulary_")
-        and hasattr(vectorizer, "_tfidf")  # the fitted weighting step (scikit-learn ≥ 0.x, checked by the tests)
+        # the fitted weighting step, a private attribute: tests/test_features.py compares with `transform`, so a
+        # scikit-learn that renames it falls back to `transform`, and one that changes its meaning fails the tests
+        and hasattr(vectorizer, "_tfidf")
     )
 
 
