@@ -258,7 +258,7 @@ class MemoisedMatch:
     cache notwithstanding: 60 % of the tokenizer's time on CV texts. It is a pure function of the string, so the
     tokens are the same (tests/test_text_understanding.py); the tokenizer reads only whether it matched."""
 
-    LIMIT = 1 << 19  # strings remembered before starting afresh: a few tens of megabytes at most
+    LIMIT = 1 << 19  # strings remembered before starting afresh: under a hundred megabytes
 
     def __init__(self, match: Any) -> None:
         self.__self__ = match.__self__  # spaCy saves a token_match as `token_match.__self__.pattern`
