@@ -88,10 +88,10 @@ class FeatureSpec:
 
 @once
 def _nlp() -> Any:
-    from loaders.nlp import load_model
+    from loaders.nlp import load_spacy
 
     # Only the tokenizer and the static vectors are needed for doc.vector: every trained component is excluded.
-    return load_model(exclude=["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "ner", "senter"])
+    return load_spacy(exclude=["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "ner", "senter"])
 
 
 def text_vectors(texts: list[str]) -> np.ndarray:
@@ -156,7 +156,7 @@ class SharedText:
 
 def _space_rows(model: Any, texts: list[str]) -> np.ndarray:
     """`model.transform(texts)` (TF-IDF then SVD), with the character n-grams counted word by word (`gnn.ngrams`:
-    the same matrix, about 6 × faster on CV texts)."""
+    the same matrix, faster: `bench/bench_text_features.py`)."""
     from gnn.ngrams import char_wb_tfidf
 
     tfidf, svd = model.named_steps["tfidf"], model.named_steps["svd"]

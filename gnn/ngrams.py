@@ -56,7 +56,7 @@ def char_wb_counts(vectorizer: Any, texts: Sequence[str]) -> sparse.csr_matrix:
     counts.sort_indices()
     if vectorizer.binary:
         counts.data.fill(1)
-    return sparse.csr_matrix(counts)
+    return counts
 
 
 class WordNgrams:

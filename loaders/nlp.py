@@ -229,7 +229,7 @@ def _glued_ending(doc: Doc, i: int) -> bool:
 @once
 def pipeline() -> Language:
     """The shared pipeline: tokenizer, then the lemma norm component; statistical components excluded (see above)."""
-    nlp = load_model(exclude=["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "ner"])
+    nlp = load_spacy(exclude=["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "ner"])
     nlp.add_pipe("vivier_norm")
     return nlp
 
@@ -238,10 +238,10 @@ def pipeline() -> Language:
 def ner_pipeline() -> Language:
     """Only for CVs: the statistical NER finds person names to remove (speed matters less there)."""
     # The NER of fr_core_news_md has its own embedding layer: the shared tok2vec is not needed (4x faster).
-    return load_model(exclude=["tok2vec", "parser", "lemmatizer", "morphologizer", "attribute_ruler"])
+    return load_spacy(exclude=["tok2vec", "parser", "lemmatizer", "morphologizer", "attribute_ruler"])
 
 
-def load_model(exclude: list[str]) -> Language:
+def load_spacy(exclude: list[str]) -> Language:
     """`fr_core_news_md` without the components `exclude` names, its tokenizer's `token_match` remembered per string
     (`MemoisedMatch`)."""
     nlp = spacy.load(MODEL, exclude=exclude)
@@ -255,8 +255,9 @@ def load_model(exclude: list[str]) -> Language:
 class MemoisedMatch:
     """The French tokenizer's `token_match`, remembered per string. It is one regular expression of several hundred
     alternatives (hyphenated and elided words), which the tokenizer tries on every piece of text it splits, its own
-    cache notwithstanding: 60 % of the tokenizer's time on CV texts. It is a pure function of the string, so the
-    tokens are the same (tests/test_text_understanding.py); the tokenizer reads only whether it matched."""
+    cache notwithstanding: about 60 % of the tokenizer's time on CV texts (docs/ingestion.md). It is a pure
+    function of the string, so the tokens are the same (tests/test_text_understanding.py); the tokenizer reads only
+    whether it matched."""
 
     LIMIT = 1 << 19  # strings remembered before starting afresh: under a hundred megabytes
 
