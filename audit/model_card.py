@@ -75,6 +75,7 @@ def render_card(
         f"offers, {period.get('applications', 0):,} applications, {period.get('candidates', 0):,} candidates "
         "(the graph at training time)",
         f"- Training data sha256: {metrics.get('data_hash', '?')}",
+        *_reproduction(metrics),
         "- Sensitive attributes: not in the graph, never an input (docs/fairness.md, *Isolation*).",
         "",
         "## Features",
@@ -115,6 +116,22 @@ def render_card(
     lines += ["", "## Known limits", "", *[f"- {x}" for x in LIMITS]]
     lines += ["", "## Intended use", "", INTENDED, "", "## Excluded uses", "", EXCLUDED, ""]
     return "\n".join(lines)
+
+
+def _reproduction(metrics: dict[str, Any]) -> list[str]:
+    """What retraining needs to give these weights again: absent from versions trained before 2026-12-07."""
+    if "weights_hash" not in metrics:
+        return []
+    software = metrics.get("software") or {}
+    train = metrics.get("train") or {}
+    libraries = ", ".join(
+        f"{name} {software[name]}" for name in ("vivier", "torch", "torch-geometric") if software.get(name)
+    )
+    return [
+        f"- Weights sha256: {metrics['weights_hash']}. Deterministic training: the same data, seed "
+        f"({train.get('seed', '?')}), threads ({train.get('threads', '?')}) and libraries ({libraries}) give these "
+        "weights again."
+    ]
 
 
 def write_model_card(db: Database, version: str) -> Path:

@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import pickle
+import platform
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -82,6 +83,32 @@ def data_hash(export: GraphExport) -> str:
     for array in (apps.candidate, apps.offer, apps.stage):
         digest.update(np.ascontiguousarray(array).tobytes())
     return digest.hexdigest()
+
+
+def weights_hash(*modules: torch.nn.Module) -> str:
+    """SHA-256 of the modules' weights (names, shapes, bytes): two trainings that learnt the same model to the bit
+    give the same digest (`gnn.train.seed_everything`)."""
+    digest = hashlib.sha256()
+    for module in modules:
+        for name, tensor in module.state_dict().items():
+            digest.update(f"{name}{tuple(tensor.shape)}{tensor.dtype}".encode())
+            digest.update(tensor.detach().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def software() -> dict[str, Any]:
+    """What trained a version, for its record: the same data, configuration and seed reproduce its weights only
+    with the same libraries (and thread count, stored with the configuration)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions: dict[str, Any] = {"python": platform.python_version(), "platform": platform.platform()}
+    for package in ("vivier", "torch", "torch-geometric", "numpy", "scikit-learn", "spacy"):
+        try:
+            versions[package] = version(package)
+        except PackageNotFoundError:
+            versions[package] = None
+    versions["deterministic_algorithms"] = torch.are_deterministic_algorithms_enabled()
+    return versions
 
 
 def save(

@@ -31,6 +31,7 @@ from torch import Tensor, nn
 from gnn.export import GraphExport, reverse
 from gnn.metrics import Estimate, ranks
 from gnn.model import EdgeType, LinkGNN, sampled_softmax_loss
+from gnn.train import seed_everything
 from ontology import uris
 from ontology.catalogue import Catalogue
 from ontology.mappings import Candidate, derive_rmfp_moves
@@ -215,7 +216,7 @@ def career_graph(data: CareerData, mobility: Tensor) -> dict[EdgeType, Tensor]:
 
 def train_gnn(data: CareerData, pool: Pool, fit_edges: Tensor, config: CareerConfig) -> CareerModel:
     """The GNN trained on `fit_edges` (message passing and supervision), negatives drawn from the fiches."""
-    torch.manual_seed(config.seed)
+    seed_everything(config.seed)
     generator = torch.Generator().manual_seed(config.seed)
     graph = career_graph(data, fit_edges)
     x_dict = data.x

@@ -72,6 +72,7 @@ def train_model(
         "career": career_metrics,
         "reranker": rerank_metrics,
         "seconds": round(time.perf_counter() - started, 1),
+        "weights_hash": artifacts.weights_hash(result.gnn, result.wide),
     }
     stored_config = {
         "train": asdict(config),
@@ -80,6 +81,7 @@ def train_model(
         "relations": [list(et) for et in edge_types(export)],
         "in_dims": {t: int(export.data[t].x.shape[1]) for t in export.data.node_types},
         "data_hash": artifacts.data_hash(export),
+        "software": artifacts.software(),
     }
     ids = {t: [str(v) for v in export.ids[t]] for t in ("candidate", "offer")}
     path = artifacts.save(

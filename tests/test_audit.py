@@ -277,8 +277,10 @@ def test_model_card_has_every_section(db: Database, env: Callable[..., Settings]
     env(VIVIER_DATA_DIR=str(tmp_path))
     folder = tmp_path / "models" / "v1"
     folder.mkdir(parents=True)
-    (folder / "config.json").write_text('{"data_hash": "abc123"}')
-    (folder / "metrics.json").write_text('{"history": [{"val_recall@10": 0.25}]}')
+    software = {"vivier": "0.1.0", "torch": "2.9.0", "torch-geometric": "2.7.0"}
+    config = {"data_hash": "abc123", "train": {"seed": 7, "threads": 2}, "software": software}
+    (folder / "config.json").write_text(json.dumps(config))
+    (folder / "metrics.json").write_text('{"history": [{"val_recall@10": 0.25}], "weights_hash": "def456"}')
     reports = tmp_path / "reports" / "audit" / "all-1"
     reports.mkdir(parents=True)
     row = {"attribute": "sex", "group": "F", "history": "0.5 [0.4, 0.6]", "model": "0.9 [0.8, 1.0]", "verdict": "x"}
@@ -290,6 +292,7 @@ def test_model_card_has_every_section(db: Database, env: Callable[..., Settings]
         assert f"## {section}" in text
     assert "abc123" in text and "2024-03-01" in text and "0.250" in text and "| sex | F | 0.5 [0.4, 0.6]" in text
     assert "### The model's rankings and the exposure bound" in text and "vivier audit model --truth" in text
+    assert "Weights sha256: def456" in text and "seed (7), threads (2)" in text and "torch 2.9.0" in text
 
 
 def test_model_side_counts_shares_and_pairs_recall_as_the_evaluation_ranks() -> None:

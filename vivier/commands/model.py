@@ -76,6 +76,11 @@ def report_trained(version: ModelVersion) -> None:
     table.add_column("value")
     table.add_row("stored in", str(version.path))
     table.add_row("training data sha256", version.data_hash[:16] + "…")
+    if "weights_hash" in version.metrics:  # versions trained before 2026-12-07 have none
+        table.add_row(
+            "weights sha256 (same data, seed, threads and libraries: same digest)",
+            version.metrics["weights_hash"][:16] + "…",
+        )
     table.add_row("best epoch", str(version.metrics["best_epoch"]))
     # The served model's figures at the kept epoch (`reranker`: the slot the served ranking is stored in).
     kept = version.metrics.get("reranker") or {}
