@@ -795,8 +795,8 @@ def test_masked_history_graph_gives_the_fit_of_rebuilding_it_each_epoch(
 ) -> None:
     """The mini-batch joint fit with the history's CSR built once and masked each epoch is the fit that rebuilt
     `message_graph(export, context)` and its CSR each epoch: the same neighbours and draws, the same numbers up to
-    float rounding (two runs of the same fit differ in the 7th digit of the loss, 2026-12-05: torch's threaded
-    float sums are not bit-reproducible)."""
+    float rounding (the two paths build their tensors apart; one path run twice is equal to the bit, see
+    `test_training_twice_gives_the_same_weights_to_the_bit`)."""
     from gnn.ranker import RankerConfig, fit_joint
     from gnn.train import HistoryGraph
 
