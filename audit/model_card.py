@@ -128,9 +128,9 @@ def _reproduction(metrics: dict[str, Any]) -> list[str]:
         f"{name} {software[name]}" for name in ("vivier", "torch", "torch-geometric") if software.get(name)
     )
     return [
-        f"- Weights sha256: {metrics['weights_hash']}. Deterministic training: the same data, seed "
-        f"({train.get('seed', '?')}), threads ({train.get('threads', '?')}) and libraries ({libraries}) give these "
-        "weights again."
+        f"- Weights sha256: {metrics['weights_hash']}. Deterministic training: the same data, configuration "
+        f"(`config.json`: seed ({train.get('seed', '?')}), threads ({train.get('threads', '?')}), …) and libraries "
+        f"({libraries}) give these weights again on the same kind of CPU."
     ]
 
 

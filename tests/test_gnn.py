@@ -16,7 +16,7 @@ import torch
 
 from api.state import Recommender as ServedRecommender
 from gnn import ranker
-from gnn.artifacts import ModelVersion
+from gnn.artifacts import ModelVersion, weights_hash
 from gnn.career import rank_held_out
 from gnn.eligibility import candidate_profiles, eligibility_matrix, eligibility_sets, offer_requirements
 from gnn.export import GraphExport, export_graph, shared_text_columns
@@ -843,6 +843,7 @@ def test_training_twice_gives_the_same_weights_to_the_bit(trained: Trained) -> N
         for module in ("gnn", "wide"):
             ours, theirs = getattr(first, module).state_dict(), getattr(again, module).state_dict()
             assert all(torch.equal(ours[name], theirs[name]) for name in ours), (minibatch, module)
+        assert weights_hash(first.gnn, first.wide) == weights_hash(again.gnn, again.wide)
     # Each stored version records what reproducing it needs: its weights' digest and the libraries that trained it.
     stored = json.loads((trained.version.path / "config.json").read_text())
     assert stored["software"]["deterministic_algorithms"] is True and torch.__version__.startswith(
