@@ -349,7 +349,7 @@ class CareerStepView(BaseModel):
 
 class CandidateProfile(BaseModel):
     """The pseudonymous profile: the node's own properties (never a name, e-mail, phone or address), skills,
-    career steps, grades and département."""
+    career steps, grades (or the cadre d'emplois a CV names without a grade) and département."""
 
     model_config = ConfigDict(extra="allow")
     candidate_id: str

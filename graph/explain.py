@@ -310,9 +310,11 @@ def career_steps_from(db: Database, uri: str, k: int = 10) -> list[Row]:
 
 
 def candidate_grades(db: Database, candidate_id: str) -> list[str]:
-    """The grades a candidate holds (their statutory steps are the candidate's next steps too)."""
+    """The grades a candidate holds, or the cadre d'emplois when the CV names no grade of it (their statutory steps
+    are the candidate's next steps too)."""
     records, _, _ = db.execute_query(
-        "MATCH (:Candidate {candidate_id: $id})-[:HOLDS_GRADE]->(g:Grade) RETURN g.uri AS uri ORDER BY uri",
+        "MATCH (:Candidate {candidate_id: $id})-[:HOLDS_GRADE]->(g) WHERE g:Grade OR g:CadreEmplois "
+        "RETURN g.uri AS uri ORDER BY uri",
         id=candidate_id,
     )
     return [r["uri"] for r in records]

@@ -73,7 +73,7 @@ def candidate(db: Database, candidate_id: str) -> Row | None:
         "CALL (c) { OPTIONAL MATCH (c)-[h:HELD]->(occ) WITH h, occ ORDER BY h.order, h.start "
         "  RETURN collect(CASE WHEN occ IS NULL THEN NULL ELSE {uri: occ.uri, label: occ.label, "
         "    start: toString(h.start), end: toString(h.end), order: h.order} END) AS career } "
-        "CALL (c) { OPTIONAL MATCH (c)-[:HOLDS_GRADE]->(g:Grade) "
+        "CALL (c) { OPTIONAL MATCH (c)-[:HOLDS_GRADE]->(g) WHERE g:Grade OR g:CadreEmplois "
         "  RETURN collect(CASE WHEN g IS NULL THEN NULL ELSE {uri: g.uri, label: g.label} END) AS grades } "
         "OPTIONAL MATCH (c)-[:LIVES_IN]->(d:Departement) "
         "RETURN c {.*, embedding: null} AS candidate, skills, career, grades, d.code AS departement",

@@ -93,6 +93,10 @@ FACTS_REVISION = "facts_revision"
 # from the text by loaders.statutory.offer_facts; no index: nothing looks offers up by them.
 OFFER_REMOTE_WORK = "remote_work"
 OFFER_CORPS = "corps"
+# Candidate.corps: the corps or cadre d'emplois a CV names without a grade of it, as written ("agents de police
+# municipale", "assistant medico-administratif"); the NEG concept, when the name resolves to one, is then the
+# candidate's HOLDS_GRADE link (to a CadreEmplois instead of a Grade). Read by loaders.cv_status; no index.
+CANDIDATE_CORPS = "corps"
 
 # --- Relationship types -----------------------------------------------------------------------------------
 BROADER = "BROADER"  # child -> parent within a repertory (skos:broader)
@@ -112,7 +116,7 @@ LOCATED_IN = "LOCATED_IN"  # Offer|Employer -> Departement
 LIVES_IN = "LIVES_IN"  # Candidate -> Departement
 HAS_SKILL = "HAS_SKILL"  # Candidate -> Skill {confidence, source, text, start, end}
 HELD = "HELD"  # Candidate -> Occupation {start, end, order, employer_kind, alternatives, alternative_scores}: a step
-HOLDS_GRADE = "HOLDS_GRADE"  # Candidate -> Grade {echelon}
+HOLDS_GRADE = "HOLDS_GRADE"  # Candidate -> Grade {echelon} | CadreEmplois (the cadre named, no grade of it known)
 REQUIRES_GRADE = "REQUIRES_GRADE"  # Offer -> Grade | CadreEmplois (statutory prerequisite)
 APPLIED = "APPLIED"  # Candidate -> Offer {application_id, stage, reached, applied_at, updated_at, reason}
 SUGGESTS = "SUGGESTS"  # Suggestion -> Candidate | Offer

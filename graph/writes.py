@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from graph.db import Database
 from graph.revision import STAMP_OFFERS, STAMP_STATUTORY_FACTS
-from graph.schema import OFFER_CORPS, OFFER_REMOTE_WORK
+from graph.schema import CANDIDATE_CORPS, OFFER_CORPS, OFFER_REMOTE_WORK
 from loaders.records import ApplicationRecord, CandidateRecord, EmployerRecord, OfferRecord
 
 BATCH_SIZE = 1000  # ~17 relationships per offer: ~18k writes per transaction, well inside a 1 GB heap
@@ -94,6 +94,10 @@ CALL (c, row) {
 CALL (c, row) {
   WITH c, row WHERE row.grade_uri IS NOT NULL
   MATCH (g:Grade {uri: row.grade_uri}) CREATE (c)-[:HOLDS_GRADE {echelon: row.echelon}]->(g)
+}
+CALL (c, row) {
+  WITH c, row WHERE row.grade_uri IS NULL AND row.cadre_uri IS NOT NULL
+  MATCH (g:CadreEmplois {uri: row.cadre_uri}) CREATE (c)-[:HOLDS_GRADE]->(g)
 }
 """
 )
@@ -252,6 +256,7 @@ def _candidate_row(r: CandidateRecord) -> dict[str, Any]:
             "sparse_profile",
         )
     }
+    props[CANDIDATE_CORPS] = r.corps
     # Each career step links to its best RMFP and best ROME occupation; ranks 2-3 ride on that HELD as lists, not
     # as edges of their own: the GNN reads every HELD edge as a career step.
     held = [
@@ -276,6 +281,7 @@ def _candidate_row(r: CandidateRecord) -> dict[str, Any]:
         "props": props,
         "held": held,
         "grade_uri": r.grade_uri,
+        "cadre_uri": r.cadre_uri,
         "echelon": r.echelon,
         "skills": [asdict(s) for s in r.skills],  # uri, confidence, source and the span: text, start, end
     }

@@ -13,6 +13,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from loaders.cv_status import grade_facts as grade_facts_of
+from loaders.cv_status import named_cadre, same_grade_in, stated_categorie, status_text
 from loaders.pseudonym import candidate_id, scrub
 from loaders.records import (
     CandidateRecord,
@@ -22,7 +24,7 @@ from loaders.records import (
     StatutoryFacts,
     TextAnalysis,
 )
-from loaders.statutory import PRIVATE_SECTOR, statutory_facts
+from loaders.statutory import PRIVATE_SECTOR, corps_facts, is_cadre_name, statutory_facts
 from loaders.values import departement_from_text, employer_kind_of, parse_date
 from ontology.text import fold_compat
 from vivier.settings import Settings, get_settings
@@ -50,38 +52,6 @@ MONTHS = {"jan": 1, "fev": 2, "feb": 2, "mar": 3, "avr": 4, "mai": 5, "jui": 7, 
 MONTHS |= {"nov": 11, "dec": 12, "juin": 6}
 # A word cut at a line end by the PDF's or the typist's hyphen ("suivi de l'exécution finan-\ncière").
 CUT_WORD = re.compile(r"(?<=[a-zà-ÿ])-[ \t]*\n[ \t]*(?=[a-zà-ÿ])")
-# Abbreviations of grades and cadres d'emplois as CVs write them, spelt out as the NEG nomenclature labels them
-# ("adj. adm. ppal 2e cl." → "adjoint administratif principal 2e classe"); "territorial" is dropped, the
-# nomenclature's grade labels do not carry it. Applied to the lines that hold one, read for the grade only.
-GRADE_ABBREVIATIONS = (
-    (re.compile(r"\badj\.\s*", re.IGNORECASE), "adjoint "),
-    (re.compile(r"\badm\.\s*", re.IGNORECASE), "administratif "),
-    (re.compile(r"\br[ée]dac\.\s*", re.IGNORECASE), "rédacteur "),
-    (re.compile(r"\btech\.\s*", re.IGNORECASE), "technique "),
-    (re.compile(r"\bppale?\b\.?", re.IGNORECASE), "principal"),
-    (re.compile(r"\bcl\.\s*sup\b\.?", re.IGNORECASE), "classe supérieure"),
-    (re.compile(r"\bcl\.\s*(?:ex|exc)\b\.?", re.IGNORECASE), "classe exceptionnelle"),
-    (re.compile(r"\bcl\b\.?", re.IGNORECASE), "classe"),
-    (re.compile(r"\b1(?:re|ère|ere)\b", re.IGNORECASE), "1ere"),
-    (re.compile(r"\bACH\b"), "adjoint des cadres hospitaliers"),
-    (re.compile(r"\bEJE\b"), "éducateur de jeunes enfants"),
-    (re.compile(r"\bATTEE\b"), "adjoint technique des établissements d'enseignement"),
-    (re.compile(r"\bterr\.\s*|\bterritoria(?:l|le|ux|les)\b\s*", re.IGNORECASE), ""),
-)
-# A status line worth spelling out: one abbreviation above, or a grade's class ("principal de 2e classe").
-STATUS_LINE = re.compile(
-    r"\b(?:adj|adm|r[ée]dac|tech|ppale?|cl|terr)\.|\b(?:ACH|EJE|ATTEE)\b|\bppal\b|territoria(?:l|le|ux)\b"
-    r"|principale? (?:de )?[12]",
-    re.IGNORECASE,
-)
-
-
-def status_text(text: str) -> str:
-    """The lines of a CV that state a grade in abbreviations, spelt out (empty when there are none)."""
-    lines = [line for line in text.splitlines() if STATUS_LINE.search(line)]
-    for pattern, replacement in GRADE_ABBREVIATIONS:
-        lines = [pattern.sub(replacement, line) for line in lines]
-    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -494,7 +464,9 @@ def _heading_names(text: str) -> list[str]:
     part of such a line when a PDF merged it with a second column or a phone ("Brigitte VAYSSE - 06 88 …")."""
     for line in text.splitlines()[:5]:
         for part in [line.strip(), re.split(r"\s{3,}|\t|\s[-–|·]\s", line.strip())[0]]:
-            if part and NAME_LINE.match(part) and not re.search(r"\d|curriculum|cv\b", part, re.IGNORECASE):
+            # « CADRE DE SANTÉ – FPH », « POLICE MUNICIPALE »: a title, not a name
+            named = part and NAME_LINE.match(part) and not re.search(r"\d|curriculum|cv\b", part, re.IGNORECASE)
+            if named and not is_cadre_name(part):
                 return [part]
     return []
 
@@ -583,7 +555,11 @@ def _understand(
 
     text, place = reading.text, reading.place
     facts = statutory_facts(text)  # the original text: the postal code is gone from cv_text
-    grade_facts = _grade_facts(catalogue, status.facts, analysis.facts) if reading.free_text else analysis.facts
+    grade_facts = (
+        grade_facts_of(catalogue, status.facts, analysis.facts, text, facts.versant)
+        if reading.free_text
+        else analysis.facts
+    )
     record.skills = analysis.skills
     known = {m.uri for m in record.skills}
     record.skills += [
@@ -595,9 +571,15 @@ def _understand(
     stated = next((code for code, pattern in STATED_VERSANT if pattern.search(folded)), None)
     record.versant = stated or _versant_of_employer(reading.steps) or grade_facts.versant or facts.versant
     if grade_facts.grade_uri and catalogue.grades[grade_facts.grade_uri].versant != record.versant:
-        grade_facts = _same_grade_in(catalogue, grade_facts, record.versant)
-    record.categorie = grade_facts.categorie or facts.categorie
-    record.filiere = grade_facts.filiere or facts.filiere
+        grade_facts = same_grade_in(catalogue, grade_facts, record.versant)
+    if reading.free_text and grade_facts.grade_uri is None:
+        grade_facts = _cadre_facts(record, catalogue, text)
+    record.categorie = (stated_categorie(folded) if reading.free_text else None) or grade_facts.categorie
+    record.categorie = record.categorie or facts.categorie
+    # the filières of the NEG's hospital grades are staff groups ("Personnel soignant et éducatif"), not statutory
+    # filières: a grade gives its filière in the territorial versant only, as for offers' gold (data/gold/README.md)
+    grade_versant = catalogue.grades[grade_facts.grade_uri].versant if grade_facts.grade_uri else record.versant
+    record.filiere = (grade_facts.filiere if grade_versant == "FPT" else None) or facts.filiere
     record.titulaire = _titulaire(folded, facts.contract, status.facts.grade_uri is not None)
     record.education_level = _education_level(folded, facts.education_level)
     record.grade_uri, record.echelon = grade_facts.grade_uri, facts.echelon
@@ -617,35 +599,21 @@ STATED_VERSANT = (
     ("FPH", re.compile(r"fonction publique hospitaliere|\bfph\b")),
     ("FPE", re.compile(r"fonction publique de l'etat|\bfpe\b|fonctionnaire de l'etat")),
 )
-# In a free-text CV, grades whose NEG label is also what CVs call a job ("Agent d'animation", "Conducteur",
-# "Adjoint administratif" as a former position) count from the whole text only when the label names a grade (a
-# class, "principal", "territorial"); a grade read on a status line spelt out (`status_text`) always counts. Not
-# for JSON Resumes: on the simulated ones it lost a third of the exact grades (78.0 % → 54.1 %, docs/ingestion.md).
-GRADE_LABEL = re.compile(r"\bclasse\b|\bprincipal|territori|\bhors cl|\bcl\b|jeunes enfants|socio-educatif|maitrise")
 
 
-def _grade_facts(catalogue: Catalogue, status: StatutoryFacts, whole: StatutoryFacts) -> StatutoryFacts:
-    if status.grade_uri:
-        return status
-    if whole.grade_uri and not GRADE_LABEL.search(fold_compat(catalogue.grades[whole.grade_uri].label)):
-        return StatutoryFacts()  # a job title, not a grade: nothing follows from it
-    return whole
-
-
-def _same_grade_in(catalogue: Catalogue, facts: StatutoryFacts, versant: str | None) -> StatutoryFacts:
-    """The grade of the same label in the CV's versant ("Assistant socio-éducatif" is FPT and FPH); the grade as
-    found when that versant has none."""
-    label = fold_compat(catalogue.grades[facts.grade_uri or ""].label)
-    for uri, grade in catalogue.grades.items():
-        if grade.versant == versant and fold_compat(grade.label) == label:
-            return StatutoryFacts(
-                versant=grade.versant,
-                categorie=grade.categorie,
-                filiere=grade.filiere,
-                cadre_uri=grade.cadre_uri,
-                grade_uri=uri,
-            )
-    return facts
+def _cadre_facts(record: CandidateRecord, catalogue: Catalogue, text: str) -> StatutoryFacts:
+    """What the cadre a CV names without a grade tells (catégorie; filière and versant when the catalogue knows the
+    cadre); the cadre is kept on the record, as a concept and as written."""
+    record.cadre_uri, record.corps = named_cadre(catalogue, text)
+    if record.corps is None:
+        return StatutoryFacts()
+    categorie, filiere = corps_facts(record.corps)
+    grades = [g for g in catalogue.grades.values() if record.cadre_uri and g.cadre_uri == record.cadre_uri]
+    if grades:
+        categories = {g.categorie for g in grades}
+        categorie = categories.pop() if len(categories) == 1 else categorie
+        filiere = grades[0].filiere or filiere
+    return StatutoryFacts(categorie=categorie, filiere=filiere, cadre_uri=record.cadre_uri)
 
 
 def _titulaire(folded: str, contract: str | None, grade_stated: bool) -> bool | None:

@@ -28,7 +28,16 @@ if TYPE_CHECKING:
 
 # Words a grade's name does not need: glue (norm "_"), the versant's adjective, the nomenclature's abbreviations.
 _DROP = {"_", "territorial", "hospitalier", "hosp", "etat", "*"}
-_ABBREVIATIONS = {"cl": "classe", "ppal": "principal", "princ": "principal", "terr": "territorial"}
+# The nomenclature's labels are cut to 50 characters ("Adjoint technique principal 2eme cl etabts enseignt"): each
+# cut word is read as the word texts write in full, on both sides of the comparison.
+_ABBREVIATIONS = {
+    "cl": "classe", "cla": "classe", "ppal": "principal", "princ": "principal", "terr": "territorial",
+    "sup": "superieure", "super": "superieure", "excep": "exceptionnelle", "except": "exceptionnelle",
+    "norm": "normale", "etab": "etablissement", "etabs": "etablissements", "etabts": "etablissements",
+    "etbts": "etablissements", "ets": "etablissements", "enseigt": "enseignement", "enseignt": "enseignement",
+    "conserv": "conservation", "biblio": "bibliotheques", "patr": "patrimoine", "techn": "technique",
+    "tech": "technique", "assist": "assistant", "adj": "adjoint", "adm": "administratif",
+}  # fmt: skip
 _CLASS_WORDS = ("principal", "classe", "1e", "2e", "3e", "hors", "superieure", "normale", "exceptionnelle", "chef")
 # After « grade »: the name, up to nine words of the same clause ("grade d'adjoint technique territorial. …").
 GRADE_CUE = re.compile(r"\bgrades?\s*(?::\s*|d'|de\s+|des\s+)((?:[a-z0-9']+[ \-]?){1,9})")
@@ -39,6 +48,9 @@ _Q = (
 # A class qualifier, and a second one coordinated with it ("hors classe ou principal", "de 1re ou 2e classe" aside)
 QUALIFIED = re.compile(r"\b(" + _Q + r")\b(?:\s*(?:ou|et|/|,)\s*(?:d'|de |l')?(" + _Q + r")\b)?")
 HEAD_WORDS = 4
+# After the qualifier, the rest of a label that puts its class in the middle ("Adjoint technique principal de 2e
+# classe des établissements d'enseignement", "Attaché principal d'administration de l'État"): up to this many words.
+TAIL_WORDS = 4
 PLURAL_END = re.compile(r"(?<!hor)[sx]\s*$")
 
 
@@ -114,11 +126,14 @@ class GradeNames:
             if PLURAL_END.search(before) or _about_the_team(folded, line_start, before):
                 continue  # "des adjoints techniques principaux de 2e classe": the people managed, not the post
             head = name_words(before)[-HEAD_WORDS:]
+            line_end = folded.find("\n", match.end())
+            after = name_words(folded[match.end() : line_end if line_end >= 0 else len(folded)])[:TAIL_WORDS]
             for qualifier in filter(None, match.groups()):
                 tail = name_words(qualifier)
                 for start in range(len(head)):  # the longest head that, with the qualifier, is a grade's name
-                    if found := self.resolve(head[start:] + tail, versant, bare=False):
-                        return found
+                    for end in range(len(after), -1, -1):  # and the longest rest of the label after it
+                        if found := self.resolve(head[start:] + tail + after[:end], versant, bare=False):
+                            return found
         return None
 
 

@@ -528,7 +528,7 @@ def same_fact(field: str, found: object, expected: object) -> bool:
 def _name_words(name: str) -> list[str]:
     words = re.findall(r"[a-z0-9]+", fold_compat(re.sub(r"\([^)]*\)", " ", name)))
     words = [w[:-1] if len(w) > 3 and w[-1] in "sx" else w for w in words if w not in _NAME_STOP]
-    return ["principal" if w == "principau" else w for w in words]
+    return [w[:-2] + "l" if w.endswith("au") and len(w) > 5 else w for w in words]  # "paramédicaux" → "…al"
 
 
 def _prefix(a: list[str], b: list[str]) -> bool:
@@ -973,12 +973,23 @@ def predicted_cv_facts(record: CandidateRecord) -> dict[str, object]:
         "categorie": record.categorie,
         "contract": contract,
         "grade": grade.code if grade else None,
-        "cadre": grade.cadre_label if grade and grade.cadre_label else None,
+        "cadre": grade.cadre_label if grade and grade.cadre_label else _named_cadre_label(record),
         "filiere": record.filiere,
         "echelon": record.echelon,
         "education_level": record.education_level,
         "departement": record.departement,
     }
+
+
+def _named_cadre_label(record: CandidateRecord) -> str | None:
+    """A cadre the CV names without a grade: the name as written (the catalogue's label of the concept it resolves
+    to may be an older name: « Secrétaires médicaux » for the assistants médico-administratifs)."""
+    if record.corps:
+        return record.corps
+    for grade in default_analyzer().catalogue.grades.values():
+        if record.cadre_uri and grade.cadre_uri == record.cadre_uri:
+            return grade.cadre_label
+    return None
 
 
 def same_cv_fact(field: str, found: object, expected: object) -> bool:

@@ -149,6 +149,10 @@ class CandidateRecord:
     commune: str | None = None  # of residence (JSON Resume `basics.location.city`, or a postal code + city line)
     grade_uri: str | None = None
     echelon: int | None = None
+    # The cadre d'emplois or corps when the CV names it but no grade of it ("Titulaire du cadre d'emplois des agents
+    # de police municipale"): the catalogue's concept when the name resolves to one, and the name as written.
+    cadre_uri: str | None = None
+    corps: str | None = None
     skills: list[SkillMention] = field(default_factory=list)
     experiences: list[ExperienceRecord] = field(default_factory=list)
     # The profile carries no prose beyond job titles and a place (many platforms export only those): the candidate

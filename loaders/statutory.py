@@ -517,6 +517,8 @@ CORPS_FACTS = (
     (re.compile(r"ingenieurs?"), "A", "Technique"),
     (re.compile(r"administrateurs?"), "A", "Administrative"),
     (re.compile(r"magistrats?"), "A", None),
+    (re.compile(r"cadres? de sante"), "A", None),  # FPH corps (cadres de santé paramédicaux)
+    (re.compile(r"assistants? medico-administratifs?"), "B", None),  # FPH corps
     (re.compile(r"bibliothecaires?"), "A", "Culturelle"),
     (re.compile(r"conservateurs?"), "A", "Culturelle"),
 )
@@ -532,6 +534,12 @@ def corps_categorie(folded: str, corps: str) -> str | None:
     names = re.split(r"\s*(?:/|\bou\b|\bet\b|,)\s*", folded[start : end if end >= 0 else start + 100][:100])
     letters = {corps_facts(re.split(r"[()]", name)[0].strip())[0] for name in names} - {None}
     return letters.pop() if len(letters) == 1 else None
+
+
+def is_cadre_name(line: str) -> bool:
+    """Whether a heading line is a cadre's or corps' name (a CV's title), not a person's."""
+    folded = recently_folded(line.strip())
+    return any(pattern.match(folded) for pattern, _, _ in CORPS_FACTS)
 
 
 def corps_facts(corps: str) -> tuple[str | None, str | None]:

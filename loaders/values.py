@@ -308,7 +308,8 @@ def optional_text(row: Mapping[str, object], field_name: str) -> str | None:
 
 # The kind of a public employer from its name, first match wins ("Centre hospitalier", "Mairie de …").
 EMPLOYER_NAME_KINDS = (
-    ("hopital", re.compile(r"\b(?:chu|chr|ch|hopita|hospitali|ehpad|centre hospitalier|ap-hp|aphp|clinique)")),
+    # the acronyms end at a word's end: "CH de Vichy" is a hospital, "Chargée de mission" is not
+    ("hopital", re.compile(r"\b(?:(?:chu|chr|ch|ap-hp|aphp|ehpad)\b|hopita|hospitali|centre hospitalier|clinique)")),
     ("region", re.compile(r"\b(?:region|conseil regional)\b")),
     ("departement", re.compile(r"\b(?:conseil departemental|departement d|departement de|sdis)\b")),
     ("epci", re.compile(r"\b(?:communaute|metropole|agglomeration|syndicat|sivom|sivu|epci|intercommunal)")),

@@ -1,0 +1,184 @@
+"""The statutory situation a free-text CV states: its grade, cadre d'emplois or corps, catégorie and versant.
+
+CVs state them on a few lines, often abbreviated (« adj. adm. ppal 2e cl. », « ACH cl. sup. », « ATSEM principale de
+2e classe »), or name only the cadre (« Titulaire du cadre d'emplois des agents de police municipale », a heading
+« Assistante de conservation du patrimoine et des bibliothèques »). In order, a grade is taken from:
+1. the status lines spelt out (`status_text`), read by the nomenclature's phrase matcher;
+2. the same lines, then the whole text, read by `loaders.grades` (class words inside a label, a grade after « grade »);
+3. the matcher over the whole text, when the label names a grade rather than a job (`GRADE_LABEL`).
+Without a grade, the cadre is the one the text names (`loaders.statutory.corps_named`, or a heading that is a
+cadre's name), resolved in the catalogue when its name begins the labels of one cadre's grades.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from loaders.grades import QUALIFIED, grade_names, name_words
+from loaders.records import StatutoryFacts
+from loaders.statutory import CATEGORIE, CORPS_FACTS, corps_named, recently_folded
+from ontology.text import fold_compat
+
+if TYPE_CHECKING:
+    from ontology.catalogue import Catalogue, GradeConcept
+
+# Abbreviations of grades and cadres d'emplois as CVs write them, spelt out as the NEG nomenclature labels them
+# ("adj. adm. ppal 2e cl." → "adjoint administratif principal 2e classe"); "territorial" is dropped, the
+# nomenclature's grade labels do not carry it. Applied to the lines that hold one, read for the grade only.
+GRADE_ABBREVIATIONS = (
+    # « ATSEM principale de 2e classe »: the NEG label puts the class inside the name
+    (
+        re.compile(r"\bATSEM\s+(principale?\s+(?:de\s+)?[12]\S*\s+cl(?:asse\b|\.))", re.IGNORECASE),
+        r"agent spécialisé \1 des écoles maternelles",
+    ),
+    (re.compile(r"\bATSEM\b"), "agent spécialisé des écoles maternelles"),
+    (re.compile(r"\badj\.\s*", re.IGNORECASE), "adjoint "),
+    (re.compile(r"\badm\.\s*", re.IGNORECASE), "administratif "),
+    (re.compile(r"\br[ée]dac\.\s*", re.IGNORECASE), "rédacteur "),
+    (re.compile(r"\btech\.\s*", re.IGNORECASE), "technique "),
+    (re.compile(r"\bppale?\b\.?", re.IGNORECASE), "principal"),
+    (re.compile(r"\bcl\.\s*sup\b\.?", re.IGNORECASE), "classe supérieure"),
+    (re.compile(r"\bcl\.\s*(?:ex|exc)\b\.?", re.IGNORECASE), "classe exceptionnelle"),
+    (re.compile(r"\bcl\b\.?", re.IGNORECASE), "classe"),
+    (re.compile(r"\b1(?:re|ère|ere)\b", re.IGNORECASE), "1ere"),
+    (re.compile(r"\bACH\b"), "adjoint des cadres hospitaliers"),
+    (re.compile(r"\bEJE\b"), "éducateur de jeunes enfants"),
+    (re.compile(r"\bATTEE\b"), "adjoint technique des établissements d'enseignement"),
+    (re.compile(r"\bterr\.\s*|\bterritoria(?:l|le|ux|les)\b\s*", re.IGNORECASE), ""),
+)
+# A status line worth spelling out: one abbreviation above, or a grade's class ("principal de 2e classe").
+STATUS_LINE = re.compile(
+    r"\b(?:adj|adm|r[ée]dac|tech|ppale?|cl|terr)\.|\b(?:ACH|EJE|ATTEE|ATSEM)\b|\bppal\b|territoria(?:l|le|ux)\b"
+    r"|principale? (?:de )?[12]",
+    re.IGNORECASE,
+)
+
+
+def status_text(text: str) -> str:
+    """The lines of a CV that state a grade in abbreviations, spelt out (empty when there are none)."""
+    lines = [line for line in text.splitlines() if STATUS_LINE.search(line)]
+    for pattern, replacement in GRADE_ABBREVIATIONS:
+        lines = [pattern.sub(replacement, line) for line in lines]
+    return "\n".join(lines)
+
+
+# In a free-text CV, grades whose NEG label is also what CVs call a job ("Agent d'animation", "Conducteur",
+# "Adjoint administratif" as a former position) count from the whole text only when the label names a grade (a
+# class, "principal", "territorial"); a grade read on a status line spelt out (`status_text`) always counts. Not
+# for JSON Resumes: on the simulated ones it lost a third of the exact grades (78.0 % → 54.1 %, docs/ingestion.md).
+GRADE_LABEL = re.compile(r"\bclasse\b|\bprincipal|territori|\bhors cl|\bcl\b|jeunes enfants|socio-educatif|maitrise")
+
+
+def _matched_grade(catalogue: Catalogue, status: StatutoryFacts, whole: StatutoryFacts) -> StatutoryFacts:
+    if status.grade_uri:
+        return status
+    if whole.grade_uri and not GRADE_LABEL.search(fold_compat(catalogue.grades[whole.grade_uri].label)):
+        return StatutoryFacts()  # a job title, not a grade: nothing follows from it
+    return whole
+
+
+def same_grade_in(catalogue: Catalogue, facts: StatutoryFacts, versant: str | None) -> StatutoryFacts:
+    """The grade of the same label in the CV's versant ("Assistant socio-éducatif" is FPT and FPH); the grade as
+    found when that versant has none."""
+    label = fold_compat(catalogue.grades[facts.grade_uri or ""].label)
+    for uri, grade in catalogue.grades.items():
+        if grade.versant == versant and fold_compat(grade.label) == label:
+            return StatutoryFacts(
+                versant=grade.versant,
+                categorie=grade.categorie,
+                filiere=grade.filiere,
+                cadre_uri=grade.cadre_uri,
+                grade_uri=uri,
+            )
+    return facts
+
+
+def grade_facts(
+    catalogue: Catalogue, status: StatutoryFacts, whole: StatutoryFacts, text: str, versant: str | None
+) -> StatutoryFacts:
+    """The grade a free-text CV states, with what follows from it (module docstring: the order of the readings)."""
+    if status.grade_uri:
+        return status
+    names = grade_names(catalogue)
+    for part in (status_text(text), text):
+        if part and (named := names.named(recently_folded(part), versant)):
+            return _facts_of(named.grade)
+    return _matched_grade(catalogue, status, whole)
+
+
+def _facts_of(grade: GradeConcept) -> StatutoryFacts:
+    return StatutoryFacts(
+        versant=grade.versant,
+        categorie=grade.categorie,
+        filiere=grade.filiere,
+        cadre_uri=grade.cadre_uri,
+        grade_uri=grade.uri,
+    )
+
+
+# The lines a CV states its status on: a statutory word, and no driving licence or weapon class (« permis cat. B »)
+STATUS_WORDS = re.compile(r"\btitulaire\b(?! d[u'e ])|\bfonctionnaire\b|\bstagiaire\b|\bcadre d'emplois?\b|\bcorps\b")
+HEADING_LINES = 4
+NOT_A_CATEGORIE = re.compile(r"\bpermis\b|\barmement\b")
+
+
+def stated_categorie(folded: str) -> str | None:
+    """The catégorie a status line states (« ASE cat. A – filière médico-sociale – titulaire »): it beats the
+    grade's, since the nomenclature lags reforms (the socio-educative cadres moved from B to A in 2019)."""
+    for line in folded.splitlines():
+        if STATUS_WORDS.search(line) and not NOT_A_CATEGORIE.search(line) and (match := CATEGORIE.search(line)):
+            return match.group(1).upper()
+    return None
+
+
+def named_cadre(catalogue: Catalogue, text: str) -> tuple[str | None, str | None]:
+    """(catalogue cadre uri or None, the name as written) of the cadre d'emplois or corps a CV names without a
+    grade: after « cadre d'emplois » or « corps » and the other cues offers use, else a heading line that is a
+    cadre's name (« Assistante de conservation du patrimoine et des bibliothèques »)."""
+    folded = recently_folded(text)
+    name = corps_named(folded) or _heading_cadre(folded)
+    if name is None:
+        return None, None
+    return cadre_uri(catalogue, name), name
+
+
+def _heading_cadre(folded: str) -> str | None:
+    """The first of a CV's opening lines (the name, the title, the status) or of its status lines that is a cadre's
+    name, up to a dash or a comma, class words aside (« Assistante médico-administrative », « Attachée principale
+    d'administration de l'État, catégorie A, titulaire »); a job title that is no cadre's name is not one."""
+    lines = folded.splitlines()
+    for line in lines[:HEADING_LINES] + [line for line in lines[HEADING_LINES:] if STATUS_WORDS.search(line)]:
+        part = re.split(r"\s[-–—|]\s|,|\(", line.strip())[0].strip()
+        if not part or len(part) > 70 or re.search(r"\d|@", part):
+            continue
+        for name in (FEMININE_END.sub(_masculine, part), part):
+            name = re.sub(r"\s+", " ", QUALIFIED.sub(" ", name)).strip()  # the cadre: no class words
+            if any(pattern.match(name) for pattern, _, _ in CORPS_FACTS):
+                return name
+    return None
+
+
+# A title's feminine words, as the masculine the cadres are named in (« assistante », « attachée », « rédactrice »)
+FEMININE_END = re.compile(r"\b([a-z'-]{2,}?)(trice|euse|ienne|iere|ante|ale|ee|ive)\b")
+MASCULINE_END = {
+    "trice": "teur", "euse": "eur", "ienne": "ien", "iere": "ier", "ante": "ant", "ale": "al", "ee": "e", "ive": "if"
+}  # fmt: skip
+
+
+def _masculine(match: re.Match[str]) -> str:
+    return match.group(1) + MASCULINE_END[match.group(2)]
+
+
+def cadre_uri(catalogue: Catalogue, name: str) -> str | None:
+    """The one cadre whose grades' labels all begin with the name (singular), class words aside; or whose own label
+    is the name."""
+    words = name_words(name)  # lemma norms: singular, masculine
+    if not words:
+        return None
+    found = {
+        g.cadre_uri
+        for g in catalogue.grades.values()
+        if g.cadre_uri and (name_words(g.label)[: len(words)] == words or name_words(g.cadre_label) == words)
+    }
+    return found.pop() if len(found) == 1 else None

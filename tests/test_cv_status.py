@@ -1,0 +1,90 @@
+"""The statutory situation a free-text CV states (loaders/cv_status.py): grades whose class sits inside the
+nomenclature's label, a cadre d'emplois named without a grade, a heading that is a title and not a person, the
+catégorie of a status line; and the cadre reaching Neo4j (HOLDS_GRADE → CadreEmplois, `Candidate.corps`)."""
+
+from __future__ import annotations
+
+from graph.db import Database
+from graph.schema import CANDIDATE_CORPS
+from graph.writes import write_candidates
+from loaders.cv_status import stated_categorie
+from loaders.cvs import _heading_names, parse_cv
+from loaders.grades import grade_names
+from loaders.nlp import default_analyzer
+from loaders.records import CandidateRecord
+from loaders.values import employer_kind_of
+from tests.support.ingestion import graph_fingerprint
+
+POLICE = (
+    "POLICE MUNICIPALE\n"
+    "Damien ESCOFFIER – Brigadier-chef principal\n"
+    "47 rue Paradis 06000 Nice\n\n"
+    "Depuis 2014 : Policier municipal, Ville de Nice\n"
+    "Titulaire du cadre d'emplois des agents de police municipale, catégorie C.\n"
+    "Armement cat. B et D. Permis B.\n"
+)
+AMA = (
+    "Samia OUAZZANI\n"
+    "Assistante médico-administrative\n"
+    "15 avenue Jean-Jaurès 31400 Toulouse\n\n"
+    "Depuis 2021 : Assistante médico-administrative, CHU de Toulouse. Titulaire.\n"
+    "Accueil des patients, frappe des comptes rendus médicaux.\n"
+)
+
+
+def grade_code(record: CandidateRecord) -> str | None:
+    grade = default_analyzer().catalogue.grades.get(record.grade_uri or "")
+    return grade.code if grade else None
+
+
+def test_a_class_inside_the_label_and_its_abbreviations_name_the_grade() -> None:
+    names = grade_names(default_analyzer().catalogue)
+    # NEG: « Adjoint technique principal 2eme cl etabts enseignt » (0831): class inside, words cut short
+    found = names.named("adjoint technique principal de 2e classe des etablissements d'enseignement", "FPT")
+    assert found is not None and found.grade.code == "0831"
+    atsem = parse_cv("Nadia B.\nATSEM principale de 2e classe\nÉcole maternelle, Ville de Nantes\n".encode(), "a.txt")
+    assert grade_code(atsem) == "0811"  # « Agent specialise principal de 2eme cl ecoles maternelles »
+
+
+def test_a_title_heading_is_not_a_name_and_the_grade_and_cadre_are_read() -> None:
+    assert _heading_names("CADRE DE SANTÉ – FPH\n\nIsabelle CHASSAGNE\n") == ["Isabelle CHASSAGNE"]
+    record = parse_cv(POLICE.encode(), "police.txt")
+    assert "Damien" not in record.cv_text and "ESCOFFIER" not in record.cv_text
+    assert "police municipale" in record.cv_text.lower()  # the title was not scrubbed as a name
+    assert grade_code(record) in {"0495", "1124"}  # brigadier-chef principal
+    assert (record.versant, record.categorie, record.filiere) == ("FPT", "C", "Police municipale")
+
+
+def test_a_cadre_named_without_a_grade_is_kept_as_written_and_as_a_concept() -> None:
+    record = parse_cv(AMA.encode(), "ama.txt")
+    assert record.grade_uri is None
+    assert record.corps == "assistant medico-administratif" and record.cadre_uri is not None
+    assert (record.versant, record.categorie, record.titulaire) == ("FPH", "B", True)
+
+
+def test_a_status_line_states_the_categorie_a_driving_licence_does_not() -> None:
+    assert stated_categorie("ase cat. a – filiere medico-sociale – titulaire") == "A"
+    assert stated_categorie("titulaire du permis cat. b") is None
+    assert stated_categorie("permis b\nassistante sociale cat. a") is None  # no status word on the line
+
+
+def test_employer_acronyms_end_at_a_word_end() -> None:
+    assert employer_kind_of("CH de Vichy") == "hopital"
+    assert employer_kind_of("Chargée de mission GPEC, Ministère de l'Intérieur") == "etat"
+    assert employer_kind_of("Cheffe du bureau des personnels, Préfecture de l'Essonne") == "etat"
+
+
+def test_the_named_cadre_reaches_neo4j_and_a_reload_changes_nothing(db: Database) -> None:
+    record = parse_cv(AMA.encode(), "ama.txt", source="cv-status-test")
+    write_candidates(db, [record])
+    rows = db.execute_query(
+        "MATCH (c:Candidate {candidate_id: $id}) OPTIONAL MATCH (c)-[:HOLDS_GRADE]->(g) "
+        "RETURN c[$corps] AS corps, [l IN labels(g) WHERE l <> 'Concept'] AS labels, g.uri AS uri",
+        id=record.candidate_id,
+        corps=CANDIDATE_CORPS,
+    ).records
+    assert [(r["corps"], r["uri"]) for r in rows] == [("assistant medico-administratif", record.cadre_uri)]
+    assert "CadreEmplois" in rows[0]["labels"]
+    before = graph_fingerprint(db)
+    write_candidates(db, [parse_cv(AMA.encode(), "ama.txt", source="cv-status-test")])
+    assert graph_fingerprint(db) == before
