@@ -3,6 +3,7 @@ database: the API calls it on uploads."""
 
 from __future__ import annotations
 
+import bisect
 import io
 import itertools
 import json
@@ -560,7 +561,7 @@ def _understand(
         if reading.free_text
         else analysis.facts
     )
-    record.skills = analysis.skills
+    record.skills = skills_on_prose(analysis.skills, record.cv_text) if reading.free_text else analysis.skills
     known = {m.uri for m in record.skills}
     record.skills += [
         SkillMention(m.uri, m.text, m.start, m.end, m.confidence, "declared")
@@ -599,6 +600,33 @@ STATED_VERSANT = (
     ("FPH", re.compile(r"fonction publique hospitaliere|\bfph\b")),
     ("FPE", re.compile(r"fonction publique de l'etat|\bfpe\b|fonctionnaire de l'etat")),
 )
+
+
+# Lines of a free-text CV that hold no skill: a year (a dated step's line, a diploma and its school), a section
+# heading (« EXPÉRIENCES PROFESSIONNELLES », « Formation : »), the heading lines (name, title, contact). Read as
+# skills, they gave most of the false mentions on the development CVs (« 2014-2018 – Centre hospitalier de
+# Morlaix » → *Droit hospitalier*, « PARCOURS PROFESSIONNEL » → *Analyser un parcours professionnel*).
+NO_SKILL_LINE = re.compile(r"\b(?:19|20)\d\d\b|\[(?:nom|adresse|téléphone|email|lien)\]")
+HEADING_WORDS = 4
+
+
+def skills_on_prose(skills: list[SkillMention], cv_text: str) -> list[SkillMention]:
+    """The skill mentions of a free-text CV outside the lines that hold none (`NO_SKILL_LINE`, headings, the first
+    three lines)."""
+    starts = [0] + [i + 1 for i, char in enumerate(cv_text) if char == "\n"]
+    kept = []
+    for mention in skills:
+        number = bisect.bisect_right(starts, mention.start) - 1
+        line = cv_text[starts[number] : starts[number + 1] if number + 1 < len(starts) else len(cv_text)].strip()
+        if number < 3 or NO_SKILL_LINE.search(line) or _is_heading(line):
+            continue
+        kept.append(mention)
+    return kept
+
+
+def _is_heading(line: str) -> bool:
+    words = line.rstrip(" :").split()
+    return len(words) <= HEADING_WORDS and (line.isupper() or line.endswith(":"))
 
 
 def _cadre_facts(record: CandidateRecord, catalogue: Catalogue, text: str) -> StatutoryFacts:

@@ -13,6 +13,7 @@ from loaders.cvs import (
     _header_departement,
     _heading_names,
     _titulaire,
+    parse_cv,
     read_cv,
     status_text,
 )
@@ -93,3 +94,16 @@ def test_the_measure_reads_the_gold_no_identity_leaks_and_the_docs_carry_its_fig
     assert figures["all"].leaked == []  # no invented name, e-mail, phone or address reaches the records
     assert figures["all"].experiences == sum(len(r["experiences"]) for r in measure.read_gold_cvs())
     assert measure.gold_cvs_markdown(figures) in measure.FIGURES.read_text(encoding="utf-8")
+
+
+def test_skills_are_not_read_from_dates_headings_or_the_heading_lines() -> None:
+    text = (
+        "Élodie GRANGER\nAssistante sociale\n06 93 28 50 14\n\n"
+        "PARCOURS PROFESSIONNEL\n"
+        "2014-2018 – Centre hospitalier de Morlaix, droit hospitalier\n"
+        "Accueil, évaluation et accompagnement social ; protection de l'enfance ; veille juridique\n"
+    )
+    record = parse_cv(text.encode(), "cv.txt")
+    lines = {record.cv_text.count("\n", 0, m.start) for m in record.skills}
+    assert lines == {6}, [(m.text, m.source) for m in record.skills]  # the prose line only
+    assert {"protection de l'enfance", "veille juridique"} <= {m.text.lower() for m in record.skills}
