@@ -725,12 +725,44 @@ def _steps(positions: list[dict[str, Any]]) -> list[Step]:
     return steps
 
 
+# Job titles public-service CVs abbreviate, spelt out for the occupation classifier only (the step keeps its
+# words): capitals as whole words, so « as » or « pl » inside a sentence are left alone.
+JOB_ABBREVIATIONS = {
+    "IDE": "infirmier diplômé d'État",
+    "IADE": "infirmier anesthésiste",
+    "IBODE": "infirmier de bloc opératoire",
+    "AS": "aide-soignant",
+    "ASH": "agent de service hospitalier",
+    "AES": "accompagnant éducatif et social",
+    "AMP": "aide médico-psychologique",
+    "EJE": "éducateur de jeunes enfants",
+    "ATSEM": "agent spécialisé des écoles maternelles",
+    "AMA": "assistant médico-administratif",
+    "CESF": "conseiller en économie sociale et familiale",
+    "ETAPS": "éducateur des activités physiques et sportives",
+    "MNS": "maître-nageur sauveteur",
+    "ASVP": "agent de surveillance de la voie publique",
+    "DGS": "directeur général des services",
+    "DRH": "directeur des ressources humaines",
+    "RH": "ressources humaines",
+    "PL": "poids lourds",
+    "SPL": "super poids lourds",
+}
+JOB_ABBREVIATION = re.compile(r"\b(" + "|".join(JOB_ABBREVIATIONS) + r")\b")
+
+
+def spelt_out_job(text: str) -> str:
+    return JOB_ABBREVIATION.sub(lambda m: JOB_ABBREVIATIONS[m.group(1)], text)
+
+
 def _classify_steps(steps: list[list[Step]], analyzer: TextAnalyzer) -> None:
     """Every CV's steps classified in one call (occupations from the position and its summary)."""
     flat = [step for cv_steps in steps for step in cv_steps]
     if not flat:
         return
-    classified = analyzer.occupations.classify([s for _, _, s in flat], [e.position for _, e, _ in flat])
+    classified = analyzer.occupations.classify(
+        [spelt_out_job(s) for _, _, s in flat], [spelt_out_job(e.position) for _, e, _ in flat]
+    )
     for (_, experience, _), occupations in zip(flat, classified, strict=True):
         experience.occupations = occupations
 

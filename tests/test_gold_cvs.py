@@ -107,3 +107,11 @@ def test_skills_are_not_read_from_dates_headings_or_the_heading_lines() -> None:
     lines = {record.cv_text.count("\n", 0, m.start) for m in record.skills}
     assert lines == {6}, [(m.text, m.source) for m in record.skills]  # the prose line only
     assert {"protection de l'enfance", "veille juridique"} <= {m.text.lower() for m in record.skills}
+
+
+def test_abbreviated_job_titles_are_spelt_out_for_the_occupation_only() -> None:
+    record = parse_cv("Isabelle C.\n\n2005 – 2017     IDE en néphrologie et dialyse, CH de Vichy\n".encode(), "cv.txt")
+    (step,) = record.experiences
+    assert step.position.startswith("IDE en néphrologie")  # the step keeps its words
+    rome = [o.code for o in sorted(step.occupations, key=lambda o: o.rank) if o.scheme == "ROME"]
+    assert rome[0].startswith("J150")  # a nursing fiche (J1501–J1507); « IDE » unread gave J1102 (médecin)
