@@ -888,7 +888,7 @@ CV_FACT_FIELDS = (
     "education_level",
     "departement",
 )
-CV_SETS = ("development", "check")
+CV_SETS = ("development", "check", "fresh")
 CV_FIGURES_START = "<!-- gold-cvs:start (written by `vivier load measure`: edit loaders/measure.py, not this) -->"
 CV_FIGURES_END = "<!-- gold-cvs:end -->"
 CV_MARKERS = re.compile(r"(<!-- gold-cvs:start\b[^\n]*?-->\n)(.*?)(<!-- gold-cvs:end -->)", re.DOTALL)
@@ -1128,7 +1128,9 @@ def gold_cvs_markdown(figures: dict[str, GoldCvFigures], path: Path = GOLD_CVS) 
             f"`{path.relative_to(REPO_ROOT)}` ({figures['all'].cvs} invented French public-service CVs in",
             "`data/gold/cvs/`, read by `parse_cv_files`; guidelines in `data/gold/README.md`). *development*: the",
             "CVs read while the reader was fixed (optimistic); *check*: the CVs kept aside, never looked at while",
-            "fixing. Precision / recall as for offers; a field counts when the gold states it.",
+            "fixing; *fresh*: 10 CVs written and annotated on 2026-12-07 after that day's changes to the reader,",
+            "scored once and not fixed against. Precision / recall as for offers; a field counts when the gold",
+            "states it.",
             "",
             *rows,
             "",
