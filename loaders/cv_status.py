@@ -98,12 +98,15 @@ def grade_facts(
     catalogue: Catalogue, status: StatutoryFacts, whole: StatutoryFacts, text: str, versant: str | None
 ) -> StatutoryFacts:
     """The grade a free-text CV states, with what follows from it (module docstring: the order of the readings)."""
+    names = grade_names(catalogue)
+    status_lines = status_text(text)
+    # the class words first: the matcher reads « Technicien principal de 1re classe » as its shorter label
+    if status_lines and (named := names.named(recently_folded(status_lines), versant)):
+        return _facts_of(named.grade)
     if status.grade_uri:
         return status
-    names = grade_names(catalogue)
-    for part in (status_text(text), text):
-        if part and (named := names.named(recently_folded(part), versant)):
-            return _facts_of(named.grade)
+    if named := names.named(recently_folded(text), versant):
+        return _facts_of(named.grade)
     return _matched_grade(catalogue, status, whole)
 
 
@@ -137,13 +140,13 @@ def named_cadre(catalogue: Catalogue, text: str) -> tuple[str | None, str | None
     grade: after « cadre d'emplois » or « corps » and the other cues offers use, else a heading line that is a
     cadre's name (« Assistante de conservation du patrimoine et des bibliothèques »)."""
     folded = recently_folded(text)
-    name = corps_named(folded) or _heading_cadre(folded)
+    name = corps_named(folded) or _heading_cadre(catalogue, folded)
     if name is None:
         return None, None
     return cadre_uri(catalogue, name), name
 
 
-def _heading_cadre(folded: str) -> str | None:
+def _heading_cadre(catalogue: Catalogue, folded: str) -> str | None:
     """The first of a CV's opening lines (the name, the title, the status) or of its status lines that is a cadre's
     name, up to a dash or a comma, class words aside (« Assistante médico-administrative », « Attachée principale
     d'administration de l'État, catégorie A, titulaire »); a job title that is no cadre's name is not one."""
@@ -154,9 +157,23 @@ def _heading_cadre(folded: str) -> str | None:
             continue
         for name in (FEMININE_END.sub(_masculine, part), part):
             name = re.sub(r"\s+", " ", QUALIFIED.sub(" ", name)).strip()  # the cadre: no class words
-            if any(pattern.match(name) for pattern, _, _ in CORPS_FACTS):
+            if _names_a_cadre(catalogue, name):
                 return name
     return None
+
+
+def _names_a_cadre(catalogue: Catalogue, name: str) -> bool:
+    """A cadre's whole name, not a job title that begins with one (« Animateur périscolaire », « Ingénieur d'études
+    en analyse de données »): a known name to its end, a name the catalogue resolves, or one that ends with its
+    versant (« attaché d'administration de l'État »)."""
+    for pattern, _, _ in CORPS_FACTS:
+        if match := pattern.match(name):
+            rest = name[match.end() :].strip()
+            return not rest or VERSANT_END.search(rest) is not None or cadre_uri(catalogue, name) is not None
+    return False
+
+
+VERSANT_END = re.compile(r"(?:de l'etat|territori\w*|hospitali\w*)$")
 
 
 # A title's feminine words, as the masculine the cadres are named in (« assistante », « attachée », « rédactrice »)

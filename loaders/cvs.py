@@ -573,15 +573,19 @@ def _understand(
     record.versant = stated or _versant_of_employer(reading.steps) or grade_facts.versant or facts.versant
     if grade_facts.grade_uri and catalogue.grades[grade_facts.grade_uri].versant != record.versant:
         grade_facts = same_grade_in(catalogue, grade_facts, record.versant)
-    if reading.free_text and grade_facts.grade_uri is None:
-        grade_facts = _cadre_facts(record, catalogue, text)
+    if record.versant and grade_facts.grade_uri and catalogue.grades[grade_facts.grade_uri].versant != record.versant:
+        # no grade of that name in the CV's versant (the NEG has no FPE attaché principal): the catégorie holds, the
+        # grade, its cadre and its filière do not
+        grade_facts = StatutoryFacts(categorie=grade_facts.categorie)
+    record.titulaire = _titulaire(folded, facts.contract, _grade_stated(reading, status, grade_facts))
+    if reading.free_text and grade_facts.grade_uri is None and record.titulaire is not False:
+        grade_facts = _cadre_facts(record, catalogue, text)  # a contractuel is no member of a cadre
     record.categorie = (stated_categorie(folded) if reading.free_text else None) or grade_facts.categorie
     record.categorie = record.categorie or facts.categorie
     # the filières of the NEG's hospital grades are staff groups ("Personnel soignant et éducatif"), not statutory
     # filières: a grade gives its filière in the territorial versant only, as for offers' gold (data/gold/README.md)
     grade_versant = catalogue.grades[grade_facts.grade_uri].versant if grade_facts.grade_uri else record.versant
     record.filiere = (grade_facts.filiere if grade_versant == "FPT" else None) or facts.filiere
-    record.titulaire = _titulaire(folded, facts.contract, status.facts.grade_uri is not None)
     record.education_level = _education_level(folded, facts.education_level)
     record.grade_uri, record.echelon = grade_facts.grade_uri, facts.echelon
     record.departement = (
@@ -627,6 +631,12 @@ def skills_on_prose(skills: list[SkillMention], cv_text: str) -> list[SkillMenti
 def _is_heading(line: str) -> bool:
     words = line.rstrip(" :").split()
     return len(words) <= HEADING_WORDS and (line.isupper() or line.endswith(":"))
+
+
+def _grade_stated(reading: CvReading, status: TextAnalysis, grade_facts: StatutoryFacts) -> bool:
+    """A grade the CV states as held (which makes a titulaire): in free text, any grade `cv_status` reads (a class,
+    a status line); in a JSON Resume, one on a status line."""
+    return grade_facts.grade_uri is not None if reading.free_text else status.facts.grade_uri is not None
 
 
 def _cadre_facts(record: CandidateRecord, catalogue: Catalogue, text: str) -> StatutoryFacts:

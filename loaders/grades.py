@@ -42,8 +42,8 @@ _CLASS_WORDS = ("principal", "classe", "1e", "2e", "3e", "hors", "superieure", "
 # After « grade »: the name, up to nine words of the same clause ("grade d'adjoint technique territorial. …").
 GRADE_CUE = re.compile(r"\bgrades?\s*(?::\s*|d'|de\s+|des\s+)((?:[a-z0-9']+[ \-]?){1,9})")
 _Q = (
-    r"(?:hors classe|principal(?: de (?:1|2|premiere|deuxieme)\w* classe)?|(?:de )?(?:1|2|premiere|deuxieme)\w* classe"
-    r"|(?:de )?classe (?:normale|superieure|exceptionnelle))"
+    r"(?:hors classe|principale?(?: de (?:1|2|premiere|deuxieme)\w* classe)?"
+    r"|(?:de )?(?:1|2|premiere|deuxieme)\w* classe|(?:de )?classe (?:normale|superieure|exceptionnelle))"
 )
 # A class qualifier, and a second one coordinated with it ("hors classe ou principal", "de 1re ou 2e classe" aside)
 QUALIFIED = re.compile(r"\b(" + _Q + r")\b(?:\s*(?:ou|et|/|,)\s*(?:d'|de |l')?(" + _Q + r")\b)?")
@@ -70,6 +70,8 @@ def _said_versant(name: str) -> str | None:
 def name_words(name: str) -> tuple[str, ...]:
     """A grade's name as the matcher's norms, without glue words, « territorial » or parenthesised notes."""
     words = re.findall(r"[^\W_]+", re.sub(r"\([^)]*\)", " ", name.lower()))
+    # a feminine participle as its masculine before the lemma table reads it as a verb ("attachee" → "attacher")
+    words = [w[:-1] if len(w) > 4 and w.endswith("ee") else w for w in words]
     norms = (norm_word(_ABBREVIATIONS.get(w, w)) for w in words)
     return tuple(n for n in norms if n not in _DROP)
 

@@ -88,3 +88,26 @@ def test_the_named_cadre_reaches_neo4j_and_a_reload_changes_nothing(db: Database
     before = graph_fingerprint(db)
     write_candidates(db, [parse_cv(AMA.encode(), "ama.txt", source="cv-status-test")])
     assert graph_fingerprint(db) == before
+
+
+def test_feminine_qualifiers_and_the_class_words_of_a_status_line_name_the_grade() -> None:
+    technician = parse_cv(b"M. F.\nTechnicien territorial principal de 1re classe\nVille de Nantes\n", "t.txt")
+    assert grade_code(technician) == "0960"  # not the matcher's shorter « Technicien »
+    attachee = parse_cv("A.-S. M.\nAttachée territoriale principale\nCommune de Bruz\n".encode(), "a.txt")
+    assert grade_code(attachee) in {"0783", "0006"} and attachee.titulaire is True  # a grade held: a titulaire
+    state = parse_cv(
+        "H. F.\nAttachée principale d'administration de l'État, titulaire\n\n"
+        "2019 – auj. : Cheffe de bureau, Ministère de l'Intérieur\n".encode(),
+        "s.txt",
+    )
+    assert state.versant == "FPE" and state.grade_uri is None  # the NEG has no FPE attaché principal
+    assert state.categorie == "A" and state.corps == "attache d'administration de l'etat"
+
+
+def test_a_job_title_that_begins_with_a_cadre_name_or_a_contractuel_holds_no_cadre() -> None:
+    animator = parse_cv("K. D.\nAnimateur périscolaire\nDepuis 2022 : animateur, Ville de Lyon\n".encode(), "k.txt")
+    assert animator.corps is None and animator.cadre_uri is None
+    engineer = parse_cv(
+        "T. N.\nIngénieur d'études en analyse de données – contractuel\nUniversité de Bordeaux\n".encode(), "e.txt"
+    )
+    assert engineer.titulaire is False and engineer.corps is None
