@@ -79,19 +79,15 @@ def _matched_grade(catalogue: Catalogue, status: StatutoryFacts, whole: Statutor
 
 
 def same_grade_in(catalogue: Catalogue, facts: StatutoryFacts, versant: str | None) -> StatutoryFacts:
-    """The grade of the same label in the CV's versant ("Assistant socio-éducatif" is FPT and FPH); the grade as
-    found when that versant has none."""
-    label = fold_compat(catalogue.grades[facts.grade_uri or ""].label)
-    for uri, grade in catalogue.grades.items():
-        if grade.versant == versant and fold_compat(grade.label) == label:
-            return StatutoryFacts(
-                versant=grade.versant,
-                categorie=grade.categorie,
-                filiere=grade.filiere,
-                cadre_uri=grade.cadre_uri,
-                grade_uri=uri,
-            )
-    return facts
+    """The grade of the same name in the CV's versant ("Assistant socio-éducatif" is FPT and FPH; « … principal 2eme
+    classe » of the State is « … principal 2e classe » of the territorial versant): the same label first, then the
+    same words (`loaders.grades.name_words`), a current grade before a replaced one; the grade as found when that
+    versant has none."""
+    found = catalogue.grades[facts.grade_uri or ""]
+    label, words = fold_compat(found.label), name_words(found.label)
+    namesakes = [g for g in catalogue.grades.values() if g.versant == versant and name_words(g.label) == words]
+    namesakes.sort(key=lambda g: (fold_compat(g.label) != label, g.replaced_by is not None, g.code))
+    return _facts_of(namesakes[0]) if namesakes else facts
 
 
 def grade_facts(

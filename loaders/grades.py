@@ -36,7 +36,7 @@ _ABBREVIATIONS = {
     "norm": "normale", "etab": "etablissement", "etabs": "etablissements", "etabts": "etablissements",
     "etbts": "etablissements", "ets": "etablissements", "enseigt": "enseignement", "enseignt": "enseignement",
     "conserv": "conservation", "biblio": "bibliotheques", "patr": "patrimoine", "techn": "technique",
-    "tech": "technique", "assist": "assistant", "adj": "adjoint", "adm": "administratif",
+    "tech": "technique", "assist": "assistant", "adj": "adjoint", "adm": "administratif", "artistiq": "artistique",
 }  # fmt: skip
 _CLASS_WORDS = ("principal", "classe", "1e", "2e", "3e", "hors", "superieure", "normale", "exceptionnelle", "chef")
 # After « grade »: the name, up to nine words of the same clause ("grade d'adjoint technique territorial. …").

@@ -318,7 +318,8 @@ EMPLOYER_NAME_KINDS = (
         "etat",
         re.compile(
             r"\b(?:ministere|prefecture|rectorat|direction departementale|direction regionale|"
-            r"dreal|dgfip|academie|tresor|douane|police|gendarmerie|armee|universite|etat)\b"
+            r"dreal|dreets|ddets|ddetspp|ddt|ddtm|ddpp|draaf|drac|dgfip|academie|tresor|douane|police|gendarmerie|armee"
+            r"|universite|etat)\b"
         ),
     ),
 )

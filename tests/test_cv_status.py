@@ -111,3 +111,12 @@ def test_a_job_title_that_begins_with_a_cadre_name_or_a_contractuel_holds_no_cad
         "T. N.\nIngénieur d'études en analyse de données – contractuel\nUniversité de Bordeaux\n".encode(), "e.txt"
     )
     assert engineer.titulaire is False and engineer.corps is None
+
+
+def test_the_grade_of_the_same_name_in_the_cv_versant_despite_the_nomenclature_spelling() -> None:
+    # read first as the State's « Adjoint administratif principal 2eme classe » (0966), the versant is the mairie's:
+    # the territorial « … principal 2e classe » (0014) is the same name
+    text = "M. L.\nAdjointe administrative principale de 2e classe\n\n2015 – auj. : Agent d'accueil, Mairie de Brest\n"
+    record = parse_cv(text.encode(), "l.txt")
+    assert (record.versant, grade_code(record), record.titulaire) == ("FPT", "0014", True)
+    assert employer_kind_of("Chargée de mission, DREETS Grand Est") == "etat"
