@@ -3,11 +3,13 @@
 CVs state them on a few lines, often abbreviated (« adj. adm. ppal 2e cl. », « ACH cl. sup. », « ATSEM principale de
 2e classe »), or name only the cadre (« Titulaire du cadre d'emplois des agents de police municipale », a heading
 « Assistante de conservation du patrimoine et des bibliothèques »). In order, a grade is taken from:
-1. the status lines spelt out (`status_text`), read by the nomenclature's phrase matcher;
-2. the same lines, then the whole text, read by `loaders.grades` (class words inside a label, a grade after « grade »);
-3. the matcher over the whole text, when the label names a grade rather than a job (`GRADE_LABEL`).
-Without a grade, the cadre is the one the text names (`loaders.statutory.corps_named`, or a heading that is a
-cadre's name), resolved in the catalogue when its name begins the labels of one cadre's grades.
+1. the status lines spelt out (`status_text`), read by `loaders.grades` (class words, also inside a label);
+2. the same lines read by the nomenclature's phrase matcher;
+3. the whole text read by `loaders.grades` (class words, a grade after « grade »);
+4. the matcher over the whole text, when the label names a grade rather than a job (`GRADE_LABEL`).
+A grade is then taken in the CV's versant (`grade_in_versant`). Without a grade, the cadre is the one the text names
+(`loaders.statutory.corps_named`, or a heading that is a cadre's whole name), resolved in the catalogue when its
+name begins the labels of one cadre's grades.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import re
 from typing import TYPE_CHECKING
 
 from loaders.grades import QUALIFIED, grade_names, name_words
+from loaders.nlp import FEMININE
 from loaders.records import StatutoryFacts
 from loaders.statutory import CATEGORIE, CORPS_FACTS, corps_named, recently_folded
 from ontology.text import fold_compat
@@ -70,24 +73,20 @@ def status_text(text: str) -> str:
 GRADE_LABEL = re.compile(r"\bclasse\b|\bprincipal|territori|\bhors cl|\bcl\b|jeunes enfants|socio-educatif|maitrise")
 
 
-def _matched_grade(catalogue: Catalogue, status: StatutoryFacts, whole: StatutoryFacts) -> StatutoryFacts:
-    if status.grade_uri:
-        return status
-    if whole.grade_uri and not GRADE_LABEL.search(fold_compat(catalogue.grades[whole.grade_uri].label)):
-        return StatutoryFacts()  # a job title, not a grade: nothing follows from it
-    return whole
-
-
-def same_grade_in(catalogue: Catalogue, facts: StatutoryFacts, versant: str | None) -> StatutoryFacts:
-    """The grade of the same name in the CV's versant ("Assistant socio-éducatif" is FPT and FPH; « … principal 2eme
-    classe » of the State is « … principal 2e classe » of the territorial versant): the same label first, then the
-    same words (`loaders.grades.name_words`), a current grade before a replaced one; the grade as found when that
-    versant has none."""
-    found = catalogue.grades[facts.grade_uri or ""]
-    label, words = fold_compat(found.label), name_words(found.label)
-    namesakes = [g for g in catalogue.grades.values() if g.versant == versant and name_words(g.label) == words]
+def grade_in_versant(catalogue: Catalogue, facts: StatutoryFacts, versant: str | None) -> StatutoryFacts:
+    """The grade as read when it is of the CV's versant (or the versant is unknown); else its namesake there
+    ("Assistant socio-éducatif" is FPT and FPH; the State's « … principal 2eme classe » is the territorial « …
+    principal 2e classe »): the same label first, then the same words (`loaders.grades.name_words`), a current
+    grade before a replaced one. With no namesake (the NEG has no FPE attaché principal), only the catégorie holds:
+    the grade, its cadre and its filière are another versant's."""
+    found = catalogue.grades.get(facts.grade_uri or "")
+    if found is None or versant is None or found.versant == versant:
+        return facts
+    names = grade_names(catalogue)
+    label, words = fold_compat(found.label), names.label_words[found.uri]
+    namesakes = [g for w, _, g in names.entries if g.versant == versant and w == words]
     namesakes.sort(key=lambda g: (fold_compat(g.label) != label, g.replaced_by is not None, g.code))
-    return _facts_of(namesakes[0]) if namesakes else facts
+    return _facts_of(namesakes[0]) if namesakes else StatutoryFacts(categorie=facts.categorie)
 
 
 def grade_facts(
@@ -103,7 +102,9 @@ def grade_facts(
         return status
     if named := names.named(recently_folded(text), versant):
         return _facts_of(named.grade)
-    return _matched_grade(catalogue, status, whole)
+    if whole.grade_uri and not GRADE_LABEL.search(fold_compat(catalogue.grades[whole.grade_uri].label)):
+        return StatutoryFacts()  # a job title, not a grade: nothing follows from it
+    return whole
 
 
 def _facts_of(grade: GradeConcept) -> StatutoryFacts:
@@ -173,10 +174,9 @@ VERSANT_END = re.compile(r"(?:de l'etat|territori\w*|hospitali\w*)$")
 
 
 # A title's feminine words, as the masculine the cadres are named in (« assistante », « attachée », « rédactrice »)
-FEMININE_END = re.compile(r"\b([a-z'-]{2,}?)(trice|euse|ienne|iere|ante|ale|ee|ive)\b")
-MASCULINE_END = {
-    "trice": "teur", "euse": "eur", "ienne": "ien", "iere": "ier", "ante": "ant", "ale": "al", "ee": "e", "ive": "if"
-}  # fmt: skip
+# (the analyzer's endings, and those of titles the lemma table reads otherwise)
+MASCULINE_END = dict(FEMININE) | {"ante": "ant", "ee": "e", "ive": "if"}
+FEMININE_END = re.compile(r"\b([a-z'-]{2,}?)(" + "|".join(MASCULINE_END) + r")\b")
 
 
 def _masculine(match: re.Match[str]) -> str:
@@ -189,9 +189,10 @@ def cadre_uri(catalogue: Catalogue, name: str) -> str | None:
     words = name_words(name)  # lemma norms: singular, masculine
     if not words:
         return None
+    names = grade_names(catalogue)
     found = {
         g.cadre_uri
-        for g in catalogue.grades.values()
-        if g.cadre_uri and (name_words(g.label)[: len(words)] == words or name_words(g.cadre_label) == words)
+        for label, _, g in names.entries
+        if g.cadre_uri and (label[: len(words)] == words or names.cadre_words[g.cadre_uri] == words)
     }
     return found.pop() if len(found) == 1 else None

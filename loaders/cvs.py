@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from loaders.cv_status import grade_facts as grade_facts_of
-from loaders.cv_status import named_cadre, same_grade_in, stated_categorie, status_text
+from loaders.cv_status import grade_in_versant, named_cadre, stated_categorie, status_text
 from loaders.pseudonym import candidate_id, scrub
 from loaders.records import (
     CandidateRecord,
@@ -552,15 +552,8 @@ def _understand(
     abbreviated status lines spelt out (`status_text`: a grade found there wins)."""
     from loaders.values import departement_from_postal_code
 
-    catalogue = analyzer.catalogue
-
     text, place = reading.text, reading.place
     facts = statutory_facts(text)  # the original text: the postal code is gone from cv_text
-    grade_facts = (
-        grade_facts_of(catalogue, status.facts, analysis.facts, text, facts.versant)
-        if reading.free_text
-        else analysis.facts
-    )
     record.skills = skills_on_prose(analysis.skills, record.cv_text) if reading.free_text else analysis.skills
     known = {m.uri for m in record.skills}
     record.skills += [
@@ -569,25 +562,9 @@ def _understand(
         if m.uri not in known
     ]
     folded = fold_compat(text)
-    stated = next((code for code, pattern in STATED_VERSANT if pattern.search(folded)), None)
-    record.versant = stated or _versant_of_employer(reading.steps) or grade_facts.versant or facts.versant
-    if grade_facts.grade_uri and catalogue.grades[grade_facts.grade_uri].versant != record.versant:
-        grade_facts = same_grade_in(catalogue, grade_facts, record.versant)
-    if record.versant and grade_facts.grade_uri and catalogue.grades[grade_facts.grade_uri].versant != record.versant:
-        # no grade of that name in the CV's versant (the NEG has no FPE attaché principal): the catégorie holds, the
-        # grade, its cadre and its filière do not
-        grade_facts = StatutoryFacts(categorie=grade_facts.categorie)
-    record.titulaire = _titulaire(folded, facts.contract, _grade_stated(reading, status, grade_facts))
-    if reading.free_text and grade_facts.grade_uri is None and record.titulaire is not False:
-        grade_facts = _cadre_facts(record, catalogue, text)  # a contractuel is no member of a cadre
-    record.categorie = (stated_categorie(folded) if reading.free_text else None) or grade_facts.categorie
-    record.categorie = record.categorie or facts.categorie
-    # the filières of the NEG's hospital grades are staff groups ("Personnel soignant et éducatif"), not statutory
-    # filières: a grade gives its filière in the territorial versant only, as for offers' gold (data/gold/README.md)
-    grade_versant = catalogue.grades[grade_facts.grade_uri].versant if grade_facts.grade_uri else record.versant
-    record.filiere = (grade_facts.filiere if grade_versant == "FPT" else None) or facts.filiere
+    _statutory_situation(record, reading, facts, folded, (analysis, status), analyzer.catalogue)
     record.education_level = _education_level(folded, facts.education_level)
-    record.grade_uri, record.echelon = grade_facts.grade_uri, facts.echelon
+    record.echelon = facts.echelon
     record.departement = (
         (departement_from_postal_code(place.postal) if place.postal else None)
         or place.departement
@@ -596,6 +573,38 @@ def _understand(
     )
     record.commune = place.city or facts.commune
     record.years_experience = facts.years_experience
+
+
+def _statutory_situation(
+    record: CandidateRecord,
+    reading: CvReading,
+    facts: StatutoryFacts,
+    folded: str,
+    analyses: tuple[TextAnalysis, TextAnalysis],
+    catalogue: Catalogue,
+) -> None:
+    """Versant, grade (in that versant), titulaire, cadre, catégorie and filière: `loaders.cv_status` reads a
+    free-text CV's; a JSON Resume's come from the analysis of its text. `analyses`: the whole text's and the status
+    lines'."""
+    analysis, status = analyses
+    grade_facts = (
+        grade_facts_of(catalogue, status.facts, analysis.facts, reading.text, facts.versant)
+        if reading.free_text
+        else analysis.facts
+    )
+    stated = next((code for code, pattern in STATED_VERSANT if pattern.search(folded)), None)
+    record.versant = stated or _versant_of_employer(reading.steps) or grade_facts.versant or facts.versant
+    grade_facts = grade_in_versant(catalogue, grade_facts, record.versant)
+    record.titulaire = _titulaire(folded, facts.contract, _grade_stated(reading, status, grade_facts))
+    if reading.free_text and grade_facts.grade_uri is None and record.titulaire is not False:
+        grade_facts = _cadre_facts(record, catalogue, reading.text)  # a contractuel is no member of a cadre
+    stated_letter = stated_categorie(folded) if reading.free_text else None
+    record.categorie = stated_letter or grade_facts.categorie or facts.categorie
+    # the filières of the NEG's hospital grades are staff groups ("Personnel soignant et éducatif"), not statutory
+    # filières: a grade gives its filière in the territorial versant only, as for offers' gold (data/gold/README.md)
+    grade_versant = catalogue.grades[grade_facts.grade_uri].versant if grade_facts.grade_uri else record.versant
+    record.filiere = (grade_facts.filiere if grade_versant == "FPT" else None) or facts.filiere
+    record.grade_uri = grade_facts.grade_uri
 
 
 # The versant a CV states in words, which beats the employers it names ("fonction publique hospitalière", "FPT").
@@ -617,7 +626,7 @@ HEADING_WORDS = 4
 def skills_on_prose(skills: list[SkillMention], cv_text: str) -> list[SkillMention]:
     """The skill mentions of a free-text CV outside the lines that hold none (`NO_SKILL_LINE`, headings, the first
     three lines)."""
-    starts = [0] + [i + 1 for i, char in enumerate(cv_text) if char == "\n"]
+    starts = [0] + [newline.end() for newline in re.finditer("\n", cv_text)]
     kept = []
     for mention in skills:
         number = bisect.bisect_right(starts, mention.start) - 1

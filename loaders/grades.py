@@ -95,6 +95,9 @@ class GradeNames:
             key = (ranks.get(grade.uri, 99), grade.code)
             self.entries.append((name_words(grade.label), key, grade))
         self.entries.sort(key=lambda e: e[1])
+        # each grade's and each cadre's name as `name_words` reads it, computed once (CV reading compares them often)
+        self.label_words = {grade.uri: words for words, _, grade in self.entries}
+        self.cadre_words = {g.cadre_uri: name_words(g.cadre_label) for g in catalogue.grades.values() if g.cadre_uri}
 
     def resolve(self, words: tuple[str, ...], versant: str | None, bare: bool) -> NamedGrade | None:
         """The grade of that name; with `bare`, also a cadre's entry grade when the name is the start of its grades'
