@@ -83,16 +83,18 @@ class NamedGrade:
 
 
 class GradeNames:
-    """The catalogue's grades by name; current grades (not replaced) first, then by their rank in their cadre."""
+    """The catalogue's grades by name: among namesakes, a label without a parenthesised note first (the NEG repeats
+    grades for one employer or a special case, « Maitre ouvrier princ (a p de paris)(e06) », « … (echelon
+    special) »: a text that names the grade means the general one), then by rank in their cadre and code."""
 
     def __init__(self, catalogue: Catalogue) -> None:
         from ontology.ladder import grade_ranks
 
         ranks = grade_ranks(catalogue)
         self.class_words = {norm_word(w) for w in _CLASS_WORDS}
-        self.entries: list[tuple[tuple[str, ...], tuple[int, str], GradeConcept]] = []
+        self.entries: list[tuple[tuple[str, ...], tuple[bool, int, str], GradeConcept]] = []
         for grade in catalogue.grades.values():
-            key = (ranks.get(grade.uri, 99), grade.code)
+            key = ("(" in grade.label, ranks.get(grade.uri, 99), grade.code)
             self.entries.append((name_words(grade.label), key, grade))
         self.entries.sort(key=lambda e: e[1])
         # each grade's and each cadre's name as `name_words` reads it, computed once (CV reading compares them often)

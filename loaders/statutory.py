@@ -494,6 +494,11 @@ def offer_versant(folded: str) -> str | None:
 # The corps and cadres d'emplois offers name most, and what the name tells: catégorie, and for a territorial cadre
 # its filière (the gold and the NEG nomenclature give filières for the territorial versant only).
 CORPS_FACTS = (
+    # the State's research and higher-education corps (ITRF, and the EPST's « … de la recherche »): named in full,
+    # before the shorter territorial names they begin with; no territorial filière
+    (re.compile(r"adjoints? techniques? (?:de recherche et de formation|de la recherche)"), "C", None),
+    (re.compile(r"techniciens? (?:de recherche et de formation|de la recherche)"), "B", None),
+    (re.compile(r"ingenieurs? (?:de recherche|d'etudes)|assistants? ingenieurs?"), "A", None),
     (re.compile(r"adjoints? techniques?"), "C", "Technique"),
     (re.compile(r"adjoints? administratifs?"), "C", "Administrative"),
     (re.compile(r"adjoints? d'animation"), "C", "Animation"),

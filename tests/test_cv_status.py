@@ -120,3 +120,18 @@ def test_the_grade_of_the_same_name_in_the_cv_versant_despite_the_nomenclature_s
     record = parse_cv(text.encode(), "l.txt")
     assert (record.versant, grade_code(record), record.titulaire) == ("FPT", "0014", True)
     assert employer_kind_of("Chargée de mission, DREETS Grand Est") == "etat"
+
+
+def test_a_grade_the_nomenclature_repeats_for_one_employer_is_read_as_the_general_one() -> None:
+    # NEG: « Maitre ouvrier principal » (0177, FPH) and the AP-HP's « Maitre ouvrier princ (a p de paris)(e06) »
+    # (0253), whose words are the same once its note is set aside: a CHU de Rennes cook holds the general one
+    cook = parse_cv("F. G.\nMaître ouvrier principal – cuisine – CHU de Rennes\n35000 Rennes\n".encode(), "g.txt")
+    assert (grade_code(cook), cook.versant, cook.categorie) == ("0177", "FPH", "C")
+
+
+def test_a_research_corps_named_in_full_is_a_cadre_and_gives_its_categorie() -> None:
+    # the ITRF corps is in neither the NEG nor the territorial names it begins with (« technicien »)
+    text = "A. P.\nTechnicienne de recherche et de formation – titulaire – Université Lyon 1\n69008 Lyon\n"
+    record = parse_cv(text.encode(), "p.txt")
+    assert record.corps == "technicien de recherche et de formation" and record.grade_uri is None
+    assert (record.categorie, record.filiere, record.titulaire) == ("B", None, True)
