@@ -9,7 +9,7 @@ import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +25,7 @@ from loaders.records import (
     StatutoryFacts,
     TextAnalysis,
 )
-from loaders.statutory import PRIVATE_SECTOR, corps_facts, is_cadre_name, statutory_facts
+from loaders.statutory import PRIVATE_SECTOR, corps_facts, is_cadre_name, reformed_categorie, statutory_facts
 from loaders.values import departement_from_text, employer_kind_of, parse_date
 from ontology.text import fold_compat
 from vivier.settings import Settings, get_settings
@@ -598,6 +598,8 @@ def _statutory_situation(
     record.titulaire = _titulaire(folded, facts.contract, _grade_stated(reading, status, grade_facts))
     if reading.free_text and grade_facts.grade_uri is None and record.titulaire is not False:
         grade_facts = _cadre_facts(record, catalogue, reading.text)  # a contractuel is no member of a cadre
+    if reading.free_text:
+        grade_facts = _after_reforms(record, catalogue, grade_facts)
     stated_letter = stated_categorie(folded) if reading.free_text else None
     record.categorie = stated_letter or grade_facts.categorie or facts.categorie
     # the filières of the NEG's hospital grades are staff groups ("Personnel soignant et éducatif"), not statutory
@@ -661,6 +663,15 @@ def _cadre_facts(record: CandidateRecord, catalogue: Catalogue, text: str) -> St
         categorie = categories.pop() if len(categories) == 1 else categorie
         filiere = grades[0].filiere or filiere
     return StatutoryFacts(categorie=categorie, filiere=filiere, cadre_uri=record.cadre_uri)
+
+
+def _after_reforms(record: CandidateRecord, catalogue: Catalogue, facts: StatutoryFacts) -> StatutoryFacts:
+    """A free-text CV's facts with today's catégorie when its cadre was reformed after the NEG was compiled
+    (`loaders.statutory.REFORMED_CATEGORIES`); the grade stays the NEG's. JSON Resumes keep the NEG's world: the
+    simulator writes them from it."""
+    grade = catalogue.grades.get(facts.grade_uri or "")
+    letter = reformed_categorie(grade.cadre_label if grade else record.corps)
+    return facts if letter is None else replace(facts, categorie=letter)
 
 
 def _titulaire(folded: str, contract: str | None, grade_stated: bool) -> bool | None:

@@ -507,6 +507,8 @@ CORPS_FACTS = (
     (re.compile(r"agents? sociaux"), "C", "Médico-sociale"),
     (re.compile(r"agents? (?:territoriaux )?specialises des ecoles|atsem"), "C", "Médico-sociale"),
     (re.compile(r"auxiliaires? de puericulture"), "C", "Médico-sociale"),
+    (re.compile(r"aides?[- ]soignants?"), "C", None),  # FPH corps (B since 2022: `reformed_categorie`)
+    (re.compile(r"educateurs? (?:territoriaux )?de jeunes enfants"), "B", "Médico-sociale"),  # A since 2019
     (re.compile(r"(?:agents? de )?police municipale|gardiens?[- ]brigadiers?"), "C", "Police municipale"),
     (re.compile(r"redacteurs?"), "B", "Administrative"),
     (re.compile(r"techniciens?"), "B", "Technique"),
@@ -527,6 +529,28 @@ CORPS_FACTS = (
     (re.compile(r"bibliothecaires?"), "A", "Culturelle"),
     (re.compile(r"conservateurs?"), "A", "Culturelle"),
 )
+
+
+# Cadres d'emplois and corps whose catégorie changed after the repository's NEG nomenclature was compiled: the NEG
+# still files their grades in the old catégorie. A CV states a person's situation today, so its catégorie follows
+# the reform (offers keep the rules of their publication date: the PEP offers are from 2020–2021). Matched at the
+# start of the cadre's name, accent-folded, singular or plural, masculine (as `corps_named` and the NEG write it).
+REFORMED_CATEGORIES = (
+    # Ségur de la santé: the aides-soignants and auxiliaires de puériculture corps (FPH) and cadres (FPT), 1 Jan 2022
+    (re.compile(r"aides?[- ]soignants?|auxiliaires? (?:territoriaux )?de puericulture"), "B"),
+    # the socio-educative cadres and corps (FPT and FPH), 1 Feb 2019
+    (re.compile(r"educateurs? (?:territoriaux )?(?:de|des) jeunes enfants"), "A"),
+    (re.compile(r"assistants? (?:territoriaux )?socio-educatifs?"), "A"),
+    (re.compile(r"conseillers? en economie sociale"), "A"),
+    # puéricultrices territoriales (2014) and hospital ones, with the infirmiers en soins généraux
+    (re.compile(r"(?:infirmiers? )?puericult"), "A"),
+)
+
+
+def reformed_categorie(cadre: str | None) -> str | None:
+    """The catégorie of a cadre or corps (its name or the NEG's cadre label) since a reform the NEG does not carry."""
+    folded = fold_compat(cadre or "")
+    return next((categorie for pattern, categorie in REFORMED_CATEGORIES if pattern.match(folded)), None)
 
 
 def corps_categorie(folded: str, corps: str) -> str | None:

@@ -12,6 +12,7 @@ from loaders.cvs import _heading_names, parse_cv
 from loaders.grades import grade_names
 from loaders.nlp import default_analyzer
 from loaders.records import CandidateRecord
+from loaders.statutory import reformed_categorie
 from loaders.values import employer_kind_of
 from tests.support.ingestion import graph_fingerprint
 
@@ -135,3 +136,14 @@ def test_a_research_corps_named_in_full_is_a_cadre_and_gives_its_categorie() -> 
     record = parse_cv(text.encode(), "p.txt")
     assert record.corps == "technicien de recherche et de formation" and record.grade_uri is None
     assert (record.categorie, record.filiere, record.titulaire) == ("B", None, True)
+
+
+def test_a_cv_gives_the_catégorie_of_today_for_a_cadre_reformed_after_the_nomenclature() -> None:
+    # the NEG files aides-soignants in C and territorial EJE in B; the 2022 and 2019 reforms made them B and A
+    carer = parse_cv("S. L.\nAide-soignante – titulaire FPH\nLimoges (87)\n".encode(), "s.txt")
+    assert (carer.corps, carer.categorie, carer.versant) == ("aide-soignant", "B", "FPH")
+    eje_text = "J. C.\nÉducatrice de jeunes enfants – titulaire\nCrèche municipale, Ville de Montpellier\n"
+    eje = parse_cv(eje_text.encode(), "j.txt")
+    assert (grade_code(eje), eje.categorie) == ("0534", "A")
+    assert reformed_categorie("Educateurs territoriaux de jeunes enfants") == "A"
+    assert reformed_categorie("Adjoints administratifs territoriaux") is None
