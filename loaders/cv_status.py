@@ -143,6 +143,16 @@ def named_cadre(catalogue: Catalogue, text: str) -> tuple[str | None, str | None
     return cadre_uri(catalogue, name), name
 
 
+def title_versant(catalogue: Catalogue, text: str) -> str | None:
+    """The versant the cadre's name in a CV's title or status lines says (« Ingénieur territorial – chef de projet
+    SI », « Attachée principale d'administration de l'État »): as plain as « FPT », whatever the employers."""
+    name = _heading_cadre(catalogue, recently_folded(text))
+    said = VERSANT_END.search(name or "")
+    if said is None:
+        return None
+    return "FPE" if said.group().startswith("de l") else "FPT" if said.group().startswith("territori") else "FPH"
+
+
 def _heading_cadre(catalogue: Catalogue, folded: str) -> str | None:
     """The first of a CV's opening lines (the name, the title, the status) or of its status lines that is a cadre's
     name, up to a dash or a comma, class words aside (« Assistante médico-administrative », « Attachée principale
@@ -152,8 +162,8 @@ def _heading_cadre(catalogue: Catalogue, folded: str) -> str | None:
         part = re.split(r"\s[-–—|]\s|,|\(", line.strip())[0].strip()
         if not part or len(part) > 70 or re.search(r"\d|@", part):
             continue
-        for name in (FEMININE_END.sub(_masculine, part), part):
-            name = re.sub(r"\s+", " ", QUALIFIED.sub(" ", name)).strip()  # the cadre: no class words
+        bare = re.sub(r"\s+", " ", QUALIFIED.sub(" ", part)).strip()  # the cadre: no class words (before the
+        for name in (FEMININE_END.sub(_masculine, bare), bare):  # masculine, which would make « normale » « normal »)
             if _names_a_cadre(catalogue, name):
                 return name
     return None

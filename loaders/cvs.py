@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from loaders.cv_status import grade_facts as grade_facts_of
-from loaders.cv_status import grade_in_versant, named_cadre, stated_categorie, status_text
+from loaders.cv_status import grade_in_versant, named_cadre, stated_categorie, status_text, title_versant
 from loaders.pseudonym import candidate_id, scrub
 from loaders.records import (
     CandidateRecord,
@@ -593,7 +593,8 @@ def _statutory_situation(
         else analysis.facts
     )
     stated = next((code for code, pattern in STATED_VERSANT if pattern.search(folded)), None)
-    record.versant = stated or _versant_of_employer(reading.steps) or grade_facts.versant or facts.versant
+    titled = title_versant(catalogue, reading.text) if reading.free_text else None
+    record.versant = stated or titled or _versant_of_employer(reading.steps) or grade_facts.versant or facts.versant
     grade_facts = grade_in_versant(catalogue, grade_facts, record.versant)
     record.titulaire = _titulaire(folded, facts.contract, _grade_stated(reading, status, grade_facts))
     if reading.free_text and grade_facts.grade_uri is None and record.titulaire is not False:

@@ -147,3 +147,16 @@ def test_a_cv_gives_the_catégorie_of_today_for_a_cadre_reformed_after_the_nomen
     assert (grade_code(eje), eje.categorie) == ("0534", "A")
     assert reformed_categorie("Educateurs territoriaux de jeunes enfants") == "A"
     assert reformed_categorie("Adjoints administratifs territoriaux") is None
+
+
+def test_a_feminine_title_with_its_class_names_the_cadre_and_a_territorial_title_the_versant() -> None:
+    # « normale » must go with the class words before the title is made masculine (else « classe normal » stays)
+    text = "G. L. B.\nSecrétaire administrative de classe normale – FPE\nQuimper (29)\n\nSITUATION : titulaire\n"
+    secretary = parse_cv(text.encode(), "g.txt")
+    assert secretary.corps == "secretaire administratif" and secretary.versant == "FPE"
+    engineer = parse_cv(
+        "M. H.\nIngénieur territorial – chef de projet SI\n34000 Montpellier\n\n"
+        "Région Occitanie (depuis 2019)\nChef de projet système d'information, titulaire\n".encode(),
+        "m.txt",
+    )
+    assert (engineer.versant, engineer.categorie, engineer.filiere) == ("FPT", "A", "Technique")
