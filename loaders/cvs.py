@@ -759,7 +759,7 @@ def _steps(positions: list[dict[str, Any]]) -> list[Step]:
 # Job titles public-service CVs abbreviate, spelt out for the occupation classifier only (the step keeps its
 # words): capitals as whole words, so « as » or « pl » inside a sentence are left alone.
 JOB_ABBREVIATIONS = {
-    "IDE": "infirmier diplômé d'État",
+    "IDE": "infirmier en soins généraux",  # « infirmier diplômé d'État »: the general-care nurse
     "IADE": "infirmier anesthésiste",
     "IBODE": "infirmier de bloc opératoire",
     "AS": "aide-soignant",
