@@ -117,3 +117,4 @@ def test_abbreviated_job_titles_are_spelt_out_for_the_occupation_only() -> None:
     assert step.position.startswith("IDE en néphrologie")  # the step keeps its words
     rome = [o.code for o in sorted(step.occupations, key=lambda o: o.rank) if o.scheme == "ROME"]
     assert rome[0].startswith("J150")  # a nursing fiche (J1501–J1507); « IDE » unread gave J1102 (médecin)
+    assert "J1506" in rome  # general care (soins infirmiers généralistes), not only the specialised fiches
