@@ -888,7 +888,7 @@ CV_FACT_FIELDS = (
     "education_level",
     "departement",
 )
-CV_SETS = ("development", "check", "fresh", "fresh-2", "fresh-3")
+CV_SETS = ("development", "check", "fresh", "fresh-2", "fresh-3", "fresh-4")
 CV_FIGURES_START = "<!-- gold-cvs:start (written by `vivier load measure`: edit loaders/measure.py, not this) -->"
 CV_FIGURES_END = "<!-- gold-cvs:end -->"
 CV_MARKERS = re.compile(r"(<!-- gold-cvs:start\b[^\n]*?-->\n)(.*?)(<!-- gold-cvs:end -->)", re.DOTALL)
