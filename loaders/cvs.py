@@ -507,9 +507,10 @@ def _dated_positions(text: str) -> list[dict[str, Any]]:
             continue
         taken.append(match.span())
         end = match.groupdict().get("end")
+        position = _position_before(text, match) or _position_of(match.group("position"), text[match.end() :])
         steps.append(
             {
-                "position": _position_of(match.group("position"), text[match.end() :]),
+                "position": position,
                 "startDate": _year(match.group("start")),
                 "endDate": _year(end) if end and end[-1].isdigit() else None,
             }
@@ -517,12 +518,33 @@ def _dated_positions(text: str) -> list[dict[str, Any]]:
     return steps
 
 
+def _position_before(text: str, match: re.Match[str]) -> str | None:
+    """The position written before a date that ends its line (« Animatrice au CCAS de Pau, depuis 2017 », « Agent
+    d'accueil, Ville de Pau, 2009 - 2017 »): the date patterns would otherwise take the next line for it."""
+    line_start = text.rfind("\n", 0, match.start()) + 1
+    date_end = match.end("end") if match.groupdict().get("end") else match.end("start")
+    line_end = text.find("\n", date_end)
+    after = text[date_end : line_end if line_end >= 0 else len(text)].strip(" \t,;:–—-|().")
+    before = text[line_start : match.start()].strip(" \t,;:–—-|(•·")
+    before = re.sub(r"(?i)[\s,]*(?:depuis|de|du|en)$", "", before).strip(" \t,;:–—-|(")
+    following = text[line_end + 1 :].split("\n", 1)[0].strip() if line_end >= 0 else ""
+    # the next line is the job when it reads as a title (« ESN, Montpellier — 2013-2019 » / « Développeur Java »);
+    # a blank line, a heading, a task (lower case, a bullet) or another date is not one
+    titled = following[:1].isupper() and not _is_heading(following) and not re.search(r"\b(?:19|20)\d\d\b", following)
+    return before if len(before) >= 3 and not after and not titled else None
+
+
 def _position_of(line: str, after: str) -> str:
     """The position of a dated line; the next line's when the dated one names only an employer."""
     position = line.strip()
     following = after.lstrip("\n").split("\n", 1)[0].strip()
     employer_only = employer_kind_of(position) is not None or re.match(r"(?i)(?:int[ée]rim|ch[ur]?\b)", position)
-    if employer_only and following and not re.match(r"\d{4}|depuis\b", following, re.IGNORECASE):
+    if (
+        employer_only
+        and following
+        and not re.match(r"\d{4}|depuis\b", following, re.IGNORECASE)
+        and not _is_heading(following)  # « FORMATION »: the next section, not the job
+    ):
         return f"{following}, {position}"
     return position
 
@@ -677,11 +699,14 @@ def _after_reforms(record: CandidateRecord, catalogue: Catalogue, facts: Statuto
 
 def _titulaire(folded: str, contract: str | None, grade_stated: bool) -> bool | None:
     """Titulaire or contractuel as the CV states it. Both words in one CV (a titulaire who was a contractuel, or
-    "titulaire d'un diplôme"): the first that names a status counts, CVs state the current one first; a grade
-    spelt out on a status line makes a titulaire."""
+    "titulaire d'un diplôme"): the first that names a status counts, CVs state the current one first, unless the CV
+    states a grade held and says « titulaire » too (« Assistante administrative (CDD puis CDI), cabinet… » above
+    « Titulaire – 7e échelon »: a contractuel holds no grade); a grade alone makes a titulaire."""
     if contract == "titulaire_ou_contractuel":
         first = STATUS_WORD.search(folded)
         contract = None if first is None else "titulaire" if first.group("titulaire") else "contractuel"
+        if contract == "contractuel" and grade_stated and TITULAIRE_WORD.search(folded):
+            contract = "titulaire"
     if contract is None and grade_stated:
         contract = "titulaire"
     if contract is None and PRIVATE_SECTOR.search(folded):
@@ -689,6 +714,7 @@ def _titulaire(folded: str, contract: str | None, grade_stated: bool) -> bool | 
     return {"titulaire": True, "contractuel": False}.get(contract or "")
 
 
+TITULAIRE_WORD = re.compile(r"\btitulaire\b(?! d[u'e ])|\bfonctionnaire\b")
 STATUS_WORD = re.compile(
     r"(?P<titulaire>\btitulaire\b(?! d[u'e ])|\bfonctionnaire\b)|\bcontractuel|\bcdd\b|\bvacataire|\bcontrat\b"
 )

@@ -51,6 +51,7 @@ HEAD_WORDS = 4
 # After the qualifier, the rest of a label that puts its class in the middle ("Adjoint technique principal de 2e
 # classe des établissements d'enseignement", "Attaché principal d'administration de l'État"): up to this many words.
 TAIL_WORDS = 4
+SPECIAL_ECHELON = re.compile(r"\((?:echelon|ech)\.? special\)")
 PLURAL_END = re.compile(r"(?<!hor)[sx]\s*$")
 
 
@@ -113,7 +114,22 @@ class GradeNames:
             return None
         versants = {g.versant for g in found}
         in_versant = [g for g in found if g.versant == versant]
-        return NamedGrade((in_versant or found)[0], versants.pop() if len(versants) == 1 else None)
+        grade = self._not_special((in_versant or found)[0], words)
+        return NamedGrade(grade, versants.pop() if len(versants) == 1 else None)
+
+    def _not_special(self, grade: GradeConcept, words: tuple[str, ...]) -> GradeConcept:
+        """An échelon spécial is an échelon of its grade, which a name means (« Brigadier-chef principal » is 0495,
+        « … de police municipale », not 1124, « … (echelon special) », which the NEG files in B): the grade of the
+        same cadre whose label begins with the same words, when there is one."""
+        if not SPECIAL_ECHELON.search(grade.label.lower()):
+            return grade
+        same = [
+            g
+            for w, _, g in self.entries
+            if g.cadre_uri == grade.cadre_uri and g is not grade and w[: len(words)] == words
+        ]
+        plain = [g for g in same if "(" not in g.label and g.replaced_by is None]
+        return plain[0] if plain else grade
 
     def _class_only(self, words: tuple[str, ...]) -> bool:
         return all(w in self.class_words for w in words)

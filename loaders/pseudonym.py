@@ -32,6 +32,8 @@ STREET = re.compile(
     r"\b[^\n,;]{0,60}",
     re.IGNORECASE,
 )
+# Rural addresses have no number: « Lieu-dit La Borie, 24750 Trélissac », « Hameau de Vaux ».
+NUMBERLESS_STREET = re.compile(r"\b(?:lieu[- ]?dit|hameau)\s+[^\n,;]{2,60}", re.IGNORECASE)
 POSTAL_CITY = re.compile(r"\b(?:\d{5}|\d{2}\s\d{3})\s+[A-ZÉÈÀÂÎÔÛa-zéèêàâîôûç'\- ]{2,40}")
 # A postal code on its own ("Brest (29200)", "CP : 75013"): in a CV a lone five-digit number from 01000 to 98999 is
 # an address far more often than anything else; amounts and counts followed by their unit are kept.
@@ -122,6 +124,7 @@ def scrub(text: str, names: Iterable[str] = (), phrases: Iterable[str] = ()) -> 
     text = BIRTH.sub("[date de naissance]", text)
     text = PHONE.sub("[téléphone]", text)
     text = STREET.sub("[adresse]", text)
+    text = NUMBERLESS_STREET.sub("[adresse]", text)
     text = POSTAL_CITY.sub("[adresse]", text)
     text = POSTAL_CODE.sub("[adresse]", text)
     text = LABELLED_NAME.sub("\n[nom]", text)

@@ -525,6 +525,7 @@ CORPS_FACTS = (
     (re.compile(r"administrateurs?"), "A", "Administrative"),
     (re.compile(r"magistrats?"), "A", None),
     (re.compile(r"cadres? de sante"), "A", None),  # FPH corps (cadres de santé paramédicaux)
+    (re.compile(r"infirmiers? (?:en soins generaux|de bloc|anesthesistes?)"), "A", None),  # FPH corps (A since 2010)
     (re.compile(r"assistants? medico-administratifs?"), "B", None),  # FPH corps
     (re.compile(r"bibliothecaires?"), "A", "Culturelle"),
     (re.compile(r"conservateurs?"), "A", "Culturelle"),

@@ -313,7 +313,7 @@ EMPLOYER_NAME_KINDS = (
     ("region", re.compile(r"\b(?:region|conseil regional)\b")),
     ("departement", re.compile(r"\b(?:conseil departemental|departement d|departement de|sdis)\b")),
     ("epci", re.compile(r"\b(?:communaute|metropole|agglomeration|syndicat|sivom|sivu|epci|intercommunal)")),
-    ("commune", re.compile(r"\b(?:mairie|ville|commune|ccas|centre communal)\b")),
+    ("commune", re.compile(r"\b(?:mairie|ville|commune|ccas|centre communal|police municipale)\b")),
     (
         "etat",
         re.compile(

@@ -160,3 +160,22 @@ def test_a_feminine_title_with_its_class_names_the_cadre_and_a_territorial_title
         "m.txt",
     )
     assert (engineer.versant, engineer.categorie, engineer.filiere) == ("FPT", "A", "Technique")
+
+
+def test_what_the_fresh_4_set_showed_a_hand_that_does_not_know_the_reader_writes() -> None:
+    text = (
+        "POLICE MUNICIPALE – PERPIGNAN\n\nS. M.-C.\nLieu-dit La Borie, 24750 Trélissac\n\n"
+        "Brigadier-chef principal – titulaire – 9e échelon\n\n"
+        "2016 à ce jour – Chef de patrouille, Police municipale de Perpignan\n"
+        "Animateur au CCAS de Pau, depuis 2012\nateliers mémoire, sorties\n\n"
+        "2009 - 2011 : Assistant administratif (CDD), cabinet d'expertise comptable\nFORMATION\n"
+    )
+    record = parse_cv(text.encode(), "pm.txt")
+    assert "Borie" not in record.cv_text  # a rural address has no number
+    # the police municipale is a commune's; its échelon spécial (1124, filed in B) is not the grade a name means
+    assert (record.versant, grade_code(record), record.categorie) == ("FPT", "0495", "C")
+    assert record.titulaire is True  # a grade held and « titulaire »: the earlier CDD is not the current status
+    positions = [e.position for e in record.experiences]
+    assert "Animateur au CCAS de Pau" in positions  # a date ending its line follows its position
+    assert not any(p.startswith("FORMATION") for p in positions)  # a heading is no job
+    assert employer_kind_of("Police municipale de Perpignan") == "commune"

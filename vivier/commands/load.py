@@ -104,7 +104,7 @@ def measure(
     ] = None,
     limit: Annotated[int, typer.Option(help="CVs measured at most")] = 300,
     gold_cvs: Annotated[
-        bool, typer.Option("--gold-cvs", help="only the 52 hand-written CVs of data/gold/cvs.jsonl (their section)")
+        bool, typer.Option("--gold-cvs", help="only the hand-written CVs of data/gold/cvs.jsonl (their section)")
     ] = False,
 ) -> None:
     """Measure text understanding on the 652 real offers and the hand-written gold CVs; writes
