@@ -28,6 +28,13 @@ TITLE_WEIGHT = 0.3
 # learned from offers coded by their publishers gives (`OfferCoding`), divided by 1 + LEARNED_WEIGHT. 4 was chosen
 # among 0.5, 1, 2, 4 on the 5-fold cross-validated outputs of the 652 real PEP offers (docs/ingestion.md).
 LEARNED_WEIGHT = 4.0
+# Share of the lexical score given to the title's character 3–5-grams against each occupation label (the best label),
+# which words alone miss: inflections and cut words (« numériques », « hydraulique », « adm. »). Not with the learned
+# part: there it cost the offers 1–4 points. 0.5 was chosen among 0, 0.3, 0.5, 0.7 on the lexical score of the 652
+# PEP offers (top-1 / top-3: 46.3 / 55.8, 46.5 / 56.3, 46.6 / 57.4, 47.4 / 56.6 %), the best top-3, before the
+# hand-written CVs were scored with it (docs/ingestion.md, CV rule group 14).
+CHAR_WEIGHT = 0.5
+CHAR_MAX_DF = 0.02
 
 
 def analyse_words(text: str) -> list[str]:
@@ -117,9 +124,16 @@ class OccupationClassifier:
                 " ".join([o.label, *o.alt_labels, o.family or "", *_skill_labels(catalogue, o)]) for o in concepts
             ]
         self.vectorizer.fit([d for s in SCHEMES for d in corpus_docs[s]])
+        self.chars = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, strip_accents="unicode", max_df=CHAR_MAX_DF
+        )
+        self.chars.fit([label for s in SCHEMES for label in corpus_labels[s]])
+        self.char_matrix: dict[str, object] = {}
         for scheme in SCHEMES:
             self.label_matrix[scheme] = self.vectorizer.transform(corpus_labels[scheme])
             self.doc_matrix[scheme] = self.vectorizer.transform(corpus_docs[scheme])
+            # stored transposed, in rows, in float32: the product with a batch of titles is a third cheaper
+            self.char_matrix[scheme] = self.chars.transform(corpus_labels[scheme]).T.tocsr().astype(np.float32)
 
     def classify(self, texts: list[str], titles: list[str], learned: bool = False) -> list[list[OccupationScore]]:
         """Top 3 per scheme; `learned` (offers) adds the model learned from coded offers where one is fitted."""
@@ -140,11 +154,12 @@ class OccupationClassifier:
                         results[row].append(OccupationScore(uris[column], scheme, codes[column], score, rank))
         return results
 
-    def vectors(self, texts: list[str], titles: list[str]) -> tuple[Any, Any]:
-        """(the titles' TF-IDF vectors, those of the title twice and the text): what `scores` compares."""
+    def vectors(self, texts: list[str], titles: list[str]) -> tuple[Any, Any, Any]:
+        """(the titles' TF-IDF vectors, those of the title twice and the text, the titles' character n-grams): what
+        `scores` compares."""
         title_vectors = self.vectorizer.transform(titles)
         text_vectors = self.vectorizer.transform([f"{t} {t} {x}" for t, x in zip(titles, texts, strict=True)])
-        return title_vectors, text_vectors
+        return title_vectors, text_vectors, self.chars.transform(titles)
 
     def scores(
         self,
@@ -152,20 +167,22 @@ class OccupationClassifier:
         titles: list[str],
         scheme: str,
         learned: bool = False,
-        vectors: tuple[Any, Any] | None = None,
+        vectors: tuple[Any, Any, Any] | None = None,
     ) -> np.ndarray:
         """texts × occupations of `scheme` (in `by_scheme` order): the lexical score, blended (`learned`) with the
         probabilities of the model learned from coded offers where one is fitted (`self.learned`). `vectors`:
         `self.vectors(texts, titles)` when already computed (a CV's reading spent a fifth of its interpreter time
         computing them once per scheme, docs/api.md, Load)."""
-        title_vectors, text_vectors = vectors if vectors is not None else self.vectors(texts, titles)
+        title_vectors, text_vectors, char_vectors = vectors if vectors is not None else self.vectors(texts, titles)
         by_label = (title_vectors @ self.label_matrix[scheme].T).toarray()  # type: ignore[attr-defined]
         best_label = np.maximum.reduceat(by_label, self.label_starts[scheme], axis=1)  # each occupation's best label
         scores = TITLE_WEIGHT * best_label
         scores += (1 - TITLE_WEIGHT) * (text_vectors @ self.doc_matrix[scheme].T).toarray()  # type: ignore[attr-defined]
         model = self.learned.get(scheme)
         if not learned or model is None:
-            return np.asarray(scores)
+            by_chars = (char_vectors.astype(np.float32) @ self.char_matrix[scheme]).toarray()
+            best_chars = np.maximum.reduceat(by_chars, self.label_starts[scheme], axis=1)
+            return np.asarray((1 - CHAR_WEIGHT) * scores + CHAR_WEIGHT * TITLE_WEIGHT * best_chars)
         scaled = scores / (scores.max(axis=1, keepdims=True) + 1e-9)
         column = {code: i for i, code in enumerate(self.by_scheme[scheme][1])}
         probabilities = model.probabilities(titles, texts)

@@ -17,6 +17,8 @@ from loaders.cvs import (
     read_cv,
     status_text,
 )
+from loaders.nlp import default_analyzer
+from loaders.occupations import CHAR_MAX_DF
 from ontology.text import fold_compat
 
 
@@ -118,3 +120,12 @@ def test_abbreviated_job_titles_are_spelt_out_for_the_occupation_only() -> None:
     rome = [o.code for o in sorted(step.occupations, key=lambda o: o.rank) if o.scheme == "ROME"]
     assert rome[0].startswith("J150")  # a nursing fiche (J1501–J1507); « IDE » unread gave J1102 (médecin)
     assert "J1506" in rome  # general care (soins infirmiers généralistes), not only the specialised fiches
+
+
+def test_a_step_title_is_also_read_by_its_character_n_grams() -> None:
+    # words alone put « Chargé de communication, agence de communication » outside its fiche's top 3; the title's
+    # character n-grams against each ROME label find it (E1103 Communication)
+    occupations = default_analyzer().occupations
+    (found,) = occupations.classify([""], ["Chargé de communication, agence de communication, Bordeaux"])
+    assert next(o.code for o in found if o.scheme == "ROME") == "E1103"
+    assert occupations.chars.max_df == CHAR_MAX_DF  # the most common n-grams (« ent », « eur ») are left out
