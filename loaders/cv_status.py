@@ -102,9 +102,40 @@ def grade_facts(
         return status
     if named := names.named(recently_folded(text), versant):
         return _facts_of(named.grade)
+    if grade := _status_line_grade(catalogue, recently_folded(text), versant):
+        return _facts_of(grade)
     if whole.grade_uri and not GRADE_LABEL.search(fold_compat(catalogue.grades[whole.grade_uri].label)):
         return StatutoryFacts()  # a job title, not a grade: nothing follows from it
     return whole
+
+
+def _status_line_grade(catalogue: Catalogue, folded: str, versant: str | None) -> GradeConcept | None:
+    """A grade named whole, without class words, on a line that states a status (« Assistante socio-éducative
+    titulaire – fonction publique hospitalière »): a job title there is the grade held. Elsewhere such a name is
+    often only a job (« Agent d'animation »)."""
+    names = grade_names(catalogue)
+    for line in folded.splitlines():
+        if not STATUS_WORDS.search(line):
+            continue
+        part = re.split(r"\s[-–—|]\s|,|\(|:", STATUS_WORDS.sub(" ", line).strip())[0]
+        bare = re.sub(r"\s+", " ", part).strip()
+        found = names.resolve(name_words(bare), versant, bare=False)
+        # not a special case (« … (condition reclassement option) ») nor a label the NEG keeps without a pay scale
+        if found and "(" not in found.grade.label and found.grade.indices:
+            return found.grade
+    return None
+
+
+def detached_grade(catalogue: Catalogue, text: str) -> StatutoryFacts | None:
+    """The host grade of a civil servant « détaché(e) … sur le grade d'attaché territorial principal »: it is the
+    grade held today, and its versant the CV's, whatever the corps of origin the CV also states."""
+    folded = recently_folded(text)
+    match = DETACHED_ON.search(folded)
+    named = grade_names(catalogue).named(match.group(), None) if match else None
+    return _facts_of(named.grade) if named else None
+
+
+DETACHED_ON = re.compile(r"\bdetache\w*\b[^\n]{0,120}?\bsur (?:le|un) grade d(?:e |')[^\n,.;]+")
 
 
 def _facts_of(grade: GradeConcept) -> StatutoryFacts:
@@ -150,7 +181,7 @@ def title_versant(catalogue: Catalogue, text: str) -> str | None:
     said = VERSANT_END.search(name or "")
     if said is None:
         return None
-    return "FPE" if said.group().startswith("de l") else "FPT" if said.group().startswith("territori") else "FPH"
+    return "FPT" if said.group().startswith("territori") else "FPH" if said.group().startswith("hospitali") else "FPE"
 
 
 def _heading_cadre(catalogue: Catalogue, folded: str) -> str | None:
@@ -158,7 +189,10 @@ def _heading_cadre(catalogue: Catalogue, folded: str) -> str | None:
     name, up to a dash or a comma, class words aside (« Assistante médico-administrative », « Attachée principale
     d'administration de l'État, catégorie A, titulaire »); a job title that is no cadre's name is not one."""
     lines = folded.splitlines()
-    for line in lines[:HEADING_LINES] + [line for line in lines[HEADING_LINES:] if STATUS_WORDS.search(line)]:
+    # the opening lines without the blank and the contact lines (« Né le … », « 12330 … », the phone): a title may
+    # come under a long contact block
+    opening = [line for line in lines if line.strip() and not re.search(r"\d|@", line)][:HEADING_LINES]
+    for line in opening + [line for line in lines if STATUS_WORDS.search(line) and line not in opening]:
         part = re.split(r"\s[-–—|]\s|,|\(", line.strip())[0].strip()
         if not part or len(part) > 70 or re.search(r"\d|@", part):
             continue
@@ -180,7 +214,13 @@ def _names_a_cadre(catalogue: Catalogue, name: str) -> bool:
     return False
 
 
-VERSANT_END = re.compile(r"(?:de l'etat|territori\w*|hospitali\w*)$")
+# A cadre's name ends with its versant, or for State corps with their ministry's domain (« technicien supérieur du
+# développement durable », « secrétaire administratif de l'intérieur et de l'outre-mer »): the NEG lacks most of them.
+VERSANT_END = re.compile(
+    r"(?:de l'etat|territori\w*|hospitali\w*|du developpement durable|des finances publiques|de l'interieur"
+    r"(?: et de l'outre-mer)?|de l'agriculture|de l'education nationale|de la culture|des affaires sociales"
+    r"|de la justice|de la defense|de l'enseignement superieur|de la police nationale)$"
+)
 
 
 # A title's feminine words, as the masculine the cadres are named in (« assistante », « attachée », « rédactrice »)

@@ -14,8 +14,15 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from loaders.cv_status import (
+    detached_grade,
+    grade_in_versant,
+    named_cadre,
+    stated_categorie,
+    status_text,
+    title_versant,
+)
 from loaders.cv_status import grade_facts as grade_facts_of
-from loaders.cv_status import grade_in_versant, named_cadre, stated_categorie, status_text, title_versant
 from loaders.pseudonym import candidate_id, scrub
 from loaders.records import (
     CandidateRecord,
@@ -37,11 +44,15 @@ if TYPE_CHECKING:
 # The CV files Vivier reads, loaded from folders (graph.writes) or uploaded (api.routers.candidates).
 CV_SUFFIXES = (".json", ".pdf", ".docx", ".txt", ".text", ".md")
 # A month as CVs write it before a year: "09/2018", "sept. 2012", "mars 2022".
-_MONTH = r"(?:\d{1,2}/|(?:janv?|f[ée]vr?|mars|avr|mai|juin|juil|ao[uû]t?|sept?|oct|nov|d[ée]c)[a-zéû]*\.?\s+)?"
+# A whole month word: « e-mailing\n\n2017 – 2019 » is no May.
+_MONTH = (
+    r"(?:\d{1,2}/|(?<![\w-])(?:janv(?:ier)?|f[ée]vr?(?:ier)?|mars|avr(?:il)?|mai|juin|juil(?:let)?|ao[uû]t|"
+    r"sept?(?:embre)?|oct(?:obre)?|nov(?:embre)?|d[ée]c(?:embre)?)\.?\s+)?"
+)
 # Still in post: "aujourd'hui", "auj.", "à ce jour", "présent", "en cours"…
 _ONGOING = r"aujourd'hui|aujourd’hui|auj\.?|(?:a|à)\s+ce\s+jour|ce\s+jour|pr[ée]sent|en\s+cours|actuel(?:lement)?"
 DATE_RANGE = re.compile(
-    r"(?P<start>" + _MONTH + r"\d{4})\s*(?:-|–|—|/|à|au|to)\s*(?P<end>" + _MONTH + r"\d{4}|" + _ONGOING + r")"
+    r"(?P<start>" + _MONTH + r"\d{4})\s*(?:-|–|—|/|à|au|to|→|->)\s*(?P<end>" + _MONTH + r"\d{4}|" + _ONGOING + r")"
     r"\s*[:,\-–—|]?\s*(?P<position>[^\n]{3,120})",
     re.IGNORECASE,
 )
@@ -502,20 +513,49 @@ def _dated_positions(text: str) -> list[dict[str, Any]]:
     layout: "Depuis 2018 – CHU de Brest" / "Infirmière en soins généraux"), the next line is the position."""
     steps = []
     taken: list[tuple[int, int]] = []
-    for match in [*DATE_RANGE.finditer(text), *SINCE.finditer(text)]:
+    for match in [*_matches(DATE_RANGE, text), *_matches(SINCE, text)]:
         if any(start <= match.start() < end for start, end in taken):
             continue
-        taken.append(match.span())
         end = match.groupdict().get("end")
+        date_end = match.end("end") if end else match.end("start")
+        # a position read from the next line is not this step's alone: that line may hold the next step's dates
+        taken.append((match.start(), match.end() if "\n" not in text[date_end : match.start("position")] else date_end))
         position = _position_before(text, match) or _position_of(match.group("position"), text[match.end() :])
         steps.append(
             {
                 "position": position,
                 "startDate": _year(match.group("start")),
                 "endDate": _year(end) if end and end[-1].isdigit() else None,
+                "summary": _description_after(text, match.end() if position in match.group() else date_end),
             }
         )
     return steps
+
+
+DESCRIPTION_LINES = 6
+
+
+def _description_after(text: str, at: int) -> str:
+    """The lines that describe a step (its tasks), after the line that holds its position: up to a blank line, a
+    heading or another dated line. The occupation classifier reads them as a JSON Resume's `summary`; they are
+    not stored."""
+    lines = text[at:].split("\n")[1 : DESCRIPTION_LINES + 1]
+    kept: list[str] = []
+    for line in lines:
+        if not line.strip() or _is_heading(line.strip()) or DATE_RANGE.search(line) or SINCE.search(line):
+            break
+        kept.append(line.strip(" \t-•·*"))
+    return " ".join(kept)
+
+
+def _matches(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """`pattern.finditer`, except that a match whose position is on the next line resumes after its dates: that
+    line (« Ouvrier horticole, … 1998 - 2002 ») may hold a step of its own."""
+    at = 0
+    while match := pattern.search(text, at):
+        yield match
+        date_end = match.end("end") if match.groupdict().get("end") else match.end("start")
+        at = date_end if "\n" in text[date_end : match.start("position")] else match.end()
 
 
 def _position_before(text: str, match: re.Match[str]) -> str | None:
@@ -541,7 +581,7 @@ def _position_of(line: str, after: str) -> str:
     employer_only = employer_kind_of(position) is not None or re.match(r"(?i)(?:int[ée]rim|ch[ur]?\b)", position)
     if (
         employer_only
-        and following
+        and following[:1].isupper()  # a title; not a task (« - instruction des dossiers ») nor a cut line's end
         and not re.match(r"\d{4}|depuis\b", following, re.IGNORECASE)
         and not _is_heading(following)  # « FORMATION »: the next section, not the job
     ):
@@ -614,7 +654,12 @@ def _statutory_situation(
         if reading.free_text
         else analysis.facts
     )
-    stated = next((code for code, pattern in STATED_VERSANT if pattern.search(folded)), None)
+    detached = detached_grade(catalogue, reading.text) if reading.free_text else None
+    if detached is not None:
+        grade_facts = detached  # the host grade: the versant the CV states may be that of the corps of origin
+    stated = (detached.versant if detached else None) or next(
+        (code for code, pattern in STATED_VERSANT if pattern.search(folded)), None
+    )
     titled = title_versant(catalogue, reading.text) if reading.free_text else None
     record.versant = stated or titled or _versant_of_employer(reading.steps) or grade_facts.versant or facts.versant
     grade_facts = grade_in_versant(catalogue, grade_facts, record.versant)
@@ -707,6 +752,8 @@ def _titulaire(folded: str, contract: str | None, grade_stated: bool) -> bool | 
         contract = None if first is None else "titulaire" if first.group("titulaire") else "contractuel"
         if contract == "contractuel" and grade_stated and TITULAIRE_WORD.search(folded):
             contract = "titulaire"
+    if contract == "contractuel" and grade_stated and _contract_words_of_closed_steps_only(folded):
+        contract = "titulaire"  # « Technicien helpdesk (CDI), SSII, 2005 – 2009 » under a grade held today
     if contract is None and grade_stated:
         contract = "titulaire"
     if contract is None and PRIVATE_SECTOR.search(folded):
@@ -714,10 +761,20 @@ def _titulaire(folded: str, contract: str | None, grade_stated: bool) -> bool | 
     return {"titulaire": True, "contractuel": False}.get(contract or "")
 
 
-TITULAIRE_WORD = re.compile(r"\btitulaire\b(?! d[u'e ])|\bfonctionnaire\b")
-STATUS_WORD = re.compile(
-    r"(?P<titulaire>\btitulaire\b(?! d[u'e ])|\bfonctionnaire\b)|\bcontractuel|\bcdd\b|\bvacataire|\bcontrat\b"
-)
+# « titulaire d'un diplôme », « titulaire du permis » name no status; « titulaire de la fonction publique » does
+_TITULAIRE = r"\btitulaire\b(?! (?:du |de |des |d')(?!la fonction publique))|\bfonctionnaire\b"
+TITULAIRE_WORD = re.compile(_TITULAIRE)
+CONTRACT_WORD = re.compile(r"\bcontractuel|\bcdd\b|\bcdi\b|\bvacataire|\bcontrat\b|\binterim")
+
+
+def _contract_words_of_closed_steps_only(folded: str) -> bool:
+    """Every contract word of the CV is on the dated line of a step that has ended (its end is a year)."""
+    lines = [line for line in folded.splitlines() if CONTRACT_WORD.search(line)]
+    ended = [match for line in lines if (match := DATE_RANGE.search(line)) and match.group("end")[-1:].isdigit()]
+    return bool(lines) and len(ended) == len(lines)
+
+
+STATUS_WORD = re.compile(rf"(?P<titulaire>{_TITULAIRE})|\bcontractuel|\bcdd\b|\bvacataire|\bcontrat\b")
 # Diplomas CVs name that offers rarely ask for, with their level (years after the bac; the gold's scale).
 CV_DIPLOMAS = (
     (3, re.compile(r"diplome d'etat d'(?:infirmier|assistant de service social|educateur)|\bdeass\b|\bdeeje\b")),

@@ -42,6 +42,16 @@ POSTAL_CODE = re.compile(
     r"|(?<![\w.,])(?:0[1-9]|[1-8]\d|9[0-8])\d{3}(?![\w,.]|\s*(?:€|euros?\b|k€|habitants|agents|heures|h\b|km|%))",
     re.IGNORECASE,
 )
+# In the contact block (lines near a phone or an e-mail), what comes before « 12330 Salles-la-Source » is the street
+# part of the address, whatever its words: « Le Bourg », « La Grange Neuve, », « Résidence Les Capucines, appt 12 – ».
+CONTACT_POSTAL = re.compile(r"(?<![\w.,])(?:\d{5}|\d{2}\s\d{3})\s+[A-ZÉÈÂÎÔ]")
+CONTACT_SEPARATOR = re.compile(r"\s[–—|/•·-]\s|\t|\s{3,}|:\s")
+# A line above a line-initial postal code is taken only if it reads as an address, not as a job title.
+ADDRESS_LINE = re.compile(
+    r"^\s*(?:\S*\d|(?:le|la|les|l['’]|chez|domaine|résidence|residence|quartier|cité|cite|bâtiment|bât\.?|"
+    r"mas|ferme|moulin|clos|villa|lotissement|ZA|ZAC|BP)\s)",
+    re.IGNORECASE,
+)
 _DATE = r"(?:\d{1,2}[\s/.\-]\d{1,2}[\s/.\-]\d{2,4}|\d{1,2}(?:er)?\s+[a-zéû]+\s+\d{4}|\d{4}-\d{2}-\d{2})"
 # A birthplace: capitalised words joined by spaces, hyphens or "sur", "de"… ("Boulogne sur Mer"), then maybe "(29)".
 # Case-sensitive inside the case-insensitive BIRTH, or it would eat the lower-case words that follow the city.
@@ -122,6 +132,7 @@ def scrub(text: str, names: Iterable[str] = (), phrases: Iterable[str] = ()) -> 
         text = EMAIL.sub("[email]", text)
     text = URL.sub("[lien]", text)
     text = BIRTH.sub("[date de naissance]", text)
+    text = _contact_block_addresses(text)
     text = PHONE.sub("[téléphone]", text)
     text = STREET.sub("[adresse]", text)
     text = NUMBERLESS_STREET.sub("[adresse]", text)
@@ -135,6 +146,27 @@ def scrub(text: str, names: Iterable[str] = (), phrases: Iterable[str] = ()) -> 
     if words := _name_word_pattern(names):
         text = words.sub("[nom]", text)
     return text
+
+
+def _contact_block_addresses(text: str) -> str:
+    """Replace the street part of the person's address, read by its place in the contact block rather than by its
+    words: rural and residence addresses have no street word and no number to match."""
+    lines = text.split("\n")
+    contact = [i for i, line in enumerate(lines) if "@" in line or PHONE.search(line)]
+    for i in sorted({j for c in contact for j in range(c - 2, c + 3) if 0 <= j < len(lines)}):
+        postal = CONTACT_POSTAL.search(lines[i])
+        if not postal:
+            continue
+        before = lines[i][: postal.start()].rstrip(" ,")
+        cuts = [0, *(m.end() for m in CONTACT_SEPARATOR.finditer(before))]
+        start = max(cut for cut in cuts if cut < len(before)) if before.strip() else 0
+        if before[start:].strip(" ,–—|/•·-"):
+            lines[i] = f"{before[:start]}[adresse], {lines[i][postal.start() :]}"
+            continue
+        above = next((k for k in range(i - 1, max(i - 3, -1), -1) if lines[k].strip()), None)
+        if not before.strip() and above is not None and len(lines[above]) <= 60 and ADDRESS_LINE.match(lines[above]):
+            lines[above] = "[adresse]"
+    return "\n".join(lines)
 
 
 # One pattern for all of a person's names, compiled once per person: a CV's text, declared skills and every job

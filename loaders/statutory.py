@@ -49,7 +49,8 @@ EDUCATION = (
     (
         5,
         re.compile(
-            r"\bmaster|\bbac\s*\+\s*5|\bdiplome d'ingenieur|\bdess\b|\bdea\b|\bmba\b|" + _LEVEL.format("(?:i|7)")
+            r"\bmasters?\b|\bmaster\s?[12]\b|\bmastere|\bbac\s*\+\s*5|\bdiplome d'ingenieur|\bdess\b|\bdea\b|\bmba\b|"
+            + _LEVEL.format("(?:i|7)")
         ),
     ),
     (
@@ -272,7 +273,7 @@ CORPS_FIELD = re.compile(r"^\s*corps\s*(?:/\s*grade\s*)?:\s*([a-z][^\n]{1,60}?)\
 CORPS_ABBREVIATIONS = {"attadm": "attache d'administration"}
 ABBREVIATED_CORPS = re.compile(r"\b(" + "|".join(CORPS_ABBREVIATIONS) + r")\b")
 # "gestion des ressources humaines du corps des administrateurs des finances publiques": the people managed
-MANAGED = re.compile(r"gestion|\bgere|carrieres?|membres|avancement|recrutements? des")
+MANAGED = re.compile(r"gestion|\bgere|carrieres?|membres|avancement|recrutements? des|a l'egard d|appartenant a")
 # A line opening with the cadre and the status sought ("Adjoint technique titulaire / contractuel")
 STATUS_LINE_CORPS = re.compile(r"^\s*([a-z][a-z' ]{3,40}?)\s+(?:titulaire|contractuel|stagiaire)", re.MULTILINE)
 # "Le poste convient à un(e) magistrat/magistrate judiciaire, un(e) administrateur/administratrice civil(e) ou …"
@@ -527,6 +528,17 @@ CORPS_FACTS = (
     (re.compile(r"cadres? de sante"), "A", None),  # FPH corps (cadres de santé paramédicaux)
     (re.compile(r"infirmiers? (?:en soins generaux|de bloc|anesthesistes?)"), "A", None),  # FPH corps (A since 2010)
     (re.compile(r"assistants? medico-administratifs?"), "B", None),  # FPH corps
+    # State corps the NEG has no grade of: university libraries' BIBAS and magasiniers, the police nationale's
+    # corps d'encadrement et d'application (gardiens de la paix, brigadiers; catégorie B since 2004)
+    (re.compile(r"bibliothecaires? assistants? specialises?|bibas\b"), "B", None),
+    (re.compile(r"magasiniers? (?:principaux? )?des bibliotheques"), "C", None),
+    (
+        re.compile(
+            r"encadrement(?: et d'application)?\b|gardiens? de la paix|brigadiers?(?:[- ]chefs?)? de police\b(?! m)"
+        ),
+        "B",
+        None,
+    ),
     (re.compile(r"bibliothecaires?"), "A", "Culturelle"),
     (re.compile(r"conservateurs?"), "A", "Culturelle"),
 )

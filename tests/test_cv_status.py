@@ -179,3 +179,45 @@ def test_what_the_fresh_4_set_showed_a_hand_that_does_not_know_the_reader_writes
     assert "Animateur au CCAS de Pau" in positions  # a date ending its line follows its position
     assert not any(p.startswith("FORMATION") for p in positions)  # a heading is no job
     assert employer_kind_of("Police municipale de Perpignan") == "commune"
+
+
+def test_what_the_fresh_5_and_6_sets_showed_a_hand_that_does_not_know_the_reader_writes() -> None:
+    detached = (
+        "C. M.\nAttachée principale d'administration de l'État en détachement\n\n"
+        "SITUATION ADMINISTRATIVE\nFonctionnaire de l'État, corps des attachés d'administration de l'État.\n"
+        "Détachée depuis le 1er sept. 2024 auprès de la Région sur le grade d'attachée territoriale principale.\n"
+    )
+    record = parse_cv(detached.encode(), "detachee.txt")
+    assert (record.versant, grade_code(record)) == ("FPT", "0783")  # the host grade, not the corps of origin
+    social = (
+        "I. H.\nAssistante socio-éducative titulaire – fonction publique hospitalière\n\n"
+        "2011 - 2014   Conseillère (CDD), CAF de la Moselle\n"
+    )
+    record = parse_cv(social.encode(), "ase.txt")
+    assert grade_code(record) == "1093" and record.titulaire is True  # a whole grade name on a status line
+    technician = (
+        "G. T.\nTechnicien territorial principal de 1re classe – 8e échelon\n\n"
+        "LORIENT AGGLOMÉRATION – Direction des systèmes d'information\n"
+        "2016 → auj.   Administrateur systèmes et réseaux\n"
+        "   • administration des serveurs virtualisés\n\n"
+        "Sept. 2005 – juin 2009   Technicien helpdesk (CDI), SSII d'infogérance, Rennes\n"
+    )
+    record = parse_cv(technician.encode(), "tech.txt")
+    assert record.titulaire is True  # the CDI is an ended step's; a grade is held today
+    assert [(e.start, e.end) for e in record.experiences] == [("2016", None), ("2005-09", "2009-06")]
+    corps = parse_cv("A. V.\n\nTechnicien supérieur principal du développement durable (TSPDD)\n".encode(), "t.txt")
+    assert corps.corps == "technicien superieur du developpement durable" and corps.versant == "FPE"
+
+
+def test_a_step_under_an_employer_line_keeps_its_title_and_the_next_line_its_own_dates() -> None:
+    text = (
+        "D. B.\n\nPARCOURS\n"
+        "sept. 2018 – aujourd'hui : Technicien police de l'eau\n - instruction des dossiers loi sur l'eau\n\n"
+        "Jardinier, Ville de Cusset          2002 - 2015\n\n"
+        "Ouvrier horticole, Bellerive-sur-Allier   1998 - 2002\n"
+        "tests A/B sur les campagnes e-mailing\n\n2017 – 2019   Consultant BI junior, Paris\n"
+    )
+    steps = {e.position: (e.start, e.end) for e in parse_cv(text.encode(), "steps.txt").experiences}
+    assert steps["Technicien police de l'eau"] == ("2018-09", None)  # a task line is not its title
+    assert steps["Ouvrier horticole, Bellerive-sur-Allier"] == ("1998", "2002")
+    assert steps["Consultant BI junior, Paris"] == ("2017", "2019")  # « e-mailing » is no May

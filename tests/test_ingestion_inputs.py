@@ -405,6 +405,22 @@ def test_no_warning_with_a_real_key(fresh_settings: Callable[..., Settings], cap
     assert not [r for r in caplog.records if r.name == "loaders.pseudonym"]
 
 
+@pytest.mark.parametrize(
+    ("text", "gone", "kept"),
+    [
+        ("A. V.\nLe Bourg\n12330 Salles-la-Source\n06 84 30 57 21", ["Bourg", "Salles"], []),
+        ("Résidence Les Capucines, appt 12 – 51430 Tinqueux\nTél. 06 59 02 87 14", ["Capucines", "appt 12"], []),
+        ("Ville de Vichy\nLa Grange Neuve, 03300 Creuzier-le-Neuf\n06 71 40 92 58", ["Grange"], ["Ville de Vichy"]),
+        ("Rédactrice territoriale\n29200 Brest\nmd@exemple.fr", ["29200"], ["Rédactrice territoriale"]),
+    ],
+)
+def test_scrub_removes_the_address_read_from_its_place_in_the_contact_block(
+    text: str, gone: list[str], kept: list[str]
+) -> None:
+    scrubbed = pseudonym.scrub(text)
+    assert all(value not in scrubbed for value in gone) and all(value in scrubbed for value in kept), scrubbed
+
+
 # --- Birthplaces and postal codes in CV text --------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("text", "gone", "kept"),
