@@ -49,10 +49,15 @@ GRADE_ABBREVIATIONS = (
     (re.compile(r"\bEJE\b"), "éducateur de jeunes enfants"),
     (re.compile(r"\bATTEE\b"), "adjoint technique des établissements d'enseignement"),
     (re.compile(r"\bterr\.\s*|\bterritoria(?:l|le|ux|les)\b\s*", re.IGNORECASE), ""),
+    # after « ppal », « 1re » and « cl. » are spelt out: « ETAPS ppal 1re cl. » is the NEG's « Educateur principal de
+    # 1ere cl des aps »; the Éducation nationale's SAENES are « Secretaire administratif … »
+    (re.compile(r"\bETAPS\s+(principal\s+(?:de\s+)?[12]\S*\s+classe)"), r"éducateur \1 des aps"),
+    (re.compile(r"\bETAPS\b"), "éducateur des aps"),
+    (re.compile(r"\bSAENES\b"), "secrétaire administratif"),
 )
 # A status line worth spelling out: one abbreviation above, or a grade's class ("principal de 2e classe").
 STATUS_LINE = re.compile(
-    r"\b(?:adj|adm|r[ée]dac|tech|ppale?|cl|terr)\.|\b(?:ACH|EJE|ATTEE|ATSEM)\b|\bppal\b|territoria(?:l|le|ux)\b"
+    r"\b(?:adj|adm|r[ée]dac|tech|ppale?|cl|terr)\.|\b(?:ACH|EJE|ATTEE|ATSEM|ETAPS|SAENES)\b|\bppal\b|territoria(?:l|le|ux)\b"
     r"|principale? (?:de )?[12]",
     re.IGNORECASE,
 )
@@ -100,13 +105,21 @@ def grade_facts(
         return _facts_of(named.grade)
     if status.grade_uri:
         return status
-    if named := names.named(recently_folded(text), versant):
+    if named := names.named(CLASS_LINE.sub(" ", recently_folded(text)), versant):
         return _facts_of(named.grade)
     if grade := _status_line_grade(catalogue, recently_folded(text), versant):
         return _facts_of(grade)
     if whole.grade_uri and not GRADE_LABEL.search(fold_compat(catalogue.grades[whole.grade_uri].label)):
         return StatutoryFacts()  # a job title, not a grade: nothing follows from it
     return whole
+
+
+# A line that opens with a class continues the title above it (« Manipulateur d'électroradiologie médicale (MERM) » /
+# « Classe supérieure – catégorie A »): joined, without the acronym in brackets, they name the grade.
+CLASS_LINE = re.compile(
+    r"(?:\s*\([^()\n]{1,12}\))?[ \t]*\n[ \t]*"
+    r"(?=(?:hors classe|classe (?:normale|superieure|exceptionnelle)|principale? de [12]))"
+)
 
 
 def _status_line_grade(catalogue: Catalogue, folded: str, versant: str | None) -> GradeConcept | None:
@@ -138,6 +151,17 @@ def detached_grade(catalogue: Catalogue, text: str) -> StatutoryFacts | None:
 DETACHED_ON = re.compile(r"\bdetache\w*\b[^\n]{0,120}?\bsur (?:le|un) grade d(?:e |')[^\n,.;]+")
 
 
+def ministry_grade_corps(catalogue: Catalogue, grade_uri: str | None) -> str | None:
+    """For a State grade the NEG files under a ministry instead of its corps (docs/ontology.md, known limits), the
+    corps as the grade's label names it, class words aside: « Secretaire administratif classe superieure » →
+    « secretaire administratif ». None for any other grade."""
+    grade = catalogue.grades.get(grade_uri or "")
+    if grade is None or not fold_compat(grade.cadre_label or "").startswith("ministere"):
+        return None
+    bare = QUALIFIED.sub(" ", re.sub(r"\([^)]*\)", " ", fold_compat(grade.label)))
+    return re.sub(r"\s+", " ", bare).strip() or None
+
+
 def _facts_of(grade: GradeConcept) -> StatutoryFacts:
     return StatutoryFacts(
         versant=grade.versant,
@@ -151,6 +175,8 @@ def _facts_of(grade: GradeConcept) -> StatutoryFacts:
 # The lines a CV states its status on: a statutory word, and no driving licence or weapon class (« permis cat. B »)
 STATUS_WORDS = re.compile(r"\btitulaire\b(?! d[u'e ])|\bfonctionnaire\b|\bstagiaire\b|\bcadre d'emplois?\b|\bcorps\b")
 HEADING_LINES = 4
+# A class or an échelon: a line that places the person in a grade (« Classe supérieure – catégorie A – 4e échelon »)
+GRADE_PLACE = re.compile(r"\bechelon\b|\bclasse (?:normale|superieure|exceptionnelle)\b|\bhors classe\b")
 NOT_A_CATEGORIE = re.compile(r"\bpermis\b|\barmement\b")
 
 
@@ -158,7 +184,8 @@ def stated_categorie(folded: str) -> str | None:
     """The catégorie a status line states (« ASE cat. A – filière médico-sociale – titulaire »): it beats the
     grade's, since the nomenclature lags reforms (the socio-educative cadres moved from B to A in 2019)."""
     for line in folded.splitlines():
-        if STATUS_WORDS.search(line) and not NOT_A_CATEGORIE.search(line) and (match := CATEGORIE.search(line)):
+        stating = STATUS_WORDS.search(line) or GRADE_PLACE.search(line)
+        if stating and not NOT_A_CATEGORIE.search(line) and (match := CATEGORIE.search(line)):
             return match.group(1).upper()
     return None
 

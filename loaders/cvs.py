@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from loaders.cv_status import (
     detached_grade,
     grade_in_versant,
+    ministry_grade_corps,
     named_cadre,
     stated_categorie,
     status_text,
@@ -50,9 +51,11 @@ _MONTH = (
     r"sept?(?:embre)?|oct(?:obre)?|nov(?:embre)?|d[ée]c(?:embre)?)\.?\s+)?"
 )
 # Still in post: "aujourd'hui", "auj.", "à ce jour", "présent", "en cours"…
-_ONGOING = r"aujourd'hui|aujourd’hui|auj\.?|(?:a|à)\s+ce\s+jour|ce\s+jour|pr[ée]sent|en\s+cours|actuel(?:lement)?"
+_ONGOING = (
+    r"aujourd'hui|aujourd’hui|auj\.?|(?:a|à)\s+ce\s+jour|ce\s+jour|pr[ée]sent|en\s+cours|actuel(?:lement)?|…|\.\.\."
+)
 DATE_RANGE = re.compile(
-    r"(?P<start>" + _MONTH + r"\d{4})\s*(?:-|–|—|/|à|au|to|→|->)\s*(?P<end>" + _MONTH + r"\d{4}|" + _ONGOING + r")"
+    r"(?P<start>" + _MONTH + r"\d{4})\s*(?:-|–|—|/|à|au|to|→|->|>)\s*(?P<end>" + _MONTH + r"\d{4}|" + _ONGOING + r")"
     r"\s*[:,\-–—|]?\s*(?P<position>[^\n]{3,120})",
     re.IGNORECASE,
 )
@@ -553,7 +556,8 @@ def _matches(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
     line (« Ouvrier horticole, … 1998 - 2002 ») may hold a step of its own."""
     at = 0
     while match := pattern.search(text, at):
-        yield match
+        if not text[: match.start()].rstrip(" \t").endswith("("):  # « MERM en IRM (2018-2021) puis … »: no step
+            yield match
         date_end = match.end("end") if match.groupdict().get("end") else match.end("start")
         at = date_end if "\n" in text[date_end : match.start("position")] else match.end()
 
@@ -675,6 +679,8 @@ def _statutory_situation(
     grade_versant = catalogue.grades[grade_facts.grade_uri].versant if grade_facts.grade_uri else record.versant
     record.filiere = (grade_facts.filiere if grade_versant == "FPT" else None) or facts.filiere
     record.grade_uri = grade_facts.grade_uri
+    if reading.free_text and record.corps is None:
+        record.corps = ministry_grade_corps(catalogue, record.grade_uri)
 
 
 # The versant a CV states in words, which beats the employers it names ("fonction publique hospitalière", "FPT").
@@ -752,6 +758,8 @@ def _titulaire(folded: str, contract: str | None, grade_stated: bool) -> bool | 
         contract = None if first is None else "titulaire" if first.group("titulaire") else "contractuel"
         if contract == "contractuel" and grade_stated and TITULAIRE_WORD.search(folded):
             contract = "titulaire"
+    if contract == "contractuel" and TITULARISED.search(folded):
+        contract = "titulaire"  # « Manipulateur (contractuel, puis stagiaire en 2015, titularisé en 2016) »
     if contract == "contractuel" and grade_stated and _contract_words_of_closed_steps_only(folded):
         contract = "titulaire"  # « Technicien helpdesk (CDI), SSII, 2005 – 2009 » under a grade held today
     if contract is None and grade_stated:
@@ -764,6 +772,7 @@ def _titulaire(folded: str, contract: str | None, grade_stated: bool) -> bool | 
 # « titulaire d'un diplôme », « titulaire du permis » name no status; « titulaire de la fonction publique » does
 _TITULAIRE = r"\btitulaire\b(?! (?:du |de |des |d')(?!la fonction publique))|\bfonctionnaire\b"
 TITULAIRE_WORD = re.compile(_TITULAIRE)
+TITULARISED = re.compile(r"\btitularis[ée]e?s?\b|\btitularisation\b")
 CONTRACT_WORD = re.compile(r"\bcontractuel|\bcdd\b|\bcdi\b|\bvacataire|\bcontrat\b|\binterim")
 
 

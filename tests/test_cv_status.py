@@ -221,3 +221,23 @@ def test_a_step_under_an_employer_line_keeps_its_title_and_the_next_line_its_own
     assert steps["Technicien police de l'eau"] == ("2018-09", None)  # a task line is not its title
     assert steps["Ouvrier horticole, Bellerive-sur-Allier"] == ("1998", "2002")
     assert steps["Consultant BI junior, Paris"] == ("2017", "2019")  # « e-mailing » is no May
+
+
+def test_what_the_fresh_7_set_showed_a_hand_that_does_not_know_the_reader_writes() -> None:
+    merm = (
+        "F. E.\n\nManipulateur d'électroradiologie médicale (MERM)\nClasse supérieure – catégorie A – 4e échelon\n\n"
+        "Janv. 2018 – ce jour    CHU de Nîmes\n  MERM en IRM (2018-2021) puis en radiologie interventionnelle\n"
+        "Sept. 2014 – déc. 2017   Manipulateur (contractuel, puis stagiaire en 2015, titularisé en 2016)\n"
+    )
+    record = parse_cv(merm.encode(), "merm.txt")
+    assert grade_code(record) in {"0109", "0482"} and record.categorie == "A"  # the class line continues the title
+    assert record.titulaire is True  # titularisé after the contract
+    assert len(record.experiences) == 2  # « (2018-2021) » inside a description is no step
+    etaps = parse_cv(b"Y. L.\n ETAPS ppal 1re cl. depuis 2020\n\n2009 > 2016 : Ville de Rennes\n", "e.txt")
+    assert grade_code(etaps) == "0976" and ("2009", "2016") in [(e.start, e.end) for e in etaps.experiences]
+    saenes = parse_cv(
+        "N. G.\n\nSAENES classe supérieure (cat. B) – Rectorat\n\n03/2017 – …  Gestionnaire\n".encode(), "s.txt"
+    )
+    # the NEG files 0978 under a ministry, not a corps: the corps is read from the grade's name
+    assert grade_code(saenes) == "0978" and saenes.corps == "secretaire administratif"
+    assert [(e.start, e.end) for e in saenes.experiences] == [("2017-03", None)]  # « … »: still in post
