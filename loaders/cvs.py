@@ -581,8 +581,15 @@ def _position_before(text: str, match: re.Match[str]) -> str | None:
 def _position_of(line: str, after: str) -> str:
     """The position of a dated line; the next line's when the dated one names only an employer."""
     position = line.strip()
-    following = after.lstrip("\n").split("\n", 1)[0].strip()
-    employer_only = employer_kind_of(position) is not None or re.match(r"(?i)(?:int[ée]rim|ch[ur]?\b)", position)
+    following = after.split("\n", 1)[1].split("\n", 1)[0].strip() if "\n" in after else ""  # the very next line
+    # the line opens with an employer (« CHU de Nîmes – Hôpital Carémeau »), not a job that names one after it
+    # (« Directrice des ressources humaines, Rennes Métropole »), or holds only a note (« (stagiaire, …) »)
+    head = re.split(r"\s[-–—|]\s|,", position, maxsplit=1)[0]
+    employer_only = (
+        employer_kind_of(head) is not None
+        or re.match(r"(?i)(?:int[ée]rim|ch[ur]?\b)", position)
+        or position.startswith("(")
+    )
     if (
         employer_only
         and following[:1].isupper()  # a title; not a task (« - instruction des dossiers ») nor a cut line's end

@@ -921,6 +921,7 @@ class GoldCvFigures:
     facts: list[FieldScore]
     experiences: int
     dates: Ratio  # start and end of the step as stated (month when stated; "present" = no end)
+    positions: Ratio  # the step's position opens with the same three words as written (no task line before it)
     rome_top1: Ratio
     rome_top3: Ratio
     rmfp_top1: Ratio
@@ -1022,7 +1023,7 @@ def measure_gold_cvs(path: Path = GOLD_CVS, folder: Path = GOLD_CV_FOLDER) -> di
 def _score_gold_cvs(pairs: list[tuple[dict[str, Any], CandidateRecord]]) -> GoldCvFigures:
     facts = {f: FieldScore(f, 0, 0, 0) for f in CV_FACT_FIELDS}
     figures = GoldCvFigures(
-        len(pairs), list(facts.values()), 0, Ratio(), Ratio(), Ratio(), Ratio(), Ratio(),
+        len(pairs), list(facts.values()), 0, Ratio(), Ratio(), Ratio(), Ratio(), Ratio(), Ratio(),
         FieldScore("span", 0, 0, 0), 0, FieldScore("concept", 0, 0, 0), 0, [],
     )  # fmt: skip
     for row, record in pairs:
@@ -1053,6 +1054,8 @@ def _score_experiences(figures: GoldCvFigures, gold: list[dict[str, Any]], found
             free.remove(match)
         end = None if step["end"] == "present" else step["end"]
         figures.dates.add(match is not None and (match.start, match.end) == (step["start"], end))
+        opening = _words(str(step["position"]))[:3]
+        figures.positions.add(match is not None and _words(match.position)[:3] == opening)
         for scheme, top1, top3 in (("rome", figures.rome_top1, figures.rome_top3), ("rmfp", figures.rmfp_top1,
                                                                                   figures.rmfp_top3)):  # fmt: skip
             if not step.get(scheme):
@@ -1110,6 +1113,7 @@ def gold_cvs_markdown(figures: dict[str, GoldCvFigures], path: Path = GOLD_CVS) 
     measures: list[tuple[str, Callable[[GoldCvFigures], str]]] = [
         ("career steps (gold)", lambda f: str(f.experiences)),
         ("step dates as stated (start and end)", lambda f: ratio(f.dates)),
+        ("step position as written (its first three words)", lambda f: ratio(f.positions)),
         ("step → ROME fiche, top-1", lambda f: ratio(f.rome_top1)),
         ("step → ROME fiche, top-3", lambda f: ratio(f.rome_top3)),
         ("step → RMFP emploi-référence, top-1 (public posts)", lambda f: ratio(f.rmfp_top1)),

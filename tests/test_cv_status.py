@@ -241,3 +241,20 @@ def test_what_the_fresh_7_set_showed_a_hand_that_does_not_know_the_reader_writes
     # the NEG files 0978 under a ministry, not a corps: the corps is read from the grade's name
     assert grade_code(saenes) == "0978" and saenes.corps == "secretaire administratif"
     assert [(e.start, e.end) for e in saenes.experiences] == [("2017-03", None)]  # « … »: still in post
+
+
+def test_a_position_is_the_job_written_not_a_task_or_a_diploma_line() -> None:
+    text = (
+        "C. R.\n\nEXPÉRIENCES\n"
+        "2012 - 2019 : Directrice des ressources humaines, Rennes Métropole\n"
+        "Gestion prévisionnelle des emplois et des compétences, dialogue social.\n"
+        "2008 – 2011    IDE en pédiatrie générale, CH de Montauban\n\n"
+        "Diplôme d'État d'infirmière (2008)\n\n"
+        "Depuis janvier 2020 (stagiaire, titularisée en janvier 2021)\n"
+        "Assistante sociale – Service social hospitalier, CHR Metz-Thionville\n"
+    )
+    positions = [e.position for e in parse_cv(text.encode(), "p.txt").experiences]
+    # a job that names its employer after it keeps its own title; a blank line ends the step; a note is no title
+    assert "Directrice des ressources humaines, Rennes Métropole" in positions
+    assert "IDE en pédiatrie générale, CH de Montauban" in positions
+    assert any(p.startswith("Assistante sociale – Service social hospitalier") for p in positions)
