@@ -37,6 +37,7 @@ GRADE_ABBREVIATIONS = (
     ),
     (re.compile(r"\bATSEM\b"), "agent spécialisé des écoles maternelles"),
     (re.compile(r"\badj\.\s*", re.IGNORECASE), "adjoint "),
+    (re.compile(r"\baux\.\s*", re.IGNORECASE), "auxiliaire "),
     (re.compile(r"\badm\.\s*", re.IGNORECASE), "administratif "),
     (re.compile(r"\br[ée]dac\.\s*", re.IGNORECASE), "rédacteur "),
     (re.compile(r"\btech\.\s*", re.IGNORECASE), "technique "),
@@ -57,7 +58,7 @@ GRADE_ABBREVIATIONS = (
 )
 # A status line worth spelling out: one abbreviation above, or a grade's class ("principal de 2e classe").
 STATUS_LINE = re.compile(
-    r"\b(?:adj|adm|r[ée]dac|tech|ppale?|cl|terr)\.|\b(?:ACH|EJE|ATTEE|ATSEM|ETAPS|SAENES)\b|\bppal\b|territoria(?:l|le|ux)\b"
+    r"\b(?:adj|aux|adm|r[ée]dac|tech|ppale?|cl|terr)\.|\b(?:ACH|EJE|ATTEE|ATSEM|ETAPS|SAENES)\b|\bppal\b|territoria(?:l|le|ux)\b"
     r"|principale? (?:de )?[12]",
     re.IGNORECASE,
 )
@@ -151,6 +152,18 @@ def detached_grade(catalogue: Catalogue, text: str) -> StatutoryFacts | None:
 DETACHED_ON = re.compile(r"\bdetache\w*\b[^\n]{0,120}?\bsur (?:le|un) grade d(?:e |')[^\n,.;]+")
 
 
+def unique_grade_versant(catalogue: Catalogue, grade_uri: str | None) -> str | None:
+    """The versant of a grade whose name no other versant's grade shares (« Auxiliaire de soins principal de 2eme
+    classe » is territorial only; « Adjoint administratif principal 2eme classe » is not)."""
+    grade = catalogue.grades.get(grade_uri or "")
+    if grade is None:
+        return None
+    names = grade_names(catalogue)
+    words = names.label_words[grade.uri]
+    versants = {g.versant for w, _, g in names.entries if w == words}
+    return grade.versant if len(versants) == 1 else None
+
+
 def ministry_grade_corps(catalogue: Catalogue, grade_uri: str | None) -> str | None:
     """For a State grade the NEG files under a ministry instead of its corps (docs/ontology.md, known limits), the
     corps as the grade's label names it, class words aside: « Secretaire administratif classe superieure » →
@@ -220,6 +233,8 @@ def _heading_cadre(catalogue: Catalogue, folded: str) -> str | None:
     # come under a long contact block
     opening = [line for line in lines if line.strip() and not re.search(r"\d|@", line)][:HEADING_LINES]
     for line in opening + [line for line in lines if STATUS_WORDS.search(line) and line not in opening]:
+        # « Situation : greffière titulaire (catégorie B) »: the label and the status words are no part of the name
+        line = STATUS_WORDS.sub(" ", re.sub(r"^\s*[a-z ]{2,20}:\s*", "", line))
         part = re.split(r"\s[-–—|]\s|,|\(", line.strip())[0].strip()
         if not part or len(part) > 70 or re.search(r"\d|@", part):
             continue

@@ -22,6 +22,7 @@ from loaders.cv_status import (
     stated_categorie,
     status_text,
     title_versant,
+    unique_grade_versant,
 )
 from loaders.cv_status import grade_facts as grade_facts_of
 from loaders.pseudonym import candidate_id, scrub
@@ -52,16 +53,18 @@ _MONTH = (
 )
 # Still in post: "aujourd'hui", "auj.", "à ce jour", "présent", "en cours"…
 _ONGOING = (
-    r"aujourd'hui|aujourd’hui|auj\.?|(?:a|à)\s+ce\s+jour|ce\s+jour|pr[ée]sent|en\s+cours|actuel(?:lement)?|…|\.\.\."
+    r"aujourd'hui|aujourd’hui|auj(?:\.|\b)|(?:a|à)\s+ce\s+jour|ce\s+jour|pr[ée]sent|en\s+cours|actuel(?:lement)?"
+    r"|…|\.\.\."
 )
 DATE_RANGE = re.compile(
     r"(?P<start>" + _MONTH + r"\d{4})\s*(?:-|–|—|/|à|au|to|→|->|>)\s*(?P<end>" + _MONTH + r"\d{4}|" + _ONGOING + r")"
-    r"\s*[:,\-–—|]?\s*(?P<position>[^\n]{3,120})",
+    r"[\])]?\s*[:,\-–—|]?\s*(?P<position>[^\n]{3,120})",
     re.IGNORECASE,
 )
 # "depuis 2020 : Gestionnaire…", "Depuis sept. 2019 — Cheffe…": a step that has not ended.
 SINCE = re.compile(
-    r"\bdepuis\s+(?P<start>" + _MONTH + r"\d{4})\s*[:,\-–—|]?\s*(?P<position>[^\n]{3,120})", re.IGNORECASE
+    r"\bdepuis\s+(?:le\s+\d{1,2}(?:er)?\s+)?(?P<start>" + _MONTH + r"\d{4})\s*[:,\-–—|]?\s*(?P<position>[^\n]{3,120})",
+    re.IGNORECASE,
 )
 MONTHS = {"jan": 1, "fev": 2, "feb": 2, "mar": 3, "avr": 4, "mai": 5, "jui": 7, "aou": 8, "sep": 9, "oct": 10}
 MONTHS |= {"nov": 11, "dec": 12, "juin": 6}
@@ -519,17 +522,26 @@ def _dated_positions(text: str) -> list[dict[str, Any]]:
     for match in [*_matches(DATE_RANGE, text), *_matches(SINCE, text)]:
         if any(start <= match.start() < end for start, end in taken):
             continue
+        if match.re is SINCE and HELD_SINCE.search(fold_compat(text[max(0, match.start() - 40) : match.start()])):
+            continue  # « titulaire depuis 2017 », « ETAPS ppal 1re cl. depuis 2020 »: a status held, no step
         end = match.groupdict().get("end")
         date_end = match.end("end") if end else match.end("start")
         # a position read from the next line is not this step's alone: that line may hold the next step's dates
         taken.append((match.start(), match.end() if "\n" not in text[date_end : match.start("position")] else date_end))
-        position = _position_before(text, match) or _position_of(match.group("position"), text[match.end() :])
+        position = (
+            _position_before(text, match)
+            or _position_above(text, match)
+            or _position_of(match.group("position"), text[match.end() :])
+        )
+        summary = _description_after(text, match.end() if position in match.group() else date_end)
         steps.append(
             {
                 "position": position,
                 "startDate": _year(match.group("start")),
                 "endDate": _year(end) if end and end[-1].isdigit() else None,
-                "summary": _description_after(text, match.end() if position in match.group() else date_end),
+                "summary": summary,
+                # the employer, for the versant: the position's, else the line under it (« DSDEN du Rhône – … »)
+                "name": position if employer_kind_of(position) or not summary else summary.split("\n")[0][:120],
             }
         )
     return steps
@@ -548,7 +560,10 @@ def _description_after(text: str, at: int) -> str:
         if not line.strip() or _is_heading(line.strip()) or DATE_RANGE.search(line) or SINCE.search(line):
             break
         kept.append(line.strip(" \t-•·*"))
-    return " ".join(kept)
+    return "\n".join(kept)
+
+
+HELD_SINCE = re.compile(r"(?:titulaire|stagiaire|titularisee?|promue?|classe|cl\.|ppale?|echelon|grade)\s*$")
 
 
 def _matches(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
@@ -568,14 +583,31 @@ def _position_before(text: str, match: re.Match[str]) -> str | None:
     line_start = text.rfind("\n", 0, match.start()) + 1
     date_end = match.end("end") if match.groupdict().get("end") else match.end("start")
     line_end = text.find("\n", date_end)
-    after = text[date_end : line_end if line_end >= 0 else len(text)].strip(" \t,;:–—-|().")
-    before = text[line_start : match.start()].strip(" \t,;:–—-|(•·")
+    after = text[date_end : line_end if line_end >= 0 else len(text)].strip(" \t,;:–—-|().[]")
+    before = text[line_start : match.start()].strip(" \t,;:–—-|(•·[")
     before = re.sub(r"(?i)[\s,]*(?:depuis|de|du|en)$", "", before).strip(" \t,;:–—-|(")
     following = text[line_end + 1 :].split("\n", 1)[0].strip() if line_end >= 0 else ""
     # the next line is the job when it reads as a title (« ESN, Montpellier — 2013-2019 » / « Développeur Java »);
     # a blank line, a heading, a task (lower case, a bullet) or another date is not one
     titled = following[:1].isupper() and not _is_heading(following) and not re.search(r"\b(?:19|20)\d\d\b", following)
     return before if len(before) >= 3 and not after and not titled else None
+
+
+def _position_above(text: str, match: re.Match[str]) -> str | None:
+    """The line above a date alone on its line, when the line below is no title (a task, a blank, a heading):
+    « Greffière, Conseil de prud'hommes du Havre » / « 07/2019 à 08/2021 » / « - assistance des conseillers … »."""
+    line_start = text.rfind("\n", 0, match.start()) + 1
+    date_end = match.end("end") if match.groupdict().get("end") else match.end("start")
+    line_end = text.find("\n", date_end)
+    if line_end < 0 or text[line_start : match.start()].strip(" \t[(") or text[date_end:line_end].strip(" \t.])"):
+        return None
+    following = text[line_end + 1 :].split("\n", 1)[0].strip()
+    if following[:1].isupper() and not _is_heading(following):
+        return None  # the date heads its step: « Depuis nov. 2019 » / « Infirmière – service des urgences »
+    above = text[: max(line_start - 1, 0)].rsplit("\n", 1)[-1].strip()
+    if len(above) < 3 or _is_heading(above) or re.search(r"\b(?:19|20)\d\d\b", above) or not above[:1].isupper():
+        return None
+    return above
 
 
 def _position_of(line: str, after: str) -> str:
@@ -597,6 +629,9 @@ def _position_of(line: str, after: str) -> str:
         and not _is_heading(following)  # « FORMATION »: the next section, not the job
     ):
         return f"{following}, {position}"
+    cells = [cell.strip() for cell in position.split("|") if cell.strip()]
+    if len(cells) > 1 and employer_kind_of(cells[0]) and not employer_kind_of(cells[-1]):
+        return ", ".join(cells[1:] + cells[:1])  # « Période | Employeur | Poste »: the job first
     return position
 
 
@@ -672,7 +707,16 @@ def _statutory_situation(
         (code for code, pattern in STATED_VERSANT if pattern.search(folded)), None
     )
     titled = title_versant(catalogue, reading.text) if reading.free_text else None
-    record.versant = stated or titled or _versant_of_employer(reading.steps) or grade_facts.versant or facts.versant
+    # the current step's employer, then a grade only one versant has, then the employers of earlier steps
+    record.versant = (
+        stated
+        or titled
+        or _versant_of_employer(reading.steps[:1])
+        or (unique_grade_versant(catalogue, grade_facts.grade_uri) if reading.free_text else None)
+        or _versant_of_employer(reading.steps)
+        or grade_facts.versant
+        or facts.versant
+    )
     grade_facts = grade_in_versant(catalogue, grade_facts, record.versant)
     record.titulaire = _titulaire(folded, facts.contract, _grade_stated(reading, status, grade_facts))
     if reading.free_text and grade_facts.grade_uri is None and record.titulaire is not False:

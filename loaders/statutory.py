@@ -105,7 +105,7 @@ EXPERIENCE = (
     ),
 )
 RANGE = re.compile(_N + r"\s*(?:a|-|–)\s*" + _N + r"\s*(?:ans|annees)")
-ECHELON = re.compile(r"(\d{1,2})\s*(?:e|eme|er)?\s*echelon|echelon\s*:?\s*(\d{1,2})\b")
+ECHELON = re.compile(r"(\d{1,2})\s*(?:e|eme|er)?\s*(?:echelon|ech\.)|echelon\s*:?\s*(\d{1,2})\b")  # « 4e éch. »
 POSTAL = re.compile(r"\b(\d{5})\s+([a-z][a-z'\- ]{1,40}?)(?=\s*(?:cedex\b|[,.;\n(]|$))")
 IN_BRACKETS = re.compile(r"\((\d{2,3}|2[ab])\)")
 
@@ -532,6 +532,7 @@ CORPS_FACTS = (
     # corps d'encadrement et d'application (gardiens de la paix, brigadiers; catégorie B since 2004)
     (re.compile(r"bibliothecaires? assistants? specialises?|bibas\b"), "B", None),
     (re.compile(r"magasiniers? (?:principaux? )?des bibliotheques"), "C", None),
+    (re.compile(r"greffiers? des services judiciaires|greffiers?$"), "B", None),
     (
         re.compile(
             r"encadrement(?: et d'application)?\b|gardiens? de la paix|brigadiers?(?:[- ]chefs?)? de police\b(?! m)"
@@ -550,7 +551,10 @@ CORPS_FACTS = (
 # start of the cadre's name, accent-folded, singular or plural, masculine (as `corps_named` and the NEG write it).
 REFORMED_CATEGORIES = (
     # Ségur de la santé: the aides-soignants and auxiliaires de puériculture corps (FPH) and cadres (FPT), 1 Jan 2022
-    (re.compile(r"aides?[- ]soignants?|auxiliaires? (?:territoriaux )?de puericulture"), "B"),
+    # (the territorial aides-soignants are the cadre d'emplois des auxiliaires de soins territoriaux)
+    (re.compile(r"aides?[- ]soignants?|auxiliaires? (?:territoriaux )?de (?:puericulture|soins)"), "B"),
+    # the hospital manipulateurs d'électroradiologie médicale (filière médico-technique), 2017
+    (re.compile(r"manipulateurs? (?:d'|en )?electroradiologie"), "A"),
     # the socio-educative cadres and corps (FPT and FPH), 1 Feb 2019
     (re.compile(r"educateurs? (?:territoriaux )?(?:de|des) jeunes enfants"), "A"),
     (re.compile(r"assistants? (?:territoriaux )?socio-educatifs?"), "A"),

@@ -308,6 +308,9 @@ def optional_text(row: Mapping[str, object], field_name: str) -> str | None:
 
 # The kind of a public employer from its name, first match wins ("Centre hospitalier", "Mairie de …").
 EMPLOYER_NAME_KINDS = (
+    # a commune's or an intercommunality's social action centre employs the staff of the EHPAD it runs
+    ("commune", re.compile(r"\b(?:ccas|centre communal d'action sociale)\b")),
+    ("epci", re.compile(r"\b(?:cias|centre intercommunal d'action sociale)\b")),
     # the acronyms end at a word's end: "CH de Vichy" is a hospital, "Chargée de mission" is not
     ("hopital", re.compile(r"\b(?:(?:chu|chr|ch|ap-hp|aphp|ehpad)\b|hopita|hospitali|centre hospitalier|clinique)")),
     ("region", re.compile(r"\b(?:region|conseil regional)\b")),
@@ -319,7 +322,7 @@ EMPLOYER_NAME_KINDS = (
         re.compile(
             r"\b(?:ministere|prefecture|rectorat|direction departementale|direction regionale|"
             r"dreal|dreets|ddets|ddetspp|ddt|ddtm|ddpp|draaf|drac|dgfip|academie|tresor|douane|police|gendarmerie|armee"
-            r"|universite|etat)\b"
+            r"|universite|etat|dsden|tribunal|cour d'appel|prud'hommes)\b"
         ),
     ),
 )

@@ -258,3 +258,29 @@ def test_a_position_is_the_job_written_not_a_task_or_a_diploma_line() -> None:
     assert "Directrice des ressources humaines, Rennes Métropole" in positions
     assert "IDE en pédiatrie générale, CH de Montauban" in positions
     assert any(p.startswith("Assistante sociale – Service social hospitalier") for p in positions)
+
+
+def test_what_the_fresh_8_set_showed_layouts_the_reader_had_not_met() -> None:
+    text = (
+        "S. M.\n\nPARCOURS\n\n"
+        "Technicien hospitalier, CH de Cholet  [juin 2021 – aujourd'hui]\n  • Supervision GTC\n\n"
+        "Greffière, Conseil de prud'hommes du Havre\n07/2019 à 08/2021\n- accueil des justiciables\n\n"
+        "Greffière – pôle famille, Tribunal judiciaire de Rouen\ndepuis le 1er septembre 2021\n- audiences\n\n"
+        "Période | Employeur | Poste\n2004 – 2008 | CAF de la Sarthe | Assistante sociale (CDD)\n"
+        "2008 – 2015 | Département de la Mayenne | Assistante sociale de secteur\n"
+    )
+    steps = {e.position: (e.start, e.end) for e in parse_cv(text.encode(), "layouts.txt").experiences}
+    assert steps["Technicien hospitalier, CH de Cholet"] == ("2021-06", None)  # dates in brackets at the line end
+    assert steps["Greffière, Conseil de prud'hommes du Havre"] == ("2019-07", "2021-08")  # the title above the date
+    assert steps["Greffière – pôle famille, Tribunal judiciaire de Rouen"] == ("2021-09", None)
+    assert steps["Assistante sociale de secteur, Département de la Mayenne"] == ("2008", "2015")  # the job cell first
+    ehpad = (
+        "K. D.\n\nAux. de soins ppale 2e cl. – 4e éch.\nEHPAD « Résidence du Parc » – CCAS de Saint-Quentin\n"
+        "depuis 2016 : toilettes et soins d'hygiène ; titulaire depuis 2017\n\n"
+        "2011-2014 : ASH contractuelle, CH de Saint-Quentin\n"
+    )
+    record = parse_cv(ehpad.encode(), "ehpad.txt")
+    # a grade only the FPT has beats an earlier step's hospital; the cadre moved to B in 2022; no step from 2017
+    assert (grade_code(record), record.versant, record.categorie, record.echelon) == ("0817", "FPT", "B", 4)
+    assert [e.start for e in record.experiences] == ["2016", "2011"]
+    assert employer_kind_of("EHPAD « Résidence du Parc » – CCAS de Saint-Quentin") == "commune"
