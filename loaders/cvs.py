@@ -524,6 +524,8 @@ def _dated_positions(text: str) -> list[dict[str, Any]]:
             continue
         if match.re is SINCE and HELD_SINCE.search(fold_compat(text[max(0, match.start() - 40) : match.start()])):
             continue  # « titulaire depuis 2017 », « ETAPS ppal 1re cl. depuis 2020 »: a status held, no step
+        if _schooling(text, match) or _ends_in_future(match):
+            continue
         end = match.groupdict().get("end")
         date_end = match.end("end") if end else match.end("start")
         # a position read from the next line is not this step's alone: that line may hold the next step's dates
@@ -563,7 +565,34 @@ def _description_after(text: str, at: int) -> str:
     return "\n".join(kept)
 
 
-HELD_SINCE = re.compile(r"(?:titulaire|stagiaire|titularisee?|promue?|classe|cl\.|ppale?|echelon|grade)\s*$")
+HELD_SINCE = re.compile(
+    r"(?:titulaire(?: (?:de la )?(?:fpt|fph|fpe|fonction publique \w+))?|stagiaire|titularisee?|promue?|detachee?"
+    r"|classe(?: normale| superieure| exceptionnelle)?|cl\.|ppale?|echelon|grade)\s*$"
+)
+# A section of diplomas and schooling: its dated lines (« 2018-2019 : École nationale des greffes ») are no steps
+EDUCATION_HEADING = re.compile(r"^\s*(?:formations?|dipl[oô]mes?|[ée]tudes|cursus|scolarit[ée])\b", re.IGNORECASE)
+
+
+def _schooling(text: str, match: re.Match[str]) -> bool:
+    """A dated line that names a school or a course, under a heading of diplomas or schooling (a DOCX's table of
+    steps may come out under the next heading, so the heading alone does not say it)."""
+    line_end = text.find("\n", match.start())
+    line = fold_compat(text[match.start() : line_end if line_end >= 0 else len(text)])
+    if not SCHOOLING.search(line):
+        return False
+    headings = [h for h in text[: match.start()].split("\n")[:-1] if h.strip() and _is_heading(h.strip())]
+    return bool(headings) and EDUCATION_HEADING.match(headings[-1]) is not None
+
+
+SCHOOLING = re.compile(
+    r"\b(?:ecole|ira|institut|universite|scolarite|preparation|concours|promotion|diplome|master|licence)\b"
+)
+
+
+def _ends_in_future(match: re.Match[str]) -> bool:
+    """A range that ends after this year is a plan or a programme (« programme régional 2021-2027 »), no step."""
+    end = match.groupdict().get("end") or ""
+    return end[-4:].isdigit() and int(end[-4:]) > date.today().year
 
 
 def _matches(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:

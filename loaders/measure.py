@@ -922,6 +922,7 @@ class GoldCvFigures:
     experiences: int
     dates: Ratio  # start and end of the step as stated (month when stated; "present" = no end)
     positions: Ratio  # the step's position opens with the same three words as written (no task line before it)
+    extra_steps: Ratio  # steps read (total) that match no gold step (right): a status line or a course read as a job
     rome_top1: Ratio
     rome_top3: Ratio
     rmfp_top1: Ratio
@@ -1023,7 +1024,7 @@ def measure_gold_cvs(path: Path = GOLD_CVS, folder: Path = GOLD_CV_FOLDER) -> di
 def _score_gold_cvs(pairs: list[tuple[dict[str, Any], CandidateRecord]]) -> GoldCvFigures:
     facts = {f: FieldScore(f, 0, 0, 0) for f in CV_FACT_FIELDS}
     figures = GoldCvFigures(
-        len(pairs), list(facts.values()), 0, Ratio(), Ratio(), Ratio(), Ratio(), Ratio(), Ratio(),
+        len(pairs), list(facts.values()), 0, Ratio(), Ratio(), Ratio(), Ratio(), Ratio(), Ratio(), Ratio(),
         FieldScore("span", 0, 0, 0), 0, FieldScore("concept", 0, 0, 0), 0, [],
     )  # fmt: skip
     for row, record in pairs:
@@ -1064,6 +1065,8 @@ def _score_experiences(figures: GoldCvFigures, gold: list[dict[str, Any]], found
             ranked = [o.code for o in occupations if o.scheme == scheme.upper()]
             top1.add(bool(ranked) and ranked[0] in step[scheme])
             top3.add(any(code in step[scheme] for code in ranked[:3]))
+    for step in found:
+        figures.extra_steps.add(any(step is other for other in free))
 
 
 def _matching_step(step: dict[str, Any], found: list[ExperienceRecord]) -> ExperienceRecord | None:
@@ -1114,6 +1117,7 @@ def gold_cvs_markdown(figures: dict[str, GoldCvFigures], path: Path = GOLD_CVS) 
         ("career steps (gold)", lambda f: str(f.experiences)),
         ("step dates as stated (start and end)", lambda f: ratio(f.dates)),
         ("step position as written (its first three words)", lambda f: ratio(f.positions)),
+        ("steps read that are no gold step (of the steps read)", lambda f: ratio(f.extra_steps)),
         ("step → ROME fiche, top-1", lambda f: ratio(f.rome_top1)),
         ("step → ROME fiche, top-3", lambda f: ratio(f.rome_top3)),
         ("step → RMFP emploi-référence, top-1 (public posts)", lambda f: ratio(f.rmfp_top1)),

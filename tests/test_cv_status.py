@@ -284,3 +284,16 @@ def test_what_the_fresh_8_set_showed_layouts_the_reader_had_not_met() -> None:
     assert (grade_code(record), record.versant, record.categorie, record.echelon) == ("0817", "FPT", "B", 4)
     assert [e.start for e in record.experiences] == ["2016", "2011"]
     assert employer_kind_of("EHPAD « Résidence du Parc » – CCAS de Saint-Quentin") == "commune"
+
+
+def test_a_status_held_a_course_or_a_programme_is_no_career_step() -> None:
+    text = (
+        "J. T.\nTitulaire FPT depuis 2011\n\nEXPÉRIENCE\n"
+        "2016 – 2020 : Chargée de mission, Région Auvergne-Rhône-Alpes\n"
+        "suivi des indicateurs du programme régional 2021-2027\n"
+        "Détachée depuis le 1er sept. 2024 auprès de la Région sur le grade d'attachée territoriale principale\n"
+        "Secrétaire administrative de classe supérieure depuis le 1er septembre 2019 (tableau d'avancement)\n\n"
+        "FORMATION\n2012-2013 : IRA de Lyon (concours interne)\n"
+    )
+    steps = [(e.start, e.end) for e in parse_cv(text.encode(), "status.txt").experiences]
+    assert steps == [("2016", "2020")]
