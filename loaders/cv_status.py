@@ -100,6 +100,10 @@ def grade_facts(
 ) -> StatutoryFacts:
     """The grade a free-text CV states, with what follows from it (module docstring: the order of the readings)."""
     names = grade_names(catalogue)
+    # a « Grade : … » field states the grade held; the other status lines may be earlier grades
+    labelled = GRADE_FIELD.search(recently_folded(text))
+    if labelled and (named := names.named(labelled.group(), versant)):
+        return _facts_of(named.grade)
     status_lines = status_text(text)
     # the class words first: the matcher reads « Technicien principal de 1re classe » as its shorter label
     if status_lines and (named := names.named(recently_folded(status_lines), versant)):
@@ -121,6 +125,9 @@ CLASS_LINE = re.compile(
     r"(?:\s*\([^()\n]{1,12}\))?[ \t]*\n[ \t]*"
     r"(?=(?:hors classe|classe (?:normale|superieure|exceptionnelle)|principale? de [12]))"
 )
+
+
+GRADE_FIELD = re.compile(r"^[ \t]*grade[ \t]*:[^\n]+", re.MULTILINE)
 
 
 def _status_line_grade(catalogue: Catalogue, folded: str, versant: str | None) -> GradeConcept | None:
@@ -231,7 +238,7 @@ def _heading_cadre(catalogue: Catalogue, folded: str) -> str | None:
     lines = folded.splitlines()
     # the opening lines without the blank and the contact lines (« Né le … », « 12330 … », the phone): a title may
     # come under a long contact block
-    opening = [line for line in lines if line.strip() and not re.search(r"\d|@", line)][:HEADING_LINES]
+    opening = [line for line in lines if line.strip() and not re.search(r"\d|@", _first_part(line))][:HEADING_LINES]
     for line in opening + [line for line in lines if STATUS_WORDS.search(line) and line not in opening]:
         # « Situation : greffière titulaire (catégorie B) »: the label and the status words are no part of the name
         line = STATUS_WORDS.sub(" ", re.sub(r"^\s*[a-z ]{2,20}:\s*", "", line))
@@ -243,6 +250,11 @@ def _heading_cadre(catalogue: Catalogue, folded: str) -> str | None:
             if _names_a_cadre(catalogue, name):
                 return name
     return None
+
+
+def _first_part(line: str) -> str:
+    """A line up to its first dash, comma or bracket: « Inspectrice des finances publiques – 6e échelon »."""
+    return re.split(r"\s[-–—|]\s|,|\(", line.strip())[0]
 
 
 def _names_a_cadre(catalogue: Catalogue, name: str) -> bool:

@@ -546,7 +546,40 @@ def _dated_positions(text: str) -> list[dict[str, Any]]:
                 "name": position if employer_kind_of(position) or not summary else summary.split("\n")[0][:120],
             }
         )
+    return steps + _year_margin_steps(text, taken)
+
+
+# « 2023    Pôle de contrôle et d'expertise d'Orléans – inspectrice »: a year alone in a left margin, then the step
+YEAR_LINE = re.compile(
+    r"^(?P<start>(?:19|20)\d\d)[ \t]{2,}(?P<position>(?!(?:19|20)\d\d\b)\S[^\n]{2,120})$", re.MULTILINE
+)
+
+
+def _year_margin_steps(text: str, taken: list[tuple[int, int]]) -> list[dict[str, Any]]:
+    """Steps dated by a start year alone in the margin, outside a section of diplomas: each ends when the next
+    more recent one starts; the most recent is still held."""
+    found = [
+        match
+        for match in YEAR_LINE.finditer(text)
+        if not any(start <= match.start() < end for start, end in taken) and not _under_education(text, match.start())
+    ]
+    starts = [match.group("start") for match in found]
+    if len(found) < 2 or len(set(starts)) < len(starts):
+        return []  # one dated line, or a year repeated: a list of something else
+    newest_first = starts == sorted(starts, reverse=True)
+    steps = []
+    for number, match in enumerate(found):
+        following = number - 1 if newest_first else number + 1
+        ends = starts[following] if 0 <= following < len(starts) else None
+        summary = _description_after(text, match.end())
+        steps.append({"position": match.group("position").strip(), "startDate": match.group("start"),
+                      "endDate": ends, "summary": summary, "name": match.group("position")})  # fmt: skip
     return steps
+
+
+def _under_education(text: str, at: int) -> bool:
+    headings = [h for h in text[:at].split("\n")[:-1] if h.strip() and _is_heading(h.strip())]
+    return bool(headings) and EDUCATION_HEADING.match(headings[-1]) is not None
 
 
 DESCRIPTION_LINES = 6
@@ -570,7 +603,9 @@ HELD_SINCE = re.compile(
     r"|classe(?: normale| superieure| exceptionnelle)?|cl\.|ppale?|echelon|grade)\s*$"
 )
 # A section of diplomas and schooling: its dated lines (« 2018-2019 : École nationale des greffes ») are no steps
-EDUCATION_HEADING = re.compile(r"^\s*(?:formations?|dipl[oô]mes?|[ée]tudes|cursus|scolarit[ée])\b", re.IGNORECASE)
+EDUCATION_HEADING = re.compile(
+    r"^\s*(?:formations?|dipl[oô]mes?|[ée]tudes|cursus|scolarit[ée]|education|qualifications?)\b", re.IGNORECASE
+)
 
 
 def _schooling(text: str, match: re.Match[str]) -> bool:
@@ -580,8 +615,7 @@ def _schooling(text: str, match: re.Match[str]) -> bool:
     line = fold_compat(text[match.start() : line_end if line_end >= 0 else len(text)])
     if not SCHOOLING.search(line):
         return False
-    headings = [h for h in text[: match.start()].split("\n")[:-1] if h.strip() and _is_heading(h.strip())]
-    return bool(headings) and EDUCATION_HEADING.match(headings[-1]) is not None
+    return _under_education(text, match.start())
 
 
 SCHOOLING = re.compile(
@@ -619,6 +653,10 @@ def _position_before(text: str, match: re.Match[str]) -> str | None:
     # the next line is the job when it reads as a title (« ESN, Montpellier — 2013-2019 » / « Développeur Java »);
     # a blank line, a heading, a task (lower case, a bullet) or another date is not one
     titled = following[:1].isupper() and not _is_heading(following) and not re.search(r"\b(?:19|20)\d\d\b", following)
+    # the next line is the title only when this one names an employer first (« ESN, Montpellier — 2013-2019 »), not
+    # a job (« Moniteur-éducateur principal – EPSM Morbihan, Saint-Avé      depuis 2019 » / « Unité d'… »)
+    head = re.split(r"\s[-–—|]\s|,", before, maxsplit=1)[0]
+    titled = titled and bool(employer_kind_of(head) or PRIVATE_EMPLOYER.search(fold_compat(head)))
     return before if len(before) >= 3 and not after and not titled else None
 
 

@@ -893,7 +893,19 @@ CV_FACT_FIELDS = (
     "education_level",
     "departement",
 )
-CV_SETS = ("development", "check", "fresh", "fresh-2", "fresh-3", "fresh-4", "fresh-5", "fresh-6", "fresh-7", "fresh-8", "fresh-9")
+CV_SETS = (
+    "development",
+    "check",
+    "fresh",
+    "fresh-2",
+    "fresh-3",
+    "fresh-4",
+    "fresh-5",
+    "fresh-6",
+    "fresh-7",
+    "fresh-8",
+    "fresh-9",
+)
 CV_FIGURES_START = "<!-- gold-cvs:start (written by `vivier load measure`: edit loaders/measure.py, not this) -->"
 CV_FIGURES_END = "<!-- gold-cvs:end -->"
 CV_MARKERS = re.compile(r"(<!-- gold-cvs:start\b[^\n]*?-->\n)(.*?)(<!-- gold-cvs:end -->)", re.DOTALL)
@@ -1152,7 +1164,8 @@ def gold_cvs_markdown(figures: dict[str, GoldCvFigures], path: Path = GOLD_CVS) 
             "docs/ingestion.md); *fresh-7*: 6 more by such an engineer, after group 16, committed before the",
             "loader read them, scored once, then read for group 17; *fresh-8*: 6 more by such an engineer, after",
             "group 18, in layouts unlike the others, scored once, then read for group 19; *fresh-9*: 6 more by",
-            "such an engineer, after group 20, committed before the loader read them.",
+            "such an engineer, after group 20, scored once, then read for group 21. Every set has now been read",
+            "for fixes: none of these figures is unseen.",
             "Precision / recall as for offers; a field counts when the gold states it.",
             "",
             *rows,

@@ -533,6 +533,7 @@ CORPS_FACTS = (
     (re.compile(r"bibliothecaires? assistants? specialises?|bibas\b"), "B", None),
     (re.compile(r"magasiniers? (?:principaux? )?des bibliotheques"), "C", None),
     (re.compile(r"greffiers? des services judiciaires|greffiers?$"), "B", None),
+    (re.compile(r"inspecteurs? des finances publiques"), "A", None),
     (
         re.compile(
             r"encadrement(?: et d'application)?\b|gardiens? de la paix|brigadiers?(?:[- ]chefs?)? de police\b(?! m)"

@@ -322,7 +322,8 @@ EMPLOYER_NAME_KINDS = (
         re.compile(
             r"\b(?:ministere|prefecture|rectorat|direction departementale|direction regionale|"
             r"dreal|dreets|ddets|ddetspp|ddt|ddtm|ddpp|draaf|drac|dgfip|academie|tresor|douane|police|gendarmerie|armee"
-            r"|universite|etat|dsden|tribunal|cour d'appel|prud'hommes)\b"
+            r"|universite|etat|dsden|tribunal|cour d'appel|prud'hommes|direction interdepartementale des routes"
+            r"|dir (?:atlantique|centre|est|ile-de-france|massif|mediterranee|nord|ouest|sud))\b"
         ),
     ),
 )

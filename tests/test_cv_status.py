@@ -297,3 +297,24 @@ def test_a_status_held_a_course_or_a_programme_is_no_career_step() -> None:
     )
     steps = [(e.start, e.end) for e in parse_cv(text.encode(), "status.txt").experiences]
     assert steps == [("2016", "2020")]
+
+
+def test_what_the_fresh_9_set_showed_years_in_a_margin_a_labelled_grade_and_a_title_before_its_dates() -> None:
+    margin = (
+        "S. B.\nInspectrice des finances publiques – 6e échelon\n\nEXPÉRIENCE\n\n"
+        "2023    Pôle de contrôle et d'expertise d'Orléans – inspectrice\n        contrôle sur pièces\n\n"
+        "2019    1re brigade départementale de vérification, DDFiP du Loiret\n\n"
+        "2014    SIE de Montargis – contrôleuse principale des finances publiques\n\n"
+        "FORMATION\n2003    Licence AES\n2000    Bac ES\n"
+    )
+    record = parse_cv(margin.encode(), "margin.txt")
+    assert [(e.start, e.end) for e in record.experiences] == [("2023", None), ("2019", "2023"), ("2014", "2019")]
+    assert (record.versant, record.categorie) == ("FPE", "A")  # a State corps named after its ministry's domain
+    museum = (
+        "A. C.\n\nSituation administrative\nGrade : attachée de conservation du patrimoine – 7e échelon\n\n"
+        "2016 – 2019   Assistante de conservation principale de 2e classe (titulaire), Musée des Beaux-Arts\n"
+    )
+    assert grade_code(parse_cv(museum.encode(), "museum.txt")) == "0599"  # the grade field, not an earlier grade
+    titled = "M. E.\n\nMoniteur-éducateur principal – EPSM Morbihan      depuis 2019\nUnité d'hospitalisation\n"
+    steps = parse_cv(titled.encode(), "titled.txt").experiences
+    assert steps[0].position == "Moniteur-éducateur principal – EPSM Morbihan"
