@@ -231,7 +231,21 @@ def title_versant(catalogue: Catalogue, text: str) -> str | None:
     return "FPT" if said.group().startswith("territori") else "FPH" if said.group().startswith("hospitali") else "FPE"
 
 
+# `title_versant` and `named_cadre` read the same CV's heading cadre: the last reading is kept (one tuple, replaced
+# whole, so a reading in another thread is never mixed with this one)
+_last_heading: tuple[int, str, str | None] = (0, "", None)
+
+
 def _heading_cadre(catalogue: Catalogue, folded: str) -> str | None:
+    global _last_heading
+    if _last_heading[0] == id(catalogue) and _last_heading[1] == folded:
+        return _last_heading[2]
+    name = _read_heading_cadre(catalogue, folded)
+    _last_heading = (id(catalogue), folded, name)
+    return name
+
+
+def _read_heading_cadre(catalogue: Catalogue, folded: str) -> str | None:
     """The first of a CV's opening lines (the name, the title, the status) or of its status lines that is a cadre's
     name, up to a dash or a comma, class words aside (« Assistante médico-administrative », « Attachée principale
     d'administration de l'État, catégorie A, titulaire »); a job title that is no cadre's name is not one."""
