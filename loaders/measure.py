@@ -1077,8 +1077,8 @@ def _score_experiences(figures: GoldCvFigures, gold: list[dict[str, Any]], found
             ranked = [o.code for o in occupations if o.scheme == scheme.upper()]
             top1.add(bool(ranked) and ranked[0] in step[scheme])
             top3.add(any(code in step[scheme] for code in ranked[:3]))
-    for step in found:
-        figures.extra_steps.add(any(step is other for other in free))
+    for read in found:
+        figures.extra_steps.add(any(read is other for other in free))
 
 
 def _matching_step(step: dict[str, Any], found: list[ExperienceRecord]) -> ExperienceRecord | None:

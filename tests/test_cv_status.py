@@ -4,6 +4,8 @@ catégorie of a status line; and the cadre reaching Neo4j (HOLDS_GRADE → Cadre
 
 from __future__ import annotations
 
+import pytest
+
 from graph.db import Database
 from graph.schema import CANDIDATE_CORPS
 from graph.writes import write_candidates
@@ -181,19 +183,24 @@ def test_what_the_fresh_4_set_showed_a_hand_that_does_not_know_the_reader_writes
     assert employer_kind_of("Police municipale de Perpignan") == "commune"
 
 
+def read(text: str) -> CandidateRecord:
+    """A free-text CV as the loader reads it."""
+    return parse_cv(text.encode(), "cv.txt")
+
+
 def test_what_the_fresh_5_and_6_sets_showed_a_hand_that_does_not_know_the_reader_writes() -> None:
     detached = (
         "C. M.\nAttachée principale d'administration de l'État en détachement\n\n"
         "SITUATION ADMINISTRATIVE\nFonctionnaire de l'État, corps des attachés d'administration de l'État.\n"
         "Détachée depuis le 1er sept. 2024 auprès de la Région sur le grade d'attachée territoriale principale.\n"
     )
-    record = parse_cv(detached.encode(), "detachee.txt")
+    record = read(detached)
     assert (record.versant, grade_code(record)) == ("FPT", "0783")  # the host grade, not the corps of origin
     social = (
         "I. H.\nAssistante socio-éducative titulaire – fonction publique hospitalière\n\n"
         "2011 - 2014   Conseillère (CDD), CAF de la Moselle\n"
     )
-    record = parse_cv(social.encode(), "ase.txt")
+    record = read(social)
     assert grade_code(record) == "1093" and record.titulaire is True  # a whole grade name on a status line
     technician = (
         "G. T.\nTechnicien territorial principal de 1re classe – 8e échelon\n\n"
@@ -202,25 +209,47 @@ def test_what_the_fresh_5_and_6_sets_showed_a_hand_that_does_not_know_the_reader
         "   • administration des serveurs virtualisés\n\n"
         "Sept. 2005 – juin 2009   Technicien helpdesk (CDI), SSII d'infogérance, Rennes\n"
     )
-    record = parse_cv(technician.encode(), "tech.txt")
+    record = read(technician)
     assert record.titulaire is True  # the CDI is an ended step's; a grade is held today
     assert [(e.start, e.end) for e in record.experiences] == [("2016", None), ("2005-09", "2009-06")]
-    corps = parse_cv("A. V.\n\nTechnicien supérieur principal du développement durable (TSPDD)\n".encode(), "t.txt")
+    corps = read("A. V.\n\nTechnicien supérieur principal du développement durable (TSPDD)\n")
     assert corps.corps == "technicien superieur du developpement durable" and corps.versant == "FPE"
 
 
-def test_a_step_under_an_employer_line_keeps_its_title_and_the_next_line_its_own_dates() -> None:
-    text = (
+LAYOUTS = [
+    (  # fresh-5: a task line under the date, a date ending its line, « e-mailing » before a date
         "D. B.\n\nPARCOURS\n"
         "sept. 2018 – aujourd'hui : Technicien police de l'eau\n - instruction des dossiers loi sur l'eau\n\n"
         "Jardinier, Ville de Cusset          2002 - 2015\n\n"
         "Ouvrier horticole, Bellerive-sur-Allier   1998 - 2002\n"
-        "tests A/B sur les campagnes e-mailing\n\n2017 – 2019   Consultant BI junior, Paris\n"
-    )
-    steps = {e.position: (e.start, e.end) for e in parse_cv(text.encode(), "steps.txt").experiences}
-    assert steps["Technicien police de l'eau"] == ("2018-09", None)  # a task line is not its title
-    assert steps["Ouvrier horticole, Bellerive-sur-Allier"] == ("1998", "2002")
-    assert steps["Consultant BI junior, Paris"] == ("2017", "2019")  # « e-mailing » is no May
+        "tests A/B sur les campagnes e-mailing\n\n2017 – 2019   Consultant BI junior, Paris\n",
+        {
+            "Technicien police de l'eau": ("2018-09", None),
+            "Ouvrier horticole, Bellerive-sur-Allier": ("1998", "2002"),
+            "Consultant BI junior, Paris": ("2017", "2019"),
+        },
+    ),
+    (  # fresh-8: dates in brackets at the line end, the title above the date, a table row
+        "S. M.\n\nPARCOURS\n\n"
+        "Technicien hospitalier, CH de Cholet  [juin 2021 – aujourd'hui]\n  • Supervision GTC\n\n"
+        "Greffière, Conseil de prud'hommes du Havre\n07/2019 à 08/2021\n- accueil des justiciables\n\n"
+        "Greffière – pôle famille, Tribunal judiciaire de Rouen\ndepuis le 1er septembre 2021\n- audiences\n\n"
+        "Période | Employeur | Poste\n2004 – 2008 | CAF de la Sarthe | Assistante sociale (CDD)\n"
+        "2008 – 2015 | Département de la Mayenne | Assistante sociale de secteur\n",
+        {
+            "Technicien hospitalier, CH de Cholet": ("2021-06", None),
+            "Greffière, Conseil de prud'hommes du Havre": ("2019-07", "2021-08"),
+            "Greffière – pôle famille, Tribunal judiciaire de Rouen": ("2021-09", None),
+            "Assistante sociale de secteur, Département de la Mayenne": ("2008", "2015"),
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), LAYOUTS)
+def test_steps_keep_their_title_and_dates_whatever_the_layout(text: str, expected: dict[str, tuple]) -> None:
+    steps = {e.position: (e.start, e.end) for e in read(text).experiences}
+    assert {position: steps.get(position) for position in expected} == expected
 
 
 def test_what_the_fresh_7_set_showed_a_hand_that_does_not_know_the_reader_writes() -> None:
@@ -229,15 +258,13 @@ def test_what_the_fresh_7_set_showed_a_hand_that_does_not_know_the_reader_writes
         "Janv. 2018 – ce jour    CHU de Nîmes\n  MERM en IRM (2018-2021) puis en radiologie interventionnelle\n"
         "Sept. 2014 – déc. 2017   Manipulateur (contractuel, puis stagiaire en 2015, titularisé en 2016)\n"
     )
-    record = parse_cv(merm.encode(), "merm.txt")
+    record = read(merm)
     assert grade_code(record) in {"0109", "0482"} and record.categorie == "A"  # the class line continues the title
     assert record.titulaire is True  # titularisé after the contract
     assert len(record.experiences) == 2  # « (2018-2021) » inside a description is no step
     etaps = parse_cv(b"Y. L.\n ETAPS ppal 1re cl. depuis 2020\n\n2009 > 2016 : Ville de Rennes\n", "e.txt")
     assert grade_code(etaps) == "0976" and ("2009", "2016") in [(e.start, e.end) for e in etaps.experiences]
-    saenes = parse_cv(
-        "N. G.\n\nSAENES classe supérieure (cat. B) – Rectorat\n\n03/2017 – …  Gestionnaire\n".encode(), "s.txt"
-    )
+    saenes = read("N. G.\n\nSAENES classe supérieure (cat. B) – Rectorat\n\n03/2017 – …  Gestionnaire\n")
     # the NEG files 0978 under a ministry, not a corps: the corps is read from the grade's name
     assert grade_code(saenes) == "0978" and saenes.corps == "secretaire administratif"
     assert [(e.start, e.end) for e in saenes.experiences] == [("2017-03", None)]  # « … »: still in post
@@ -253,33 +280,20 @@ def test_a_position_is_the_job_written_not_a_task_or_a_diploma_line() -> None:
         "Depuis janvier 2020 (stagiaire, titularisée en janvier 2021)\n"
         "Assistante sociale – Service social hospitalier, CHR Metz-Thionville\n"
     )
-    positions = [e.position for e in parse_cv(text.encode(), "p.txt").experiences]
+    positions = [e.position for e in read(text).experiences]
     # a job that names its employer after it keeps its own title; a blank line ends the step; a note is no title
     assert "Directrice des ressources humaines, Rennes Métropole" in positions
     assert "IDE en pédiatrie générale, CH de Montauban" in positions
     assert any(p.startswith("Assistante sociale – Service social hospitalier") for p in positions)
 
 
-def test_what_the_fresh_8_set_showed_layouts_the_reader_had_not_met() -> None:
-    text = (
-        "S. M.\n\nPARCOURS\n\n"
-        "Technicien hospitalier, CH de Cholet  [juin 2021 – aujourd'hui]\n  • Supervision GTC\n\n"
-        "Greffière, Conseil de prud'hommes du Havre\n07/2019 à 08/2021\n- accueil des justiciables\n\n"
-        "Greffière – pôle famille, Tribunal judiciaire de Rouen\ndepuis le 1er septembre 2021\n- audiences\n\n"
-        "Période | Employeur | Poste\n2004 – 2008 | CAF de la Sarthe | Assistante sociale (CDD)\n"
-        "2008 – 2015 | Département de la Mayenne | Assistante sociale de secteur\n"
-    )
-    steps = {e.position: (e.start, e.end) for e in parse_cv(text.encode(), "layouts.txt").experiences}
-    assert steps["Technicien hospitalier, CH de Cholet"] == ("2021-06", None)  # dates in brackets at the line end
-    assert steps["Greffière, Conseil de prud'hommes du Havre"] == ("2019-07", "2021-08")  # the title above the date
-    assert steps["Greffière – pôle famille, Tribunal judiciaire de Rouen"] == ("2021-09", None)
-    assert steps["Assistante sociale de secteur, Département de la Mayenne"] == ("2008", "2015")  # the job cell first
+def test_an_ehpad_run_by_a_ccas_and_a_grade_only_the_territorial_versant_has() -> None:
     ehpad = (
         "K. D.\n\nAux. de soins ppale 2e cl. – 4e éch.\nEHPAD « Résidence du Parc » – CCAS de Saint-Quentin\n"
         "depuis 2016 : toilettes et soins d'hygiène ; titulaire depuis 2017\n\n"
         "2011-2014 : ASH contractuelle, CH de Saint-Quentin\n"
     )
-    record = parse_cv(ehpad.encode(), "ehpad.txt")
+    record = read(ehpad)
     # a grade only the FPT has beats an earlier step's hospital; the cadre moved to B in 2022; no step from 2017
     assert (grade_code(record), record.versant, record.categorie, record.echelon) == ("0817", "FPT", "B", 4)
     assert [e.start for e in record.experiences] == ["2016", "2011"]
@@ -295,7 +309,7 @@ def test_a_status_held_a_course_or_a_programme_is_no_career_step() -> None:
         "Secrétaire administrative de classe supérieure depuis le 1er septembre 2019 (tableau d'avancement)\n\n"
         "FORMATION\n2012-2013 : IRA de Lyon (concours interne)\n"
     )
-    steps = [(e.start, e.end) for e in parse_cv(text.encode(), "status.txt").experiences]
+    steps = [(e.start, e.end) for e in read(text).experiences]
     assert steps == [("2016", "2020")]
 
 
@@ -307,14 +321,14 @@ def test_what_the_fresh_9_set_showed_years_in_a_margin_a_labelled_grade_and_a_ti
         "2014    SIE de Montargis – contrôleuse principale des finances publiques\n\n"
         "FORMATION\n2003    Licence AES\n2000    Bac ES\n"
     )
-    record = parse_cv(margin.encode(), "margin.txt")
+    record = read(margin)
     assert [(e.start, e.end) for e in record.experiences] == [("2023", None), ("2019", "2023"), ("2014", "2019")]
     assert (record.versant, record.categorie) == ("FPE", "A")  # a State corps named after its ministry's domain
     museum = (
         "A. C.\n\nSituation administrative\nGrade : attachée de conservation du patrimoine – 7e échelon\n\n"
         "2016 – 2019   Assistante de conservation principale de 2e classe (titulaire), Musée des Beaux-Arts\n"
     )
-    assert grade_code(parse_cv(museum.encode(), "museum.txt")) == "0599"  # the grade field, not an earlier grade
+    assert grade_code(read(museum)) == "0599"  # the grade field, not an earlier grade
     titled = "M. E.\n\nMoniteur-éducateur principal – EPSM Morbihan      depuis 2019\nUnité d'hospitalisation\n"
-    steps = parse_cv(titled.encode(), "titled.txt").experiences
+    steps = read(titled).experiences
     assert steps[0].position == "Moniteur-éducateur principal – EPSM Morbihan"
