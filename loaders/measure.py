@@ -905,6 +905,7 @@ CV_SETS = (
     "fresh-7",
     "fresh-8",
     "fresh-9",
+    "fresh-10",
 )
 CV_FIGURES_START = "<!-- gold-cvs:start (written by `vivier load measure`: edit loaders/measure.py, not this) -->"
 CV_FIGURES_END = "<!-- gold-cvs:end -->"
