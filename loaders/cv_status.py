@@ -55,10 +55,11 @@ GRADE_ABBREVIATIONS = (
     (re.compile(r"\bETAPS\s+(principal\s+(?:de\s+)?[12]\S*\s+classe)"), r"éducateur \1 des aps"),
     (re.compile(r"\bETAPS\b"), "éducateur des aps"),
     (re.compile(r"\bSAENES\b"), "secrétaire administratif"),
+    (re.compile(r"\bASHQ\b"), "agent des services hospitaliers qualifié"),
 )
 # A status line worth spelling out: one abbreviation above, or a grade's class ("principal de 2e classe").
 STATUS_LINE = re.compile(
-    r"\b(?:adj|aux|adm|r[ée]dac|tech|ppale?|cl|terr)\.|\b(?:ACH|EJE|ATTEE|ATSEM|ETAPS|SAENES)\b|\bppal\b|territoria(?:l|le|ux)\b"
+    r"\b(?:adj|aux|adm|r[ée]dac|tech|ppale?|cl|terr)\.|\b(?:ACH|EJE|ATTEE|ATSEM|ETAPS|SAENES|ASHQ)\b|\bppal\b|territoria(?:l|le|ux)\b"
     r"|principale? (?:de )?[12]",
     re.IGNORECASE,
 )

@@ -48,7 +48,7 @@ CV_SUFFIXES = (".json", ".pdf", ".docx", ".txt", ".text", ".md")
 # A month as CVs write it before a year: "09/2018", "sept. 2012", "mars 2022".
 # A whole month word: « e-mailing\n\n2017 – 2019 » is no May.
 _MONTH = (
-    r"(?:\d{1,2}/|(?<![\w-])(?:janv(?:ier)?|f[ée]vr?(?:ier)?|mars|avr(?:il)?|mai|juin|juil(?:let)?|ao[uû]t|"
+    r"(?:\d{1,2}[/.](?=\d{4})|(?<![\w-])(?:janv(?:ier)?|f[ée]vr?(?:ier)?|mars|avr(?:il)?|mai|juin|juil(?:let)?|ao[uû]t|"
     r"sept?(?:embre)?|oct(?:obre)?|nov(?:embre)?|d[ée]c(?:embre)?)\.?\s+)?"
 )
 # Still in post: "aujourd'hui", "auj.", "à ce jour", "présent", "en cours"…
@@ -706,8 +706,8 @@ def _year(value: str) -> str:
     """ "2019", "09/2018" or "sept. 2012" as yyyy or yyyy-mm."""
     value = value.strip()
     year = value[-4:]
-    if "/" in value:
-        return f"{year}-{int(value.split('/')[0]):02d}"
+    if "/" in value or "." in value[:3]:  # « 09/2018 », « 09.2020 »
+        return f"{year}-{int(re.split(r'[/.]', value)[0]):02d}"
     word = fold_compat(value[:-4]).strip(" .")
     month = MONTHS.get(word[:4]) or MONTHS.get(word[:3])
     if word.startswith("juil"):

@@ -37,6 +37,7 @@ _ABBREVIATIONS = {
     "etbts": "etablissements", "ets": "etablissements", "enseigt": "enseignement", "enseignt": "enseignement",
     "conserv": "conservation", "biblio": "bibliotheques", "patr": "patrimoine", "techn": "technique",
     "tech": "technique", "assist": "assistant", "adj": "adjoint", "adm": "administratif", "artistiq": "artistique",
+    "serv": "service",
 }  # fmt: skip
 _CLASS_WORDS = ("principal", "classe", "1e", "2e", "3e", "hors", "superieure", "normale", "exceptionnelle", "chef")
 # After « grade »: the name, up to nine words of the same clause ("grade d'adjoint technique territorial. …").
@@ -157,6 +158,18 @@ class GradeNames:
                     for end in range(len(after), -1, -1):  # and the longest rest of the label after it
                         if found := self.resolve(head[start:] + tail + after[:end], versant, bare=False):
                             return found
+                if found := self._qualifier_inside(head, tail, versant):
+                    return found
+        return None
+
+    def _qualifier_inside(self, head: tuple[str, ...], tail: tuple[str, ...], versant: str | None) -> NamedGrade | None:
+        """The grade a text names with its class after the whole name where the nomenclature puts it inside (« chef
+        de service de police municipale principal de 1re classe » is « Chef de service princ 1ere cl police
+        municipale »)."""
+        for start in range(len(head)):
+            for middle in range(len(head) - 1, start, -1):
+                if found := self.resolve(head[start:middle] + tail + head[middle:], versant, bare=False):
+                    return found
         return None
 
 

@@ -332,3 +332,12 @@ def test_what_the_fresh_9_set_showed_years_in_a_margin_a_labelled_grade_and_a_ti
     titled = "M. E.\n\nMoniteur-éducateur principal – EPSM Morbihan      depuis 2019\nUnité d'hospitalisation\n"
     steps = read(titled).experiences
     assert steps[0].position == "Moniteur-éducateur principal – EPSM Morbihan"
+
+
+def test_what_the_fresh_10_set_showed_a_class_inside_the_name_and_dotted_dates() -> None:
+    police = read("S. C.\nChef de service de police municipale principal de 1re classe\n\n2020/auj.   Responsable\n")
+    assert grade_code(police) == "0970"  # the NEG's « Chef de service princ 1ere cl police municipale »
+    ashq = read("- Mme S. L.\n- ASHQ de classe supérieure, titulaire\n")
+    assert grade_code(ashq) == "1112"  # « Agent serv hosp qualifie classe superieur »
+    dotted = read("J. W.\n\nEXPÉRIENCES\nDepuis 09.2020\nSGAMI Est – Direction zonale des SIC\n- réseaux\n")
+    assert [(e.start, e.end) for e in dotted.experiences] == [("2020-09", None)]
