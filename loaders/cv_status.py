@@ -194,7 +194,9 @@ def _facts_of(grade: GradeConcept) -> StatutoryFacts:
 
 
 # The lines a CV states its status on: a statutory word, and no driving licence or weapon class (« permis cat. B »)
-STATUS_WORDS = re.compile(r"\btitulaire\b(?! d[u'e ])|\bfonctionnaire\b|\bstagiaire\b|\bcadre d'emplois?\b|\bcorps\b")
+# « titulaire d'un diplôme », « titulaire du permis » name no status; « titulaire de la fonction publique » does
+TITULAIRE = r"\btitulaire\b(?! (?:du |de |des |d')(?!la fonction publique))|\bfonctionnaire\b"
+STATUS_WORDS = re.compile(TITULAIRE + r"|\bstagiaire\b|\bcadre d'emplois?\b|\bcorps\b")
 HEADING_LINES = 4
 # A class or an échelon: a line that places the person in a grade (« Classe supérieure – catégorie A – 4e échelon »)
 GRADE_PLACE = re.compile(r"\bechelon\b|\bclasse (?:normale|superieure|exceptionnelle)\b|\bhors classe\b")

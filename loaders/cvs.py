@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from loaders.cv_status import (
+    TITULAIRE,
     detached_grade,
     grade_in_versant,
     ministry_grade_corps,
@@ -527,7 +528,7 @@ def _dated_positions(text: str) -> list[dict[str, Any]]:
         if _schooling(text, match) or _ends_in_future(match):
             continue
         end = match.groupdict().get("end")
-        date_end = match.end("end") if end else match.end("start")
+        date_end = _date_end(match)
         # a position read from the next line is not this step's alone: that line may hold the next step's dates
         taken.append((match.start(), match.end() if "\n" not in text[date_end : match.start("position")] else date_end))
         position = (
@@ -629,6 +630,11 @@ def _ends_in_future(match: re.Match[str]) -> bool:
     return end[-4:].isdigit() and int(end[-4:]) > date.today().year
 
 
+def _date_end(match: re.Match[str]) -> int:
+    """Where a dated match's dates end: after its end date, or its start when it has none (« depuis 2019 »)."""
+    return match.end("end") if match.groupdict().get("end") else match.end("start")
+
+
 def _matches(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
     """`pattern.finditer`, except that a match whose position is on the next line resumes after its dates: that
     line (« Ouvrier horticole, … 1998 - 2002 ») may hold a step of its own."""
@@ -636,7 +642,7 @@ def _matches(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
     while match := pattern.search(text, at):
         if not text[: match.start()].rstrip(" \t").endswith("("):  # « MERM en IRM (2018-2021) puis … »: no step
             yield match
-        date_end = match.end("end") if match.groupdict().get("end") else match.end("start")
+        date_end = _date_end(match)
         at = date_end if "\n" in text[date_end : match.start("position")] else match.end()
 
 
@@ -644,7 +650,7 @@ def _position_before(text: str, match: re.Match[str]) -> str | None:
     """The position written before a date that ends its line (« Animatrice au CCAS de Pau, depuis 2017 », « Agent
     d'accueil, Ville de Pau, 2009 - 2017 »): the date patterns would otherwise take the next line for it."""
     line_start = text.rfind("\n", 0, match.start()) + 1
-    date_end = match.end("end") if match.groupdict().get("end") else match.end("start")
+    date_end = _date_end(match)
     line_end = text.find("\n", date_end)
     after = text[date_end : line_end if line_end >= 0 else len(text)].strip(" \t,;:–—-|().[]")
     before = text[line_start : match.start()].strip(" \t,;:–—-|(•·[")
@@ -664,7 +670,7 @@ def _position_above(text: str, match: re.Match[str]) -> str | None:
     """The line above a date alone on its line, when the line below is no title (a task, a blank, a heading):
     « Greffière, Conseil de prud'hommes du Havre » / « 07/2019 à 08/2021 » / « - assistance des conseillers … »."""
     line_start = text.rfind("\n", 0, match.start()) + 1
-    date_end = match.end("end") if match.groupdict().get("end") else match.end("start")
+    date_end = _date_end(match)
     line_end = text.find("\n", date_end)
     if line_end < 0 or text[line_start : match.start()].strip(" \t[(") or text[date_end:line_end].strip(" \t.])"):
         return None
@@ -887,9 +893,7 @@ def _titulaire(folded: str, contract: str | None, grade_stated: bool) -> bool | 
     return {"titulaire": True, "contractuel": False}.get(contract or "")
 
 
-# « titulaire d'un diplôme », « titulaire du permis » name no status; « titulaire de la fonction publique » does
-_TITULAIRE = r"\btitulaire\b(?! (?:du |de |des |d')(?!la fonction publique))|\bfonctionnaire\b"
-TITULAIRE_WORD = re.compile(_TITULAIRE)
+TITULAIRE_WORD = re.compile(TITULAIRE)
 TITULARISED = re.compile(r"\btitularis[ée]e?s?\b|\btitularisation\b")
 CONTRACT_WORD = re.compile(r"\bcontractuel|\bcdd\b|\bcdi\b|\bvacataire|\bcontrat\b|\binterim")
 
@@ -901,7 +905,7 @@ def _contract_words_of_closed_steps_only(folded: str) -> bool:
     return bool(lines) and len(ended) == len(lines)
 
 
-STATUS_WORD = re.compile(rf"(?P<titulaire>{_TITULAIRE})|\bcontractuel|\bcdd\b|\bvacataire|\bcontrat\b")
+STATUS_WORD = re.compile(rf"(?P<titulaire>{TITULAIRE})|\bcontractuel|\bcdd\b|\bvacataire|\bcontrat\b")
 # Diplomas CVs name that offers rarely ask for, with their level (years after the bac; the gold's scale).
 CV_DIPLOMAS = (
     (3, re.compile(r"diplome d'etat d'(?:infirmier|assistant de service social|educateur)|\bdeass\b|\bdeeje\b")),
