@@ -803,8 +803,10 @@ def _statutory_situation(
     grade_versant = catalogue.grades[grade_facts.grade_uri].versant if grade_facts.grade_uri else record.versant
     record.filiere = (grade_facts.filiere if grade_versant == "FPT" else None) or facts.filiere
     record.grade_uri = grade_facts.grade_uri
-    if reading.free_text and record.corps is None:
-        record.corps = ministry_grade_corps(catalogue, record.grade_uri)
+    if reading.free_text and record.corps is None and (corps := ministry_grade_corps(catalogue, record.grade_uri)):
+        # the corps as the CV names it (« Corps : Adjoints techniques de recherche et de formation »), else as the
+        # NEG's grade label does, cut to 50 characters (« adjoint techn princ de recherche et formation »)
+        record.corps = named_cadre(catalogue, reading.text)[1] or corps
 
 
 # The versant a CV states in words, which beats the employers it names ("fonction publique hospitalière", "FPT").
@@ -838,8 +840,13 @@ def skills_on_prose(skills: list[SkillMention], cv_text: str) -> list[SkillMenti
 
 
 def _is_heading(line: str) -> bool:
+    """A short line in capitals or ending with « : »; not one that opens with a year (« 2005   BAFA » is a diploma
+    of the list under its heading, not a heading of its own)."""
     words = line.rstrip(" :").split()
-    return len(words) <= HEADING_WORDS and (line.isupper() or line.endswith(":"))
+    return len(words) <= HEADING_WORDS and (line.isupper() or line.endswith(":")) and not YEAR_FIRST.match(line)
+
+
+YEAR_FIRST = re.compile(r"(?:19|20)\d\d\b")
 
 
 def _grade_stated(reading: CvReading, status: TextAnalysis, grade_facts: StatutoryFacts) -> bool:
@@ -907,9 +914,14 @@ def _contract_words_of_closed_steps_only(folded: str) -> bool:
 
 STATUS_WORD = re.compile(rf"(?P<titulaire>{TITULAIRE})|\bcontractuel|\bcdd\b|\bvacataire|\bcontrat\b")
 # Diplomas CVs name that offers rarely ask for, with their level (years after the bac; the gold's scale).
+# The State diplomas of the youth, sport and health trades by their RNCP level (level 4 the bac, 5 bac + 2, 6 bac + 3).
 CV_DIPLOMAS = (
     (3, re.compile(r"diplome d'etat d'(?:infirmier|assistant de service social|educateur)|\bdeass\b|\bdeeje\b")),
+    (3, re.compile(r"\bdesjeps\b|diplome d'etat de manipulateur|\bdts imagerie")),
+    (2, re.compile(r"\bdejeps\b|diplome (?:de|d'etat de) preparateur en pharmacie hospitaliere|\bdpph\b")),
+    (2, re.compile(r"diplome d'etat de technicien de laboratoire")),
     (0, re.compile(r"\bdeas\b|\bdeap\b|diplome d'etat d'(?:aide-soignant|auxiliaire)|\bbpjeps\b|\bbp [a-z]")),
+    (0, re.compile(r"diplome d'etat de moniteur[- ]educateur|\bdeme\b")),
     (-1, re.compile(r"\bcap [a-z]")),
 )
 

@@ -40,8 +40,9 @@ _ABBREVIATIONS = {
     "serv": "service",
 }  # fmt: skip
 _CLASS_WORDS = ("principal", "classe", "1e", "2e", "3e", "hors", "superieure", "normale", "exceptionnelle", "chef")
-# After « grade »: the name, up to nine words of the same clause ("grade d'adjoint technique territorial. …").
-GRADE_CUE = re.compile(r"\bgrades?\s*(?::\s*|d'|de\s+|des\s+)((?:[a-z0-9']+[ \-]?){1,9})")
+# After « grade »: the name, up to twelve words of the same clause, glue words included ("grade d'adjoint technique
+# territorial. …"; « Adjoint technique principal de 1re classe de recherche et de formation » has twelve).
+GRADE_CUE = re.compile(r"\bgrades?\s*(?::\s*|d'|de\s+|des\s+)((?:[a-z0-9']+[ \-]?){1,12})")
 _Q = (
     r"(?:hors classe|principale?(?: de (?:1|2|premiere|deuxieme)\w* classe)?"
     r"|(?:de )?(?:1|2|premiere|deuxieme)\w* classe|(?:de )?classe (?:normale|superieure|exceptionnelle))"

@@ -341,3 +341,21 @@ def test_what_the_fresh_10_set_showed_a_class_inside_the_name_and_dotted_dates()
     assert grade_code(ashq) == "1112"  # « Agent serv hosp qualifie classe superieur »
     dotted = read("J. W.\n\nEXPÉRIENCES\nDepuis 09.2020\nSGAMI Est – Direction zonale des SIC\n- réseaux\n")
     assert [(e.start, e.end) for e in dotted.experiences] == [("2020-09", None)]
+
+
+def test_what_the_fresh_12_set_showed_a_long_grade_name_state_diplomas_and_a_list_of_diplomas() -> None:
+    atrf = read(
+        "N. B.\n\nSITUATION ADMINISTRATIVE\nCorps : Adjoints techniques de recherche et de formation (ATRF)\n"
+        "Grade : Adjoint technique principal de 1re classe de recherche et de formation\n"
+        "Affectation : Lycée Blaise-Pascal (académie de Clermont-Ferrand)\n"
+    )
+    assert grade_code(atrf) == "1001"  # twelve words after « Grade : », not the territorial 0796 its first six name
+    assert atrf.categorie == "C"  # the corps as the CV names it (folded), not the NEG's « adjoint techn princ … »
+    assert (atrf.corps or "").startswith("adjoints techniques de recherche et de formation")
+    youth = read(
+        "P. S.\n\nEXPÉRIENCES\n09/2019 - aujourd'hui   Responsable du service jeunesse – Ville d'Ajaccio\n\n"
+        "DIPLÔMES\n2017   DEJEPS Animation socio-éducative ou culturelle\n2012   BPJEPS Loisirs tous publics\n"
+        "2005   BAFA\n2004   Baccalauréat ES – Lycée Giocante de Casabianca, Bastia\n"
+    )
+    assert [(e.start, e.end) for e in youth.experiences] == [("2019-09", None)]  # « 2005   BAFA » is no heading
+    assert youth.education_level == 2  # a DEJEPS: RNCP level 5, bac + 2
