@@ -275,6 +275,28 @@ class MemoisedMatch:
         return known
 
 
+# A tool or a licence as people write it: the repertories' « Logiciel InDesign », « Système d'exploitation Linux »
+# and « Permis de conduire B » are « InDesign », « Linux » and « Permis B » in CVs. Tool names that are also common
+# words are left out, and so are lists and notes (« StopMotion / iStopMotion », « Gantt Project (Gestion) »).
+TOOL_LABEL = re.compile(
+    r"^(?:(?:[Ll]ogiciels?|[Pp]rogiciels?)(?: professionnels?)? (?P<tool>[A-Z0-9][^/()]{2,})"
+    r"|[Ss]yst[eè]me d'exploitation (?P<system>[^/()]{3,}))$"
+)
+TOOL_COMMON_WORDS = frozenset({"amadeus", "arnold", "chorus", "flash", "galileo", "gerber", "houdini", "maya", "nuke",
+                               "painter", "socrate", "type 3"})  # fmt: skip
+LICENCE_LABEL = re.compile(r"^permis de conduire (?P<category>(?:[abcde]1?e?))$", re.IGNORECASE)
+
+
+def written_name(label: str) -> str | None:
+    """The short name CVs and offers write for a repertory's tool or driving-licence label, or None."""
+    if tool := TOOL_LABEL.match(label):
+        name = (tool.group("tool") or tool.group("system")).strip()
+        return None if name.lower() in TOOL_COMMON_WORDS else name
+    if licence := LICENCE_LABEL.match(label):
+        return f"Permis {licence.group('category').upper()}"
+    return None
+
+
 @dataclass(frozen=True)
 class Pattern:
     uri: str
@@ -300,6 +322,9 @@ class TextAnalyzer:
             yield uri, "skill", skill.label, 1.0
             for alt in skill.alt_labels:
                 yield uri, "skill", alt, 0.9
+            for label in (skill.label, *skill.alt_labels):
+                if name := written_name(label):
+                    yield uri, "skill", name, 0.9
         for uri, grade in self.catalogue.grades.items():
             yield uri, "grade", re.sub(r"\s*\([^)]*\)", "", grade.label), 1.0
             if grade.cadre_uri and grade.cadre_label:

@@ -81,6 +81,14 @@ def test_matcher_links_conjugated_and_unaccented_skills(analyzer: TextAnalyzer) 
     assert (first.text, first.start, first.confidence) == ("GÉREZ LES CONTRATS", 5, 1.0)  # a preferred label
 
 
+def test_tools_and_licences_are_read_by_the_names_people_write(analyzer: TextAnalyzer) -> None:
+    text = "Compétences\nLogiciels : InDesign, Photoshop\nSystèmes : Linux, Windows\nPermis B\n"
+    analysis = analyse(analyzer, text)
+    found = labels(analyzer, analysis.skills, "matcher")
+    assert {"Logiciel InDesign", "Système d'exploitation Linux", "Permis de conduire"} <= found
+    assert_spans(analysis.skills, text)
+
+
 def test_similarity_fallback_keeps_span_and_a_lower_confidence(analyzer: TextAnalyzer) -> None:
     clause = "Vous assurez le suivi des dossiers des agents"
     text = f"Missions :\n-  {clause}.\n"
