@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from loaders.grades import QUALIFIED, grade_names, name_words
+from loaders.grades import QUALIFIED, GradeNames, _said_versant, grade_names, name_words
 from loaders.nlp import FEMININE
 from loaders.records import StatutoryFacts
 from loaders.statutory import CATEGORIE, CORPS_FACTS, corps_named, recently_folded
@@ -106,9 +106,13 @@ def grade_facts(
     if labelled and (named := names.named(labelled.group(), versant)):
         return _facts_of(named.grade)
     status_lines = status_text(text)
-    # the class words first: the matcher reads « Technicien principal de 1re classe » as its shorter label
-    if status_lines and (named := names.named(recently_folded(status_lines), versant)):
-        return _facts_of(named.grade)
+    # the class words first: the matcher reads « Technicien principal de 1re classe » as its shorter label; the
+    # first status line alone before them all, since a « grade » cue anywhere would beat its class words (« … sur le
+    # grade de rédactrice principale de 2e classe (2019-2021) » after the grade held today)
+    first_line = status_lines.split("\n", 1)[0]
+    for lines in dict.fromkeys((first_line, status_lines)):
+        if lines and (named := names.named(recently_folded(lines), versant)):
+            return _facts_of(named.grade)
     if status.grade_uri:
         return status
     if named := names.named(CLASS_LINE.sub(" ", recently_folded(text)), versant):
@@ -118,6 +122,19 @@ def grade_facts(
     if whole.grade_uri and not GRADE_LABEL.search(fold_compat(catalogue.grades[whole.grade_uri].label)):
         return StatutoryFacts()  # a job title, not a grade: nothing follows from it
     return whole
+
+
+def grade_in_categorie(catalogue: Catalogue, facts: StatutoryFacts, letter: str | None) -> StatutoryFacts:
+    """The grade as read, or its namesake of the same versant in the catégorie the CV states (« Ergothérapeute de
+    classe normale … (catégorie A) » is 1119, « Ergotherapeute cl nor (cat sedentaire) », of the corps the 2015
+    reform put in A, not 0079 of the former B corps, whose label has no note and so comes first)."""
+    found = catalogue.grades.get(facts.grade_uri or "")
+    if found is None or letter is None or found.categorie == letter:
+        return facts
+    names = grade_names(catalogue)
+    words = names.label_words[found.uri]
+    namesakes = [g for w, _, g in names.entries if w == words and g.versant == found.versant and g.categorie == letter]
+    return _facts_of(namesakes[0]) if namesakes else facts
 
 
 # A line that opens with a class continues the title above it (« Manipulateur d'électroradiologie médicale (MERM) » /
@@ -137,15 +154,25 @@ def _status_line_grade(catalogue: Catalogue, folded: str, versant: str | None) -
     often only a job (« Agent d'animation »)."""
     names = grade_names(catalogue)
     for line in folded.splitlines():
-        if not STATUS_WORDS.search(line):
+        if not (STATUS_WORDS.search(line) or ECHELON_PLACE.search(line)):
             continue
         part = re.split(r"\s[-–—|]\s|,|\(|:", STATUS_WORDS.sub(" ", line).strip())[0]
-        bare = re.sub(r"\s+", " ", part).strip()
-        found = names.resolve(name_words(bare), versant, bare=False)
-        # not a special case (« … (condition reclassement option) ») nor a label the NEG keeps without a pay scale
-        if found and "(" not in found.grade.label and found.grade.indices:
+        bare = FEMININE_END.sub(_masculine, re.sub(r"\s+", " ", part).strip())  # « ingénieure » is « ingénieur »
+        found = names.resolve(name_words(bare), versant or _said_versant(bare), bare=False)
+        # not a special case (« … (condition reclassement option) ») nor a label the NEG keeps without a pay scale,
+        # unless the NEG has the grade under that name only with a note (« Ingenieur (subdivisionnaire) », FPT)
+        if found and found.grade.indices and ("(" not in found.grade.label or _only_with_a_note(names, found.grade)):
             return found.grade
     return None
+
+
+# A line that places its title at an échelon (« Ingénieure territoriale – 4e échelon »): the title is the grade.
+ECHELON_PLACE = re.compile(r"\b\d{1,2}(?:e|eme|er)\s+echelon\b")
+
+
+def _only_with_a_note(names: GradeNames, grade: GradeConcept) -> bool:
+    words = names.label_words[grade.uri]
+    return all("(" in g.label for w, _, g in names.entries if w == words and g.versant == grade.versant)
 
 
 def detached_grade(catalogue: Catalogue, text: str) -> StatutoryFacts | None:
@@ -153,11 +180,16 @@ def detached_grade(catalogue: Catalogue, text: str) -> StatutoryFacts | None:
     grade held today, and its versant the CV's, whatever the corps of origin the CV also states."""
     folded = recently_folded(text)
     match = DETACHED_ON.search(folded)
+    if match and DETACHMENT_OVER.search(folded[match.start() : match.end() + 80]):
+        return None
     named = grade_names(catalogue).named(match.group(), None) if match else None
     return _facts_of(named.grade) if named else None
 
 
 DETACHED_ON = re.compile(r"\bdetache\w*\b[^\n]{0,120}?\bsur (?:le|un) grade d(?:e |')[^\n,.;]+")
+# A détachement that has ended: dated with its end (« (2019-2021) »), or followed by the integration into the host
+# cadre (« intégration dans le cadre d'emplois … en 2021 »), after which the CV names the grade held since.
+DETACHMENT_OVER = re.compile(r"\(\s*(?:19|20)\d\d\s*[-–/]\s*(?:19|20)\d\d\s*\)|\bintegr(?:ation|ee?)\b")
 
 
 def unique_grade_versant(catalogue: Catalogue, grade_uri: str | None) -> str | None:
@@ -296,7 +328,7 @@ VERSANT_END = re.compile(
 
 # A title's feminine words, as the masculine the cadres are named in (« assistante », « attachée », « rédactrice »)
 # (the analyzer's endings, and those of titles the lemma table reads otherwise)
-MASCULINE_END = dict(FEMININE) | {"ante": "ant", "ee": "e", "ive": "if"}
+MASCULINE_END = dict(FEMININE) | {"ante": "ant", "ee": "e", "ive": "if", "enieure": "enieur"}  # « ingénieure »
 FEMININE_END = re.compile(r"\b([a-z'-]{2,}?)(" + "|".join(MASCULINE_END) + r")\b")
 
 

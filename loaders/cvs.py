@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from loaders.cv_status import (
     TITULAIRE,
+    ECHELON_PLACE,
     detached_grade,
+    grade_in_categorie,
     grade_in_versant,
     ministry_grade_corps,
     named_cadre,
@@ -508,18 +510,32 @@ def _ner_persons_many(texts: list[str]) -> list[list[str]]:
             e.text
             for _ in text_lines
             for e in next(docs).ents
-            if e.label_ == "PER" and len(e) >= 2 and all(t.text[:1].isupper() for t in e)
+            if e.label_ == "PER" and len(e) >= 2 and all(t.text[:1].isupper() for t in e) and not _titled_job(e.text)
         ]
         for text_lines in lines
     ]
+
+
+# The acronyms job titles end with (« Mécanicien VL », « Chauffeur PL », « Technicien SIC »), which the NER takes for
+# a surname in capitals: with a job word before them, such a pair is a job, not a person.
+JOB_ACRONYMS = frozenset({"VL", "TP", "VRD", "SIC", "SI", "SSIAP", "BTP"})  # and those of `JOB_ABBREVIATIONS`
+JOB_WORD = re.compile(
+    r"(?i)^(?:m[ée]canicien|chauffeur|conducteur|technicien|agent|infirmi[eè]re?|op[ée]rateur|ouvrier|adjoint"
+    r"|responsable|charg[ée]e?|gestionnaire|assistante?)(?:ne|se)?$"
+)
+
+
+def _titled_job(entity: str) -> bool:
+    words = entity.split()
+    acronym = len(words) == 2 and (words[1] in JOB_ACRONYMS or words[1] in JOB_ABBREVIATIONS)
+    return acronym and JOB_WORD.match(words[0]) is not None
 
 
 def _dated_positions(text: str) -> list[dict[str, Any]]:
     """Career steps of a free-text CV: lines such as "2015 - 2020 : Gestionnaire RH, Mairie de X", "2019 – auj.
     Agent…", "depuis 2021 : …". When the date line names only the employer and the next line the job (a PDF's
     layout: "Depuis 2018 – CHU de Brest" / "Infirmière en soins généraux"), the next line is the position."""
-    steps = []
-    taken: list[tuple[int, int]] = []
+    steps, taken = _table_steps(text)
     for match in [*_matches(DATE_RANGE, text), *_matches(SINCE, text)]:
         if any(start <= match.start() < end for start, end in taken):
             continue
@@ -548,6 +564,83 @@ def _dated_positions(text: str) -> list[dict[str, Any]]:
             }
         )
     return steps + _year_margin_steps(text, taken)
+
+
+# A table of steps with a header row, cells between « | » (a form-like CV; a DOCX's tables come out so): each column
+# by its header's first word(s), each row a step (« 2011 | 2015 | Ville de Béziers – garage municipal | Mécanicien VL |
+# contractuel, stagiaire en 2012 »). The row's dates go by the columns, not by the date expressions.
+TABLE_COLUMNS = (
+    ("start", re.compile(r"^(?:du|de|debut|date de debut|depuis|annees?|periodes?|dates?)$")),
+    ("end", re.compile(r"^(?:au|a|fin|date de fin|jusqu'a|jusqu'au)$")),
+    ("employer", re.compile(r"^(?:employeurs?|structures?|organismes?|etablissements?|collectivites?|administrations?"
+                            r"|entreprises?|services?|lieux?)\b")),
+    ("position", re.compile(r"^(?:fonctions?|postes?|emplois?|intitules?|metiers?|titres?)\b")),
+    ("status", re.compile(r"^(?:statuts?|contrats?|positions?)\b")),
+)
+TABLE_SEPARATOR = re.compile(r"^[\s|:+\-=]+$")
+
+
+def _table_steps(text: str) -> tuple[list[dict[str, Any]], list[tuple[int, int]]]:
+    """The steps of the tables of steps a CV holds, and the spans of their rows (which the date expressions skip)."""
+    steps: list[dict[str, Any]] = []
+    taken: list[tuple[int, int]] = []
+    lines = text.split("\n")
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line) + 1)
+    number = 0
+    while number < len(lines):
+        columns = _table_columns(lines[number])
+        number += 1
+        if columns is None:
+            continue
+        while number < len(lines) and "|" in lines[number]:
+            cells = [cell.strip() for cell in lines[number].strip().strip("|").split("|")]
+            if not TABLE_SEPARATOR.match(lines[number]) and (step := _table_step(columns, cells)):
+                steps.append(step)
+                taken.append((offsets[number], offsets[number + 1]))
+            number += 1
+    return steps, taken
+
+
+def _table_columns(line: str) -> dict[str, int] | None:
+    """The columns a header row names ({"start": 0, "end": 1, "position": 3, …}), when it names a start date and a
+    position or an employer; else None."""
+    if line.count("|") < 2:
+        return None
+    cells = [fold_compat(cell.strip().lower()) for cell in line.strip().strip("|").split("|")]
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        role = next((role for role, pattern in TABLE_COLUMNS if pattern.match(cell)), None)
+        if role and role not in columns:
+            columns[role] = index
+    named = "start" in columns and ("position" in columns or "employer" in columns)
+    return columns if named else None
+
+
+def _table_step(columns: dict[str, int], cells: list[str]) -> dict[str, Any] | None:
+    def cell(role: str) -> str:
+        index = columns.get(role)
+        return cells[index] if index is not None and index < len(cells) else ""
+
+    dates = cell("start") if "end" in columns else ""
+    ranged = DATE_RANGE.search(cell("start") + " x") if "end" not in columns else None
+    start = ranged.group("start") if ranged else re.search(r"(?:\d{1,2}[/.])?\d{4}", dates)
+    if start is None:
+        return None
+    end_cell = ranged.group("end") if ranged else cell("end")
+    end = re.search(r"(?:\d{1,2}[/.])?\d{4}", end_cell)
+    job, employer = cell("position"), cell("employer")
+    position = ", ".join(part for part in (job, employer) if part)
+    if not position:
+        return None
+    return {
+        "position": position,
+        "startDate": _year(start if isinstance(start, str) else start.group()),
+        "endDate": _year(end.group()) if end else None,
+        "summary": cell("status"),
+        "name": employer or position,
+    }
 
 
 # « 2023    Pôle de contrôle et d'expertise d'Orléans – inspectrice »: a year alone in a left margin, then the step
@@ -640,7 +733,9 @@ def _matches(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
     line (« Ouvrier horticole, … 1998 - 2002 ») may hold a step of its own."""
     at = 0
     while match := pattern.search(text, at):
-        if not text[: match.start()].rstrip(" \t").endswith("("):  # « MERM en IRM (2018-2021) puis … »: no step
+        before = text[text.rfind("\n", 0, match.start()) + 1 : match.start()].rstrip(" \t")
+        # « MERM en IRM (2018-2021) puis … »: no step; « 3 ans (2014 – 2017) – Animatrice QHSE »: one
+        if not before.endswith("(") or LINE_DURATION.match(before[:-1]):
             yield match
         date_end = _date_end(match)
         at = date_end if "\n" in text[date_end : match.start("position")] else match.end()
@@ -655,6 +750,7 @@ def _position_before(text: str, match: re.Match[str]) -> str | None:
     after = text[date_end : line_end if line_end >= 0 else len(text)].strip(" \t,;:–—-|().[]")
     before = text[line_start : match.start()].strip(" \t,;:–—-|(•·[")
     before = re.sub(r"(?i)[\s,]*(?:depuis|de|du|en)$", "", before).strip(" \t,;:–—-|(")
+    before = "" if SEASON.match(before) else before  # « Étés 2011 à 2013 »: when, not what
     following = text[line_end + 1 :].split("\n", 1)[0].strip() if line_end >= 0 else ""
     # the next line is the job when it reads as a title (« ESN, Montpellier — 2013-2019 » / « Développeur Java »);
     # a blank line, a heading, a task (lower case, a bullet) or another date is not one
@@ -664,6 +760,9 @@ def _position_before(text: str, match: re.Match[str]) -> str | None:
     head = re.split(r"\s[-–—|]\s|,", before, maxsplit=1)[0]
     titled = titled and bool(employer_kind_of(head) or PRIVATE_EMPLOYER.search(fold_compat(head)))
     return before if len(before) >= 3 and not after and not titled else None
+
+
+SEASON = re.compile(r"(?i)^(?:[ée]t[ée]s?|hivers?|saisons?(?: estivales?)?|vacances(?: scolaires)?)$")
 
 
 def _position_above(text: str, match: re.Match[str]) -> str | None:
@@ -683,9 +782,15 @@ def _position_above(text: str, match: re.Match[str]) -> str | None:
     return above
 
 
+LINE_DURATION = re.compile(r"^\s*\d+\s*(?:ans?|ann[ée]es?|mois)\s*$", re.IGNORECASE)
+DURATION = re.compile(r"^\(\s*\d+\s*(?:ans?|ann[ée]es?|mois)\s*\)\s*[–—-]?\s*", re.IGNORECASE)
+
+
 def _position_of(line: str, after: str) -> str:
     """The position of a dated line; the next line's when the dated one names only an employer."""
-    position = line.strip()
+    # « 2017 – 2021 (4 ans) – Préventrice »: how long, not what; a duration alone (« 09.2014 – 08.2020 (6 ans) »)
+    # is a note, and the lines below name the step
+    position = DURATION.sub("", line.strip()) or line.strip()
     following = after.split("\n", 1)[1].split("\n", 1)[0].strip() if "\n" in after else ""  # the very next line
     # the line opens with an employer (« CHU de Nîmes – Hôpital Carémeau »), not a job that names one after it
     # (« Directrice des ressources humaines, Rennes Métropole »), or holds only a note (« (stagiaire, …) »)
@@ -791,12 +896,15 @@ def _statutory_situation(
         or facts.versant
     )
     grade_facts = grade_in_versant(catalogue, grade_facts, record.versant)
+    stated_letter = stated_categorie(folded) if reading.free_text else None
+    grade_facts = grade_in_categorie(catalogue, grade_facts, stated_letter)
     record.titulaire = _titulaire(folded, facts.contract, _grade_stated(reading, status, grade_facts))
     if reading.free_text and grade_facts.grade_uri is None and record.titulaire is not False:
         grade_facts = _cadre_facts(record, catalogue, reading.text)  # a contractuel is no member of a cadre
+        if record.titulaire is None and record.corps and ECHELON_PLACE.search(folded):
+            record.titulaire = True  # a member of a corps the NEG lacks, at an échelon (« Contrôleuse … 5e échelon »)
     if reading.free_text:
         grade_facts = _after_reforms(record, catalogue, grade_facts)
-    stated_letter = stated_categorie(folded) if reading.free_text else None
     record.categorie = stated_letter or grade_facts.categorie or facts.categorie
     # the filières of the NEG's hospital grades are staff groups ("Personnel soignant et éducatif"), not statutory
     # filières: a grade gives its filière in the territorial versant only, as for offers' gold (data/gold/README.md)
@@ -811,8 +919,8 @@ def _statutory_situation(
 
 # The versant a CV states in words, which beats the employers it names ("fonction publique hospitalière", "FPT").
 STATED_VERSANT = (
-    ("FPT", re.compile(r"fonction publique territoriale|\bfpt\b")),
-    ("FPH", re.compile(r"fonction publique hospitaliere|\bfph\b")),
+    ("FPT", re.compile(r"fonction publique territoriale|\bfpt\b|fonctionnaire territorial")),
+    ("FPH", re.compile(r"fonction publique hospitaliere|\bfph\b|fonctionnaire hospitalier")),
     ("FPE", re.compile(r"fonction publique de l'etat|\bfpe\b|fonctionnaire de l'etat")),
 )
 
@@ -917,7 +1025,7 @@ STATUS_WORD = re.compile(rf"(?P<titulaire>{TITULAIRE})|\bcontractuel|\bcdd\b|\bv
 # The State diplomas of the youth, sport and health trades by their RNCP level (level 4 the bac, 5 bac + 2, 6 bac + 3).
 CV_DIPLOMAS = (
     (3, re.compile(r"diplome d'etat d'(?:infirmier|assistant de service social|educateur)|\bdeass\b|\bdeeje\b")),
-    (3, re.compile(r"\bdesjeps\b|diplome d'etat de manipulateur|\bdts imagerie")),
+    (3, re.compile(r"\bdesjeps\b|diplome d'etat (?:de manipulateur|d'ergotherapeute|de psychomotricien)|\bdts imagerie")),
     (2, re.compile(r"\bdejeps\b|diplome (?:de|d'etat de) preparateur en pharmacie hospitaliere|\bdpph\b")),
     (2, re.compile(r"diplome d'etat de technicien de laboratoire")),
     (0, re.compile(r"\bdeas\b|\bdeap\b|diplome d'etat d'(?:aide-soignant|auxiliaire)|\bbpjeps\b|\bbp [a-z]")),

@@ -33,7 +33,7 @@ _DROP = {"_", "territorial", "hospitalier", "hosp", "etat", "*"}
 _ABBREVIATIONS = {
     "cl": "classe", "cla": "classe", "ppal": "principal", "princ": "principal", "terr": "territorial",
     "sup": "superieure", "super": "superieure", "excep": "exceptionnelle", "except": "exceptionnelle",
-    "norm": "normale", "etab": "etablissement", "etabs": "etablissements", "etabts": "etablissements",
+    "norm": "normale", "nor": "normale", "etab": "etablissement", "etabs": "etablissements", "etabts": "etablissements",
     "etbts": "etablissements", "ets": "etablissements", "enseigt": "enseignement", "enseignt": "enseignement",
     "conserv": "conservation", "biblio": "bibliotheques", "patr": "patrimoine", "techn": "technique",
     "tech": "technique", "assist": "assistant", "adj": "adjoint", "adm": "administratif", "artistiq": "artistique",

@@ -534,6 +534,7 @@ CORPS_FACTS = (
     (re.compile(r"magasiniers? (?:principaux? )?des bibliotheques"), "C", None),
     (re.compile(r"greffiers? des services judiciaires|greffiers?$"), "B", None),
     (re.compile(r"inspecteurs? des finances publiques"), "A", None),
+    (re.compile(r"controleurs? (?:principaux? )?des douanes(?: et droits indirects)?"), "B", None),  # the DGDDI's B corps
     (
         re.compile(
             r"encadrement(?: et d'application)?\b|gardiens? de la paix|brigadiers?(?:[- ]chefs?)? de police\b(?! m)"
@@ -592,7 +593,7 @@ def is_cadre_name(line: str) -> bool:
 def corps_facts(corps: str) -> tuple[str | None, str | None]:
     """(catégorie, territorial filière) of a corps or cadre d'emplois named as `corps_named` returns it."""
     for pattern, categorie, filiere in CORPS_FACTS:
-        if pattern.match(corps) and len(corps) < 40:
+        if pattern.match(corps) and len(corps) < 50:
             return categorie, filiere
     return None, None
 

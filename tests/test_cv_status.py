@@ -359,3 +359,33 @@ def test_what_the_fresh_12_set_showed_a_long_grade_name_state_diplomas_and_a_lis
     )
     assert [(e.start, e.end) for e in youth.experiences] == [("2019-09", None)]  # « 2005   BAFA » is no heading
     assert youth.education_level == 2  # a DEJEPS: RNCP level 5, bac + 2
+
+
+def test_what_the_fresh_13_set_showed_an_ended_detachment_a_reformed_namesake_and_a_table_of_steps() -> None:
+    moved = read(
+        "M. K.\nRédactrice principale de 1re classe, 3e échelon – fonctionnaire territoriale\n\n"
+        "Détachement de la FPH sur le grade de rédactrice principale de 2e classe (2019-2021), intégration\n"
+        "dans le cadre d'emplois des rédacteurs territoriaux en 2021\n"
+    )
+    assert (grade_code(moved), moved.versant) == ("1028", "FPT")  # the grade held today, not the détachement's
+    ergo = read("C. D.\nErgothérapeute de classe normale, titulaire de la FPH (catégorie A), 5e échelon\n")
+    assert grade_code(ergo) == "1119"  # « Ergotherapeute cl nor (cat sedentaire) », A since 2015, not 0079 (B)
+    engineer = read("N. B.\nConseillère en prévention\nIngénieure territoriale – 4e échelon\n")
+    assert grade_code(engineer) == "0126"  # « Ingenieur (subdivisionnaire) », the NEG's one FPT « Ingénieur »
+    customs = read("S. L.\nContrôleuse des douanes et droits indirects\n\nContrôleuse de 1re classe, 5e échelon\n")
+    assert (customs.categorie, customs.titulaire) == ("B", True)  # a State corps the NEG lacks
+    form = read(
+        "J.-M. E.\n\nPARCOURS\n\nDu   | Au   | Employeur                      | Fonction      | Statut\n"
+        "-----|------|--------------------------------|---------------|---------\n"
+        "2015 | auj. | Ville de Béziers – garage municipal | Mécanicien PL | titulaire\n"
+        "2011 | 2015 | Ville de Béziers – garage municipal | Mécanicien VL | contractuel\n\n"
+        "EXPÉRIENCES ANTÉRIEURES\n\n2017 – 2021 (4 ans) – Préventrice, agent contractuel\nCentre de gestion de la Gironde\n\n"
+        "3 ans (2014 – 2017) – Animatrice QHSE\nConserverie Aquitaine Délices, Libourne\n"
+    )
+    steps = {(e.position, e.start, e.end) for e in form.experiences}
+    assert steps == {
+        ("Mécanicien PL, Ville de Béziers – garage municipal", "2015", None),
+        ("Mécanicien VL, Ville de Béziers – garage municipal", "2011", "2015"),
+        ("Préventrice, agent contractuel", "2017", "2021"),
+        ("Animatrice QHSE", "2014", "2017"),
+    }  # « Mécanicien VL » is a job, not a person's name to scrub
