@@ -162,8 +162,34 @@ def norm_word(lower: str) -> str:
         norm = norm_word(plain)
     else:
         norm = _light_rules(fold_compat(lemma_of(lower)).strip("'’"))
+        norm = ACTION_VERBS.get(norm, norm)
     _norm_cache[lower] = norm
     return norm
+
+
+# Nouns of action read as their verb: CVs and offers write « Rédaction des actes », « Instruction des demandes de
+# permis de construire », the repertories « Rédiger des actes », « Instruire une demande de permis de construire ».
+# Labels and texts share the norm, so a label written as a noun (« Gestion de la paie ») meets the verb too. What it
+# gives on the skills gold, and the few nouns tried apart: docs/ingestion.md (CV rule group 26).
+ACTION_VERBS = {
+    "accompagnement": "accompagner", "accueil": "accueillir", "actualisation": "actualiser",
+    "administration": "administrer", "amelioration": "ameliorer", "analyse": "analyser", "animation": "animer",
+    "application": "appliquer", "archivage": "archiver", "classement": "classer", "conception": "concevoir",
+    "conduite": "conduire", "constatation": "constater", "controle": "controler", "coordination": "coordonner",
+    "creation": "creer", "definition": "definir", "developpement": "developper", "diffusion": "diffuser",
+    "distribution": "distribuer", "elaboration": "elaborer", "encadrement": "encadrer", "entretien": "entretenir",
+    "evaluation": "evaluer", "execution": "executer", "facturation": "facturer", "formation": "former",
+    "gestion": "gerer", "information": "informer", "installation": "installer", "instruction": "instruire",
+    "liquidation": "liquider", "livraison": "livrer", "maintenance": "maintenir", "mandatement": "mandater",
+    "manipulation": "manipuler", "mise": "mettre", "montage": "monter", "negociation": "negocier",
+    "nettoyage": "nettoyer", "numerisation": "numeriser", "optimisation": "optimiser", "organisation": "organiser",
+    "orientation": "orienter", "participation": "participer", "passation": "passer", "pilotage": "piloter",
+    "planification": "planifier", "preparation": "preparer", "prise": "prendre", "programmation": "programmer",
+    "realisation": "realiser", "reception": "receptionner", "recouvrement": "recouvrer", "recrutement": "recruter",
+    "redaction": "rediger", "relecture": "relire", "saisie": "saisir", "sensibilisation": "sensibiliser",
+    "suivi": "suivre", "supervision": "superviser", "surveillance": "surveiller", "tenue": "tenir",
+    "traitement": "traiter", "utilisation": "utiliser", "verification": "verifier",
+}  # fmt: skip
 
 
 def _light_rules(word: str) -> str:
