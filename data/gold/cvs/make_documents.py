@@ -4,7 +4,7 @@ PDF (matplotlib, TrueType fonts): blocks separated by a line `##` are laid out a
 left column and a right column, as CV templates do; pypdf reads them back in its own order. DOCX (python-docx):
 one paragraph per line; a line holding ` | ` becomes a table row (cv12), as CVs made in Word often are.
 
-    PYTHONPATH=$PWD .venv/bin/python data/gold/cvs/make_documents.py
+    PYTHONPATH=$PWD .venv/bin/python data/gold/cvs/make_documents.py [cv113 cv116 …]
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import textwrap
 from pathlib import Path
 
 HERE = Path(__file__).parent
-PDF = ("cv03", "cv09", "cv16", "cv25")
-DOCX = ("cv05", "cv12", "cv20")
+PDF = ("cv03", "cv09", "cv16", "cv25", "cv113", "cv114", "cv115")
+DOCX = ("cv05", "cv12", "cv20", "cv116", "cv117", "cv118")
 
 
 def write_pdf(source: Path, target: Path) -> None:
@@ -69,7 +69,10 @@ def _table(document: object, rows: list[list[str]]) -> None:
 
 
 if __name__ == "__main__":
-    for name in PDF:
+    import sys
+
+    wanted = set(sys.argv[1:]) or set(PDF) | set(DOCX)  # names to write (a DOCX's bytes change at each writing)
+    for name in (n for n in PDF if n in wanted):
         write_pdf(HERE / "sources" / f"{name}.txt", HERE / f"{name}.pdf")
-    for name in DOCX:
+    for name in (n for n in DOCX if n in wanted):
         write_docx(HERE / "sources" / f"{name}.txt", HERE / f"{name}.docx")
