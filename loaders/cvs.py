@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from loaders.cv_status import (
-    TITULAIRE,
     ECHELON_PLACE,
+    TITULAIRE,
     detached_grade,
     grade_in_categorie,
     grade_in_versant,
@@ -572,8 +572,13 @@ def _dated_positions(text: str) -> list[dict[str, Any]]:
 TABLE_COLUMNS = (
     ("start", re.compile(r"^(?:du|de|debut|date de debut|depuis|annees?|periodes?|dates?)$")),
     ("end", re.compile(r"^(?:au|a|fin|date de fin|jusqu'a|jusqu'au)$")),
-    ("employer", re.compile(r"^(?:employeurs?|structures?|organismes?|etablissements?|collectivites?|administrations?"
-                            r"|entreprises?|services?|lieux?)\b")),
+    (
+        "employer",
+        re.compile(
+            r"^(?:employeurs?|structures?|organismes?|etablissements?|collectivites?|administrations?"
+            r"|entreprises?|services?|lieux?)\b"
+        ),
+    ),
     ("position", re.compile(r"^(?:fonctions?|postes?|emplois?|intitules?|metiers?|titres?)\b")),
     ("status", re.compile(r"^(?:statuts?|contrats?|positions?)\b")),
 )
@@ -1025,7 +1030,7 @@ STATUS_WORD = re.compile(rf"(?P<titulaire>{TITULAIRE})|\bcontractuel|\bcdd\b|\bv
 # The State diplomas of the youth, sport and health trades by their RNCP level (level 4 the bac, 5 bac + 2, 6 bac + 3).
 CV_DIPLOMAS = (
     (3, re.compile(r"diplome d'etat d'(?:infirmier|assistant de service social|educateur)|\bdeass\b|\bdeeje\b")),
-    (3, re.compile(r"\bdesjeps\b|diplome d'etat (?:de manipulateur|d'ergotherapeute|de psychomotricien)|\bdts imagerie")),
+    (3, re.compile(r"\bdesjeps\b|diplome d'etat (?:de manipulateur|d'ergotherapeute|de psychomotricien)|\bdts imag")),
     (2, re.compile(r"\bdejeps\b|diplome (?:de|d'etat de) preparateur en pharmacie hospitaliere|\bdpph\b")),
     (2, re.compile(r"diplome d'etat de technicien de laboratoire")),
     (0, re.compile(r"\bdeas\b|\bdeap\b|diplome d'etat d'(?:aide-soignant|auxiliaire)|\bbpjeps\b|\bbp [a-z]")),

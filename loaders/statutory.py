@@ -534,7 +534,8 @@ CORPS_FACTS = (
     (re.compile(r"magasiniers? (?:principaux? )?des bibliotheques"), "C", None),
     (re.compile(r"greffiers? des services judiciaires|greffiers?$"), "B", None),
     (re.compile(r"inspecteurs? des finances publiques"), "A", None),
-    (re.compile(r"controleurs? (?:principaux? )?des douanes(?: et droits indirects)?"), "B", None),  # the DGDDI's B corps
+    # the DGDDI's B corps
+    (re.compile(r"controleurs? (?:principaux? )?des douanes(?: et droits indirects)?"), "B", None),
     (
         re.compile(
             r"encadrement(?: et d'application)?\b|gardiens? de la paix|brigadiers?(?:[- ]chefs?)? de police\b(?! m)"

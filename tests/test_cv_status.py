@@ -379,7 +379,8 @@ def test_what_the_fresh_13_set_showed_an_ended_detachment_a_reformed_namesake_an
         "-----|------|--------------------------------|---------------|---------\n"
         "2015 | auj. | Ville de Béziers – garage municipal | Mécanicien PL | titulaire\n"
         "2011 | 2015 | Ville de Béziers – garage municipal | Mécanicien VL | contractuel\n\n"
-        "EXPÉRIENCES ANTÉRIEURES\n\n2017 – 2021 (4 ans) – Préventrice, agent contractuel\nCentre de gestion de la Gironde\n\n"
+        "EXPÉRIENCES ANTÉRIEURES\n\n2017 – 2021 (4 ans) – Préventrice, agent contractuel\n"
+        "Centre de gestion de la Gironde\n\n"
         "3 ans (2014 – 2017) – Animatrice QHSE\nConserverie Aquitaine Délices, Libourne\n"
     )
     steps = {(e.position, e.start, e.end) for e in form.experiences}
