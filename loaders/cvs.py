@@ -541,7 +541,7 @@ def _dated_positions(text: str) -> list[dict[str, Any]]:
             continue
         if match.re is SINCE and HELD_SINCE.search(fold_compat(text[max(0, match.start() - 40) : match.start()])):
             continue  # « titulaire depuis 2017 », « ETAPS ppal 1re cl. depuis 2020 »: a status held, no step
-        if _schooling(text, match) or _ends_in_future(match):
+        if _schooling(text, match) or _ends_in_future(match) or NO_JOB.match(match.group("position")):
             continue
         end = match.groupdict().get("end")
         date_end = _date_end(match)
@@ -563,7 +563,30 @@ def _dated_positions(text: str) -> list[dict[str, Any]]:
                 "name": position if employer_kind_of(position) or not summary else summary.split("\n")[0][:120],
             }
         )
-    return steps + _year_margin_steps(text, taken)
+    return steps + _year_span_steps(text, taken) + _year_margin_steps(text, taken)
+
+
+# « 2005 (6 mois)   Aide-électricien en intérim – Adecco », « 2024 (6 mois) » / « Stage de fin d'études – … »: a step
+# within one year, given by its length; the position on the line or, when the line holds only the date, under it.
+YEAR_SPAN = re.compile(
+    r"^[ \t]*(?P<start>(?:19|20)\d\d)[ \t]*\([ \t]*\d+[ \t]*(?:mois|semaines?)[ \t]*\)[ \t:–—-]*(?P<position>[^\n]*)$",
+    re.MULTILINE | re.IGNORECASE,
+)
+
+
+def _year_span_steps(text: str, taken: list[tuple[int, int]]) -> list[dict[str, Any]]:
+    steps = []
+    for match in YEAR_SPAN.finditer(text):
+        if any(start <= match.start() < end for start, end in taken) or _under_education(text, match.start()):
+            continue
+        position = match.group("position").strip() or text[match.end() + 1 :].split("\n", 1)[0].strip()
+        if len(position) < 3 or NO_JOB.match(position):
+            continue
+        taken.append((match.start(), match.end()))
+        summary = _description_after(text, match.end() if match.group("position").strip() else match.end() + 1)
+        year = match.group("start")
+        steps.append({"position": position, "startDate": year, "endDate": year, "summary": summary, "name": position})
+    return steps
 
 
 # A table of steps with a header row, cells between « | » (a form-like CV; a DOCX's tables come out so): each column
@@ -717,8 +740,18 @@ def _schooling(text: str, match: re.Match[str]) -> bool:
     return _under_education(text, match.start())
 
 
+# A dated line that is no job: a gap in the career (« Congé parental (naissance de mes deux enfants) », « Recherche
+# d'emploi (inscrite à Pôle emploi) », a disponibilité) or a profile's sentence (« je suis chargée de la culture … »).
+NO_JOB = re.compile(
+    r"\s*[:–—-]?\s*(?:cong[ée]s? (?:parental|maternit[ée]|paternit[ée])|recherche d'emploi|disponibilit[ée]\b|ch[ôo]mage"
+    r"|sans emploi|ann[ée]e sabbatique|je |j'|j’)",
+    re.IGNORECASE,
+)
+
+
 SCHOOLING = re.compile(
-    r"\b(?:ecole|ira|institut|universite|scolarite|preparation|concours|promotion|diplome|master|licence)\b"
+    r"\b(?:ecole|ira|institut|universite|scolarite|preparation|concours|promotion|diplome|master|licence"
+    r"|btsa?|dut|but|bac|baccalaureat|cap|bep|brevet)\b"
 )
 
 
@@ -1034,7 +1067,7 @@ CV_DIPLOMAS = (
     (2, re.compile(r"\bdejeps\b|diplome (?:de|d'etat de) preparateur en pharmacie hospitaliere|\bdpph\b")),
     (2, re.compile(r"diplome d'etat de technicien de laboratoire")),
     (0, re.compile(r"\bdeas\b|\bdeap\b|diplome d'etat d'(?:aide-soignant|auxiliaire)|\bbpjeps\b|\bbp [a-z]")),
-    (0, re.compile(r"diplome d'etat de moniteur[- ]educateur|\bdeme\b")),
+    (0, re.compile(r"diplome d'etat de moniteur[- ]educateur|\bdeme\b|brevet professionnel")),
     (-1, re.compile(r"\bcap [a-z]")),
 )
 

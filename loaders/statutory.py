@@ -61,7 +61,7 @@ EDUCATION = (
             r"|socio|geographie|informatique)|" + _LEVEL.format("(?:ii|6)")
         ),
     ),
-    (2, re.compile(r"\bbts\b|\bdut\b|\bdeug\b|\bbac\s*\+\s*2|\bdeust\b|" + _LEVEL.format("(?:iii|5)"))),
+    (2, re.compile(r"\bbtsa?\b|\bdut\b|\bdeug\b|\bbac\s*\+\s*2|\bdeust\b|" + _LEVEL.format("(?:iii|5)"))),
     (0, re.compile(r"\bbaccalaureat|\bbac\b(?!\s*\+)|\bbac pro|" + _LEVEL.format("(?:iv|4)"))),
     (
         -1,

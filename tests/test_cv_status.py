@@ -390,3 +390,20 @@ def test_what_the_fresh_13_set_showed_an_ended_detachment_a_reformed_namesake_an
         ("Préventrice, agent contractuel", "2017", "2021"),
         ("Animatrice QHSE", "2014", "2017"),
     }  # « Mécanicien VL » is a job, not a person's name to scrub
+
+
+def test_what_the_fresh_15_set_showed_gaps_a_profile_sentence_and_steps_given_by_their_length() -> None:
+    cv = read(
+        "A. M.\n\nPROFIL\nDepuis mars 2019, je suis chargée de la culture à la Ville de Royan.\n\n"
+        "EXPÉRIENCES\nDepuis mars 2019   Chargée de la culture – Ville de Royan\n"
+        "09/2016 – 08/2019   Congé parental (naissance de mes deux enfants)\n"
+        "2011 – 2012   Recherche d'emploi (inscrite à Pôle emploi)\n"
+        "2005 (6 mois)   Aide-électricien en intérim – Adecco, Montauban\n\n"
+        "FORMATION\n2021-2023 : BTSA Gestion et protection de la nature, en apprentissage – Lycée agricole\n"
+    )
+    steps = [(e.position, e.start, e.end) for e in cv.experiences]
+    assert steps == [
+        ("Chargée de la culture – Ville de Royan", "2019-03", None),
+        ("Aide-électricien en intérim – Adecco, Montauban", "2005", "2005"),
+    ]  # no gap, no profile sentence, no diploma is a step
+    assert cv.education_level == 2  # a BTSA
