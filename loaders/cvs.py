@@ -743,8 +743,8 @@ def _schooling(text: str, match: re.Match[str]) -> bool:
 # A dated line that is no job: a gap in the career (« Congé parental (naissance de mes deux enfants) », « Recherche
 # d'emploi (inscrite à Pôle emploi) », a disponibilité) or a profile's sentence (« je suis chargée de la culture … »).
 NO_JOB = re.compile(
-    r"\s*[:–—-]?\s*(?:cong[ée]s? (?:parental|maternit[ée]|paternit[ée])|recherche d'emploi|disponibilit[ée]\b|ch[ôo]mage"
-    r"|sans emploi|ann[ée]e sabbatique|je |j'|j’)",
+    r"\s*[:–—-]?\s*(?:cong[ée]s? (?:parental|maternit[ée]|paternit[ée])|recherche d'emploi|disponibilit[ée]\b"
+    r"|ch[ôo]mage|sans emploi|ann[ée]e sabbatique|je |j'|j’)",
     re.IGNORECASE,
 )
 
