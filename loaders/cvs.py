@@ -981,8 +981,18 @@ def skills_on_prose(skills: list[SkillMention], cv_text: str) -> list[SkillMenti
         line = cv_text[starts[number] : starts[number + 1] if number + 1 < len(starts) else len(cv_text)].strip()
         if number < 3 or NO_SKILL_LINE.search(line) or _is_heading(line):
             continue
+        if mention.source == "similarity" and STATUS_LINE.search(fold_compat(line.lower())):
+            continue  # « Adjointe administrative ppal 2e cl., 6e échelon »: a grade, not a skill's paraphrase
         kept.append(mention)
     return kept
+
+
+# A line that states a status or a grade: the paraphrase fallback reads nothing there (« ppal 2e cl » is not
+# *Maintenance préventive de deuxième niveau*); an exact label still counts.
+STATUS_LINE = re.compile(
+    r"\b(?:titulaire|contractuel(?:le)?|stagiaire|fonctionnaire|fonction publique|echelon|grade|categorie|cat\."
+    r"|classe|ppale?|corps|cadre d'emplois)\b"
+)
 
 
 def _is_heading(line: str) -> bool:

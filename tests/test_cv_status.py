@@ -407,3 +407,13 @@ def test_what_the_fresh_15_set_showed_gaps_a_profile_sentence_and_steps_given_by
         ("Aide-électricien en intérim – Adecco, Montauban", "2005", "2005"),
     ]  # no gap, no profile sentence, no diploma is a step
     assert cv.education_level == 2  # a BTSA
+
+
+def test_a_status_line_gets_no_paraphrased_skill() -> None:
+    cv = read(
+        "A. F.\nAgent d'accueil\n\nSITUATION\nAdj. adm. ppal 2e cl. – Fonction publique territoriale\n\n"
+        "COMPÉTENCES\nAccueil physique et téléphonique des usagers\n"
+    )
+    status_line = cv.cv_text.index("Adj. adm.")
+    on_it = [m for m in cv.skills if m.source == "similarity" and m.start >= status_line and m.start < status_line + 60]
+    assert on_it == [] and cv.skills  # the skills line is still read
