@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from loaders.grades import QUALIFIED, GradeNames, _said_versant, grade_names, name_words
+from loaders.grades import QUALIFIED, GradeNames, grade_names, name_words, said_versant
 from loaders.nlp import FEMININE
 from loaders.records import StatutoryFacts
 from loaders.statutory import CATEGORIE, CORPS_FACTS, corps_named, recently_folded
@@ -158,7 +158,7 @@ def _status_line_grade(catalogue: Catalogue, folded: str, versant: str | None) -
             continue
         part = re.split(r"\s[-–—|]\s|,|\(|:", STATUS_WORDS.sub(" ", line).strip())[0]
         bare = FEMININE_END.sub(_masculine, re.sub(r"\s+", " ", part).strip())  # « ingénieure » is « ingénieur »
-        found = names.resolve(name_words(bare), versant or _said_versant(bare), bare=False)
+        found = names.resolve(name_words(bare), versant or said_versant(bare), bare=False)
         # not a special case (« … (condition reclassement option) ») nor a label the NEG keeps without a pay scale,
         # unless the NEG has the grade under that name only with a note (« Ingenieur (subdivisionnaire) », FPT)
         if found and found.grade.indices and ("(" not in found.grade.label or _only_with_a_note(names, found.grade)):

@@ -65,7 +65,7 @@ def _about_the_team(folded: str, line_start: int, before: str) -> bool:
     return bool((TEAM_LINE.search(line) or PEOPLE_BEFORE.search(before)) and not OPENING.search(line))
 
 
-def _said_versant(name: str) -> str | None:
+def said_versant(name: str) -> str | None:
     """The versant a grade's name says: « adjoint administratif territorial », « … hospitalier »."""
     return "FPT" if "territori" in name else "FPH" if "hospitali" in name else None
 
@@ -141,7 +141,7 @@ class GradeNames:
         a class qualifier; None when neither names a grade of the nomenclature."""
         if "grade" in folded:
             for match in GRADE_CUE.finditer(folded):
-                words, said = name_words(match.group(1)), _said_versant(match.group(1))
+                words, said = name_words(match.group(1)), said_versant(match.group(1))
                 for end in range(len(words), 0, -1):  # the longest start of the clause that is a name
                     if found := self.resolve(words[:end], said or versant, bare=True):
                         return NamedGrade(found.grade, found.grade.versant) if said == found.grade.versant else found
