@@ -91,7 +91,7 @@ def grade_in_versant(catalogue: Catalogue, facts: StatutoryFacts, versant: str |
         return facts
     names = grade_names(catalogue)
     label, words = fold_compat(found.label), names.label_words[found.uri]
-    namesakes = [g for w, _, g in names.entries if g.versant == versant and w == words]
+    namesakes = [g for g in names.namesakes(words) if g.versant == versant]
     namesakes.sort(key=lambda g: (fold_compat(g.label) != label, g.replaced_by is not None, g.code))
     return _facts_of(namesakes[0]) if namesakes else StatutoryFacts(categorie=facts.categorie)
 
@@ -133,7 +133,7 @@ def grade_in_categorie(catalogue: Catalogue, facts: StatutoryFacts, letter: str 
         return facts
     names = grade_names(catalogue)
     words = names.label_words[found.uri]
-    namesakes = [g for w, _, g in names.entries if w == words and g.versant == found.versant and g.categorie == letter]
+    namesakes = [g for g in names.namesakes(words) if g.versant == found.versant and g.categorie == letter]
     return _facts_of(namesakes[0]) if namesakes else facts
 
 
@@ -172,7 +172,7 @@ ECHELON_PLACE = re.compile(r"\b\d{1,2}(?:e|eme|er)\s+echelon\b")
 
 def _only_with_a_note(names: GradeNames, grade: GradeConcept) -> bool:
     words = names.label_words[grade.uri]
-    return all("(" in g.label for w, _, g in names.entries if w == words and g.versant == grade.versant)
+    return all("(" in g.label for g in names.namesakes(words) if g.versant == grade.versant)
 
 
 def detached_grade(catalogue: Catalogue, text: str) -> StatutoryFacts | None:
@@ -200,7 +200,7 @@ def unique_grade_versant(catalogue: Catalogue, grade_uri: str | None) -> str | N
         return None
     names = grade_names(catalogue)
     words = names.label_words[grade.uri]
-    versants = {g.versant for w, _, g in names.entries if w == words}
+    versants = {g.versant for g in names.namesakes(words)}
     return grade.versant if len(versants) == 1 else None
 
 

@@ -651,24 +651,28 @@ def _table_step(columns: dict[str, int], cells: list[str]) -> dict[str, Any] | N
         index = columns.get(role)
         return cells[index] if index is not None and index < len(cells) else ""
 
-    dates = cell("start") if "end" in columns else ""
-    ranged = DATE_RANGE.search(cell("start") + " x") if "end" not in columns else None
-    start = ranged.group("start") if ranged else re.search(r"(?:\d{1,2}[/.])?\d{4}", dates)
-    if start is None:
-        return None
-    end_cell = ranged.group("end") if ranged else cell("end")
-    end = re.search(r"(?:\d{1,2}[/.])?\d{4}", end_cell)
+    if "end" in columns:  # « 2011 | 2015 | … »
+        start, end = _cell_date(cell("start")), _cell_date(cell("end"))
+    else:  # « 2011 – 2015 | … »: one column of periods (an ongoing end, « auj. », has no date)
+        ranged = DATE_RANGE.search(cell("start") + " x")
+        start, end = (ranged.group("start"), _cell_date(ranged.group("end"))) if ranged else (None, None)
     job, employer = cell("position"), cell("employer")
     position = ", ".join(part for part in (job, employer) if part)
-    if not position:
+    if start is None or not position:
         return None
     return {
         "position": position,
-        "startDate": _year(start if isinstance(start, str) else start.group()),
-        "endDate": _year(end.group()) if end else None,
+        "startDate": _year(start),
+        "endDate": _year(end) if end else None,
         "summary": cell("status"),
         "name": employer or position,
     }
+
+
+def _cell_date(cell: str) -> str | None:
+    """A table cell's date as `_year` reads it (« 2015 », « 09/2015 », « 09.2015 »), or None (« auj. »)."""
+    found = re.search(r"(?:\d{1,2}[/.])?\d{4}", cell)
+    return found.group() if found else None
 
 
 # « 2023    Pôle de contrôle et d'expertise d'Orléans – inspectrice »: a year alone in a left margin, then the step

@@ -102,14 +102,21 @@ class GradeNames:
         self.entries.sort(key=lambda e: e[1])
         # each grade's and each cadre's name as `name_words` reads it, computed once (CV reading compares them often)
         self.label_words = {grade.uri: words for words, _, grade in self.entries}
+        self.by_words: dict[tuple[str, ...], list[GradeConcept]] = {}  # namesakes, in `entries` order
+        for words, _, grade in self.entries:
+            self.by_words.setdefault(words, []).append(grade)
         self.cadre_words = {g.cadre_uri: name_words(g.cadre_label) for g in catalogue.grades.values() if g.cadre_uri}
+
+    def namesakes(self, words: tuple[str, ...]) -> list[GradeConcept]:
+        """The grades whose name reads as `words` (`name_words`), general ones first (the class docstring)."""
+        return self.by_words.get(words, [])
 
     def resolve(self, words: tuple[str, ...], versant: str | None, bare: bool) -> NamedGrade | None:
         """The grade of that name; with `bare`, also a cadre's entry grade when the name is the start of its grades'
         labels followed by class words only. In the offer's `versant` when the name has a grade there."""
         if not words:
             return None
-        found = [g for w, _, g in self.entries if w == words]
+        found = self.namesakes(words)
         if not found and bare:
             found = [g for w, _, g in self.entries if w[: len(words)] == words and self._class_only(w[len(words) :])]
         if not found:
