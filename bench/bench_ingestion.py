@@ -83,10 +83,11 @@ print(json.dumps({"wall": wall, "cpu": cpu, "rss": rss, "index_wall": index_wall
 """
 
 
-def understood_offers() -> tuple[list[OfferRecord], float, float, float, float]:
+def understood_offers() -> tuple[list[OfferRecord], float, float, float, float, float]:
     """The offers understood, and the throughput of `enrich_offers`: two forked processes (wall clock), then one
     process by the wall clock and by its CPU time (offers per CPU-second: what one core gives when the process has
-    it to itself, which the wall clock on a shared machine does not say), and the load average before the run."""
+    it to itself, which the wall clock on a shared machine does not say), the load average before the run, and
+    the median of three more passes in the one process (its words already seen: a long file's steady state)."""
     analyzer = default_analyzer()  # built (and cached) before timing: a server builds it once
     raws, _ = read_offer_file(PEP_OFFERS)
     records = []
@@ -102,7 +103,12 @@ def understood_offers() -> tuple[list[OfferRecord], float, float, float, float]:
     started, cpu = time.perf_counter(), time.process_time()
     enrich_offers(records, analyzer)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
-    return records, len(records) / wall, two, len(records) / cpu, load
+    again = []
+    for _ in range(3):
+        started = time.perf_counter()
+        enrich_offers(records, analyzer)
+        again.append(len(records) / (time.perf_counter() - started))
+    return records, len(records) / wall, two, len(records) / cpu, load, statistics.median(again)
 
 
 def startup_runs(runs: int) -> dict[str, list[dict[str, float]]]:
@@ -235,12 +241,13 @@ def main() -> None:
         print_startup(console, measured)
         return
     with console.status("Understanding the real offers…"):
-        records, offers_per_second, two_processes, per_cpu_second, load = understood_offers()
+        records, offers_per_second, two_processes, per_cpu_second, load, seen = understood_offers()
     text = Table(title=f"Text understanding ({Path(PEP_OFFERS).name}, {len(records)} offers)")
     for column in ("measure", "value", "target"):
         text.add_column(column, justify="left" if column == "measure" else "right")
     text.add_row("offers/s, 1 process (wall clock)", f"{offers_per_second:,.0f}", "≥ 200")
     text.add_row("offers per CPU-second, 1 process", f"{per_cpu_second:,.0f}", "≥ 200")
+    text.add_row("offers/s, 1 process, words already seen (median of 3 more passes)", f"{seen:,.0f}", "")
     text.add_row("offers/s, 2 forked processes (wall clock)", f"{two_processes:,.0f}", "")
     text.add_row("machine load average (1 min, before the 1-process run)", f"{load:.1f}", f"{os.cpu_count()} cores")
     console.print(text)

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from functools import cached_property
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import numpy as np
 import spacy
+from spacy.attrs import IS_PUNCT, IS_SPACE, LOWER, NORM, SPACY
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokenizer import Tokenizer
@@ -211,19 +212,67 @@ def _light_rules(word: str) -> str:
 
 @Language.component("vivier_norm")
 def vivier_norm(doc: Doc) -> Doc:
-    pieces = []
-    glued = False  # the previous token has no space after it
-    for token in doc:
-        lower = token.lower_
-        token.norm_ = norm_word(lower)
-        if (lower in SPLIT_MARKS and glued and not token.whitespace_) or (
-            "(" in lower and lower.rpartition("(")[2] in INCLUSIVE_ENDINGS
-        ):
-            pieces.append(token.i)  # "/" in "directeur/trice" (not "H / F"), "chargé(e" before ")"
-        glued = not token.whitespace_
+    """Every token's norm is `norm_word` of its lower-case form; inclusive writing is merged into one token. Read
+    and written through the doc's arrays rather than one Python `Token` per word (docs/ingestion.md, Throughput)."""
+    if not len(doc):
+        return doc
+    words = doc.to_array([LOWER, SPACY])
+    norms = _NormTable.of(doc.vocab)
+    norm_column = np.fromiter(map(norms.norm, words[:, 0].tolist()), dtype=np.uint64, count=len(doc))
+    doc.from_array([NORM], cast(Any, norm_column.reshape(-1, 1)))
+    pieces = [i for i in norms.marked(words[:, 0]) if _splits_a_word(i, words, norms.is_mark(words[i, 0]))]
     if pieces:
         _merge_inclusive(doc, pieces)
     return doc
+
+
+def _splits_a_word(i: int, words: np.ndarray, mark: bool) -> bool:
+    """A "/" or "-" glued to the token before and after it (not "H / F"), or a token "chargé(e" ending in an
+    inclusive ending after its bracket."""
+    if not mark:
+        return True
+    return i > 0 and not words[i - 1, 1] and not words[i, 1]
+
+
+class _NormTable:
+    """The norm of each lower-case form the vocabulary has seen, by their string-store hashes, and which forms may
+    be a piece of inclusive writing (`vivier_norm`)."""
+
+    _of_vocab: ClassVar[dict[int, tuple[Any, _NormTable]]] = {}
+
+    def __init__(self, strings: Any) -> None:
+        self.strings = strings
+        self.norms: dict[int, int] = {}
+        self.marks: set[int] = set()  # "/" and "-"
+        self.brackets: set[int] = set()  # "chargé(e": a word, a bracket and an inclusive ending
+
+    @classmethod
+    def of(cls, vocab: Any) -> _NormTable:
+        known = cls._of_vocab.get(id(vocab))
+        if known is None:  # the vocab is kept with its table, so that its id is not reused
+            known = cls._of_vocab[id(vocab)] = (vocab, cls(vocab.strings))
+        return known[1]
+
+    def norm(self, lower: int) -> int:
+        norm = self.norms.get(lower)
+        if norm is None:
+            text = self.strings[lower]
+            norm = self.norms[lower] = self.strings.add(norm_word(text))
+            if text in SPLIT_MARKS:
+                self.marks.add(lower)
+            elif "(" in text and text.rpartition("(")[2] in INCLUSIVE_ENDINGS:
+                self.brackets.add(lower)
+        return norm
+
+    def marked(self, lowers: np.ndarray) -> list[int]:
+        """The positions of the forms that may be a piece of inclusive writing (rare: most texts have none)."""
+        pieces = (self.marks | self.brackets).intersection(lowers.tolist())
+        if not pieces:
+            return []
+        return np.flatnonzero(np.isin(lowers, np.fromiter(pieces, dtype=np.uint64))).tolist()
+
+    def is_mark(self, lower: int) -> bool:
+        return int(lower) in self.marks
 
 
 def _merge_inclusive(doc: Doc, pieces: list[int]) -> None:
@@ -419,7 +468,7 @@ class TextAnalyzer:
                 continue
             similar = self._similar_skills(clauses)
             for (text, doc, occs), text_clauses, text_similar in zip(chunk, clauses, similar, strict=True):
-                yield self._analysis(text, doc, occs, text_clauses, text_similar)
+                yield self._analysis(text, doc, occs, text_clauses, text_similar, place_only=offers)
 
     def skill_candidates(self, texts: list[str], titles: list[str] | None = None) -> list[Candidates]:
         """Each text's candidate concepts and their evidence, as the ranker weighs them (offers: `titles`)."""
@@ -441,8 +490,11 @@ class TextAnalyzer:
         occupations: list[OccupationScore],
         clauses: list[tuple[Span, list[str]]],
         similar: list[SkillMention],
+        place_only: bool = False,
     ) -> TextAnalysis:
-        analysis = TextAnalysis(occupations=occupations, facts=statutory_facts(text))
+        # An offer's versant, catégorie, contract and the rest have rules of their own (`offer_facts`): of these
+        # facts it keeps the place and échelon only, as with a fitted ranker (`_ranked_analysis`).
+        analysis = TextAnalysis(occupations=occupations, facts=statutory_facts(text, place_only=place_only))
         spans = []
         for match_id, start, end in self.matcher(doc):
             span = doc[start:end]
@@ -637,13 +689,34 @@ def _same(words: list[str]) -> list[str]:
 
 def _clauses(text: str, doc: Doc) -> list[tuple[Span, list[str]]]:
     """Lines, bullets and list items (between commas) of the text, as spans with their content words."""
+    words, blank = _token_words(doc)
     clauses = []
     for found in CLAUSE.finditer(text):
         span = doc.char_span(found.start(), found.end(), alignment_mode="contract")
-        if span is not None and (words := content_words(span)):
-            tokens = [t for t in span if not (t.is_punct or t.is_space)]  # the clause without its bullet or blanks
-            clauses.append((doc[tokens[0].i : tokens[-1].i + 1], words))
+        if span is not None and (clause_words := [w for w in words[span.start : span.end] if w]):
+            # the clause without its bullet or blanks (a content word is neither, so one token is kept)
+            kept = [i for i in range(span.start, span.end) if not blank[i]]
+            clauses.append((doc[kept[0] : kept[-1] + 1], clause_words))
     return clauses
+
+
+def _token_words(doc: Doc) -> tuple[list[str], list[bool]]:
+    """Each token's content word (`content_words`, "" for a token that is none) and whether it is punctuation or
+    space, from the doc's arrays: a Python `Token` per word for every clause was a tenth of an offer's reading."""
+    if not len(doc):
+        return [], []
+    array = doc.to_array([NORM, IS_PUNCT, IS_SPACE])
+    strings = doc.vocab.strings
+    blank = ((array[:, 1] + array[:, 2]) > 0).tolist()
+    words = [
+        "" if is_blank else _content_word(strings[norm])
+        for norm, is_blank in zip(array[:, 0].tolist(), blank, strict=True)
+    ]
+    return words, blank
+
+
+def _content_word(norm: str) -> str:
+    return norm if norm != "_" and len(norm) > 1 and norm not in MISSION_WORDS else ""
 
 
 def _title_length(text: str) -> int:

@@ -38,8 +38,15 @@ CHAR_MAX_DF = 0.02
 
 
 def analyse_words(text: str) -> list[str]:
+    return list(_analysed_words(text))
+
+
+@lru_cache(maxsize=1024)
+def _analysed_words(text: str) -> tuple[str, ...]:
+    """Kept for the last texts: an offer's document (title twice, then text) is analysed by the lexical score's
+    vectorizer, then by the learned coding's, which was a twentieth of the reading of an offer."""
     words = re.findall(r"[a-z0-9]+", fold_compat(text))
-    return [_stem(w) for w in words if len(w) > 2 and w not in _STOP]
+    return tuple(_stem(w) for w in words if len(w) > 2 and w not in _STOP)
 
 
 @lru_cache(maxsize=1 << 16)  # a few thousand words recur across texts

@@ -213,3 +213,25 @@ def test_remembered_token_match_gives_spacys_tokens() -> None:
     restored: Any = spacy.blank("fr").tokenizer
     restored.from_bytes(nlp.tokenizer.to_bytes())
     assert restored.token_match.__self__.pattern == plain.tokenizer.token_match.__self__.pattern
+
+
+def test_norms_from_arrays_are_each_tokens_norm_word() -> None:
+    """`vivier_norm` reads and writes the doc's arrays: every token's norm is still `norm_word` of its lower-case
+    form, and inclusive writing glued to its word is one token (« H / F », spaced, and « x/y » are not)."""
+    from loaders.nlp import _clauses, pipeline
+
+    nlp: Any = pipeline()
+    texts = [
+        "Chargé(e) de mission H / F : directeur/trice des RH, technicien-ne, Mme Dupont, 1er adjoint",
+        "Rédactrice ppal 2e cl. – Gérez les contrats ; (e) / - x/y-z",
+        "",
+        "Chargé(e) de mission H / F : directeur/trice des RH, technicien-ne, Mme Dupont, 1er adjoint",  # remembered
+    ]
+    for text in texts:
+        doc = nlp(text)
+        for token in doc:
+            assert token.norm_ == norm_word(token.text.lower()), token
+        assert all(words for _, words in _clauses(text, doc))
+    assert [t.text for t in nlp("directeur/trice H / F, x/y")] == ["directeur/trice", "H", "/", "F", ",", "x", "/", "y"]
+    assert [t.text for t in nlp("Chargé(e) de mission, technicien-ne")][:2] == ["Chargé(e)", "de"]
+    assert "technicien-ne" in [t.text for t in nlp("Chargé(e) de mission, technicien-ne")]
