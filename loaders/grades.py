@@ -45,7 +45,9 @@ _CLASS_WORDS = ("principal", "classe", "1e", "2e", "3e", "hors", "superieure", "
 GRADE_CUE = re.compile(r"\bgrades?\s*(?::\s*|d'|de\s+|des\s+)((?:[a-z0-9']+[ \-]?){1,12})")
 _Q = (
     r"(?:hors classe|principale?(?: de (?:1|2|premiere|deuxieme)\w* classe)?"
-    r"|(?:de )?(?:1|2|premiere|deuxieme)\w* classe|(?:de )?classe (?:normale|superieure|exceptionnelle))"
+    r"|(?:de )?(?:1|2|premiere|deuxieme)\w* classe|(?:de )?classe (?:normale|superieure|exceptionnelle)"
+    # the hospital conducteurs ambulanciers' grades are « de 1re / 2e catégorie » and « hors catégorie »
+    r"|(?:de )?(?:1|2|premiere|deuxieme)\w* categorie\b(?! [abc]\b)|hors categorie)"
 )
 # A class qualifier, and a second one coordinated with it ("hors classe ou principal", "de 1re ou 2e classe" aside)
 QUALIFIED = re.compile(r"\b(" + _Q + r")\b(?:\s*(?:ou|et|/|,)\s*(?:d'|de |l')?(" + _Q + r")\b)?")

@@ -270,12 +270,17 @@ TERRITORIAL_SERVICE = re.compile(
 # The PEP's "Corps : ADJAENES/ATRF" or "Corps / Grade : TECH RF" line: the publisher's own field, taken as written
 CORPS_FIELD = re.compile(r"^\s*corps\s*(?:/\s*grade\s*)?:\s*([a-z][^\n]{1,60}?)\s*$", re.MULTILINE)
 # Abbreviations PEP titles open with ("ATTADM-Secrétaire général-…")
-CORPS_ABBREVIATIONS = {"attadm": "attache d'administration"}
+CORPS_ABBREVIATIONS = {
+    "attadm": "attache d'administration",
+    "ipcsr": "inspecteur du permis de conduire et de la securite routiere",
+}
 ABBREVIATED_CORPS = re.compile(r"\b(" + "|".join(CORPS_ABBREVIATIONS) + r")\b")
 # "gestion des ressources humaines du corps des administrateurs des finances publiques": the people managed
 MANAGED = re.compile(r"gestion|\bgere|carrieres?|membres|avancement|recrutements? des|a l'egard d|appartenant a")
 # A line opening with the cadre and the status sought ("Adjoint technique titulaire / contractuel")
-STATUS_LINE_CORPS = re.compile(r"^\s*([a-z][a-z' ]{3,40}?)\s+(?:titulaire|contractuel|stagiaire)", re.MULTILINE)
+STATUS_LINE_CORPS = re.compile(
+    r"^\s*([a-z][a-z' ]{3,40}?)\s+(?:[–-]\s+)?(?:titulaire|contractuel|stagiaire)", re.MULTILINE
+)
 # "Le poste convient à un(e) magistrat/magistrate judiciaire, un(e) administrateur/administratrice civil(e) ou …"
 OPEN_TO = re.compile(
     r"\b(?:poste|emploi) (?:convient|s'adresse|est ouvert|ouvert|accessible) (?:a|aux) ([^.;\n]{3,200})"
@@ -534,6 +539,9 @@ CORPS_FACTS = (
     (re.compile(r"magasiniers? (?:principaux? )?des bibliotheques"), "C", None),
     (re.compile(r"greffiers? des services judiciaires|greffiers?$"), "B", None),
     (re.compile(r"inspecteurs? des finances publiques"), "A", None),
+    # the Éducation nationale's CPE and the road-safety ministry's driving-test examiners (IPCSR)
+    (re.compile(r"conseill(?:er|ere)s? principa(?:l|le|ux|les) d'education"), "A", None),
+    (re.compile(r"inspecteurs? du permis de conduire(?: et de la securite routiere)?"), "B", None),
     # the DGDDI's B corps
     (re.compile(r"controleurs? (?:principaux? )?des douanes(?: et droits indirects)?"), "B", None),
     (
