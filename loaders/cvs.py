@@ -983,12 +983,16 @@ def skills_on_prose(skills: list[SkillMention], cv_text: str) -> list[SkillMenti
     for mention in skills:
         number = bisect.bisect_right(starts, mention.start) - 1
         line = cv_text[starts[number] : starts[number + 1] if number + 1 < len(starts) else len(cv_text)].strip()
-        if number < 3 or NO_SKILL_LINE.search(line) or _is_heading(line):
+        if number < 3 or NO_SKILL_LINE.search(line) or (_is_heading(line) and not ACRONYM.fullmatch(line)):
             continue
         if mention.source == "similarity" and STATUS_LINE.search(fold_compat(line.lower())):
             continue  # « Adjointe administrative ppal 2e cl., 6e échelon »: a grade, not a skill's paraphrase
         kept.append(mention)
     return kept
+
+
+# A line that is one acronym in a list of skills (« RGPD », « SST »), not a heading in capitals (« LANGUES »)
+ACRONYM = re.compile(r"[A-Z][A-Z0-9]{1,4}")
 
 
 # A line that states a status or a grade: the paraphrase fallback reads nothing there (« ppal 2e cl » is not

@@ -355,11 +355,22 @@ class MemoisedMatch:
 # words are left out, and so are lists and notes (« StopMotion / iStopMotion », « Gantt Project (Gestion) »).
 TOOL_LABEL = re.compile(
     r"^(?:(?:[Ll]ogiciels?|[Pp]rogiciels?)(?: professionnels?)? (?P<tool>[A-Z0-9][^/()]{2,})"
-    r"|[Ss]yst[eè]me d'exploitation (?P<system>[^/()]{3,}))$"
+    r"|[Ss]yst[eè]me d'exploitation (?:informatique )?(?P<system>[^/()]{3,}))$"
 )
 TOOL_COMMON_WORDS = frozenset({"amadeus", "arnold", "chorus", "flash", "galileo", "gerber", "houdini", "maya", "nuke",
                                "painter", "socrate", "type 3"})  # fmt: skip
 LICENCE_LABEL = re.compile(r"^permis de conduire (?P<category>(?:[abcde]1?e?))$", re.IGNORECASE)
+# Office tools and a method CVs name in one word, whose repertory labels are lists or sentences the name alone never
+# matches: each name linked to the label that states it, as the gold's linking rule does (data/gold/README.md:
+# « Pack Office » → *Maîtrise des outils bureautiques (Pack Office …)*). A label missing from the catalogue is skipped.
+NAMED_IN_LABEL = (
+    ("Word", "Logiciels de type, Word, Excel"),
+    ("Excel", "Logiciels de type, Word, Excel"),
+    ("Pack Office", "Maîtrise des outils bureautiques (Pack Office / version libre) et des applications métiers"),
+    ("LibreOffice", "Suite bureautique - LibreOffice"),
+    ("PowerPoint", "Microsoft Office PowerPoint (diaporama)"),
+    ("HACCP", "Système Hazard Analysis Critical Control Point (HACCP)"),
+)
 
 
 def written_name(label: str) -> str | None:
@@ -400,6 +411,10 @@ class TextAnalyzer:
             for label in (skill.label, *skill.alt_labels):
                 if name := written_name(label):
                     yield uri, "skill", name, 0.9
+        by_label = {skill.label: uri for uri, skill in self.catalogue.skills.items()}
+        for name, label in NAMED_IN_LABEL:
+            if label in by_label:
+                yield by_label[label], "skill", name, 0.9
         for uri, grade in self.catalogue.grades.items():
             yield uri, "grade", re.sub(r"\s*\([^)]*\)", "", grade.label), 1.0
             if grade.cadre_uri and grade.cadre_label:

@@ -417,3 +417,26 @@ def test_a_status_line_gets_no_paraphrased_skill() -> None:
     status_line = cv.cv_text.index("Adj. adm.")
     on_it = [m for m in cv.skills if m.source == "similarity" and m.start >= status_line and m.start < status_line + 60]
     assert on_it == [] and cv.skills  # the skills line is still read
+
+
+def test_what_the_fresh_16_set_showed_two_state_corps_an_ambulance_grade_and_an_acronym_line() -> None:
+    cpe = read(
+        "C. D.\n\nConseillère principale d'éducation – titulaire, catégorie A, 7e échelon\n\n"
+        "EXPÉRIENCES\nSept. 2016 à ce jour – Conseillère principale d'éducation, Lycée Gaston-Berger, Lille\n"
+    )
+    assert cpe.corps is not None and cpe.corps.startswith("conseill") and cpe.categorie == "A"
+    ipcsr = read(
+        "J. P.\n\nFonctionnaire de l'État – corps des IPCSR – catégorie B – 9e échelon\n\n2019 – auj.   IPCSR\n"
+    )
+    assert ipcsr.corps == "inspecteur du permis de conduire et de la securite routiere" and ipcsr.categorie == "B"
+    ambulance = read(
+        "J. M.\nConducteur ambulancier SMUR\nTitulaire de la fonction publique hospitalière – cat. C\n\n"
+        "PARCOURS PROFESSIONNEL\n\nDepuis mars 2017\nConducteur ambulancier de 1re catégorie – SMUR / SAMU 24\n"
+        "Centre hospitalier de Périgueux\n\n2013 – 2017\n"
+        "Conducteur ambulancier de 2e catégorie (stagiaire, puis titulaire en 2014)\n"
+        "Centre hospitalier de Périgueux\n\n"
+        "COMPÉTENCES\nSécurité des patients\nRGPD\n\nLANGUES\nAnglais\n"
+    )
+    assert grade_code(ambulance) == "0186"  # the current title's class, not the ended step's status line
+    found = {default_analyzer().catalogue.skills[m.uri].label for m in ambulance.skills}
+    assert "RGPD" in found  # an acronym alone on its line is a skill, not a heading in capitals

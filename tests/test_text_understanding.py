@@ -89,6 +89,21 @@ def test_tools_and_licences_are_read_by_the_names_people_write(analyzer: TextAna
     assert_spans(analysis.skills, text)
 
 
+def test_office_tools_named_in_one_word_meet_the_label_that_lists_them(analyzer: TextAnalyzer) -> None:
+    text = "Compétences\nBureautique : Word, Excel, PowerPoint\nPack Office, LibreOffice\nAndroid\nMéthode HACCP\n"
+    analysis = analyse(analyzer, text)
+    found = labels(analyzer, analysis.skills, "matcher")
+    assert {
+        "Logiciels de type, Word, Excel",
+        "Microsoft Office PowerPoint (diaporama)",
+        "Maîtrise des outils bureautiques (Pack Office / version libre) et des applications métiers",
+        "Suite bureautique - LibreOffice",
+        "Système d'exploitation informatique Android",
+        "Système Hazard Analysis Critical Control Point (HACCP)",
+    } <= found
+    assert_spans(analysis.skills, text)
+
+
 def test_a_noun_of_action_meets_the_verb_of_the_label(analyzer: TextAnalyzer) -> None:
     text = "Missions\n- Instruction des demandes de permis de construire\n- Rédaction des procès-verbaux\n"
     analysis = analyse(analyzer, text)
