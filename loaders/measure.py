@@ -912,6 +912,7 @@ CV_SETS = (
     "fresh-14",
     "fresh-15",
     "fresh-16",
+    "fresh-17",
 )
 CV_FIGURES_START = "<!-- gold-cvs:start (written by `vivier load measure`: edit loaders/measure.py, not this) -->"
 CV_FIGURES_END = "<!-- gold-cvs:end -->"
@@ -1180,8 +1181,9 @@ def gold_cvs_markdown(figures: dict[str, GoldCvFigures], path: Path = GOLD_CVS) 
             "*fresh-14*: 6 more by such an engineer (three PDFs, three DOCX files), after group 26: unseen by the",
             "rules (first figures in docs/ingestion.md); *fresh-15*: 6 more by such an engineer, after group 26,",
             "committed before the loader read them, scored once, then read for group 27; *fresh-16*: 6 more by",
-            "such an engineer, after group 28 and the arrays change of 2026-12-07: unseen by the rules (first",
-            "figures in docs/ingestion.md).",
+            "such an engineer, after group 28 and the arrays change of 2026-12-07, scored once, then read for",
+            "group 29; *fresh-17*: 6 more by such an engineer, after group 30: unseen by the rules (first figures",
+            "in docs/ingestion.md).",
             "Precision / recall as for offers; a field counts when the gold states it.",
             "",
             *rows,
