@@ -250,10 +250,19 @@ def named_cadre(catalogue: Catalogue, text: str) -> tuple[str | None, str | None
     grade: after « cadre d'emplois » or « corps » and the other cues offers use, else a heading line that is a
     cadre's name (« Assistante de conservation du patrimoine et des bibliothèques »)."""
     folded = recently_folded(text)
-    name = corps_named(folded) or _heading_cadre(catalogue, folded)
+    name = _masculine_head(corps_named(folded)) or _heading_cadre(catalogue, folded)
     if name is None:
         return None, None
     return cadre_uri(catalogue, name), name
+
+
+def _masculine_head(name: str | None) -> str | None:
+    """A cadre's name as written, its first word in the masculine the cadres are named in (« Technicienne de
+    recherche et de formation – titulaire » names the corps of the techniciens de recherche et de formation)."""
+    if not name:
+        return name
+    head, _, rest = name.partition(" ")
+    return " ".join(filter(None, (FEMININE_END.sub(_masculine, head), rest)))
 
 
 def title_versant(catalogue: Catalogue, text: str) -> str | None:

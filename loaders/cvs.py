@@ -52,7 +52,10 @@ CV_SUFFIXES = (".json", ".pdf", ".docx", ".txt", ".text", ".md")
 # A whole month word: « e-mailing\n\n2017 – 2019 » is no May.
 _MONTH = (
     r"(?:\d{1,2}[/.](?=\d{4})|(?<![\w-])(?:janv(?:ier)?|f[ée]vr?(?:ier)?|mars|avr(?:il)?|mai|juin|juil(?:let)?|ao[uû]t|"
-    r"sept?(?:embre)?|oct(?:obre)?|nov(?:embre)?|d[ée]c(?:embre)?)\.?\s+)?"
+    r"sept?(?:embre)?|oct(?:obre)?|nov(?:embre)?|d[ée]c(?:embre)?"
+    # English CVs (an international applicant's): « Since March 2022 », « Sept. 2015 – June 2017 »
+    r"|jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|may|june|july|aug(?:ust)?|september|october|november|december)"
+    r"\.?\s+)?"
 )
 # Still in post: "aujourd'hui", "auj.", "à ce jour", "présent", "en cours"…
 _ONGOING = (
@@ -66,11 +69,13 @@ DATE_RANGE = re.compile(
 )
 # "depuis 2020 : Gestionnaire…", "Depuis sept. 2019 — Cheffe…": a step that has not ended.
 SINCE = re.compile(
-    r"\bdepuis\s+(?:le\s+\d{1,2}(?:er)?\s+)?(?P<start>" + _MONTH + r"\d{4})\s*[:,\-–—|]?\s*(?P<position>[^\n]{3,120})",
+    r"\b(?:depuis|since)\s+(?:le\s+\d{1,2}(?:er)?\s+)?(?P<start>"
+    + _MONTH
+    + r"\d{4})\s*[:,\-–—|]?\s*(?P<position>[^\n]{3,120})",
     re.IGNORECASE,
 )
 MONTHS = {"jan": 1, "fev": 2, "feb": 2, "mar": 3, "avr": 4, "mai": 5, "jui": 7, "aou": 8, "sep": 9, "oct": 10}
-MONTHS |= {"nov": 11, "dec": 12, "juin": 6}
+MONTHS |= {"nov": 11, "dec": 12, "juin": 6, "apr": 4, "may": 5, "jun": 6, "june": 6, "jul": 7, "aug": 8}
 # A word cut at a line end by the PDF's or the typist's hyphen ("suivi de l'exécution finan-\ncière").
 CUT_WORD = re.compile(r"(?<=[a-zà-ÿ])-[ \t]*\n[ \t]*(?=[a-zà-ÿ])")
 

@@ -440,3 +440,16 @@ def test_what_the_fresh_16_set_showed_two_state_corps_an_ambulance_grade_and_an_
     assert grade_code(ambulance) == "0186"  # the current title's class, not the ended step's status line
     found = {default_analyzer().catalogue.skills[m.uri].label for m in ambulance.skills}
     assert "RGPD" in found  # an acronym alone on its line is a skill, not a heading in capitals
+
+
+def test_what_the_fresh_17_set_showed_english_dates_and_two_more_corps() -> None:
+    english = read(
+        "M. O.\n\nWORK EXPERIENCE\n\nSince March 2022 – Chargée de mission coopération internationale "
+        "(contractuelle), Région Occitanie, Toulouse\n2015 – 2017 – International relations assistant, Dublin\n"
+    )
+    steps = [(e.start, e.end) for e in english.experiences]
+    assert ("2022-03", None) in steps and english.versant == "FPT"  # « Since March 2022 »: the current post
+    ien = read("V. L.\n\nFonctionnaire de l'État, titulaire – corps des inspecteurs de l'éducation nationale\n")
+    arm = read("C. R.\n\nTitulaire – corps des assistants de régulation médicale (ARM), cat. B – 3e échelon\n")
+    assert (ien.corps, ien.categorie) == ("inspecteurs de l'education nationale", "A")
+    assert (arm.corps, arm.categorie) == ("assistants de regulation medicale", "B")
