@@ -659,8 +659,9 @@ def _table_step(columns: dict[str, int], cells: list[str]) -> dict[str, Any] | N
     if "end" in columns:  # « 2011 | 2015 | … »
         start, end = _cell_date(cell("start")), _cell_date(cell("end"))
     else:  # « 2011 – 2015 | … »: one column of periods (an ongoing end, « auj. », has no date)
-        ranged = DATE_RANGE.search(cell("start") + " x")
-        start, end = (ranged.group("start"), _cell_date(ranged.group("end"))) if ranged else (None, None)
+        ranged = DATE_RANGE.search(cell("start") + " row")  # DATE_RANGE reads a position after the dates
+        start, end = (ranged.group("start"), ranged.group("end")) if ranged else (None, None)
+        end = end if end and re.search(r"\d{4}", end) else None  # « auj. »: still in post
     job, employer = cell("position"), cell("employer")
     position = ", ".join(part for part in (job, employer) if part)
     if start is None or not position:

@@ -453,3 +453,16 @@ def test_what_the_fresh_17_set_showed_english_dates_and_two_more_corps() -> None
     arm = read("C. R.\n\nTitulaire – corps des assistants de régulation médicale (ARM), cat. B – 3e échelon\n")
     assert (ien.corps, ien.categorie) == ("inspecteurs de l'education nationale", "A")
     assert (arm.corps, arm.categorie) == ("assistants de regulation medicale", "B")
+
+
+def test_a_table_with_one_column_of_periods_gives_its_rows_dates_and_job_first() -> None:
+    cv = read(
+        "A. B.\n\nPARCOURS\nPériode | Employeur | Poste\n"
+        "2017 – 2020 | GrandAngoulême | Chargé de mission implantation d'entreprises\n"
+        "janv. 2011 à août 2012 | Communauté de communes du Rouillacais | Animateur économique (CDD)\n"
+        "09/2020 – auj. | CHU de Nantes | Assistante de régulation médicale\n"
+    )
+    steps = [(e.position, e.start, e.end) for e in cv.experiences]
+    assert ("Chargé de mission implantation d'entreprises, GrandAngoulême", "2017", "2020") in steps
+    assert ("Animateur économique (CDD), Communauté de communes du Rouillacais", "2011-01", "2012-08") in steps
+    assert ("Assistante de régulation médicale, CHU de Nantes", "2020-09", None) in steps
