@@ -244,7 +244,7 @@ class _NormTable:
         self.strings = strings
         self.norms: dict[int, int] = {}
         self.marks: set[int] = set()  # "/" and "-"
-        self.brackets: set[int] = set()  # "chargé(e": a word, a bracket and an inclusive ending
+        self.pieces: set[int] = set()  # the marks, and "chargé(e": a word, a bracket and an inclusive ending
 
     @classmethod
     def of(cls, vocab: Any) -> _NormTable:
@@ -260,13 +260,13 @@ class _NormTable:
             norm = self.norms[lower] = self.strings.add(norm_word(text))
             if text in SPLIT_MARKS:
                 self.marks.add(lower)
-            elif "(" in text and text.rpartition("(")[2] in INCLUSIVE_ENDINGS:
-                self.brackets.add(lower)
+            if text in SPLIT_MARKS or ("(" in text and text.rpartition("(")[2] in INCLUSIVE_ENDINGS):
+                self.pieces.add(lower)
         return norm
 
     def marked(self, lowers: np.ndarray) -> list[int]:
         """The positions of the forms that may be a piece of inclusive writing (rare: most texts have none)."""
-        pieces = (self.marks | self.brackets).intersection(lowers.tolist())
+        pieces = self.pieces.intersection(lowers.tolist())
         if not pieces:
             return []
         return np.flatnonzero(np.isin(lowers, np.fromiter(pieces, dtype=np.uint64))).tolist()
@@ -691,11 +691,7 @@ ONE_WORD = 0.75  # one-word labels get 0.7 (preferred) or 0.63 (alternative): se
 
 def content_words(tokens: Iterable[Token]) -> list[str]:
     """The lemma norms that say what a clause or a label is about: no glue word, punctuation or mission verb."""
-    return [
-        t.norm_
-        for t in tokens
-        if t.norm_ != "_" and len(t.norm_) > 1 and not (t.is_punct or t.is_space) and t.norm_ not in MISSION_WORDS
-    ]
+    return [word for t in tokens if not (t.is_punct or t.is_space) and (word := _content_word(t.norm_))]
 
 
 def _same(words: list[str]) -> list[str]:
@@ -731,6 +727,7 @@ def _token_words(doc: Doc) -> tuple[list[str], list[bool]]:
 
 
 def _content_word(norm: str) -> str:
+    """The norm when it is a content word (`content_words`), else ""."""
     return norm if norm != "_" and len(norm) > 1 and norm not in MISSION_WORDS else ""
 
 
@@ -754,9 +751,8 @@ def _sub_clauses(text: str, clause: Span) -> list[tuple[int, int, list[str]]]:
             continue
         first = token.idx if first < 0 else first
         last = token.idx + len(token)
-        norm = token.norm_
-        if norm != "_" and len(norm) > 1 and not (token.is_punct or token.is_space) and norm not in MISSION_WORDS:
-            words.append(norm)
+        if not (token.is_punct or token.is_space) and (word := _content_word(token.norm_)):
+            words.append(word)
     if first >= 0 and words:
         parts.append((first, last, words))
     return parts if len(parts) > 1 else []

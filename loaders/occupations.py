@@ -44,7 +44,7 @@ def analyse_words(text: str) -> list[str]:
 @lru_cache(maxsize=1024)
 def _analysed_words(text: str) -> tuple[str, ...]:
     """Kept for the last texts: an offer's document (title twice, then text) is analysed by the lexical score's
-    vectorizer, then by the learned coding's, which was a twentieth of the reading of an offer."""
+    vectorizer, then by the learned coding's (docs/ingestion.md, Throughput)."""
     words = re.findall(r"[a-z0-9]+", fold_compat(text))
     return tuple(_stem(w) for w in words if len(w) > 2 and w not in _STOP)
 

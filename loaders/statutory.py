@@ -539,12 +539,12 @@ CORPS_FACTS = (
     (re.compile(r"magasiniers? (?:principaux? )?des bibliotheques"), "C", None),
     (re.compile(r"greffiers? des services judiciaires|greffiers?$"), "B", None),
     (re.compile(r"inspecteurs? des finances publiques"), "A", None),
-    # the Éducation nationale's CPE and the road-safety ministry's driving-test examiners (IPCSR)
+    # the Éducation nationale's CPE and IEN, the road-safety ministry's driving-test examiners (IPCSR)
     (re.compile(r"conseill(?:er|ere)s? principa(?:l|le|ux|les) d'education"), "A", None),
     (re.compile(r"inspecteurs? de l'education nationale"), "A", None),
+    (re.compile(r"inspecteurs? du permis de conduire(?: et de la securite routiere)?"), "B", None),
     # the hospital corps of the SAMU's call handlers (2019, catégorie B)
     (re.compile(r"assistants? de regulation medicale"), "B", None),
-    (re.compile(r"inspecteurs? du permis de conduire(?: et de la securite routiere)?"), "B", None),
     # the DGDDI's B corps
     (re.compile(r"controleurs? (?:principaux? )?des douanes(?: et droits indirects)?"), "B", None),
     (
