@@ -981,20 +981,50 @@ NO_SKILL_LINE = re.compile(r"\b(?:19|20)\d\d\b|\[(?:nom|adresse|téléphone|emai
 HEADING_WORDS = 4
 
 
+# A section's name alone on its line in ordinary case (« Formation », « Compétences », « Centres d'intérêt »): a
+# heading, not the skill its word names (« Formation » read as *Former*).
+SECTION_NAME = re.compile(
+    r"(?:formations?|experiences?(?: professionnelles?)?|competences|parcours(?: professionnel)?|diplomes|langues"
+    r"|loisirs|divers|statut|profil|centres? d'interets?)\s*:?"
+)
+# The hobbies a CV lists under its interests (« Centres d'intérêt : voile, couture, photographie ») are not the
+# skills a recruiter sources on, and the annotators link none of them: their section holds no skill.
+INTERESTS = re.compile(r"(?:centres? d'interets?|interets|loisirs|hobbies|passions|activites extra-?professionnelles)\b")
+
+
 def skills_on_prose(skills: list[SkillMention], cv_text: str) -> list[SkillMention]:
     """The skill mentions of a free-text CV outside the lines that hold none (`NO_SKILL_LINE`, headings, the first
-    three lines)."""
+    three lines, a section of interests)."""
     starts = [0] + [newline.end() for newline in re.finditer("\n", cv_text)]
+    interests = _interest_lines(cv_text.split("\n"))
     kept = []
     for mention in skills:
         number = bisect.bisect_right(starts, mention.start) - 1
         line = cv_text[starts[number] : starts[number + 1] if number + 1 < len(starts) else len(cv_text)].strip()
         if number < 3 or NO_SKILL_LINE.search(line) or (_is_heading(line) and not ACRONYM.fullmatch(line)):
             continue
+        if number in interests or SECTION_NAME.fullmatch(fold_compat(line)):
+            continue
         if mention.source == "similarity" and STATUS_LINE.search(fold_compat(line.lower())):
             continue  # « Adjointe administrative ppal 2e cl., 6e échelon »: a grade, not a skill's paraphrase
         kept.append(mention)
     return kept
+
+
+def _interest_lines(lines: list[str]) -> set[int]:
+    """The numbers of the lines of the CV's interests: from the line that opens them (« LOISIRS », « Centres
+    d'intérêt : voile ») to the next heading."""
+    numbers: set[int] = set()
+    inside = False
+    for number, line in enumerate(lines):
+        folded = fold_compat(line.strip())
+        if INTERESTS.match(folded):
+            inside = True
+        elif _is_heading(line.strip()) or SECTION_NAME.fullmatch(folded):
+            inside = False
+        if inside:
+            numbers.add(number)
+    return numbers
 
 
 # A line that is one acronym in a list of skills (« RGPD », « SST »), not a heading in capitals (« LANGUES »)

@@ -99,6 +99,10 @@ MISSION_WORDS = frozenset(
 # not the skill: on the development offers 3 of 4 such hits were wrong. Kept when the clause is that word and at
 # most one other ("Polyvalence", "Grande disponibilité").
 STANDALONE_WORDS = 2
+# The RMFP's one-word savoir-faire are bare verbs (« Rédiger », « Former », « Accueillir »): in a clause of two words
+# (« Rédaction de courriers », « Formation : BTS ») the object or the heading is what is meant, and the annotators link
+# a more specific skill or none (the guidelines' « most specific skill »). Kept only when the clause is the verb.
+BARE_VERB_KIND = "savoir_faire"
 _norm_cache: dict[str, str] = {}
 
 
@@ -388,6 +392,7 @@ class Pattern:
     uri: str
     kind: str  # skill, grade, cadre
     confidence: float
+    standalone_words: int = STANDALONE_WORDS  # a one-word label counts in a clause of at most this many content words
 
 
 class TextAnalyzer:
@@ -442,9 +447,14 @@ class TextAnalyzer:
                 continue
             # One-word labels ("Accueil", "Anglais") are ambiguous in running text: lower confidence.
             words = sum(1 for t in doc if t.norm_ != "_" and not t.is_punct)
-            key = f"{kind}|{uri}|{confidence}"
+            given = round(confidence * (0.7 if words == 1 else 1.0), 3)
+            # A skill's key holds the confidence given, so one concept's one-word and longer labels stay two patterns
+            # (« Permis B » had taken the one-word confidence of another label). Grades keep theirs: the key orders
+            # the matcher's ties between grades of one name, which the statutory rules were tuned on.
+            key = f"{kind}|{uri}|{given if kind == 'skill' else confidence}"
             match_id = self.nlp.vocab.strings.add(key)
-            self.patterns[match_id] = Pattern(uri, kind, round(confidence * (0.7 if words == 1 else 1.0), 3))
+            bare_verb = words == 1 and kind == "skill" and self.catalogue.skills[uri].kind == BARE_VERB_KIND
+            self.patterns[match_id] = Pattern(uri, kind, given, 1 if bare_verb else STANDALONE_WORDS)
             self.matcher.add(key, [doc])
         self.label_vectorizer = TfidfVectorizer(analyzer=_same, sublinear_tf=True)
         self.label_matrix = self.label_vectorizer.fit_transform(label_words).T.tocsr()
@@ -522,7 +532,7 @@ class TextAnalyzer:
             if pattern.kind != "skill":
                 grade_hits.append(pattern)
                 continue
-            if pattern.confidence < ONE_WORD and not _standalone(span, clauses):
+            if pattern.confidence < ONE_WORD and not _standalone(span, clauses, pattern.standalone_words):
                 continue
             mention = SkillMention(
                 pattern.uri, span.text, span.start_char, span.end_char, pattern.confidence, "matcher"
@@ -572,7 +582,7 @@ class TextAnalyzer:
             if pattern.kind != "skill":
                 grade_hits.append(pattern)
                 continue
-            standalone = pattern.confidence < ONE_WORD and _standalone(span, clauses)  # read for one-word labels only
+            standalone = pattern.confidence < ONE_WORD and _standalone(span, clauses, pattern.standalone_words)  # read for one-word labels only
             hits.append(Hit(pattern.uri, span.start_char, span.end_char, span.text, pattern.confidence, standalone))
         prior = [self._skill_ids(o.uri) for o in occupations[:OCCUPATION_PRIOR]]
         rows = candidate_rows(
@@ -758,8 +768,8 @@ def _sub_clauses(text: str, clause: Span) -> list[tuple[int, int, list[str]]]:
     return parts if len(parts) > 1 else []
 
 
-def _standalone(span: Span, clauses: list[tuple[Span, list[str]]]) -> bool:
-    return any(c.start <= span.start and span.end <= c.end and len(w) <= STANDALONE_WORDS for c, w in clauses)
+def _standalone(span: Span, clauses: list[tuple[Span, list[str]]], most_words: int) -> bool:
+    return any(c.start <= span.start and span.end <= c.end and len(w) <= most_words for c, w in clauses)
 
 
 # Offers' skills by the learnt ranker (loaders/skill_ranker.py) instead of the fixed rules. Off: on the real gold it

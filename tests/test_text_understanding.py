@@ -112,6 +112,32 @@ def test_a_noun_of_action_meets_the_verb_of_the_label(analyzer: TextAnalyzer) ->
     assert_spans(analysis.skills, text)
 
 
+def test_a_bare_verb_counts_only_as_the_whole_clause(analyzer: TextAnalyzer) -> None:
+    # « Rédaction de courriers » names what is written, not the bare verb *Rédiger*; « Rédiger » alone is the verb
+    assert "Rédiger" not in labels(analyzer, analyse(analyzer, "Compétences\nRédaction de courriers\n").skills, "matcher")
+    assert "Rédiger" in labels(analyzer, analyse(analyzer, "Qualités\n- Rédiger\n").skills, "matcher")
+
+
+def test_a_written_name_is_an_alternative_label_whatever_other_labels_its_concept_has(analyzer: TextAnalyzer) -> None:
+    # « Permis B » is an alternative label (0.9) of *Permis de conduire*, not one of its one-word labels (0.63)
+    analysis = analyse(analyzer, "Divers\nPermis B\n")
+    permis = [m for m in analysis.skills if analyzer.catalogue.skills[m.uri].label == "Permis de conduire"]
+    assert [m.confidence for m in permis] == [0.9]
+
+
+def test_a_cv_s_interests_and_section_names_hold_no_skill(analyzer: TextAnalyzer) -> None:
+    text = (
+        "Camille Exemple\n06 00 00 00 00\nAgent d'accueil\n\nFormation\n2010 Bac pro\n\nCompétences\n"
+        "Accueil du public, couture\n\nCentres d'intérêt\nCouture, photographie, pêche\n"
+        "Loisirs : couture\n"
+    )
+    record = parse_cv(text.encode(), "cand-interests.txt", "t", analyzer)
+    assert isinstance(record, CandidateRecord)
+    kept = "Accueil du public, couture"  # the one line of skills, under « Compétences »
+    assert record.skills and all(m.text in kept for m in record.skills), record.skills
+    assert "Former" not in labels(analyzer, record.skills, "matcher")  # « Formation » is a heading
+
+
 def test_similarity_fallback_keeps_span_and_a_lower_confidence(analyzer: TextAnalyzer) -> None:
     clause = "Vous assurez le suivi des dossiers des agents"
     text = f"Missions :\n-  {clause}.\n"
