@@ -710,7 +710,7 @@ def _year_margin_steps(text: str, taken: list[tuple[int, int]]) -> list[dict[str
 
 
 def _under_education(text: str, at: int) -> bool:
-    headings = [h for h in text[:at].split("\n")[:-1] if h.strip() and _is_heading(h.strip())]
+    headings = [h for h in text[:at].split("\n")[:-1] if h.strip() and _is_section_heading(h.strip())]
     return bool(headings) and EDUCATION_HEADING.match(headings[-1]) is not None
 
 
@@ -1011,6 +1011,11 @@ def skills_on_prose(skills: list[SkillMention], cv_text: str) -> list[SkillMenti
     return kept
 
 
+def _is_section_heading(line: str) -> bool:
+    """A heading (`_is_heading`) or a section's name alone on its line in ordinary case (« Formation »)."""
+    return _is_heading(line) or SECTION_NAME.fullmatch(fold_compat(line)) is not None
+
+
 def _interest_lines(lines: list[str]) -> set[int]:
     """The numbers of the lines of the CV's interests: from the line that opens them (« LOISIRS », « Centres
     d'intérêt : voile ») to the next heading."""
@@ -1020,7 +1025,7 @@ def _interest_lines(lines: list[str]) -> set[int]:
         folded = fold_compat(line.strip())
         if INTERESTS.match(folded):
             inside = True
-        elif _is_heading(line.strip()) or SECTION_NAME.fullmatch(folded):
+        elif _is_section_heading(line.strip()):
             inside = False
         if inside:
             numbers.add(number)
@@ -1150,7 +1155,10 @@ def _header_departement(text: str) -> str | None:
 
 EMPLOYER_VERSANTS = {"hopital": "FPH", "etat": "FPE", "commune": "FPT", "epci": "FPT", "departement": "FPT"}
 EMPLOYER_VERSANTS["region"] = "FPT"
-PRIVATE_EMPLOYER = re.compile(r"\bprive|\bclinique|\bcabinet|\besn\b|\bassociation|\bentreprise|\bsociete\b")
+PRIVATE_EMPLOYER = re.compile(
+    r"\bprive|\bclinique|\bcabinet|\besn\b|\bassociation|\bentreprise|\bsociete\b|\bboutique|\b(?:hyper|super)marche"
+    r"|\bmission locale"  # an association, whatever town or intercommunality its name holds
+)
 
 
 def _versant_of_employer(steps: list[Step]) -> str | None:

@@ -273,6 +273,7 @@ CORPS_FIELD = re.compile(r"^\s*corps\s*(?:/\s*grade\s*)?:\s*([a-z][^\n]{1,60}?)\
 CORPS_ABBREVIATIONS = {
     "attadm": "attache d'administration",
     "ipcsr": "inspecteur du permis de conduire et de la securite routiere",
+    "cpip": "conseiller penitentiaire d'insertion et de probation",
 }
 ABBREVIATED_CORPS = re.compile(r"\b(" + "|".join(CORPS_ABBREVIATIONS) + r")\b")
 # "gestion des ressources humaines du corps des administrateurs des finances publiques": the people managed
@@ -543,6 +544,8 @@ CORPS_FACTS = (
     (re.compile(r"conseill(?:er|ere)s? principa(?:l|le|ux|les) d'education"), "A", None),
     (re.compile(r"inspecteurs? de l'education nationale"), "A", None),
     (re.compile(r"inspecteurs? du permis de conduire(?: et de la securite routiere)?"), "B", None),
+    # the Justice ministry's probation officers (CPIP, catégorie A since 2019)
+    (re.compile(r"conseill(?:er|ere)s? penitentiaires? d'insertion et de probation"), "A", None),
     # the hospital corps of the SAMU's call handlers (2019, catégorie B)
     (re.compile(r"assistants? de regulation medicale"), "B", None),
     # the DGDDI's B corps

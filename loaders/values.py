@@ -316,13 +316,17 @@ EMPLOYER_NAME_KINDS = (
     ("region", re.compile(r"\b(?:region|conseil regional)\b")),
     ("departement", re.compile(r"\b(?:conseil departemental|departement d|departement de|sdis)\b")),
     ("epci", re.compile(r"\b(?:communaute|metropole|agglomeration|syndicat|sivom|sivu|epci|intercommunal)")),
-    ("commune", re.compile(r"\b(?:mairie|ville|commune|ccas|centre communal|police municipale)\b")),
+    # « boutique de centre-ville » names no town as employer
+    ("commune", re.compile(r"\b(?:mairie|(?<!centre-)ville|commune|ccas|centre communal|police municipale)\b")),
     (
         "etat",
         re.compile(
             r"\b(?:ministere|prefecture|rectorat|direction departementale|direction regionale|"
             r"dreal|dreets|ddets|ddetspp|ddt|ddtm|ddpp|draaf|drac|dgfip|academie|tresor|douane|police|gendarmerie|armee"
             r"|universite|etat|dsden|tribunal|cour d'appel|prud'hommes|direction interdepartementale des routes"
+            # the Justice ministry's probation services and school, the Éducation nationale's inclusion hubs (not
+            # « pénitentiaire » or « Éducation nationale »: « Infirmière de l'Éducation nationale » is a job title)
+            r"|spip|enap|pial"
             r"|dir (?:atlantique|centre|est|ile-de-france|massif|mediterranee|nord|ouest|sud))\b"
         ),
     ),

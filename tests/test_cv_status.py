@@ -466,3 +466,18 @@ def test_a_table_with_one_column_of_periods_gives_its_rows_dates_and_job_first()
     assert ("Chargé de mission implantation d'entreprises, GrandAngoulême", "2017", "2020") in steps
     assert ("Animateur économique (CDD), Communauté de communes du Rouillacais", "2011-01", "2012-08") in steps
     assert ("Assistante de régulation médicale, CHU de Nantes", "2020-09", None) in steps
+
+
+def test_what_the_fresh_18_set_showed_state_services_a_corps_and_an_ordinary_case_heading() -> None:
+    cpip = read(
+        "S. M.\n\nProfil\nCPIP titulaire (catégorie A, ministère de la Justice)\n\nParcours professionnel\n"
+        "Sept. 2019 – aujourd'hui | CPIP, SPIP du Puy-de-Dôme, antenne de Clermont-Ferrand\n"
+        "2012 – 2014 | Conseillère en insertion professionnelle (CDD), Mission locale de Clermont Métropole\n\n"
+        "Formation\n2014  Concours externe de CPIP\n2012  Master 2 Droit pénal, Université Clermont-Auvergne\n"
+    )
+    assert (cpip.versant, cpip.categorie) == ("FPE", "A")  # the SPIP is the State's
+    assert cpip.corps == "conseiller penitentiaire d'insertion et de probation"
+    assert len(cpip.experiences) == 2  # « Formation » in ordinary case opens the diplomas: no step there
+    assert employer_kind_of("AESH, collège Marguerite-de-Navarre et écoles du PIAL Pau Nord") == "etat"
+    assert employer_kind_of("Vendeuse en prêt-à-porter, boutique de centre-ville, Pau") is None
+    assert employer_kind_of("Infirmière de l'Éducation nationale (contractuelle)") is None  # a job title
