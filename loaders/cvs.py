@@ -61,6 +61,7 @@ _MONTH = (
 _ONGOING = (
     r"aujourd'hui|aujourd’hui|auj(?:\.|\b)|(?:a|à)\s+ce\s+jour|ce\s+jour|pr[ée]sent|en\s+cours|actuel(?:lement)?"
     r"|…|\.\.\."
+    r"|(?<=→)(?=\s)"  # « 2017 →  Inspectrice du travail »: an arrow to nothing is a step still held
 )
 DATE_RANGE = re.compile(
     r"(?P<start>" + _MONTH + r"\d{4})\s*(?:-|–|—|/|à|au|to|→|->|>)\s*(?P<end>" + _MONTH + r"\d{4}|" + _ONGOING + r")"
@@ -71,7 +72,7 @@ DATE_RANGE = re.compile(
 SINCE = re.compile(
     r"\b(?:depuis|since)\s+(?:le\s+\d{1,2}(?:er)?\s+)?(?P<start>"
     + _MONTH
-    + r"\d{4})\s*[:,\-–—|]?\s*(?P<position>[^\n]{3,120})",
+    + r"\d{4})[\])]?\s*[:,\-–—|]?\s*(?P<position>[^\n]{3,120})",
     re.IGNORECASE,
 )
 MONTHS = {"jan": 1, "fev": 2, "feb": 2, "mar": 3, "avr": 4, "mai": 5, "jui": 7, "aou": 8, "sep": 9, "oct": 10}
@@ -546,10 +547,13 @@ def _dated_positions(text: str) -> list[dict[str, Any]]:
             continue
         if match.re is SINCE and HELD_SINCE.search(fold_compat(text[max(0, match.start() - 40) : match.start()])):
             continue  # « titulaire depuis 2017 », « ETAPS ppal 1re cl. depuis 2020 »: a status held, no step
-        if _schooling(text, match) or _ends_in_future(match) or NO_JOB.match(match.group("position")):
-            continue
         end = match.groupdict().get("end")
         date_end = _date_end(match)
+        # the job is on the date's line, or above it or before it when the date ends its line: a sentence on the
+        # next line (« Je conseille les particuliers… ») is a description, not a gap in the career
+        on_line = "\n" not in text[date_end : match.start("position")]
+        if _schooling(text, match) or _ends_in_future(match) or (on_line and NO_JOB.match(match.group("position"))):
+            continue
         # a position read from the next line is not this step's alone: that line may hold the next step's dates
         taken.append((match.start(), match.end() if "\n" not in text[date_end : match.start("position")] else date_end))
         position = (
@@ -557,6 +561,8 @@ def _dated_positions(text: str) -> list[dict[str, Any]]:
             or _position_above(text, match)
             or _position_of(match.group("position"), text[match.end() :])
         )
+        if NO_JOB.match(position):
+            continue  # « 2016 – 2019 » / « Congé parental »: the gap is on the next line
         summary = _description_after(text, match.end() if position in match.group() else date_end)
         steps.append(
             {
@@ -754,7 +760,10 @@ def _schooling(text: str, match: re.Match[str]) -> bool:
 # d'emploi (inscrite à Pôle emploi) », a disponibilité) or a profile's sentence (« je suis chargée de la culture … »).
 NO_JOB = re.compile(
     r"\s*[:–—-]?\s*(?:cong[ée]s? (?:parental|maternit[ée]|paternit[ée])|recherche d'emploi|disponibilit[ée]\b"
-    r"|ch[ôo]mage|sans emploi|ann[ée]e sabbatique|je |j'|j’)",
+    r"|ch[ôo]mage|sans emploi|ann[ée]e sabbatique|je |j'|j’"
+    # a course taken, not a post held (« Cycle de formation des élèves directeurs D3S, EHESP », « formation de
+    # diagnostiqueur immobilier (AFPA) »)
+    r"|(?:cycle de )?formation (?:de |d'|des |initiale|statutaire|qualifiante))",
     re.IGNORECASE,
 )
 
@@ -782,10 +791,14 @@ def _matches(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
     at = 0
     while match := pattern.search(text, at):
         before = text[text.rfind("\n", 0, match.start()) + 1 : match.start()].rstrip(" \t")
-        # « MERM en IRM (2018-2021) puis … »: no step; « 3 ans (2014 – 2017) – Animatrice QHSE »: one
-        if not before.endswith("(") or LINE_DURATION.match(before[:-1]):
-            yield match
         date_end = _date_end(match)
+        line_end = text.find("\n", date_end)
+        closes_line = not text[date_end : line_end if line_end >= 0 else len(text)].strip(" \t).")
+        titled = before[:-1].strip()[:1] not in ("", "-", "•", "·", "*", "–")  # a title, not a task or a margin
+        # « MERM en IRM (2018-2021) puis … »: no step; « 3 ans (2014 – 2017) – Animatrice QHSE »: one; and so is
+        # « Diagnostiqueur immobilier, Cabinet Diag'Ouest, Rennes (2016 – 2021) », the brackets ending the line
+        if not before.endswith("(") or LINE_DURATION.match(before[:-1]) or (closes_line and titled):
+            yield match
         at = date_end if "\n" in text[date_end : match.start("position")] else match.end()
 
 
@@ -802,7 +815,8 @@ def _position_before(text: str, match: re.Match[str]) -> str | None:
     following = text[line_end + 1 :].split("\n", 1)[0].strip() if line_end >= 0 else ""
     # the next line is the job when it reads as a title (« ESN, Montpellier — 2013-2019 » / « Développeur Java »);
     # a blank line, a heading, a task (lower case, a bullet) or another date is not one
-    titled = following[:1].isupper() and not _is_heading(following) and not re.search(r"\b(?:19|20)\d\d\b", following)
+    dated = re.search(r"\b(?:19|20)\d\d\b", re.sub(r"\([^()]*\)", "", following))  # not « (titulaire depuis 2021) »
+    titled = following[:1].isupper() and not _is_heading(following) and not dated
     # the next line is the title only when this one names an employer first (« ESN, Montpellier — 2013-2019 »), not
     # a job (« Moniteur-éducateur principal – EPSM Morbihan, Saint-Avé      depuis 2019 » / « Unité d'… »)
     head = re.split(r"\s[-–—|]\s|,", before, maxsplit=1)[0]
@@ -1094,7 +1108,7 @@ def _titulaire(folded: str, contract: str | None, grade_stated: bool) -> bool | 
         contract = None if first is None else "titulaire" if first.group("titulaire") else "contractuel"
         if contract == "contractuel" and grade_stated and TITULAIRE_WORD.search(folded):
             contract = "titulaire"
-    if contract == "contractuel" and TITULARISED.search(folded):
+    if contract in ("contractuel", None) and TITULARISED.search(folded):
         contract = "titulaire"  # « Manipulateur (contractuel, puis stagiaire en 2015, titularisé en 2016) »
     if contract == "contractuel" and grade_stated and _contract_words_of_closed_steps_only(folded):
         contract = "titulaire"  # « Technicien helpdesk (CDI), SSII, 2005 – 2009 » under a grade held today

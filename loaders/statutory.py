@@ -274,6 +274,8 @@ CORPS_ABBREVIATIONS = {
     "attadm": "attache d'administration",
     "ipcsr": "inspecteur du permis de conduire et de la securite routiere",
     "cpip": "conseiller penitentiaire d'insertion et de probation",
+    "atasm": "adjoint technique d'accueil, de surveillance et de magasinage",
+    "d3s": "directeur d'etablissement sanitaire, social et medico-social",
 }
 ABBREVIATED_CORPS = re.compile(r"\b(" + "|".join(CORPS_ABBREVIATIONS) + r")\b")
 # "gestion des ressources humaines du corps des administrateurs des finances publiques": the people managed
@@ -546,6 +548,12 @@ CORPS_FACTS = (
     (re.compile(r"inspecteurs? du permis de conduire(?: et de la securite routiere)?"), "B", None),
     # the Justice ministry's probation officers (CPIP, catégorie A since 2019)
     (re.compile(r"conseill(?:er|ere)s? penitentiaires? d'insertion et de probation"), "A", None),
+    # the labour inspectorate's corps (A and B); the Culture ministry's museum wardens (C); the hospital directors
+    # of social and medico-social establishments (D3S, A)
+    (re.compile(r"inspect(?:eur|rice)s? du travail"), "A", None),
+    (re.compile(r"controle(?:ur|use)s? du travail"), "B", None),
+    (re.compile(r"adjoints? techniques? d'accueil, de surveillance et de magasinage"), "C", None),
+    (re.compile(r"directeurs? d'etablissements? sanitaires?, soci(?:al|aux) et medico-soci(?:al|aux)"), "A", None),
     # the hospital corps of the SAMU's call handlers (2019, catégorie B)
     (re.compile(r"assistants? de regulation medicale"), "B", None),
     # the DGDDI's B corps
@@ -607,8 +615,9 @@ def is_cadre_name(line: str) -> bool:
 
 def corps_facts(corps: str) -> tuple[str | None, str | None]:
     """(catégorie, territorial filière) of a corps or cadre d'emplois named as `corps_named` returns it."""
+    spelt_out = corps in CORPS_ABBREVIATIONS.values()  # « D3S » spelt out is longer than a name read in a sentence
     for pattern, categorie, filiere in CORPS_FACTS:
-        if pattern.match(corps) and len(corps) < 50:
+        if pattern.match(corps) and (len(corps) < 50 or spelt_out):
             return categorie, filiere
     return None, None
 

@@ -481,3 +481,28 @@ def test_what_the_fresh_18_set_showed_state_services_a_corps_and_an_ordinary_cas
     assert employer_kind_of("AESH, collège Marguerite-de-Navarre et écoles du PIAL Pau Nord") == "etat"
     assert employer_kind_of("Vendeuse en prêt-à-porter, boutique de centre-ville, Pau") is None
     assert employer_kind_of("Infirmière de l'Éducation nationale (contractuelle)") is None  # a job title
+
+
+def test_what_the_fresh_19_set_showed_dates_ending_a_title_line_an_arrow_and_four_corps() -> None:
+    adviser = read(
+        "T. L.\n\nPARCOURS\n\nConseiller énergie, Espace Conseil – Fougères Agglomération (depuis le 1er février 2022)\n"
+        "Je conseille les particuliers sur leurs projets.\n\nDiagnostiqueur immobilier, Cabinet Diag, Rennes (2016 – 2021)\n"
+        "- Project lead for the new scanner installation (2021-2022)\n\n"
+        "Reconversion en 2015-2016 : formation de diagnostiqueur immobilier (AFPA Rennes)\n"
+    )
+    steps = [(e.start, e.end) for e in adviser.experiences]
+    assert steps == [("2022-02", None), ("2016", "2021")]  # no task, no course is a step
+    inspector = read(
+        "C. V.\ninspectrice du travail\n\nPARCOURS PROFESSIONNEL\n\n"
+        "2017 →  Inspectrice du travail, DDETS de la Somme, unité de contrôle n° 2\n"
+        "2009 – 2016  Contrôleuse du travail, DIRECCTE Picardie\n"
+    )
+    assert [(e.start, e.end) for e in inspector.experiences] == [("2017", None), ("2009", "2016")]
+    assert inspector.versant == "FPE"
+    warden = read("S. H.\n\nAgent d'accueil et de surveillance\nATASM ppal 2e cl. (fonctionnaire d'État) – 4e éch.\n")
+    assert warden.categorie == "C" and warden.corps is not None and "magasinage" in warden.corps
+    director = read(
+        "H. C.\n\nSITUATION ADMINISTRATIVE\nCorps des directeurs d'établissement sanitaire, social et médico-social "
+        "(D3S), fonction publique hospitalière\nTitularisée le 1er janvier 2021\n"
+    )
+    assert (director.versant, director.categorie, director.titulaire) == ("FPH", "A", True)
