@@ -1003,7 +1003,9 @@ SECTION_NAME = re.compile(
 )
 # The hobbies a CV lists under its interests (« Centres d'intérêt : voile, couture, photographie ») are not the
 # skills a recruiter sources on, and the annotators link none of them: their section holds no skill.
-INTERESTS = re.compile(r"(?:centres? d'interets?|interets|loisirs|hobbies|passions|activites extra-?professionnelles)\b")
+INTERESTS = re.compile(
+    r"(?:centres? d'interets?|interets|loisirs|hobbies|passions|activites extra-?professionnelles)\b"
+)
 
 
 def skills_on_prose(skills: list[SkillMention], cv_text: str) -> list[SkillMention]:

@@ -582,7 +582,8 @@ class TextAnalyzer:
             if pattern.kind != "skill":
                 grade_hits.append(pattern)
                 continue
-            standalone = pattern.confidence < ONE_WORD and _standalone(span, clauses, pattern.standalone_words)  # read for one-word labels only
+            # read for one-word labels only
+            standalone = pattern.confidence < ONE_WORD and _standalone(span, clauses, pattern.standalone_words)
             hits.append(Hit(pattern.uri, span.start_char, span.end_char, span.text, pattern.confidence, standalone))
         prior = [self._skill_ids(o.uri) for o in occupations[:OCCUPATION_PRIOR]]
         rows = candidate_rows(

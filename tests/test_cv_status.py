@@ -485,8 +485,10 @@ def test_what_the_fresh_18_set_showed_state_services_a_corps_and_an_ordinary_cas
 
 def test_what_the_fresh_19_set_showed_dates_ending_a_title_line_an_arrow_and_four_corps() -> None:
     adviser = read(
-        "T. L.\n\nPARCOURS\n\nConseiller énergie, Espace Conseil – Fougères Agglomération (depuis le 1er février 2022)\n"
-        "Je conseille les particuliers sur leurs projets.\n\nDiagnostiqueur immobilier, Cabinet Diag, Rennes (2016 – 2021)\n"
+        "T. L.\n\nPARCOURS\n\n"
+        "Conseiller énergie, Espace Conseil – Fougères Agglomération (depuis le 1er février 2022)\n"
+        "Je conseille les particuliers sur leurs projets.\n\n"
+        "Diagnostiqueur immobilier, Cabinet Diag, Rennes (2016 – 2021)\n"
         "- Project lead for the new scanner installation (2021-2022)\n\n"
         "Reconversion en 2015-2016 : formation de diagnostiqueur immobilier (AFPA Rennes)\n"
     )

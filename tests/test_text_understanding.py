@@ -114,7 +114,8 @@ def test_a_noun_of_action_meets_the_verb_of_the_label(analyzer: TextAnalyzer) ->
 
 def test_a_bare_verb_counts_only_as_the_whole_clause(analyzer: TextAnalyzer) -> None:
     # « Rédaction de courriers » names what is written, not the bare verb *Rédiger*; « Rédiger » alone is the verb
-    assert "Rédiger" not in labels(analyzer, analyse(analyzer, "Compétences\nRédaction de courriers\n").skills, "matcher")
+    in_a_clause = analyse(analyzer, "Compétences\nRédaction de courriers\n")
+    assert "Rédiger" not in labels(analyzer, in_a_clause.skills, "matcher")
     assert "Rédiger" in labels(analyzer, analyse(analyzer, "Qualités\n- Rédiger\n").skills, "matcher")
 
 
