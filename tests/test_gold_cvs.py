@@ -24,7 +24,7 @@ from ontology.text import fold_compat
 
 def test_the_gold_names_30_readable_cvs_with_a_check_set_and_their_invented_identities() -> None:
     rows = measure.read_gold_cvs()
-    assert len(rows) == 148 and sum(r["set"] == "check" for r in rows) == 10
+    assert len(rows) == 154 and sum(r["set"] == "check" for r in rows) == 10
     assert sum(r["set"] == "fresh" for r in rows) == 10 and sum(r["set"] == "fresh-2" for r in rows) == 6
     assert sum(r["set"] == "fresh-3" for r in rows) == 6 and sum(r["set"] == "fresh-4" for r in rows) == 6
     assert sum(r["set"] == "fresh-5" for r in rows) == 6 and sum(r["set"] == "fresh-6" for r in rows) == 6
@@ -39,6 +39,7 @@ def test_the_gold_names_30_readable_cvs_with_a_check_set_and_their_invented_iden
     assert sum(r["set"] == "fresh-17" for r in rows) == 6
     assert sum(r["set"] == "fresh-18" for r in rows) == 6
     assert sum(r["set"] == "fresh-19" for r in rows) == 6
+    assert sum(r["set"] == "fresh-20" for r in rows) == 6
     suffixes = [str(r["file"]).rsplit(".", 1)[1] for r in rows]
     assert suffixes.count("pdf") + suffixes.count("docx") >= 6
     limits = CvLimits.from_settings()
