@@ -3,6 +3,9 @@ led to, and the figures `vivier load measure` writes from it."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from loaders import measure
@@ -104,10 +107,14 @@ def test_the_gold_cv_section_of_the_figures_file_is_replaced_in_place() -> None:
     assert measure.replace_gold_cvs_block("# Figures\n", block).endswith(block)
 
 
-@pytest.mark.slow  # builds the text analyzer and reads the 142 CVs: ~1 min on the shared machine
+@pytest.mark.slow  # builds the text analyzer and reads the 154 CVs: ~1 min on the shared machine
 def test_the_measure_reads_the_gold_no_identity_leaks_and_the_docs_carry_its_figures() -> None:
     figures = measure.measure_gold_cvs()
-    assert figures["all"].cvs == 142 and figures["check"].cvs == 10 and figures["fresh"].cvs == 10
+    assert figures["all"].cvs == 154 and figures["check"].cvs == 10 and figures["fresh"].cvs == 10
+    agreement = figures["all"].agreement  # the second annotator's links, read and scored
+    assert agreement is not None and (agreement.cvs, agreement.spans) == (20, 359)
+    low, high = agreement.second_f1_interval()
+    assert low <= (measure.SkillAgreement.f1(agreement.second) or 0) <= high
     assert figures["all"].leaked == []  # no invented name, e-mail, phone or address reaches the records
     assert figures["all"].experiences == sum(len(r["experiences"]) for r in measure.read_gold_cvs())
     assert measure.gold_cvs_markdown(figures) in measure.FIGURES.read_text(encoding="utf-8")
@@ -142,3 +149,14 @@ def test_a_step_title_is_also_read_by_its_character_n_grams() -> None:
     (found,) = occupations.classify([""], ["Chargé de communication, agence de communication, Bordeaux"])
     assert next(o.code for o in found if o.scheme == "ROME") == "E1103"
     assert occupations.chars.max_df == CHAR_MAX_DF  # the most common n-grams (« ent », « eur ») are left out
+
+
+def test_a_second_annotation_that_does_not_follow_the_gold_spans_is_refused(tmp_path: Path) -> None:
+    rows = measure.read_gold_cvs()
+    first = rows[0]
+    links = [{"text": g["text"], "uri": g["uri"]} for g in first["skills"]][1:]  # one span missing
+    path = tmp_path / "second.jsonl"
+    path.write_text(json.dumps({"file": first["file"], "links": links}) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"line 1 \(cv01.txt\): field 'links'"):
+        measure.read_second_skills(rows, path)
+    assert set(measure.read_second_skills(rows)) <= {r["file"] for r in rows}
