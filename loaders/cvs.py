@@ -38,7 +38,7 @@ from loaders.records import (
     TextAnalysis,
 )
 from loaders.statutory import PRIVATE_SECTOR, corps_facts, is_cadre_name, reformed_categorie, statutory_facts
-from loaders.values import departement_from_text, employer_kind_of, parse_date
+from loaders.values import EMPLOYER_NAME_KINDS, departement_from_text, employer_kind_of, parse_date
 from ontology.text import fold_compat
 from vivier.settings import Settings, get_settings
 
@@ -763,7 +763,8 @@ NO_JOB = re.compile(
     r"|ch[ôo]mage|sans emploi|ann[ée]e sabbatique|je |j'|j’"
     # a course taken, not a post held (« Cycle de formation des élèves directeurs D3S, EHESP », « formation de
     # diagnostiqueur immobilier (AFPA) »)
-    r"|(?:cycle de )?formation (?:de |d'|des |initiale|statutaire|qualifiante))",
+    r"|(?:cycle de )?formation (?:de |d'|des |initiale|statutaire|qualifiante)"
+    r"|p[ée]riode de transition|bilan de comp[ée]tences)",
     re.IGNORECASE,
 )
 
@@ -836,7 +837,7 @@ def _position_above(text: str, match: re.Match[str]) -> str | None:
     if line_end < 0 or text[line_start : match.start()].strip(" \t[(") or text[date_end:line_end].strip(" \t.])"):
         return None
     following = text[line_end + 1 :].split("\n", 1)[0].strip()
-    if following[:1].isupper() and not _is_heading(following):
+    if following[:1].isupper() and not _is_heading(following) and not _is_description(following):
         return None  # the date heads its step: « Depuis nov. 2019 » / « Infirmière – service des urgences »
     above = text[: max(line_start - 1, 0)].rsplit("\n", 1)[-1].strip()
     if len(above) < 3 or _is_heading(above) or re.search(r"\b(?:19|20)\d\d\b", above) or not above[:1].isupper():
@@ -844,6 +845,13 @@ def _position_above(text: str, match: re.Match[str]) -> str | None:
     return above
 
 
+def _is_description(line: str) -> bool:
+    """A line that describes a step rather than names it: a sentence (« Management d'une équipe de 22 salariés,
+    recrutement, plannings, suivi du chiffre d'affaires. ») — it ends with a full stop or runs past twelve words."""
+    return line.endswith(".") or len(line.split()) > DESCRIPTION_WORDS
+
+
+DESCRIPTION_WORDS = 12
 LINE_DURATION = re.compile(r"^\s*\d+\s*(?:ans?|ann[ée]es?|mois)\s*$", re.IGNORECASE)
 DURATION = re.compile(r"^\(\s*\d+\s*(?:ans?|ann[ée]es?|mois)\s*\)\s*[–—-]?\s*", re.IGNORECASE)
 
@@ -858,9 +866,7 @@ def _position_of(line: str, after: str) -> str:
     # (« Directrice des ressources humaines, Rennes Métropole »), or holds only a note (« (stagiaire, …) »)
     head = re.split(r"\s[-–—|]\s|,", position, maxsplit=1)[0]
     employer_only = (
-        employer_kind_of(head) is not None
-        or re.match(r"(?i)(?:int[ée]rim|ch[ur]?\b)", position)
-        or position.startswith("(")
+        _employer_first(head) or re.match(r"(?i)(?:int[ée]rim|ch[ur]?\b)", position) or position.startswith("(")
     )
     if (
         employer_only
@@ -873,6 +879,25 @@ def _position_of(line: str, after: str) -> str:
     if len(cells) > 1 and employer_kind_of(cells[0]) and not employer_kind_of(cells[-1]):
         return ", ".join(cells[1:] + cells[:1])  # « Période | Employeur | Poste »: the job first
     return position
+
+
+def _employer_first(head: str) -> bool:
+    """Whether a line's first part opens with a public employer (« CHU de Nîmes », « Région Occitanie »), not a job
+    that holds an employer's word (« Attachée d'administration hospitalière »)."""
+    folded = " ".join(fold_compat(head).lstrip(" ■•·-–").split())
+    starts = [m.start() for _, pattern in EMPLOYER_NAME_KINDS if (m := pattern.search(folded))]
+    if not starts:
+        return False
+    first_word = folded.split(" ", 1)[0]
+    # « la Ville de … », « Sous-préfecture de Riom », « Vitré Communauté », « Rennes Métropole » (not « Agent
+    # hospitalier », « Agent intercommunal »: a job)
+    return min(starts) <= max(EMPLOYER_OPENING, len(first_word)) or TOWN_THEN_EPCI.match(folded) is not None
+
+
+TOWN_THEN_EPCI = re.compile(r"[^\s]+ (?:communaute|metropole|agglo)")
+
+
+EMPLOYER_OPENING = 4  # characters before the employer's word: « la », « le », « l' », « 1re »
 
 
 def _year(value: str) -> str:
@@ -960,7 +985,8 @@ def _statutory_situation(
     grade_facts = grade_in_versant(catalogue, grade_facts, record.versant)
     stated_letter = stated_categorie(folded) if reading.free_text else None
     grade_facts = grade_in_categorie(catalogue, grade_facts, stated_letter)
-    record.titulaire = _titulaire(folded, facts.contract, _grade_stated(reading, status, grade_facts))
+    grade_stated = _grade_stated(reading, status, grade_facts) or GRADE_FIELD.search(folded) is not None
+    record.titulaire = _titulaire(folded, facts.contract, grade_stated)
     if reading.free_text and grade_facts.grade_uri is None and record.titulaire is not False:
         grade_facts = _cadre_facts(record, catalogue, reading.text)  # a contractuel is no member of a cadre
         if record.titulaire is None and record.corps and ECHELON_PLACE.search(folded):
@@ -1122,6 +1148,8 @@ def _titulaire(folded: str, contract: str | None, grade_stated: bool) -> bool | 
 
 
 TITULAIRE_WORD = re.compile(TITULAIRE)
+# « Grade : attachée principale d'administration hospitalière – 3e échelon »: a grade held, named or not in the NEG
+GRADE_FIELD = re.compile(r"^\s*grade\s*:", re.MULTILINE)
 TITULARISED = re.compile(r"\btitularis[ée]e?s?\b|\btitularisation\b")
 CONTRACT_WORD = re.compile(r"\bcontractuel|\bcdd\b|\bcdi\b|\bvacataire|\bcontrat\b|\binterim")
 

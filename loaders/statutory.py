@@ -276,6 +276,7 @@ CORPS_ABBREVIATIONS = {
     "cpip": "conseiller penitentiaire d'insertion et de probation",
     "atasm": "adjoint technique d'accueil, de surveillance et de magasinage",
     "d3s": "directeur d'etablissement sanitaire, social et medico-social",
+    "tsma": "technicien superieur du ministere charge de l'agriculture",
 }
 ABBREVIATED_CORPS = re.compile(r"\b(" + "|".join(CORPS_ABBREVIATIONS) + r")\b")
 # "gestion des ressources humaines du corps des administrateurs des finances publiques": the people managed
@@ -552,6 +553,7 @@ CORPS_FACTS = (
     # of social and medico-social establishments (D3S, A)
     (re.compile(r"inspect(?:eur|rice)s? du travail"), "A", None),
     (re.compile(r"controle(?:ur|use)s? du travail"), "B", None),
+    (re.compile(r"techniciens? superieurs? (?:principaux? )?du ministere (?:charge )?de l'agriculture"), "B", None),
     (re.compile(r"adjoints? techniques? d'accueil, de surveillance et de magasinage"), "C", None),
     (re.compile(r"directeurs? d'etablissements? sanitaires?, soci(?:al|aux) et medico-soci(?:al|aux)"), "A", None),
     # the hospital corps of the SAMU's call handlers (2019, catégorie B)

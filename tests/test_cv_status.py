@@ -10,7 +10,7 @@ from graph.db import Database
 from graph.schema import CANDIDATE_CORPS
 from graph.writes import write_candidates
 from loaders.cv_status import stated_categorie
-from loaders.cvs import _heading_names, parse_cv
+from loaders.cvs import _employer_first, _heading_names, parse_cv
 from loaders.grades import grade_names
 from loaders.nlp import default_analyzer
 from loaders.records import CandidateRecord
@@ -508,3 +508,16 @@ def test_what_the_fresh_19_set_showed_dates_ending_a_title_line_an_arrow_and_fou
         "(D3S), fonction publique hospitalière\nTitularisée le 1er janvier 2021\n"
     )
     assert (director.versant, director.categorie, director.titulaire) == ("FPH", "A", True)
+
+
+def test_what_the_fresh_20_set_showed_a_title_above_its_dates_and_jobs_that_name_an_employer() -> None:
+    manager = read(
+        "D. F.\n\nEXPÉRIENCE PROFESSIONNELLE\n\nDirecteur de magasin, Cultura, Bourges\n2012 – 2020\n"
+        "Management d'une équipe de 22 salariés, recrutement, plannings, suivi du chiffre d'affaires.\n\n"
+        "2020 – 2021 : période de transition (bilan de compétences, formation).\n"
+    )
+    assert [(e.position, e.start) for e in manager.experiences] == [("Directeur de magasin, Cultura, Bourges", "2012")]
+    assert _employer_first("Sous-préfecture de Riom") and _employer_first("VITRÉ COMMUNAUTÉ")
+    assert not _employer_first("Attachée d'administration hospitalière") and not _employer_first("Agent hospitalier")
+    tsma = read("N. C.\n\nFonctionnaire de l'État (cat. B) – technicienne supérieure principale (TSMA), 5e échelon\n")
+    assert tsma.corps == "technicien superieur du ministere charge de l'agriculture" and tsma.categorie == "B"
