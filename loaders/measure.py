@@ -13,7 +13,7 @@ import re
 import statistics
 import textwrap
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -460,12 +460,16 @@ class FieldScore:
         return self.right / self.stated if self.stated else None
 
 
+def numbered_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """A gold JSONL file's objects with their line numbers (for the errors), blank lines skipped."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            yield number, json.loads(line)
+
+
 def read_gold(path: Path = GOLD_STATUTORY) -> list[dict[str, object]]:
     rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        row = json.loads(line)
+    for number, row in numbered_rows(path):
         unknown = set(row["facts"]) - set(STATUTORY_FIELDS)
         if unknown:
             raise ValueError(f"{path}: line {number} (offer {row['offer_id']}): unknown field(s) {sorted(unknown)}")
@@ -659,10 +663,7 @@ def _f1(precision: float | None, recall: float | None) -> float | None:
 def read_skills_gold(path: Path = GOLD_SKILLS) -> list[dict[str, Any]]:
     """The gold's lines, checked: known split, mentions in order, not overlapping, each with concepts' URIs."""
     rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        row = json.loads(line)
+    for number, row in numbered_rows(path):
         where = f"{path}: line {number} (offer {row.get('offer_id')})"
         if row.get("split") not in SKILL_SPLITS:
             raise ValueError(f"{where}: field 'split' is {row.get('split')!r}, expected one of {SKILL_SPLITS}")
@@ -837,10 +838,7 @@ class RmfpScore:
 
 def read_rmfp_gold(path: Path = GOLD_RMFP) -> list[dict[str, Any]]:
     rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        row = json.loads(line)
+    for number, row in numbered_rows(path):
         if not row.get("emplois") or any(not str(e.get("code", "")).startswith("FP") for e in row["emplois"]):
             where = f"{path}: line {number} (offer {row.get('offer_id')})"
             raise ValueError(f"{where}: field 'emplois' must list RMFP emplois-référence with their codes")
@@ -1008,10 +1006,7 @@ def read_second_skills(rows: list[dict[str, Any]], path: Path = GOLD_SECOND_SKIL
     """The second annotation, by CV file: one concept URI (or None) per gold span, checked against the gold's spans."""
     spans = {str(r["file"]): [str(g["text"]) for g in r["skills"]] for r in rows}
     second: dict[str, list[str | None]] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        row = json.loads(line)
+    for number, row in numbered_rows(path):
         where = f"{path}: line {number} ({row.get('file')})"
         if row.get("file") not in spans:
             raise ValueError(f"{where}: field 'file' names no CV of the gold")
@@ -1046,10 +1041,7 @@ def skill_agreement(rows: list[dict[str, Any]], records: list[CandidateRecord]) 
 
 def read_gold_cvs(path: Path = GOLD_CVS) -> list[dict[str, Any]]:
     rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        row = json.loads(line)
+    for number, row in numbered_rows(path):
         unknown = set(row["facts"]) - set(CV_FACT_FIELDS)
         if unknown:
             raise ValueError(f"{path}: line {number} ({row['file']}): unknown field(s) {sorted(unknown)}")
