@@ -38,7 +38,7 @@ from loaders.records import (
     TextAnalysis,
 )
 from loaders.statutory import PRIVATE_SECTOR, corps_facts, is_cadre_name, reformed_categorie, statutory_facts
-from loaders.values import EMPLOYER_NAME_KINDS, departement_from_text, employer_kind_of, parse_date
+from loaders.values import departement_from_text, employer_kind_of, opens_with_employer, parse_date
 from ontology.text import fold_compat
 from vivier.settings import Settings, get_settings
 
@@ -555,7 +555,7 @@ def _dated_positions(text: str) -> list[dict[str, Any]]:
         if _schooling(text, match) or _ends_in_future(match) or (on_line and NO_JOB.match(match.group("position"))):
             continue
         # a position read from the next line is not this step's alone: that line may hold the next step's dates
-        taken.append((match.start(), match.end() if "\n" not in text[date_end : match.start("position")] else date_end))
+        taken.append((match.start(), match.end() if on_line else date_end))
         position = (
             _position_before(text, match)
             or _position_above(text, match)
@@ -866,7 +866,7 @@ def _position_of(line: str, after: str) -> str:
     # (« Directrice des ressources humaines, Rennes Métropole »), or holds only a note (« (stagiaire, …) »)
     head = re.split(r"\s[-–—|]\s|,", position, maxsplit=1)[0]
     employer_only = (
-        _employer_first(head) or re.match(r"(?i)(?:int[ée]rim|ch[ur]?\b)", position) or position.startswith("(")
+        opens_with_employer(head) or re.match(r"(?i)(?:int[ée]rim|ch[ur]?\b)", position) or position.startswith("(")
     )
     if (
         employer_only
@@ -879,25 +879,6 @@ def _position_of(line: str, after: str) -> str:
     if len(cells) > 1 and employer_kind_of(cells[0]) and not employer_kind_of(cells[-1]):
         return ", ".join(cells[1:] + cells[:1])  # « Période | Employeur | Poste »: the job first
     return position
-
-
-def _employer_first(head: str) -> bool:
-    """Whether a line's first part opens with a public employer (« CHU de Nîmes », « Région Occitanie »), not a job
-    that holds an employer's word (« Attachée d'administration hospitalière »)."""
-    folded = " ".join(fold_compat(head).lstrip(" ■•·-–").split())
-    starts = [m.start() for _, pattern in EMPLOYER_NAME_KINDS if (m := pattern.search(folded))]
-    if not starts:
-        return False
-    first_word = folded.split(" ", 1)[0]
-    # « la Ville de … », « Sous-préfecture de Riom », « Vitré Communauté », « Rennes Métropole » (not « Agent
-    # hospitalier », « Agent intercommunal »: a job)
-    return min(starts) <= max(EMPLOYER_OPENING, len(first_word)) or TOWN_THEN_EPCI.match(folded) is not None
-
-
-TOWN_THEN_EPCI = re.compile(r"[^\s]+ (?:communaute|metropole|agglo)")
-
-
-EMPLOYER_OPENING = 4  # characters before the employer's word: « la », « le », « l' », « 1re »
 
 
 def _year(value: str) -> str:
@@ -1043,9 +1024,9 @@ def skills_on_prose(skills: list[SkillMention], cv_text: str) -> list[SkillMenti
     for mention in skills:
         number = bisect.bisect_right(starts, mention.start) - 1
         line = cv_text[starts[number] : starts[number + 1] if number + 1 < len(starts) else len(cv_text)].strip()
-        if number < 3 or NO_SKILL_LINE.search(line) or (_is_heading(line) and not ACRONYM.fullmatch(line)):
+        if number < 3 or number in interests or NO_SKILL_LINE.search(line):
             continue
-        if number in interests or SECTION_NAME.fullmatch(fold_compat(line)):
+        if _is_section_heading(line) and not ACRONYM.fullmatch(line):
             continue
         if mention.source == "similarity" and STATUS_LINE.search(fold_compat(line.lower())):
             continue  # « Adjointe administrative ppal 2e cl., 6e échelon »: a grade, not a skill's paraphrase

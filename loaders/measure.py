@@ -459,6 +459,10 @@ class FieldScore:
     def recall(self) -> float | None:
         return self.right / self.stated if self.stated else None
 
+    @property
+    def f1(self) -> float | None:
+        return _f1(self.precision, self.recall)
+
 
 def numbered_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """A gold JSONL file's objects with their line numbers (for the errors), blank lines skipped."""
@@ -965,8 +969,7 @@ class GoldCvFigures:
 
     @property
     def concept_f1(self) -> float | None:
-        p, r = self.concept.precision, self.concept.recall
-        return 2 * p * r / (p + r) if p and r else None
+        return self.concept.f1
 
 
 GOLD_SECOND_SKILLS = GOLD / "cvs-skills-second.jsonl"  # a second annotator's concepts for the gold's spans
@@ -996,11 +999,6 @@ class SkillAgreement:
         low, high = np.quantile(f1, [0.025, 0.975])
         return float(low), float(high)
 
-    @staticmethod
-    def f1(score: FieldScore) -> float | None:
-        p, r = score.precision, score.recall
-        return 2 * p * r / (p + r) if p and r else None
-
 
 def read_second_skills(rows: list[dict[str, Any]], path: Path = GOLD_SECOND_SKILLS) -> dict[str, list[str | None]]:
     """The second annotation, by CV file: one concept URI (or None) per gold span, checked against the gold's spans."""
@@ -1026,9 +1024,10 @@ def skill_agreement(rows: list[dict[str, Any]], records: list[CandidateRecord]) 
         links = second[row["file"]]
         agreement.cvs += 1
         agreement.spans += len(gold)
-        agreement.same += sum(g == s for g, s in zip(gold, links, strict=True))
-        agreement.both_linked += sum(bool(g and s) for g, s in zip(gold, links, strict=True))
-        agreement.same_linked += sum(bool(g and g == s) for g, s in zip(gold, links, strict=True))
+        pairs = list(zip(gold, links, strict=True))
+        agreement.same += sum(g == s for g, s in pairs)
+        agreement.both_linked += sum(bool(g and s) for g, s in pairs)
+        agreement.same_linked += sum(bool(g and g == s) for g, s in pairs)
         expected = {str(uri) for uri in gold if uri}
         linked = {str(u) for u in links if u}
         agreement.per_cv.append((len(expected), len(linked), len(expected & linked)))
@@ -1282,7 +1281,7 @@ def _agreement_lines(agreement: SkillAgreement | None) -> list[str]:
     low, high = a.second_f1_interval()
 
     def prf(score: FieldScore) -> str:
-        return f"{pct(score.precision)} / {pct(score.recall)} / {pct(SkillAgreement.f1(score))}"
+        return f"{pct(score.precision)} / {pct(score.recall)} / {pct(score.f1)}"
 
     text = (
         f"**Two annotators.** A second annotator linked the gold's own skill spans of {a.cvs} CVs to catalogue"
@@ -1292,7 +1291,7 @@ def _agreement_lines(agreement: SkillAgreement | None) -> list[str]:
         f" choice on {pct(a.same / a.spans)} of the {a.spans} spans (both without a concept included), the same"
         f" concept on {pct(a.same_linked / a.both_linked)} of the {a.both_linked} spans both linked. The product"
         f" on the same CVs, finding its own spans: {prf(a.product)}. The issue's bar (concept F1 ≥ 0.70) is "
-        + ("below" if (SkillAgreement.f1(a.second) or 0) >= 0.70 else "above")
+        + ("below" if (a.second.f1 or 0) >= 0.70 else "above")
         + " the F1 of a second careful annotator given the spans"
         + (", though inside its interval." if low < 0.70 <= high else ".")
     )

@@ -336,3 +336,20 @@ EMPLOYER_NAME_KINDS = (
 def employer_kind_of(name: str) -> str | None:
     folded = fold_compat(name)
     return next((kind for kind, pattern in EMPLOYER_NAME_KINDS if pattern.search(folded)), None)
+
+
+def opens_with_employer(name: str) -> bool:
+    """Whether a line's first part opens with a public employer (« CHU de Nîmes », « Région Occitanie »), not a job
+    that holds an employer's word (« Attachée d'administration hospitalière »)."""
+    folded = " ".join(fold_compat(name).lstrip(" ■•·-–").split())
+    starts = [m.start() for _, pattern in EMPLOYER_NAME_KINDS if (m := pattern.search(folded))]
+    if not starts:
+        return False
+    first_word = folded.split(" ", 1)[0]
+    # « la Ville de … », « Sous-préfecture de Riom », « Vitré Communauté », « Rennes Métropole » (not « Agent
+    # hospitalier », « Agent intercommunal »: a job)
+    return min(starts) <= max(EMPLOYER_OPENING, len(first_word)) or TOWN_THEN_EPCI.match(folded) is not None
+
+
+EMPLOYER_OPENING = 4  # characters before the employer's word: « la », « le », « l' », « 1re »
+TOWN_THEN_EPCI = re.compile(r"\S+ (?:communaute|metropole|agglo)")

@@ -10,12 +10,12 @@ from graph.db import Database
 from graph.schema import CANDIDATE_CORPS
 from graph.writes import write_candidates
 from loaders.cv_status import stated_categorie
-from loaders.cvs import _employer_first, _heading_names, parse_cv
+from loaders.cvs import _heading_names, parse_cv
 from loaders.grades import grade_names
 from loaders.nlp import default_analyzer
 from loaders.records import CandidateRecord
 from loaders.statutory import reformed_categorie
-from loaders.values import employer_kind_of
+from loaders.values import employer_kind_of, opens_with_employer
 from tests.support.ingestion import graph_fingerprint
 
 POLICE = (
@@ -517,7 +517,8 @@ def test_what_the_fresh_20_set_showed_a_title_above_its_dates_and_jobs_that_name
         "2020 – 2021 : période de transition (bilan de compétences, formation).\n"
     )
     assert [(e.position, e.start) for e in manager.experiences] == [("Directeur de magasin, Cultura, Bourges", "2012")]
-    assert _employer_first("Sous-préfecture de Riom") and _employer_first("VITRÉ COMMUNAUTÉ")
-    assert not _employer_first("Attachée d'administration hospitalière") and not _employer_first("Agent hospitalier")
+    assert opens_with_employer("Sous-préfecture de Riom") and opens_with_employer("VITRÉ COMMUNAUTÉ")
+    assert not opens_with_employer("Attachée d'administration hospitalière")  # a job holding an employer's word
+    assert not opens_with_employer("Agent hospitalier")
     tsma = read("N. C.\n\nFonctionnaire de l'État (cat. B) – technicienne supérieure principale (TSMA), 5e échelon\n")
     assert tsma.corps == "technicien superieur du ministere charge de l'agriculture" and tsma.categorie == "B"

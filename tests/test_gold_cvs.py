@@ -115,7 +115,7 @@ def test_the_measure_reads_the_gold_no_identity_leaks_and_the_docs_carry_its_fig
     agreement = figures["all"].agreement  # the second annotator's links, read and scored
     assert agreement is not None and (agreement.cvs, agreement.spans) == (20, 359)
     low, high = agreement.second_f1_interval()
-    assert low <= (measure.SkillAgreement.f1(agreement.second) or 0) <= high
+    assert low <= (agreement.second.f1 or 0) <= high
     assert figures["all"].leaked == []  # no invented name, e-mail, phone or address reaches the records
     assert figures["all"].experiences == sum(len(r["experiences"]) for r in measure.read_gold_cvs())
     assert measure.gold_cvs_markdown(figures) in measure.FIGURES.read_text(encoding="utf-8")
