@@ -56,10 +56,11 @@ GRADE_ABBREVIATIONS = (
     (re.compile(r"\bETAPS\b"), "éducateur des aps"),
     (re.compile(r"\bSAENES\b"), "secrétaire administratif"),
     (re.compile(r"\bASHQ\b"), "agent des services hospitaliers qualifié"),
+    (re.compile(r"\bAEQ\b"), "agent d'entretien qualifié"),
 )
 # A status line worth spelling out: one abbreviation above, or a grade's class ("principal de 2e classe").
 STATUS_LINE = re.compile(
-    r"\b(?:adj|aux|adm|r[ée]dac|tech|ppale?|cl|terr)\.|\b(?:ACH|EJE|ATTEE|ATSEM|ETAPS|SAENES|ASHQ)\b|\bppal\b|territoria(?:l|le|ux)\b"
+    r"\b(?:adj|aux|adm|r[ée]dac|tech|ppale?|cl|terr)\.|\b(?:ACH|EJE|ATTEE|ATSEM|ETAPS|SAENES|ASHQ|AEQ)\b|\bppal\b|territoria(?:l|le|ux)\b"
     r"|principale? (?:de )?[12]",
     re.IGNORECASE,
 )
@@ -113,6 +114,10 @@ def grade_facts(
     for lines in dict.fromkeys((first_line, status_lines)):
         if lines and (named := names.named(recently_folded(lines), versant)):
             return _facts_of(named.grade)
+        # the first status line naming a grade whole before its status (« Agent de maîtrise territorial – titulaire »,
+        # « statut : AEQ titulaire (FPH) »), before earlier grades on the next lines (« adj. tech. 2e cl., puis … »)
+        if lines is first_line and (grade := _status_line_grade(catalogue, recently_folded(first_line), versant)):
+            return _facts_of(grade)
     if status.grade_uri:
         return status
     if named := names.named(CLASS_LINE.sub(" ", recently_folded(text)), versant):
@@ -156,6 +161,7 @@ def _status_line_grade(catalogue: Catalogue, folded: str, versant: str | None) -
     for line in folded.splitlines():
         if not (STATUS_WORDS.search(line) or ECHELON_PLACE.search(line)):
             continue
+        line = FIELD_NAME.sub("", line)  # « statut : … », « situation actuelle : … »
         part = re.split(r"\s[-–—|]\s|,|\(|:", STATUS_WORDS.sub(" ", line).strip())[0]
         bare = FEMININE_END.sub(_masculine, re.sub(r"\s+", " ", part).strip())  # « ingénieure » is « ingénieur »
         found = names.resolve(name_words(bare), versant or said_versant(bare), bare=False)
@@ -166,6 +172,7 @@ def _status_line_grade(catalogue: Catalogue, folded: str, versant: str | None) -
     return None
 
 
+FIELD_NAME = re.compile(r"^\s*(?:statut|situation(?: actuelle| administrative)?|position(?: statutaire)?)\s*:\s*")
 # A line that places its title at an échelon (« Ingénieure territoriale – 4e échelon »): the title is the grade.
 ECHELON_PLACE = re.compile(r"\b\d{1,2}(?:e|eme|er)\s+echelon\b")
 

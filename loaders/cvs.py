@@ -275,13 +275,15 @@ def _understand_all(readings: list[CvReading], source: str, analyzer: TextAnalyz
         record = CandidateRecord(candidate_id=candidate_id(source, reading.ref), source=source, cv_text=cv_text)
         record.sparse_profile = len(reading.prose.split()) < SPARSE_WORDS
         records.append(record)
-        declared.append(scrub(reading.declared, [*reading.names, *found]))
+        # persons found by NER, less certain, go as whole phrases: « SARL Menuiserie Lachaud » is no reason to remove
+        # « menuiserie » from the job titles
+        declared.append(scrub(reading.declared, reading.names, found))
     statuses = [status_text(r.text) if r.free_text else "" for r in readings]
     # No occupations of the whole texts: a candidate's occupations are those of their steps (`_classify_steps`).
     analyses = list(analyzer.analyse([r.cv_text for r in records] + declared + statuses, occupations=False))
     for reading, found in zip(readings, persons, strict=True):
         for _, experience, _ in reading.steps:
-            experience.position = scrub(experience.position, [*reading.names, *found])
+            experience.position = scrub(experience.position, reading.names, found)
     _classify_steps([r.steps for r in readings], analyzer)
     for number, (record, reading) in enumerate(zip(records, readings, strict=True)):
         status = analyses[2 * len(records) + number]
@@ -547,6 +549,8 @@ def _dated_positions(text: str) -> list[dict[str, Any]]:
             continue
         if match.re is SINCE and HELD_SINCE.search(fold_compat(text[max(0, match.start() - 40) : match.start()])):
             continue  # « titulaire depuis 2017 », « ETAPS ppal 1re cl. depuis 2020 »: a status held, no step
+        if _in_bracketed_note(text, match.start()):
+            continue  # « (contractuelle de 2017 à 2019, stagiaire en 2019, puis titulaire) »: about the step above
         end = match.groupdict().get("end")
         date_end = _date_end(match)
         # the job is on the date's line, or above it or before it when the date ends its line: a sentence on the
@@ -575,6 +579,13 @@ def _dated_positions(text: str) -> list[dict[str, Any]]:
             }
         )
     return steps + _year_span_steps(text, taken) + _year_margin_steps(text, taken)
+
+
+def _in_bracketed_note(text: str, at: int) -> bool:
+    """Whether `at` is inside a bracket that opens its line after words (not a bracketed date alone: « (2016 –
+    2021) »)."""
+    before = text[text.rfind("\n", 0, at) + 1 : at]
+    return re.match(r"\s*\(\s*\S", before) is not None and ")" not in before
 
 
 # « 2005 (6 mois)   Aide-électricien en intérim – Adecco », « 2024 (6 mois) » / « Stage de fin d'études – … »: a step
@@ -988,9 +999,10 @@ def _statutory_situation(
 
 # The versant a CV states in words, which beats the employers it names ("fonction publique hospitalière", "FPT").
 STATED_VERSANT = (
-    ("FPT", re.compile(r"fonction publique territoriale|\bfpt\b|fonctionnaire territorial")),
-    ("FPH", re.compile(r"fonction publique hospitaliere|\bfph\b|fonctionnaire hospitalier")),
-    ("FPE", re.compile(r"fonction publique de l'etat|\bfpe\b|fonctionnaire de l'etat")),
+    # blanks, not spaces: a PDF breaks lines anywhere (« fonctionnaire / de l'État (catégorie B) »)
+    ("FPT", re.compile(r"fonction\s+publique\s+territoriale|\bfpt\b|fonctionnaire\s+territorial")),
+    ("FPH", re.compile(r"fonction\s+publique\s+hospitaliere|\bfph\b|fonctionnaire\s+hospitalier")),
+    ("FPE", re.compile(r"fonction\s+publique\s+de\s+l'etat|\bfpe\b|fonctionnaire\s+de\s+l'etat")),
 )
 
 

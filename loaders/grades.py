@@ -107,6 +107,11 @@ class GradeNames:
         self.by_words: dict[tuple[str, ...], list[GradeConcept]] = {}  # namesakes, in `entries` order
         for words, _, grade in self.entries:
             self.by_words.setdefault(words, []).append(grade)
+        for same in self.by_words.values():
+            # a grade renamed or merged into a namesake (0087 « Orthophoniste classe normale », replaced by 0459 « …
+            # cl normale (1er grade) ») after its successor: a CV names the grade it holds now
+            codes = {g.code for g in same}
+            same.sort(key=lambda g: g.replaced_by in codes)
         self.cadre_words = {g.cadre_uri: name_words(g.cadre_label) for g in catalogue.grades.values() if g.cadre_uri}
 
     def namesakes(self, words: tuple[str, ...]) -> list[GradeConcept]:

@@ -543,6 +543,7 @@ CORPS_FACTS = (
     (re.compile(r"magasiniers? (?:principaux? )?des bibliotheques"), "C", None),
     (re.compile(r"greffiers? des services judiciaires|greffiers?$"), "B", None),
     (re.compile(r"inspecteurs? des finances publiques"), "A", None),
+    (re.compile(r"geometres?[- ]cadastreurs?(?: des finances publiques)?"), "B", None),
     # the Éducation nationale's CPE and IEN, the road-safety ministry's driving-test examiners (IPCSR)
     (re.compile(r"conseill(?:er|ere)s? principa(?:l|le|ux|les) d'education"), "A", None),
     (re.compile(r"inspecteurs? de l'education nationale"), "A", None),

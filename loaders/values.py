@@ -314,7 +314,8 @@ EMPLOYER_NAME_KINDS = (
     # the acronyms end at a word's end: "CH de Vichy" is a hospital, "Chargée de mission" is not
     ("hopital", re.compile(r"\b(?:(?:chu|chr|ch|ap-hp|aphp|ehpad)\b|hopita|hospitali|centre hospitalier|clinique)")),
     ("region", re.compile(r"\b(?:region|conseil regional)\b")),
-    ("departement", re.compile(r"\b(?:conseil departemental|departement d|departement de|sdis)\b")),
+    # « Département des Deux-Sèvres », « du Nord », « d'Ille-et-Vilaine »
+    ("departement", re.compile(r"\b(?:conseil departemental|departement (?:de|du|des|d')|sdis)(?:\b|(?<='))")),
     ("epci", re.compile(r"\b(?:communaute|metropole|agglomeration|syndicat|sivom|sivu|epci|intercommunal)")),
     # « boutique de centre-ville » names no town as employer
     ("commune", re.compile(r"\b(?:mairie|(?<!centre-)ville|commune|ccas|centre communal|police municipale)\b")),
@@ -322,7 +323,7 @@ EMPLOYER_NAME_KINDS = (
         "etat",
         re.compile(
             r"\b(?:ministere|prefecture|rectorat|direction departementale|direction regionale|"
-            r"dreal|dreets|ddets|ddetspp|ddt|ddtm|ddpp|draaf|drac|dgfip|academie|tresor|douane|police|gendarmerie|armee"
+            r"dreal|dreets|ddets|ddetspp|ddt|ddtm|ddpp|draaf|drac|dgfip|ddfip|drfip|academie|tresor|douane|police|gendarmerie|armee"
             r"|universite|etat|dsden|tribunal|cour d'appel|prud'hommes|direction interdepartementale des routes"
             # the Justice ministry's probation services and school, the Éducation nationale's inclusion hubs (not
             # « pénitentiaire » or « Éducation nationale »: « Infirmière de l'Éducation nationale » is a job title)
