@@ -922,6 +922,7 @@ CV_SETS = (
     "fresh-19",
     "fresh-20",
     "fresh-21",
+    "fresh-22",
 )
 CV_FIGURES_START = "<!-- gold-cvs:start (written by `vivier load measure`: edit loaders/measure.py, not this) -->"
 CV_FIGURES_END = "<!-- gold-cvs:end -->"
@@ -1260,8 +1261,9 @@ def gold_cvs_markdown(figures: dict[str, GoldCvFigures], path: Path = GOLD_CVS) 
             "scored once, then read for groups 33 and 34; *fresh-19*: 6 more by such an engineer, ordinary",
             "layouts, after group 34, scored once, then read for group 35; *fresh-20*: 6 more by such an",
             "engineer, ordinary layouts, after group 35, scored once, then read for group 36; *fresh-21*: 6 more",
-            "by such an engineer, ordinary layouts, after group 36: unseen by the rules (first figures in",
-            "docs/ingestion.md).",
+            "by such an engineer, ordinary layouts, after group 36, scored once, then read for group 37;",
+            "*fresh-22*: 6 more by such an engineer, new occupations and layouts, after group 37: unseen by the",
+            "rules (first figures in docs/ingestion.md).",
             "Precision / recall as for offers; a field counts when the gold states it.",
             "",
             *rows,
