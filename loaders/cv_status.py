@@ -57,10 +57,11 @@ GRADE_ABBREVIATIONS = (
     (re.compile(r"\bSAENES\b"), "secrétaire administratif"),
     (re.compile(r"\bASHQ\b"), "agent des services hospitaliers qualifié"),
     (re.compile(r"\bAEQ\b"), "agent d'entretien qualifié"),
+    (re.compile(r"\bIADE\b"), "infirmier anesthésiste"),
 )
 # A status line worth spelling out: one abbreviation above, or a grade's class ("principal de 2e classe").
 STATUS_LINE = re.compile(
-    r"\b(?:adj|aux|adm|r[ée]dac|tech|ppale?|cl|terr)\.|\b(?:ACH|EJE|ATTEE|ATSEM|ETAPS|SAENES|ASHQ|AEQ)\b|\bppal\b|territoria(?:l|le|ux)\b"
+    r"\b(?:adj|aux|adm|r[ée]dac|tech|ppale?|cl|terr)\.|\b(?:ACH|EJE|ATTEE|ATSEM|ETAPS|SAENES|ASHQ|AEQ|IADE)\b|\bppal\b|territoria(?:l|le|ux)\b"
     r"|principale? (?:de )?[12]",
     re.IGNORECASE,
 )

@@ -62,6 +62,7 @@ _ONGOING = (
     r"aujourd'hui|aujourd’hui|auj(?:\.|\b)|(?:a|à)\s+ce\s+jour|ce\s+jour|pr[ée]sent|en\s+cours|actuel(?:lement)?"
     r"|…|\.\.\."
     r"|(?<=→)(?=\s)"  # « 2017 →  Inspectrice du travail »: an arrow to nothing is a step still held
+    r"|(?<=[–—])(?=[ \t]{2,}\S)"  # « 03/2019 –     Instructrice naturalisations »: so is a dash to a gap
 )
 DATE_RANGE = re.compile(
     r"(?P<start>" + _MONTH + r"\d{4})\s*(?:-|–|—|/|à|au|to|→|->|>)\s*(?P<end>" + _MONTH + r"\d{4}|" + _ONGOING + r")"
@@ -749,7 +750,9 @@ def _description_after(text: str, at: int) -> str:
 
 HELD_SINCE = re.compile(
     r"(?:titulaire(?: (?:de la )?(?:fpt|fph|fpe|fonction publique \w+))?|stagiaire|titularisee?|promue?|detachee?"
-    r"|classe(?: normale| superieure| exceptionnelle)?|cl\.|ppale?|echelon|grade)\s*$"
+    r"|classe(?: normale| superieure| exceptionnelle)?|cl\.|ppale?|echelon|grade"
+    # « Agent contractuel de droit public (CDD de 3 ans) depuis sept. 2022 »: a status line, the step is below
+    r"|contractuel(?:le)?(?: de droit public)?(?: \([^()]*\))?|\(cd[di]\b[^()]*\))\s*$"
 )
 # A section of diplomas and schooling: its dated lines (« 2018-2019 : École nationale des greffes ») are no steps
 EDUCATION_HEADING = re.compile(
@@ -877,7 +880,10 @@ def _position_of(line: str, after: str) -> str:
     # (« Directrice des ressources humaines, Rennes Métropole »), or holds only a note (« (stagiaire, …) »)
     head = re.split(r"\s[-–—|]\s|,", position, maxsplit=1)[0]
     employer_only = (
-        opens_with_employer(head) or re.match(r"(?i)(?:int[ée]rim|ch[ur]?\b)", position) or position.startswith("(")
+        opens_with_employer(head)
+        or re.match(r"(?i)(?:int[ée]rim|ch[ur]?\b)", position)
+        or position.startswith("(")
+        or _names_an_organisation(head, position)
     )
     if (
         employer_only
@@ -890,6 +896,22 @@ def _position_of(line: str, after: str) -> str:
     if len(cells) > 1 and employer_kind_of(cells[0]) and not employer_kind_of(cells[-1]):
         return ", ".join(cells[1:] + cells[:1])  # « Période | Employeur | Poste »: the job first
     return position
+
+
+def _names_an_organisation(head: str, position: str) -> bool:
+    """A dated line's text that names an organisation rather than a job: its first part in capitals (« LE GRAND
+    NARBONNE – Régie de l'eau », « SOCIÉTÉ LANGUEDOCIENNE DE CANALISATIONS, Béziers »), or followed by one of its
+    branches (« Adecco, agence de Blagnac », « Kiabi, magasin de Toulouse-Purpan »)."""
+    words = re.findall(r"[^\W\d_]+", head)
+    # two words at least: an acronym alone is as often a job (« DGS », « IDE », « CPIP »)
+    return (len(words) >= 2 and all(w.isupper() for w in words)) or BRANCH_OF.match(position) is not None
+
+
+# the organisation's branch right after its name, the name first on the line (not « Ingénieur travaux – Colas, agence
+# de Poitiers »)
+BRANCH_OF = re.compile(
+    r"[^,–—|]+,\s*(?:agence|magasin|site|usine|antenne|si[eè]ge|succursale|entrep[oô]t|centre)\s+(?:de|du|d')\s*[A-ZÀ-Ý]"
+)
 
 
 def _year(value: str) -> str:
