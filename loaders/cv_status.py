@@ -163,13 +163,21 @@ def _status_line_grade(catalogue: Catalogue, folded: str, versant: str | None) -
         if not (STATUS_WORDS.search(line) or ECHELON_PLACE.search(line)):
             continue
         line = FIELD_NAME.sub("", line)  # « statut : … », « situation actuelle : … »
-        part = re.split(r"\s[-–—|]\s|,|\(|:", STATUS_WORDS.sub(" ", line).strip())[0]
-        bare = FEMININE_END.sub(_masculine, re.sub(r"\s+", " ", part).strip())  # « ingénieure » is « ingénieur »
-        found = names.resolve(name_words(bare), versant or said_versant(bare), bare=False)
-        # not a special case (« … (condition reclassement option) ») nor a label the NEG keeps without a pay scale,
-        # unless the NEG has the grade under that name only with a note (« Ingenieur (subdivisionnaire) », FPT)
-        if found and found.grade.indices and ("(" not in found.grade.label or _only_with_a_note(names, found.grade)):
-            return found.grade
+        # each part of the line in turn: the grade may follow the job (« PEINTRE EN BÂTIMENT – maître ouvrier (FPH),
+        # titulaire »)
+        for part in re.split(r"\s[-–—|]\s|,|\(|\)|:", STATUS_WORDS.sub(" ", line).strip()):
+            if grade := _grade_named_whole(names, part, versant):
+                return grade
+    return None
+
+
+def _grade_named_whole(names: GradeNames, part: str, versant: str | None) -> GradeConcept | None:
+    bare = FEMININE_END.sub(_masculine, re.sub(r"\s+", " ", part).strip())  # « ingénieure » is « ingénieur »
+    found = names.resolve(name_words(bare), versant or said_versant(bare), bare=False)
+    # not a special case (« … (condition reclassement option) ») nor a label the NEG keeps without a pay scale,
+    # unless the NEG has the grade under that name only with a note (« Ingenieur (subdivisionnaire) », FPT)
+    if found and found.grade.indices and ("(" not in found.grade.label or _only_with_a_note(names, found.grade)):
+        return found.grade
     return None
 
 
@@ -240,7 +248,7 @@ STATUS_WORDS = re.compile(TITULAIRE + r"|\bstagiaire\b|\bcadre d'emplois?\b|\bco
 HEADING_LINES = 4
 # A class or an échelon: a line that places the person in a grade (« Classe supérieure – catégorie A – 4e échelon »)
 GRADE_PLACE = re.compile(r"\bechelon\b|\bclasse (?:normale|superieure|exceptionnelle)\b|\bhors classe\b")
-NOT_A_CATEGORIE = re.compile(r"\bpermis\b|\barmement\b")
+NOT_A_CATEGORIE = re.compile(r"\bpermis\b|\barmement\b|\bcaces\b")  # a licence's, a weapon's, a machine's
 
 
 def stated_categorie(folded: str) -> str | None:

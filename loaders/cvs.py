@@ -71,7 +71,7 @@ DATE_RANGE = re.compile(
 )
 # "depuis 2020 : Gestionnaire…", "Depuis sept. 2019 — Cheffe…": a step that has not ended.
 SINCE = re.compile(
-    r"\b(?:depuis|since)\s+(?:le\s+\d{1,2}(?:er)?\s+)?(?P<start>"
+    r"\b(?:depuis|since)\s+(?:le\s+\d{1,2}(?:er)?(?:\s+|/(?=\d)))?(?P<start>"
     + _MONTH
     + r"\d{4})[\])]?\s*[:,\-–—|]?\s*(?P<position>[^\n]{3,120})",
     re.IGNORECASE,
@@ -584,9 +584,11 @@ def _dated_positions(text: str) -> list[dict[str, Any]]:
 
 def _in_bracketed_note(text: str, at: int) -> bool:
     """Whether `at` is inside a bracket that opens its line after words (not a bracketed date alone: « (2016 –
-    2021) »)."""
+    2021) »), or inside a bracket on a task's line."""
     before = text[text.rfind("\n", 0, at) + 1 : at]
-    return re.match(r"\s*\(\s*\S", before) is not None and ")" not in before
+    # or on a task's line (« - Participation aux audits internes (référente qualité depuis 2020) »)
+    opening = re.match(r"\s*\(\s*\S", before) or re.match(r"\s*[-•*·–]\s.*\(", before)
+    return opening is not None and ")" not in before[before.rfind("(") :]
 
 
 # « 2005 (6 mois)   Aide-électricien en intérim – Adecco », « 2024 (6 mois) » / « Stage de fin d'études – … »: a step
@@ -751,8 +753,9 @@ def _description_after(text: str, at: int) -> str:
 HELD_SINCE = re.compile(
     r"(?:titulaire(?: (?:de la )?(?:fpt|fph|fpe|fonction publique \w+))?|stagiaire|titularisee?|promue?|detachee?"
     r"|classe(?: normale| superieure| exceptionnelle)?|cl\.|ppale?|echelon|grade"
-    # « Agent contractuel de droit public (CDD de 3 ans) depuis sept. 2022 »: a status line, the step is below
-    r"|contractuel(?:le)?(?: de droit public)?(?: \([^()]*\))?|\(cd[di]\b[^()]*\))\s*$"
+    # « Agent contractuel de droit public (CDD de 3 ans) depuis sept. 2022 »: a status line, the step is below;
+    # « 5e échelon (depuis le 01/09/2023) »: a bracket may open before the date
+    r"|contractuel(?:le)?(?: de droit public)?(?: \([^()]*\))?|\(cd[di]\b[^()]*\))\s*\(?\s*$"
 )
 # A section of diplomas and schooling: its dated lines (« 2018-2019 : École nationale des greffes ») are no steps
 EDUCATION_HEADING = re.compile(
@@ -875,16 +878,13 @@ def _position_of(line: str, after: str) -> str:
     # « 2017 – 2021 (4 ans) – Préventrice »: how long, not what; a duration alone (« 09.2014 – 08.2020 (6 ans) »)
     # is a note, and the lines below name the step
     position = DURATION.sub("", line.strip()) or line.strip()
-    following = after.split("\n", 1)[1].split("\n", 1)[0].strip() if "\n" in after else ""  # the very next line
+    lines = after.split("\n")[1:3]
+    following = lines[0].strip() if lines else ""  # the very next line
+    if following[:1].islower() and len(lines) > 1 and _opens_with_organisation(position):
+        following = lines[1].strip()  # the employer's name runs on (« … Maison du Département Solidarité / de l'… »)
     # the line opens with an employer (« CHU de Nîmes – Hôpital Carémeau »), not a job that names one after it
     # (« Directrice des ressources humaines, Rennes Métropole »), or holds only a note (« (stagiaire, …) »)
-    head = re.split(r"\s[-–—|]\s|,", position, maxsplit=1)[0]
-    employer_only = (
-        opens_with_employer(head)
-        or re.match(r"(?i)(?:int[ée]rim|ch[ur]?\b)", position)
-        or position.startswith("(")
-        or _names_an_organisation(head, position)
-    )
+    employer_only = _opens_with_organisation(position) or position.startswith("(")
     if (
         employer_only
         and following[:1].isupper()  # a title; not a task (« - instruction des dossiers ») nor a cut line's end
@@ -898,15 +898,30 @@ def _position_of(line: str, after: str) -> str:
     return position
 
 
+def _opens_with_organisation(position: str) -> bool:
+    head = re.split(r"\s[-–—|]\s|,", position, maxsplit=1)[0]
+    return bool(
+        opens_with_employer(head)
+        or re.match(r"(?i)(?:int[ée]rim|ch[ur]?\b)", position)
+        or _names_an_organisation(head, position)
+    )
+
+
 def _names_an_organisation(head: str, position: str) -> bool:
     """A dated line's text that names an organisation rather than a job: its first part in capitals (« LE GRAND
     NARBONNE – Régie de l'eau », « SOCIÉTÉ LANGUEDOCIENNE DE CANALISATIONS, Béziers »), or followed by one of its
     branches (« Adecco, agence de Blagnac », « Kiabi, magasin de Toulouse-Purpan »)."""
     words = re.findall(r"[^\W\d_]+", head)
     # two words at least: an acronym alone is as often a job (« DGS », « IDE », « CPIP »)
-    return (len(words) >= 2 and all(w.isupper() for w in words)) or BRANCH_OF.match(position) is not None
+    return (
+        (len(words) >= 2 and all(w.isupper() for w in words))
+        or BRANCH_OF.match(position) is not None
+        or KIND_IN_BRACKETS.search(fold_compat(head)) is not None
+    )
 
 
+# « Pulpe Digitale (agence de communication) », « MECS « La Passerelle » (association) »: what the name is
+KIND_IN_BRACKETS = re.compile(r"\((?:association|agence|entreprise|societe|cabinet|groupe|sarl|sas|esn)\b")
 # the organisation's branch right after its name, the name first on the line (not « Ingénieur travaux – Colas, agence
 # de Poitiers »)
 BRANCH_OF = re.compile(

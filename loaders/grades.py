@@ -108,10 +108,11 @@ class GradeNames:
         for words, _, grade in self.entries:
             self.by_words.setdefault(words, []).append(grade)
         for same in self.by_words.values():
-            # a grade renamed or merged into a namesake (0087 « Orthophoniste classe normale », replaced by 0459 « …
-            # cl normale (1er grade) ») after its successor: a CV names the grade it holds now
-            codes = {g.code for g in same}
-            same.sort(key=lambda g: g.replaced_by in codes)
+            # a grade the NEG replaced after the current namesakes (0087 « Orthophoniste classe normale », replaced by
+            # 0459 « … cl normale (1er grade) »; 0105 « Technicien de laboratoire cl superieure », merged into 0463,
+            # after 0483 « … cl sup (2eme grade) »): a CV names the grade it holds now
+            if any(g.replaced_by is None for g in same):
+                same.sort(key=lambda g: g.replaced_by is not None)
         self.cadre_words = {g.cadre_uri: name_words(g.cadre_label) for g in catalogue.grades.values() if g.cadre_uri}
 
     def namesakes(self, words: tuple[str, ...]) -> list[GradeConcept]:
@@ -147,6 +148,17 @@ class GradeNames:
         plain = [g for g in same if "(" not in g.label and g.replaced_by is None]
         return plain[0] if plain else grade
 
+    def _whole_but_one(self, words: tuple[str, ...], versant: str | None) -> NamedGrade | None:
+        """The whole clause as a grade's name but for one word the NEG's label lacks (« technicienne de laboratoire
+        médical de classe supérieure » is 0483 « Technicien de laboratoire cl sup », not the cadre's entry grade that
+        its start names), when the clause is no name as it stands."""
+        if len(words) < 3 or self.namesakes(words):
+            return None
+        for skip in range(1, len(words)):
+            if found := self.resolve(words[:skip] + words[skip + 1 :], versant, bare=False):
+                return found
+        return None
+
     def _class_only(self, words: tuple[str, ...]) -> bool:
         return all(w in self.class_words for w in words)
 
@@ -156,6 +168,8 @@ class GradeNames:
         if "grade" in folded:
             for match in GRADE_CUE.finditer(folded):
                 words, said = name_words(match.group(1)), said_versant(match.group(1))
+                if found := self._whole_but_one(words, said or versant):
+                    return found
                 for end in range(len(words), 0, -1):  # the longest start of the clause that is a name
                     if found := self.resolve(words[:end], said or versant, bare=True):
                         return NamedGrade(found.grade, found.grade.versant) if said == found.grade.versant else found
