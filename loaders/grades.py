@@ -81,6 +81,15 @@ def name_words(name: str) -> tuple[str, ...]:
     return tuple(n for n in norms if n not in _DROP)
 
 
+def _special_case(label: str) -> bool:
+    """Whether a grade's label holds a note other than its rank in the cadre (« (e05) », « (a p de paris) », not
+    « (2eme grade) »)."""
+    return "(" in RANK_NOTE.sub("", label)
+
+
+RANK_NOTE = re.compile(r"\(\s*\d+\s*(?:er|e|eme|ere)\s+grade\s*\)")
+
+
 @dataclass(frozen=True)
 class NamedGrade:
     grade: GradeConcept
@@ -108,11 +117,11 @@ class GradeNames:
         for words, _, grade in self.entries:
             self.by_words.setdefault(words, []).append(grade)
         for same in self.by_words.values():
-            # a grade the NEG replaced after the current namesakes (0087 « Orthophoniste classe normale », replaced by
-            # 0459 « … cl normale (1er grade) »; 0105 « Technicien de laboratoire cl superieure », merged into 0463,
-            # after 0483 « … cl sup (2eme grade) »): a CV names the grade it holds now
-            if any(g.replaced_by is None for g in same):
-                same.sort(key=lambda g: g.replaced_by is not None)
+            # a special case's grade still last (« Adjoint administratif * (e05) »), but a grade the NEG replaced after
+            # the current namesakes, whose note may only give their rank (0087 « Orthophoniste classe normale »,
+            # replaced, after 0459 « … cl normale (1er grade) »; 0105 « Technicien de laboratoire cl superieure »,
+            # merged into 0463, after 0483 « … cl sup (2eme grade) »): a CV names the grade it holds now
+            same.sort(key=lambda g: (_special_case(g.label), g.replaced_by is not None))
         self.cadre_words = {g.cadre_uri: name_words(g.cadre_label) for g in catalogue.grades.values() if g.cadre_uri}
 
     def namesakes(self, words: tuple[str, ...]) -> list[GradeConcept]:
