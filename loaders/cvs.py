@@ -579,7 +579,15 @@ def _dated_positions(text: str) -> list[dict[str, Any]]:
                 "name": position if employer_kind_of(position) or not summary else summary.split("\n")[0][:120],
             }
         )
-    return steps + _year_span_steps(text, taken) + _year_margin_steps(text, taken)
+    found = steps + _year_span_steps(text, taken) + _year_margin_steps(text, taken)
+    return [step for step in found if not _before_careers(step)]
+
+
+def _before_careers(step: dict[str, Any]) -> bool:
+    """A step read with a year no career holds (a table's or a margin's « 1770 »): the text's misreading, dropped
+    rather than the whole CV refused by the record's date check."""
+    years = [str(step.get(key) or "")[:4] for key in ("startDate", "endDate")]
+    return any(year.isdigit() and int(year) < FIRST_YEAR for year in years)
 
 
 def _in_bracketed_note(text: str, at: int) -> bool:
@@ -793,9 +801,14 @@ SCHOOLING = re.compile(
 
 
 def _ends_in_future(match: re.Match[str]) -> bool:
-    """A range that ends after this year is a plan or a programme (« programme régional 2021-2027 »), no step."""
+    """A range that ends after this year is a plan or a programme (« programme régional 2021-2027 »), no step; nor
+    is one that starts before anyone's career could (« porcelaines du Limousin, 1770-1870 »: read as a step, its date
+    failed the record's check and the whole CV was refused)."""
     end = match.groupdict().get("end") or ""
-    return end[-4:].isdigit() and int(end[-4:]) > date.today().year
+    return (end[-4:].isdigit() and int(end[-4:]) > date.today().year) or int(match.group("start")[-4:]) < FIRST_YEAR
+
+
+FIRST_YEAR = 1950  # the earliest date a record accepts (`loaders.values.parse_date`)
 
 
 def _date_end(match: re.Match[str]) -> int:

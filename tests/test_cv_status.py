@@ -313,6 +313,16 @@ def test_a_status_held_a_course_or_a_programme_is_no_career_step() -> None:
     assert steps == [("2016", "2020")]
 
 
+def test_a_historical_date_range_is_no_step_and_does_not_refuse_the_cv() -> None:
+    # « 1770-1870 » read as a step failed the record's date check (1950 at the earliest): the whole CV was refused
+    text = (
+        "M. D.\nConservatrice du patrimoine\n\nEXPÉRIENCE\n2015 – 2020 : Chargée des collections, Musée de Limoges\n"
+        "- commissariat de l'exposition Porcelaines du Limousin 1770-1870, 2019\n\n"
+        "PUBLICATIONS\n1770 - 1870 : un siècle de porcelaine, Limoges, 2018\n"
+    )
+    assert [(e.start, e.end) for e in read(text).experiences] == [("2015", "2020")]
+
+
 def test_what_the_fresh_9_set_showed_years_in_a_margin_a_labelled_grade_and_a_title_before_its_dates() -> None:
     margin = (
         "S. B.\nInspectrice des finances publiques – 6e échelon\n\nEXPÉRIENCE\n\n"
