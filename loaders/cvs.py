@@ -4,6 +4,7 @@ database: the API calls it on uploads."""
 from __future__ import annotations
 
 import bisect
+import functools
 import io
 import itertools
 import json
@@ -897,7 +898,9 @@ def _position_of(line: str, after: str) -> str:
         following = lines[1].strip()  # the employer's name runs on (« … Maison du Département Solidarité / de l'… »)
     # the line opens with an employer (« CHU de Nîmes – Hôpital Carémeau »), not a job that names one after it
     # (« Directrice des ressources humaines, Rennes Métropole »), or holds only a note (« (stagiaire, …) »)
-    employer_only = _opens_with_organisation(position) or position.startswith("(")
+    employer_only = (
+        _opens_with_organisation(position) or position.startswith("(") or _job_below_organisation(position, following)
+    )
     if (
         employer_only
         and following[:1].isupper()  # a title; not a task (« - instruction des dossiers ») nor a cut line's end
@@ -909,6 +912,43 @@ def _position_of(line: str, after: str) -> str:
     if len(cells) > 1 and employer_kind_of(cells[0]) and not employer_kind_of(cells[-1]):
         return ", ".join(cells[1:] + cells[:1])  # « Période | Employeur | Poste »: the job first
     return position
+
+
+def _job_below_organisation(position: str, following: str) -> bool:
+    """Whether the next line, not the dated one, names the job: the next line opens with a job's word (the first word
+    of a ROME appellation or an RMFP emploi: « Chargée de recrutement », « Rédactrice sinistres IARD ») and the dated
+    line does not (« MAIF, Niort », « Foyer départemental de l'enfance – EPDEF »)."""
+    if not following or _is_description(following) or not position[:1].isupper():
+        return False
+    return _is_job_word(following) and not _is_job_word(position)
+
+
+def _is_job_word(line: str) -> bool:
+    first = fold_compat(line).split(" ", 1)[0].strip(",;:–—-")
+    return first in job_words() or first.split("-", 1)[0] in job_words()
+
+
+@functools.cache
+def job_words() -> frozenset[str]:
+    """The first words of the repertories' job names (ROME appellations, both genders; RMFP emplois; not the ROME
+    fiches', which name activities: « Conduite de travaux », « Soins esthétiques »), folded, without the
+    organisation's words a few of them open with (« Direction de … », « Service … »)."""
+    from ontology.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    labels = [*catalogue.appellation_labels.values()]
+    labels += [o.label for o in catalogue.occupations.values() if o.scheme == "RMFP"]
+    words = set()
+    for label in labels:
+        for variant in label.split("/"):
+            first = fold_compat(variant.strip()).split(" ", 1)[0]
+            words.update({first, first.split("-", 1)[0]})
+    return frozenset(words - NOT_JOB_WORDS - {""})
+
+
+NOT_JOB_WORDS = frozenset(
+    {"service", "direction", "pole", "cellule", "bureau", "mission", "unite", "atelier", "organisation"}
+)
 
 
 def _opens_with_organisation(position: str) -> bool:

@@ -313,6 +313,22 @@ def test_a_status_held_a_course_or_a_programme_is_no_career_step() -> None:
     assert steps == [("2016", "2020")]
 
 
+def test_the_line_that_opens_with_a_job_word_is_the_position() -> None:
+    # the dated line names the employer in no known way (« MAIF », a « Foyer »); the next line opens with the first word
+    # of a ROME appellation; a job's acronym on the dated line (« EJE ») keeps its line
+    text = (
+        "S. B.\n\nEXPÉRIENCES\n\n2007 – 2015 – MAIF, Niort\nRédactrice sinistres IARD\n• Gestion des sinistres\n\n"
+        "2015 – 2018 Foyer départemental de l'enfance, Arras\nÉducatrice spécialisée (CDD)\n\n"
+        "2018 – 2021 EJE, crèche municipale, Ville de Montpellier\nÉlaboration du projet pédagogique, observation\n"
+    )
+    positions = [e.position for e in read(text).experiences]
+    assert [p.split(",")[0].split(" (")[0] for p in positions] == [
+        "EJE",
+        "Éducatrice spécialisée",
+        "Rédactrice sinistres IARD",
+    ]
+
+
 def test_a_historical_date_range_is_no_step_and_does_not_refuse_the_cv() -> None:
     # « 1770-1870 » read as a step failed the record's date check (1950 at the earliest): the whole CV was refused
     text = (
