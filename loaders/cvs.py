@@ -39,7 +39,7 @@ from loaders.records import (
     TextAnalysis,
 )
 from loaders.statutory import PRIVATE_SECTOR, corps_facts, is_cadre_name, reformed_categorie, statutory_facts
-from loaders.values import departement_from_text, employer_kind_of, opens_with_employer, parse_date
+from loaders.values import FIRST_YEAR, departement_from_text, employer_kind_of, opens_with_employer, parse_date
 from ontology.text import fold_compat
 from vivier.settings import Settings, get_settings
 
@@ -585,8 +585,8 @@ def _dated_positions(text: str) -> list[dict[str, Any]]:
 
 
 def _before_careers(step: dict[str, Any]) -> bool:
-    """A step read with a year no career holds (a table's or a margin's « 1770 »): the text's misreading, dropped
-    rather than the whole CV refused by the record's date check."""
+    """A step read with a year no record accepts (« porcelaines du Limousin, 1770-1870 »): the text's misreading,
+    dropped rather than the whole CV refused by the record's date check (`loaders.values.parse_date`)."""
     years = [str(step.get(key) or "")[:4] for key in ("startDate", "endDate")]
     return any(year.isdigit() and int(year) < FIRST_YEAR for year in years)
 
@@ -802,14 +802,9 @@ SCHOOLING = re.compile(
 
 
 def _ends_in_future(match: re.Match[str]) -> bool:
-    """A range that ends after this year is a plan or a programme (« programme régional 2021-2027 »), no step; nor
-    is one that starts before anyone's career could (« porcelaines du Limousin, 1770-1870 »: read as a step, its date
-    failed the record's check and the whole CV was refused)."""
+    """A range that ends after this year is a plan or a programme (« programme régional 2021-2027 »), no step."""
     end = match.groupdict().get("end") or ""
-    return (end[-4:].isdigit() and int(end[-4:]) > date.today().year) or int(match.group("start")[-4:]) < FIRST_YEAR
-
-
-FIRST_YEAR = 1950  # the earliest date a record accepts (`loaders.values.parse_date`)
+    return end[-4:].isdigit() and int(end[-4:]) > date.today().year
 
 
 def _date_end(match: re.Match[str]) -> int:
@@ -892,15 +887,14 @@ def _position_of(line: str, after: str) -> str:
     # « 2017 – 2021 (4 ans) – Préventrice »: how long, not what; a duration alone (« 09.2014 – 08.2020 (6 ans) »)
     # is a note, and the lines below name the step
     position = DURATION.sub("", line.strip()) or line.strip()
-    lines = after.split("\n")[1:3]
+    lines = after.split("\n", 3)[1:3]
     following = lines[0].strip() if lines else ""  # the very next line
-    if following[:1].islower() and len(lines) > 1 and _opens_with_organisation(position):
-        following = lines[1].strip()  # the employer's name runs on (« … Maison du Département Solidarité / de l'… »)
     # the line opens with an employer (« CHU de Nîmes – Hôpital Carémeau »), not a job that names one after it
     # (« Directrice des ressources humaines, Rennes Métropole »), or holds only a note (« (stagiaire, …) »)
-    employer_only = (
-        _opens_with_organisation(position) or position.startswith("(") or _job_below_organisation(position, following)
-    )
+    organisation = _opens_with_organisation(position)
+    if following[:1].islower() and len(lines) > 1 and organisation:
+        following = lines[1].strip()  # the employer's name runs on (« … Maison du Département Solidarité / de l'… »)
+    employer_only = organisation or position.startswith("(") or _job_below_organisation(position, following)
     if (
         employer_only
         and following[:1].isupper()  # a title; not a task (« - instruction des dossiers ») nor a cut line's end

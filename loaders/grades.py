@@ -97,18 +97,20 @@ class NamedGrade:
 
 
 class GradeNames:
-    """The catalogue's grades by name: among namesakes, a label without a parenthesised note first (the NEG repeats
+    """The catalogue's grades by name: among namesakes, a label without a special case's note first (the NEG repeats
     grades for one employer or a special case, « Maitre ouvrier princ (a p de paris)(e06) », « … (echelon
-    special) »: a text that names the grade means the general one), then by rank in their cadre and code."""
+    special) »: a text that names the grade means the general one; a rank's note, « (2eme grade) », is none), then
+    a grade in force before one the NEG replaced (0459 « Orthophoniste cl normale (1er grade) » before 0087
+    « Orthophoniste classe normale »: a CV names the grade held now), then by rank in their cadre and code."""
 
     def __init__(self, catalogue: Catalogue) -> None:
         from ontology.ladder import grade_ranks
 
         ranks = grade_ranks(catalogue)
         self.class_words = {norm_word(w) for w in _CLASS_WORDS}
-        self.entries: list[tuple[tuple[str, ...], tuple[bool, int, str], GradeConcept]] = []
+        self.entries: list[tuple[tuple[str, ...], tuple[bool, bool, int, str], GradeConcept]] = []
         for grade in catalogue.grades.values():
-            key = ("(" in grade.label, ranks.get(grade.uri, 99), grade.code)
+            key = (_special_case(grade.label), grade.replaced_by is not None, ranks.get(grade.uri, 99), grade.code)
             self.entries.append((name_words(grade.label), key, grade))
         self.entries.sort(key=lambda e: e[1])
         # each grade's and each cadre's name as `name_words` reads it, computed once (CV reading compares them often)
@@ -116,12 +118,6 @@ class GradeNames:
         self.by_words: dict[tuple[str, ...], list[GradeConcept]] = {}  # namesakes, in `entries` order
         for words, _, grade in self.entries:
             self.by_words.setdefault(words, []).append(grade)
-        for same in self.by_words.values():
-            # a special case's grade still last (« Adjoint administratif * (e05) »), but a grade the NEG replaced after
-            # the current namesakes, whose note may only give their rank (0087 « Orthophoniste classe normale »,
-            # replaced, after 0459 « … cl normale (1er grade) »; 0105 « Technicien de laboratoire cl superieure »,
-            # merged into 0463, after 0483 « … cl sup (2eme grade) »): a CV names the grade it holds now
-            same.sort(key=lambda g: (_special_case(g.label), g.replaced_by is not None))
         self.cadre_words = {g.cadre_uri: name_words(g.cadre_label) for g in catalogue.grades.values() if g.cadre_uri}
 
     def namesakes(self, words: tuple[str, ...]) -> list[GradeConcept]:

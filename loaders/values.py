@@ -187,6 +187,9 @@ WORKING_TIMES = ("temps_complet", "temps_partiel")
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%Y %H:%M", "%Y-%m-%dT%H:%M:%S", "%d-%m-%Y", "%Y/%m/%d", "%Y-%m", "%Y")
 
 
+FIRST_YEAR = 1950  # the earliest date a record accepts
+
+
 def parse_date(value: object, field_name: str, required: bool = False) -> str | None:
     """ISO date string (yyyy-mm-dd) from the formats exports use; a clear RecordError otherwise."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -204,7 +207,7 @@ def parse_date(value: object, field_name: str, required: bool = False) -> str | 
             parsed = datetime.strptime(text, fmt)
         except ValueError:
             continue
-        if not 1950 <= parsed.year <= 2100:
+        if not FIRST_YEAR <= parsed.year <= 2100:
             raise RecordError(field_name, f"date out of range: {value!r}")
         return parsed.date().isoformat()[: {"%Y-%m": 7, "%Y": 4}.get(fmt, 10)]
     raise RecordError(field_name, f"not a date: {value!r} (expected yyyy-mm-dd or dd/mm/yyyy)")
@@ -315,7 +318,7 @@ EMPLOYER_NAME_KINDS = (
     ("hopital", re.compile(r"\b(?:(?:chu|chr|ch|ap-hp|aphp|ehpad)\b|hopita|hospitali|centre hospitalier|clinique)")),
     ("region", re.compile(r"\b(?:region|conseil regional)\b")),
     # « Département des Deux-Sèvres », « du Nord », « d'Ille-et-Vilaine »
-    ("departement", re.compile(r"\b(?:conseil departemental|departement (?:de|du|des|d')|sdis)(?:\b|(?<='))")),
+    ("departement", re.compile(r"\b(?:conseil departemental|departement (?:de|du|des|d')|sdis)\b")),
     ("epci", re.compile(r"\b(?:communaute|metropole|agglomeration|syndicat|sivom|sivu|epci|intercommunal)")),
     # « boutique de centre-ville » names no town as employer
     ("commune", re.compile(r"\b(?:mairie|(?<!centre-)ville|commune|ccas|centre communal|police municipale)\b")),
