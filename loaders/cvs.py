@@ -143,7 +143,8 @@ class CvLimitExceeded(RecordError):
         self.limit = limit
 
 
-NAME_LINE = re.compile(r"^[A-ZÉÈÀ][\w'’\-]+(?:\s+[A-ZÉÈÀ][\w'’\-]+){1,3}$")
+# words one or two spaces apart: three or more are a column gap (« Adrien DELAPORTE      Masseur-kinésithérapeute »)
+NAME_LINE = re.compile(r"^[A-ZÉÈÀ][\w'’\-]+(?:\s{1,2}[A-ZÉÈÀ][\w'’\-]+){1,3}$")
 
 
 Step = tuple[str, ExperienceRecord, str]  # start date (sort key), the experience, its summary
@@ -553,6 +554,8 @@ def _dated_positions(text: str) -> list[dict[str, Any]]:
             continue  # « titulaire depuis 2017 », « ETAPS ppal 1re cl. depuis 2020 »: a status held, no step
         if _in_bracketed_note(text, match.start()):
             continue  # « (contractuelle de 2017 à 2019, stagiaire en 2019, puis titulaire) »: about the step above
+        if _inside_a_task(text, match):
+            continue  # « • Élaboration du PLPDMA 2021-2026 et suivi de ses indicateurs »: a programme's years
         end = match.groupdict().get("end")
         date_end = _date_end(match)
         # the job is on the date's line, or above it or before it when the date ends its line: a sentence on the
@@ -598,6 +601,18 @@ def _in_bracketed_note(text: str, at: int) -> bool:
     # or on a task's line (« - Participation aux audits internes (référente qualité depuis 2020) »)
     opening = re.match(r"\s*\(\s*\S", before) or re.match(r"\s*[-•*·–]\s.*\(", before)
     return opening is not None and ")" not in before[before.rfind("(") :]
+
+
+def _inside_a_task(text: str, match: re.Match[str]) -> bool:
+    """Whether the dates sit inside a task's sentence: their line opens with a bullet and words, and the sentence
+    goes on in lower case after them on the same line (a step listed as a bullet opens with its dates, or goes on
+    with its employer's capital)."""
+    before = text[text.rfind("\n", 0, match.start()) + 1 : match.start()]
+    same_line = "\n" not in text[_date_end(match) : match.start("position")]
+    return same_line and match.group("position")[:1].islower() and TASK_OPENING.match(before) is not None
+
+
+TASK_OPENING = re.compile(r"\s*[-•*·–▪►>✓]\s+[^\W\d_]")
 
 
 # « 2005 (6 mois)   Aide-électricien en intérim – Adecco », « 2024 (6 mois) » / « Stage de fin d'études – … »: a step
@@ -847,7 +862,9 @@ def _position_before(text: str, match: re.Match[str]) -> str | None:
     # the next line is the title only when this one names an employer first (« ESN, Montpellier — 2013-2019 »), not
     # a job (« Moniteur-éducateur principal – EPSM Morbihan, Saint-Avé      depuis 2019 » / « Unité d'… »)
     head = re.split(r"\s[-–—|]\s|,", before, maxsplit=1)[0]
-    titled = titled and bool(employer_kind_of(head) or PRIVATE_EMPLOYER.search(fold_compat(head)))
+    # (« Musée national Adrien Dubouché, Limoges      depuis sept. 2020 » / « Conservatrice, responsable des … »)
+    organisation = employer_kind_of(head) or PRIVATE_EMPLOYER.search(fold_compat(head))
+    titled = titled and bool(organisation or _job_below_organisation(before, following))
     return before if len(before) >= 3 and not after and not titled else None
 
 
@@ -891,7 +908,7 @@ def _position_of(line: str, after: str) -> str:
     following = lines[0].strip() if lines else ""  # the very next line
     # the line opens with an employer (« CHU de Nîmes – Hôpital Carémeau »), not a job that names one after it
     # (« Directrice des ressources humaines, Rennes Métropole »), or holds only a note (« (stagiaire, …) »)
-    organisation = _opens_with_organisation(position)
+    organisation = _opens_with_organisation(position) and not _job_above_organisation(position, following)
     if following[:1].islower() and len(lines) > 1 and organisation:
         following = lines[1].strip()  # the employer's name runs on (« … Maison du Département Solidarité / de l'… »)
     employer_only = organisation or position.startswith("(") or _job_below_organisation(position, following)
@@ -915,6 +932,14 @@ def _job_below_organisation(position: str, following: str) -> bool:
     if not following or _is_description(following) or not position[:1].isupper():
         return False
     return _is_job_word(following) and not _is_job_word(position)
+
+
+def _job_above_organisation(position: str, following: str) -> bool:
+    """The mirror case: the dated line names the job, in capitals that read as an organisation's
+    (« CHEFFE DU SERVICE COLLECTE ET PRÉVENTION DES DÉCHETS »), and the next line, opening with no job's word, the
+    employer (« Valence Romans Agglo – Direction de l'environnement »)."""
+    employer_below = not _is_job_word(following) or opens_with_employer(following)
+    return bool(following) and _is_job_word(position) and employer_below
 
 
 def _is_job_word(line: str) -> bool:
@@ -941,7 +966,8 @@ def job_words() -> frozenset[str]:
 
 
 NOT_JOB_WORDS = frozenset(
-    {"service", "direction", "pole", "cellule", "bureau", "mission", "unite", "atelier", "organisation"}
+    # and « Grand » of « Grand Chambéry », « Grand Est » (« Grand reporter » is the repertories' one job it opens)
+    {"service", "direction", "pole", "cellule", "bureau", "mission", "unite", "atelier", "organisation", "grand"}
 )
 
 
@@ -1244,6 +1270,11 @@ STATUS_WORD = re.compile(rf"(?P<titulaire>{TITULAIRE})|\bcontractuel|\bcdd\b|\bv
 CV_DIPLOMAS = (
     (3, re.compile(r"diplome d'etat d'(?:infirmier|assistant de service social|educateur)|\bdeass\b|\bdeeje\b")),
     (3, re.compile(r"\bdesjeps\b|diplome d'etat (?:de manipulateur|d'ergotherapeute|de psychomotricien)|\bdts imag")),
+    # the other paramedical State diplomas of three or four years (the gold's level for them: 3) and the
+    # specialisations after the nurse's diploma (5)
+    (3, re.compile(r"diplome d'etat (?:de masseur[- ]kinesitherapeute|de pedicure|d'orthoptiste|d'audioprothesiste)")),
+    (3, re.compile(r"diplome d'etat de (?:conseiller|conseillere) en economie sociale|\bdecesf\b")),
+    (5, re.compile(r"diplome d'etat (?:de sage-femme|d'infirmier (?:anesthesiste|de bloc))|\bdeia\b|\bdeibo\b")),
     (2, re.compile(r"\bdejeps\b|diplome (?:de|d'etat de) preparateur en pharmacie hospitaliere|\bdpph\b")),
     (2, re.compile(r"diplome d'etat de technicien de laboratoire")),
     (0, re.compile(r"\bdeas\b|\bdeap\b|diplome d'etat d'(?:aide-soignant|auxiliaire)|\bbpjeps\b|\bbp [a-z]")),

@@ -319,7 +319,8 @@ EMPLOYER_NAME_KINDS = (
     ("region", re.compile(r"\b(?:region|conseil regional)\b")),
     # « Département des Deux-Sèvres », « du Nord », « d'Ille-et-Vilaine »
     ("departement", re.compile(r"\b(?:conseil departemental|departement (?:de|du|des|d')|sdis)\b")),
-    ("epci", re.compile(r"\b(?:communaute|metropole|agglomeration|syndicat|sivom|sivu|epci|intercommunal)")),
+    # « Valence Romans Agglo », « Agglo du Pays de Dreux »: the communauté d'agglomération's usual short name
+    ("epci", re.compile(r"\b(?:communaute|metropole|agglomeration|agglo\b|syndicat|sivom|sivu|epci|intercommunal)")),
     # « boutique de centre-ville » names no town as employer
     ("commune", re.compile(r"\b(?:mairie|(?<!centre-)ville|commune|ccas|centre communal|police municipale)\b")),
     (

@@ -548,3 +548,27 @@ def test_what_the_fresh_20_set_showed_a_title_above_its_dates_and_jobs_that_name
     assert not opens_with_employer("Agent hospitalier")
     tsma = read("N. C.\n\nFonctionnaire de l'État (cat. B) – technicienne supérieure principale (TSMA), 5e échelon\n")
     assert tsma.corps == "technicien superieur du ministere charge de l'agriculture" and tsma.categorie == "B"
+
+
+def test_what_the_fresh_24_set_showed_a_title_column_a_programme_in_a_task_and_jobs_above_or_below_employers() -> None:
+    # the header's second column is the job, not part of the name: the job must not be scrubbed as one
+    physio = read(
+        "Lucien MARCHAND                          Ergothérapeute\n\nEXPÉRIENCE\n\n"
+        "Depuis 2019     Ergothérapeute – Centre hospitalier de Vienne\n\nFORMATION\n"
+        "2012 Diplôme d'État de masseur-kinésithérapeute\n"
+    )
+    assert _heading_names("Lucien MARCHAND                          Ergothérapeute\n") == ["Lucien MARCHAND"]
+    assert [e.position for e in physio.experiences] == ["Ergothérapeute – Centre hospitalier de Vienne"]
+    assert physio.education_level == 3
+    manager = read(
+        "C. R.\n\nEXPÉRIENCE\n\n03/2018 – aujourd'hui\nCHEF DU SERVICE PROPRETÉ URBAINE\n"
+        "Grand Chambéry – Direction des services techniques\n"
+        "  • Élaboration du plan de propreté 2021-2026 et suivi de ses indicateurs\n\n"
+        "Musée des Beaux-Arts, Rouen                                   2012-2018\n"
+        "Chargé des collections, département des peintures\n"
+    )
+    steps = [(e.position, e.start) for e in manager.experiences]
+    assert steps == [
+        ("CHEF DU SERVICE PROPRETÉ URBAINE", "2018-03"),
+        ("Chargé des collections, département des peintures", "2012"),
+    ]
