@@ -58,10 +58,11 @@ GRADE_ABBREVIATIONS = (
     (re.compile(r"\bASHQ\b"), "agent des services hospitaliers qualifié"),
     (re.compile(r"\bAEQ\b"), "agent d'entretien qualifié"),
     (re.compile(r"\bIADE\b"), "infirmier anesthésiste"),
+    (re.compile(r"\bTSH\b"), "technicien supérieur hospitalier"),
 )
 # A status line worth spelling out: one abbreviation above, or a grade's class ("principal de 2e classe").
 STATUS_LINE = re.compile(
-    r"\b(?:adj|aux|adm|r[ée]dac|tech|ppale?|cl|terr)\.|\b(?:ACH|EJE|ATTEE|ATSEM|ETAPS|SAENES|ASHQ|AEQ|IADE)\b|\bppal\b|territoria(?:l|le|ux)\b"
+    r"\b(?:adj|aux|adm|r[ée]dac|tech|ppale?|cl|terr)\.|\b(?:ACH|EJE|ATTEE|ATSEM|ETAPS|SAENES|ASHQ|AEQ|IADE|TSH)\b|\bppal\b|territoria(?:l|le|ux)\b"
     r"|principale? (?:de )?[12]",
     re.IGNORECASE,
 )
@@ -69,10 +70,23 @@ STATUS_LINE = re.compile(
 
 def status_text(text: str) -> str:
     """The lines of a CV that state a grade in abbreviations, spelt out (empty when there are none)."""
-    lines = [line for line in text.splitlines() if STATUS_LINE.search(line)]
+    lines = [line for line in without_cadre_names(text).splitlines() if STATUS_LINE.search(line)]
+    lines = [line for line in lines if not COMPETITION.search(line)]
     for pattern, replacement in GRADE_ABBREVIATIONS:
         lines = [pattern.sub(replacement, line) for line in lines]
     return "\n".join(lines)
+
+
+# « 2014 · Concours d'attaché territorial (externe) », « Lauréate de l'examen professionnel de rédacteur principal »:
+# a competition passed names the grade it opens, not the grade held
+COMPETITION = re.compile(r"\bconcours\b|\blaur[ée]at|\bexamen professionnel", re.IGNORECASE)
+# « cadre d'emplois des attachés territoriaux », « corps des conservateurs du patrimoine »: the cadre, not a grade in
+# it (attaché and attaché principal both fit); the cadre readings (`named_cadre`) read these words, the grade ones not
+CADRE_NAME = re.compile(r"\b(?:cadre d['’]emplois?|corps)\s+(?:des|du|de la|de l['’]|d['’]|de)\s*[^\n,;:()–—]+", re.I)
+
+
+def without_cadre_names(text: str) -> str:
+    return CADRE_NAME.sub(" ", text) if "cadre d" in text or "orps" in text else text
 
 
 # In a free-text CV, grades whose NEG label is also what CVs call a job ("Agent d'animation", "Conducteur",
@@ -103,6 +117,7 @@ def grade_facts(
 ) -> StatutoryFacts:
     """The grade a free-text CV states, with what follows from it (module docstring: the order of the readings)."""
     names = grade_names(catalogue)
+    text = without_cadre_names(text)
     # a « Grade : … » field states the grade held; the other status lines may be earlier grades
     labelled = GRADE_FIELD.search(recently_folded(text))
     if labelled and (named := names.named(labelled.group(), versant)):
@@ -160,15 +175,33 @@ def _status_line_grade(catalogue: Catalogue, folded: str, versant: str | None) -
     often only a job (« Agent d'animation »)."""
     names = grade_names(catalogue)
     for line in folded.splitlines():
-        if not (STATUS_WORDS.search(line) or ECHELON_PLACE.search(line)):
+        if not (STATUS_WORDS.search(line) or ECHELON_PLACE.search(line) or VERSANT_SAID.search(line)):
             continue
+        if ENDED_RANGE.search(line):
+            continue  # « 2015 → 2020 (attachée stagiaire en 2015, titularisée en 2016) »: a step that has ended
         line = FIELD_NAME.sub("", line)  # « statut : … », « situation actuelle : … »
         # each part of the line in turn: the grade may follow the job (« PEINTRE EN BÂTIMENT – maître ouvrier (FPH),
         # titulaire »)
         for part in re.split(r"\s[-–—|]\s|,|\(|\)|:", STATUS_WORDS.sub(" ", line).strip()):
             if grade := _grade_named_whole(names, part, versant):
                 return grade
+        if grade := _grade_before_status(names, line, versant):
+            return grade
     return None
+
+
+def _grade_before_status(names: GradeNames, line: str, versant: str | None) -> GradeConcept | None:
+    """A grade named whole by the last words before « titulaire » or « stagiaire » in a sentence (« je suis aujourd'hui
+    attachée territoriale titulaire, au 5e échelon »): the longest run of two to five words that is one."""
+    for match in BEFORE_STATUS.finditer(line):
+        words = match.group(1).split()
+        for size in range(min(5, len(words)), 1, -1):
+            if grade := _grade_named_whole(names, " ".join(words[-size:]), versant):
+                return grade
+    return None
+
+
+BEFORE_STATUS = re.compile(r"([^\W\d_][\w' -]{3,80}?)\s+(?:titulaire|stagiaire)\b")
 
 
 def _grade_named_whole(names: GradeNames, part: str, versant: str | None) -> GradeConcept | None:
@@ -183,7 +216,11 @@ def _grade_named_whole(names: GradeNames, part: str, versant: str | None) -> Gra
 
 FIELD_NAME = re.compile(r"^\s*(?:statut|situation(?: actuelle| administrative)?|position(?: statutaire)?)\s*:\s*")
 # A line that places its title at an échelon (« Ingénieure territoriale – 4e échelon »): the title is the grade.
-ECHELON_PLACE = re.compile(r"\b\d{1,2}(?:e|eme|er)\s+echelon\b")
+# « 5e échelon », « 5ème éch. »
+ECHELON_PLACE = re.compile(r"\b\d{1,2}(?:e|eme|er)\s+(?:echelon|ech)\b")
+ENDED_RANGE = re.compile(r"\b(?:19|20)\d\d\s*(?:-|–|—|→|->|/|a|au)\s*(?:\d{2}[/.])?(?:19|20)\d\d\b")
+# a line that states its versant (« Maître ouvrier – FPH ») states a status too
+VERSANT_SAID = re.compile(r"\bfp[eth]\b|\bfonction publique (?:territoriale|hospitaliere|de l'etat|d'etat)\b")
 
 
 def _only_with_a_note(names: GradeNames, grade: GradeConcept) -> bool:

@@ -554,7 +554,7 @@ def _dated_positions(text: str) -> list[dict[str, Any]]:
             continue  # « titulaire depuis 2017 », « ETAPS ppal 1re cl. depuis 2020 »: a status held, no step
         if _in_bracketed_note(text, match.start()):
             continue  # « (contractuelle de 2017 à 2019, stagiaire en 2019, puis titulaire) »: about the step above
-        if _inside_a_task(text, match):
+        if _inside_a_task(text, match) or _inside_a_sentence(text, match):
             continue  # « • Élaboration du PLPDMA 2021-2026 et suivi de ses indicateurs »: a programme's years
         end = match.groupdict().get("end")
         date_end = _date_end(match)
@@ -612,6 +612,14 @@ def _inside_a_task(text: str, match: re.Match[str]) -> bool:
     return same_line and match.group("position")[:1].islower() and TASK_OPENING.match(before) is not None
 
 
+def _inside_a_sentence(text: str, match: re.Match[str]) -> bool:
+    """Whether the dates are a sentence's, not a step's: the words after them follow with no separator and open with
+    a small word of prose (« j'enseigne / depuis 2020 la maintenance automobile aux élèves de CAP »)."""
+    gap = text[_date_end(match) : match.start("position")]
+    return "\n" not in gap and not gap.strip(" \t") and PROSE_WORD.match(match.group("position")) is not None
+
+
+PROSE_WORD = re.compile(r"(?:la|le|les|l['’]|au|aux|à|dans|en|pour|chez|avec|sur|un|une|des|du|de|d['’]|et|où)\b")
 TASK_OPENING = re.compile(r"\s*[-•*·–▪►>✓]\s+[^\W\d_]")
 
 
@@ -877,15 +885,37 @@ def _position_above(text: str, match: re.Match[str]) -> str | None:
     line_start = text.rfind("\n", 0, match.start()) + 1
     date_end = _date_end(match)
     line_end = text.find("\n", date_end)
-    if line_end < 0 or text[line_start : match.start()].strip(" \t[(") or text[date_end:line_end].strip(" \t.])"):
+    # the date alone, or with a note in brackets (« 2015 → 2020 (attachée stagiaire en 2015, titularisée en 2016) »)
+    rest = NOTE_IN_BRACKETS.sub("", text[date_end:line_end] if line_end >= 0 else "")
+    if line_end < 0 or text[line_start : match.start()].strip(" \t[(") or rest.strip(" \t.])"):
         return None
     following = text[line_end + 1 :].split("\n", 1)[0].strip()
-    if following[:1].isupper() and not _is_heading(following) and not _is_description(following):
+    titled = not (_is_heading(following) or _is_description(following) or RUNS_ON.search(following))
+    if following[:1].isupper() and titled:
         return None  # the date heads its step: « Depuis nov. 2019 » / « Infirmière – service des urgences »
-    above = text[: max(line_start - 1, 0)].rsplit("\n", 1)[-1].strip()
+    above = _title_above(text[: max(line_start - 1, 0)])
     if len(above) < 3 or _is_heading(above) or re.search(r"\b(?:19|20)\d\d\b", above) or not above[:1].isupper():
         return None
     return above
+
+
+# a line that runs on to the next, a sentence and no title (« Animation de l'équipe d'animateurs, montage de
+# projets avec les jeunes du quartier, », « …, suivi du »)
+RUNS_ON = re.compile(r"(?:[,;]|\b(?:du|de|des|d'|et|ou|la|le|les|l'|à|au|aux|en|pour|avec|sur|par|dans))$")
+NOTE_IN_BRACKETS = re.compile(r"^[ \t]*\([^()\n]*\)")
+BULLET = re.compile(r"^[ \t]*[▸►•·*▪>✓–-][ \t]+")
+
+
+def _title_above(before: str) -> str:
+    """The line above, without its bullet (« ▸ Cheffe de projet contrat de ville – … »); with the bulleted line above
+    it when it is that title's indented end (« ▸ Chargée de développement social urbain – …, quartiers X et » /
+    « Coteaux »)."""
+    lines = before.rsplit("\n", 2)[-2:]
+    last = lines[-1]
+    indented_end = len(lines) == 2 and last[:1] in (" ", "\t") and not BULLET.match(last)
+    if indented_end and BULLET.match(lines[0]) and not lines[0].rstrip().endswith("."):
+        last = f"{lines[0].rstrip()} {last.strip()}"
+    return BULLET.sub("", last).strip()
 
 
 def _is_description(line: str) -> bool:
@@ -1079,6 +1109,7 @@ def _statutory_situation(
         stated
         or titled
         or _versant_of_employer(reading.steps[:1])
+        or (_versant_of_status_lines(reading.text) if reading.free_text else None)
         or (unique_grade_versant(catalogue, grade_facts.grade_uri) if reading.free_text else None)
         or _versant_of_employer(reading.steps)
         or grade_facts.versant
@@ -1311,6 +1342,21 @@ PRIVATE_EMPLOYER = re.compile(
     r"\bprive|\bclinique|\bcabinet|\besn\b|\bassociation|\bentreprise|\bsociete\b|\bboutique|\b(?:hyper|super)marche"
     r"|\bmission locale"  # an association, whatever town or intercommunality its name holds
 )
+
+
+def _versant_of_status_lines(text: str) -> str | None:
+    """The versant of the employer a heading line names beside a status (« Contrat à durée déterminée (2e catégorie),
+    académie de Poitiers », « Titulaire – CHU de Rouen »): the employer of the situation the CV states today."""
+    for line in text.split("\n", HEADING_LINES)[:HEADING_LINES]:
+        if re.search(r"\b(?:19|20)\d\d\b", line):
+            return None  # the steps begin (« 2011-2014 : ASH contractuelle, CH de … »)
+        folded = fold_compat(line)
+        if STATUS_WORD.search(folded) and (kind := employer_kind_of(line)) and not PRIVATE_EMPLOYER.search(folded):
+            return EMPLOYER_VERSANTS.get(kind)
+    return None
+
+
+HEADING_LINES = 8  # the name, the title, the status and the contact lines
 
 
 def _versant_of_employer(steps: list[Step]) -> str | None:

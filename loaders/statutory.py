@@ -277,6 +277,7 @@ CORPS_ABBREVIATIONS = {
     "atasm": "adjoint technique d'accueil, de surveillance et de magasinage",
     "d3s": "directeur d'etablissement sanitaire, social et medico-social",
     "tsma": "technicien superieur du ministere charge de l'agriculture",
+    "tsei": "technicien superieur de l'economie et de l'industrie",
 }
 ABBREVIATED_CORPS = re.compile(r"\b(" + "|".join(CORPS_ABBREVIATIONS) + r")\b")
 # "gestion des ressources humaines du corps des administrateurs des finances publiques": the people managed
@@ -509,6 +510,8 @@ CORPS_FACTS = (
     (re.compile(r"adjoints? techniques? (?:de recherche et de formation|de la recherche)"), "C", None),
     (re.compile(r"techniciens? (?:de recherche et de formation|de la recherche)"), "B", None),
     (re.compile(r"ingenieurs? (?:de recherche|d'etudes)|assistants? ingenieurs?"), "A", None),
+    # the industry ministry's technicians (TSEI: DREAL inspectors of classified sites), before the territorial ones
+    (re.compile(r"techniciens? superieurs? (?:principaux? |en chef )?de l'economie et de l'industrie"), "B", None),
     (re.compile(r"adjoints? techniques?"), "C", "Technique"),
     (re.compile(r"adjoints? administratifs?"), "C", "Administrative"),
     (re.compile(r"adjoints? d'animation"), "C", "Animation"),

@@ -572,3 +572,38 @@ def test_what_the_fresh_24_set_showed_a_title_column_a_programme_in_a_task_and_j
         ("CHEF DU SERVICE PROPRETÉ URBAINE", "2018-03"),
         ("Chargé des collections, département des peintures", "2012"),
     ]
+
+
+def test_what_the_fresh_25_set_showed_status_lines_that_name_no_grade_whole_and_titles_above_their_dates() -> None:
+    storekeeper = read("C. V.\n\nMaître ouvrier – FPH – 5ème éch.\nMagasinier-cariste, CHU d'Amiens\n")
+    assert (grade_code(storekeeper), storekeeper.categorie, storekeeper.titulaire) == ("0176", "C", True)
+    technician = read(
+        "L. M.\n\nRecrutée en 2018 au centre hospitalier comme technicienne, j'ai été promue TSH de 1re classe en "
+        "2023 (4e échelon).\n"
+    )
+    assert (technician.versant, technician.categorie) == ("FPH", "B") and grade_code(technician) in ("0982", "0997")
+    # the cadre named, no grade in it; a competition passed names the grade it opens, not the one held
+    project_head = read(
+        "M. K.\n\nFonctionnaire territoriale, catégorie A (cadre d'emplois des attachés territoriaux)\n\n"
+        "FORMATION\n2014 · Concours d'attaché territorial (externe)\n"
+    )
+    assert project_head.grade_uri is None and project_head.corps == "attaches territoriaux"
+    officer = read("A. B.\n\nLauréate du concours en 2018, je suis aujourd'hui attachée territoriale titulaire.\n")
+    assert grade_code(officer) == "0443"
+    inspector = read(
+        "P. D.\n\nTechnicien supérieur principal de l'économie et de l'industrie (TSEI, cat. B) – titulaire\n\n"
+        "09.2017 → auj.   DREAL Hauts-de-France, Béthune\n                 Inspecteur des installations classées\n"
+    )
+    assert inspector.corps == "technicien superieur de l'economie et de l'industrie" and inspector.categorie == "B"
+    teacher = read(
+        "S. G.\nProfesseur contractuel en lycée professionnel\nContrat à durée déterminée, académie de Poitiers\n\n"
+        "Treize ans d'atelier, puis le choix de transmettre : j'enseigne\ndepuis 2020 la maintenance automobile.\n\n"
+        "▸ Professeur contractuel de maintenance des véhicules – Lycée professionnel Jean-Caillaud, Ruelle et\n"
+        "  Touvre\n  2020 → aujourd'hui (contractuel)\n"
+        "  Enseignement en atelier, préparation des séquences pédagogiques et évaluation des élèves de\n"
+        "  CAP et de bac pro.\n"
+    )
+    assert teacher.versant == "FPE"  # the employer of the status line: a teacher in a lycée is the State's
+    assert [(e.position[:40], e.start) for e in teacher.experiences] == [
+        ("Professeur contractuel de maintenance de", "2020")
+    ]
