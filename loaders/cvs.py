@@ -495,12 +495,16 @@ def _heading_names(text: str) -> list[str]:
     """A CV usually opens with the person's name: the first short line made of capitalised words, or the first
     part of such a line when a PDF merged it with a second column or a phone ("Brigitte VAYSSE - 06 88 …")."""
     for line in text.splitlines()[:5]:
+        line = CV_PREFIX.sub("", line)  # « CV – Thomas LE GUERN »
         for part in [line.strip(), re.split(r"\s{3,}|\t|\s[-–|·]\s", line.strip())[0]]:
             # « CADRE DE SANTÉ – FPH », « POLICE MUNICIPALE »: a title, not a name
             named = part and NAME_LINE.match(part) and not re.search(r"\d|curriculum|cv\b", part, re.IGNORECASE)
             if named and not is_cadre_name(part):
                 return [part]
     return []
+
+
+CV_PREFIX = re.compile(r"^\s*(?:cv|curriculum vitae)\s*[-–—:|·]\s*(?=\S)", re.IGNORECASE)
 
 
 # A line where a person's name may stand: two capitalised words in a row. Only such lines go through the
@@ -539,7 +543,19 @@ JOB_WORD = re.compile(
 def _titled_job(entity: str) -> bool:
     words = entity.split()
     acronym = len(words) == 2 and (words[1] in JOB_ACRONYMS or words[1] in JOB_ABBREVIATIONS)
-    return acronym and JOB_WORD.match(words[0]) is not None
+    return (acronym and JOB_WORD.match(words[0]) is not None) or _opens_with_firm(words[0])
+
+
+def _opens_with_firm(first: str) -> bool:
+    """« Cabinet Diag'Ouest », « Garage Moreau SAS », « Transports Gaudin »: a firm the NER took for a person, by its
+    first word. Not a job's first word: first names and surnames are jobs too (« Marin », « Boulanger »)."""
+    return fold_compat(first).strip(".,;:'’") in FIRM_WORDS
+
+
+FIRM_WORDS = frozenset(
+    {"cabinet", "garage", "sarl", "sas", "sa", "eurl", "societe", "transports", "menuiserie", "etablissements", "ets"}
+    | {"groupe", "agence", "boulangerie", "pharmacie", "clinique", "laboratoire", "entreprise", "atelier", "maison"}
+)
 
 
 def _dated_positions(text: str) -> list[dict[str, Any]]:

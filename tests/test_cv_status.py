@@ -10,7 +10,7 @@ from graph.db import Database
 from graph.schema import CANDIDATE_CORPS
 from graph.writes import write_candidates
 from loaders.cv_status import stated_categorie
-from loaders.cvs import _heading_names, parse_cv
+from loaders.cvs import _heading_names, _titled_job, parse_cv
 from loaders.grades import grade_names
 from loaders.nlp import default_analyzer
 from loaders.records import CandidateRecord
@@ -607,3 +607,12 @@ def test_what_the_fresh_25_set_showed_status_lines_that_name_no_grade_whole_and_
     assert [(e.position[:40], e.start) for e in teacher.experiences] == [
         ("Professeur contractuel de maintenance de", "2020")
     ]
+
+
+def test_a_cv_prefix_before_the_name_and_firms_the_ner_takes_for_persons() -> None:
+    # « CV – » before the name: the name is that line's, not the job title's below (whose words were scrubbed)
+    assert _heading_names("CV – Thomas LE GUERN\n\nConseiller France Rénov' – rénovation énergétique\n") == [
+        "Thomas LE GUERN"
+    ]
+    assert _titled_job("Garage Moreau SAS") and _titled_job("Cabinet Diag'Ouest")
+    assert not _titled_job("Marin Dupont") and not _titled_job("BOULANGER Marc")  # persons, whatever their words
