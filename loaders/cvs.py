@@ -966,9 +966,25 @@ def _position_of(line: str, after: str) -> str:
     ):
         return f"{following}, {position}"
     cells = [cell.strip() for cell in position.split("|") if cell.strip()]
-    if len(cells) > 1 and employer_kind_of(cells[0]) and not employer_kind_of(cells[-1]):
+    employer_first = len(cells) > 1 and bool(employer_kind_of(cells[0])) and not employer_kind_of(cells[-1])
+    if len(cells) > 1 and (employer_first or _job_after(cells[-1], cells[0])):
         return ", ".join(cells[1:] + cells[:1])  # « Période | Employeur | Poste »: the job first
-    return position
+    head, _, tail = _split_once(position)
+    return f"{tail.rstrip(' ,;')}, {head}" if _job_after(tail, head) else position
+
+
+EMPLOYER_JOB_SEPARATOR = re.compile(r"\s[–—|]\s")
+
+
+def _split_once(position: str) -> tuple[str, str, str]:
+    parts = EMPLOYER_JOB_SEPARATOR.split(position, maxsplit=1)
+    return (parts[0], " – ", parts[1]) if len(parts) == 2 else (position, "", "")
+
+
+def _job_after(tail: str, head: str) -> bool:
+    """« La Poste, bureau de Moissac – Guichetière (CDD successifs) », « Inddigo, Chambéry – Consultante
+    énergie-climat »: the employer first, the job after it; the job comes first in the position."""
+    return bool(tail) and _is_job_word(tail) and not _is_job_word(head)
 
 
 def _job_below_organisation(position: str, following: str) -> bool:

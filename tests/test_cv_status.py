@@ -616,3 +616,16 @@ def test_a_cv_prefix_before_the_name_and_firms_the_ner_takes_for_persons() -> No
     ]
     assert _titled_job("Garage Moreau SAS") and _titled_job("Cabinet Diag'Ouest")
     assert not _titled_job("Marin Dupont") and not _titled_job("BOULANGER Marc")  # persons, whatever their words
+
+
+def test_a_job_after_its_employer_on_the_date_line_comes_first() -> None:
+    record = read(
+        "R. D.\n\nPARCOURS\n\n2008 > 2011   La Poste, bureau de Moissac – Guichetière (CDD successifs)\n"
+        "2011 – 2014      | Armatis, Saint-Nazaire      | Téléconseillère\n"
+        "2014 – 2018   Chef de bureau – Mairie de Moissac\n"
+    )
+    assert [e.position for e in record.experiences] == [
+        "Chef de bureau – Mairie de Moissac",  # a job first stays first
+        "Téléconseillère, Armatis, Saint-Nazaire",
+        "Guichetière (CDD successifs), La Poste, bureau de Moissac",
+    ]
