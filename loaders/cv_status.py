@@ -59,6 +59,8 @@ GRADE_ABBREVIATIONS = (
     (re.compile(r"\bAEQ\b"), "agent d'entretien qualifié"),
     (re.compile(r"\bIADE\b"), "infirmier anesthésiste"),
     (re.compile(r"\bTSH\b"), "technicien supérieur hospitalier"),
+    # not a status line's cue (`STATUS_LINE`): « OPQ magasinier » is as often an earlier step's title
+    (re.compile(r"\bOPQ\b"), "ouvrier professionnel qualifié"),
 )
 # A status line worth spelling out: one abbreviation above, or a grade's class ("principal de 2e classe").
 STATUS_LINE = re.compile(
@@ -72,9 +74,13 @@ def status_text(text: str) -> str:
     """The lines of a CV that state a grade in abbreviations, spelt out (empty when there are none)."""
     lines = [line for line in without_cadre_names(text).splitlines() if STATUS_LINE.search(line)]
     lines = [line for line in lines if not COMPETITION.search(line)]
+    return "\n".join(spelt_out(line) for line in lines)
+
+
+def spelt_out(text: str) -> str:
     for pattern, replacement in GRADE_ABBREVIATIONS:
-        lines = [pattern.sub(replacement, line) for line in lines]
-    return "\n".join(lines)
+        text = pattern.sub(replacement, text)
+    return text
 
 
 # « 2014 · Concours d'attaché territorial (externe) », « Lauréate de l'examen professionnel de rédacteur principal »:
@@ -139,6 +145,10 @@ def grade_facts(
     if named := names.named(CLASS_LINE.sub(" ", recently_folded(text)), versant):
         return _facts_of(named.grade)
     if grade := _status_line_grade(catalogue, recently_folded(text), versant):
+        return _facts_of(grade)
+    # then with the abbreviations spelt out on every status line (« OPQ – titulaire – 5e éch. »), not only on the lines
+    # they mark; after, since spelling out drops « territorial » (« attachée territoriale titulaire »)
+    if grade := _status_line_grade(catalogue, recently_folded(spelt_out(text)), versant):
         return _facts_of(grade)
     if whole.grade_uri and not GRADE_LABEL.search(fold_compat(catalogue.grades[whole.grade_uri].label)):
         return StatutoryFacts()  # a job title, not a grade: nothing follows from it

@@ -72,7 +72,7 @@ DATE_RANGE = re.compile(
 )
 # "depuis 2020 : Gestionnaire…", "Depuis sept. 2019 — Cheffe…": a step that has not ended.
 SINCE = re.compile(
-    r"\b(?:depuis|since)\s+(?:le\s+\d{1,2}(?:er)?(?:\s+|/(?=\d)))?(?P<start>"
+    r"\b(?:depuis|since)\s+(?:le\s+\d{1,2}(?:er)?(?:\s+|/(?=\d))|la\s+rentr[ée]e\s+(?:de\s+)?)?(?P<start>"
     + _MONTH
     + r"\d{4})[\])]?\s*[:,\-–—|]?\s*(?P<position>[^\n]{3,120})",
     re.IGNORECASE,
@@ -568,7 +568,7 @@ def _dated_positions(text: str) -> list[dict[str, Any]]:
             continue
         if match.re is SINCE and HELD_SINCE.search(fold_compat(text[max(0, match.start() - 40) : match.start()])):
             continue  # « titulaire depuis 2017 », « ETAPS ppal 1re cl. depuis 2020 »: a status held, no step
-        if _in_bracketed_note(text, match.start()):
+        if _in_bracketed_note(text, match.start()) or _on_a_status_field(text, match.start()):
             continue  # « (contractuelle de 2017 à 2019, stagiaire en 2019, puis titulaire) »: about the step above
         if _inside_a_task(text, match) or _inside_a_sentence(text, match):
             continue  # « • Élaboration du PLPDMA 2021-2026 et suivi de ses indicateurs »: a programme's years
@@ -612,11 +612,28 @@ def _before_careers(step: dict[str, Any]) -> bool:
 
 def _in_bracketed_note(text: str, at: int) -> bool:
     """Whether `at` is inside a bracket that opens its line after words (not a bracketed date alone: « (2016 –
-    2021) »), or inside a bracket on a task's line."""
+    2021) »), or inside a bracket on a task's line, or inside a bracket that opens on a contract or a status
+    (« CDI de droit public depuis avril 2024 (CDD de 2021 à 2024) »)."""
     before = text[text.rfind("\n", 0, at) + 1 : at]
     # or on a task's line (« - Participation aux audits internes (référente qualité depuis 2020) »)
     opening = re.match(r"\s*\(\s*\S", before) or re.match(r"\s*[-•*·–]\s.*\(", before)
-    return opening is not None and ")" not in before[before.rfind("(") :]
+    bracket = before[before.rfind("(") :] if "(" in before else ""
+    status_note = STATUS_NOTE.match(fold_compat(bracket)) is not None
+    return (opening is not None or status_note) and ")" not in bracket
+
+
+STATUS_NOTE = re.compile(r"\(\s*(?:cd[di]|contractuel|stagiaire|titulaire|vacataire|detache|en disponibilite)")
+# « Statut : … », « Position : en disponibilité … depuis le 01/01/2025 », « Affectation : CIO de Vannes … depuis la
+# rentrée 2019 »: a heading's field, whose dates the career below gives as its steps
+STATUS_FIELD = re.compile(
+    r"^[ \t]*(?:statut|situation(?: administrative| actuelle)?|position(?: administrative| statutaire)?|affectation"
+    r"|grade|corps|objet)[ \t]*:",
+    re.IGNORECASE,
+)
+
+
+def _on_a_status_field(text: str, at: int) -> bool:
+    return STATUS_FIELD.match(text[text.rfind("\n", 0, at) + 1 : at]) is not None
 
 
 def _inside_a_task(text: str, match: re.Match[str]) -> bool:
@@ -803,7 +820,7 @@ HELD_SINCE = re.compile(
     r"|classe(?: normale| superieure| exceptionnelle)?|cl\.|ppale?|echelon|grade"
     # « Agent contractuel de droit public (CDD de 3 ans) depuis sept. 2022 »: a status line, the step is below;
     # « 5e échelon (depuis le 01/09/2023) »: a bracket may open before the date
-    r"|contractuel(?:le)?(?: de droit public)?(?: \([^()]*\))?|\(cd[di]\b[^()]*\))\s*\(?\s*$"
+    r"|contractuel(?:le)?(?: de droit public)?(?: \([^()]*\))?|\(cd[di]\b[^()]*\)|\bcd[di] de droit public)\s*\(?\s*$"
 )
 # A section of diplomas and schooling: its dated lines (« 2018-2019 : École nationale des greffes ») are no steps
 EDUCATION_HEADING = re.compile(

@@ -629,3 +629,26 @@ def test_a_job_after_its_employer_on_the_date_line_comes_first() -> None:
         "Téléconseillère, Armatis, Saint-Nazaire",
         "Guichetière (CDD successifs), La Poste, bureau de Moissac",
     ]
+
+
+def test_what_the_fresh_26_set_showed_heading_fields_contract_notes_the_school_year_and_opq() -> None:
+    psychologist = read(
+        "E. B.\n\nCorps :          psychologues de l'Éducation nationale (catégorie A)\n"
+        "Affectation :    CIO de Vannes (académie de Rennes) depuis la rentrée 2019\n"
+        "Position :       activité, temps plein\n\nITINÉRAIRE PROFESSIONNEL\n\n"
+        "2015 – 2019\nConseillère d'orientation-psychologue titulaire\nCIO de Quimper\n\n"
+        "Depuis la rentrée 2019\nPsychologue de l'Éducation nationale EDO, CIO de Vannes\n"
+    )
+    steps = [(e.position, e.start) for e in psychologist.experiences]
+    assert steps == [
+        ("Psychologue de l'Éducation nationale EDO, CIO de Vannes", "2019"),  # « la rentrée », no field's step
+        ("Conseillère d'orientation-psychologue titulaire", "2015"),
+    ]
+    associate = read(
+        "M. F.\n\nAgent contractuel de la fonction publique hospitalière – catégorie A – CDI de droit public depuis\n"
+        "avril 2024 (CDD de 2021 à 2024)\n\nPARCOURS\n\nmars 2021 – aujourd'hui : Attachée de recherche clinique – CHU "
+        "de Montpellier\n"
+    )
+    assert [(e.start, e.end) for e in associate.experiences] == [("2021-03", None)]  # the contract's dates are notes
+    mortuary = read("F. D.\n\nagent de chambre mortuaire\nOPQ – titulaire – 5e éch.\n")
+    assert (grade_code(mortuary), mortuary.categorie) == ("0179", "C")
