@@ -1467,13 +1467,35 @@ def spelt_out_job(text: str) -> str:
     return JOB_ABBREVIATION.sub(lambda m: JOB_ABBREVIATIONS[m.group(1)], text)
 
 
+def job_part(position: str) -> str:
+    """The job of a position without the employer that follows it (« agent d'accueil (loge) – lycée Jean-Giraudoux,
+    Châteauroux » → « agent d'accueil (loge) »): the employer's words (« lycée », « CHU », « Département ») would
+    classify the step as the employer's trade (K2103 school management, K1403 health-facility management)."""
+    segments = POSITION_SEPARATOR.split(position)
+    for at, segment in enumerate(segments[1:], start=1):
+        folded = fold_compat(segment)
+        if employer_kind_of(segment) or PRIVATE_EMPLOYER.search(folded) or ORGANISATION_WORD.match(folded.strip()):
+            return " ".join(segments[:at])
+    return position
+
+
+POSITION_SEPARATOR = re.compile(r",\s+|\s[–—|-]\s|\s\|\s")
+ORGANISATION_WORD = re.compile(
+    r"(?:le |la |l'|les )?(?:lycee|college|ecole|universite|residence|etablissement|ehpad|centre|maison|departement"
+    r"|agence|magasin|hypermarche|groupe|laboratoire|institut|musee|mediatheque|bibliotheque|cio|crous|caf|cpam"
+    r"|polyclinique|foyer|service|direction|pole|bureau|unite|atelier|cuisine|plateforme|site|siege)\b"
+)
+
+
 def _classify_steps(steps: list[list[Step]], analyzer: TextAnalyzer) -> None:
     """Every CV's steps classified in one call (occupations from the position and its summary)."""
     flat = [step for cv_steps in steps for step in cv_steps]
     if not flat:
         return
     classified = analyzer.occupations.classify(
-        [spelt_out_job(s) for _, _, s in flat], [spelt_out_job(e.position) for _, e, _ in flat]
+        [spelt_out_job(s) for _, _, s in flat],
+        [spelt_out_job(e.position) for _, e, _ in flat],
+        jobs=[spelt_out_job(job_part(e.position)) for _, e, _ in flat],
     )
     for (_, experience, _), occupations in zip(flat, classified, strict=True):
         experience.occupations = occupations

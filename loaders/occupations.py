@@ -142,17 +142,26 @@ class OccupationClassifier:
             # stored transposed, in rows, in float32: the product with a batch of titles is a third cheaper
             self.char_matrix[scheme] = self.chars.transform(corpus_labels[scheme]).T.tocsr().astype(np.float32)
 
-    def classify(self, texts: list[str], titles: list[str], learned: bool = False) -> list[list[OccupationScore]]:
-        """Top 3 per scheme; `learned` (offers) adds the model learned from coded offers where one is fitted."""
+    def classify(
+        self, texts: list[str], titles: list[str], learned: bool = False, jobs: list[str] | None = None
+    ) -> list[list[OccupationScore]]:
+        """Top 3 per scheme; `learned` (offers) adds the model learned from coded offers where one is fitted. `jobs`:
+        the titles without their employer, whose scores are averaged with the whole titles' (CV steps)."""
         if not texts:
             return []
         results: list[list[OccupationScore]] = [[] for _ in texts]
         vectors = self.vectors(texts, titles)  # once for every scheme: the vectorizer is shared
+        # only the titles an employer was cut from are scored twice
+        cut = [row for row, (title, job) in enumerate(zip(titles, jobs or titles, strict=True)) if job != title]
+        cut_texts, cut_jobs = [texts[row] for row in cut], [(jobs or titles)[row] for row in cut]
+        cut_vectors = self.vectors(cut_texts, cut_jobs) if cut else None
         for scheme in SCHEMES:
             uris, codes = self.by_scheme[scheme]
             if not uris:
                 continue
             scores = self.scores(texts, titles, scheme, learned, vectors)
+            if cut:
+                scores[cut] = (scores[cut] + self.scores(cut_texts, cut_jobs, scheme, learned, cut_vectors)) / 2
             top = np.argsort(-scores, axis=1)[:, :TOP_K]
             for row, columns in enumerate(top):
                 for rank, column in enumerate(columns, start=1):

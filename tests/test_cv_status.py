@@ -10,7 +10,7 @@ from graph.db import Database
 from graph.schema import CANDIDATE_CORPS
 from graph.writes import write_candidates
 from loaders.cv_status import stated_categorie
-from loaders.cvs import _heading_names, _titled_job, parse_cv
+from loaders.cvs import _heading_names, _titled_job, job_part, parse_cv
 from loaders.grades import grade_names
 from loaders.nlp import default_analyzer
 from loaders.records import CandidateRecord
@@ -652,3 +652,13 @@ def test_what_the_fresh_26_set_showed_heading_fields_contract_notes_the_school_y
     assert [(e.start, e.end) for e in associate.experiences] == [("2021-03", None)]  # the contract's dates are notes
     mortuary = read("F. D.\n\nagent de chambre mortuaire\nOPQ – titulaire – 5e éch.\n")
     assert (grade_code(mortuary), mortuary.categorie) == ("0179", "C")
+
+
+def test_a_step_is_classified_by_its_job_as_much_as_by_its_employer() -> None:
+    # the employer's words (« lycée ») had made a cleaner's step « Direction d'établissement d'enseignement » (K2103)
+    assert job_part("Agent d'entretien des locaux – lycée Jean-Moulin, Albi") == "Agent d'entretien des locaux"
+    assert job_part("Infirmière, Centre hospitalier de Rodez") == "Infirmière"
+    assert job_part("Chef de bureau des élections") == "Chef de bureau des élections"  # no employer cut
+    cleaner = read("A. B.\n\nPARCOURS\n\n2015 – 2020 : Agent d'entretien des locaux – lycée Jean-Moulin, Albi\n")
+    ranked = [o.code for o in sorted(cleaner.experiences[0].occupations, key=lambda o: o.rank) if o.scheme == "ROME"]
+    assert ranked[0] == "K2204"  # Nettoyage de locaux
