@@ -1139,8 +1139,13 @@ def _score_gold_cvs(pairs: list[tuple[dict[str, Any], CandidateRecord]]) -> Gold
         _score_skills(figures, row["skills"], record)
         stored = fold_compat(json.dumps(record.to_dict(), ensure_ascii=False))
         figures.identities += len(row["identity"])
-        figures.leaked += [f"{row['file']}: {i}" for i in row["identity"] if fold_compat(i) in stored]
+        figures.leaked += [f"{row['file']}: {i}" for i in row["identity"] if _holds_whole(stored, fold_compat(i))]
     return figures
+
+
+def _holds_whole(stored: str, identity: str) -> bool:
+    """Whether the records hold the identity as whole words: « Régis » is in « registre » but reached no record."""
+    return re.search(rf"(?<![\w]){re.escape(identity)}(?![\w])", stored) is not None
 
 
 def _score_experiences(figures: GoldCvFigures, gold: list[dict[str, Any]], found: list[ExperienceRecord]) -> None:

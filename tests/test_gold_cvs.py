@@ -167,3 +167,10 @@ def test_a_second_annotation_that_does_not_follow_the_gold_spans_is_refused(tmp_
     with pytest.raises(ValueError, match=r"line 1 \(cv01.txt\): field 'links'"):
         measure.read_second_skills(rows, path)
     assert set(measure.read_second_skills(rows)) <= {r["file"] for r in rows}
+
+
+def test_an_identity_leaks_as_whole_words_only() -> None:
+    # « Régis » inside « registre des passages » is no leak; « Régis » alone, or glued to a bracket, is one
+    assert not measure._holds_whole("tenue du registre des passages", "regis")
+    assert measure._holds_whole("contact : regis, eclusier", "regis")
+    assert measure._holds_whole("[nom]regis thomas", "regis thomas")
