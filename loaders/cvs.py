@@ -60,7 +60,7 @@ _MONTH = (
 )
 # Still in post: "aujourd'hui", "auj.", "à ce jour", "présent", "en cours"…
 _ONGOING = (
-    r"aujourd'hui|aujourd’hui|auj(?:\.|\b)|(?:a|à)\s+ce\s+jour|ce\s+jour|pr[ée]sent|en\s+cours|actuel(?:lement)?"
+    r"aujourd'hui|aujourd’hui|auj(?:\.|\b)|(?:a|à)\s+ce\s+jour|ce\s+jour|pr[ée]sent|en\s+cours|actuel(?:lement)?|en\s+poste"
     r"|…|\.\.\."
     r"|(?<=→)(?=\s)"  # « 2017 →  Inspectrice du travail »: an arrow to nothing is a step still held
     r"|(?<=[–—])(?=[ \t]{2,}\S)"  # « 03/2019 –     Instructrice naturalisations »: so is a dash to a gap
@@ -895,6 +895,12 @@ def _position_before(text: str, match: re.Match[str]) -> str | None:
     before = text[line_start : match.start()].strip(" \t,;:–—-|(•·[")
     before = re.sub(r"(?i)[\s,]*(?:depuis|de|du|en)$", "", before).strip(" \t,;:–—-|(")
     before = "" if SEASON.match(before) else before  # « Étés 2011 à 2013 »: when, not what
+    if before[:1].islower() and line_start > 1:
+        # the title's end, wrapped (« Acheteuse, …, Direction des achats du GHT (CHU de Caen Normandie, » /
+        # « établissement support), mars 2021 – aujourd'hui »)
+        above = text[: line_start - 1].rsplit("\n", 1)[-1].strip()
+        if above[:1].isupper() and not _is_heading(above) and not re.search(r"\b(?:19|20)\d\d\b", above):
+            before = f"{above} {before}"
     following = text[line_end + 1 :].split("\n", 1)[0].strip() if line_end >= 0 else ""
     # the next line is the job when it reads as a title (« ESN, Montpellier — 2013-2019 » / « Développeur Java »);
     # a blank line, a heading, a task (lower case, a bullet) or another date is not one
@@ -971,6 +977,9 @@ def _position_of(line: str, after: str) -> str:
     following = lines[0].strip() if lines else ""  # the very next line
     # the line opens with an employer (« CHU de Nîmes – Hôpital Carémeau »), not a job that names one after it
     # (« Directrice des ressources humaines, Rennes Métropole »), or holds only a note (« (stagiaire, …) »)
+    head, _, tail = _split_once(position)
+    if _job_after(tail, head):
+        return f"{tail.rstrip(' ,;')}, {head}"  # « VILLE DE SAINT-ÉTIENNE, … - Serrurier-métallier »: on this line
     organisation = _opens_with_organisation(position) and not _job_above_organisation(position, following)
     if following[:1].islower() and len(lines) > 1 and organisation:
         following = lines[1].strip()  # the employer's name runs on (« … Maison du Département Solidarité / de l'… »)
@@ -978,6 +987,7 @@ def _position_of(line: str, after: str) -> str:
     if (
         employer_only
         and following[:1].isupper()  # a title; not a task (« - instruction des dossiers ») nor a cut line's end
+        and not STATUS_OPENING.match(fold_compat(following))  # « Titulaire, AT ppal 2e cl. depuis 2019 »
         and not re.match(r"\d{4}|depuis\b", following, re.IGNORECASE)
         and not _is_heading(following)  # « FORMATION »: the next section, not the job
     ):
@@ -990,12 +1000,12 @@ def _position_of(line: str, after: str) -> str:
     return f"{tail.rstrip(' ,;')}, {head}" if _job_after(tail, head) else position
 
 
-EMPLOYER_JOB_SEPARATOR = re.compile(r"\s[–—|]\s")
+EMPLOYER_JOB_SEPARATOR = re.compile(r"\s[–—|-]\s")
 
 
 def _split_once(position: str) -> tuple[str, str, str]:
     parts = EMPLOYER_JOB_SEPARATOR.split(position, maxsplit=1)
-    return (parts[0], " – ", parts[1]) if len(parts) == 2 else (position, "", "")
+    return (parts[0].strip(), " – ", parts[1].strip()) if len(parts) == 2 else (position, "", "")
 
 
 def _job_after(tail: str, head: str) -> bool:
@@ -1011,6 +1021,9 @@ def _job_below_organisation(position: str, following: str) -> bool:
     if not following or _is_description(following) or not position[:1].isupper():
         return False
     return _is_job_word(following) and not _is_job_word(position)
+
+
+STATUS_OPENING = re.compile(r"(?:titulaire|stagiaire|contractuel|fonctionnaire|vacataire|cd[di]\b)")
 
 
 def _job_above_organisation(position: str, following: str) -> bool:

@@ -332,6 +332,8 @@ EMPLOYER_NAME_KINDS = (
             # the Justice ministry's probation services and school, the Éducation nationale's inclusion hubs (not
             # « pénitentiaire » or « Éducation nationale »: « Infirmière de l'Éducation nationale » is a job title)
             r"|spip|enap|pial"
+            # the State's public bodies by their names (VNF, the waterways; Météo-France; the ONF)
+            r"|vnf|voies navigables de france|meteo-france|office national des forets"
             r"|dir (?:atlantique|centre|est|ile-de-france|massif|mediterranee|nord|ouest|sud))\b"
         ),
     ),

@@ -662,3 +662,21 @@ def test_a_step_is_classified_by_its_job_as_much_as_by_its_employer() -> None:
     cleaner = read("A. B.\n\nPARCOURS\n\n2015 – 2020 : Agent d'entretien des locaux – lycée Jean-Moulin, Albi\n")
     ranked = [o.code for o in sorted(cleaner.experiences[0].occupations, key=lambda o: o.rank) if o.scheme == "ROME"]
     assert ranked[0] == "K2204"  # Nettoyage de locaux
+
+
+def test_what_the_fresh_27_set_showed_en_poste_a_wrapped_title_and_a_status_line_under_the_employer() -> None:
+    officer = read(
+        "C. R.\n\n▸ Janv. 2022 – en poste\nDéléguée à la protection des données – Centre de gestion de la Vienne\n\n"
+        "Acheteuse, direction des achats du GHT Normandie Centre (CHU de Caen,\n"
+        "établissement support), mars 2015 – déc. 2021\n- Conduite des procédures formalisées\n"
+    )
+    assert [(e.start, e.end) for e in officer.experiences] == [("2022-01", None), ("2015-03", "2021-12")]
+    assert officer.experiences[1].position.startswith("Acheteuse, direction des achats")
+    locksmith = read(
+        "R. T.\n\nSept. 2014 - aujourd'hui\nVILLE DE SAINT-ÉTIENNE, centre technique municipal - Serrurier-métallier\n"
+        "Titulaire, AT ppal 2e cl. depuis 2019 (examen professionnel), 5e échelon\n"
+    )
+    position = locksmith.experiences[0].position
+    assert position == "Serrurier-métallier, VILLE DE SAINT-ÉTIENNE, centre technique municipal"
+    keeper = read("R. T.\n\n2018 → auj.    Éclusier-barragiste, VNF Direction territoriale Centre-Bourgogne\n")
+    assert keeper.versant == "FPE"
