@@ -188,6 +188,11 @@ def read(text: str) -> CandidateRecord:
     return parse_cv(text.encode(), "cv.txt")
 
 
+def steps_of(text: str) -> list[tuple[str, str | None]]:
+    """(position, start) of each step of a free-text CV, the latest first."""
+    return [(e.position, e.start) for e in read(text).experiences]
+
+
 def test_what_the_fresh_5_and_6_sets_showed_a_hand_that_does_not_know_the_reader_writes() -> None:
     detached = (
         "C. M.\nAttachée principale d'administration de l'État en détachement\n\n"
@@ -560,15 +565,14 @@ def test_what_the_fresh_24_set_showed_a_title_column_a_programme_in_a_task_and_j
     assert _heading_names("Lucien MARCHAND                          Ergothérapeute\n") == ["Lucien MARCHAND"]
     assert [e.position for e in physio.experiences] == ["Ergothérapeute – Centre hospitalier de Vienne"]
     assert physio.education_level == 3
-    manager = read(
+    manager = (
         "C. R.\n\nEXPÉRIENCE\n\n03/2018 – aujourd'hui\nCHEF DU SERVICE PROPRETÉ URBAINE\n"
         "Grand Chambéry – Direction des services techniques\n"
         "  • Élaboration du plan de propreté 2021-2026 et suivi de ses indicateurs\n\n"
         "Musée des Beaux-Arts, Rouen                                   2012-2018\n"
         "Chargé des collections, département des peintures\n"
     )
-    steps = [(e.position, e.start) for e in manager.experiences]
-    assert steps == [
+    assert steps_of(manager) == [
         ("CHEF DU SERVICE PROPRETÉ URBAINE", "2018-03"),
         ("Chargé des collections, département des peintures", "2012"),
     ]
@@ -632,15 +636,14 @@ def test_a_job_after_its_employer_on_the_date_line_comes_first() -> None:
 
 
 def test_what_the_fresh_26_set_showed_heading_fields_contract_notes_the_school_year_and_opq() -> None:
-    psychologist = read(
+    psychologist = (
         "E. B.\n\nCorps :          psychologues de l'Éducation nationale (catégorie A)\n"
         "Affectation :    CIO de Vannes (académie de Rennes) depuis la rentrée 2019\n"
         "Position :       activité, temps plein\n\nITINÉRAIRE PROFESSIONNEL\n\n"
         "2015 – 2019\nConseillère d'orientation-psychologue titulaire\nCIO de Quimper\n\n"
         "Depuis la rentrée 2019\nPsychologue de l'Éducation nationale EDO, CIO de Vannes\n"
     )
-    steps = [(e.position, e.start) for e in psychologist.experiences]
-    assert steps == [
+    assert steps_of(psychologist) == [
         ("Psychologue de l'Éducation nationale EDO, CIO de Vannes", "2019"),  # « la rentrée », no field's step
         ("Conseillère d'orientation-psychologue titulaire", "2015"),
     ]
