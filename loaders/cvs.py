@@ -975,11 +975,10 @@ def _position_of(line: str, after: str) -> str:
     position = DURATION.sub("", line.strip()) or line.strip()
     lines = after.split("\n", 3)[1:3]
     following = lines[0].strip() if lines else ""  # the very next line
+    if job_first := _job_before_employer(position):
+        return job_first  # « VILLE DE SAINT-ÉTIENNE, … - Serrurier-métallier »: the job is on this line, after
     # the line opens with an employer (« CHU de Nîmes – Hôpital Carémeau »), not a job that names one after it
     # (« Directrice des ressources humaines, Rennes Métropole »), or holds only a note (« (stagiaire, …) »)
-    head, _, tail = _split_once(position)
-    if _job_after(tail, head):
-        return f"{tail.rstrip(' ,;')}, {head}"  # « VILLE DE SAINT-ÉTIENNE, … - Serrurier-métallier »: on this line
     organisation = _opens_with_organisation(position) and not _job_above_organisation(position, following)
     if following[:1].islower() and len(lines) > 1 and organisation:
         following = lines[1].strip()  # the employer's name runs on (« … Maison du Département Solidarité / de l'… »)
@@ -996,21 +995,24 @@ def _position_of(line: str, after: str) -> str:
     employer_first = len(cells) > 1 and bool(employer_kind_of(cells[0])) and not employer_kind_of(cells[-1])
     if len(cells) > 1 and (employer_first or _job_after(cells[-1], cells[0])):
         return ", ".join(cells[1:] + cells[:1])  # « Période | Employeur | Poste »: the job first
-    head, _, tail = _split_once(position)
-    return f"{tail.rstrip(' ,;')}, {head}" if _job_after(tail, head) else position
+    return position
 
 
 EMPLOYER_JOB_SEPARATOR = re.compile(r"\s[–—|-]\s")
 
 
-def _split_once(position: str) -> tuple[str, str, str]:
+def _job_before_employer(position: str) -> str | None:
+    """« La Poste, bureau de Moissac – Guichetière (CDD successifs) » → « Guichetière (CDD successifs), La Poste,
+    bureau de Moissac »: an employer first and the job after its dash or pipe, the job put first (as most of the
+    gold writes such positions); None when the line opens with the job."""
     parts = EMPLOYER_JOB_SEPARATOR.split(position, maxsplit=1)
-    return (parts[0].strip(), " – ", parts[1].strip()) if len(parts) == 2 else (position, "", "")
+    if len(parts) < 2 or not _job_after(parts[1].strip(), parts[0].strip()):
+        return None
+    return f"{parts[1].strip().rstrip(' ,;')}, {parts[0].strip()}"
 
 
 def _job_after(tail: str, head: str) -> bool:
-    """« La Poste, bureau de Moissac – Guichetière (CDD successifs) », « Inddigo, Chambéry – Consultante
-    énergie-climat »: the employer first, the job after it; the job comes first in the position."""
+    """Whether `tail` opens with a job's word and `head`, before it, does not."""
     return bool(tail) and _is_job_word(tail) and not _is_job_word(head)
 
 
@@ -1409,7 +1411,7 @@ PRIVATE_EMPLOYER = re.compile(
 def _versant_of_status_lines(text: str) -> str | None:
     """The versant of the employer a heading line names beside a status (« Contrat à durée déterminée (2e catégorie),
     académie de Poitiers », « Titulaire – CHU de Rouen »): the employer of the situation the CV states today."""
-    for line in text.split("\n", HEADING_LINES)[:HEADING_LINES]:
+    for line in text.split("\n", HEADER_LINES)[:HEADER_LINES]:
         if re.search(r"\b(?:19|20)\d\d\b", line):
             return None  # the steps begin (« 2011-2014 : ASH contractuelle, CH de … »)
         folded = fold_compat(line)
@@ -1418,7 +1420,7 @@ def _versant_of_status_lines(text: str) -> str | None:
     return None
 
 
-HEADING_LINES = 8  # the name, the title, the status and the contact lines
+HEADER_LINES = 8  # the name, the title, the status and the contact lines
 
 
 def _versant_of_employer(steps: list[Step]) -> str | None:
